@@ -1,0 +1,184 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Dashboard.Client;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClassFixture<EmbedFixture>
+{
+    private static int _clock;
+
+    private static string Time() => new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _clock)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    private async Task PostAsync(string runId, string events)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+        var response = await http.PostAsync($"api/runs/{Uri.EscapeDataString(runId)}/events", new StringContent(events, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> SimpleRunAsync(string name)
+    {
+        var runId = $"embed-{Guid.NewGuid():N}";
+        await PostAsync(runId, $$"""[{"type":"run_started","timestamp":"{{Time()}}","workflowId":"wf-embed","workflowName":"{{name}}"},{"type":"run_completed","timestamp":"{{Time()}}"}]""");
+        return runId;
+    }
+
+    private Uri Link(string runId, DateTimeOffset expires) => EmbedLinks.SignRun(fixture.App.BaseAddress, runId, expires, EmbedFixture.SigningKey);
+
+    [Fact]
+    public async Task SignedLink_InsideTheAllowedPortal_ShowsTheRunWithoutChrome()
+    {
+        var runId = await SimpleRunAsync("Embedded approval");
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync(fixture.AllowedPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10))));
+        var frame = page.FrameLocator("iframe");
+
+        await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Embedded approval", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = "Executions" })).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("embed-allowed-portal");
+    }
+
+    [Fact]
+    public async Task SignedLink_InsideAnotherPortal_IsRefusedByTheBrowser()
+    {
+        var runId = await SimpleRunAsync("Not for this portal");
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("frame-ancestors", StringComparison.Ordinal))
+            {
+                refused.TrySetResult();
+            }
+        };
+
+        await page.GotoAsync(fixture.OtherPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10))));
+
+        await refused.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await Assertions.Expect(page.FrameLocator("iframe").GetByText("Not for this portal")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task ExpiredAlteredAndOutOfScopeLinks_AreRefusedWithoutData()
+    {
+        var runId = await SimpleRunAsync("Secret quarterly numbers");
+        var otherRun = await SimpleRunAsync("Other run");
+        var valid = Link(runId, DateTimeOffset.UtcNow.AddMinutes(10)).ToString();
+        var links = new Dictionary<string, string>
+        {
+            ["expired"] = Link(runId, DateTimeOffset.UtcNow.AddMinutes(-1)).ToString(),
+            ["altered"] = Regex.Replace(valid, "sig=([^&])", m => "sig=" + (m.Groups[1].Value == "A" ? "B" : "A")),
+            ["out of scope"] = valid.Replace(Uri.EscapeDataString(runId), Uri.EscapeDataString(otherRun), StringComparison.Ordinal),
+            ["unsigned"] = fixture.App.BaseAddress + $"embed/runs/{runId}",
+        };
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        foreach (var (name, link) in links)
+        {
+            await page.GotoAsync(link);
+            await page.WaitForInteractiveAsync();
+            await Assertions.Expect(page.GetByText("This link cannot be opened")).ToBeVisibleAsync();
+            Assert.DoesNotContain("Secret quarterly numbers", await page.ContentAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Other run", await page.ContentAsync(), StringComparison.Ordinal);
+            if (name == "expired")
+            {
+                await Assertions.Expect(page.GetByText("The link has expired")).ToBeVisibleAsync();
+            }
+        }
+        await page.GotoAsync(valid);
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Secret quarterly numbers" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task MarkupInEveryField_RendersAsInertText_InEveryView()
+    {
+        const string Script = "<script>alert('s')</script>";
+        const string Img = "<img src=x onerror=alert('i')>";
+        var runId = "xss-" + Guid.NewGuid().ToString("N")[..8] + "-<b>bold</b>";
+        var stepId = "<svg onload=alert('v')>";
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"{{{Img}}}","workflowName":"{{{Script}}}","triggerType":"{{{Img}}}","eventName":"{{{Script}}}","input":{"{{{Img}}}":"{{{Script}}}"}},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","stepName":"{{{Img}}}","operation":"{{{Script}}}","input":{"{{{Script}}}":["{{{Img}}}","\u202Eright-to-left\u200B"]}},
+             {"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","modelUsed":"{{{Img}}}","error":{"code":"{{{Img}}}","message":"{{{Script}}}","type":"{{{Img}}}","stack":"{{{Script}}}","data":{"{{{Img}}}":"{{{Script}}}"}},"willRetry":false},
+             {"type":"run_failed","timestamp":"{{{Time()}}}","error":{"code":"{{{Img}}}","message":"{{{Script}}}"}}]
+            """);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+        var dialogs = 0;
+        page.Dialog += async (_, dialog) =>
+        {
+            Interlocked.Increment(ref dialogs);
+            await dialog.DismissAsync();
+        };
+
+        await page.GotoAsync("/runs?q=" + Uri.EscapeDataString("xss-"));
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText(Script).First).ToBeVisibleAsync();
+        await page.GotoAsync($"/runs/{Uri.EscapeDataString(runId)}");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = Script, Level = 1 })).ToBeVisibleAsync();
+        foreach (var tab in new[] { "Input", "Error" })
+        {
+            await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByLabel("Step details").GetByText(Script).First).ToBeVisibleAsync();
+        }
+        await page.ScreenshotAsync("hostile-run");
+
+        Assert.Equal(0, dialogs);
+        Assert.Equal(0, await page.Locator("img[src='x'], svg[onload], b:text('bold')").CountAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => [...document.scripts].filter(s => !s.src).length"));
+        Assert.Contains(Script, await page.TitleAsync(), StringComparison.Ordinal);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task MaskedSecrets_NeverReachTheBrowser()
+    {
+        var runId = $"secret-{Guid.NewGuid():N}";
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-login"},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"login","input":{"user":"ana","password":"hunter2-super-secret","apiKey":"sk-live-abcdef"}}]
+            """);
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        var seen = new StringBuilder();
+        page.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
+        {
+            lock (seen)
+            {
+                seen.Append(frame.Text).Append(frame.Binary is { } bytes ? Encoding.UTF8.GetString(bytes) : "");
+            }
+        };
+        page.Response += async (_, response) =>
+        {
+            try
+            {
+                var body = await response.TextAsync();
+                lock (seen)
+                {
+                    seen.Append(body);
+                }
+            }
+            catch (PlaywrightException)
+            {
+                // Redirects and aborted responses have no body.
+            }
+        };
+
+        await page.GotoAsync($"/runs/{runId}?step=login&tab=input");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByLabel("Step details").GetByText("[redacted]").First).ToBeVisibleAsync();
+
+        var everything = seen + await page.ContentAsync();
+        Assert.DoesNotContain("hunter2-super-secret", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-live-abcdef", everything, StringComparison.Ordinal);
+        Assert.Contains("ana", everything, StringComparison.Ordinal);
+    }
+}

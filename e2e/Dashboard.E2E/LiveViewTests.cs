@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private static int _clock;
+
+    private static string Time() => new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _clock)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    private async Task PostAsync(string runId, params string[] events)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+        var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent("[" + string.Join(",", events) + "]", Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string Event(string type, string fields = "") =>
+        $$"""{"type":"{{type}}","timestamp":"{{Time()}}"{{(fields.Length == 0 ? "" : "," + fields)}}}""";
+
+    [Fact]
+    public async Task RunPage_UpdatesLive_UntilTheRunCompletes()
+    {
+        var runId = $"live-{Guid.NewGuid():N}";
+        await PostAsync(runId, Event("run_started", "\"workflowId\":\"wf-live\",\"workflowName\":\"Live workflow\""), Event("step_started", "\"stepId\":\"fetch\",\"stepName\":\"Fetch order\""));
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Live updates: live" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.TimelineRow("Fetch order")).ToBeVisibleAsync();
+
+        await PostAsync(runId, Event("step_completed", "\"stepId\":\"fetch\""), Event("step_started", "\"stepId\":\"summarize\",\"stepName\":\"Summarize\""));
+        await Assertions.Expect(page.TimelineRow("Summarize")).ToBeVisibleAsync();
+        await PostAsync(runId, Event("step_completed", "\"stepId\":\"summarize\",\"costUsd\":\"0.0042\",\"modelUsed\":\"gpt-4o\",\"tokens\":{\"prompt\":900,\"completion\":100}"), Event("run_completed"));
+
+        await Assertions.Expect(page.Locator(".run-header").GetByText("completed", new() { Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("rollup-cost")).ToHaveTextAsync("$0.0042");
+        await page.ScreenshotAsync("run-live-completed");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ExecutionsList_ShowsANewRunWithoutAReload()
+    {
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Live updates: live" })).ToBeVisibleAsync();
+
+        var runId = $"appears-{Guid.NewGuid():N}";
+        await PostAsync(runId, Event("run_started", "\"workflowId\":\"wf-new\""));
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = runId })).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task HubClient_ReceivesWhatTheEngineSent_InOrder()
+    {
+        var runId = $"hub-{Guid.NewGuid():N}";
+        await PostAsync(runId, Event("run_started", "\"workflowId\":\"wf-hub\""));
+        var received = new List<RunEvent>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.App.BaseAddress, "hubs/runs"))
+            .AddJsonProtocol(o => ModelJson.Configure(o.PayloadSerializerOptions))
+            .Build();
+        connection.On<string, IReadOnlyList<RunEvent>>("RunEvents", (id, events) =>
+        {
+            lock (received)
+            {
+                received.AddRange(events);
+                if (received.Any(e => e is RunCompleted))
+                {
+                    done.TrySetResult();
+                }
+            }
+        });
+        await connection.StartAsync(TestContext.Current.CancellationToken);
+
+        await connection.InvokeAsync("JoinRun", runId, "-1", TestContext.Current.CancellationToken);
+        await PostAsync(runId, Event("step_started", "\"stepId\":\"a\""), Event("step_completed", "\"stepId\":\"a\""));
+        await PostAsync(runId, Event("run_completed"));
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.Equal([typeof(RunStarted), typeof(StepStarted), typeof(StepCompleted), typeof(RunCompleted)], received.Select(e => e.GetType()));
+        Assert.Equal(received.Select(e => e.Offset).Order(StringComparer.Ordinal), received.Select(e => e.Offset));
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<SampleWorkloadFixture>
+{
+    [Fact]
+    public async Task FilterToFailed_OpenARun_ReachTheFailingStepsError()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).GetByRole(AriaRole.Table)).ToBeVisibleAsync();
+        await page.ScreenshotAsync("executions");
+
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^failed \\(") }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("status=failed"), new() { Timeout = 10_000 });
+        var rows = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).GetByRole(AriaRole.Table).Locator("tbody tr");
+        await Assertions.Expect(rows.First).ToContainTextAsync("failed");
+        Assert.All(await rows.AllInnerTextsAsync(), text => Assert.Contains("failed", text, StringComparison.Ordinal));
+        await page.ScreenshotAsync("executions-failed");
+
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^refund-request-") }).First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Refund request", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("REFUND_WINDOW_CLOSED");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Go to failing step" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=issue-refund.*tab=error|tab=error.*step=issue-refund"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("refund window closed");
+        await page.ScreenshotAsync("run-failed-error");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task RetriedStep_ShowsEveryAttempt_AndComparesTwo()
+    {
+        var runId = await fixture.RunOfAsync("invoice-approval", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+
+        await page.TimelineRow("Charge corporate card").ClickAsync();
+        var attempts = page.GetByRole(AriaRole.Region, new() { Name = "Attempts" }).GetByRole(AriaRole.Table).Locator("tbody tr");
+        await Assertions.Expect(attempts).ToHaveCountAsync(3);
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Compare attempt 1" }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Compare attempt 2" }).CheckAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("compare=1(%2C|,)2"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Attempt 1 against attempt 2" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Error", Exact = true }).ClickAsync();
+        var compare = page.GetByRole(AriaRole.Region, new() { Name = "Attempt 1 against attempt 2" });
+        await Assertions.Expect(compare).ToContainTextAsync("GATEWAY_TIMEOUT");
+        await Assertions.Expect(compare).ToContainTextAsync("CARD_ISSUER_UNAVAILABLE");
+        await page.ScreenshotAsync("run-compare-attempts");
+
+        // The OCR output was over the snapshot limit: the viewer says so instead of showing half a document as whole.
+        await page.TimelineRow("Extract text (OCR)").ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Step details").GetByRole(AriaRole.Heading, new() { Name = "Extract text (OCR)" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Output", Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("tab=output"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByText(new Regex("Truncated by the runs service: showing the first"))).ToBeVisibleAsync();
+        await page.ScreenshotAsync("run-truncated-output");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task LoopIteration_CanBeOpened_AndADeepLinkOpensExactlyThere()
+    {
+        var syncRun = await fixture.RunOfAsync("warehouse-sync", "completed");
+        var invoiceRun = await fixture.RunOfAsync("invoice-approval", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{syncRun}");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Unfold Sync table" }).ClickAsync();
+        await page.TimelineRow("sync-table iteration 3").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("loop=3"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByLabel("Step details")).ToContainTextAsync("iteration 3");
+        await Assertions.Expect(page.GetByRole(AriaRole.Listbox, new() { Name = "Loop iterations" })).ToBeVisibleAsync();
+        await page.ScreenshotAsync("run-loop-iteration");
+
+        await page.GotoAsync($"/runs/{invoiceRun}?step=charge-card&attempt=1&tab=error");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("Payment gateway did not answer within 10 s");
+        await page.ScreenshotAsync("run-deep-link");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task UnknownRun_ShowsANotFoundPage()
+    {
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        await page.GotoAsync("/runs/no-such-run-anywhere");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("Run not found")).ToBeVisibleAsync();
+    }
+}

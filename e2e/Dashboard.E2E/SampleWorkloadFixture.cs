@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>The real app with its sample workload on: a fresh install that reports two hours of history at start.</summary>
+public sealed class SampleWorkloadFixture : BrowserFixture
+{
+    protected override string[] AppArguments => ["--SampleWorkload:Enabled", "true"];
+
+    /// <summary>The id of the newest finished run of a workflow, once the sample history has it.</summary>
+    public async Task<string> RunOfAsync(string workflowId, string status)
+    {
+        using var http = new HttpClient { BaseAddress = App.BaseAddress };
+        for (var i = 0; i < 120; i++)
+        {
+            var body = await http.GetStringAsync($"api/runs?workflowId={workflowId}&status={status}&limit=1");
+            var items = JsonDocument.Parse(body).RootElement.GetProperty("items");
+            if (items.GetArrayLength() > 0)
+            {
+                return items[0].GetProperty("id").GetString()!;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"No {status} run of {workflowId} appeared.");
+    }
+}
+
+internal static class RunPageExtensions
+{
+    /// <summary>The timeline row of a step (by its accessible name, which starts with the step's label).</summary>
+    public static ILocator TimelineRow(this IPage page, string label) =>
+        page.GetByRole(AriaRole.Listbox, new() { Name = "Step timeline" }).GetByRole(AriaRole.Option, new() { NameRegex = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(label)) });
+}

@@ -1,0 +1,72 @@
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+using Refit;
+
+namespace Dashboard.Client.Api;
+
+/// <summary>The runs service's routes (Refit, source-generated). Not used directly: <see cref="RunsClient"/> wraps it.</summary>
+public interface IRunsApi
+{
+    [Get("/api/runs")]
+    Task<RunsPage> ListRunsAsync(
+        [Query(CollectionFormat.Csv)] string[]? status,
+        string? workflowId,
+        string? triggerType,
+        string? experimentId,
+        string? parentRunId,
+        string? from,
+        string? to,
+        string? q,
+        string? cursor,
+        int limit,
+        string? sort,
+        string? counts,
+        CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}")]
+    Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/trace")]
+    Task<Trace> GetTraceAsync(string runId, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/steps/{stepId}/trace")]
+    Task<StepTrace> GetStepTraceAsync(string runId, string stepId, string attempt, int? loopIndex, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/steps/{stepId}/trace?attempt=all")]
+    Task<StepAttempts> GetStepAttemptsAsync(string runId, string stepId, int? loopIndex, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/timeline")]
+    Task<RunSnapshot> GetTimelineAsync(string runId, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/children")]
+    Task<IReadOnlyList<RunRecord>> GetChildrenAsync(string runId, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/rollup")]
+    Task<FamilyRollup> GetRollupAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>The run's stream; the caller reads the protocol headers, so the raw response is returned.</summary>
+    [Get("/api/runs/{runId}/events")]
+    Task<HttpResponseMessage> GetEventsAsync(string runId, string offset, int? tail, string? live, string? cursor, CancellationToken cancellationToken);
+
+    [Get("/api/runs/feed")]
+    Task<HttpResponseMessage> GetFeedAsync(string offset, string? live, string? cursor, CancellationToken cancellationToken);
+
+    [Post("/api/runs/{runId}/events")]
+    Task<IngestResult> PostEventsAsync(
+        string runId,
+        [Body] HttpContent events,
+        [Header("Producer-Id")] string? producerId,
+        [Header("Producer-Epoch")] string? producerEpoch,
+        [Header("Producer-Seq")] string? producerSeq,
+        CancellationToken cancellationToken);
+
+    /// <summary>Seed 004's snake_case shapes: read raw and parsed with the snake-case options.</summary>
+    [Get("/api/workflows/{workflowId}/executions")]
+    Task<HttpResponseMessage> ListExecutionsAsync(string workflowId, string? cursor, int limit, CancellationToken cancellationToken);
+
+    [Get("/api/workflows/{workflowId}/executions/{runId}")]
+    Task<HttpResponseMessage> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken);
+}
+
+/// <summary>The service's answer to a reported batch.</summary>
+public sealed record IngestResult(string RunId, int Accepted, int Duplicates, string? NextOffset, bool DuplicateBatch);

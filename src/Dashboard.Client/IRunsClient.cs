@@ -1,0 +1,36 @@
+using Dashboard.Client.Api;
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Client;
+
+/// <summary>
+/// Reads (and reports) runs of a runs service. Every method takes a <see cref="CancellationToken"/> and throws only
+/// <see cref="Errors.RunsClientException"/> subtypes; nothing of Refit or HTTP leaks out.
+/// </summary>
+public interface IRunsClient
+{
+    /// <summary>A lazy handle on one run: no call is made until one of its methods is.</summary>
+    RunProxy Run(string runId);
+
+    /// <summary>One page of executions matching <paramref name="query"/>.</summary>
+    Task<RunsPage> ListRunsAsync(RunsQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Every page of executions matching <paramref name="query"/>, fetched as the caller advances.</summary>
+    IAsyncEnumerable<RunsPage> ListAllRunsAsync(RunsQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes of every run as they are reported, from <paramref name="offset"/> (<c>now</c>: only new ones).</summary>
+    IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Seed 004: a workflow's executions (newest first) and the cursor of the next page.</summary>
+    Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>Seed 004: one execution with its steps' input, output, mapped output and error.</summary>
+    Task<Execution> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Reports a batch of events (what <see cref="RunReporter"/> calls).</summary>
+    Task<IngestResult> ReportAsync(string runId, IReadOnlyList<RunEvent> events, ProducerHeaders? producer = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Idempotent-producer headers: a resent batch with the same values is stored once.</summary>
+public sealed record ProducerHeaders(string ProducerId, long Epoch, long Seq);

@@ -1,0 +1,17 @@
+namespace Dashboard.Client;
+
+/// <summary>How a live read reconnects after a dropped connection or a restarting service.</summary>
+public sealed record LiveOptions
+{
+    public static LiveOptions Default { get; } = new();
+
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Give up after this many failures in a row; null: keep trying until cancelled.</summary>
+    public int? MaxConsecutiveFailures { get; init; }
+
+    /// <summary>How long one long-poll may take before it counts as a dropped connection.</summary>
+    public TimeSpan LongPollTimeout { get; init; } = TimeSpan.FromSeconds(75);
+}

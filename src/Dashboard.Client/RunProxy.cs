@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Dashboard.Client.Errors;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Client;
+
+/// <summary>
+/// One run, by id. Constructing it makes no call (the seed SDK's <c>run(id)</c>); each method is one request, with an
+/// optional time-out of its own.
+/// </summary>
+public sealed class RunProxy
+{
+    private readonly RunsClient _client;
+
+    internal RunProxy(RunsClient client, string runId)
+    {
+        _client = client;
+        RunId = runId;
+    }
+
+    public string RunId { get; }
+
+    /// <summary>The run summary and the latest attempt of each step (seed 001 <c>Trace</c>), with the offset it reflects.</summary>
+    public Task<Trace> TraceAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetTraceAsync(RunId, token), timeout, cancellationToken);
+
+    /// <summary>One step's latest attempt, attempt N, or all attempts; <paramref name="loopIndex"/> for a step inside a loop.</summary>
+    public Task<StepTraceResult> StepTraceAsync(string stepId, Attempt attempt = default, int? loopIndex = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stepId);
+        return _client.CallAsync(async token =>
+        {
+            if (attempt.IsAll)
+            {
+                var all = await _client.Api.GetStepAttemptsAsync(RunId, stepId, loopIndex, token).ConfigureAwait(false);
+                return new StepTraceResult(all.StepId, all.LoopIndex, all.Attempts);
+            }
+            var one = await _client.Api.GetStepTraceAsync(RunId, stepId, attempt.ToString(), loopIndex, token).ConfigureAwait(false);
+            return new StepTraceResult(one.StepId, one.LoopIndex, [one]);
+        }, timeout, cancellationToken);
+    }
+
+    /// <summary>The run record (seed 002) with the summary fields of seed 001.</summary>
+    public Task<RunRecord> RecordAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetRunAsync(RunId, token), timeout, cancellationToken);
+
+    /// <summary>
+    /// The record and every attempt of every step without payloads (times, status, model, tokens, cost, error message),
+    /// with the stream offset they reflect: follow <see cref="LiveTraceAsync"/> from there for what comes next.
+    /// </summary>
+    public Task<RunSnapshot> TimelineAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetTimelineAsync(RunId, token), timeout, cancellationToken);
+
+    public Task<IReadOnlyList<RunRecord>> ChildrenAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetChildrenAsync(RunId, token), timeout, cancellationToken);
+
+    /// <summary>Cost, tokens and time of the run and its children, every attempt counted once (computed by the service).</summary>
+    public Task<FamilyRollup> RollupAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetRollupAsync(RunId, token), timeout, cancellationToken);
+
+    /// <summary>
+    /// A catch-up read of the run's events: from <paramref name="offset"/> (<c>-1</c> the start, or an offset a previous
+    /// read returned), or the last <paramref name="tail"/> events.
+    /// </summary>
+    public Task<StreamPage<RunEvent>> EventsAsync(string offset = "-1", int? tail = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(async token =>
+        {
+            using var response = await _client.Api.GetEventsAsync(RunId, offset, tail, null, null, token).ConfigureAwait(false);
+            if (await ApiErrorMapper.FromResponseAsync(response, token).ConfigureAwait(false) is { } error)
+            {
+                throw error;
+            }
+            var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+            var parsed = RunEventParser.ParseBatch(body, EventSource.Stream);
+            return new StreamPage<RunEvent>(
+                parsed.IsValid ? parsed.Events : [],
+                StreamFollower.Header(response, "Stream-Next-Offset") ?? offset,
+                StreamFollower.Header(response, "Stream-Up-To-Date") == "true",
+                StreamFollower.Header(response, "Stream-Closed") == "true");
+        }, timeout, cancellationToken);
+
+    /// <summary>
+    /// The run's events as they happen: replays from <paramref name="offset"/>, then follows the live stream until the
+    /// run ends. After a dropped connection or a service restart it resumes from the last event, with backoff; no event
+    /// is yielded twice. Each event carries its <see cref="RunEvent.Offset"/>.
+    /// </summary>
+    public async IAsyncEnumerable<RunEvent> LiveTraceAsync(string offset = "-1", LiveOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var index = 0;
+        await foreach (var (item, _) in StreamFollower.FollowAsync(
+            (from, cursor, token) => _client.Api.GetEventsAsync(RunId, from, null, "long-poll", cursor, token), offset, "offset", options ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+        {
+            var (parsed, rejection) = RunEventParser.ParseOne(item, index++);
+            if (parsed is null)
+            {
+                throw new RunsClientException($"The service sent an event this client cannot read: {rejection}");
+            }
+            yield return parsed;
+            if (parsed.IsTerminal)
+            {
+                yield break;
+            }
+        }
+    }
+}

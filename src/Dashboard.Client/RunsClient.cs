@@ -1,0 +1,125 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Dashboard.Client.Api;
+using Dashboard.Client.Errors;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Client;
+
+/// <summary>The facade over the Refit interfaces: typed errors, per-call time-outs, the model's JSON conventions.</summary>
+public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options) : IRunsClient
+{
+    internal IRunsApi Api => api;
+
+    internal RunsClientOptions Options => options.Value;
+
+    public RunProxy Run(string runId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        return new RunProxy(this, runId);
+    }
+
+    public Task<RunsPage> ListRunsAsync(RunsQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return CallAsync(token => api.ListRunsAsync(
+            query.Statuses.Count == 0 ? null : query.Statuses.Select(s => s.ToWire()).ToArray(),
+            query.WorkflowId,
+            query.TriggerType,
+            query.ExperimentId,
+            query.ParentRunId,
+            query.From is { } from ? Rfc3339DateTimeOffsetConverter.Format(from) : null,
+            query.To is { } to ? Rfc3339DateTimeOffsetConverter.Format(to) : null,
+            query.Text,
+            query.Cursor,
+            query.Limit,
+            query.Ascending ? "asc" : null,
+            query.IncludeCounts is { } counts ? (counts ? "true" : "false") : null,
+            token), null, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<RunsPage> ListAllRunsAsync(RunsQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = query;
+        while (true)
+        {
+            var page = await ListRunsAsync(next, cancellationToken).ConfigureAwait(false);
+            yield return page;
+            if (page.NextCursor is null)
+            {
+                yield break;
+            }
+            next = next with { Cursor = page.NextCursor, IncludeCounts = false };
+        }
+    }
+
+    public async IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? live = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var (item, _) in StreamFollower.FollowAsync(
+            (from, cursor, token) => api.GetFeedAsync(from, "long-poll", cursor, token), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item.Deserialize<RunChange>(ModelJson.Options)!;
+        }
+    }
+
+    public Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default) =>
+        CallAsync(async token =>
+        {
+            using var response = await api.ListExecutionsAsync(workflowId, cursor, limit, token).ConfigureAwait(false);
+            using var document = await ReadJsonAsync(response, token).ConfigureAwait(false);
+            var executions = document.RootElement.GetProperty("executions").Deserialize<List<Execution>>(ModelJson.SnakeCaseOptions)!;
+            var next = document.RootElement.TryGetProperty("next_cursor", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            return ((IReadOnlyList<Execution>)executions, next);
+        }, null, cancellationToken);
+
+    public Task<Execution> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken = default) =>
+        CallAsync(async token =>
+        {
+            using var response = await api.GetExecutionAsync(workflowId, runId, token).ConfigureAwait(false);
+            using var document = await ReadJsonAsync(response, token).ConfigureAwait(false);
+            return document.RootElement.Deserialize<Execution>(ModelJson.SnakeCaseOptions)!;
+        }, null, cancellationToken);
+
+    public Task<IngestResult> ReportAsync(string runId, IReadOnlyList<RunEvent> events, ProducerHeaders? producer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentNullException.ThrowIfNull(events);
+        var body = JsonSerializer.SerializeToUtf8Bytes(events, ModelJson.Options);
+        return CallAsync(token =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            return api.PostEventsAsync(runId, content, producer?.ProducerId,
+                producer?.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                producer?.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), token);
+        }, null, cancellationToken);
+    }
+
+    /// <summary>Runs one call with its time-out (the caller's, else the client's), mapping every failure to a typed one.</summary>
+    internal async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limited.CancelAfter(timeout ?? options.Value.Timeout);
+        try
+        {
+            return await call(limited.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ApiErrorMapper.Map(ex, cancellationToken) is { } mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (await ApiErrorMapper.FromResponseAsync(response, cancellationToken).ConfigureAwait(false) is { } error)
+        {
+            throw error;
+        }
+        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Model.Json;
+
+/// <summary>The one set of JSON options for the wire: camelCase names, snake_case enum values, UTC times.</summary>
+public static class ModelJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    /// <summary>The same conventions in snake_case, for the execution-detail shape of seed 004 and the record of seed 002.</summary>
+    public static JsonSerializerOptions SnakeCaseOptions { get; } = Create(JsonNamingPolicy.SnakeCaseLower);
+
+    /// <summary>Applies the model's conventions to options owned by someone else (ASP.NET's, Refit's).</summary>
+    public static void Configure(JsonSerializerOptions options, JsonNamingPolicy? naming = null)
+    {
+        options.PropertyNamingPolicy = naming ?? JsonNamingPolicy.CamelCase;
+        options.DictionaryKeyPolicy = null;
+        options.PropertyNameCaseInsensitive = false;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.AllowOutOfOrderMetadataProperties = true;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Converters.Add(new Rfc3339DateTimeOffsetConverter());
+        options.Converters.Add(new JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new JsonStringEnumConverter<StepStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+    }
+
+    private static JsonSerializerOptions Create(JsonNamingPolicy? naming = null)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Configure(options, naming);
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

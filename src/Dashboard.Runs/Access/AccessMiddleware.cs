@@ -1,0 +1,72 @@
+using System.Threading.RateLimiting;
+using Dashboard.Model.Errors;
+using Dashboard.Runs.Api;
+using Dashboard.Runs.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Runs.Access;
+
+/// <summary>
+/// For the API and the generic streams: who is calling (bearer key), whether they may, and whether they are within
+/// their rate. Refusals use the error envelope.
+/// </summary>
+public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IOptions<RunsOptions> options)
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
+        RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = Math.Max(1, options.Value.RateLimitPerMinute),
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        var isStreams = path.StartsWithSegments("/v1/stream");
+        if (!path.StartsWithSegments("/api") && !isStreams)
+        {
+            await next(context);
+            return;
+        }
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+
+        Caller caller;
+        if (keys.IsOpen)
+        {
+            caller = Caller.Open;
+        }
+        else
+        {
+            var resolved = keys.Resolve(ApiKeyAccess.PresentedKey(context.Request));
+            if (resolved is null)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await ApiError.WriteAsync(context, 401, ErrorCodes.AuthorizationError, "A valid API key is required (Authorization: Bearer <key>).");
+                return;
+            }
+            if (isStreams && !resolved.Can(Caller.StreamsScope))
+            {
+                await ApiError.WriteAsync(context, 403, ErrorCodes.AuthorizationError, "This key may not use the generic streams.");
+                return;
+            }
+            caller = resolved;
+        }
+        context.Items[typeof(Caller)] = caller;
+
+        var partition = keys.IsOpen ? context.Connection.RemoteIpAddress?.ToString() ?? "local" : caller.Name;
+        using var lease = _limiter.AttemptAcquire(partition);
+        if (!lease.IsAcquired)
+        {
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ApiError.WriteAsync(context, 429, ErrorCodes.RateLimitExceeded, "Too many requests for this key; retry after the delay in Retry-After.");
+            return;
+        }
+        await next(context);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Dashboard.Runs.Access;
+
+/// <summary>Who is calling and what they may do: from their API key, or everything when the service asks for no key.</summary>
+public sealed record Caller(string Name, IReadOnlySet<string> Scopes, IReadOnlySet<string>? Workflows)
+{
+    public const string ReadScope = "read";
+    public const string IngestScope = "ingest";
+    public const string StreamsScope = "streams";
+
+    public static Caller Open { get; } = new("open", new HashSet<string> { ReadScope, IngestScope, StreamsScope }, null);
+
+    public bool Can(string scope) => Scopes.Contains(scope);
+
+    /// <summary>Null workflows: all of them.</summary>
+    public bool Sees(string workflowId) => Workflows is null || Workflows.Contains(workflowId);
+
+    public static Caller Of(HttpContext context) => context.Items[typeof(Caller)] as Caller ?? Open;
+}

@@ -1,0 +1,35 @@
+namespace Dashboard.Runs.Configuration;
+
+/// <summary>Settings of the runs service (section <c>Runs</c>).</summary>
+public sealed class RunsOptions
+{
+    /// <summary>A request body over this is refused whole with 413.</summary>
+    public long MaxBatchBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Payload snapshots (input, output, mapped output, result, error data) over this are stored truncated.</summary>
+    public int SnapshotLimitBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Requests (other than live streams) that take longer answer TIMEOUT.</summary>
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Requests per minute per key (or per client address when no keys are configured).</summary>
+    public int RateLimitPerMinute { get; set; } = 12_000;
+
+    /// <summary>Key patterns whose values are masked in payloads before they are stored; empty uses the defaults.</summary>
+    public List<string> RedactKeys { get; set; } = [];
+
+    /// <summary>Bearer keys. None: every request is allowed (fit only for a loopback-bound service).</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+}
+
+public sealed class ApiKeyOptions
+{
+    public string Name { get; set; } = "";
+    public string Key { get; set; } = "";
+
+    /// <summary>Workflows the key may see and report; empty or "*" means all.</summary>
+    public List<string> Workflows { get; set; } = [];
+
+    /// <summary><c>read</c>, <c>ingest</c>, <c>streams</c> (the generic Durable Streams endpoints).</summary>
+    public List<string> Scopes { get; set; } = ["read"];
+}

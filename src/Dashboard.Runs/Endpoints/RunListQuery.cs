@@ -1,0 +1,87 @@
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Projections;
+
+namespace Dashboard.Runs.Endpoints;
+
+/// <summary>Reads and validates the query of <c>GET /api/runs</c>; every problem is an INVALID_INPUT message.</summary>
+internal static class RunListQuery
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public static (RunListFilter? Filter, RunListCursor? Cursor, int Limit, string? Error) Parse(IQueryCollection query, IReadOnlySet<string>? allowedWorkflows)
+    {
+        var statuses = new List<RunStatus>();
+        foreach (var value in query["status"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!RunStatusExtensions.TryParse(value, out var status))
+            {
+                return Fail($"Unknown status '{Short(value)}': use running, waiting, completed, failed, cancelled or timeout.");
+            }
+            statuses.Add(status);
+        }
+        DateTimeOffset? from = null, to = null;
+        if (Single(query, "from") is { } fromText)
+        {
+            if (!Rfc3339DateTimeOffsetConverter.TryParse(fromText, out var parsed))
+            {
+                return Fail("from must be an RFC 3339 timestamp with an offset.");
+            }
+            from = parsed;
+        }
+        if (Single(query, "to") is { } toText)
+        {
+            if (!Rfc3339DateTimeOffsetConverter.TryParse(toText, out var parsed))
+            {
+                return Fail("to must be an RFC 3339 timestamp with an offset.");
+            }
+            to = parsed;
+        }
+        var limit = DefaultLimit;
+        if (Single(query, "limit") is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return Fail($"limit must be a whole number from 1 to {MaxLimit}.");
+        }
+        RunListCursor? cursor = null;
+        if (Single(query, "cursor") is { Length: > 0 } cursorText)
+        {
+            if (!RunListCursor.TryDecode(cursorText, out var decoded))
+            {
+                return Fail("cursor is not one this service issued.");
+            }
+            cursor = decoded;
+        }
+        var sort = Single(query, "sort");
+        if (sort is not (null or "desc" or "asc"))
+        {
+            return Fail("sort must be asc or desc (by start time).");
+        }
+        var text = Single(query, "q");
+        if (text is { Length: > 200 })
+        {
+            return Fail("q is limited to 200 characters.");
+        }
+        var filter = new RunListFilter
+        {
+            Statuses = statuses,
+            WorkflowId = Single(query, "workflowId"),
+            TriggerType = Single(query, "triggerType"),
+            ExperimentId = Single(query, "experimentId"),
+            ParentRunId = Single(query, "parentRunId"),
+            From = from,
+            To = to,
+            Text = text,
+            AllowedWorkflows = allowedWorkflows,
+            Ascending = sort == "asc",
+        };
+        return (filter, cursor, limit, null);
+    }
+
+    private static (RunListFilter?, RunListCursor?, int, string?) Fail(string error) => (null, null, 0, error);
+
+    private static string? Single(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && !string.IsNullOrEmpty(values.ToString()) ? values.ToString() : null;
+
+    private static string Short(string value) => value.Length > 40 ? value[..40] + "…" : value;
+}

@@ -1,0 +1,250 @@
+using System.Text.Json;
+using Dashboard.Model.Errors;
+using Dashboard.Model.Json;
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Api;
+using Dashboard.Runs.Projections;
+
+namespace Dashboard.Runs.Endpoints;
+
+/// <summary>The run-inspection reads: executions list, run record, trace, step trace, children, rollup.</summary>
+internal static class RunReadEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/runs", List).WithName("ListRuns").WithSummary("Executions, filtered and keyset-paged (newest first).")
+            .Produces<RunsPage>();
+        api.MapGet("/runs/{runId}", Get).WithName("GetRun").WithSummary("The run record (seed 002) with the summary fields of seed 001.")
+            .Produces<RunRecord>();
+        api.MapGet("/runs/{runId}/trace", Trace).WithName("GetTrace").WithSummary("Run summary and the latest attempt of each step (seed 001 Trace).")
+            .Produces<Trace>();
+        api.MapGet("/runs/{runId}/steps/{stepId}/trace", StepTrace).WithName("GetStepTrace")
+            .WithSummary("One step: its latest attempt, attempt N, or all attempts (attempt=latest|all|N, loopIndex=I).")
+            .Produces<StepTrace>();
+        api.MapGet("/runs/{runId}/timeline", Timeline).WithName("GetTimeline")
+            .WithSummary("The record and every attempt without payloads, with the stream offset they reflect: what a live timeline starts from.")
+            .Produces<RunSnapshot>();
+        api.MapGet("/runs/{runId}/children", Children).WithName("GetChildren").WithSummary("The runs this run started.")
+            .Produces<RunRecord[]>();
+        api.MapGet("/runs/{runId}/rollup", Rollup).WithName("GetRollup")
+            .WithSummary("Cost, tokens and time of the run and its children, every attempt counted once, by model and by step.")
+            .Produces<FamilyRollup>();
+    }
+
+    private static IResult List(HttpContext context, RunQueries queries)
+    {
+        var caller = Caller.Of(context);
+        if (!caller.Can(Caller.ReadScope))
+        {
+            return Forbidden(context);
+        }
+        var (filter, cursor, limit, error) = RunListQuery.Parse(context.Request.Query, caller.Workflows);
+        if (error is not null)
+        {
+            return ApiError.Invalid(context, error);
+        }
+        var page = queries.List(filter!, cursor, limit);
+        // Counts cost a scan of the filter: by default only with the first page, or when asked.
+        var countsParameter = context.Request.Query["counts"].ToString();
+        var withCounts = countsParameter == "true" || (countsParameter != "false" && cursor is null);
+        return Json(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("items");
+            foreach (var item in page.Items)
+            {
+                writer.WriteRawValue(item, skipInputValidation: true);
+            }
+            writer.WriteEndArray();
+            if (page.Next is { } next)
+            {
+                writer.WriteString("nextCursor", next.Encode());
+            }
+            if (withCounts)
+            {
+                writer.WriteStartObject("statusCounts");
+                foreach (var (status, count) in queries.StatusCounts(filter!))
+                {
+                    writer.WriteNumber(status, count);
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        });
+    }
+
+    private static IResult Get(HttpContext context, string runId, RunQueries queries) =>
+        Visible(context, runId, queries) is { } row ? Results.Text(row.Json, "application/json") : ApiError.RunNotFound(context);
+
+    private static IResult Trace(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is not { } row)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var record = JsonSerializer.Deserialize<RunRecord>(row.Json, ModelJson.Options)!;
+        var steps = queries.LatestSteps(runId);
+        return Json(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("flowRun");
+            JsonSerializer.Serialize(writer, record.ToSummary(), ModelJson.Options);
+            writer.WriteStartArray("steps");
+            foreach (var step in steps)
+            {
+                writer.WriteRawValue(step, skipInputValidation: true);
+            }
+            writer.WriteEndArray();
+            if (row.Offset is not null)
+            {
+                writer.WriteString("offset", row.Offset);
+            }
+            writer.WriteEndObject();
+        });
+    }
+
+    private static IResult StepTrace(HttpContext context, string runId, string stepId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is null)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var query = context.Request.Query;
+        int? loopIndex = null;
+        var loopText = query["loopIndex"].ToString();
+        if (loopText.Length == 0)
+        {
+            loopText = query["loop_index"].ToString();
+        }
+        if (loopText.Length > 0)
+        {
+            if (!int.TryParse(loopText, out var parsedLoop) || parsedLoop < 0)
+            {
+                return ApiError.Invalid(context, "loopIndex must be a whole number, 0 or more.");
+            }
+            loopIndex = parsedLoop;
+        }
+        var attemptText = query["attempt"].ToString();
+        int? attemptNumber = null;
+        if (attemptText is not ("" or "latest" or "all"))
+        {
+            if (!int.TryParse(attemptText, out var parsedAttempt) || parsedAttempt < 1)
+            {
+                return ApiError.Invalid(context, "attempt must be latest, all, or an attempt number (1 or more).");
+            }
+            attemptNumber = parsedAttempt;
+        }
+
+        var attempts = queries.Attempts(runId, stepId, loopIndex);
+        if (attempts.Count == 0)
+        {
+            return ApiError.Result(context, 404, ErrorCodes.ResourceNotFound,
+                loopIndex is null ? $"Run {runId} has no step {stepId}." : $"Run {runId} has no step {stepId} in loop iteration {loopIndex}.");
+        }
+        if (attemptText == "all")
+        {
+            return Json(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("stepId", stepId);
+                if (loopIndex is { } index)
+                {
+                    writer.WriteNumber("loopIndex", index);
+                }
+                writer.WriteStartArray("attempts");
+                foreach (var attempt in attempts)
+                {
+                    writer.WriteRawValue(attempt, skipInputValidation: true);
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            });
+        }
+        if (attemptNumber is { } n)
+        {
+            var match = attempts.Select(a => (Json: a, Trace: JsonSerializer.Deserialize<StepTrace>(a, ModelJson.Options)!))
+                .FirstOrDefault(a => a.Trace.Attempt == n);
+            return match.Json is null
+                ? ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, $"Step {stepId} has no attempt {n}.")
+                : Results.Text(match.Json, "application/json");
+        }
+        return Results.Text(attempts[^1], "application/json");
+    }
+
+    private static IResult Timeline(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is null || queries.Snapshot(runId) is not { } snapshot)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        // Payloads can be megabytes each; the timeline needs times, status, model, cost and the error message only.
+        var attempts = snapshot.Attempts.Select(a => a with
+        {
+            InputContext = null,
+            OutputContext = null,
+            MappedOutput = null,
+            ErrorContext = a.ErrorContext is { } error ? error with { Stack = null, Data = null } : null,
+        }).ToList();
+        var record = JsonSerializer.Deserialize<RunRecord>(snapshot.Row.Json, ModelJson.Options)!;
+        return Results.Json(new RunSnapshot { Record = record, Attempts = attempts, Offset = snapshot.Row.Offset }, ModelJson.Options);
+    }
+
+    private static IResult Children(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is null)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var children = queries.Children(runId, Caller.Of(context).Workflows);
+        return Json(writer =>
+        {
+            writer.WriteStartArray();
+            foreach (var child in children)
+            {
+                writer.WriteRawValue(child, skipInputValidation: true);
+            }
+            writer.WriteEndArray();
+        });
+    }
+
+    private static IResult Rollup(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is not { } row)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var record = JsonSerializer.Deserialize<RunRecord>(row.Json, ModelJson.Options)!;
+        var run = RollupCalculator.ForAttempts(runId, record.DurationMs, queries.AllAttempts(runId));
+        var children = queries.Children(runId, Caller.Of(context).Workflows)
+            .Select(json => JsonSerializer.Deserialize<RunRecord>(json, ModelJson.Options)!)
+            .Select(child => RollupCalculator.ForAttempts(child.Id, child.DurationMs, queries.AllAttempts(child.Id)));
+        return Results.Json(RollupCalculator.ForFamily(run, children), ModelJson.Options);
+    }
+
+    /// <summary>The run's row if the caller may read it; null for unknown and out-of-scope alike.</summary>
+    internal static RunQueries.RunRow? Visible(HttpContext context, string runId, RunQueries queries)
+    {
+        var caller = Caller.Of(context);
+        if (!RunIds.IsValid(runId) || !caller.Can(Caller.ReadScope))
+        {
+            return null;
+        }
+        var row = queries.Find(runId);
+        return row is not null && caller.Sees(row.WorkflowId) ? row : null;
+    }
+
+    internal static IResult Forbidden(HttpContext context) =>
+        ApiError.Result(context, 403, ErrorCodes.AuthorizationError, "This key may not read runs.");
+
+    internal static IResult Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+        return Results.Bytes(buffer.GetBuffer().AsMemory(0, (int)buffer.Length).ToArray(), "application/json");
+    }
+}

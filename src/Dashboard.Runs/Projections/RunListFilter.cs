@@ -1,0 +1,18 @@
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Runs.Projections;
+
+/// <summary>The filters of <c>GET /api/runs</c>, already validated, plus the caller's workflow scope.</summary>
+public sealed record RunListFilter
+{
+    public IReadOnlyList<RunStatus> Statuses { get; init; } = [];
+    public string? WorkflowId { get; init; }
+    public string? TriggerType { get; init; }
+    public string? ExperimentId { get; init; }
+    public string? ParentRunId { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public string? Text { get; init; }
+    public IReadOnlySet<string>? AllowedWorkflows { get; init; }
+    public bool Ascending { get; init; }
+}

@@ -1,0 +1,243 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Streams.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Runs.Projections;
+
+/// <summary>Reads of the projections. Rows hold the model's JSON, so most answers are spliced, not re-serialised.</summary>
+public sealed class RunQueries(SqliteStreamStore store)
+{
+    public sealed record RunRow(string Json, string WorkflowId, string? Offset);
+
+    public sealed record RunListPage(IReadOnlyList<string> Items, RunListCursor? Next);
+
+    public RunRow? Find(string runId)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = $id";
+        command.Parameters.AddWithValue("$id", runId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new RunRow(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)) : null;
+    }
+
+    public RunRecord? FindRecord(string runId) =>
+        Find(runId) is { } row ? JsonSerializer.Deserialize<RunRecord>(row.Json, ModelJson.Options) : null;
+
+    public RunListPage List(RunListFilter filter, RunListCursor? after, int limit)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter, includeStatus: true);
+        if (after is { } cursor)
+        {
+            where.Add(filter.Ascending ? "(started_at, id) > ($c_started, $c_id)" : "(started_at, id) < ($c_started, $c_id)");
+            command.Parameters.AddWithValue("$c_started", cursor.StartedAt);
+            command.Parameters.AddWithValue("$c_id", cursor.RunId);
+        }
+        var direction = filter.Ascending ? "ASC" : "DESC";
+        command.CommandText = $"SELECT record_json, started_at, id FROM runs {WhereClause(where)} ORDER BY started_at {direction}, id {direction} LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        var items = new List<string>(limit);
+        RunListCursor? last = null;
+        var more = false;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (items.Count == limit)
+            {
+                // The look-ahead row exists: there is a next page, starting after the last row served.
+                more = true;
+                break;
+            }
+            items.Add(reader.GetString(0));
+            last = new RunListCursor(reader.GetInt64(1), reader.GetString(2));
+        }
+        return new RunListPage(items, more ? last : null);
+    }
+
+    /// <summary>Counts per status under every filter but the status filter itself (so each status chip shows its count).</summary>
+    public IReadOnlyDictionary<string, int> StatusCounts(RunListFilter filter)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter, includeStatus: false);
+        command.CommandText = $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
+        var counts = Enum.GetValues<RunStatus>().ToDictionary(s => s.ToWire(), _ => 0);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return counts;
+    }
+
+    /// <summary>The record, every attempt and the stream offset, read in one transaction so that they agree.</summary>
+    public (RunRow Row, IReadOnlyList<StepTrace> Attempts)? Snapshot(string runId)
+    {
+        using var connection = store.OpenReadConnection();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var record = connection.CreateCommand();
+        record.Transaction = transaction;
+        record.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = $id";
+        record.Parameters.AddWithValue("$id", runId);
+        RunRow row;
+        using (var reader = record.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+            row = new RunRow(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+        using var steps = connection.CreateCommand();
+        steps.Transaction = transaction;
+        steps.CommandText = "SELECT trace_json FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt";
+        steps.Parameters.AddWithValue("$id", runId);
+        var attempts = new List<StepTrace>();
+        using (var reader = steps.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                attempts.Add(JsonSerializer.Deserialize<StepTrace>(reader.GetString(0), ModelJson.Options)!);
+            }
+        }
+        transaction.Commit();
+        return (row, attempts);
+    }
+
+    /// <summary>The latest attempt of every (step, loop iteration), in the order steps first started.</summary>
+    public IReadOnlyList<string> LatestSteps(string runId) => Strings(
+        "SELECT trace_json FROM run_steps WHERE run_id = $run AND is_latest = 1 ORDER BY order_index",
+        ("$run", runId));
+
+    /// <summary>Every attempt of one (step, loop iteration), oldest first.</summary>
+    public IReadOnlyList<string> Attempts(string runId, string stepId, int? loopIndex) => Strings(
+        "SELECT trace_json FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop ORDER BY attempt",
+        ("$run", runId), ("$step", stepId), ("$loop", RunProjectionSchema.LoopKey(loopIndex)));
+
+    /// <summary>Every attempt of every step of a run (for rollups).</summary>
+    public IReadOnlyList<StepTrace> AllAttempts(string runId) =>
+        Strings("SELECT trace_json FROM run_steps WHERE run_id = $run ORDER BY order_index, attempt", ("$run", runId))
+            .Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!)
+            .ToList();
+
+    public IReadOnlyList<string> Children(string parentRunId, IReadOnlySet<string>? allowedWorkflows)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        var where = new List<string> { "parent_run_id = $parent" };
+        command.Parameters.AddWithValue("$parent", parentRunId);
+        AddWorkflowScope(command, where, allowedWorkflows);
+        command.CommandText = $"SELECT record_json FROM runs {WhereClause(where)} ORDER BY started_at, id LIMIT 1000";
+        using var reader = command.ExecuteReader();
+        var items = new List<string>();
+        while (reader.Read())
+        {
+            items.Add(reader.GetString(0));
+        }
+        return items;
+    }
+
+    private IReadOnlyList<string> Strings(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetString(0));
+        }
+        return rows;
+    }
+
+    private static List<string> Where(SqliteCommand command, RunListFilter filter, bool includeStatus)
+    {
+        var where = new List<string>();
+        if (includeStatus && filter.Statuses.Count > 0)
+        {
+            var names = new List<string>();
+            for (var i = 0; i < filter.Statuses.Count; i++)
+            {
+                names.Add($"$status{i}");
+                command.Parameters.AddWithValue($"$status{i}", filter.Statuses[i].ToWire());
+            }
+            where.Add($"status IN ({string.Join(", ", names)})");
+        }
+        Equal(command, where, "workflow_id", filter.WorkflowId);
+        Equal(command, where, "trigger_type", filter.TriggerType);
+        Equal(command, where, "experiment_id", filter.ExperimentId);
+        Equal(command, where, "parent_run_id", filter.ParentRunId);
+        if (filter.From is { } from)
+        {
+            where.Add("started_at >= $from");
+            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        }
+        if (filter.To is { } to)
+        {
+            where.Add("started_at < $to");
+            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            where.Add("(id LIKE $text ESCAPE '\\' OR workflow_id LIKE $text ESCAPE '\\' OR workflow_name LIKE $text ESCAPE '\\' OR error_message LIKE $text ESCAPE '\\')");
+            command.Parameters.AddWithValue("$text", "%" + EscapeLike(filter.Text.Trim()) + "%");
+        }
+        AddWorkflowScope(command, where, filter.AllowedWorkflows);
+        return where;
+    }
+
+    private static void AddWorkflowScope(SqliteCommand command, List<string> where, IReadOnlySet<string>? allowed)
+    {
+        if (allowed is null)
+        {
+            return;
+        }
+        if (allowed.Count == 0)
+        {
+            where.Add("0");
+            return;
+        }
+        var names = allowed.Select((workflow, i) =>
+        {
+            command.Parameters.AddWithValue($"$allowed{i}", workflow);
+            return $"$allowed{i}";
+        }).ToList();
+        where.Add($"workflow_id IN ({string.Join(", ", names)})");
+    }
+
+    private static void Equal(SqliteCommand command, List<string> where, string column, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        where.Add($"{column} = ${column}");
+        command.Parameters.AddWithValue($"${column}", value);
+    }
+
+    private static string WhereClause(List<string> where) => where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+
+    private static string EscapeLike(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '%' or '_' or '\\')
+            {
+                escaped.Append('\\');
+            }
+            escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
+}

@@ -1,0 +1,74 @@
+using Dashboard.Model.Errors;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Api;
+using Dashboard.Runs.Configuration;
+using Dashboard.Runs.Endpoints;
+using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Projections;
+using Dashboard.Streams.Core;
+using Dashboard.Streams.Hosting;
+using Dashboard.Streams.Http;
+using Dashboard.Streams.Storage;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Runs;
+
+/// <summary>The runs service, hostable alone (Program.cs) or inside the dashboard (the embedded default).</summary>
+public static class RunsServiceHostingExtensions
+{
+    private const string TimeoutPolicy = "runs-api";
+
+    /// <summary>Registers the runs service. Settings: <c>Runs</c> (keys, limits) and <c>Streams</c> (storage, live reads).</summary>
+    public static IServiceCollection AddRunsService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddDurableStreams(configuration.GetSection("Streams"));
+        services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
+        services.AddSingleton<ApiKeyAccess>();
+        services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
+        services.AddSingleton<RunQueries>();
+        services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
+        services.AddSingleton<RunIngestion>();
+        services.AddHostedService<RunsServiceInitializer>();
+        services.AddHealthChecks();
+        services.AddOpenApi();
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<RunsOptions>>((timeouts, runs) =>
+            timeouts.AddPolicy(TimeoutPolicy, new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(runs.Value.RequestTimeoutSeconds),
+                WriteTimeoutResponse = context => ApiError.WriteAsync(context, 504, ErrorCodes.Timeout, "The request took longer than the service allows; narrow it and retry."),
+            }));
+        return services;
+    }
+
+    /// <summary>The service's middleware: errors as envelopes, keys and rate limits, request time-outs.</summary>
+    public static IApplicationBuilder UseRunsService(this IApplicationBuilder app)
+    {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler(handler => handler.Run(context =>
+            ApiError.WriteAsync(context, 500, ErrorCodes.InternalError, "An unexpected error occurred. Quote the requestId when reporting it."))));
+        app.UseMiddleware<AccessMiddleware>();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>Maps the run-inspection API under <c>/api</c>, the generic streams at <c>/v1/stream</c>, and the OpenAPI document.</summary>
+    public static IEndpointRouteBuilder MapRunsService(this IEndpointRouteBuilder routes)
+    {
+        routes.MapDurableStreams("/v1/stream");
+
+        var api = routes.MapGroup("/api").WithTags("Runs");
+        var timed = api.MapGroup("");
+        timed.WithRequestTimeout(TimeoutPolicy);
+        IngestEndpoints.Map(timed);
+        RunReadEndpoints.Map(timed);
+        ExecutionEndpoints.Map(timed);
+        // Live reads wait by design; they have their own limits (long-poll time-out, SSE recycling).
+        RunStreamEndpoints.Map(api);
+        api.MapFallback("/{**rest}", (HttpContext context) =>
+            ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, "No such route in the runs API (see /openapi/v1.json)."));
+
+        routes.MapOpenApi("/openapi/{documentName}.json");
+        return routes;
+    }
+}

@@ -1,0 +1,580 @@
+using System.Text;
+using Dashboard.Streams.Storage;
+
+namespace Dashboard.Streams.Core;
+
+/// <summary>
+/// The Durable Streams rules, independent of HTTP and of storage: create (with forks), append (with closing,
+/// <c>Stream-Seq</c> and idempotent producers), read across fork chains, delete (soft while forks read the data),
+/// TTL and expiry. Every change is one store transaction; readers waiting at a tail are woken after it commits.
+/// </summary>
+public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notifier, TimeProvider time)
+{
+    public IStreamStore Store => store;
+
+    public StreamNotifier Notifier => notifier;
+
+    public StreamResult Create(CreateStreamRequest request)
+    {
+        if (request.ForkSubOffset is not null && request.ForkedFrom is null)
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "Stream-Fork-Sub-Offset needs Stream-Forked-From.");
+        }
+        if (request.ForkSubOffset is > 0 && request.ForkOffset is null)
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "A sub-offset above 0 needs Stream-Fork-Offset.");
+        }
+        if (request.ContentType is not null && !StreamContentType.IsValid(request.ContentType))
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is not a valid media type.");
+        }
+
+        var result = store.Write(w => CreateIn(w, request));
+        if (result.Status is StreamStatus.Created)
+        {
+            notifier.Changed(request.Path);
+        }
+        return result;
+    }
+
+    private StreamResult CreateIn(IStreamWriter w, CreateStreamRequest request)
+    {
+        var existing = LiveOrNull(w, w.Find(request.Path));
+        StreamRecord? source = null;
+        if (request.ForkedFrom is { } sourcePath)
+        {
+            source = w.Find(sourcePath);
+            if (source is { SoftDeleted: false } && source.IsExpired(w.Now))
+            {
+                source = ExpireIn(w, source);
+            }
+            if (source is null)
+            {
+                return StreamResult.Fail(StreamStatus.NotFound, $"The source stream {sourcePath} does not exist.");
+            }
+            if (source.SoftDeleted)
+            {
+                return StreamResult.Fail(StreamStatus.Conflict, $"The source stream {sourcePath} has been deleted.");
+            }
+        }
+
+        var contentType = request.ContentType ?? source?.ContentType ?? StreamContentType.Default;
+        if (source is not null && !StreamContentType.AreSame(contentType, source.ContentType))
+        {
+            return StreamResult.Fail(StreamStatus.Conflict, "A fork keeps its source's content type.");
+        }
+        var ttl = request.TtlSeconds ?? (request.ExpiresAt is null ? source?.TtlSeconds : null);
+        var expiresAt = request.ExpiresAt ?? (request.TtlSeconds is null ? source?.ExpiresAt : null);
+
+        if (existing is not null)
+        {
+            if (existing.SoftDeleted)
+            {
+                return StreamResult.Fail(StreamStatus.Conflict, "A deleted stream whose forks still read it holds this path.", existing);
+            }
+            var same = StreamContentType.AreSame(existing.ContentType, contentType)
+                && existing.TtlSeconds == ttl
+                && existing.ExpiresAt?.ToUnixTimeMilliseconds() == expiresAt?.ToUnixTimeMilliseconds()
+                && existing.ForkSourcePath == source?.Path
+                && (request.ForkOffset is null || existing.ForkPosition == request.ForkOffset.Value.Position)
+                && (existing.ForkSubOffset ?? 0) == (request.ForkSubOffset ?? 0);
+            return same
+                ? new StreamResult { Status = StreamStatus.Ok, Stream = existing, NextOffset = existing.TailOffset, Closed = existing.Closed }
+                : StreamResult.Fail(StreamStatus.Conflict, "A stream with a different configuration exists at this path.", existing);
+        }
+
+        var messages = new List<StoredMessage>();
+        long forkPosition = 0;
+        if (source is not null)
+        {
+            forkPosition = request.ForkOffset?.Position ?? source.Tail;
+            if (forkPosition > source.Tail)
+            {
+                return StreamResult.Fail(StreamStatus.BadRequest, "Stream-Fork-Offset is beyond the source's tail.");
+            }
+            if (request.ForkSubOffset is > 0 and var sub)
+            {
+                var batch = BatchAt(w, source, forkPosition);
+                if (batch.Count == 0)
+                {
+                    return StreamResult.Fail(StreamStatus.BadRequest, "No append starts at Stream-Fork-Offset to take a sub-offset of.");
+                }
+                if (source.IsJson)
+                {
+                    if (sub > batch.Count)
+                    {
+                        return StreamResult.Fail(StreamStatus.BadRequest, $"The append at that offset has {batch.Count} messages.");
+                    }
+                    messages.AddRange(Place(batch.Take((int)sub).Select(m => m.Data), forkPosition));
+                }
+                else
+                {
+                    if (sub > batch[0].Data.Length)
+                    {
+                        return StreamResult.Fail(StreamStatus.BadRequest, $"The append at that offset has {batch[0].Data.Length} bytes.");
+                    }
+                    messages.AddRange(Place([batch[0].Data[..(int)sub]], forkPosition));
+                }
+            }
+        }
+
+        var position = forkPosition + messages.Sum(m => (long)m.Data.Length);
+        if (!request.Body.IsEmpty)
+        {
+            var (bodyMessages, error) = Split(contentType, request.Body, allowEmptyArray: true);
+            if (bodyMessages is null)
+            {
+                return StreamResult.Fail(StreamStatus.BadRequest, error!);
+            }
+            var placed = Place(bodyMessages, position);
+            messages.AddRange(placed);
+            position += placed.Sum(m => (long)m.Data.Length);
+        }
+
+        var record = w.Insert(new StreamRecord
+        {
+            Path = request.Path,
+            ContentType = contentType,
+            TtlSeconds = ttl,
+            ExpiresAt = expiresAt,
+            CreatedAt = w.Now,
+            LastAccessAt = w.Now,
+            Tail = position,
+            Closed = request.Closed,
+            ForkSourceId = source?.Id,
+            ForkSourcePath = source?.Path,
+            ForkPosition = forkPosition,
+            ForkSubOffset = request.ForkSubOffset,
+        });
+        w.AddMessages(record.Id, messages);
+        if (source is not null)
+        {
+            w.Update(source with { ForkCount = source.ForkCount + 1 });
+        }
+        return new StreamResult { Status = StreamStatus.Created, Stream = record, NextOffset = record.TailOffset, Closed = record.Closed };
+    }
+
+    public StreamResult Append(AppendRequest request)
+    {
+        var closeOnly = request.Close && request.Body.IsEmpty;
+        if (request.Body.IsEmpty && !request.Close)
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "An append needs a body (or Stream-Closed: true to close).");
+        }
+        if (!closeOnly && request.ContentType is null)
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is required.");
+        }
+        if (!closeOnly && !StreamContentType.IsValid(request.ContentType))
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is not a valid media type.");
+        }
+
+        var result = store.Write(w => AppendIn(w, request, closeOnly));
+        if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
+        {
+            notifier.Changed(request.Path);
+        }
+        return result;
+    }
+
+    private StreamResult AppendIn(IStreamWriter w, AppendRequest request, bool closeOnly)
+    {
+        var stream = w.Find(request.Path);
+        if (stream is { SoftDeleted: false } && stream.IsExpired(w.Now))
+        {
+            ExpireIn(w, stream);
+            stream = null;
+        }
+        if (stream is null)
+        {
+            return StreamResult.Fail(StreamStatus.NotFound, "No stream at this path.");
+        }
+        if (stream.SoftDeleted)
+        {
+            return StreamResult.Fail(StreamStatus.Gone, "The stream has been deleted.");
+        }
+
+        IReadOnlyList<ReadOnlyMemory<byte>> bodyMessages = [];
+        if (!closeOnly)
+        {
+            if (!StreamContentType.AreSame(request.ContentType!, stream.ContentType))
+            {
+                return StreamResult.Fail(StreamStatus.Conflict, $"The stream's content type is {stream.ContentType}.", stream);
+            }
+            var (messages, error) = Split(stream.ContentType, request.Body, allowEmptyArray: false);
+            if (messages is null)
+            {
+                return StreamResult.Fail(StreamStatus.BadRequest, error!, stream);
+            }
+            bodyMessages = messages;
+        }
+
+        ProducerState? producerState = null;
+        if (request.Producer is { } producer)
+        {
+            var current = w.GetProducer(stream.Id, producer.Id);
+            if (current is not null && producer.Epoch < current.Epoch)
+            {
+                return StreamResult.Fail(StreamStatus.Forbidden, "Stale producer epoch.", stream) with { ProducerEpoch = current.Epoch };
+            }
+            if (current is not null && producer.Epoch == current.Epoch && producer.Seq <= current.LastSeq)
+            {
+                return new StreamResult
+                {
+                    Status = StreamStatus.NoContent,
+                    Stream = stream,
+                    NextOffset = stream.TailOffset,
+                    Closed = stream.Closed,
+                    ProducerEpoch = current.Epoch,
+                    ProducerSeq = current.LastSeq,
+                };
+            }
+            var expected = current is null || producer.Epoch > current.Epoch ? 0 : current.LastSeq + 1;
+            if (current is not null && producer.Epoch > current.Epoch && producer.Seq != 0)
+            {
+                return StreamResult.Fail(StreamStatus.BadRequest, "A new producer epoch starts at Producer-Seq 0.", stream);
+            }
+            if (producer.Seq != expected)
+            {
+                return StreamResult.Fail(StreamStatus.Conflict, "Producer sequence gap.", stream) with
+                {
+                    ProducerExpectedSeq = expected,
+                    ProducerReceivedSeq = producer.Seq,
+                };
+            }
+            producerState = new ProducerState(producer.Id, producer.Epoch, producer.Seq);
+        }
+
+        if (stream.Closed)
+        {
+            return closeOnly
+                ? new StreamResult { Status = StreamStatus.NoContent, Stream = stream, NextOffset = stream.TailOffset, Closed = true }
+                : StreamResult.Fail(StreamStatus.Conflict, "The stream is closed.", stream);
+        }
+        if (request.StreamSeq is { } seq && stream.LastStreamSeq is { } last && CompareBytes(seq, last) <= 0)
+        {
+            return StreamResult.Fail(StreamStatus.Conflict, $"Stream-Seq must increase (last was '{last}').", stream);
+        }
+
+        var placed = Place(bodyMessages, stream.Tail);
+        var updated = stream with
+        {
+            Tail = stream.Tail + placed.Sum(m => (long)m.Data.Length),
+            Closed = request.Close,
+            LastStreamSeq = request.StreamSeq ?? stream.LastStreamSeq,
+            LastAccessAt = w.Now,
+        };
+        w.AddMessages(stream.Id, placed);
+        w.Update(updated);
+        if (producerState is not null)
+        {
+            w.SetProducer(stream.Id, producerState);
+        }
+        request.InTransaction?.Invoke(new AppendContext(w.Transaction, updated, placed));
+
+        return new StreamResult
+        {
+            Status = producerState is not null && !closeOnly ? StreamStatus.Ok : StreamStatus.NoContent,
+            Stream = updated,
+            NextOffset = updated.TailOffset,
+            Closed = updated.Closed,
+            ProducerEpoch = producerState?.Epoch,
+            ProducerSeq = producerState?.LastSeq,
+            Appended = placed,
+        };
+    }
+
+    /// <summary>An idempotent producer's state on a stream, or null (unknown stream or producer).</summary>
+    public ProducerState? Producer(string path, string producerId) =>
+        store.Find(path) is { } stream ? store.ReadProducer(stream.Id, producerId) : null;
+
+    /// <summary>HEAD: metadata without touching the TTL.</summary>
+    public StreamResult Head(string path)
+    {
+        var stream = Resolve(path, out var failure);
+        return failure ?? new StreamResult { Status = StreamStatus.Ok, Stream = stream, NextOffset = stream!.TailOffset, Closed = stream.Closed };
+    }
+
+    /// <summary>
+    /// Reads from <paramref name="from"/> (null: from the current tail) within <paramref name="limits"/>. A read renews a TTL.
+    /// </summary>
+    public StreamRead Read(string path, StreamOffset? from, ReadLimits? limits = null)
+    {
+        var stream = Resolve(path, out var failure);
+        if (failure is not null)
+        {
+            return new StreamRead { Status = failure.Status, Error = failure.Error };
+        }
+        if (stream!.TtlSeconds is not null)
+        {
+            stream = store.Write(w => Touch(w, path)) ?? stream;
+        }
+        var start = from?.Position ?? stream.Tail;
+        if (start > stream.Tail)
+        {
+            return new StreamRead { Status = StreamStatus.BadRequest, Error = "The offset is beyond the stream's tail.", Stream = stream };
+        }
+
+        var messages = new List<ReadOnlyMemory<byte>>();
+        var ends = new List<long>();
+        var budget = new Budget(limits ?? ReadLimits.Default);
+        var end = ReadChain(stream, start, stream.Tail, messages, ends, budget);
+        return new StreamRead
+        {
+            Status = StreamStatus.Ok,
+            Stream = stream,
+            From = new StreamOffset(start),
+            Next = new StreamOffset(end),
+            Messages = messages,
+            MessageEnds = ends,
+            UpToDate = end == stream.Tail,
+            Closed = stream.Closed && end == stream.Tail,
+        };
+    }
+
+    /// <summary>
+    /// Long-poll: returns as soon as there is data after <paramref name="from"/>, the stream is closed at its tail, or
+    /// <paramref name="timeout"/> passes (then an empty, up-to-date read).
+    /// </summary>
+    public async Task<StreamRead> WaitAsync(string path, StreamOffset? from, TimeSpan timeout, ReadLimits? limits, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        var position = from;
+        while (true)
+        {
+            var change = notifier.NextChange(path);
+            var read = Read(path, position, limits);
+            if (read.Status != StreamStatus.Ok || read.HasData || read.Closed)
+            {
+                return read;
+            }
+            position = read.From;
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return read;
+            }
+            await Task.WhenAny(change, Task.Delay(remaining, time, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public StreamResult Delete(string path)
+    {
+        var result = store.Write(w =>
+        {
+            var stream = w.Find(path);
+            if (stream is null)
+            {
+                return StreamResult.Fail(StreamStatus.NotFound, "No stream at this path.");
+            }
+            if (stream.SoftDeleted)
+            {
+                return StreamResult.Fail(StreamStatus.Gone, "The stream has already been deleted.");
+            }
+            if (stream.IsExpired(w.Now))
+            {
+                ExpireIn(w, stream);
+                return StreamResult.Fail(StreamStatus.NotFound, "No stream at this path.");
+            }
+            ExpireIn(w, stream);
+            return new StreamResult { Status = StreamStatus.NoContent };
+        });
+        notifier.Changed(path);
+        return result;
+    }
+
+    /// <summary>Deletes every stream whose TTL or expiry time has passed; returns their paths.</summary>
+    public IReadOnlyList<string> ExpireDue()
+    {
+        var paths = store.Write(w =>
+        {
+            var expired = w.Expired(w.Now);
+            foreach (var stream in expired)
+            {
+                ExpireIn(w, w.FindById(stream.Id) ?? stream);
+            }
+            return expired.Select(s => s.Path).ToList();
+        });
+        foreach (var path in paths)
+        {
+            notifier.Changed(path);
+        }
+        return paths;
+    }
+
+    private StreamRecord? Resolve(string path, out StreamResult? failure)
+    {
+        failure = null;
+        var stream = store.Find(path);
+        if (stream is { SoftDeleted: false } && stream.IsExpired(time.GetUtcNow()))
+        {
+            stream = store.Write(w => w.Find(path) is { SoftDeleted: false } current && current.IsExpired(w.Now) ? ExpireIn(w, current) : w.Find(path));
+            notifier.Changed(path);
+            if (stream is not null && !stream.SoftDeleted)
+            {
+                return stream;
+            }
+            failure = StreamResult.Fail(stream is null ? StreamStatus.NotFound : StreamStatus.Gone, "The stream has expired.");
+            return null;
+        }
+        if (stream is null)
+        {
+            failure = StreamResult.Fail(StreamStatus.NotFound, "No stream at this path.");
+        }
+        else if (stream.SoftDeleted)
+        {
+            failure = StreamResult.Fail(StreamStatus.Gone, "The stream has been deleted.");
+        }
+        return stream;
+    }
+
+    private static StreamRecord? Touch(IStreamWriter w, string path)
+    {
+        var current = w.Find(path);
+        if (current is null || current.SoftDeleted)
+        {
+            return current;
+        }
+        var touched = current with { LastAccessAt = w.Now };
+        w.Update(touched);
+        return touched;
+    }
+
+    /// <summary>Deletes a stream: softly while forks read its data, else for good, releasing its own source.</summary>
+    private static StreamRecord? ExpireIn(IStreamWriter w, StreamRecord stream)
+    {
+        if (stream.ForkCount > 0)
+        {
+            var soft = stream with { SoftDeleted = true };
+            w.Update(soft);
+            return soft;
+        }
+        w.Remove(stream.Id);
+        var sourceId = stream.ForkSourceId;
+        while (sourceId is { } id && w.FindById(id) is { } source)
+        {
+            var released = source with { ForkCount = Math.Max(0, source.ForkCount - 1) };
+            if (!(released.SoftDeleted && released.ForkCount == 0))
+            {
+                w.Update(released);
+                break;
+            }
+            w.Remove(released.Id);
+            sourceId = released.ForkSourceId;
+        }
+        return null;
+    }
+
+    private static StreamRecord? LiveOrNull(IStreamWriter w, StreamRecord? stream) =>
+        stream is { SoftDeleted: false } && stream.IsExpired(w.Now) ? ExpireIn(w, stream) : stream;
+
+    /// <summary>Reads [from, to) of a stream, descending into its fork source for the inherited part.</summary>
+    private long ReadChain(StreamRecord stream, long from, long to, List<ReadOnlyMemory<byte>> messages, List<long> ends, Budget budget)
+    {
+        if (stream.ForkSourceId is { } sourceId && from < stream.ForkPosition)
+        {
+            var source = store.FindById(sourceId)
+                ?? throw new InvalidOperationException($"Fork source {sourceId} of {stream.Path} is missing.");
+            from = ReadChain(source, from, Math.Min(to, stream.ForkPosition), messages, ends, budget);
+            if (from < Math.Min(to, stream.ForkPosition) || budget.Exhausted)
+            {
+                return from;
+            }
+        }
+        if (from >= to)
+        {
+            return from;
+        }
+        var own = store.ReadOwn(stream.Id, from, to, budget.RemainingBytes, budget.RemainingMessages);
+        foreach (var message in own)
+        {
+            if (message.End <= from)
+            {
+                continue;
+            }
+            var start = (int)Math.Max(0, from - message.Position);
+            var stop = (int)Math.Min(message.Data.Length, to - message.Position);
+            var slice = message.Data[start..stop];
+            if (stream.IsJson)
+            {
+                if (messages.Count > 0 && slice.Length > budget.RemainingBytes)
+                {
+                    break;
+                }
+            }
+            else if (slice.Length > budget.RemainingBytes)
+            {
+                slice = slice[..(int)Math.Max(1, budget.RemainingBytes)];
+            }
+            messages.Add(slice);
+            budget.Spend(slice.Length);
+            from = message.Position + start + slice.Length;
+            ends.Add(from);
+            if (budget.Exhausted)
+            {
+                break;
+            }
+        }
+        return from;
+    }
+
+    private IReadOnlyList<StoredMessage> BatchAt(IStreamWriter w, StreamRecord stream, long position)
+    {
+        var owner = stream;
+        while (owner.ForkSourceId is { } sourceId && position < owner.ForkPosition)
+        {
+            owner = w.FindById(sourceId) ?? throw new InvalidOperationException($"Fork source {sourceId} is missing.");
+        }
+        return w.BatchAt(owner.Id, position);
+    }
+
+    private static (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) Split(string contentType, ReadOnlyMemory<byte> body, bool allowEmptyArray)
+    {
+        if (!StreamContentType.IsJson(contentType))
+        {
+            return ([body.ToArray()], null);
+        }
+        var (messages, error) = JsonMessages.Split(body);
+        if (messages is null)
+        {
+            return (null, error);
+        }
+        if (messages.Count == 0 && !allowEmptyArray)
+        {
+            return (null, "An empty JSON array appends nothing.");
+        }
+        return (messages, null);
+    }
+
+    private static List<StoredMessage> Place(IEnumerable<ReadOnlyMemory<byte>> data, long position)
+    {
+        var placed = new List<StoredMessage>();
+        var batch = position;
+        foreach (var item in data)
+        {
+            placed.Add(new StoredMessage(position, batch, item));
+            position += item.Length;
+        }
+        return placed;
+    }
+
+    private static int CompareBytes(string a, string b) =>
+        Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
+
+    private sealed class Budget(ReadLimits limits)
+    {
+        public long RemainingBytes { get; private set; } = limits.MaxBytes;
+        public int RemainingMessages { get; private set; } = limits.MaxMessages;
+        public bool Exhausted => RemainingBytes <= 0 || RemainingMessages <= 0;
+
+        public void Spend(int bytes)
+        {
+            RemainingBytes -= bytes;
+            RemainingMessages--;
+        }
+    }
+
+    private sealed record AppendContext(object StoreTransaction, StreamRecord Stream, IReadOnlyList<StoredMessage> Appended) : IAppendContext;
+}

@@ -1,0 +1,117 @@
+namespace Dashboard.Streams.Core;
+
+public enum StreamStatus
+{
+    Ok,
+    Created,
+    NoContent,
+    BadRequest,
+    NotFound,
+    Gone,
+    Conflict,
+    Forbidden,
+}
+
+/// <summary>PUT: create a stream, or confirm an existing one with the same configuration.</summary>
+public sealed record CreateStreamRequest
+{
+    public required string Path { get; init; }
+    public string? ContentType { get; init; }
+    public long? TtlSeconds { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public bool Closed { get; init; }
+    public string? ForkedFrom { get; init; }
+    public StreamOffset? ForkOffset { get; init; }
+    public long? ForkSubOffset { get; init; }
+    public ReadOnlyMemory<byte> Body { get; init; }
+}
+
+public sealed record ProducerClaim(string Id, long Epoch, long Seq);
+
+/// <summary>POST: append (and/or close).</summary>
+public sealed record AppendRequest
+{
+    public required string Path { get; init; }
+    public string? ContentType { get; init; }
+    public ReadOnlyMemory<byte> Body { get; init; }
+    public bool Close { get; init; }
+    public string? StreamSeq { get; init; }
+    public ProducerClaim? Producer { get; init; }
+
+    /// <summary>Runs inside the append's transaction after the messages are stored; throwing aborts the append.</summary>
+    public Action<IAppendContext>? InTransaction { get; init; }
+}
+
+/// <summary>What an in-transaction hook sees: the store's transaction and where each new message landed.</summary>
+public interface IAppendContext
+{
+    object StoreTransaction { get; }
+    StreamRecord Stream { get; }
+    IReadOnlyList<StoredMessage> Appended { get; }
+}
+
+public sealed record StreamResult
+{
+    public required StreamStatus Status { get; init; }
+    public StreamRecord? Stream { get; init; }
+    public string? Error { get; init; }
+    public StreamOffset? NextOffset { get; init; }
+    public bool Closed { get; init; }
+    public long? ProducerEpoch { get; init; }
+    public long? ProducerSeq { get; init; }
+    public long? ProducerExpectedSeq { get; init; }
+    public long? ProducerReceivedSeq { get; init; }
+
+    /// <summary>For appends: where the new messages landed.</summary>
+    public IReadOnlyList<StoredMessage> Appended { get; init; } = [];
+
+    public static StreamResult Fail(StreamStatus status, string error, StreamRecord? stream = null) =>
+        new() { Status = status, Error = error, Stream = stream, NextOffset = stream?.TailOffset, Closed = stream?.Closed ?? false };
+}
+
+/// <summary>A read: the data from an offset (as whole messages where they must stay whole), where it ends, and whether that is the tail.</summary>
+public sealed record StreamRead
+{
+    public required StreamStatus Status { get; init; }
+    public string? Error { get; init; }
+    public StreamRecord? Stream { get; init; }
+    public StreamOffset From { get; init; }
+    public StreamOffset Next { get; init; }
+    public IReadOnlyList<ReadOnlyMemory<byte>> Messages { get; init; } = [];
+
+    /// <summary>Where each message ends: the offset a reader resumes from after it.</summary>
+    public IReadOnlyList<long> MessageEnds { get; init; } = [];
+    public bool UpToDate { get; init; }
+    public bool Closed { get; init; }
+
+    public bool HasData => Next.Position > From.Position;
+
+    /// <summary>The body as the protocol sends it: a JSON array for JSON streams, the raw bytes otherwise.</summary>
+    public byte[] Body(MessageTransform? transform = null)
+    {
+        if (Stream is { IsJson: true })
+        {
+            return JsonMessages.ToArray(transform is null
+                ? Messages
+                : Messages.Select((m, i) => transform(m, new StreamOffset(MessageEnds[i]))).Where(m => !m.IsEmpty).ToList());
+        }
+        var length = Messages.Sum(m => m.Length);
+        var body = new byte[length];
+        var at = 0;
+        foreach (var message in Messages)
+        {
+            message.Span.CopyTo(body.AsSpan(at));
+            at += message.Length;
+        }
+        return body;
+    }
+}
+
+/// <summary>Rewrites a message as it is served (the runs service adds each event's offset); an empty result drops it.</summary>
+public delegate ReadOnlyMemory<byte> MessageTransform(ReadOnlyMemory<byte> message, StreamOffset end);
+
+/// <summary>Read limits; a read returns at least one message when any is there.</summary>
+public sealed record ReadLimits(long MaxBytes = 1024 * 1024, int MaxMessages = 10_000)
+{
+    public static ReadLimits Default { get; } = new();
+}

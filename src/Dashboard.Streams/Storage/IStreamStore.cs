@@ -1,0 +1,54 @@
+using Dashboard.Streams.Core;
+
+namespace Dashboard.Streams.Storage;
+
+/// <summary>
+/// What the stream engine needs of storage: atomic, serialised write transactions and concurrent reads. The engine
+/// holds the protocol's rules; a store only keeps rows.
+/// </summary>
+public interface IStreamStore : IDisposable
+{
+    /// <summary>Runs <paramref name="work"/> as one atomic transaction: all of it is durable, or none of it.</summary>
+    T Write<T>(Func<IStreamWriter, T> work);
+
+    StreamRecord? Find(string path);
+
+    StreamRecord? FindById(long id);
+
+    ProducerState? ReadProducer(long streamId, string producerId);
+
+    /// <summary>The stream's own messages overlapping [from, to), oldest first, within the byte and count budget (at least one).</summary>
+    IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages);
+}
+
+/// <summary>Operations inside one write transaction.</summary>
+public interface IStreamWriter
+{
+    DateTimeOffset Now { get; }
+
+    StreamRecord? Find(string path);
+
+    StreamRecord? FindById(long id);
+
+    /// <summary>Inserts and returns the record with its new id.</summary>
+    StreamRecord Insert(StreamRecord record);
+
+    void Update(StreamRecord record);
+
+    /// <summary>Removes the stream with its messages and producer states.</summary>
+    void Remove(long streamId);
+
+    ProducerState? GetProducer(long streamId, string producerId);
+
+    void SetProducer(long streamId, ProducerState state);
+
+    void AddMessages(long streamId, IReadOnlyList<StoredMessage> messages);
+
+    /// <summary>The messages of the append that started at <paramref name="batchPosition"/>, in order.</summary>
+    IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition);
+
+    IReadOnlyList<StreamRecord> Expired(DateTimeOffset now);
+
+    /// <summary>Store-specific access for callers that keep their own rows in the same transaction (the runs service).</summary>
+    object Transaction { get; }
+}

@@ -1,0 +1,156 @@
+using Dashboard.Streams.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Streams.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writes go through one connection, one transaction at a time
+/// (SQLite has one writer anyway); reads use pooled connections and never wait for writes.
+/// </summary>
+public sealed class SqliteStreamStore : IStreamStore
+{
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writeConnection;
+    private readonly SqliteStreamWriter _writer;
+    private readonly Lock _writeLock = new();
+    private readonly TimeProvider _time;
+
+    public SqliteStreamStore(string databasePath, TimeProvider? time = null, bool synchronousFull = false)
+    {
+        _time = time ?? TimeProvider.System;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        _writeConnection = new SqliteConnection(_connectionString);
+        _writeConnection.Open();
+        // WAL lets readers proceed during writes. NORMAL sync keeps every committed transaction across a process
+        // crash (the log is written before the commit returns); FULL adds an fsync per commit for power loss.
+        // Checkpoints are batched so that a burst of appends does not copy the log into the database every thousand pages.
+        Execute(_writeConnection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;");
+        Execute(_writeConnection, Schema);
+        _writer = new SqliteStreamWriter(_writeConnection, _time);
+    }
+
+    public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
+
+    /// <summary>Opens a pooled connection on the same database, for callers that read their own tables beside the streams.</summary>
+    public SqliteConnection OpenReadConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public T Write<T>(Func<IStreamWriter, T> work)
+    {
+        lock (_writeLock)
+        {
+            using var transaction = _writeConnection.BeginTransaction(deferred: false);
+            _writer.Begin(transaction);
+            try
+            {
+                var result = work(_writer);
+                transaction.Commit();
+                return result;
+            }
+            finally
+            {
+                _writer.End();
+            }
+        }
+    }
+
+    public StreamRecord? Find(string path)
+    {
+        using var connection = OpenReadConnection();
+        return SqliteStreamWriter.FindStream(connection, null, "path = $key", path);
+    }
+
+    public StreamRecord? FindById(long id)
+    {
+        using var connection = OpenReadConnection();
+        return SqliteStreamWriter.FindStream(connection, null, "id = $key", id);
+    }
+
+    public ProducerState? ReadProducer(long streamId, string producerId)
+    {
+        using var connection = OpenReadConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT epoch, last_seq FROM producers WHERE stream_id = $stream AND producer_id = $producer";
+        command.Parameters.AddWithValue("$stream", streamId);
+        command.Parameters.AddWithValue("$producer", producerId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    public IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages)
+    {
+        using var connection = OpenReadConnection();
+        return SqliteStreamWriter.ReadMessages(connection, null, streamId, from, to, maxBytes, maxMessages);
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            _writer.Dispose();
+            _writeConnection.Dispose();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS streams (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            ttl_seconds INTEGER,
+            expires_at INTEGER,
+            created_at INTEGER NOT NULL,
+            last_access_at INTEGER NOT NULL,
+            tail INTEGER NOT NULL,
+            closed INTEGER NOT NULL,
+            last_stream_seq TEXT,
+            soft_deleted INTEGER NOT NULL,
+            fork_count INTEGER NOT NULL,
+            fork_source_id INTEGER,
+            fork_source_path TEXT,
+            fork_position INTEGER NOT NULL,
+            fork_sub_offset INTEGER
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS streams_path ON streams(path);
+        CREATE INDEX IF NOT EXISTS streams_expiry ON streams(soft_deleted, expires_at, ttl_seconds);
+        -- One row per append: the messages' bytes back to back, and for JSON streams their lengths (int32 LE each).
+        CREATE TABLE IF NOT EXISTS chunks (
+            stream_id INTEGER NOT NULL,
+            pos INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            lengths BLOB,
+            PRIMARY KEY (stream_id, pos)
+        );
+        CREATE TABLE IF NOT EXISTS producers (
+            stream_id INTEGER NOT NULL,
+            producer_id TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            PRIMARY KEY (stream_id, producer_id)
+        ) WITHOUT ROWID;
+        """;
+}

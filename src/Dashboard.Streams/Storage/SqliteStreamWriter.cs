@@ -1,0 +1,281 @@
+using System.Buffers.Binary;
+using Dashboard.Streams.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Streams.Storage;
+
+/// <summary>The write side of <see cref="SqliteStreamStore"/>: prepared commands on the one write connection.</summary>
+public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider time) : IStreamWriter, IDisposable
+{
+    private const string Columns =
+        "id, path, content_type, ttl_seconds, expires_at, created_at, last_access_at, tail, closed, last_stream_seq, " +
+        "soft_deleted, fork_count, fork_source_id, fork_source_path, fork_position, fork_sub_offset";
+
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private SqliteTransaction? _transaction;
+
+    public DateTimeOffset Now { get; private set; }
+
+    /// <summary>The current <see cref="SqliteTransaction"/>.</summary>
+    public object Transaction => _transaction ?? throw new InvalidOperationException("No transaction.");
+
+    public SqliteConnection Connection => connection;
+
+    internal void Begin(SqliteTransaction transaction)
+    {
+        _transaction = transaction;
+        Now = time.GetUtcNow();
+    }
+
+    internal void End() => _transaction = null;
+
+    public StreamRecord? Find(string path) => FindPrepared("path = $key", path);
+
+    public StreamRecord? FindById(long id) => FindPrepared("id = $key", id);
+
+    private StreamRecord? FindPrepared(string where, object key)
+    {
+        var command = Command($"SELECT {Columns} FROM streams WHERE {where}");
+        command.Parameters["$key"].Value = key;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadRecord(reader) : null;
+    }
+
+    public StreamRecord Insert(StreamRecord record)
+    {
+        var command = Command($"INSERT INTO streams ({Columns[4..]}) VALUES ($path, $content_type, $ttl_seconds, $expires_at, $created_at, $last_access_at, $tail, $closed, $last_stream_seq, $soft_deleted, $fork_count, $fork_source_id, $fork_source_path, $fork_position, $fork_sub_offset) RETURNING id");
+        Bind(command, record);
+        var id = (long)command.ExecuteScalar()!;
+        return record with { Id = id };
+    }
+
+    public void Update(StreamRecord record)
+    {
+        var command = Command("UPDATE streams SET path = $path, content_type = $content_type, ttl_seconds = $ttl_seconds, expires_at = $expires_at, created_at = $created_at, last_access_at = $last_access_at, tail = $tail, closed = $closed, last_stream_seq = $last_stream_seq, soft_deleted = $soft_deleted, fork_count = $fork_count, fork_source_id = $fork_source_id, fork_source_path = $fork_source_path, fork_position = $fork_position, fork_sub_offset = $fork_sub_offset WHERE id = $id");
+        Bind(command, record);
+        command.Parameters["$id"].Value = record.Id;
+        command.ExecuteNonQuery();
+    }
+
+    public void Remove(long streamId)
+    {
+        foreach (var sql in (ReadOnlySpan<string>)["DELETE FROM chunks WHERE stream_id = $id", "DELETE FROM producers WHERE stream_id = $id", "DELETE FROM streams WHERE id = $id"])
+        {
+            var command = Command(sql);
+            command.Parameters["$id"].Value = streamId;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public ProducerState? GetProducer(long streamId, string producerId)
+    {
+        var command = Command("SELECT epoch, last_seq FROM producers WHERE stream_id = $stream AND producer_id = $producer");
+        command.Parameters["$stream"].Value = streamId;
+        command.Parameters["$producer"].Value = producerId;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    public void SetProducer(long streamId, ProducerState state)
+    {
+        var command = Command("INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES ($stream, $producer, $epoch, $seq) ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq");
+        command.Parameters["$stream"].Value = streamId;
+        command.Parameters["$producer"].Value = state.ProducerId;
+        command.Parameters["$epoch"].Value = state.Epoch;
+        command.Parameters["$seq"].Value = state.LastSeq;
+        command.ExecuteNonQuery();
+    }
+
+    public void AddMessages(long streamId, IReadOnlyList<StoredMessage> messages)
+    {
+        // All messages of one append are one row: one insert however large the batch. A fork created with a
+        // sub-offset prefix and a body stores two appends, so rows follow the batch boundaries.
+        var start = 0;
+        for (var i = 1; i <= messages.Count; i++)
+        {
+            if (i == messages.Count || messages[i].BatchPosition != messages[start].BatchPosition)
+            {
+                AddChunk(streamId, messages, start, i - start);
+                start = i;
+            }
+        }
+    }
+
+    private void AddChunk(long streamId, IReadOnlyList<StoredMessage> messages, int first, int count)
+    {
+        var total = 0;
+        for (var i = first; i < first + count; i++)
+        {
+            total += messages[i].Data.Length;
+        }
+        var data = new byte[total];
+        var lengths = new byte[count * 4];
+        var at = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var message = messages[first + i];
+            message.Data.Span.CopyTo(data.AsSpan(at));
+            at += message.Data.Length;
+            BinaryPrimitives.WriteInt32LittleEndian(lengths.AsSpan(i * 4), message.Data.Length);
+        }
+        var command = Command("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ($stream, $pos, $data, $lengths)");
+        command.Parameters["$stream"].Value = streamId;
+        command.Parameters["$pos"].Value = messages[first].BatchPosition;
+        command.Parameters["$data"].Value = data;
+        command.Parameters["$lengths"].Value = count == 1 ? DBNull.Value : lengths;
+        command.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition)
+    {
+        var command = Command("SELECT pos, data, lengths FROM chunks WHERE stream_id = $stream AND pos = $batch");
+        command.Parameters["$stream"].Value = streamId;
+        command.Parameters["$batch"].Value = batchPosition;
+        return ReadAll(command, long.MaxValue, int.MaxValue);
+    }
+
+    public IReadOnlyList<StreamRecord> Expired(DateTimeOffset now)
+    {
+        var command = Command($"SELECT {Columns} FROM streams WHERE soft_deleted = 0 AND ((expires_at IS NOT NULL AND expires_at <= $now) OR (ttl_seconds IS NOT NULL AND last_access_at + ttl_seconds * 1000 <= $now))");
+        command.Parameters["$now"].Value = now.ToUnixTimeMilliseconds();
+        using var reader = command.ExecuteReader();
+        var expired = new List<StreamRecord>();
+        while (reader.Read())
+        {
+            expired.Add(ReadRecord(reader));
+        }
+        return expired;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        _commands.Clear();
+    }
+
+    internal static StreamRecord? FindStream(SqliteConnection connection, SqliteTransaction? transaction, string where, object key)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM streams WHERE {where}";
+        command.Parameters.AddWithValue("$key", key);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadRecord(reader) : null;
+    }
+
+    internal static IReadOnlyList<StoredMessage> ReadMessages(SqliteConnection connection, SqliteTransaction? transaction, long streamId, long from, long to, long maxBytes, int maxMessages)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // Start at the chunk that contains `from` (a resumed offset may fall inside one).
+        command.CommandText = """
+            SELECT pos, data, lengths FROM chunks
+            WHERE stream_id = $stream
+              AND pos >= IFNULL((SELECT MAX(pos) FROM chunks WHERE stream_id = $stream AND pos <= $from), 0)
+              AND pos < $to
+            ORDER BY pos LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$stream", streamId);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.Parameters.AddWithValue("$limit", maxMessages);
+        return ReadAll(command, maxBytes, maxMessages, from);
+    }
+
+    /// <summary>Splits chunk rows into messages, skipping those that end at or before <paramref name="from"/>.</summary>
+    private static List<StoredMessage> ReadAll(SqliteCommand command, long maxBytes, int maxMessages, long from = long.MinValue)
+    {
+        using var reader = command.ExecuteReader();
+        var messages = new List<StoredMessage>();
+        long bytes = 0;
+        while (reader.Read())
+        {
+            var position = reader.GetInt64(0);
+            var data = (byte[])reader.GetValue(1);
+            var lengths = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
+            var count = lengths is null ? 1 : lengths.Length / 4;
+            var at = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var length = lengths is null ? data.Length : BinaryPrimitives.ReadInt32LittleEndian(lengths.AsSpan(i * 4));
+                var message = new StoredMessage(position + at, position, data.AsMemory(at, length));
+                at += length;
+                if (message.End <= from)
+                {
+                    continue;
+                }
+                messages.Add(message);
+                bytes += length;
+                if (bytes >= maxBytes || messages.Count >= maxMessages)
+                {
+                    return messages;
+                }
+            }
+        }
+        return messages;
+    }
+
+    private static StreamRecord ReadRecord(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        Path = reader.GetString(1),
+        ContentType = reader.GetString(2),
+        TtlSeconds = reader.IsDBNull(3) ? null : reader.GetInt64(3),
+        ExpiresAt = reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+        LastAccessAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+        Tail = reader.GetInt64(7),
+        Closed = reader.GetInt64(8) != 0,
+        LastStreamSeq = reader.IsDBNull(9) ? null : reader.GetString(9),
+        SoftDeleted = reader.GetInt64(10) != 0,
+        ForkCount = (int)reader.GetInt64(11),
+        ForkSourceId = reader.IsDBNull(12) ? null : reader.GetInt64(12),
+        ForkSourcePath = reader.IsDBNull(13) ? null : reader.GetString(13),
+        ForkPosition = reader.GetInt64(14),
+        ForkSubOffset = reader.IsDBNull(15) ? null : reader.GetInt64(15),
+    };
+
+    private static void Bind(SqliteCommand command, StreamRecord r)
+    {
+        command.Parameters["$path"].Value = r.Path;
+        command.Parameters["$content_type"].Value = r.ContentType;
+        command.Parameters["$ttl_seconds"].Value = (object?)r.TtlSeconds ?? DBNull.Value;
+        command.Parameters["$expires_at"].Value = (object?)r.ExpiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
+        command.Parameters["$created_at"].Value = r.CreatedAt.ToUnixTimeMilliseconds();
+        command.Parameters["$last_access_at"].Value = r.LastAccessAt.ToUnixTimeMilliseconds();
+        command.Parameters["$tail"].Value = r.Tail;
+        command.Parameters["$closed"].Value = r.Closed ? 1 : 0;
+        command.Parameters["$last_stream_seq"].Value = (object?)r.LastStreamSeq ?? DBNull.Value;
+        command.Parameters["$soft_deleted"].Value = r.SoftDeleted ? 1 : 0;
+        command.Parameters["$fork_count"].Value = r.ForkCount;
+        command.Parameters["$fork_source_id"].Value = (object?)r.ForkSourceId ?? DBNull.Value;
+        command.Parameters["$fork_source_path"].Value = (object?)r.ForkSourcePath ?? DBNull.Value;
+        command.Parameters["$fork_position"].Value = r.ForkPosition;
+        command.Parameters["$fork_sub_offset"].Value = (object?)r.ForkSubOffset ?? DBNull.Value;
+    }
+
+    /// <summary>A prepared command per statement, created once on the write connection; parameters are declared from the text.</summary>
+    private SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(sql, @"\$[a-z_]+"))
+            {
+                if (!command.Parameters.Contains(match.Value))
+                {
+                    command.Parameters.Add(new SqliteParameter(match.Value, null));
+                }
+            }
+            command.Transaction = _transaction;
+            command.Prepare();
+            _commands[sql] = command;
+        }
+        command.Transaction = _transaction;
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Components.Controls;
+
+/// <summary>Two attempts of a step side by side on one field (input, output, mapped output or error): a line diff.</summary>
+public sealed partial class AttemptCompare
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private LineDiff.Result _diff = new([], false);
+
+    [Parameter]
+    public StepTrace? Left { get; set; }
+
+    [Parameter]
+    public StepTrace? Right { get; set; }
+
+    /// <summary>input, output, mapped or error.</summary>
+    [Parameter]
+    public string Field { get; set; } = "input";
+
+    protected override void OnParametersSet() => _diff = LineDiff.Compare(Text(Left), Text(Right));
+
+    private string? Text(StepTrace? attempt) => attempt is null ? null : Field switch
+    {
+        "output" => Json(attempt.OutputContext),
+        "mapped" => Json(attempt.MappedOutput),
+        "error" => attempt.ErrorContext is null ? null : JsonSerializer.Serialize(attempt.ErrorContext, Indented),
+        _ => Json(attempt.InputContext),
+    };
+
+    private static string? Json(JsonElement? value) => value is { } v ? JsonSerializer.Serialize(v, Indented) : null;
+}

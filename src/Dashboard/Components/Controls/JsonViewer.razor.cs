@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Dashboard.Model;
+using Dashboard.Services;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace Dashboard.Components.Controls;
+
+/// <summary>
+/// Shows a payload: a lazily rendered, virtualised tree (open/close, search, copy a value or the whole, download), or
+/// the raw text. A payload the service truncated is shown raw with what was cut, never as if it were whole.
+/// </summary>
+public sealed partial class JsonViewer
+{
+    /// <summary>Raw text beyond this is shown on request: a multi-megabyte &lt;pre&gt; would stall the page.</summary>
+    private const int RawPreviewLimit = 200_000;
+    private const int ValueClip = 2_000;
+
+    private JsonViewerState? _state;
+    private JsonElement? _shown;
+    private string? _rawText;
+    private bool _raw;
+    private bool _showWholeRaw;
+    private string? _search;
+
+    [Parameter, EditorRequired]
+    public required string Title { get; set; }
+
+    [Parameter]
+    public JsonElement? Value { get; set; }
+
+    /// <summary>The payload's original size in bytes (as the service recorded it).</summary>
+    [Parameter]
+    public long? SizeBytes { get; set; }
+
+    /// <summary>True when the service cut the payload; <see cref="Value"/> is then the kept text as a JSON string.</summary>
+    [Parameter]
+    public bool IsTruncated { get; set; }
+
+    [Parameter]
+    public string FileName { get; set; } = "payload.json";
+
+    [Parameter]
+    public string? EmptyText { get; set; }
+
+    [Inject]
+    public required BrowserInterop Browser { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    private long StoredBytes => System.Text.Encoding.UTF8.GetByteCount(RawText);
+
+    private string RawText => _rawText ??= Value is not { } value
+        ? ""
+        : IsTruncated && value.ValueKind == JsonValueKind.String
+            ? value.GetString() ?? ""
+            : JsonSerializer.Serialize(value, IndentedOptions);
+
+    private string RawPreview => _showWholeRaw || RawText.Length <= RawPreviewLimit ? RawText : RawText[..RawPreviewLimit] + "\n…";
+
+    private static readonly JsonSerializerOptions IndentedOptions = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    protected override void OnParametersSet()
+    {
+        if (Equals(_shown, Value))
+        {
+            return;
+        }
+        _shown = Value;
+        _rawText = null;
+        _showWholeRaw = false;
+        _search = null;
+        _state = Value is { } value && !IsTruncated ? new JsonViewerState(value) : null;
+        // A bare string or number has no tree worth showing.
+        _raw = Value is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Array) };
+    }
+
+    private void SetMode(bool raw) => _raw = raw;
+
+    private void Toggle(string path) => _state?.Toggle(path);
+
+    private void Expand(int depth) => _state?.ExpandToDepth(depth);
+
+    private void ShowMore(string path) => _state?.ShowMore(path);
+
+    private Task SearchAsync(string? text)
+    {
+        _search = text;
+        if (_state is not null && Value is { } value)
+        {
+            _raw = false;
+            _state.Search(text, value);
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task CopyAllAsync() => await CopyAsync(RawText, Title);
+
+    private async Task CopyNodeAsync(JsonTreeNode node) =>
+        await CopyAsync(node.IsContainer ? node.Json() : node.Display, node.Path);
+
+    private async Task CopyAsync(string text, string what)
+    {
+        var copied = await Browser.CopyAsync(text);
+        Snackbar.Add(copied ? $"Copied {what}" : "The browser refused the clipboard", copied ? Severity.Success : Severity.Warning);
+    }
+
+    private async Task DownloadAsync() =>
+        await Browser.DownloadAsync(IsTruncated ? Path.ChangeExtension(FileName, ".truncated.txt") : FileName, RawText, IsTruncated ? "text/plain" : "application/json");
+
+    private static string Clip(string text) => text.Length <= ValueClip ? text : text[..ValueClip] + $"… ({text.Length:#,0} characters; copy or view raw for all)";
+}

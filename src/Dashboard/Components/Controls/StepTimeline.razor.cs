@@ -1,0 +1,93 @@
+using System.Globalization;
+using Dashboard.Model;
+using Dashboard.Model.Reducing;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace Dashboard.Components.Controls;
+
+/// <summary>
+/// The waterfall of a run's steps on one time axis: every attempt is a bar on its step's row, loop iterations fold
+/// under their loop. Virtualised, so a 10,000-step run scrolls like a 10-step one. Arrow keys move the selection.
+/// </summary>
+public sealed partial class StepTimeline
+{
+    private ElementReference _container;
+
+    /// <summary>The timeline element, for callers that move focus to it.</summary>
+    public ElementReference Element => _container;
+    private bool _handledKey;
+
+    [Parameter, EditorRequired]
+    public required IReadOnlyList<TimelineRow> Rows { get; set; }
+
+    [Parameter]
+    public double AxisMs { get; set; } = 1;
+
+    [Parameter]
+    public StepKey? Selected { get; set; }
+
+    [Parameter]
+    public IReadOnlySet<string> ExpandedLoops { get; set; } = new HashSet<string>();
+
+    [Parameter]
+    public bool Filtered { get; set; }
+
+    [Parameter]
+    public EventCallback<TimelineRow> OnSelect { get; set; }
+
+    [Parameter]
+    public EventCallback<string> OnToggleLoop { get; set; }
+
+    private string? ActiveId => Rows.FirstOrDefault(IsSelected) is { } row ? RowId(row) : null;
+
+    private bool IsSelected(TimelineRow row) =>
+        Selected is { } key && row.Kind != TimelineRowKind.LoopGroup && row.StepId == key.StepId && row.LoopIndex == key.LoopIndex;
+
+    private bool IsExpanded(TimelineRow row) => ExpandedLoops.Contains(row.StepId);
+
+    private static string RowId(TimelineRow row) =>
+        "step-" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(row.StepId + "|" + row.LoopIndex + "|" + row.Kind)).ToLowerInvariant();
+
+    private Task SelectAsync(TimelineRow row) =>
+        row.Kind == TimelineRowKind.LoopGroup ? ToggleLoopAsync(row) : OnSelect.InvokeAsync(row);
+
+    private Task ToggleLoopAsync(TimelineRow row) => OnToggleLoop.InvokeAsync(row.StepId);
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        _handledKey = e.Key is "ArrowDown" or "ArrowUp" or "Home" or "End" or "Enter";
+        var selectable = Rows.Where(r => r.Kind != TimelineRowKind.LoopGroup || !IsExpanded(r)).ToList();
+        if (!_handledKey || selectable.Count == 0)
+        {
+            return;
+        }
+        var current = selectable.FindIndex(IsSelected);
+        var next = e.Key switch
+        {
+            "ArrowDown" => Math.Min(selectable.Count - 1, current + 1),
+            "ArrowUp" => Math.Max(0, current < 0 ? 0 : current - 1),
+            "Home" => 0,
+            "End" => selectable.Count - 1,
+            _ => Math.Max(0, current),
+        };
+        await SelectAsync(selectable[next]);
+    }
+
+    private string Percent(double ms) => (100 * ms / AxisMs).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>Even an instant step gets a sliver, so it can be seen and hovered.</summary>
+    private string Width(AttemptBar bar) => "max(3px, " + (100 * (bar.EndMs - bar.StartMs) / AxisMs).ToString("0.###", CultureInfo.InvariantCulture) + "%)";
+
+    private static string BarTitle(TimelineRow row, AttemptBar bar) =>
+        row.Kind == TimelineRowKind.LoopGroup
+            ? $"{row.Label}: {row.Iterations} iterations, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}"
+            : $"{row.Label}, attempt {bar.Attempt}: {StepStatusStyle.Name(bar.Status)}, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}";
+
+    private static string AccessibleName(TimelineRow row) => row.Kind switch
+    {
+        TimelineRowKind.LoopGroup => $"{row.Label}, loop of {row.Iterations} iterations, {StepStatusStyle.Name(row.Status)}",
+        TimelineRowKind.Iteration => $"{row.StepId} {row.Label}, {StepStatusStyle.Name(row.Status)}",
+        _ => $"{row.Label}, {StepStatusStyle.Name(row.Status)}{(row.AttemptCount > 1 ? $", {row.AttemptCount} attempts" : "")}",
+    };
+}

@@ -1,0 +1,139 @@
+using Dashboard.Client;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+using Dashboard.Services;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Components.Pages;
+
+/// <summary>
+/// The executions list: server-paged (keyset; the browser's back button returns to the previous page), filtered, every
+/// filter in the URL. A new load cancels the one it supersedes.
+/// </summary>
+public sealed partial class Executions : IDisposable
+{
+    private readonly ListLoadView<RunsPage> _view = new(page => page.Items.Count == 0);
+    private ExecutionsFilter _filter = new();
+    private IReadOnlyDictionary<string, int> _counts = new Dictionary<string, int>();
+    private DateTimeOffset _now = DateTimeOffset.UtcNow;
+    private CallbackThrottler? _reload;
+
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? Status { get; set; }
+
+    [SupplyParameterFromQuery(Name = "workflow")]
+    public string? Workflow { get; set; }
+
+    [SupplyParameterFromQuery(Name = "trigger")]
+    public string? Trigger { get; set; }
+
+    [SupplyParameterFromQuery(Name = "experiment")]
+    public string? Experiment { get; set; }
+
+    [SupplyParameterFromQuery(Name = "parent")]
+    public string? Parent { get; set; }
+
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? Text { get; set; }
+
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? Range { get; set; }
+
+    [SupplyParameterFromQuery(Name = "size")]
+    public int? PageSize { get; set; }
+
+    [SupplyParameterFromQuery(Name = "sort")]
+    public string? Sort { get; set; }
+
+    [SupplyParameterFromQuery(Name = "cursor")]
+    public string? Cursor { get; set; }
+
+    [Inject]
+    public required IRunsClient RunsClient { get; init; }
+
+    [Inject]
+    public required TimeProvider Clock { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeDisplay Time { get; init; }
+
+    [Inject]
+    public required RunsHubObserver Live { get; init; }
+
+    protected override void OnInitialized()
+    {
+        // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
+        _reload = new CallbackThrottler(() => InvokeAsync(async () =>
+        {
+            await LoadAsync();
+            StateHasChanged();
+        }), TimeSpan.FromSeconds(1), Clock);
+        Live.RunChangesReceived += OnRunChanges;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            try
+            {
+                await Live.JoinFeedAsync();
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
+            {
+                // The list still works; the status chip says offline.
+            }
+        }
+    }
+
+    private void OnRunChanges(IReadOnlyList<RunChange> changes) => _reload?.Request();
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var filter = ExecutionsFilter.FromUrl(Status, Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor);
+        if (filter == _filter && _view.Page is not null)
+        {
+            return;
+        }
+        _filter = filter;
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        _now = Clock.GetUtcNow();
+        await _view.LoadAsync(token => RunsClient.ListRunsAsync(_filter.ToQuery(_now), token));
+        if (_view.Page is { StatusCounts.Count: > 0 } page)
+        {
+            _counts = page.StatusCounts;
+        }
+    }
+
+    private int Count(RunStatus status) => _counts.GetValueOrDefault(status.ToWire());
+
+    private Task ToggleStatusAsync(RunStatus status) => ApplyAsync(_filter.Toggle(status));
+
+    /// <summary>Changing a filter starts from the first page again, unless it is the page itself that changes.</summary>
+    private Task ApplyAsync(ExecutionsFilter filter)
+    {
+        if (filter.Cursor == _filter.Cursor && filter != _filter)
+        {
+            filter = filter with { Cursor = null };
+        }
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(filter.ToUrl()));
+        return Task.CompletedTask;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    public void Dispose()
+    {
+        Live.RunChangesReceived -= OnRunChanges;
+        _ = Live.LeaveFeedAsync();
+        _reload?.Dispose();
+        _view.Dispose();
+    }
+}

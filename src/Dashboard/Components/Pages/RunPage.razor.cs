@@ -1,0 +1,282 @@
+using System.Text.Json;
+using Dashboard.Client;
+using Dashboard.Client.Errors;
+using Dashboard.Model;
+using Dashboard.Model.Json;
+using Dashboard.Model.Reducing;
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+using Dashboard.Services;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Components.Pages;
+
+/// <summary>
+/// One run: header, error, rollups, the step timeline and the selected step. Every selection (step, loop iteration,
+/// attempt, tab, compared attempts, timeline filter) is in the URL, so a link opens the run exactly there.
+/// </summary>
+public sealed partial class RunPage : IDisposable
+{
+    private sealed record Loaded(RunSnapshot Snapshot, FamilyRollup Rollup, IReadOnlyList<RunRecord> Children);
+
+    private readonly ListLoadView<Loaded> _view = new(_ => false);
+    private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
+    private RunRecord? _record;
+    private IReadOnlyList<StepTrace> _attempts = [];
+    private FamilyRollup? _rollup;
+    private IReadOnlyList<RunRecord> _children = [];
+    private IReadOnlyList<TimelineRow> _rows = [];
+    private double _axisMs = 1;
+    private bool _notFound;
+    private string? _loadedRunId;
+    private RunState? _state;
+    private string? _liveRunId;
+    private CallbackThrottler? _render;
+
+    [Parameter]
+    public required string RunId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "step")]
+    public string? Step { get; set; }
+
+    [SupplyParameterFromQuery(Name = "loop")]
+    public int? Loop { get; set; }
+
+    [SupplyParameterFromQuery(Name = "attempt")]
+    public int? Attempt { get; set; }
+
+    [SupplyParameterFromQuery(Name = "tab")]
+    public string? Tab { get; set; }
+
+    [SupplyParameterFromQuery(Name = "compare")]
+    public string? Compare { get; set; }
+
+    [SupplyParameterFromQuery(Name = "failed")]
+    public bool? Failed { get; set; }
+
+    [SupplyParameterFromQuery(Name = "filter")]
+    public string? Filter { get; set; }
+
+    [Inject]
+    public required IRunsClient Client { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeDisplay Time { get; init; }
+
+    [Inject]
+    public required TimeProvider Clock { get; init; }
+
+    [Inject]
+    public required BrowserInterop Browser { get; init; }
+
+    [Inject]
+    public required RunsHubObserver Live { get; init; }
+
+    private bool FailedOnly => Failed == true;
+
+    private TimelineFilter CurrentFilter => new(FailedOnly, Filter);
+
+    private string Title => _record is { } run ? $"{run.WorkflowName ?? run.WorkflowId} · {run.Id} · Runs dashboard" : "Run · Runs dashboard";
+
+    /// <summary>The step in the URL; with none chosen, a failed run opens on the step that failed it.</summary>
+    private StepKey? SelectedKey =>
+        Step is not null ? new StepKey(Step, Loop)
+        : _record?.FailedStepId is { } failed ? new StepKey(failed, _record.FailedStepLoopIndex)
+        : null;
+
+    protected override void OnInitialized()
+    {
+        Time.Changed += OnTimeChanged;
+        Live.RunEventsReceived += OnRunEvents;
+        _render = new CallbackThrottler(() => InvokeAsync(RefreshFromState), TimeSpan.FromMilliseconds(100), Clock);
+    }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (_loadedRunId != RunId)
+        {
+            _loadedRunId = RunId;
+            _record = null;
+            _expandedLoops.Clear();
+            await LoadAsync();
+        }
+        if (SelectedKey is { LoopIndex: not null } key)
+        {
+            _expandedLoops.Add(key.StepId);
+        }
+        BuildRows();
+    }
+
+    private async Task LoadAsync()
+    {
+        await _view.LoadAsync(async token =>
+        {
+            var run = Client.Run(RunId);
+            var snapshot = run.TimelineAsync(cancellationToken: token);
+            var rollup = run.RollupAsync(cancellationToken: token);
+            var children = run.ChildrenAsync(cancellationToken: token);
+            await Task.WhenAll(snapshot, rollup, children);
+            return new Loaded(snapshot.Result, rollup.Result, children.Result);
+        });
+        _notFound = _view.Error is RunNotFoundException;
+        if (_view.Page is { } page && _view.State == LoadState.Loaded)
+        {
+            // The page's state is the reducer's: built from the snapshot, moved on by the live events after its offset.
+            _state = RunState.FromSnapshot(page.Snapshot.Record, page.Snapshot.Attempts, page.Snapshot.Offset);
+            (_rollup, _children) = (page.Rollup, page.Children);
+            CopyFromState();
+            await FollowLiveAsync(page.Snapshot.Offset);
+        }
+    }
+
+    private async Task FollowLiveAsync(string? offset)
+    {
+        if (_liveRunId is { } previous && previous != RunId)
+        {
+            await Live.LeaveRunAsync(previous);
+            _liveRunId = null;
+        }
+        if (_record is null || _record.Status.IsTerminal() || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        try
+        {
+            _liveRunId = RunId;
+            await Live.JoinRunAsync(RunId, offset);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or Microsoft.AspNetCore.SignalR.HubException)
+        {
+            // The page still works without live updates; the status shows offline and Refresh reloads.
+            _liveRunId = null;
+        }
+    }
+
+    private void OnRunEvents(string runId, IReadOnlyList<Dashboard.Model.Events.RunEvent> events)
+    {
+        if (runId != RunId)
+        {
+            return;
+        }
+        _ = InvokeAsync(() =>
+        {
+            if (_state is null)
+            {
+                return;
+            }
+            foreach (var e in events)
+            {
+                // Duplicates (by offset) are dropped by the reducer; the rest moves the state exactly as the service's did.
+                RunReducer.Apply(_state, e);
+            }
+            _render?.Request();
+        });
+    }
+
+    private void RefreshFromState()
+    {
+        CopyFromState();
+        BuildRows();
+        StateHasChanged();
+    }
+
+    private void CopyFromState()
+    {
+        if (_state?.Record is null)
+        {
+            return;
+        }
+        _record = _state.Record;
+        _attempts = _state.Steps.SelectMany(s => s.Attempts).ToList();
+        if (_rollup is not null)
+        {
+            _rollup = RollupCalculator.ForFamily(RollupCalculator.ForRun(_state), _rollup.Children);
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        await LoadAsync();
+        BuildRows();
+    }
+
+    private void BuildRows()
+    {
+        if (_record is null)
+        {
+            return;
+        }
+        var now = Clock.GetUtcNow();
+        var summary = _record.ToSummary();
+        _rows = TimelineBuilder.Build(summary, _attempts, now, _expandedLoops, CurrentFilter);
+        _axisMs = TimelineBuilder.AxisMs(summary, _rows, now);
+    }
+
+    private IReadOnlyList<TimelineRow> IterationsOf(StepKey key) =>
+        key.LoopIndex is null
+            ? []
+            : TimelineBuilder.Build(_record!.ToSummary(), _attempts.Where(a => a.StepId == key.StepId).ToList(), Clock.GetUtcNow(), new HashSet<string> { key.StepId }, new TimelineFilter())
+                .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
+
+    private void ToggleLoop(string stepId)
+    {
+        if (!_expandedLoops.Remove(stepId))
+        {
+            _expandedLoops.Add(stepId);
+        }
+        BuildRows();
+    }
+
+    private Task SelectRowAsync(TimelineRow row) =>
+        NavigateAsync(new() { ["step"] = row.StepId, ["loop"] = row.LoopIndex, ["attempt"] = null, ["compare"] = null });
+
+    private Task SelectIterationAsync(int loopIndex) =>
+        NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = loopIndex, ["attempt"] = null, ["compare"] = null });
+
+    private Task GoToFailingStepAsync() =>
+        NavigateAsync(new() { ["step"] = _record!.FailedStepId, ["loop"] = _record.FailedStepLoopIndex, ["attempt"] = null, ["tab"] = "error", ["compare"] = null });
+
+    private Task SetAttemptAsync(int? attempt) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["attempt"] = attempt });
+
+    private Task SetTabAsync(string tab) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["tab"] = tab });
+
+    private Task SetCompareAsync(string? compare) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["compare"] = compare });
+
+    private Task SetFailedOnlyAsync(bool on) => NavigateAsync(new() { ["failed"] = on ? true : null });
+
+    private Task SetFilterAsync(string? text) => NavigateAsync(new() { ["filter"] = string.IsNullOrWhiteSpace(text) ? null : text });
+
+    private Task NavigateAsync(Dictionary<string, object?> changes)
+    {
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(changes));
+        return Task.CompletedTask;
+    }
+
+    private async Task ExportTraceAsync()
+    {
+        var trace = await Client.Run(RunId).TraceAsync();
+        var json = JsonSerializer.Serialize(trace, new JsonSerializerOptions(ModelJson.Options) { WriteIndented = true });
+        await Browser.DownloadAsync($"{FileSafe(RunId)}-trace.json", json, "application/json");
+    }
+
+    private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_attempts), "text/csv");
+
+    private static string FileSafe(string text) => new(text.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(80).ToArray());
+
+    private void OnTimeChanged() => _ = InvokeAsync(StateHasChanged);
+
+    public void Dispose()
+    {
+        Time.Changed -= OnTimeChanged;
+        Live.RunEventsReceived -= OnRunEvents;
+        if (_liveRunId is { } runId)
+        {
+            _ = Live.LeaveRunAsync(runId);
+        }
+        _render?.Dispose();
+        _view.Dispose();
+    }
+}

@@ -1,0 +1,98 @@
+using Dashboard.Client;
+using Dashboard.Components;
+using Dashboard.Configuration;
+using Dashboard.Health;
+using Dashboard.Hubs;
+using Dashboard.Runs;
+using Dashboard.Services;
+using Dashboard.Services.SampleWorkload;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace Dashboard;
+
+public static class DashboardHostingExtensions
+{
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (IsEmbedded(builder.Configuration))
+        {
+            // The runs service lives in this process, on a SQLite file in the data directory; the pages still reach it
+            // over HTTP through the client, as they would a separate service.
+            var dataDirectory = builder.Configuration["Storage:DataDirectory"] ?? "data";
+            builder.Configuration["Streams:DatabasePath"] ??= Path.Combine(dataDirectory, "runs.db");
+            services.AddRunsService(builder.Configuration);
+            if (builder.Configuration.GetValue("SampleWorkload:Enabled", defaultValue: true))
+            {
+                services.AddHostedService<SampleWorkloadService>();
+            }
+        }
+
+        services.AddOptions<DashboardOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddOptions<EmbeddingOptions>().Bind(builder.Configuration.GetSection("Embedding"));
+        services.AddSingleton<IValidateOptions<DashboardOptions>, ValidateDashboardOptions>();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<BrowserInterop>();
+        services.AddScoped<RunsHubObserver>();
+        services.AddSingleton<RunStreamRelay>();
+        services.AddSignalR().AddJsonProtocol(options => Dashboard.Model.Json.ModelJson.Configure(options.PayloadSerializerOptions));
+        services.AddScoped<Model.TimeDisplay>();
+
+        services.AddRunsClient((sp, client) =>
+        {
+            var backend = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Backend;
+            client.BaseAddress = BackendAddress.Resolve(backend, sp.GetRequiredService<IServer>());
+            client.ApiKey = backend.ApiKey;
+            client.Timeout = TimeSpan.FromSeconds(backend.TimeoutSeconds);
+        });
+
+        services.AddHttpClient(BackendHealthCheck.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
+        services.AddHealthChecks().AddCheck<BackendHealthCheck>("backend", tags: ["ready"]);
+        return builder;
+    }
+
+    private static bool IsEmbedded(IConfiguration configuration) => string.IsNullOrWhiteSpace(configuration["Backend:BaseUrl"]);
+
+    public static WebApplication UseDashboard(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value;
+        if (options.Backend.IsEmbedded)
+        {
+            app.Logger.LogInformation("No Backend:BaseUrl set: the runs service is embedded, data under {DataDirectory}", Path.GetFullPath(options.Storage.DataDirectory));
+        }
+        else
+        {
+            app.Logger.LogInformation("Reading runs from {BackendUrl}", options.Backend.BaseUrl);
+        }
+
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        if (options.Backend.IsEmbedded)
+        {
+            app.UseRunsService();
+        }
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+        if (options.Backend.IsEmbedded)
+        {
+            app.MapRunsService();
+        }
+        app.MapStaticAssets();
+        app.MapHub<RunsHub>("/hubs/runs");
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

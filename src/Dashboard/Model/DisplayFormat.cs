@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace Dashboard.Model;
+
+/// <summary>How numbers, money, durations and times read on the pages. Plain functions, tested apart from markup.</summary>
+public static class DisplayFormat
+{
+    public static string Duration(long? milliseconds)
+    {
+        if (milliseconds is not { } ms)
+        {
+            return "—";
+        }
+        if (ms < 1000)
+        {
+            return $"{ms} ms";
+        }
+        var span = TimeSpan.FromMilliseconds(ms);
+        if (span.TotalMinutes < 1)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.##} s");
+        }
+        if (span.TotalHours < 1)
+        {
+            return $"{span.Minutes}m {span.Seconds:00}s";
+        }
+        return $"{(int)span.TotalHours}h {span.Minutes:00}m";
+    }
+
+    /// <summary>Money exactly as stored, at least two decimals, never rounded through a double.</summary>
+    public static string Cost(decimal? usd)
+    {
+        if (usd is not { } value)
+        {
+            return "—";
+        }
+        var text = value.ToString("0.00########################", CultureInfo.InvariantCulture);
+        return "$" + text;
+    }
+
+    public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    public static string Relative(DateTimeOffset? when, DateTimeOffset now)
+    {
+        if (when is not { } at)
+        {
+            return "—";
+        }
+        var ago = now - at;
+        return ago switch
+        {
+            { TotalSeconds: < 0 } => "just now",
+            { TotalSeconds: < 60 } => $"{(int)ago.TotalSeconds}s ago",
+            { TotalMinutes: < 60 } => $"{(int)ago.TotalMinutes}m ago",
+            { TotalHours: < 24 } => $"{(int)ago.TotalHours}h ago",
+            _ => $"{(int)ago.TotalDays}d ago",
+        };
+    }
+
+    /// <summary>An absolute time in UTC, ISO-like, unambiguous across time zones.</summary>
+    public static string Utc(DateTimeOffset? when) =>
+        when is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture) : "—";
+
+    public static string Size(long? bytes) => bytes switch
+    {
+        null => "—",
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.##} MB"),
+    };
+
+    public static string Tokens(long value) => value >= 10_000
+        ? string.Create(CultureInfo.InvariantCulture, $"{value / 1000.0:0.#}k")
+        : Count(value);
+}

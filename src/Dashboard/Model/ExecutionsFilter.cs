@@ -1,0 +1,86 @@
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Model;
+
+/// <summary>
+/// The executions list's filters as they stand in the URL (so a view can be shared), and the query they make.
+/// Unknown or malformed values are ignored rather than failing the page.
+/// </summary>
+public sealed record ExecutionsFilter
+{
+    public static readonly int[] PageSizes = [25, 50, 100, 200];
+    public static readonly (string Key, string Label, TimeSpan? Span)[] Ranges =
+    [
+        ("", "Any time", null), ("1h", "Last hour", TimeSpan.FromHours(1)), ("24h", "Last 24 hours", TimeSpan.FromHours(24)), ("7d", "Last 7 days", TimeSpan.FromDays(7)),
+    ];
+
+    public IReadOnlyList<RunStatus> Statuses { get; init; } = [];
+    public string? Workflow { get; init; }
+    public string? Trigger { get; init; }
+    public string? Experiment { get; init; }
+    public string? Parent { get; init; }
+    public string? Text { get; init; }
+    public string? Range { get; init; }
+    public int PageSize { get; init; } = 50;
+    public bool OldestFirst { get; init; }
+    public string? Cursor { get; init; }
+
+    public static ExecutionsFilter FromUrl(string? status, string? workflow, string? trigger, string? experiment, string? parent,
+        string? text, string? range, int? size, string? sort, string? cursor) => new()
+    {
+        Statuses = (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => RunStatusExtensions.TryParse(s, out var parsed) ? parsed : (RunStatus?)null)
+            .OfType<RunStatus>().Distinct().ToList(),
+        Workflow = Blank(workflow),
+        Trigger = Blank(trigger),
+        Experiment = Blank(experiment),
+        Parent = Blank(parent),
+        Text = Blank(text),
+        Range = Ranges.Any(r => r.Key == range) ? Blank(range) : null,
+        PageSize = size is { } n && PageSizes.Contains(n) ? n : 50,
+        OldestFirst = sort == "asc",
+        Cursor = Blank(cursor),
+    };
+
+    /// <summary>The query parameters that differ from the defaults (null removes one).</summary>
+    public Dictionary<string, object?> ToUrl() => new()
+    {
+        ["status"] = Statuses.Count == 0 ? null : string.Join(',', Statuses.Select(s => s.ToWire())),
+        ["workflow"] = Workflow,
+        ["trigger"] = Trigger,
+        ["experiment"] = Experiment,
+        ["parent"] = Parent,
+        ["q"] = Text,
+        ["range"] = Range,
+        ["size"] = PageSize == 50 ? null : PageSize,
+        ["sort"] = OldestFirst ? "asc" : null,
+        ["cursor"] = Cursor,
+    };
+
+    public RunsQuery ToQuery(DateTimeOffset now) => new()
+    {
+        Statuses = Statuses,
+        WorkflowId = Workflow,
+        TriggerType = Trigger,
+        ExperimentId = Experiment,
+        ParentRunId = Parent,
+        Text = Text,
+        From = Ranges.FirstOrDefault(r => r.Key == Range).Span is { } span ? now - span : null,
+        Limit = PageSize,
+        Ascending = OldestFirst,
+        Cursor = Cursor,
+        // Counts follow the filter, not the page, and cost a scan of it: ask with the first page only (the page keeps
+        // the last counts while paging; a live reload of the first page refreshes them).
+        IncludeCounts = Cursor is null,
+    };
+
+    public ExecutionsFilter Toggle(RunStatus status) => this with
+    {
+        Statuses = Statuses.Contains(status) ? Statuses.Where(s => s != status).ToList() : [.. Statuses, status],
+        Cursor = null,
+    };
+
+    public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Text is not null || Range is not null;
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

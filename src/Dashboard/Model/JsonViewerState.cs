@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace Dashboard.Model;
+
+/// <summary>A visible line of the JSON tree: a node, or a "show more" line for a long container.</summary>
+public sealed record JsonViewerRow(JsonTreeNode? Node, int Depth, string? MoreOf = null, int Remaining = 0);
+
+/// <summary>
+/// What the JSON viewer shows: which nodes are open, what the search matched, how many children of a long container are
+/// listed. The tree is flattened into <see cref="Rows"/> (only open nodes' children), which the page virtualises.
+/// </summary>
+public sealed class JsonViewerState
+{
+    public const int PageSize = 200;
+    private readonly HashSet<string> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _shown = new(StringComparer.Ordinal);
+    private HashSet<string> _matches = new(StringComparer.Ordinal);
+    private IReadOnlyList<JsonViewerRow>? _rows;
+
+    public JsonViewerState(JsonElement root)
+    {
+        Root = new JsonTreeNode(root);
+        ExpandToDepth(1);
+    }
+
+    public JsonTreeNode Root { get; }
+
+    public int MatchCount => _matches.Count;
+
+    public bool MoreMatches { get; private set; }
+
+    public bool IsOpen(string path) => _open.Contains(path);
+
+    public bool IsMatch(string path) => _matches.Contains(path);
+
+    public IReadOnlyList<JsonViewerRow> Rows => _rows ??= Flatten();
+
+    public void Toggle(string path)
+    {
+        if (!_open.Remove(path))
+        {
+            _open.Add(path);
+        }
+        _rows = null;
+    }
+
+    /// <summary>Opens the containers above <paramref name="depth"/> (1: the root only, 0: nothing) and closes the rest.</summary>
+    public void ExpandToDepth(int depth)
+    {
+        _open.Clear();
+        Open(Root, depth);
+        _rows = null;
+    }
+
+    public void ShowMore(string path)
+    {
+        _shown[path] = _shown.GetValueOrDefault(path, PageSize) + PageSize;
+        _rows = null;
+    }
+
+    /// <summary>Marks matches and opens their ancestors; an empty text clears the search.</summary>
+    public void Search(string? text, JsonElement root)
+    {
+        var result = JsonSearch.Find(root, text ?? "");
+        _matches = result.Paths.ToHashSet(StringComparer.Ordinal);
+        MoreMatches = result.More;
+        foreach (var path in JsonSearch.Ancestors(result.Paths))
+        {
+            _open.Add(path);
+        }
+        // A match deep in a long array must not hide behind "show more": list every array far enough to reach it.
+        foreach (var path in result.Paths)
+        {
+            for (var open = path.IndexOf('['); open > 0; open = path.IndexOf('[', open + 1))
+            {
+                var close = path.IndexOf(']', open);
+                if (close > open && int.TryParse(path.AsSpan(open + 1, close - open - 1), out var index))
+                {
+                    var parent = path[..open];
+                    _shown[parent] = Math.Max(_shown.GetValueOrDefault(parent, PageSize), index + 1);
+                }
+            }
+        }
+        _rows = null;
+    }
+
+    private void Open(JsonTreeNode node, int depth)
+    {
+        if (!node.IsContainer || node.Depth >= depth)
+        {
+            return;
+        }
+        _open.Add(node.Path);
+        foreach (var child in node.Children.Take(PageSize))
+        {
+            Open(child, depth);
+        }
+    }
+
+    private List<JsonViewerRow> Flatten()
+    {
+        var rows = new List<JsonViewerRow>();
+        Add(Root, rows);
+        return rows;
+    }
+
+    private void Add(JsonTreeNode node, List<JsonViewerRow> rows)
+    {
+        rows.Add(new JsonViewerRow(node, node.Depth));
+        if (!node.IsContainer || !_open.Contains(node.Path))
+        {
+            return;
+        }
+        var children = node.Children;
+        var limit = Math.Min(children.Count, _shown.GetValueOrDefault(node.Path, PageSize));
+        for (var i = 0; i < limit; i++)
+        {
+            Add(children[i], rows);
+        }
+        if (children.Count > limit)
+        {
+            rows.Add(new JsonViewerRow(null, node.Depth + 1, node.Path, children.Count - limit));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Dashboard.Client.Errors;
+
+namespace Dashboard.Model;
+
+public enum LoadState
+{
+    Loading,
+    Loaded,
+    Empty,
+    Failed,
+}
+
+/// <summary>
+/// The load state of a page's data: loading, loaded, empty, or failed with what to tell the user. A new load cancels
+/// the one it supersedes, so a slow answer never overwrites a newer one.
+/// </summary>
+public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
+    where T : class
+{
+    private CancellationTokenSource? _current;
+
+    public LoadState State { get; private set; } = LoadState.Loading;
+    public T? Page { get; private set; }
+    public string? ErrorTitle { get; private set; }
+    public string? ErrorDetail { get; private set; }
+
+    /// <summary>The failure itself, for a page that treats one kind apart (a run that is not found, say).</summary>
+    public RunsClientException? Error { get; private set; }
+    public bool IsLoading => State == LoadState.Loading;
+
+    public async Task LoadAsync(Func<CancellationToken, Task<T>> load)
+    {
+        _current?.Cancel();
+        _current?.Dispose();
+        var cts = _current = new CancellationTokenSource();
+        State = LoadState.Loading;
+        try
+        {
+            var page = await load(cts.Token);
+            if (cts.IsCancellationRequested)
+            {
+                return;
+            }
+            Page = page;
+            State = isEmpty(page) ? LoadState.Empty : LoadState.Loaded;
+            ErrorTitle = ErrorDetail = null;
+            Error = null;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Superseded by a newer load, or the page went away.
+        }
+        catch (RunsClientException ex)
+        {
+            (ErrorTitle, ErrorDetail) = Describe(ex);
+            Error = ex;
+            State = LoadState.Failed;
+        }
+    }
+
+    /// <summary>What went wrong, in the words a user needs: what happened and what to try.</summary>
+    public static (string Title, string Detail) Describe(RunsClientException ex) => ex switch
+    {
+        ApiConnectionException => ("The runs service cannot be reached",
+            "Check that the service is running and that Backend:BaseUrl points at it, then retry."),
+        ApiTimeoutException => ("The runs service did not answer in time",
+            "It may be overloaded or the query too broad. Retry, or narrow the filters."),
+        UnauthorizedException => ("Not allowed",
+            "The dashboard's API key was refused by the runs service (Backend:ApiKey)."),
+        RateLimitedException limited => ("Too many requests",
+            limited.RetryAfter is { } wait ? $"The runs service asks to wait {Math.Ceiling(wait.TotalSeconds)} s before retrying." : "Wait a moment, then retry."),
+        RunNotFoundException => ("The runs service has no runs API here",
+            "The address answered, but not with the runs API. Check Backend:BaseUrl."),
+        _ => ("The runs service reported an error", ex.RequestId is null ? ex.Message : $"{ex.Message} (request {ex.RequestId})"),
+    };
+
+    public void Dispose()
+    {
+        _current?.Cancel();
+        _current?.Dispose();
+        _current = null;
+    }
+}

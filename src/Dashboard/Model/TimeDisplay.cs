@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace Dashboard.Model;
+
+/// <summary>
+/// How this browser tab shows times: UTC, or the viewer's own time zone (from the browser). One per circuit; the choice
+/// is remembered in the browser.
+/// </summary>
+public sealed class TimeDisplay
+{
+    public bool UseUtc { get; private set; } = true;
+
+    public TimeZoneInfo Zone { get; private set; } = TimeZoneInfo.Utc;
+
+    public event Action? Changed;
+
+    public void Set(bool useUtc, string? browserZone = null)
+    {
+        if (browserZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(browserZone, out var zone))
+        {
+            Zone = zone;
+        }
+        if (UseUtc != useUtc || browserZone is not null)
+        {
+            UseUtc = useUtc;
+            Changed?.Invoke();
+        }
+    }
+
+    public string Format(DateTimeOffset? at)
+    {
+        if (at is not { } value)
+        {
+            return "—";
+        }
+        if (UseUtc)
+        {
+            return value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) + " UTC";
+        }
+        var local = TimeZoneInfo.ConvertTime(value, Zone);
+        var offset = local.Offset;
+        var sign = offset < TimeSpan.Zero ? "-" : "+";
+        return local.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) + $" {sign}{offset:hh\\:mm}";
+    }
+
+    public string ZoneLabel => UseUtc ? "UTC" : Zone.Id;
+}

@@ -1,0 +1,40 @@
+using Microsoft.JSInterop;
+
+namespace Dashboard.Services;
+
+/// <summary>Clipboard, downloads, preferences and the browser's time zone, through one lazily imported ES module.</summary>
+public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
+{
+    private Task<IJSObjectReference>? _module;
+
+    private Task<IJSObjectReference> Module => _module ??= js.InvokeAsync<IJSObjectReference>("import", "./js/interop.js").AsTask();
+
+    public async Task<bool> CopyAsync(string text) => await (await Module).InvokeAsync<bool>("copyText", text);
+
+    public async Task DownloadAsync(string fileName, string text, string mimeType) =>
+        await (await Module).InvokeVoidAsync("downloadText", fileName, text, mimeType);
+
+    public async Task<string?> GetPreferenceAsync(string key) => await (await Module).InvokeAsync<string?>("getPreference", key);
+
+    public async Task SetPreferenceAsync(string key, string value) => await (await Module).InvokeVoidAsync("setPreference", key, value);
+
+    public async Task<string?> TimeZoneAsync() => await (await Module).InvokeAsync<string?>("timeZone");
+
+    public async Task FocusAsync(Microsoft.AspNetCore.Components.ElementReference element) => await (await Module).InvokeVoidAsync("focusElement", element);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is null)
+        {
+            return;
+        }
+        try
+        {
+            await (await _module).DisposeAsync();
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or TaskCanceledException or JSException)
+        {
+            // The circuit is gone, or the module never loaded.
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Dashboard.Client;
+using Dashboard.Client.Errors;
+using Dashboard.Hubs;
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Dashboard.Services;
+
+/// <summary>
+/// Relays runs' Durable Streams to hub connections. For each run at least one connection watches, one upstream reader
+/// follows the run's stream (through the client, resuming with backoff); it stops when the last viewer leaves. A
+/// joining connection first gets a catch-up read from the offset it asks for, then the live events: nothing is missed
+/// between the two, and anything seen twice is dropped by offset.
+/// </summary>
+public sealed partial class RunStreamRelay(IServiceProvider services, IHubContext<RunsHub, IRunsHubClient> hub, ILogger<RunStreamRelay> logger) : IDisposable
+{
+    private const int MaxBatch = 500;
+    private readonly ConcurrentDictionary<string, Upstream> _runs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private Upstream? _feed;
+
+    /// <summary>How many upstream readers are running (runs plus the feed): zero when nobody watches.</summary>
+    public int ActiveUpstreams
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _runs.Count + (_feed is null ? 0 : 1);
+            }
+        }
+    }
+
+    private IRunsClient Client => services.GetRequiredService<IRunsClient>();
+
+    public async Task JoinRunAsync(string connectionId, string runId, string? fromOffset, CancellationToken cancellationToken)
+    {
+        Upstream upstream;
+        Subscriber subscriber;
+        lock (_gate)
+        {
+            upstream = _runs.GetOrAdd(runId, id => new Upstream(id));
+            if (upstream.Subscribers.ContainsKey(connectionId))
+            {
+                return;
+            }
+            subscriber = new Subscriber(connectionId, batch => hub.Clients.Client(connectionId).RunEvents(runId, batch.Cast<RunEvent>().ToList()));
+            upstream.Subscribers[connectionId] = subscriber;
+        }
+        try
+        {
+            var run = Client.Run(runId);
+            if (upstream.Reader is null)
+            {
+                // The reader starts at the tail as it is now; the catch-up below reads up to at least that point.
+                var tail = (await run.EventsAsync("now", cancellationToken: cancellationToken)).NextOffset;
+                lock (_gate)
+                {
+                    upstream.Reader ??= Task.Run(() => FollowRunAsync(upstream, tail));
+                }
+            }
+            var offset = string.IsNullOrEmpty(fromOffset) ? "-1" : fromOffset;
+            while (true)
+            {
+                var page = await run.EventsAsync(offset, cancellationToken: cancellationToken);
+                subscriber.Send(page.Items);
+                offset = page.NextOffset;
+                if (page.UpToDate || page.Items.Count == 0)
+                {
+                    break;
+                }
+            }
+            lock (_gate)
+            {
+                subscriber.GoLive();
+            }
+        }
+        catch
+        {
+            LeaveRun(connectionId, runId);
+            throw;
+        }
+    }
+
+    public void LeaveRun(string connectionId, string runId)
+    {
+        lock (_gate)
+        {
+            if (_runs.TryGetValue(runId, out var upstream) && upstream.Subscribers.Remove(connectionId, out var subscriber))
+            {
+                subscriber.Dispose();
+                if (upstream.Subscribers.Count == 0)
+                {
+                    _runs.TryRemove(runId, out _);
+                    upstream.Stop();
+                }
+            }
+        }
+    }
+
+    public Task JoinFeedAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _feed ??= new Upstream("feed");
+            if (_feed.Subscribers.ContainsKey(connectionId))
+            {
+                return Task.CompletedTask;
+            }
+            var subscriber = new Subscriber(connectionId, batch => hub.Clients.Client(connectionId).RunChanges(batch.Cast<RunChange>().ToList()));
+            subscriber.GoLive();
+            _feed.Subscribers[connectionId] = subscriber;
+            var feed = _feed;
+            feed.Reader ??= Task.Run(() => FollowFeedAsync(feed));
+        }
+        return Task.CompletedTask;
+    }
+
+    public void LeaveFeed(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (_feed is { } feed && feed.Subscribers.Remove(connectionId, out var subscriber))
+            {
+                subscriber.Dispose();
+                if (feed.Subscribers.Count == 0)
+                {
+                    _feed = null;
+                    feed.Stop();
+                }
+            }
+        }
+    }
+
+    public void LeaveAll(string connectionId)
+    {
+        foreach (var runId in _runs.Keys)
+        {
+            LeaveRun(connectionId, runId);
+        }
+        LeaveFeed(connectionId);
+    }
+
+    private async Task FollowRunAsync(Upstream upstream, string from)
+    {
+        try
+        {
+            await foreach (var e in Client.Run(upstream.Key).LiveTraceAsync(from, cancellationToken: upstream.Stopping).ConfigureAwait(false))
+            {
+                Dispatch(upstream, e);
+            }
+        }
+        catch (OperationCanceledException) when (upstream.Stopping.IsCancellationRequested)
+        {
+            // The last viewer left.
+        }
+        catch (RunsClientException ex)
+        {
+            LogUpstreamFailed(logger, upstream.Key, ex);
+        }
+    }
+
+    private async Task FollowFeedAsync(Upstream upstream)
+    {
+        try
+        {
+            await foreach (var change in Client.LiveFeedAsync("now", cancellationToken: upstream.Stopping).ConfigureAwait(false))
+            {
+                Dispatch(upstream, change);
+            }
+        }
+        catch (OperationCanceledException) when (upstream.Stopping.IsCancellationRequested)
+        {
+            // The last viewer left.
+        }
+        catch (RunsClientException ex)
+        {
+            LogUpstreamFailed(logger, "feed", ex);
+        }
+    }
+
+    private void Dispatch(Upstream upstream, object item)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in upstream.Subscribers.Values)
+            {
+                subscriber.Offer(item);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var upstream in _runs.Values)
+            {
+                upstream.Stop();
+            }
+            _feed?.Stop();
+        }
+    }
+
+    private static string? OffsetOf(object item) => item switch
+    {
+        RunEvent e => e.Offset,
+        RunChange c => c.FeedOffset,
+        _ => null,
+    };
+
+    private sealed class Upstream(string key)
+    {
+        private readonly CancellationTokenSource _stop = new();
+
+        public string Key { get; } = key;
+        public Dictionary<string, Subscriber> Subscribers { get; } = new(StringComparer.Ordinal);
+        public Task? Reader { get; set; }
+        public CancellationToken Stopping => _stop.Token;
+
+        public void Stop()
+        {
+            _stop.Cancel();
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One connection's queue: sent in order by one loop; while the connection catches up, live items wait in
+    /// <see cref="_held"/>. Items at or before the last offset sent are dropped.
+    /// </summary>
+    private sealed class Subscriber : IDisposable
+    {
+        private readonly Channel<IReadOnlyList<object>> _queue = Channel.CreateUnbounded<IReadOnlyList<object>>(new() { SingleReader = true });
+        private readonly List<object> _held = [];
+        private readonly Func<IReadOnlyList<object>, Task> _send;
+        private readonly CancellationTokenSource _stop = new();
+        private bool _live;
+        private string? _lastSent;
+
+        public Subscriber(string connectionId, Func<IReadOnlyList<object>, Task> send)
+        {
+            ConnectionId = connectionId;
+            _send = send;
+            _ = Task.Run(PumpAsync);
+        }
+
+        public string ConnectionId { get; }
+
+        public void Send(IEnumerable<object> items)
+        {
+            var batch = items.ToList();
+            if (batch.Count > 0)
+            {
+                _queue.Writer.TryWrite(batch);
+            }
+        }
+
+        public void Offer(object item)
+        {
+            if (_live)
+            {
+                _queue.Writer.TryWrite([item]);
+            }
+            else
+            {
+                _held.Add(item);
+            }
+        }
+
+        /// <summary>Called under the relay's lock after the catch-up: the held items follow it, then everything live.</summary>
+        public void GoLive()
+        {
+            Send(_held);
+            _held.Clear();
+            _live = true;
+        }
+
+        private async Task PumpAsync()
+        {
+            try
+            {
+                while (await _queue.Reader.WaitToReadAsync(_stop.Token))
+                {
+                    var batch = new List<object>();
+                    while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var items))
+                    {
+                        foreach (var item in items)
+                        {
+                            var offset = OffsetOf(item);
+                            if (offset is not null && _lastSent is not null && string.CompareOrdinal(offset, _lastSent) <= 0)
+                            {
+                                continue;
+                            }
+                            _lastSent = offset ?? _lastSent;
+                            batch.Add(item);
+                        }
+                    }
+                    if (batch.Count > 0)
+                    {
+                        await _send(batch);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Left.
+            }
+        }
+
+        public void Dispose()
+        {
+            _queue.Writer.TryComplete();
+            _stop.Cancel();
+            _stop.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relay of {Key} stopped")]
+    private static partial void LogUpstreamFailed(ILogger logger, string key, Exception exception);
+}

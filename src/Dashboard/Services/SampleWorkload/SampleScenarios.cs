@@ -1,0 +1,252 @@
+using Dashboard.Client;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Services.SampleWorkload;
+
+/// <summary>
+/// The sample workflows. Each reports one run (and maybe a child) through <see cref="RunReporter"/>, the way a real
+/// engine would, covering what the dashboard must show: retries, loops, skips, LLM usage and cost, large and nested
+/// payloads, failures with stacks, waiting for a person, cancellation, time-outs, parent and child runs.
+/// </summary>
+internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Random random)
+{
+    private static readonly string[] Customers = ["Acme Logistics", "Nordwind GmbH", "Blue Harbor Clinics", "Kestrel Analytics", "Sunrise Bakeries", "Orbit Telecom"];
+    private static readonly string[] Tables = ["customers", "orders", "order_lines", "invoices", "payments", "refunds", "products", "inventory", "suppliers", "shipments", "returns", "tickets"];
+
+    public IReadOnlyList<Func<CancellationToken, Task<string>>> All =>
+    [
+        SupportTriageAsync, InvoiceApprovalAsync, NightlySyncAsync, RefundRequestAsync,
+        ContractReviewAsync, QuarterlyReportAsync, CompetitorScrapeAsync, CustomerOnboardingAsync,
+    ];
+
+    private string NewRunId(string prefix) => $"{prefix}-{pace.GetUtcNow():yyyyMMdd-HHmmss}-{random.Next(0x10000):x4}";
+
+    private RunReporter Reporter(string runId) => new(client, runId, new RunReporterOptions { BatchSize = 50, FlushInterval = TimeSpan.FromMilliseconds(150) }, pace);
+
+    private Task Work(int minMs, int maxMs, CancellationToken ct) => pace.PauseAsync(TimeSpan.FromMilliseconds(random.Next(minMs, maxMs)), ct);
+
+    private (TokenBreakdown Tokens, decimal Cost) Llm(string model, int prompt, int completion, double cachedShare = 0)
+    {
+        var tokens = new TokenBreakdown { Prompt = prompt, Cached = (long)(prompt * cachedShare), Completion = completion, Total = prompt + completion };
+        return (tokens, LlmPricing.Cost(model, tokens));
+    }
+
+    /// <summary>An AI agent: classify with a cached system prompt, retrieve articles in a loop, draft a reply.</summary>
+    public async Task<string> SupportTriageAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("support-triage");
+        await using var run = Reporter(runId);
+        var customer = Customers[random.Next(Customers.Length)];
+        var ticket = random.Next(40_000, 49_999);
+        run.StartRun("support-triage", "Support ticket triage", "event", eventName: "ticket.created", stepCount: 4,
+            input: new { ticketId = ticket, customer, subject = "Invoice total does not match the quote", channel = "email" });
+
+        run.StartStep("classify", new { ticketId = ticket, labels = new[] { "billing", "technical", "sales", "other" } }, stepName: "Classify ticket", operation: "llm.chat");
+        await Work(600, 1400, ct);
+        var (tokens, cost) = Llm("gpt-4o-mini", 1_850, 42, cachedShare: 0.8);
+        run.CompleteStep("classify", new { label = "billing", confidence = 0.94, rationale = "Mentions invoice and quote amounts." }, model: "gpt-4o-mini", tokens: tokens, costUsd: cost);
+
+        var articles = new[] { "KB-112 Quote vs. invoice differences", "KB-087 Applying discounts after signature", "KB-204 Correcting an issued invoice" };
+        for (var i = 0; i < articles.Length; i++)
+        {
+            run.StartStep("retrieve-article", new { query = "invoice quote mismatch", rank = i + 1 }, loopIndex: i, stepName: "Retrieve article", operation: "vector.search");
+            await Work(150, 400, ct);
+            var (embedTokens, embedCost) = Llm("text-embedding-3-small", 24, 0);
+            run.CompleteStep("retrieve-article", new { id = articles[i][..6], title = articles[i][7..], score = Math.Round(0.91 - i * 0.07, 2) },
+                loopIndex: i, model: "text-embedding-3-small", tokens: embedTokens, costUsd: embedCost);
+        }
+
+        run.StartStep("draft-reply", new { tone = "friendly", language = "en", articles }, stepName: "Draft reply", operation: "llm.chat");
+        await Work(1200, 2500, ct);
+        var (draftTokens, draftCost) = Llm("gpt-4o", 3_400, 410, cachedShare: 0.45);
+        run.CompleteStep("draft-reply", new
+        {
+            subject = $"Re: Invoice total does not match the quote (#{ticket})",
+            body = $"Hello {customer} team,\n\nThanks for flagging this. The difference comes from the volume discount that was agreed after the quote was signed. We have issued a corrected invoice.\n\nBest regards,\nBilling support",
+            citations = new[] { new { article = "KB-112", paragraph = 3 }, new { article = "KB-204", paragraph = 1 } },
+        }, model: "gpt-4o", tokens: draftTokens, costUsd: draftCost, mappedOutput: new { Reply = "sent to queue", Citations = 2 });
+
+        run.StartStep("send-reply", new { queue = "billing-outbound" }, stepName: "Queue reply", operation: "email.send");
+        await Work(100, 300, ct);
+        run.CompleteStep("send-reply", new { messageId = $"<{Guid.NewGuid():N}@support.example>" });
+        run.CompleteRun(new { ticketId = ticket, status = "answered", label = "billing" });
+        return runId;
+    }
+
+    /// <summary>A card charge that fails twice before it succeeds, after OCR of a large document (stored truncated).</summary>
+    public async Task<string> InvoiceApprovalAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("invoice-approval");
+        await using var run = Reporter(runId);
+        var invoice = $"INV-2026-{random.Next(10_000, 99_999)}";
+        run.StartRun("invoice-approval", "Invoice approval", "api", input: new { invoice, supplier = Customers[random.Next(Customers.Length)], currency = "EUR" }, stepCount: 3,
+            metadata: new { region = "eu-west", requestedBy = "ap-clerk@example.com" });
+
+        run.StartStep("extract", new { file = $"s3://invoices/{invoice}.pdf", pages = 14 }, stepName: "Extract text (OCR)", operation: "ocr.extract");
+        await Work(800, 1600, ct);
+        var lines = Enumerable.Range(1, 4_000).Select(i => new { line = i, sku = $"SKU-{i:00000}", description = $"Consulting hours, sprint {i % 26 + 1}", quantity = 1 + i % 7, unitPrice = 95.0 + i % 40 });
+        run.CompleteStep("extract", new { invoice, total = 48_220.75, lines }, mappedOutput: new { Invoice = invoice, Total = "48,220.75 EUR", Lines = 4_000 });
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            run.StartStep("charge-card", new { amount = 48_220.75, currency = "EUR", idempotencyKey = $"{invoice}-charge" }, attempt: attempt, stepName: "Charge corporate card", operation: "payments.charge");
+            await Work(300, 700, ct);
+            if (attempt < 3)
+            {
+                run.FailStep("charge-card", new ErrorInfo
+                {
+                    Code = attempt == 1 ? "GATEWAY_TIMEOUT" : "CARD_ISSUER_UNAVAILABLE",
+                    Message = attempt == 1 ? "Payment gateway did not answer within 10 s" : "Issuer returned 503 Service Unavailable",
+                    Type = "PaymentProviderException",
+                    Stack = "   at Payments.Gateway.ChargeAsync(ChargeRequest request)\n   at Workflows.InvoiceApproval.ChargeStep.RunAsync(StepContext context)",
+                }, attempt: attempt, willRetry: true);
+                await Work(200, 500, ct);
+            }
+            else
+            {
+                run.CompleteStep("charge-card", new { chargeId = $"ch_{Guid.NewGuid():N}"[..20], status = "succeeded" }, attempt: attempt);
+            }
+        }
+        run.StartStep("notify-finance", new { channel = "#finance-approvals" }, stepName: "Notify finance", operation: "slack.post");
+        await Work(100, 250, ct);
+        run.CompleteStep("notify-finance", new { ok = true });
+        run.CompleteRun(new { invoice, approved = true });
+        return runId;
+    }
+
+    /// <summary>A scheduled sync over many tables: a long loop with one table skipped.</summary>
+    public async Task<string> NightlySyncAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("nightly-sync");
+        await using var run = Reporter(runId);
+        run.StartRun("warehouse-sync", "Nightly warehouse sync", "schedule", input: new { source = "postgres://erp", target = "warehouse.analytics", since = pace.GetUtcNow().AddDays(-1) });
+        for (var i = 0; i < Tables.Length; i++)
+        {
+            if (Tables[i] == "returns")
+            {
+                run.SkipStep("sync-table", "No changes since the last sync", loopIndex: i, stepName: "Sync table");
+                continue;
+            }
+            run.StartStep("sync-table", new { table = Tables[i], mode = "incremental" }, loopIndex: i, stepName: "Sync table", operation: "sql.copy");
+            await Work(80, 350, ct);
+            run.CompleteStep("sync-table", new { table = Tables[i], rowsCopied = random.Next(200, 90_000), bytes = random.Next(10_000, 9_000_000) }, loopIndex: i);
+        }
+        run.StartStep("refresh-views", new { views = new[] { "daily_revenue", "churn_cohorts" } }, stepName: "Refresh materialized views", operation: "sql.exec");
+        await Work(300, 800, ct);
+        run.CompleteStep("refresh-views", new { refreshed = 2 });
+        run.CompleteRun(new { tables = Tables.Length, skipped = 1 });
+        return runId;
+    }
+
+    /// <summary>A run that fails: the refund step errors with code, type, stack and data, and is not retried.</summary>
+    public async Task<string> RefundRequestAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("refund-request");
+        await using var run = Reporter(runId);
+        var order = $"ORD-{random.Next(100_000, 999_999)}";
+        run.StartRun("refund-request", "Refund request", "api", input: new { order, amount = 129.00, reason = "Item arrived damaged" });
+        run.StartStep("check-eligibility", new { order }, stepName: "Check eligibility", operation: "policy.evaluate");
+        await Work(200, 500, ct);
+        run.CompleteStep("check-eligibility", new { eligible = true, policy = "damaged-on-arrival" });
+        run.StartStep("issue-refund", new { order, amount = 129.00, method = "original-payment" }, stepName: "Issue refund", operation: "payments.refund");
+        await Work(300, 800, ct);
+        var error = new ErrorInfo
+        {
+            Code = "REFUND_WINDOW_CLOSED",
+            Message = $"Order {order} was captured 97 days ago; the processor allows refunds for 90 days.",
+            Type = "Payments.RefundRejectedException",
+            Stack = "Payments.RefundRejectedException: refund window closed\n   at Payments.Processor.RefundAsync(RefundRequest request) in Processor.cs:line 212\n   at Workflows.Refunds.IssueRefundStep.RunAsync(StepContext context) in IssueRefundStep.cs:line 48",
+            Data = System.Text.Json.JsonSerializer.SerializeToElement(new { processor = "stripe", capturedAt = pace.GetUtcNow().AddDays(-97), limitDays = 90 }),
+        };
+        run.FailStep("issue-refund", error, willRetry: false);
+        run.FailRun(error with { Stack = null, Data = null });
+        return runId;
+    }
+
+    /// <summary>Waits for a person to approve, then goes on.</summary>
+    public async Task<string> ContractReviewAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("contract-review");
+        await using var run = Reporter(runId);
+        run.StartRun("contract-review", "Contract review", "api", input: new { contract = "MSA-Kestrel-2026.pdf", counterparty = "Kestrel Analytics" });
+        run.StartStep("summarize", new { pages = 38 }, stepName: "Summarize clauses", operation: "llm.chat");
+        await Work(900, 1800, ct);
+        var (tokens, cost) = Llm("claude-3-5-haiku", 21_000, 900, cachedShare: 0.1);
+        run.CompleteStep("summarize", new { riskyClauses = new[] { "12.3 Unlimited liability", "18.1 Auto-renewal (36 months)" } }, model: "claude-3-5-haiku", tokens: tokens, costUsd: cost);
+        run.StartStep("legal-approval", new { assignee = "legal@example.com" }, stepName: "Legal approval", operation: "human.approve");
+        run.WaitForInput("Waiting for legal to approve two risky clauses", "legal-approval");
+        await Work(4_000, 9_000, ct);
+        run.Resume();
+        run.CompleteStep("legal-approval", new { approvedBy = "m.keller@example.com", comment = "Cap liability at 12 months of fees." });
+        run.CompleteRun(new { signed = true });
+        return runId;
+    }
+
+    /// <summary>Cancelled by an operator while a step runs.</summary>
+    public async Task<string> QuarterlyReportAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("quarterly-report");
+        await using var run = Reporter(runId);
+        run.StartRun("quarterly-report", "Quarterly report", "job", input: new { quarter = "2026-Q3" });
+        run.StartStep("collect-metrics", new { sources = 6 }, stepName: "Collect metrics", operation: "http.fetch");
+        await Work(400, 900, ct);
+        run.CompleteStep("collect-metrics", new { metrics = 214 });
+        run.StartStep("render-pdf", new { template = "board-deck-v7" }, stepName: "Render PDF", operation: "pdf.render");
+        await Work(500, 1200, ct);
+        run.CancelRun("Cancelled by j.ortiz@example.com: wrong quarter selected");
+        return runId;
+    }
+
+    /// <summary>Runs past its time limit while a scraper hangs.</summary>
+    public async Task<string> CompetitorScrapeAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("competitor-scrape");
+        await using var run = Reporter(runId);
+        run.StartRun("competitor-scrape", "Competitor price scrape", "schedule", input: new { sites = 3, maxDurationSeconds = 5 });
+        for (var i = 0; i < 2; i++)
+        {
+            run.StartStep("scrape-site", new { site = $"https://shop{i + 1}.example.com/pricing" }, loopIndex: i, stepName: "Scrape site", operation: "http.fetch");
+            await Work(300, 700, ct);
+            run.CompleteStep("scrape-site", new { products = random.Next(40, 200) }, loopIndex: i);
+        }
+        run.StartStep("scrape-site", new { site = "https://shop3.example.com/pricing" }, loopIndex: 2, stepName: "Scrape site", operation: "http.fetch");
+        await Work(1500, 2500, ct);
+        run.TimeOutRun(new ErrorInfo { Code = "TIMEOUT", Message = "The run exceeded its 5 s limit while scraping shop3.example.com." });
+        return runId;
+    }
+
+    /// <summary>A parent run that starts a child run and waits for it.</summary>
+    public async Task<string> CustomerOnboardingAsync(CancellationToken ct)
+    {
+        var runId = NewRunId("customer-onboarding");
+        var childId = NewRunId("provision-account");
+        var customer = Customers[random.Next(Customers.Length)];
+        await using var run = Reporter(runId);
+        run.StartRun("customer-onboarding", "Customer onboarding", "event", eventName: "contract.signed", input: new { customer, plan = "enterprise", seats = 250 });
+        run.StartStep("create-crm-record", new { customer }, stepName: "Create CRM record", operation: "crm.upsert");
+        await Work(200, 500, ct);
+        run.CompleteStep("create-crm-record", new { accountId = $"acc_{random.Next(100_000, 999_999)}" });
+        run.StartStep("provision", new { childRunId = childId }, stepName: "Provision account (child run)", operation: "workflow.start");
+        await run.FlushAsync(ct);
+
+        await using (var child = Reporter(childId))
+        {
+            child.StartRun("provision-account", "Provision account", "api", parentRunId: runId, input: new { customer, seats = 250 });
+            foreach (var (step, name) in new[] { ("create-tenant", "Create tenant"), ("configure-sso", "Configure SSO"), ("invite-admins", "Invite admins") })
+            {
+                child.StartStep(step, new { customer }, stepName: name, operation: "saas.admin");
+                await Work(300, 900, ct);
+                child.CompleteStep(step, new { ok = true });
+            }
+            var (tokens, cost) = Llm("gpt-4o-mini", 900, 300);
+            child.StartStep("welcome-email", new { to = "admins" }, stepName: "Write welcome email", operation: "llm.chat");
+            await Work(400, 900, ct);
+            child.CompleteStep("welcome-email", new { subject = $"Welcome to the platform, {customer}!" }, model: "gpt-4o-mini", tokens: tokens, costUsd: cost);
+            child.CompleteRun(new { tenant = customer.ToLowerInvariant().Replace(' ', '-') });
+        }
+
+        run.CompleteStep("provision", new { childRunId = childId, status = "completed" });
+        run.CompleteRun(new { customer, onboarded = true });
+        return runId;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Benchmarks;
+
+/// <summary>
+/// The live path end to end: an engine posts events to the dashboard's runs API, the service appends them to the run
+/// streams, the relay reads them upstream and the hub pushes them to SignalR clients. Measures, per event, the time from
+/// the engine starting its POST to a hub client receiving it, at 1,000 events/s spread over 50 runs with 50 clients.
+/// Writes results/live.md.
+/// </summary>
+internal static class LiveBenchmark
+{
+    private const int Runs = 50;
+    private const int EventsPerSecond = 1_000;
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+
+    public static async Task RunAsync()
+    {
+        var perRun = (int)(EventsPerSecond / Runs * Duration.TotalSeconds);
+        var interval = TimeSpan.FromSeconds((double)Runs / EventsPerSecond);
+        string[] args = ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
+        await using var app = await AppProcess.StartAsync("Dashboard", args);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = app.BaseAddress };
+
+        var prefix = $"live-bench-{Guid.NewGuid():N}"[..20];
+        var runIds = Enumerable.Range(0, Runs).Select(i => $"{prefix}-{i:D2}").ToArray();
+        foreach (var runId in runIds)
+        {
+            await PostAsync(http, runId, $$"""{"type":"run_started","timestamp":"{{Ts(0)}}","workflowId":"wf-live-bench"}""");
+        }
+
+        // sent[run][n]: when the engine began posting the run's n-th measured event; received likewise, at the client.
+        var sent = new long[Runs][];
+        var acknowledged = new long[Runs][];
+        var received = new long[Runs][];
+        for (var i = 0; i < Runs; i++)
+        {
+            sent[i] = new long[perRun];
+            acknowledged[i] = new long[perRun];
+            received[i] = new long[perRun];
+        }
+        var total = Runs * perRun;
+        var arrived = 0;
+        var duplicates = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runIndex = runIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i);
+
+        var clients = new List<HubConnection>();
+        try
+        {
+            for (var i = 0; i < Runs; i++)
+            {
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(new Uri(app.BaseAddress, "hubs/runs"))
+                    .AddJsonProtocol(o => ModelJson.Configure(o.PayloadSerializerOptions))
+                    .Build();
+                connection.On<string, IReadOnlyList<RunEvent>>("RunEvents", (runId, events) =>
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    var run = runIndex[runId];
+                    foreach (var e in events)
+                    {
+                        if (Index(e) is not { } n)
+                        {
+                            continue;
+                        }
+                        if (Interlocked.CompareExchange(ref received[run][n], now, 0) != 0)
+                        {
+                            Interlocked.Increment(ref duplicates);
+                        }
+                        else if (Interlocked.Increment(ref arrived) == total)
+                        {
+                            allArrived.TrySetResult();
+                        }
+                    }
+                });
+                await connection.StartAsync();
+                await connection.InvokeAsync("JoinRun", runIds[i], "-1");
+                clients.Add(connection);
+            }
+
+            // One sequential engine per run (a run's events must keep their order), the 50 staggered across the interval.
+            var started = Stopwatch.GetTimestamp();
+            var errors = new ConcurrentBag<string>();
+            var engines = Enumerable.Range(0, Runs).Select(run => Task.Run(async () =>
+            {
+                var first = TimeSpan.FromTicks(interval.Ticks * run / Runs);
+                for (var n = 0; n < perRun; n++)
+                {
+                    var due = first + interval * n - Stopwatch.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due);
+                    }
+                    var step = n / 2;
+                    var body = n % 2 == 0
+                        ? $$"""{"type":"step_started","timestamp":"{{Ts(n)}}","stepId":"s{{step}}","stepName":"Step {{step}}"}"""
+                        : $$"""{"type":"step_completed","timestamp":"{{Ts(n)}}","stepId":"s{{step}}","tokens":{"prompt":10,"completion":5},"costUsd":"0.0001"}""";
+                    sent[run][n] = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await PostAsync(http, runIds[run], body);
+                        acknowledged[run][n] = Stopwatch.GetTimestamp();
+                    }
+                    catch (HttpRequestException e)
+                    {
+                        errors.Add(e.Message);
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(engines);
+            var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromSeconds(15)));
+
+            List<double> latencies = [], posts = [], afterAck = [];
+            for (var run = 0; run < Runs; run++)
+            {
+                for (var n = 0; n < perRun; n++)
+                {
+                    if (acknowledged[run][n] != 0)
+                    {
+                        posts.Add(Stopwatch.GetElapsedTime(sent[run][n], acknowledged[run][n]).TotalMilliseconds);
+                    }
+                    if (received[run][n] != 0)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(sent[run][n], received[run][n]).TotalMilliseconds);
+                        // Negative when the hub delivers before the POST's response reaches the engine.
+                        afterAck.Add(Stopwatch.GetElapsedTime(acknowledged[run][n], received[run][n]).TotalMilliseconds);
+                    }
+                }
+            }
+            latencies.Sort();
+            posts.Sort();
+            afterAck.Sort();
+            var lost = total - latencies.Count;
+            var (p50, p99, max) = (Percentiles.Of(latencies, 0.50), Percentiles.Of(latencies, 0.99), latencies.Count == 0 ? double.NaN : latencies[^1]);
+            Console.WriteLine($"sent {total} events in {sendSeconds:F1} s ({total / sendSeconds:N0}/s), p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms, lost {lost}, duplicates {duplicates}, post errors {errors.Count}");
+            Console.WriteLine($"POST acknowledged p50 {Percentiles.Of(posts, 0.5):F1} ms, p99 {Percentiles.Of(posts, 0.99):F1} ms; received after ack p50 {Percentiles.Of(afterAck, 0.5):F1} ms, p99 {Percentiles.Of(afterAck, 0.99):F1} ms");
+
+            var report = new StringBuilder();
+            report.AppendLine("# Live view benchmark");
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores) by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- live`.");
+            report.AppendLine("The dashboard runs as its own process on the embedded default (runs service in-process, SQLite WAL). Fifty engines,");
+            report.AppendLine("one per run, post one event per request on a fixed schedule; fifty `HubConnection` clients (the real .NET SignalR client,");
+            report.AppendLine("JSON protocol) each join one run at `/hubs/runs`. Latency is from the engine starting its POST to the client's handler");
+            report.AppendLine("receiving the event, so it includes ingestion (validation, reducer, durable append) as well as relay and hub.");
+            report.AppendLine("The relay follows each run's stream by long-poll over loopback HTTP, so every event also costs one upstream read.");
+            report.AppendLine("Engines, clients and the dashboard share this machine's cores.");
+            report.AppendLine();
+            report.AppendLine("| measure | result | target |");
+            report.AppendLine("|---|---:|---:|");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| events sent ({Runs} runs, {Duration.TotalSeconds:F0} s) | {total:N0} at {total / sendSeconds:N0}/s | 1,000/s |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| latency p50 | {p50:F1} ms | |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| latency p99 | {p99:F1} ms | 150 ms |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| latency max | {max:F1} ms | |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| of which: POST until acknowledged (durable append), p50 / p99 | {Percentiles.Of(posts, 0.5):F1} / {Percentiles.Of(posts, 0.99):F1} ms | |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| of which: acknowledged until received by the client, p50 / p99 | {Percentiles.Of(afterAck, 0.5):F1} / {Percentiles.Of(afterAck, 0.99):F1} ms | |");
+            report.AppendLine(CultureInfo.InvariantCulture, $"| lost / duplicated / failed posts | {lost} / {duplicates} / {errors.Count} | 0 |");
+            var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "live.md");
+            await File.WriteAllTextAsync(path, report.ToString());
+            Console.WriteLine(report);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The measured sequence number of a step event (step sN started is 2N, completed 2N + 1).</summary>
+    private static int? Index(RunEvent e) => e switch
+    {
+        StepStarted { StepId: ['s', .. var step] } => int.Parse(step, CultureInfo.InvariantCulture) * 2,
+        StepCompleted { StepId: ['s', .. var step] } => (int.Parse(step, CultureInfo.InvariantCulture) * 2) + 1,
+        _ => null,
+    };
+
+    private static string Ts(int n) => DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000 + n).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task PostAsync(HttpClient http, string runId, string json)
+    {
+        using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent("[" + json + "]", Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{runId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}

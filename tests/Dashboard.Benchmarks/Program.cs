@@ -1,0 +1,23 @@
+using Dashboard.Benchmarks;
+
+// dotnet run -c Release --project tests/Dashboard.Benchmarks -- streams
+var suite = args.FirstOrDefault() ?? "streams";
+switch (suite)
+{
+    case "streams":
+        await StreamsBenchmark.RunAsync();
+        break;
+    case "runs":
+        await RunsBenchmark.RunAsync();
+        break;
+    case "live":
+        await LiveBenchmark.RunAsync();
+        break;
+    case "run-page":
+        await RunPageBenchmark.RunAsync();
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, runs, live, run-page");
+        return 2;
+}
+return 0;

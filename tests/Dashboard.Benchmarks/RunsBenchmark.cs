@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dashboard.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Benchmarks;
+
+/// <summary>
+/// The runs service on this machine: ingestion throughput through the API, the executions list over a million runs
+/// (first page and 1,000th page), and the trace of a 10,000-step run. Writes results/runs.md.
+/// </summary>
+internal static class RunsBenchmark
+{
+    private const int ListRuns = 1_000_000;
+    private const int TraceSteps = 10_000;
+
+    public static async Task RunAsync()
+    {
+        var data = Directory.CreateTempSubdirectory("runs-bench-").FullName;
+        string[] args = ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
+        var report = new StringBuilder();
+        try
+        {
+            double ingest, traceMs, timelineMs;
+            await using (var service = await AppProcess.StartAsync("Dashboard.Runs", args, data))
+            {
+                using var http = Client(service.BaseAddress);
+                ingest = await IngestAsync(http);
+                Console.WriteLine($"ingest: {ingest:N0} events/s");
+                (traceMs, timelineMs) = await TraceAsync(http);
+                Console.WriteLine($"trace of {TraceSteps} steps: {traceMs:F1} ms, timeline {timelineMs:F1} ms");
+                await service.KillAsync();
+            }
+
+            var seedSeconds = Seed(Path.Combine(data, "runs.db"));
+            Console.WriteLine($"seeded {ListRuns:N0} runs in {seedSeconds:F1} s");
+            await using (var service = await AppProcess.StartAsync("Dashboard.Runs", args, data))
+            {
+                using var http = Client(service.BaseAddress);
+                var (first, deep, filtered, counts) = await ListAsync(http);
+                Console.WriteLine($"first page {first:F1} ms, 1000th page {deep:F1} ms, filtered {filtered:F1} ms, counts {counts:F1} ms");
+                report.AppendLine("# Runs service benchmark");
+                report.AppendLine();
+                report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores), over HTTP on loopback against the runs service");
+                report.AppendLine("(Release build, SQLite WAL), by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- runs`. Times are medians of repeated requests, measured by the client.");
+                report.AppendLine();
+                report.AppendLine("| measure | result | target |");
+                report.AppendLine("|---|---:|---:|");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| ingestion, batches of 100 events, 8 writers | {ingest:N0} events/s | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs` first page (50 rows) of {ListRuns:N0} runs | {first:F1} ms | 20 ms |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs` 1,000th page (keyset cursor) | {deep:F1} ms | 20 ms |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs?status=failed&workflowId=…` first page | {filtered:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| status counts over all {ListRuns:N0} runs (`counts=true`) | {counts:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/trace`, {TraceSteps:N0} steps | {traceMs:F1} ms | 200 ms |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/timeline`, {TraceSteps:N0} steps, {TraceSteps + TraceSteps / 10:N0} attempts | {timelineMs:F1} ms | |");
+                report.AppendLine();
+                report.AppendLine(CultureInfo.InvariantCulture, $"The million runs were written straight into the projection table ({seedSeconds:F0} s) rather than ingested through the API, which would take about twenty minutes here; the list queries are then served by the real service over HTTP. Pages are measured without status counts (the list asks for those apart); the counts row shows what they cost over the whole table.");
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "runs.md");
+        await File.WriteAllTextAsync(path, report.ToString());
+        Console.WriteLine(report);
+    }
+
+    private static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+
+    private static string Ts(long second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task PostAsync(HttpClient http, string runId, string body)
+    {
+        using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent(body, Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>400 runs, each one batch of run_started plus 49 step start/complete pairs plus run_completed (100 events).</summary>
+    private static async Task<double> IngestAsync(HttpClient http)
+    {
+        const int runs = 400;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async writer =>
+        {
+            for (var i = writer; i < runs; i += 8)
+            {
+                var events = new StringBuilder("[");
+                events.Append("{\"type\":\"run_started\",\"timestamp\":\"" + Ts(0) + "\",\"workflowId\":\"wf-bench\",\"input\":{\"n\":" + i.ToString(CultureInfo.InvariantCulture) + "}}");
+                for (var s = 0; s < 49; s++)
+                {
+                    events.Append(CultureInfo.InvariantCulture, $$$""",{"type":"step_started","timestamp":"{{{Ts(s + 1)}}}","stepId":"step-{{{s}}}","input":{"q":"lookup {{{s}}}"}}""");
+                    events.Append(CultureInfo.InvariantCulture, $$$""",{"type":"step_completed","timestamp":"{{{Ts(s + 2)}}}","stepId":"step-{{{s}}}","modelUsed":"gpt-4o-mini","tokens":{"prompt":800,"cached":300,"completion":60},"costUsd":"0.000170","output":{"ok":true}}""");
+                }
+                events.Append(CultureInfo.InvariantCulture, $$""",{"type":"run_completed","timestamp":"{{Ts(60)}}"}]""");
+                await PostAsync(http, $"ingest-{i}", events.ToString());
+            }
+        }));
+        return runs * 100 / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>A run of 10,000 steps (every tenth retried once), then its trace and timeline, median of ten.</summary>
+    private static async Task<(double Trace, double Timeline)> TraceAsync(HttpClient http)
+    {
+        const string runId = "big-run";
+        await PostAsync(http, runId, $$"""[{"type":"run_started","timestamp":"{{Ts(0)}}","workflowId":"wf-big"}]""");
+        var second = 1L;
+        for (var start = 0; start < TraceSteps; start += 200)
+        {
+            var events = new List<string>();
+            for (var s = start; s < start + 200; s++)
+            {
+                events.Add("{\"type\":\"step_started\",\"timestamp\":\"" + Ts(second++) + "\",\"stepId\":\"step-" + s.ToString(CultureInfo.InvariantCulture) + "\",\"input\":{\"item\":" + s.ToString(CultureInfo.InvariantCulture) + "}}");
+                if (s % 10 == 0)
+                {
+                    events.Add($$"""{"type":"step_failed","timestamp":"{{Ts(second++)}}","stepId":"step-{{s}}","error":"transient","willRetry":true}""");
+                    events.Add($$"""{"type":"step_started","timestamp":"{{Ts(second++)}}","stepId":"step-{{s}}","attempt":2}""");
+                }
+                events.Add($$$"""{"type":"step_completed","timestamp":"{{{Ts(second++)}}}","stepId":"step-{{{s}}}","output":{"result":"value {{{s}}}"}}""");
+            }
+            await PostAsync(http, runId, "[" + string.Join(',', events) + "]");
+        }
+        return (await MedianAsync(http, $"api/runs/{runId}/trace", 10), await MedianAsync(http, $"api/runs/{runId}/timeline", 10));
+    }
+
+    private static double Seed(string database)
+    {
+        var watch = Stopwatch.StartNew();
+        using var connection = new SqliteConnection($"Data Source={database}");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO runs (id, workflow_id, workflow_name, status, trigger_type, experiment_id, parent_run_id, started_at, completed_at, error_message, record_json, stream_offset) VALUES ($id, $wf, $name, $status, 'api', NULL, NULL, $started, $completed, $error, $json, NULL)";
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var wf = insert.Parameters.Add("$wf", SqliteType.Text);
+        var name = insert.Parameters.Add("$name", SqliteType.Text);
+        var status = insert.Parameters.Add("$status", SqliteType.Text);
+        var started = insert.Parameters.Add("$started", SqliteType.Integer);
+        var completed = insert.Parameters.Add("$completed", SqliteType.Integer);
+        var error = insert.Parameters.Add("$error", SqliteType.Text);
+        var json = insert.Parameters.Add("$json", SqliteType.Text);
+        insert.Prepare();
+        string[] statuses = ["completed", "completed", "completed", "failed", "running", "cancelled", "timeout", "waiting"];
+        for (var i = 0; i < ListRuns; i++)
+        {
+            var runId = $"seed-{i:D7}";
+            var workflow = $"wf-{i % 40:D2}";
+            var state = statuses[i % statuses.Length];
+            var at = 1_790_000_000_000L + i * 1000L;
+            id.Value = runId;
+            wf.Value = workflow;
+            name.Value = $"Workflow {i % 40}";
+            status.Value = state;
+            started.Value = at;
+            completed.Value = state == "running" ? DBNull.Value : at + 5000;
+            error.Value = state == "failed" ? $"Upstream 502 on attempt {i % 3}" : DBNull.Value;
+            json.Value = JsonSerializer.Serialize(new { id = runId, workflowId = workflow, status = state, startedAt = DateTimeOffset.FromUnixTimeMilliseconds(at), stepCount = 12, totalTokens = 4000, costUsd = "0.0021" });
+            insert.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http)
+    {
+        var first = await MedianAsync(http, "api/runs?limit=50&counts=false", 30);
+        string? cursor = null;
+        var deepTimes = new List<double>();
+        for (var page = 1; page <= 1000; page++)
+        {
+            var watch = Stopwatch.StartNew();
+            var body = await http.GetStringAsync("api/runs?limit=50&counts=false" + (cursor is null ? "" : "&cursor=" + cursor));
+            if (page > 990)
+            {
+                deepTimes.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            cursor = JsonDocument.Parse(body).RootElement.GetProperty("nextCursor").GetString();
+        }
+        var deep = await MedianAsync(http, "api/runs?limit=50&counts=false&cursor=" + cursor, 30);
+        var filtered = await MedianAsync(http, "api/runs?limit=50&counts=false&status=failed&workflowId=wf-03", 30);
+        var counts = await MedianAsync(http, "api/runs?limit=1&counts=true", 5);
+        return (first, Math.Min(deep, deepTimes.Order().ElementAt(deepTimes.Count / 2)), filtered, counts);
+    }
+
+    private static async Task<double> MedianAsync(HttpClient http, string url, int times)
+    {
+        await http.GetStringAsync(url);
+        var samples = new List<double>();
+        for (var i = 0; i < times; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await http.GetAsync(url);
+            await response.Content.ReadAsByteArrayAsync();
+            response.EnsureSuccessStatusCode();
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        samples.Sort();
+        return samples[samples.Count / 2];
+    }
+}

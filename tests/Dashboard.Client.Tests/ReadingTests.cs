@@ -1,0 +1,160 @@
+using Dashboard.Client.Errors;
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Client.Tests;
+
+public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<RunsServiceProcess>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>Reports a realistic run through the reporter: a retried LLM step, a loop, a skip, a child run.</summary>
+    private async Task<(string RunId, string ChildId)> ReportRunAsync(IRunsClient client)
+    {
+        var runId = $"run-{Guid.NewGuid():N}";
+        var childId = $"child-{Guid.NewGuid():N}";
+        await using (var reporter = new RunReporter(client, runId))
+        {
+            reporter.StartRun("wf-support", "Support triage", "api", input: new { ticket = 1234 }, stepCount: 4);
+            reporter.StartStep("classify", new { text = "My invoice is wrong" }, stepName: "Classify ticket", operation: "llm");
+            reporter.FailStep("classify", new ErrorInfo { Code = "RATE_LIMIT", Message = "model overloaded" }, willRetry: true,
+                model: "gpt-4o-mini", tokens: new TokenBreakdown { Prompt = 120, Completion = 0 }, costUsd: 0.00002m);
+            reporter.StartStep("classify", attempt: 2);
+            reporter.CompleteStep("classify", new { label = "billing" }, model: "gpt-4o-mini",
+                tokens: new TokenBreakdown { Prompt = 120, Cached = 100, Completion = 8 }, costUsd: 0.00003m);
+            for (var i = 0; i < 3; i++)
+            {
+                reporter.StartStep("lookup-invoice", new { index = i }, loopIndex: i);
+                reporter.CompleteStep("lookup-invoice", new { found = i != 1 }, loopIndex: i);
+            }
+            reporter.SkipStep("escalate", "not urgent");
+            reporter.CompleteRun(new { routedTo = "billing" });
+        }
+        await using (var child = new RunReporter(client, childId))
+        {
+            child.StartRun("wf-refund", parentRunId: runId);
+            child.CompleteRun();
+        }
+        return (runId, childId);
+    }
+
+    [Fact]
+    public async Task EveryReadMethod_ReturnsWhatWasReported()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var (runId, childId) = await ReportRunAsync(client);
+        var run = client.Run(runId);
+
+        var trace = await run.TraceAsync(cancellationToken: Token);
+        Assert.Equal(("wf-support", RunStatus.Completed, 4), (trace.FlowRun.FlowId, trace.FlowRun.Status, trace.FlowRun.StepCount));
+        Assert.Equal(["classify", "lookup-invoice", "lookup-invoice", "lookup-invoice", "escalate"], trace.Steps.Select(s => s.StepId));
+        Assert.NotNull(trace.Offset);
+
+        var latest = await run.StepTraceAsync("classify", cancellationToken: Token);
+        var all = await run.StepTraceAsync("classify", Attempt.All, cancellationToken: Token);
+        var first = await run.StepTraceAsync("classify", 1, cancellationToken: Token);
+        var iteration = await run.StepTraceAsync("lookup-invoice", loopIndex: 1, cancellationToken: Token);
+        Assert.Equal(2, latest.Latest.Attempt);
+        Assert.Equal([1, 2], all.Attempts.Select(a => a.Attempt));
+        Assert.Equal("model overloaded", first.Latest.ErrorContext!.Message);
+        Assert.False(iteration.Latest.OutputContext!.Value.GetProperty("found").GetBoolean());
+
+        var record = await run.RecordAsync(cancellationToken: Token);
+        Assert.Equal((0.00005m, 240L, 100L), (record.CostUsd!.Value, record.PromptTokens, record.CachedTokens));
+
+        var children = await run.ChildrenAsync(cancellationToken: Token);
+        Assert.Equal([childId], children.Select(c => c.Id));
+
+        var rollup = await run.RollupAsync(cancellationToken: Token);
+        Assert.Equal(0.00005m, rollup.Total.CostUsd);
+        Assert.Equal(2, rollup.Run.ByModel.Single().Calls);
+
+        var events = await run.EventsAsync(cancellationToken: Token);
+        Assert.True(events.Closed);
+        Assert.IsType<RunStarted>(events.Items[0]);
+        Assert.IsType<RunCompleted>(events.Items[^1]);
+        var tail = await run.EventsAsync(tail: 2, cancellationToken: Token);
+        Assert.Equal([typeof(StepSkipped), typeof(RunCompleted)], tail.Items.Select(e => e.GetType()));
+
+        var execution = await client.GetExecutionAsync("wf-support", runId, Token);
+        Assert.Equal(("completed", 5), (execution.Status, execution.Steps!.Count));
+        var (executions, _) = await client.ListExecutionsAsync("wf-support", cancellationToken: Token);
+        Assert.Contains(executions, e => e.RunId == runId);
+    }
+
+    [Fact]
+    public async Task ClientSideTotals_SumTheLatestAttempts_AsTheSeedDescribes()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var (runId, _) = await ReportRunAsync(client);
+
+        var trace = await client.Run(runId).TraceAsync(cancellationToken: Token);
+        var totals = trace.Totals();
+
+        // The seed sums the latest attempt of each step; the rollup (every attempt) is the exact figure.
+        Assert.Equal(0.00003m, totals.CostUsd);
+        Assert.Equal(128, totals.Tokens.Total);
+        Assert.Equal(trace.Steps.Sum(s => s.DurationMs ?? 0), totals.StepDurationMs);
+    }
+
+    [Fact]
+    public async Task ListAllRuns_PagesThroughEverything()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var workflow = $"wf-list-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < 5; i++)
+        {
+            await client.ReportAsync($"{workflow}-{i}", [new RunStarted { Timestamp = DateTimeOffset.UtcNow.AddSeconds(i), WorkflowId = workflow }], cancellationToken: Token);
+        }
+
+        var pages = new List<RunsPage>();
+        await foreach (var page in client.ListAllRunsAsync(new RunsQuery { WorkflowId = workflow, Limit = 2 }, Token))
+        {
+            pages.Add(page);
+        }
+
+        Assert.Equal(3, pages.Count);
+        Assert.Equal(5, pages.SelectMany(p => p.Items).Select(r => r.Id).Distinct().Count());
+        Assert.Equal(5, pages[0].StatusCounts["running"]);
+    }
+
+    [Fact]
+    public async Task RunProxy_IsLazy()
+    {
+        var counter = new CountingHandler();
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress, handler: () => counter);
+        await using var _ = services;
+
+        var run = client.Run("anything");
+
+        Assert.Equal("anything", run.RunId);
+        Assert.Equal(0, counter.Requests);
+        await Assert.ThrowsAsync<RunNotFoundException>(() => run.TraceAsync(cancellationToken: Token));
+        Assert.Equal(1, counter.Requests);
+    }
+
+    [Fact]
+    public async Task TypedExceptions_NotFoundTimeoutInvalidAndServiceDown()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+
+        await Assert.ThrowsAsync<RunNotFoundException>(() => client.Run("no-such-run").RecordAsync(cancellationToken: Token));
+        var invalid = await Assert.ThrowsAsync<InvalidInputException>(() => client.ReportAsync("bad-run", [new StepStarted { Timestamp = DateTimeOffset.UtcNow, StepId = "x" }], cancellationToken: Token));
+        Assert.Contains("run_started", invalid.Message, StringComparison.Ordinal);
+        Assert.NotNull(invalid.RequestId);
+        // A slow network: the answer comes after the call's own time-out.
+        var (slow, slowServices) = ClientFactory.Create(fixture.Service.BaseAddress, handler: () => new SlowHandler(TimeSpan.FromSeconds(5)));
+        await using (slowServices)
+        {
+            await Assert.ThrowsAsync<ApiTimeoutException>(() => slow.Run("any").TraceAsync(TimeSpan.FromMilliseconds(200), Token));
+        }
+
+        var (down, downServices) = ClientFactory.Create(new Uri($"http://127.0.0.1:{ClientFactory.FreePort()}/"));
+        await using var __ = downServices;
+        await Assert.ThrowsAsync<ApiConnectionException>(() => down.ListRunsAsync(new RunsQuery(), Token));
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Model.Tests;
+
+public sealed class RunEventParserTests
+{
+    private static ParsedBatch Parse(string json, EventSource source = EventSource.Engine) =>
+        RunEventParser.ParseBatch(Encoding.UTF8.GetBytes(json), source);
+
+    [Fact]
+    public void ParseBatch_ReadsEveryEventType()
+    {
+        const string json = """
+        [
+          {"type":"run_started","timestamp":"2026-11-23T09:00:00Z","workflowId":"wf","triggerType":"job","stepCount":2,"input":{"a":[1,2]}},
+          {"type":"step_started","timestamp":"2026-11-23T09:00:01.5+01:00","stepId":"s","attempt":1,"loopIndex":0,"input":"x"},
+          {"type":"step_completed","timestamp":"2026-11-23T09:00:02Z","stepId":"s","attempt":1,"output":null,"mappedOutput":{"k":1},"tokens":{"prompt":3,"cached":1,"completion":2},"costUsd":"0.001234","modelUsed":"m"},
+          {"type":"step_failed","timestamp":"2026-11-23T09:00:03Z","stepId":"t","error":"plain message","willRetry":true},
+          {"type":"step_skipped","timestamp":"2026-11-23T09:00:03Z","stepId":"u","reason":"off"},
+          {"type":"run_waiting","timestamp":"2026-11-23T09:00:04Z","reason":"approval","stepId":"s"},
+          {"type":"run_resumed","timestamp":"2026-11-23T09:00:05Z"},
+          {"type":"log","timestamp":"2026-11-23T09:00:05Z","level":"info","message":"m","stepId":"s"},
+          {"type":"run_completed","timestamp":"2026-11-23T09:00:06Z","result":{"ok":true}},
+          {"type":"run_failed","timestamp":"2026-11-23T09:00:06Z","error":{"code":"E","message":"m","type":"T","stack":"at x","data":{"d":1}}},
+          {"type":"run_cancelled","timestamp":"2026-11-23T09:00:06Z","reason":"r"},
+          {"type":"run_timed_out","timestamp":"2026-11-23T09:00:06Z"}
+        ]
+        """;
+        var batch = Parse(json);
+
+        Assert.True(batch.IsValid, batch.Rejection?.ToString());
+        Assert.Equal(
+            [typeof(RunStarted), typeof(StepStarted), typeof(StepCompleted), typeof(StepFailed), typeof(StepSkipped), typeof(RunWaiting),
+             typeof(RunResumed), typeof(LogEvent), typeof(RunCompleted), typeof(RunFailed), typeof(RunCancelled), typeof(RunTimedOut)],
+            batch.Events.Select(e => e.GetType()));
+        var completed = (StepCompleted)batch.Events[2];
+        Assert.Equal(0.001234m, completed.CostUsd);
+        Assert.Equal(1, completed.Tokens!.Cached);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 8, 0, 1, 500, TimeSpan.Zero), batch.Events[1].Timestamp);
+        Assert.Equal("plain message", ((StepFailed)batch.Events[3]).Error!.Message);
+        var runFailed = ((RunFailed)batch.Events[9]).Error!;
+        Assert.Equal(("E", "m", "T", "at x", 1), (runFailed.Code, runFailed.Message, runFailed.Type, runFailed.Stack, runFailed.Data!.Value.GetProperty("d").GetInt32()));
+    }
+
+    [Fact]
+    public void TypeNeedNotComeFirst_AndUnknownFieldsAreKept()
+    {
+        var batch = Parse("""[{"timestamp":"2026-11-23T09:00:00Z","workflowId":"wf","engineVersion":"4.2","type":"run_started"}]""");
+        Assert.True(batch.IsValid, batch.Rejection?.ToString());
+        var started = Assert.IsType<RunStarted>(Assert.Single(batch.Events));
+        Assert.Equal("4.2", started.Extra!["engineVersion"].GetString());
+
+        var roundTrip = JsonSerializer.Serialize<RunEvent>(started, ModelJson.Options);
+        Assert.Contains("\"engineVersion\":\"4.2\"", roundTrip, StringComparison.Ordinal);
+        Assert.StartsWith("{\"type\":\"run_started\"", roundTrip, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json", -1, "body")]
+    [InlineData("{\"type\":\"run_started\"}", -1, "body")]
+    [InlineData("[]", -1, "body")]
+    [InlineData("[42]", 0, "event")]
+    [InlineData("[{\"timestamp\":\"2026-11-23T09:00:00Z\"}]", 0, "type")]
+    [InlineData("[{\"type\":\"run_exploded\",\"timestamp\":\"2026-11-23T09:00:00Z\"}]", 0, "type")]
+    [InlineData("[{\"type\":\"log\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"level\":\"info\",\"message\":\"m\"},{\"type\":\"step_started\",\"timestamp\":\"yesterday\",\"stepId\":\"s\"}]", 1, "timestamp")]
+    [InlineData("[{\"type\":\"step_started\",\"timestamp\":\"2026-11-23T09:00:00\",\"stepId\":\"s\"}]", 0, "timestamp")]
+    [InlineData("[{\"type\":\"step_started\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"stepId\":\"s\",\"attempt\":\"one\"}]", 0, "attempt")]
+    [InlineData("[{\"type\":\"step_started\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"stepId\":\"s\",\"attempt\":1.5}]", 0, "attempt")]
+    [InlineData("[{\"type\":\"step_completed\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"stepId\":\"s\",\"costUsd\":\"1e-3\"}]", 0, "costUsd")]
+    [InlineData("[{\"type\":\"step_completed\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"stepId\":\"s\",\"costUsd\":\"cheap\"}]", 0, "costUsd")]
+    [InlineData("[{\"type\":\"step_failed\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"stepId\":\"s\",\"error\":42}]", 0, "error")]
+    [InlineData("[{\"type\":\"log\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"offset\":\"0001\"}]", 0, "offset")]
+    [InlineData("[{\"type\":\"log\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"truncated\":{\"input\":1}}]", 0, "truncated")]
+    public void BadInput_IsRejectedWithIndexAndField(string json, int index, string field)
+    {
+        var batch = Parse(json);
+        Assert.False(batch.IsValid);
+        Assert.Equal(index, batch.Rejection!.Index);
+        Assert.Equal(field, batch.Rejection.Field);
+        Assert.DoesNotContain("System.", batch.Rejection.Message, StringComparison.Ordinal);
+        Assert.Empty(batch.Events);
+    }
+
+    [Fact]
+    public void StoredEvents_MayCarryOffsetAndTruncation()
+    {
+        var batch = Parse("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z","level":"info","message":"m","offset":"0001","truncated":{"input":9}}]""", EventSource.Stream);
+        Assert.True(batch.IsValid);
+        Assert.Equal("0001", batch.Events[0].Offset);
+        Assert.Equal(9, batch.Events[0].Truncated!["input"]);
+    }
+
+    [Fact]
+    public void DeeplyNestedPayload_IsAClearErrorNotACrash()
+    {
+        var deep = new string('[', 500) + new string(']', 500);
+        var batch = Parse($$"""[{"type":"run_started","timestamp":"2026-11-23T09:00:00Z","workflowId":"w","input":{{deep}}}]""");
+        Assert.False(batch.IsValid);
+        Assert.Equal("body", batch.Rejection!.Field);
+        Assert.Contains("depth", batch.Rejection.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Money_IsWrittenAsAnExactDecimalString()
+    {
+        var step = new StepTrace { StepId = "s", CostUsd = 0.000000001m + 0.1m, Status = StepStatus.Completed };
+        var json = JsonSerializer.Serialize(step, ModelJson.Options);
+        Assert.Contains("\"costUsd\":\"0.100000001\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"completed\"", json, StringComparison.Ordinal);
+        Assert.Equal(0.100000001m, JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!.CostUsd);
+    }
+
+    [Fact]
+    public void Times_AreWrittenInUtc()
+    {
+        var summary = new RunSummary { Id = "r", FlowId = "f", Status = RunStatus.Timeout, StartedAt = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.FromHours(1)) };
+        var json = JsonSerializer.Serialize(summary, ModelJson.Options);
+        Assert.Contains("\"startedAt\":\"2026-11-23T09:00:00Z\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"timeout\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"flowId\":\"f\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunStatus_WireNamesMatchTheSeed()
+    {
+        Assert.Equal(["running", "waiting", "completed", "failed", "cancelled", "timeout"], Enum.GetValues<RunStatus>().Select(s => s.ToWire()));
+        foreach (var status in Enum.GetValues<RunStatus>())
+        {
+            Assert.True(RunStatusExtensions.TryParse(status.ToWire(), out var parsed));
+            Assert.Equal(status, parsed);
+            Assert.Equal($"\"{status.ToWire()}\"", JsonSerializer.Serialize(status, ModelJson.Options));
+        }
+        Assert.False(RunStatusExtensions.TryParse("exploded", out _));
+    }
+}

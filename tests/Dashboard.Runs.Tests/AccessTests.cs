@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>A service with keys: an admin, a reader limited to one workflow, and a rate limit low enough to reach.</summary>
+public sealed class KeyedServiceFixture : RunsServiceFixture
+{
+    public const string Admin = "admin-key-0123456789abcdef";
+    public const string AlphaReader = "alpha-reader-0123456789ab";
+    public const string Limited = "limited-key-0123456789abc";
+
+    protected override IEnumerable<string> Arguments =>
+    [
+        .. base.Arguments,
+        "--Runs:ApiKeys:0:Name", "admin", "--Runs:ApiKeys:0:Key", Admin,
+        "--Runs:ApiKeys:0:Scopes:0", "read", "--Runs:ApiKeys:0:Scopes:1", "ingest", "--Runs:ApiKeys:0:Scopes:2", "streams",
+        "--Runs:ApiKeys:1:Name", "alpha-reader", "--Runs:ApiKeys:1:Key", AlphaReader,
+        "--Runs:ApiKeys:1:Scopes:0", "read", "--Runs:ApiKeys:1:Workflows:0", "wf-alpha",
+        "--Runs:ApiKeys:2:Name", "limited", "--Runs:ApiKeys:2:Key", Limited, "--Runs:ApiKeys:2:Scopes:0", "read",
+        "--Runs:RateLimitPerMinute", "40",
+    ];
+}
+
+public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<KeyedServiceFixture>
+{
+    private HttpClient Client(string? key)
+    {
+        var http = new HttpClient { BaseAddress = fixture.Service.BaseAddress };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        return http;
+    }
+
+    [Fact]
+    public async Task MissingOrWrongKey_IsAuthorizationError()
+    {
+        foreach (var key in new[] { null, "wrong-key-0123456789abcdef" })
+        {
+            using var http = Client(key);
+            var (status, body) = await http.GetErrorAsync("api/runs");
+            Assert.Equal(401, status);
+            Assert.Equal("AUTHORIZATION_ERROR", body.GetProperty("error").GetProperty("code").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task OutOfScopeRun_AnswersExactlyAsAnUnknownRun()
+    {
+        using var admin = Client(KeyedServiceFixture.Admin);
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+        var betaRun = NewRunId("beta");
+        await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), StepStarted("secret")));
+
+        foreach (var suffix in new[] { "", "/trace", "/steps/secret/trace", "/events?offset=-1", "/children", "/rollup" })
+        {
+            var hidden = await reader.GetAsync($"api/runs/{betaRun}{suffix}", TestContext.Current.CancellationToken);
+            var unknown = await reader.GetAsync($"api/runs/no-such-run{suffix}", TestContext.Current.CancellationToken);
+            Assert.Equal(unknown.StatusCode, hidden.StatusCode);
+            Assert.Equal(WithoutRequestId(await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)),
+                WithoutRequestId(await hidden.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
+        }
+        var list = await reader.GetJsonAsync("api/runs");
+        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == betaRun);
+        Assert.Equal(0, list.GetProperty("statusCounts").GetProperty("running").GetInt32());
+    }
+
+    [Fact]
+    public async Task ReadOnlyKey_CannotReport_NorUseTheGenericStreams()
+    {
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+
+        var post = await reader.PostEventsAsync(NewRunId(), Batch(Started("wf-alpha")));
+        var stream = await reader.PutAsync("v1/stream/anything", new StringContent(""), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, stream.StatusCode);
+        Assert.Contains("AUTHORIZATION_ERROR", await stream.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OverTheRate_Is429WithRetryAfter()
+    {
+        using var limited = Client(KeyedServiceFixture.Limited);
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 60 && refused is null; i++)
+        {
+            var response = await limited.GetAsync("api/runs?limit=1", TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+        Assert.Equal("RATE_LIMIT_EXCEEDED", error.GetProperty("code").GetString());
+    }
+
+    private static string WithoutRequestId(string body) =>
+        System.Text.RegularExpressions.Regex.Replace(body, "\"requestId\":\"[^\"]*\"", "\"requestId\":\"-\"");
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text.Json;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+public sealed class IngestionTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    [Fact]
+    public async Task Batch_IsStoredAndServedAsRecordTraceAndEvents()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("fetch", input: """{"invoice":42}"""), StepCompleted("fetch", output: """{"amount":"120.50"}""", cost: "0.0015", model: "gpt-4o")));
+
+        var record = await Http.GetJsonAsync($"api/runs/{runId}");
+        Assert.Equal("running", record.GetProperty("status").GetString());
+        Assert.Equal("wf-invoices", record.GetProperty("flowId").GetString());
+        Assert.Equal("0.0015", record.GetProperty("costUsd").GetString());
+        Assert.Equal(40, record.GetProperty("cachedTokens").GetInt64());
+
+        var trace = await Http.GetJsonAsync($"api/runs/{runId}/trace");
+        var step = Assert.Single(trace.GetProperty("steps").EnumerateArray());
+        Assert.Equal(42, step.GetProperty("inputContext").GetProperty("invoice").GetInt32());
+        Assert.Equal("120.50", step.GetProperty("outputContext").GetProperty("amount").GetString());
+        Assert.Equal(runId, trace.GetProperty("flowRun").GetProperty("id").GetString());
+
+        var events = await Http.GetJsonAsync($"api/runs/{runId}/events?offset=-1");
+        var offsets = events.EnumerateArray().Select(e => e.GetProperty("offset").GetString()!).ToList();
+        Assert.Equal(3, offsets.Count);
+        Assert.Equal(offsets.Order(StringComparer.Ordinal), offsets);
+        Assert.Equal(trace.GetProperty("offset").GetString(), offsets[^1]);
+    }
+
+    [Fact]
+    public async Task RejectedBatch_NamesEventAndField_AndLeavesNoTrace()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("a")));
+        var before = await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+        var recordBefore = await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken);
+
+        var response = await Http.PostEventsAsync(runId, Batch(StepCompleted("a"), StepStarted("b"), StepCompleted("ghost")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+        Assert.Contains("event 2 (step_completed), field stepId", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("requestId").GetString()));
+        Assert.Equal(before, await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken));
+        Assert.Equal(recordBefore, await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"type\":\"run_started\"}")]
+    [InlineData("[]")]
+    [InlineData("[{\"type\":\"run_started\",\"timestamp\":\"2026-11-23T09:00:00Z\"}]")]
+    [InlineData("[{\"type\":\"run_started\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"workflowId\":\"wf\",\"offset\":\"x\"}]")]
+    [InlineData("[{\"type\":\"<script>alert(1)</script>\",\"timestamp\":\"2026-11-23T09:00:00Z\"}]")]
+    public async Task MalformedBatches_AreInvalidInput_AndCreateNothing(string body)
+    {
+        var runId = NewRunId();
+        var response = await Http.PostEventsAsync(runId, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("INVALID_INPUT", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(404, (await Http.GetErrorAsync($"api/runs/{runId}")).Status);
+    }
+
+    [Fact]
+    public async Task OversizedBatch_Is413WithTheEnvelope()
+    {
+        var huge = new string('x', 9 * 1024 * 1024);
+        var response = await Http.PostEventsAsync(NewRunId(), $$"""[{"type":"log","timestamp":"{{Time()}}","level":"info","message":"{{huge}}"}]""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("INVALID_INPUT", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResentBatch_WithProducerHeaders_IsHarmless()
+    {
+        var runId = NewRunId();
+        var batch = Batch(Started(), StepStarted("a"));
+        void Producer(System.Net.Http.Headers.HttpRequestHeaders h)
+        {
+            h.Add("Producer-Id", "engine-7");
+            h.Add("Producer-Epoch", "0");
+            h.Add("Producer-Seq", "0");
+        }
+
+        var first = await Http.PostEventsAsync(runId, batch, Producer);
+        var again = await Http.PostEventsAsync(runId, batch, Producer);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(JsonDocument.Parse(await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("duplicateBatch").GetBoolean());
+        Assert.Equal(2, (await Http.GetJsonAsync($"api/runs/{runId}/events?offset=-1")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ResentEvents_WithEventIds_AreCountedAsDuplicates()
+    {
+        var runId = NewRunId();
+        var started = Started().Replace("\"type\"", "\"eventId\":\"e1\",\"type\"", StringComparison.Ordinal);
+        await Http.PostOkAsync(runId, Batch(started));
+
+        var response = await Http.PostEventsAsync(runId, Batch(started, StepStarted("a").Replace("\"type\"", "\"eventId\":\"e2\",\"type\"", StringComparison.Ordinal)));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal((1, 1), (body.GetProperty("accepted").GetInt32(), body.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(2, (await Http.GetJsonAsync($"api/runs/{runId}/events?offset=-1")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
+    {
+        var runId = NewRunId();
+        var big = "\"" + new string('é', RunsServiceFixture.SnapshotLimit) + "\"";
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("ocr", input: big)));
+
+        var step = await Http.GetJsonAsync($"api/runs/{runId}/steps/ocr/trace");
+
+        Assert.True(step.GetProperty("truncated").GetBoolean());
+        var original = System.Text.Encoding.UTF8.GetByteCount(big);
+        Assert.Equal(original, step.GetProperty("inputSizeBytes").GetInt64());
+        Assert.Equal(original, step.GetProperty("truncatedFields").GetProperty("input").GetInt64());
+        var kept = step.GetProperty("inputContext").GetString()!;
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(kept) <= RunsServiceFixture.SnapshotLimit);
+        Assert.DoesNotContain('\uFFFD', kept);
+    }
+
+    [Fact]
+    public async Task TerminalEvent_ClosesTheRunStream_AndLaterBatchesAreRefused()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), RunCompleted()));
+
+        var response = await Http.GetAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+        var late = await Http.PostEventsAsync(runId, Batch(StepStarted("late")));
+
+        Assert.Equal("true", response.Headers.GetValues("Stream-Closed").Single());
+        Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
+        Assert.Contains("already ended", await late.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostileIds_AreRefused()
+    {
+        var response = await Http.PostEventsAsync("bad\u0001id", Batch(Started()));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}

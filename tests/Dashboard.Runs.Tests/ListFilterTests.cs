@@ -1,0 +1,53 @@
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>
+/// The executions list's filters, sort and counts on a service of its own: the test asserts on the
+/// whole unfiltered list, so no other test may add runs to this database.
+/// </summary>
+public sealed class ListFilterTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    private async Task<List<string>> SeedAsync()
+    {
+        var ids = new List<string>();
+        // 12 runs: workflows alternate, every third fails, triggers alternate, one experiment.
+        for (var i = 0; i < 12; i++)
+        {
+            var id = $"seed-{i:00}";
+            var workflow = i % 2 == 0 ? "wf-alpha" : "wf-beta";
+            var extra = $"\"triggerType\":\"{(i % 2 == 0 ? "api" : "schedule")}\"" + (i == 5 ? ",\"experimentId\":\"exp-1\"" : "");
+            var events = new List<string> { Started(workflow, extra).Replace("\"triggerType\":\"api\",", "", StringComparison.Ordinal) };
+            events.Add(i % 3 == 0 ? RunFailed($"card declined {i}") : RunCompleted());
+            await Http.PostOkAsync(id, Batch([.. events]));
+            ids.Add(id);
+        }
+        return ids;
+    }
+
+    private async Task<List<string>> IdsAsync(string query) =>
+        (await Http.GetJsonAsync("api/runs?" + query)).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
+    public async Task Filters_SortAndCounts()
+    {
+        await SeedAsync();
+
+        Assert.Equal(Enumerable.Range(0, 12).Reverse().Select(i => $"seed-{i:00}"), await IdsAsync("limit=50"));
+        Assert.Equal(["seed-09", "seed-06", "seed-03", "seed-00"], await IdsAsync("status=failed"));
+        Assert.Equal(6, (await IdsAsync("workflowId=wf-alpha")).Count);
+        Assert.Equal(["seed-11", "seed-09", "seed-07", "seed-05", "seed-03", "seed-01"], await IdsAsync("triggerType=schedule"));
+        Assert.Equal(["seed-05"], await IdsAsync("experimentId=exp-1"));
+        Assert.Equal(["seed-09"], await IdsAsync("q=declined%209"));
+        Assert.Equal(["seed-03"], await IdsAsync("q=seed-03"));
+        Assert.Equal(["seed-00", "seed-01"], (await IdsAsync("sort=asc&limit=2")));
+        Assert.Equal(["seed-06", "seed-00"], await IdsAsync("status=failed&workflowId=wf-alpha"));
+
+        var first = await Http.GetJsonAsync("api/runs?workflowId=wf-alpha&status=failed");
+        var counts = first.GetProperty("statusCounts");
+        // Counts ignore the status filter itself, so each status chip can show its number.
+        Assert.Equal((2, 4, 0), (counts.GetProperty("failed").GetInt32(), counts.GetProperty("completed").GetInt32(), counts.GetProperty("running").GetInt32()));
+    }
+}

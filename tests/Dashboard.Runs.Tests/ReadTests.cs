@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text.Json;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+public sealed class ReadTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    [Fact]
+    public async Task StepTrace_LatestAllNumberedAndLoopIterations()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(
+            Started(),
+            StepStarted("charge", 1), StepFailed("charge", 1), StepStarted("charge", 2), StepCompleted("charge", 2),
+            StepStarted("item", 1, loopIndex: 0), StepCompleted("item", 1, loopIndex: 0),
+            StepStarted("item", 1, loopIndex: 1), StepFailed("item", 1, loopIndex: 1), StepStarted("item", 2, loopIndex: 1)));
+
+        var latest = await Http.GetJsonAsync($"api/runs/{runId}/steps/charge/trace");
+        var all = await Http.GetJsonAsync($"api/runs/{runId}/steps/charge/trace?attempt=all");
+        var first = await Http.GetJsonAsync($"api/runs/{runId}/steps/charge/trace?attempt=1");
+        var iteration = await Http.GetJsonAsync($"api/runs/{runId}/steps/item/trace?loopIndex=1&attempt=all");
+
+        Assert.Equal((2, "completed"), (latest.GetProperty("attempt").GetInt32(), latest.GetProperty("status").GetString()));
+        Assert.Equal([1, 2], all.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attempt").GetInt32()));
+        Assert.Equal("upstream 502", first.GetProperty("errorContext").GetProperty("message").GetString());
+        Assert.Equal(1, iteration.GetProperty("loopIndex").GetInt32());
+        Assert.Equal(["failed", "running"], iteration.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
+
+        var trace = await Http.GetJsonAsync($"api/runs/{runId}/trace");
+        Assert.Equal(["charge", "item", "item"], trace.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("stepId").GetString()));
+        Assert.Equal(2, trace.GetProperty("steps")[0].GetProperty("attemptCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("steps/nope/trace", 404, "RESOURCE_NOT_FOUND")]
+    [InlineData("steps/charge/trace?attempt=9", 404, "RESOURCE_NOT_FOUND")]
+    [InlineData("steps/charge/trace?attempt=zero", 400, "INVALID_INPUT")]
+    [InlineData("steps/charge/trace?loopIndex=-1", 400, "INVALID_INPUT")]
+    [InlineData("events?offset=garbage", 400, "INVALID_INPUT")]
+    [InlineData("events?offset=-1&tail=0", 400, "INVALID_INPUT")]
+    public async Task BadStepAndStreamQueries_AnswerWithTheEnvelope(string suffix, int status, string code)
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("charge"), StepCompleted("charge")));
+
+        var (actual, body) = await Http.GetErrorAsync($"api/runs/{runId}/{suffix}");
+
+        Assert.Equal(status, actual);
+        Assert.Equal(code, body.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownRunsAndRoutes_AreResourceNotFound()
+    {
+        foreach (var url in new[] { "api/runs/does-not-exist", "api/runs/does-not-exist/trace", "api/runs/does-not-exist/events", "api/no/such/route" })
+        {
+            var (status, body) = await Http.GetErrorAsync(url);
+            Assert.Equal(404, status);
+            Assert.Equal("RESOURCE_NOT_FOUND", body.GetProperty("error").GetProperty("code").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Events_TailGivesTheLastN_AndLongPollReturnsWhatComesNext()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("a"), StepCompleted("a"), StepStarted("b")));
+
+        var tail = await Http.GetJsonAsync($"api/runs/{runId}/events?offset=-1&tail=2");
+        Assert.Equal(["step_completed", "step_started"], tail.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+
+        var tailOffset = tail[1].GetProperty("offset").GetString();
+        var waiting = Http.GetAsync($"api/runs/{runId}/events?offset={tailOffset}&live=long-poll", TestContext.Current.CancellationToken);
+        await Http.PostOkAsync(runId, Batch(StepCompleted("b")));
+        var response = await waiting;
+        var next = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("step_completed", Assert.Single(next.EnumerateArray()).GetProperty("type").GetString());
+        Assert.Equal(response.Headers.GetValues("Stream-Next-Offset").Single(), next[0].GetProperty("offset").GetString());
+    }
+
+    [Fact]
+    public async Task ChildrenAndFamilyRollup_CountEachRunOnce()
+    {
+        var parent = NewRunId("parent");
+        var child = NewRunId("child");
+        await Http.PostOkAsync(parent, Batch(Started(), StepStarted("plan"), StepCompleted("plan", cost: "0.01", model: "gpt-4o")));
+        await Http.PostOkAsync(child, Batch(Started(extra: $"\"parentRunId\":\"{parent}\""), StepStarted("draft"), StepFailed("draft", 1), StepStarted("draft", 2), StepCompleted("draft", 2, cost: "0.002", model: "gpt-4o-mini")));
+
+        var children = await Http.GetJsonAsync($"api/runs/{parent}/children");
+        var rollup = await Http.GetJsonAsync($"api/runs/{parent}/rollup");
+
+        Assert.Equal([child], children.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal("0.012", rollup.GetProperty("total").GetProperty("costUsd").GetString());
+        Assert.Equal(200, rollup.GetProperty("total").GetProperty("tokens").GetProperty("prompt").GetInt64());
+        Assert.Equal(3, rollup.GetProperty("total").GetProperty("attempts").GetInt32());
+        Assert.Equal(["gpt-4o", "gpt-4o-mini"], rollup.GetProperty("total").GetProperty("byModel").EnumerateArray().Select(m => m.GetProperty("model").GetString()));
+    }
+
+    [Fact]
+    public async Task Executions_UseTheSeedShape_InSnakeCase()
+    {
+        var workflow = "wf-exec-" + Guid.NewGuid().ToString("N")[..8];
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(
+            Started(workflow, "\"eventName\":\"invoice.created\",\"columnConfig\":[{\"column\":\"Total\",\"path\":\"amount\"}]"),
+            StepStarted("extract", input: """{"file":"inv.pdf"}"""),
+            """{"type":"step_completed","timestamp":"TS","stepId":"extract","output":{"amount":12},"mappedOutput":{"Total":12}}""".Replace("TS", Time(), StringComparison.Ordinal),
+            StepStarted("approve"), StepFailed("approve", message: "limit exceeded", willRetry: false), RunFailed("approval failed")));
+
+        var detail = await Http.GetJsonAsync($"api/workflows/{workflow}/executions/{runId}");
+        var list = await Http.GetJsonAsync($"api/workflows/{workflow}/executions");
+
+        Assert.Equal(("failed", "invoice.created", "approval failed"), (detail.GetProperty("status").GetString(), detail.GetProperty("event_name").GetString(), detail.GetProperty("error").GetString()));
+        Assert.Equal("Total", detail.GetProperty("column_config")[0].GetProperty("column").GetString());
+        var extract = detail.GetProperty("steps")[0];
+        Assert.Equal(("extract", "inv.pdf", 12), (extract.GetProperty("step_id").GetString(), extract.GetProperty("input").GetProperty("file").GetString(), extract.GetProperty("mapped_output").GetProperty("Total").GetInt32()));
+        Assert.Equal("limit exceeded", detail.GetProperty("steps")[1].GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(runId, Assert.Single(list.GetProperty("executions").EnumerateArray()).GetProperty("run_id").GetString());
+        Assert.Equal(404, (await Http.GetErrorAsync($"api/workflows/other-workflow/executions/{runId}")).Status);
+    }
+
+    [Fact]
+    public async Task Feed_CarriesEveryBatchAsARunChange()
+    {
+        var tail = (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/runs/feed?offset=now"), TestContext.Current.CancellationToken)).Headers.GetValues("Stream-Next-Offset").Single();
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started()));
+        await Http.PostOkAsync(runId, Batch(RunCompleted()));
+
+        var changes = (await Http.GetJsonAsync($"api/runs/feed?offset={tail}")).EnumerateArray().Where(c => c.GetProperty("runId").GetString() == runId).ToList();
+
+        Assert.Equal(["running", "completed"], changes.Select(c => c.GetProperty("status").GetString()));
+        Assert.All(changes, c => Assert.False(string.IsNullOrEmpty(c.GetProperty("feedOffset").GetString())));
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheRoutes()
+    {
+        var document = await Http.GetJsonAsync("openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        foreach (var route in new[] { "/api/runs", "/api/runs/{runId}", "/api/runs/{runId}/trace", "/api/runs/{runId}/steps/{stepId}/trace", "/api/runs/{runId}/events", "/api/workflows/{workflowId}/executions/{runId}" })
+        {
+            Assert.True(paths.TryGetProperty(route, out _), route);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dashboard.Testing;
+
+namespace Dashboard.Streams.Tests;
+
+/// <summary>
+/// The official Durable Streams conformance suite (npm @durable-streams/server-conformance-tests 0.3.6), run by vitest
+/// against the real runs service on a loopback port. The judge of our protocol implementation: nothing may fail.
+/// </summary>
+public sealed class ConformanceSuiteTests
+{
+    [Fact]
+    public async Task OfficialConformanceSuite_PassesWithNoFailures()
+    {
+        var suiteDirectory = Path.Combine(RepoPaths.Root, "tests", "conformance");
+        var vitest = Path.Combine(suiteDirectory, "node_modules", ".bin", "vitest");
+        Assert.True(File.Exists(vitest), $"The suite's npm packages are missing: run `bash .ci/setup` (looked for {vitest}).");
+
+        await using var server = await AppProcess.StartAsync("Dashboard.Runs",
+        [
+            "--Streams:DatabasePath", "{data}/streams.db",
+            // The suite waits on long-polls that time out; it expects about half a second.
+            "--Streams:LongPollTimeoutMs", "500",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        var report = Path.Combine(RepoPaths.Artifacts("conformance"), "vitest-report.json");
+        File.Delete(report);
+
+        var info = new ProcessStartInfo(vitest)
+        {
+            WorkingDirectory = suiteDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["run", "conformance.test.mjs", "--reporter=default", "--reporter=json", $"--outputFile.json={report}"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["CONFORMANCE_TEST_URL"] = server.BaseAddress.ToString().TrimEnd('/');
+        info.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var log = await output + await errors;
+        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Artifacts("conformance"), "vitest-output.txt"), log, TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(report), "vitest wrote no report:\n" + Tail(log));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken));
+        var root = json.RootElement;
+        var (passed, failed, skipped, total) = (
+            root.GetProperty("numPassedTests").GetInt32(), root.GetProperty("numFailedTests").GetInt32(),
+            root.GetProperty("numPendingTests").GetInt32() + root.GetProperty("numTodoTests").GetInt32(), root.GetProperty("numTotalTests").GetInt32());
+        var summary = $"Durable Streams conformance (@durable-streams/server-conformance-tests 0.3.6): {passed} passed, {failed} failed, {skipped} skipped of {total}";
+        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Artifacts("conformance"), "summary.txt"), summary + "\n", TestContext.Current.CancellationToken);
+        TestContext.Current.SendDiagnosticMessage(summary);
+
+        Assert.True(failed == 0, summary + "\n" + FailedTests(root));
+        Assert.True(passed >= 332, summary);
+    }
+
+    private static string FailedTests(JsonElement root) => string.Join('\n',
+        root.GetProperty("testResults").EnumerateArray()
+            .SelectMany(file => file.GetProperty("assertionResults").EnumerateArray())
+            .Where(test => test.GetProperty("status").GetString() == "failed")
+            .Select(test => "  " + test.GetProperty("fullName").GetString()));
+
+    private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
+}

@@ -1,0 +1,223 @@
+using System.Text;
+using Dashboard.Streams.Core;
+
+namespace Dashboard.Streams.Tests;
+
+public sealed class DurableStreamEngineTests : IDisposable
+{
+    private readonly TempStore _temp = new();
+
+    private DurableStreamEngine Engine => _temp.Engine;
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    private StreamResult CreateJson(string path, string? body = null) =>
+        Engine.Create(new CreateStreamRequest { Path = path, ContentType = "application/json", Body = body is null ? default : Utf8(body) });
+
+    private StreamResult AppendJson(string path, string body, ProducerClaim? producer = null, Action<IAppendContext>? hook = null) =>
+        Engine.Append(new AppendRequest { Path = path, ContentType = "application/json", Body = Utf8(body), Producer = producer, InTransaction = hook });
+
+    private string ReadAll(string path) => Encoding.UTF8.GetString(Engine.Read(path, StreamOffset.Zero).Body());
+
+    [Fact]
+    public void Offsets_AreFixedWidthSortableAndRoundTrip()
+    {
+        var small = new StreamOffset(9);
+        var large = new StreamOffset(10);
+        Assert.Equal("0000000000000000_0000000000000009", small.ToString());
+        Assert.True(string.CompareOrdinal(small.ToString(), large.ToString()) < 0);
+        Assert.True(StreamOffset.TryParse(large.ToString(), out var parsed));
+        Assert.Equal(large, parsed);
+        foreach (var bad in new[] { "", "-1", "now", "0_1", "0000000000000000_000000000000000a", "0000000000000000,0000000000000001", " 0000000000000000_0000000000000001" })
+        {
+            Assert.False(StreamOffset.TryParse(bad, out _), bad);
+        }
+    }
+
+    [Fact]
+    public void JsonStream_FlattensOneLevel_AndReadsBackAsAnArray()
+    {
+        CreateJson("/s", """[{"type":"run_started"}]""");
+        AppendJson("/s", """[{"a":1},[2,3]]""");
+        AppendJson("/s", """{"single":true}""");
+
+        Assert.Equal("""[{"type":"run_started"},{"a":1},[2,3],{"single":true}]""", ReadAll("/s"));
+    }
+
+    [Fact]
+    public void Read_PaginatesAtMessageBoundaries_AndResumesWithoutGapOrRepeat()
+    {
+        CreateJson("/s");
+        for (var i = 0; i < 25; i++)
+        {
+            AppendJson("/s", $$"""{"n":{{i}}}""");
+        }
+        var seen = new List<string>();
+        var offset = StreamOffset.Zero;
+        StreamRead page;
+        do
+        {
+            page = Engine.Read("/s", offset, new ReadLimits(MaxMessages: 10));
+            seen.AddRange(page.Messages.Select(m => Encoding.UTF8.GetString(m.Span)));
+            offset = page.Next;
+        }
+        while (!page.UpToDate);
+
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $$"""{"n":{{i}}}"""), seen);
+    }
+
+    [Fact]
+    public void Reopen_KeepsDataAndContinuesOffsets()
+    {
+        CreateJson("/s", """[{"n":1}]""");
+        var before = AppendJson("/s", """{"n":2}""").NextOffset!.Value;
+
+        _temp.Reopen();
+        var after = AppendJson("/s", """{"n":3}""").NextOffset!.Value;
+
+        Assert.True(after > before);
+        Assert.Equal("""[{"n":1},{"n":2},{"n":3}]""", ReadAll("/s"));
+    }
+
+    [Fact]
+    public void Producer_DuplicateAfterRestart_IsStillRecognised()
+    {
+        CreateJson("/s");
+        var producer = new ProducerClaim("engine-1", 0, 0);
+        Assert.Equal(StreamStatus.Ok, AppendJson("/s", """{"n":1}""", producer).Status);
+
+        _temp.Reopen();
+        var resent = AppendJson("/s", """{"n":1}""", producer);
+
+        Assert.Equal(StreamStatus.NoContent, resent.Status);
+        Assert.Empty(resent.Appended);
+        Assert.Equal("""[{"n":1}]""", ReadAll("/s"));
+    }
+
+    [Fact]
+    public void Producer_GapAndStaleEpoch_AreRefusedWithTheExpectedNumbers()
+    {
+        CreateJson("/s");
+        AppendJson("/s", "1", new ProducerClaim("p", 3, 0));
+
+        var gap = AppendJson("/s", "2", new ProducerClaim("p", 3, 5));
+        var stale = AppendJson("/s", "3", new ProducerClaim("p", 2, 1));
+
+        Assert.Equal((StreamStatus.Conflict, 1L, 5L), (gap.Status, gap.ProducerExpectedSeq!.Value, gap.ProducerReceivedSeq!.Value));
+        Assert.Equal((StreamStatus.Forbidden, 3L), (stale.Status, stale.ProducerEpoch!.Value));
+        Assert.Equal("[1]", ReadAll("/s"));
+    }
+
+    [Fact]
+    public void InTransactionHook_ThatThrows_LeavesNothingAppended()
+    {
+        CreateJson("/s", "[1]");
+
+        Assert.Throws<InvalidOperationException>(() => AppendJson("/s", "[2,3]", new ProducerClaim("p", 0, 0), _ => throw new InvalidOperationException("projection refused")));
+
+        Assert.Equal("[1]", ReadAll("/s"));
+        // The producer's sequence was not consumed either: the same batch can be sent again.
+        Assert.Equal(StreamStatus.Ok, AppendJson("/s", "[2,3]", new ProducerClaim("p", 0, 0)).Status);
+        Assert.Equal("[1,2,3]", ReadAll("/s"));
+    }
+
+    [Fact]
+    public void InTransactionHook_SeesWhereEachMessageLanded()
+    {
+        CreateJson("/s", "[0]");
+        IReadOnlyList<StoredMessage>? appended = null;
+
+        var result = AppendJson("/s", """[{"a":1},{"b":2}]""", hook: context => appended = context.Appended);
+
+        Assert.NotNull(appended);
+        Assert.Equal(2, appended.Count);
+        Assert.Equal(result.NextOffset!.Value.Position, appended[^1].End);
+        Assert.Equal(appended[0].End, appended[1].Position);
+    }
+
+    [Fact]
+    public void Close_RefusesFurtherAppends_ButKeepsData()
+    {
+        CreateJson("/s", "[1]");
+        var closed = Engine.Append(new AppendRequest { Path = "/s", ContentType = "application/json", Body = Utf8("[2]"), Close = true });
+        var after = AppendJson("/s", "[3]");
+
+        Assert.True(closed.Closed);
+        Assert.Equal(StreamStatus.Conflict, after.Status);
+        var read = Engine.Read("/s", StreamOffset.Zero);
+        Assert.True(read.Closed);
+        Assert.Equal("[1,2]", Encoding.UTF8.GetString(read.Body()));
+    }
+
+    [Fact]
+    public void Fork_ReadsInheritedDataThenItsOwn_AndSurvivesSourceDeletion()
+    {
+        CreateJson("/src", "[1,2]");
+        Assert.Equal(StreamStatus.Created, Engine.Create(new CreateStreamRequest { Path = "/fork", ForkedFrom = "/src" }).Status);
+        AppendJson("/src", "[3]");
+        AppendJson("/fork", "[4]");
+
+        Assert.Equal(StreamStatus.NoContent, Engine.Delete("/src").Status);
+
+        Assert.Equal(StreamStatus.Gone, Engine.Head("/src").Status);
+        Assert.Equal("[1,2,4]", ReadAll("/fork"));
+        Assert.Equal(StreamStatus.NoContent, Engine.Delete("/fork").Status);
+        Assert.Equal(StreamStatus.NotFound, Engine.Head("/src").Status);
+    }
+
+    [Fact]
+    public void Ttl_ExpiresAfterIdleTime_AndReadsRenewIt()
+    {
+        var clock = new ManualTime(DateTimeOffset.UtcNow);
+        using var temp = new TempStore(clock);
+        temp.Engine.Create(new CreateStreamRequest { Path = "/s", ContentType = "text/plain", TtlSeconds = 10 });
+
+        clock.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal(StreamStatus.Ok, temp.Engine.Read("/s", StreamOffset.Zero).Status);
+        clock.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal(StreamStatus.Ok, temp.Engine.Head("/s").Status);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(["/s"], temp.Engine.ExpireDue());
+        Assert.Equal(StreamStatus.NotFound, temp.Engine.Head("/s").Status);
+    }
+
+    [Fact]
+    public async Task Wait_ReturnsWhenDataArrives()
+    {
+        CreateJson("/s", "[1]");
+        var tail = Engine.Head("/s").NextOffset;
+
+        var waiting = Engine.WaitAsync("/s", tail, TimeSpan.FromSeconds(30), null, TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted);
+        AppendJson("/s", "[2]");
+        var read = await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal("[2]", Encoding.UTF8.GetString(read.Body()));
+    }
+
+    [Fact]
+    public async Task Wait_TimesOutWithAnEmptyUpToDateRead()
+    {
+        CreateJson("/s");
+        var read = await Engine.WaitAsync("/s", StreamOffset.Zero, TimeSpan.FromMilliseconds(100), null, TestContext.Current.CancellationToken);
+        Assert.False(read.HasData);
+        Assert.True(read.UpToDate);
+    }
+
+    [Fact]
+    public async Task TwoHundredWaiters_AllWakeOnOneAppend()
+    {
+        CreateJson("/s");
+        var waiters = Enumerable.Range(0, 200)
+            .Select(_ => Engine.WaitAsync("/s", StreamOffset.Zero, TimeSpan.FromSeconds(30), null, TestContext.Current.CancellationToken))
+            .ToList();
+
+        AppendJson("/s", """{"wake":true}""");
+        var reads = await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.All(reads, read => Assert.Equal("""[{"wake":true}]""", Encoding.UTF8.GetString(read.Body())));
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

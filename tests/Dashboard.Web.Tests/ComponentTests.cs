@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Dashboard.Components.Controls;
+using Dashboard.Components.Pages;
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+using Dashboard.Model;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class ComponentTests : DashboardTestContext
+{
+    [Fact]
+    public void JsonViewer_TruncatedPayload_SaysWhatWasCut_AndShowsRaw()
+    {
+        var kept = "{\"lines\":[{\"sku\":\"SKU-1\"},{\"sku\":\"SK";
+        var cut = Render<JsonViewer>(p => p
+            .Add(v => v.Title, "Output")
+            .Add(v => v.Value, JsonSerializer.SerializeToElement(kept))
+            .Add(v => v.IsTruncated, true)
+            .Add(v => v.SizeBytes, 5_242_880));
+
+        Assert.Contains("Truncated by the runs service", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains($"{kept.Length:#,0} of 5,242,880 bytes", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal(kept, cut.Find("pre.json-raw").TextContent);
+        Assert.Empty(cut.FindAll("[role=tree]"));
+    }
+
+    [Fact]
+    public void JsonViewer_Search_HighlightsMatches()
+    {
+        var value = JsonSerializer.SerializeToElement(new { customer = new { name = "Acme Logistics" }, total = 12 });
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, value).Add(v => v.SizeBytes, 60));
+
+        cut.Find("input").Input("acme");
+
+        cut.WaitForAssertion(() => Assert.Contains("1 matches", cut.Markup, StringComparison.Ordinal));
+        var match = cut.Find(".json-match");
+        Assert.Contains("Acme Logistics", match.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonViewer_HostileStrings_RenderAsText()
+    {
+        var value = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["<img src=x onerror=alert(1)>"] = "<script>alert('x')</script>" });
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, value));
+
+        Assert.Empty(cut.FindAll(".json-tree script"));
+        Assert.Empty(cut.FindAll(".json-tree img"));
+        Assert.Contains("<script>alert('x')</script>", cut.Find(".json-tree").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AttemptCompare_HighlightsWhatChangedBetweenAttempts()
+    {
+        var first = new StepTrace { StepId = "charge", Attempt = 1, InputContext = JsonSerializer.SerializeToElement(new { amount = 10, currency = "EUR" }) };
+        var second = first with { Attempt = 2, InputContext = JsonSerializer.SerializeToElement(new { amount = 12, currency = "EUR" }) };
+
+        var cut = Render<AttemptCompare>(p => p.Add(c => c.Left, first).Add(c => c.Right, second).Add(c => c.Field, "input"));
+
+        Assert.Contains("2 changed lines", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("\"amount\": 10", cut.Find(".diff-removed").TextContent, StringComparison.Ordinal);
+        Assert.Contains("\"amount\": 12", cut.Find(".diff-added").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RollupPanel_ShowsTheModelsFigures()
+    {
+        var run = RollupCalculator.ForAttempts("r", 5000,
+        [
+            new StepTrace { StepId = "a", Attempt = 1, ModelUsed = "gpt-4o", CostUsd = 0.0012m, Tokens = new TokenBreakdown { Prompt = 1000, Cached = 400, Completion = 100, Total = 1100 } },
+            new StepTrace { StepId = "a", Attempt = 2, ModelUsed = "gpt-4o", CostUsd = 0.0013m, Tokens = new TokenBreakdown { Prompt = 1000, Cached = 400, Completion = 120, Total = 1120 } },
+        ]);
+        var child = RollupCalculator.ForAttempts("c", 100, [new StepTrace { StepId = "x", CostUsd = 0.0001m }]);
+        var family = RollupCalculator.ForFamily(run, [child]);
+
+        var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, family));
+
+        Assert.Equal(DisplayFormat.Cost(family.Total.CostUsd), cut.Find("[data-testid=rollup-cost]").TextContent);
+        Assert.Equal("$0.0026", cut.Find("[data-testid=rollup-cost]").TextContent);
+        Assert.Equal("2,220", cut.Find("[data-testid=rollup-tokens]").TextContent);
+        Assert.Contains("2,000 / 800 / 220", cut.Markup, StringComparison.Ordinal);
+        Assert.Contains("Child runs (1)", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Executions_StatusChip_PutsTheFilterInTheUrl_AndNextPageTheCursor()
+    {
+        RunsClient.Returns(new RunsPage
+        {
+            Items = [new RunRecord { Id = "r1", WorkflowId = "wf", Status = RunStatus.Failed }],
+            NextCursor = "cursor-2",
+            StatusCounts = new Dictionary<string, int> { ["failed"] = 7, ["completed"] = 3 },
+        });
+        var navigation = Services.GetRequiredService<NavigationManager>();
+
+        var cut = Render<Executions>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        cut.FindAll("[aria-label=Status] .mud-chip").Single(c => c.TextContent.Contains("failed", StringComparison.Ordinal)).Click();
+
+        Assert.EndsWith("?status=failed", navigation.Uri, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Equal([RunStatus.Failed], RunsClient.Queries[^1].Statuses));
+        Assert.Contains("7", cut.FindAll("[aria-label=Status] .mud-chip").Single(c => c.TextContent.Contains("failed", StringComparison.Ordinal)).TextContent, StringComparison.Ordinal);
+
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Next page", StringComparison.Ordinal)).Click();
+        Assert.Contains("cursor=cursor-2", navigation.Uri, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Equal("cursor-2", RunsClient.Queries[^1].Cursor));
+    }
+}

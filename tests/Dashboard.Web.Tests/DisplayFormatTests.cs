@@ -1,0 +1,34 @@
+using Dashboard.Model;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class DisplayFormatTests
+{
+    [Theory]
+    [InlineData(null, "—")]
+    [InlineData(0L, "0 ms")]
+    [InlineData(999L, "999 ms")]
+    [InlineData(1500L, "1.5 s")]
+    [InlineData(61_000L, "1m 01s")]
+    [InlineData(3_720_000L, "1h 02m")]
+    public void Duration_ReadsNaturally(long? ms, string expected) => Assert.Equal(expected, DisplayFormat.Duration(ms));
+
+    [Fact]
+    public void Cost_IsExactWithAtLeastTwoDecimals()
+    {
+        Assert.Equal("$0.000001234", DisplayFormat.Cost(0.000001234m));
+        Assert.Equal("$12.50", DisplayFormat.Cost(12.5m));
+        Assert.Equal("$0.00", DisplayFormat.Cost(0m));
+        Assert.Equal("—", DisplayFormat.Cost(null));
+    }
+
+    [Fact]
+    public void Relative_AndUtc()
+    {
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal("30s ago", DisplayFormat.Relative(now.AddSeconds(-30), now));
+        Assert.Equal("5m ago", DisplayFormat.Relative(now.AddMinutes(-5), now));
+        Assert.Equal("2d ago", DisplayFormat.Relative(now.AddDays(-2), now));
+        Assert.Equal("2026-11-23 11:00:00.000 UTC", DisplayFormat.Utc(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.FromHours(1))));
+    }
+}

@@ -1,0 +1,87 @@
+using Dashboard.Client.Errors;
+using Dashboard.Components.Pages;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class ExecutionsPageTests : DashboardTestContext
+{
+    private static RunRecord Run(string id, RunStatus status) => new()
+    {
+        Id = id,
+        WorkflowId = "wf-invoices",
+        WorkflowName = "Invoice approval",
+        Status = status,
+        TriggerType = "api",
+        StartedAt = DateTimeOffset.UtcNow.AddMinutes(-3),
+        DurationMs = 1500,
+        StepCount = 4,
+        TotalTokens = 12_345,
+        CostUsd = 0.0042m,
+    };
+
+    [Fact]
+    public void NoRuns_ShowsTheEmptyState()
+    {
+        RunsClient.Returns(RunsPage.Empty);
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Contains("No runs yet", cut.Find("[role=status]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll("table"));
+    }
+
+    [Fact]
+    public void Runs_AreListedWithStatusWorkflowDurationTokensAndExactCost()
+    {
+        RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Completed), Run("run-2", RunStatus.Failed)] });
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var first = cut.FindAll("tbody tr")[0].TextContent;
+        Assert.Contains("completed", first, StringComparison.Ordinal);
+        Assert.Contains("Invoice approval", first, StringComparison.Ordinal);
+        Assert.Contains("1.5 s", first, StringComparison.Ordinal);
+        Assert.Contains("12,345", first, StringComparison.Ordinal);
+        Assert.Contains("$0.0042", first, StringComparison.Ordinal);
+        Assert.Equal("/runs/run-2", cut.FindAll("tbody tr")[1].QuerySelector("a")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public void ServiceDown_SaysSoAndRetryLoadsAgain()
+    {
+        RunsClient.Throws(new ApiConnectionException("refused")).Returns(new RunsPage { Items = [Run("run-1", RunStatus.Running)] });
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Contains("cannot be reached", cut.Markup, StringComparison.Ordinal));
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Retry", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Equal(2, RunsClient.Queries.Count);
+    }
+
+    [Fact]
+    public void Timeout_SaysTheServiceDidNotAnswerInTime()
+    {
+        RunsClient.Throws(new ApiTimeoutException("slow"));
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Contains("did not answer in time", cut.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HostileRunValues_RenderAsText()
+    {
+        var hostile = Run("<img src=x onerror=alert(1)>", RunStatus.Failed) with { WorkflowName = "<script>alert('x')</script>" };
+        RunsClient.Returns(new RunsPage { Items = [hostile] });
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Empty(cut.FindAll("tbody script"));
+        Assert.Empty(cut.FindAll("tbody img"));
+        Assert.Contains("<script>alert('x')</script>", cut.Find("tbody tr").TextContent, StringComparison.Ordinal);
+    }
+}

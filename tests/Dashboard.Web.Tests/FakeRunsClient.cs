@@ -1,0 +1,45 @@
+using Dashboard.Client;
+using Dashboard.Client.Api;
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>A hand-written stand-in for the runs service: answers with the next queued result, records the queries.</summary>
+public sealed class FakeRunsClient : IRunsClient
+{
+    private readonly Queue<Func<RunsQuery, CancellationToken, Task<RunsPage>>> _answers = new();
+
+    public List<RunsQuery> Queries { get; } = [];
+
+    public FakeRunsClient Returns(RunsPage page) => Then((_, _) => Task.FromResult(page));
+
+    public FakeRunsClient Throws(Exception exception) => Then((_, _) => Task.FromException<RunsPage>(exception));
+
+    public FakeRunsClient Then(Func<RunsQuery, CancellationToken, Task<RunsPage>> answer)
+    {
+        _answers.Enqueue(answer);
+        return this;
+    }
+
+    public Task<RunsPage> ListRunsAsync(RunsQuery query, CancellationToken cancellationToken = default)
+    {
+        Queries.Add(query);
+        // The last answer repeats, so a test sets only what differs.
+        var answer = _answers.Count > 1 ? _answers.Dequeue() : _answers.Count == 1 ? _answers.Peek() : (_, _) => Task.FromResult(RunsPage.Empty);
+        return answer(query, cancellationToken);
+    }
+
+    // The pages under test only list runs; anything else would be a test asking for the wrong page.
+    public RunProxy Run(string runId) => throw new NotSupportedException();
+
+    public IAsyncEnumerable<RunsPage> ListAllRunsAsync(RunsQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<Execution> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<IngestResult> ReportAsync(string runId, IReadOnlyList<RunEvent> events, ProducerHeaders? producer = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class ViewLogicTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    private static StepTrace Attempt(string id, int attempt, StepStatus status, int startS, int endS, int? loop = null, string? name = null) => new()
+    {
+        StepId = id, Attempt = attempt, Status = status, LoopIndex = loop, StepName = name,
+        StartedAt = T0.AddSeconds(startS), CompletedAt = status == StepStatus.Running ? null : T0.AddSeconds(endS),
+        DurationMs = status == StepStatus.Running ? null : (endS - startS) * 1000,
+    };
+
+    private static RunSummary Run => new() { Id = "r", FlowId = "wf", StartedAt = T0, DurationMs = 60_000, Status = RunStatus.Completed };
+
+    [Fact]
+    public void Timeline_DrawsRetriesOnOneRow_AndFoldsLoops()
+    {
+        IReadOnlyList<StepTrace> attempts =
+        [
+            Attempt("charge", 1, StepStatus.Failed, 0, 5), Attempt("charge", 2, StepStatus.Completed, 6, 10),
+            Attempt("item", 1, StepStatus.Completed, 10, 12, loop: 0), Attempt("item", 1, StepStatus.Failed, 12, 14, loop: 1),
+            Attempt("done", 1, StepStatus.Completed, 15, 16),
+        ];
+
+        var folded = TimelineBuilder.Build(Run, attempts, T0.AddMinutes(5), new HashSet<string>(), new TimelineFilter());
+        var unfolded = TimelineBuilder.Build(Run, attempts, T0.AddMinutes(5), new HashSet<string> { "item" }, new TimelineFilter());
+
+        Assert.Equal([TimelineRowKind.Step, TimelineRowKind.LoopGroup, TimelineRowKind.Step], folded.Select(r => r.Kind));
+        var charge = folded[0];
+        Assert.Equal(2, charge.AttemptCount);
+        Assert.Equal([(0d, 5000d), (6000d, 10000d)], charge.Bars.Select(b => (b.StartMs, b.EndMs)));
+        var loop = folded[1];
+        Assert.Equal((2, 1, StepStatus.Failed), (loop.Iterations, loop.FailedIterations, loop.Status));
+        Assert.Equal(["charge", "item", "item", "item", "done"], unfolded.Select(r => r.StepId));
+        Assert.Equal([null, null, 0, 1, null], unfolded.Select(r => r.LoopIndex));
+    }
+
+    [Fact]
+    public void Timeline_FilterFailedOnly_KeepsStepsWithAFailedAttempt()
+    {
+        IReadOnlyList<StepTrace> attempts = [Attempt("ok", 1, StepStatus.Completed, 0, 1), Attempt("flaky", 1, StepStatus.Failed, 1, 2), Attempt("flaky", 2, StepStatus.Completed, 2, 3)];
+
+        var rows = TimelineBuilder.Build(Run, attempts, T0, new HashSet<string>(), new TimelineFilter(FailedOnly: true));
+
+        Assert.Equal(["flaky"], rows.Select(r => r.StepId));
+    }
+
+    [Fact]
+    public void Timeline_RunningAttemptGrowsUntilNow()
+    {
+        var running = new RunSummary { Id = "r", FlowId = "wf", StartedAt = T0, Status = RunStatus.Running };
+        var rows = TimelineBuilder.Build(running, [Attempt("long", 1, StepStatus.Running, 10, 0)], T0.AddSeconds(30), new HashSet<string>(), new TimelineFilter());
+
+        var bar = Assert.Single(rows[0].Bars);
+        Assert.True(bar.Open);
+        Assert.Equal(30_000, bar.EndMs);
+        Assert.Equal(30_000, TimelineBuilder.AxisMs(running, rows, T0.AddSeconds(30)));
+    }
+
+    [Fact]
+    public void JsonViewer_OpensLazily_PagesLongArrays_AndSearchOpensTheWayToMatches()
+    {
+        var document = JsonSerializer.SerializeToElement(new
+        {
+            customer = new { name = "Acme", address = new { city = "Lyon" } },
+            lines = Enumerable.Range(0, 450).Select(i => new { sku = $"SKU-{i}" }).ToArray(),
+        });
+        var state = new JsonViewerState(document);
+
+        Assert.Equal(["$", "$.customer", "$.lines"], state.Rows.Select(r => r.Node?.Path));
+        state.Toggle("$.lines");
+        Assert.Equal(JsonViewerState.PageSize + 4, state.Rows.Count);
+        Assert.Equal(250, state.Rows[^1].Remaining);
+
+        state.Search("sku-420", document);
+        Assert.Equal(1, state.MatchCount);
+        Assert.True(state.IsMatch("$.lines[420].sku"));
+        Assert.Contains(state.Rows, r => r.Node?.Path == "$.lines[420].sku");
+
+        state.Search("lyon", document);
+        Assert.True(state.IsOpen("$.customer.address"));
+    }
+
+    [Fact]
+    public void LineDiff_MarksChangedLines()
+    {
+        var diff = LineDiff.Compare("{\n  \"code\": \"A\",\n  \"type\": \"T\"\n}", "{\n  \"code\": \"B\",\n  \"type\": \"T\"\n}");
+
+        Assert.Equal(2, diff.Changes);
+        Assert.Equal([DiffKind.Same, DiffKind.Removed, DiffKind.Added, DiffKind.Same, DiffKind.Same], diff.Lines.Select(l => l.Kind));
+        Assert.Equal(0, LineDiff.Compare("same", "same").Changes);
+    }
+
+    [Fact]
+    public void StepsCsv_QuotesAndNeutralisesFormulas()
+    {
+        var csv = StepsCsv.Write([new StepTrace
+        {
+            StepId = "=HYPERLINK(\"http://evil\")", StepName = "a,b \"c\"", Attempt = 1, Status = StepStatus.Failed,
+            CostUsd = 0.000001m, ErrorContext = new ErrorInfo { Message = "line1\nline2" },
+        }]);
+        var row = csv.Split("\r\n")[1];
+
+        Assert.StartsWith("\"'=HYPERLINK(\"\"http://evil\"\")\"", row, StringComparison.Ordinal);
+        Assert.Contains("\"a,b \"\"c\"\"\"", row, StringComparison.Ordinal);
+        Assert.Contains("\"0.000001\"", row, StringComparison.Ordinal);
+        Assert.Contains("\"line1\nline2\"", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExecutionsFilter_RoundTripsThroughTheUrl_AndIgnoresGarbage()
+    {
+        var filter = ExecutionsFilter.FromUrl("failed,timeout,bogus", "wf-1", null, null, "run-9", " oops ", "24h", 100, "asc", "c1");
+
+        Assert.Equal([RunStatus.Failed, RunStatus.Timeout], filter.Statuses);
+        Assert.Equal(("wf-1", "run-9", "oops", "24h", 100, true), (filter.Workflow, filter.Parent, filter.Text, filter.Range, filter.PageSize, filter.OldestFirst));
+        var url = filter.ToUrl();
+        Assert.Equal("failed,timeout", url["status"]);
+        Assert.Equal(100, url["size"]);
+        var query = filter.ToQuery(T0);
+        Assert.Equal(T0.AddHours(-24), query.From);
+        Assert.True(query.Ascending);
+        Assert.Equal(50, ExecutionsFilter.FromUrl(null, null, null, null, null, null, "forever", 7, null, null).PageSize);
+        Assert.Null(filter.Toggle(RunStatus.Failed).Cursor);
+    }
+
+    [Fact]
+    public void TimeDisplay_ShowsUtcOrTheBrowsersZone()
+    {
+        var time = new TimeDisplay();
+        Assert.Equal("2026-11-23 09:00:00.000 UTC", time.Format(T0));
+        time.Set(useUtc: false, "Asia/Tokyo");
+        Assert.Equal("2026-11-23 18:00:00.000 +09:00", time.Format(T0));
+    }
+}

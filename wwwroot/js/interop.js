@@ -1,0 +1,46 @@
+// Browser functions the dashboard needs, as one ES module (imported on demand; no globals).
+
+export function copyText(text) {
+  return navigator.clipboard.writeText(text).then(() => true, () => false);
+}
+
+export function downloadText(fileName, text, mimeType) {
+  const blob = new Blob([text], { type: mimeType || "application/octet-stream" });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  link.rel = "noopener";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export function getPreference(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+export function setPreference(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Storage refused (private mode, sandboxed iframe): the choice lasts for this page only.
+  }
+}
+
+export function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
+export function focusElement(element) {
+  element?.focus({ preventScroll: false });
+}
