@@ -75,15 +75,44 @@ public sealed class ViewLogicTests
         Assert.Equal(["$", "$.customer", "$.lines"], state.Rows.Select(r => r.Node?.Path));
         state.Toggle("$.lines");
         Assert.Equal(JsonViewerState.PageSize + 4, state.Rows.Count);
-        Assert.Equal(250, state.Rows[^1].Remaining);
+        Assert.Equal(250, state.Rows[^1].Hidden);
 
         state.Search("sku-420", document);
         Assert.Equal(1, state.MatchCount);
         Assert.True(state.IsMatch("$.lines[420].sku"));
         Assert.Contains(state.Rows, r => r.Node?.Path == "$.lines[420].sku");
 
+        // Between the first page and the match, the skipped items are one folded line.
+        Assert.Contains(state.Rows, r => r.WithoutMatch && r.Hidden == 220 && r.CanShowMore);
+
         state.Search("lyon", document);
         Assert.True(state.IsOpen("$.customer.address"));
+    }
+
+    [Fact]
+    public void JsonViewer_SearchInAFiveMegabytePayload_FindsEveryMatch_AndListsOnlyWhatLeadsToThem()
+    {
+        // The shape of the benchmark's big output: ~57,000 records, "needle" in every thousandth.
+        var json = new System.Text.StringBuilder("{\"records\":[");
+        var count = 0;
+        for (; json.Length < 5 * 1024 * 1024; count++)
+        {
+            json.Append(count == 0 ? "" : ",").Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{{\"id\":{count},\"name\":\"record {count}\",\"note\":\"{(count % 1000 == 7 ? "needle" : "hay")} lorem ipsum\"}}");
+        }
+        using var document = JsonDocument.Parse(json.Append("]}").ToString());
+        var state = new JsonViewerState(document.RootElement);
+
+        state.Search("needle", document.RootElement);
+        var rows = state.Rows;
+
+        var needles = Enumerable.Range(0, count).Where(i => i % 1000 == 7).ToList();
+        Assert.Equal(needles.Count, state.MatchCount);
+        Assert.Contains(rows, r => r.Node?.Path == $"$.records[{needles[^1]}].note");
+        Assert.Contains(rows, r => r.WithoutMatch && r.Hidden == 999);
+        // The way to each match is open, but the thousands of records between matches stay folded behind "show more"
+        // lines, so the virtualised list stays a few hundred rows, not the whole array.
+        Assert.True(rows.Count < 5_000, $"{rows.Count} rows listed");
     }
 
     [Fact]

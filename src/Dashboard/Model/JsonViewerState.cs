@@ -2,8 +2,15 @@ using System.Text.Json;
 
 namespace Dashboard.Model;
 
-/// <summary>A visible line of the JSON tree: a node, or a "show more" line for a long container.</summary>
-public sealed record JsonViewerRow(JsonTreeNode? Node, int Depth, string? MoreOf = null, int Remaining = 0);
+/// <summary>
+/// A visible line of the JSON tree: a node, or a "show more" line for a long container. <see cref="Hidden"/> counts the
+/// items that line stands for; <see cref="WithoutMatch"/> marks a gap a search skipped between two matches. "Show more"
+/// extends a container's first page, so only the line right after that page offers it.
+/// </summary>
+public sealed record JsonViewerRow(JsonTreeNode? Node, int Depth, string? MoreOf = null, int Hidden = 0, bool WithoutMatch = false)
+{
+    public bool CanShowMore { get; init; } = true;
+}
 
 /// <summary>
 /// What the JSON viewer shows: which nodes are open, what the search matched, how many children of a long container are
@@ -15,6 +22,9 @@ public sealed class JsonViewerState
     private readonly HashSet<string> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _shown = new(StringComparer.Ordinal);
     private HashSet<string> _matches = new(StringComparer.Ordinal);
+
+    /// <summary>For each array holding matches: the indexes of its items on the way to one, in order.</summary>
+    private Dictionary<string, SortedSet<int>> _matchedItems = new(StringComparer.Ordinal);
     private IReadOnlyList<JsonViewerRow>? _rows;
 
     public JsonViewerState(JsonElement root)
@@ -68,7 +78,9 @@ public sealed class JsonViewerState
         {
             _open.Add(path);
         }
-        // A match deep in a long array must not hide behind "show more": list every array far enough to reach it.
+        // A match deep in a long array must not hide behind "show more", nor drag the thousands of items before it into
+        // the list: the array lists its first page, then only the items leading to matches, with the gaps folded.
+        _matchedItems = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
         foreach (var path in result.Paths)
         {
             for (var open = path.IndexOf('['); open > 0; open = path.IndexOf('[', open + 1))
@@ -77,7 +89,11 @@ public sealed class JsonViewerState
                 if (close > open && int.TryParse(path.AsSpan(open + 1, close - open - 1), out var index))
                 {
                     var parent = path[..open];
-                    _shown[parent] = Math.Max(_shown.GetValueOrDefault(parent, PageSize), index + 1);
+                    if (!_matchedItems.TryGetValue(parent, out var items))
+                    {
+                        _matchedItems[parent] = items = [];
+                    }
+                    items.Add(index);
                 }
             }
         }
@@ -117,9 +133,22 @@ public sealed class JsonViewerState
         {
             Add(children[i], rows);
         }
-        if (children.Count > limit)
+        var next = limit;
+        if (limit < children.Count && _matchedItems.TryGetValue(node.Path, out var matched))
         {
-            rows.Add(new JsonViewerRow(null, node.Depth + 1, node.Path, children.Count - limit));
+            foreach (var index in matched.GetViewBetween(limit, children.Count - 1))
+            {
+                if (index > next)
+                {
+                    rows.Add(new JsonViewerRow(null, node.Depth + 1, node.Path, index - next, WithoutMatch: true) { CanShowMore = next == limit });
+                }
+                Add(children[index], rows);
+                next = index + 1;
+            }
+        }
+        if (children.Count > next)
+        {
+            rows.Add(new JsonViewerRow(null, node.Depth + 1, node.Path, children.Count - next, WithoutMatch: next > limit) { CanShowMore = next == limit });
         }
     }
 }
