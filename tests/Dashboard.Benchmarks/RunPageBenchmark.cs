@@ -56,10 +56,18 @@ internal static class RunPageBenchmark
         var output = page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" });
         await output.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         var bigOutput = clock.Elapsed.TotalMilliseconds;
+
+        // Search the 5 MB output: from the keystrokes until the match count is shown and the first match is on screen.
+        await page.Locator(".app-root[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        clock.Restart();
+        await page.GetByLabel("Search in Output").FillAsync("needle");
+        await output.GetByRole(AriaRole.Status).Filter(new() { HasText = $"{NeedleCount} matches" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await output.Locator(".json-match").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        var search = clock.Elapsed.TotalMilliseconds;
         var after = ResidentMegabytes(app.ProcessId);
         await context.CloseAsync();
 
-        Console.WriteLine($"first render {firstRender:F0} ms, interactive {interactive:F0} ms, 5 MB output {bigOutput:F0} ms, process grew {after - before:F1} MB");
+        Console.WriteLine($"first render {firstRender:F0} ms, interactive {interactive:F0} ms, 5 MB output {bigOutput:F0} ms, search {search:F0} ms, process grew {after - before:F1} MB");
         var report = new StringBuilder();
         report.AppendLine("# Run page benchmark");
         report.AppendLine();
@@ -75,6 +83,7 @@ internal static class RunPageBenchmark
         report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first timeline row rendered | {firstRender:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| run page: interactive (a click on a step opens its panel) | {interactive:F0} ms | 2,000 ms |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| deep link to the 5 MB output: viewer shown | {bigOutput:F0} ms | |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| search \"needle\" in that output: {NeedleCount} matches counted, first one on screen | {search:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| dashboard process growth with that circuit open | {after - before:F1} MB | 30 MB |");
         var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "run-page.md");
         await File.WriteAllTextAsync(path, report.ToString());
@@ -130,12 +139,15 @@ internal static class RunPageBenchmark
         await PostAsync(http, [$$"""{"type":"run_completed","timestamp":"{{Ts()}}"}"""]);
     }
 
-    /// <summary>About 5 MB of JSON: records with a few fields each, some mentioning "needle" to search for by hand.</summary>
+    private static int NeedleCount { get; set; }
+
+    /// <summary>About 5 MB of JSON: records with a few fields each, every thousandth mentioning "needle" to search for.</summary>
     private static string BigOutput()
     {
         var json = new StringBuilder("{\"records\":[");
         for (var i = 0; json.Length < 5 * 1024 * 1024; i++)
         {
+            NeedleCount += i % 1000 == 7 ? 1 : 0;
             json.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $$"""{"id":{{i}},"name":"record {{i}}","tags":["a","b"],"note":"{{(i % 1000 == 7 ? "needle" : "hay")}} lorem ipsum dolor sit amet"}""");
         }
         return json.Append("]}").ToString();
