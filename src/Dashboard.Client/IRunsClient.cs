@@ -10,6 +10,12 @@ namespace Dashboard.Client;
 /// </summary>
 public interface IRunsClient
 {
+    /// <summary>
+    /// A client that sees only <paramref name="workflows"/>, within what its API key sees (the service intersects the two):
+    /// what a dashboard uses to show each user only their workflows. Unknown and out-of-scope runs are alike not found.
+    /// </summary>
+    IRunsClient ForWorkflows(IEnumerable<string> workflows);
+
     /// <summary>A lazy handle on one run: no call is made until one of its methods is.</summary>
     RunProxy Run(string runId);
 

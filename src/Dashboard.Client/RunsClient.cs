@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dashboard.Client.Api;
 using Dashboard.Client.Errors;
+using Dashboard.Model.Access;
 using Dashboard.Model.Events;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
@@ -13,7 +14,24 @@ namespace Dashboard.Client;
 /// <summary>The facade over the Refit interfaces: typed errors, per-call time-outs, the model's JSON conventions.</summary>
 public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options) : IRunsClient
 {
+    /// <summary>The <see cref="WorkflowScopeHeader"/> value this client sends; null: the key's own scope.</summary>
+    private string? _workflowScope;
+
     internal IRunsApi Api => api;
+
+    /// <summary>A client that sees only <paramref name="workflows"/> (within what its key sees): one per signed-in user.</summary>
+    public IRunsClient ForWorkflows(IEnumerable<string> workflows)
+    {
+        ArgumentNullException.ThrowIfNull(workflows);
+        return new RunsClient(api, options) { _workflowScope = WorkflowScopeHeader.Format(workflows) };
+    }
+
+    /// <summary>A stream request made with this client's scope.</summary>
+    internal StreamFollower.Request Scoped(StreamFollower.Request request) => async (offset, cursor, token) =>
+    {
+        WorkflowScopeHandler.Current = _workflowScope;
+        return await request(offset, cursor, token).ConfigureAwait(false);
+    };
 
     internal RunsClientOptions Options => options.Value;
 
@@ -60,7 +78,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     public async IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? live = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var (item, _) in StreamFollower.FollowAsync(
-            (from, cursor, token) => api.GetFeedAsync(from, "long-poll", cursor, token), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+            Scoped((from, cursor, token) => api.GetFeedAsync(from, "long-poll", cursor, token)), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
         {
             yield return item.Deserialize<RunChange>(ModelJson.Options)!;
         }
@@ -104,6 +122,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     {
         using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limited.CancelAfter(timeout ?? options.Value.Timeout);
+        WorkflowScopeHandler.Current = _workflowScope;
         try
         {
             return await call(limited.Token).ConfigureAwait(false);

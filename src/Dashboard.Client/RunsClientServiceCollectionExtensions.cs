@@ -29,7 +29,8 @@ public static class RunsClientServiceCollectionExtensions
                 {
                     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
                 }
-            });
+            })
+            .AddHttpMessageHandler(() => new WorkflowScopeHandler());
     }
 
     internal static RefitSettings CreateSettings()

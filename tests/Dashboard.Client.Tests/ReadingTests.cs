@@ -39,6 +39,30 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
     }
 
     [Fact]
+    public async Task ForWorkflows_SeesOnlyThoseWorkflows_InReadsListsAndLiveStreams()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var (runId, childId) = await ReportRunAsync(client);
+        var support = client.ForWorkflows(["wf-support"]);
+        var refunds = client.ForWorkflows(["wf-refund"]);
+
+        Assert.Equal(runId, (await support.Run(runId).RecordAsync(cancellationToken: Token)).Id);
+        await Assert.ThrowsAsync<RunNotFoundException>(() => refunds.Run(runId).TraceAsync(cancellationToken: Token));
+        await Assert.ThrowsAsync<RunNotFoundException>(async () =>
+        {
+            await foreach (var _ in refunds.Run(runId).LiveTraceAsync(cancellationToken: Token))
+            {
+            }
+        });
+        var listed = await refunds.ListRunsAsync(new RunsQuery { ParentRunId = runId }, Token);
+        Assert.Equal([childId], listed.Items.Select(r => r.Id));
+        Assert.Empty((await support.ListRunsAsync(new RunsQuery { ParentRunId = runId }, Token)).Items);
+        // The unscoped client it came from still sees both.
+        Assert.Equal(runId, (await client.Run(runId).RecordAsync(cancellationToken: Token)).Id);
+    }
+
+    [Fact]
     public async Task EveryReadMethod_ReturnsWhatWasReported()
     {
         var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);

@@ -54,6 +54,7 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
         using var admin = Client(KeyedServiceFixture.Admin);
         using var reader = Client(KeyedServiceFixture.AlphaReader);
         var betaRun = NewRunId("beta");
+        var runningBefore = (await reader.GetJsonAsync("api/runs")).GetProperty("statusCounts").GetProperty("running").GetInt32();
         await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), StepStarted("secret")));
 
         foreach (var suffix in new[] { "", "/trace", "/steps/secret/trace", "/events?offset=-1", "/children", "/rollup" })
@@ -66,7 +67,36 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
         }
         var list = await reader.GetJsonAsync("api/runs");
         Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == betaRun);
-        Assert.Equal(0, list.GetProperty("statusCounts").GetProperty("running").GetInt32());
+        // The beta run is running, yet the reader's counts did not move.
+        Assert.Equal(runningBefore, list.GetProperty("statusCounts").GetProperty("running").GetInt32());
+    }
+
+    [Fact]
+    public async Task WorkflowScopeHeader_NarrowsWhatAKeySees_ButNeverWidensIt()
+    {
+        using var admin = Client(KeyedServiceFixture.Admin);
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+        var alphaRun = NewRunId("narrow-alpha");
+        var betaRun = NewRunId("narrow-beta");
+        await admin.PostOkAsync(alphaRun, Batch(Started("wf-alpha")));
+        await admin.PostOkAsync(betaRun, Batch(Started("wf-beta")));
+
+        async Task<HttpStatusCode> StatusAsync(HttpClient http, string path, string scope)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Runs-Workflow-Scope", scope);
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        }
+
+        // The admin key sees every workflow; narrowed to wf-alpha, the beta run is as unknown as any.
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(admin, $"api/runs/{alphaRun}", "[\"wf-alpha\"]"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(admin, $"api/runs/{betaRun}", "[\"wf-alpha\"]"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(admin, $"api/runs/{alphaRun}", "[]"));
+        // A key limited to wf-alpha cannot widen itself by asking for wf-beta.
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(reader, $"api/runs/{betaRun}", "[\"wf-alpha\",\"wf-beta\"]"));
+        // Garbage is refused in the envelope, not ignored (ignoring it would show the key's whole scope).
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(admin, "api/runs", "wf-alpha"));
     }
 
     [Fact]

@@ -30,6 +30,15 @@ public sealed class FakeRunsClient : IRunsClient
         return answer(query, cancellationToken);
     }
 
+    public IRunsClient ForWorkflows(IEnumerable<string> workflows)
+    {
+        Scopes.Add([.. workflows]);
+        return this;
+    }
+
+    /// <summary>The workflow scopes a page asked for.</summary>
+    public List<string[]> Scopes { get; } = [];
+
     // The pages under test only list runs; anything else would be a test asking for the wrong page.
     public RunProxy Run(string runId) => throw new NotSupportedException();
 

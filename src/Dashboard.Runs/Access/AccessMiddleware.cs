@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Dashboard.Model.Access;
 using Dashboard.Model.Errors;
 using Dashboard.Runs.Api;
 using Dashboard.Runs.Configuration;
@@ -55,6 +56,15 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IO
                 return;
             }
             caller = resolved;
+        }
+        if (context.Request.Headers.TryGetValue(WorkflowScopeHeader.Name, out var narrowing))
+        {
+            if (WorkflowScopeHeader.Parse(narrowing.ToString()) is not { } workflows)
+            {
+                await ApiError.WriteAsync(context, 400, ErrorCodes.InvalidInput, $"{WorkflowScopeHeader.Name} must be a JSON array of workflow ids.");
+                return;
+            }
+            caller = caller.Narrow(workflows);
         }
         context.Items[typeof(Caller)] = caller;
 

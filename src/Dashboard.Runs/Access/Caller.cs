@@ -14,5 +14,9 @@ public sealed record Caller(string Name, IReadOnlySet<string> Scopes, IReadOnlyS
     /// <summary>Null workflows: all of them.</summary>
     public bool Sees(string workflowId) => Workflows is null || Workflows.Contains(workflowId);
 
+    /// <summary>What this caller sees when it asks to see only <paramref name="workflows"/>: never more than before.</summary>
+    public Caller Narrow(IReadOnlySet<string> workflows) =>
+        this with { Workflows = Workflows is null ? workflows : Workflows.Where(workflows.Contains).ToHashSet(StringComparer.Ordinal) };
+
     public static Caller Of(HttpContext context) => context.Items[typeof(Caller)] as Caller ?? Open;
 }
