@@ -17,7 +17,8 @@ public static class RunsClientServiceCollectionExtensions
     public static IHttpClientBuilder AddRunsClient(this IServiceCollection services, Action<IServiceProvider, RunsClientOptions> configure)
     {
         services.AddOptions<RunsClientOptions>().Configure<IServiceProvider>((options, sp) => configure(sp, options));
-        services.AddTransient<IRunsClient, RunsClient>();
+        services.AddTransient<RunsClient>();
+        services.AddTransient<IRunsClient>(sp => sp.GetRequiredService<RunsClient>());
         return services.AddRefitGeneratedClient<IRunsApi>(_ => CreateSettings())
             .ConfigureHttpClient((sp, http) =>
             {

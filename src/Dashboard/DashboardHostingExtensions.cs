@@ -4,6 +4,7 @@ using Dashboard.Configuration;
 using Dashboard.Health;
 using Dashboard.Hubs;
 using Dashboard.Runs;
+using Dashboard.Security;
 using Dashboard.Services;
 using Dashboard.Services.SampleWorkload;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -51,6 +52,10 @@ public static class DashboardHostingExtensions
             client.ApiKey = backend.ApiKey;
             client.Timeout = TimeSpan.FromSeconds(backend.TimeoutSeconds);
         });
+        // The service key's whole view, for the process's own work (the relay, the sample engine); pages get the
+        // viewer's, narrowed to the workflows the signed-in user or the embed link may see.
+        services.AddTransient<IRunsClient>(sp => sp.GetRequiredService<ViewerScope>().Client);
+        services.AddDashboardAuthentication(builder.Configuration);
 
         services.AddHttpClient(BackendHealthCheck.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
         services.AddHealthChecks().AddCheck<BackendHealthCheck>("backend", tags: ["ready"]);
@@ -81,6 +86,9 @@ public static class DashboardHostingExtensions
         {
             app.UseRunsService();
         }
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseViewerScope();
         app.UseAntiforgery();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -91,7 +99,8 @@ public static class DashboardHostingExtensions
             app.MapRunsService();
         }
         app.MapStaticAssets();
-        app.MapHub<RunsHub>("/hubs/runs");
+        app.MapHub<RunsHub>(DashboardUrls.HubPath);
+        app.MapSignOut();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -7,6 +7,9 @@ public static class DashboardUrls
     public const string NotFoundPath = "/not-found";
     public const string LivePath = "/live";
     public const string EmbedPrefix = "/embed";
+    public const string HubPath = "/hubs/runs";
+    public const string SignInPath = "/signin";
+    public const string SignOutPath = "/signout";
 
     /// <summary>The chromeless view of one run, for a portal's iframe.</summary>
     public static string EmbedRun(string runId) => $"{EmbedPrefix}/runs/{Uri.EscapeDataString(runId)}";

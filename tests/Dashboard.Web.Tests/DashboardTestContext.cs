@@ -1,5 +1,6 @@
 using Dashboard.Client;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -15,7 +16,14 @@ public abstract class DashboardTestContext : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider.System);
+        // The real registrations (the service client, the viewer, the hub tokens), then the fake as what pages read with.
+        Services.AddRunsClient((_, o) => o.BaseAddress = new Uri("http://127.0.0.1:9/"));
         Services.AddSingleton<IRunsClient>(RunsClient);
+        Services.AddOptions<Dashboard.Configuration.DashboardOptions>();
+        Services.AddScoped<Dashboard.Security.ViewerScope>();
+        Services.AddDataProtection();
+        Services.AddAuthentication().AddBearerToken(Dashboard.Security.CircuitTokens.SchemeName);
+        Services.AddSingleton<Dashboard.Security.CircuitTokens>();
         Services.AddScoped<Dashboard.Services.BrowserInterop>();
         Services.AddScoped<Dashboard.Model.TimeDisplay>();
         Services.AddLogging();

@@ -6,6 +6,10 @@ public sealed class DashboardOptions
     public BackendOptions Backend { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
     public SampleWorkloadOptions SampleWorkload { get; set; } = new();
+    public DashboardAuthenticationOptions Authentication { get; set; } = new();
+
+    /// <summary>The addresses the dashboard listens on (<c>Urls</c>), to tell a loopback-only dashboard from an exposed one.</summary>
+    public string? Urls { get; set; }
 }
 
 public sealed class BackendOptions

@@ -1,3 +1,4 @@
+using Dashboard.Security;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Configuration;
@@ -32,6 +33,59 @@ public sealed class ValidateDashboardOptions : IValidateOptions<DashboardOptions
         {
             problems.Add("Storage:DataDirectory contains characters not allowed in a path.");
         }
+        ValidateAuthentication(options, problems);
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void ValidateAuthentication(DashboardOptions options, List<string> problems)
+    {
+        var auth = options.Authentication;
+        switch (auth.Mode)
+        {
+            case AuthenticationMode.None:
+                var exposed = ListenAddresses.BeyondLoopback(options.Urls);
+                if (exposed.Count > 0 && !auth.AllowAnonymousOffLoopback)
+                {
+                    problems.Add($"The dashboard would listen on {string.Join(", ", exposed)}, beyond loopback, with no sign-in. Set Authentication:Mode " +
+                        "to ApiKey or OpenIdConnect (or Authentication:AllowAnonymousOffLoopback to true behind a proxy that signs people in).");
+                }
+                break;
+            case AuthenticationMode.ApiKey:
+                if (auth.ApiKeys.Count == 0)
+                {
+                    problems.Add("Authentication:Mode is ApiKey but Authentication:ApiKeys lists no key.");
+                }
+                for (var i = 0; i < auth.ApiKeys.Count; i++)
+                {
+                    var key = auth.ApiKeys[i];
+                    if (string.IsNullOrWhiteSpace(key.Name))
+                    {
+                        problems.Add($"Authentication:ApiKeys:{i}:Name is required (it names the user in the page and the logs).");
+                    }
+                    if (key.Key.Length < 16 || key.Key.Any(char.IsWhiteSpace))
+                    {
+                        problems.Add($"Authentication:ApiKeys:{i}:Key must be at least 16 characters with no white space.");
+                    }
+                }
+                if (auth.ApiKeys.GroupBy(k => k.Key, StringComparer.Ordinal).Any(g => g.Count() > 1))
+                {
+                    problems.Add("Authentication:ApiKeys has the same key twice.");
+                }
+                break;
+            case AuthenticationMode.OpenIdConnect:
+                if (!Uri.TryCreate(auth.OpenIdConnect.Authority, UriKind.Absolute, out _))
+                {
+                    problems.Add("Authentication:OpenIdConnect:Authority must be the provider's absolute URL.");
+                }
+                if (string.IsNullOrWhiteSpace(auth.OpenIdConnect.ClientId))
+                {
+                    problems.Add("Authentication:OpenIdConnect:ClientId is required.");
+                }
+                break;
+        }
+        if (auth.SessionMinutes is < 1 or > 10_080)
+        {
+            problems.Add("Authentication:SessionMinutes must be between 1 and 10080 (a week).");
+        }
     }
 }

@@ -34,7 +34,8 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
         }
     }
 
-    private IRunsClient Client => services.GetRequiredService<IRunsClient>();
+    // The service key's whole view: the relay is shared, and the hub checks each viewer's access before relaying.
+    private RunsClient Client => services.GetRequiredService<RunsClient>();
 
     public async Task JoinRunAsync(string connectionId, string runId, string? fromOffset, CancellationToken cancellationToken)
     {
@@ -101,7 +102,8 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
         }
     }
 
-    public Task JoinFeedAsync(string connectionId, CancellationToken cancellationToken)
+    /// <summary>Joins the all-runs feed; <paramref name="visible"/> keeps out the changes of runs this viewer may not see.</summary>
+    public Task JoinFeedAsync(string connectionId, CancellationToken cancellationToken, Func<RunChange, bool>? visible = null)
     {
         lock (_gate)
         {
@@ -110,7 +112,11 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
             {
                 return Task.CompletedTask;
             }
-            var subscriber = new Subscriber(connectionId, batch => hub.Clients.Client(connectionId).RunChanges(batch.Cast<RunChange>().ToList()));
+            var subscriber = new Subscriber(connectionId, batch =>
+            {
+                var changes = batch.Cast<RunChange>().Where(visible ?? (_ => true)).ToList();
+                return changes.Count == 0 ? Task.CompletedTask : hub.Clients.Client(connectionId).RunChanges(changes);
+            });
             subscriber.GoLive();
             _feed.Subscribers[connectionId] = subscriber;
             var feed = _feed;

@@ -3,6 +3,7 @@ using Dashboard.Hubs;
 using Dashboard.Model.Events;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
+using Dashboard.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -13,7 +14,7 @@ namespace Dashboard.Services;
 /// One circuit's connection to <see cref="RunsHub"/> (through the SignalR client, as an outside portal would): typed
 /// events, a status event, automatic reconnect, and after a reconnect it joins again from the last offset it saw.
 /// </summary>
-public sealed class RunsHubObserver(IServer server, ILogger<RunsHubObserver> logger) : IAsyncDisposable
+public sealed class RunsHubObserver(IServer server, ViewerScope viewer, CircuitTokens tokens, ILogger<RunsHubObserver> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string?> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connecting = new(1, 1);
@@ -72,7 +73,9 @@ public sealed class RunsHubObserver(IServer server, ILogger<RunsHubObserver> log
             if (_connection is null)
             {
                 _connection = new HubConnectionBuilder()
-                    .WithUrl(new Uri(BackendAddress.Self(server), "hubs/runs"))
+                    // The viewer's access travels in a fresh short-lived token at each connect and reconnect.
+                    .WithUrl(new Uri(BackendAddress.Self(server), DashboardUrls.HubPath.TrimStart('/')),
+                        options => options.AccessTokenProvider = () => Task.FromResult<string?>(tokens.Mint(viewer.Access, viewer.UserName)))
                     .WithAutomaticReconnect(new RetryForever())
                     .AddJsonProtocol(options => ModelJson.Configure(options.PayloadSerializerOptions))
                     .Build();

@@ -23,6 +23,9 @@ public sealed partial class MainLayout : IDisposable
     [Inject]
     public required TimeDisplay Time { get; init; }
 
+    [Inject]
+    public required Security.ViewerScope Viewer { get; init; }
+
     protected override void OnInitialized() => Time.Changed += OnTimeChanged;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)

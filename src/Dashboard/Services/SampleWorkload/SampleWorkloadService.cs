@@ -22,7 +22,7 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
         {
             await started.Task.WaitAsync(stoppingToken);
         }
-        var client = services.GetRequiredService<IRunsClient>();
+        var client = services.GetRequiredService<RunsClient>();
         var random = new Random();
         try
         {

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using Dashboard.Model.Json;
+using Dashboard.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>A dashboard that requires sign-in with API keys: one key sees everything, one only the billing workflow.</summary>
+public sealed class SignInFixture : BrowserFixture
+{
+    public const string OpsKey = "ops-key-0123456789abcdef";
+    public const string BillingKey = "billing-key-0123456789ab";
+
+    protected override string[] AppArguments =>
+    [
+        .. base.AppArguments,
+        "--Authentication:Mode", "ApiKey",
+        "--Authentication:ApiKeys:0:Name", "ops", "--Authentication:ApiKeys:0:Key", OpsKey, "--Authentication:ApiKeys:0:Workflows:0", "*",
+        "--Authentication:ApiKeys:1:Name", "billing desk", "--Authentication:ApiKeys:1:Key", BillingKey, "--Authentication:ApiKeys:1:Workflows:0", "wf-billing",
+    ];
+}
+
+public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFixture>
+{
+    private static int _clock;
+
+    private static string Time() => new DateTimeOffset(2026, 11, 23, 13, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _clock)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    /// <summary>An engine reports a run (the runs API has keys of its own; here it is open, as on loopback).</summary>
+    private async Task<string> RunAsync(string workflowId, string name, bool complete = true)
+    {
+        var runId = $"{workflowId}-{Guid.NewGuid():N}";
+        var events = $$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{workflowId}}","workflowName":"{{name}}"}""" +
+            (complete ? $$""",{"type":"run_completed","timestamp":"{{Time()}}"}""" : "");
+        using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+        var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent($"[{events}]", Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return runId;
+    }
+
+    private static async Task SignInAsync(IPage page, string key)
+    {
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task AVisitorIsSentToSignIn_AndAWrongKeyIsRefused()
+    {
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync("/runs");
+        Assert.StartsWith(new Uri(fixture.App.BaseAddress, "signin").ToString(), page.Url, StringComparison.Ordinal);
+
+        await SignInAsync(page, "not-a-key-0123456789abcdef");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That key is not valid.");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "dashboard.session");
+        await page.ScreenshotAsync("signin");
+    }
+
+    [Fact]
+    public async Task AKeyLimitedToOneWorkflow_SeesOnlyItsRuns_InTheListTheRunPageAndTheLiveFeed()
+    {
+        var billing = await RunAsync("wf-billing", "Monthly invoices");
+        var payroll = await RunAsync("wf-payroll", "Payroll export");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync("/runs");
+        await SignInAsync(page, SignInFixture.BillingKey);
+        await page.WaitForURLAsync("**/runs");
+        await page.WaitForInteractiveAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = billing })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByText("billing desk")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = payroll })).ToHaveCountAsync(0);
+
+        // A run reported now, of either workflow: only the billing one reaches this user's live list.
+        var liveBilling = await RunAsync("wf-billing", "Late invoices", complete: false);
+        var livePayroll = await RunAsync("wf-payroll", "Late payroll", complete: false);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = liveBilling })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = livePayroll })).ToHaveCountAsync(0);
+
+        // Another workflow's run is not found, exactly like a run that does not exist.
+        await page.GotoAsync($"/runs/{payroll}");
+        await Assertions.Expect(page.GetByText("Run not found")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.DoesNotContain("Payroll export", await page.ContentAsync(), StringComparison.Ordinal);
+
+        await page.GotoAsync($"/runs/{billing}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Monthly invoices", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        await page.WaitForInteractiveAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/signin");
+        await page.GotoAsync($"/runs/{billing}");
+        Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task APortalScriptOnTheHub_NeedsAKey_AndSeesOnlyItsWorkflows()
+    {
+        var billing = await RunAsync("wf-billing", "Invoice batch");
+        var payroll = await RunAsync("wf-payroll", "Payroll batch");
+        var hub = new Uri(fixture.App.BaseAddress, "hubs/runs");
+
+        await using var anonymous = new HubConnectionBuilder().WithUrl(hub).Build();
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        await using var portal = new HubConnectionBuilder()
+            .WithUrl(hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>(SignInFixture.BillingKey))
+            .AddJsonProtocol(o => ModelJson.Configure(o.PayloadSerializerOptions))
+            .Build();
+        await portal.StartAsync(TestContext.Current.CancellationToken);
+        await portal.InvokeAsync("JoinRun", billing, "-1", TestContext.Current.CancellationToken);
+        var hidden = await Assert.ThrowsAsync<HubException>(() => portal.InvokeAsync("JoinRun", payroll, "-1", TestContext.Current.CancellationToken));
+        var unknown = await Assert.ThrowsAsync<HubException>(() => portal.InvokeAsync("JoinRun", "no-such-run", "-1", TestContext.Current.CancellationToken));
+        Assert.Equal(unknown.Message, hidden.Message);
+    }
+
+    [Fact]
+    public async Task WithoutSignIn_TheDashboardRefusesToListenBeyondLoopback()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false"], url: "http://0.0.0.0:0"));
+
+        Assert.Contains("beyond loopback, with no sign-in", failure.Message, StringComparison.Ordinal);
+    }
+}
