@@ -43,6 +43,39 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task SignedWorkflowLink_ListsOnlyThatWorkflow_AndOpensItsRunsInTheFrame()
+    {
+        var workflow = $"wf-list-{Guid.NewGuid():N}";
+        var mine = $"list-{Guid.NewGuid():N}";
+        var theirs = $"list-{Guid.NewGuid():N}";
+        await PostAsync(mine, $$"""[{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{workflow}}","workflowName":"Refund approvals"},{"type":"run_completed","timestamp":"{{Time()}}"}]""");
+        await PostAsync(theirs, $$"""[{"type":"run_started","timestamp":"{{Time()}}","workflowId":"wf-elsewhere","workflowName":"Someone else's payroll"},{"type":"run_completed","timestamp":"{{Time()}}"}]""");
+        var link = EmbedLinks.SignWorkflow(fixture.App.BaseAddress, workflow, DateTimeOffset.UtcNow.AddMinutes(10), EmbedFixture.SigningKey);
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync(fixture.AllowedPortal.PageFor(link));
+        var frame = page.FrameLocator("iframe");
+        await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = mine })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = theirs })).ToHaveCountAsync(0);
+        await Assertions.Expect(frame.GetByLabel("Workflow id")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("embed-workflow-list");
+
+        await frame.GetByRole(AriaRole.Link, new() { Name = mine }).ClickAsync();
+        await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Refund approvals", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = "Executions" })).ToHaveCountAsync(0);
+
+        // The workflow's signature does not open another workflow's run, nor does an altered one open the list.
+        var runLink = new Uri(fixture.App.BaseAddress, $"embed/runs/{theirs}{link.Query}&wf={Uri.EscapeDataString(workflow)}");
+        await page.GotoAsync(runLink.ToString());
+        await Assertions.Expect(page.GetByText("Run not found")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.DoesNotContain("Someone else", await page.ContentAsync(), StringComparison.Ordinal);
+        await page.GotoAsync(link.ToString().Replace(Uri.EscapeDataString(workflow), "wf-elsewhere", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByText("This link cannot be opened")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.DoesNotContain("Someone else", await page.ContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignedLink_InsideAnotherPortal_IsRefusedByTheBrowser()
     {
         var runId = await SimpleRunAsync("Not for this portal");

@@ -133,3 +133,62 @@ public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFix
         Assert.Contains("beyond loopback, with no sign-in", failure.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// OpenID Connect wiring against a stand-in provider that serves only its discovery document: a visitor is sent to
+/// the provider's authorize endpoint with the configured client and PKCE. (No real provider runs here, so the token
+/// exchange and the role-to-workflow map are not exercised end to end.)
+/// </summary>
+public sealed class OpenIdConnectSignInTests
+{
+    [Fact]
+    public async Task AVisitorIsSentToTheProvider_WithTheClientIdAndPkce()
+    {
+        using var provider = new System.Net.HttpListener();
+        var port = FreePort();
+        var authority = $"http://127.0.0.1:{port}/";
+        provider.Prefixes.Add(authority);
+        provider.Start();
+        _ = Task.Run(async () =>
+        {
+            while (provider.IsListening)
+            {
+                var context = await provider.GetContextAsync();
+                var body = Encoding.UTF8.GetBytes($$"""
+                    {"issuer":"{{authority.TrimEnd('/')}}","authorization_endpoint":"{{authority}}authorize","token_endpoint":"{{authority}}token",
+                     "jwks_uri":"{{authority}}jwks","end_session_endpoint":"{{authority}}logout","response_types_supported":["code"],
+                     "subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"]}
+                    """);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        }, TestContext.Current.CancellationToken);
+        await using var app = await AppProcess.StartAsync("Dashboard",
+        [
+            "--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false",
+            "--Authentication:Mode", "OpenIdConnect", "--Authentication:OpenIdConnect:Authority", authority,
+            "--Authentication:OpenIdConnect:ClientId", "runs-dashboard", "--Authentication:OpenIdConnect:RequireHttpsMetadata", "false",
+        ]);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
+
+        using var page = await http.GetAsync("runs", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        using var signIn = await http.GetAsync(page.Headers.Location, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        var target = signIn.Headers.Location!;
+        Assert.StartsWith(authority + "authorize?", target.ToString(), StringComparison.Ordinal);
+        Assert.Contains("client_id=runs-dashboard", target.Query, StringComparison.Ordinal);
+        Assert.Contains("code_challenge=", target.Query, StringComparison.Ordinal);
+        Assert.Contains("redirect_uri=" + Uri.EscapeDataString(new Uri(app.BaseAddress, "signin-oidc").ToString()), target.Query, StringComparison.Ordinal);
+        provider.Stop();
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}

@@ -6,12 +6,30 @@ namespace Dashboard.Client;
 
 /// <summary>
 /// Signed embed links, minted by a portal's server and checked by the dashboard. The signature is
-/// <c>base64url(HMAC-SHA256(key, scope + "\n" + exp))</c> where <c>scope</c> is <c>run:{runId}</c> and <c>exp</c> the
-/// expiry in Unix seconds; the link carries <c>exp</c> and <c>sig</c> as query parameters. Any language can mint one.
+/// <c>base64url(HMAC-SHA256(key, scope + "\n" + exp))</c> (UTF-8, no padding) where <c>scope</c> is <c>run:{runId}</c>
+/// for one run or <c>workflow:{workflowId}</c> for one workflow's list and its runs, and <c>exp</c> the expiry in Unix
+/// seconds; the link carries <c>exp</c> and <c>sig</c> (and <c>wf</c> for a workflow's run) as query parameters. Any
+/// language can mint one.
 /// </summary>
 public static class EmbedLinks
 {
     public static string RunScope(string runId) => "run:" + runId;
+
+    public static string WorkflowScope(string workflowId) => "workflow:" + workflowId;
+
+    /// <summary>
+    /// A link to the chromeless list of one workflow's runs, valid until <paramref name="expires"/>; its runs open in
+    /// the same frame under the same signature.
+    /// </summary>
+    public static Uri SignWorkflow(Uri dashboard, string workflowId, DateTimeOffset expires, string key, string? theme = null, string? timeZone = null)
+    {
+        ArgumentNullException.ThrowIfNull(dashboard);
+        ArgumentException.ThrowIfNullOrEmpty(workflowId);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var exp = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var query = $"exp={exp}&sig={Signature(WorkflowScope(workflowId), exp, key)}" + Cosmetics(theme, timeZone);
+        return new Uri(dashboard, $"embed/workflows/{Uri.EscapeDataString(workflowId)}?{query}");
+    }
 
     /// <summary>A link to the chromeless view of one run, valid until <paramref name="expires"/>.</summary>
     /// <param name="dashboard">The dashboard's base address, e.g. https://runs.example.com/.</param>
@@ -26,17 +44,12 @@ public static class EmbedLinks
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentException.ThrowIfNullOrEmpty(key);
         var exp = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var query = $"exp={exp}&sig={Signature(RunScope(runId), exp, key)}";
-        if (theme is not null)
-        {
-            query += "&theme=" + Uri.EscapeDataString(theme);
-        }
-        if (timeZone is not null)
-        {
-            query += "&tz=" + Uri.EscapeDataString(timeZone);
-        }
+        var query = $"exp={exp}&sig={Signature(RunScope(runId), exp, key)}" + Cosmetics(theme, timeZone);
         return new Uri(dashboard, $"embed/runs/{Uri.EscapeDataString(runId)}?{query}");
     }
+
+    private static string Cosmetics(string? theme, string? timeZone) =>
+        (theme is null ? "" : "&theme=" + Uri.EscapeDataString(theme)) + (timeZone is null ? "" : "&tz=" + Uri.EscapeDataString(timeZone));
 
     public enum Verdict
     {

@@ -1,5 +1,6 @@
 using Dashboard.Client;
 using Dashboard.Configuration;
+using Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,8 @@ namespace Dashboard.Components.Pages;
 
 /// <summary>
 /// One run, chromeless, for a portal's iframe. With <c>Embedding:SigningKey</c> set, the link must carry a valid,
-/// unexpired signature for this very run; otherwise the page refuses, and shows no data.
+/// unexpired signature for this run, or for its workflow (<c>wf</c>, when opened from an embedded list); otherwise the
+/// page refuses, and shows no data. A run outside the link's workflow is "not found".
 /// </summary>
 public sealed partial class EmbedRunPage
 {
@@ -15,6 +17,9 @@ public sealed partial class EmbedRunPage
 
     [Parameter]
     public required string RunId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "wf")]
+    public string? WorkflowId { get; set; }
 
     [SupplyParameterFromQuery(Name = "exp")]
     public string? Expires { get; set; }
@@ -26,17 +31,24 @@ public sealed partial class EmbedRunPage
     public required IOptions<EmbeddingOptions> Options { get; init; }
 
     [Inject]
+    public required IOptions<DashboardOptions> DashboardOptions { get; init; }
+
+    [Inject]
+    public required ViewerScope Viewer { get; init; }
+
+    [Inject]
     public required TimeProvider Clock { get; init; }
 
-    private string Reason => _verdict switch
-    {
-        EmbedLinks.Verdict.Expired => "The link has expired. Ask the portal for a new one.",
-        EmbedLinks.Verdict.Missing => "The link is not signed.",
-        _ => "The link is not valid for this run.",
-    };
+    private string Reason => EmbedAccess.Reason(_verdict, "run");
 
-    protected override void OnParametersSet() =>
-        _verdict = Options.Value.SigningKey is { Length: > 0 } key
-            ? EmbedLinks.Verify(EmbedLinks.RunScope(RunId), Expires, Signature, key, Clock.GetUtcNow())
-            : EmbedLinks.Verdict.Valid;
+    protected override void OnParametersSet()
+    {
+        var decision = EmbedAccess.Decide(Options.Value, DashboardOptions.Value.Authentication.RequiresSignIn, Viewer.UserName is not null,
+            RunId, WorkflowId, Expires, Signature, Clock.GetUtcNow());
+        _verdict = decision.Verdict;
+        if (decision.LinkAccess is { } access)
+        {
+            Viewer.UseLink(access);
+        }
+    }
 }

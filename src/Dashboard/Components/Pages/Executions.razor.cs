@@ -48,6 +48,14 @@ public sealed partial class Executions : IDisposable
     [SupplyParameterFromQuery(Name = "cursor")]
     public string? Cursor { get; set; }
 
+    /// <summary>Shows one workflow's runs only, with no way to widen the filter (the embedded list of a portal).</summary>
+    [Parameter]
+    public string? WorkflowLock { get; set; }
+
+    /// <summary>Where a run's link leads; the dashboard's run page unless the host (an embed) says otherwise.</summary>
+    [Parameter]
+    public Func<string, string>? RunHref { get; set; }
+
     [Inject]
     public required IRunsClient RunsClient { get; init; }
 
@@ -93,7 +101,7 @@ public sealed partial class Executions : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor);
         if (filter == _filter && _view.Page is not null)
         {
             return;
@@ -112,6 +120,8 @@ public sealed partial class Executions : IDisposable
         }
     }
 
+    private string RunLink(string runId) => RunHref?.Invoke(runId) ?? DashboardUrls.Run(runId);
+
     private int Count(RunStatus status) => _counts.GetValueOrDefault(status.ToWire());
 
     private Task ToggleStatusAsync(RunStatus status) => ApplyAsync(_filter.Toggle(status));
@@ -122,6 +132,10 @@ public sealed partial class Executions : IDisposable
         if (filter.Cursor == _filter.Cursor && filter != _filter)
         {
             filter = filter with { Cursor = null };
+        }
+        if (WorkflowLock is not null)
+        {
+            filter = filter with { Workflow = WorkflowLock };
         }
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(filter.ToUrl()));
         return Task.CompletedTask;
