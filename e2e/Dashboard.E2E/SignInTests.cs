@@ -14,6 +14,7 @@ public sealed class SignInFixture : BrowserFixture
 {
     public const string OpsKey = "ops-key-0123456789abcdef";
     public const string BillingKey = "billing-key-0123456789ab";
+    public const string SigningKey = "embed-signing-key-for-sign-in-tests-0123";
 
     protected override string[] AppArguments =>
     [
@@ -21,6 +22,7 @@ public sealed class SignInFixture : BrowserFixture
         "--Authentication:Mode", "ApiKey",
         "--Authentication:ApiKeys:0:Name", "ops", "--Authentication:ApiKeys:0:Key", OpsKey, "--Authentication:ApiKeys:0:Workflows:0", "*",
         "--Authentication:ApiKeys:1:Name", "billing desk", "--Authentication:ApiKeys:1:Key", BillingKey, "--Authentication:ApiKeys:1:Workflows:0", "wf-billing",
+        "--Embedding:SigningKey", SigningKey,
     ];
 }
 
@@ -99,6 +101,38 @@ public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFix
         await page.WaitForURLAsync("**/signin");
         await page.GotoAsync($"/runs/{billing}");
         Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ASignedEmbedLink_OpensItsRunWithoutSignIn_LiveAndNothingElse()
+    {
+        var runId = await RunAsync("wf-payroll", "Payroll for the portal", complete: false);
+        var other = await RunAsync("wf-payroll", "Another payroll");
+        var link = Dashboard.Client.EmbedLinks.SignRun(fixture.App.BaseAddress, runId, DateTimeOffset.UtcNow.AddMinutes(10), SignInFixture.SigningKey);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync(link.ToString());
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Payroll for the portal", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await page.WaitForInteractiveAsync();
+
+        await Assertions.Expect(page.GetByText("running", new() { Exact = true }).First).ToBeVisibleAsync();
+
+        // The run finishes while the page is open: the anonymous embed's live connection carries the link's access.
+        using (var http = new HttpClient { BaseAddress = fixture.App.BaseAddress })
+        {
+            var done = await http.PostAsync($"api/runs/{runId}/events", new StringContent($$"""[{"type":"run_completed","timestamp":"{{Time()}}"}]""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            Assert.True(done.IsSuccessStatusCode);
+        }
+        await Assertions.Expect(page.GetByText("running", new() { Exact = true })).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByText("completed", new() { Exact = true }).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // The same browser, without a session, gets nothing else: not the list, not another run's embed.
+        await page.GotoAsync("/runs");
+        Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync($"/embed/runs/{other}");
+        await Assertions.Expect(page.GetByText("This link cannot be opened")).ToBeVisibleAsync();
         Assert.Empty(errors);
     }
 
