@@ -172,6 +172,46 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task LongLinesAndDeepNesting_DoNotBreakTheLayout()
+    {
+        var runId = $"wide-{Guid.NewGuid():N}";
+        var longName = "Reconcile" + new string('x', 5_000);
+        var longId = "reconcile-" + new string('y', 180);
+        var longMessage = string.Concat(Enumerable.Repeat("timeout_while_calling_upstream_", 700));
+        var deep = "\"bottom\"";
+        for (var i = 0; i < 100; i++)
+        {
+            deep = $"{{\"level{i}\":{deep}}}";
+        }
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-wide","workflowName":"{{{longName}}}"},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"{{{longId}}}","stepName":"{{{longName}}}","input":{{{deep}}}},
+             {"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"{{{longId}}}","error":{"code":"E","message":"{{{longMessage}}}"},"willRetry":false},
+             {"type":"run_failed","timestamp":"{{{Time()}}}","error":{"code":"E","message":"{{{longMessage}}}"}}]
+            """);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+        const string NoHorizontalOverflow = "() => document.documentElement.scrollWidth <= window.innerWidth + 1";
+
+        await page.GotoAsync("/runs?q=" + runId);
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = runId })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.True(await page.EvaluateAsync<bool>(NoHorizontalOverflow), "the executions list scrolls sideways");
+
+        await page.GotoAsync($"/runs/{runId}?step={longId}&tab=input");
+        await page.WaitForInteractiveAsync();
+        var input = page.GetByRole(AriaRole.Region, new() { Name = "Input JSON" });
+        await Assertions.Expect(input).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await input.GetByRole(AriaRole.Textbox).FillAsync("bottom");
+        await Assertions.Expect(input.GetByText("bottom", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.True(await page.EvaluateAsync<bool>(NoHorizontalOverflow), "the run page scrolls sideways");
+        // A 5,000-character name and a 21,000-character message fold to a few lines instead of pushing the page down by screens.
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight") < 4_000, "the run page is many screens tall");
+        await page.ScreenshotAsync("long-and-deep");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task MaskedSecrets_NeverReachTheBrowser()
     {
         var runId = $"secret-{Guid.NewGuid():N}";

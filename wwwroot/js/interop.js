@@ -44,3 +44,8 @@ export function timeZone() {
 export function focusElement(element) {
   element?.focus({ preventScroll: false });
 }
+
+// Brings a row of a virtualised list into view: the list renders only what is near its scroll position.
+export function scrollElementTo(element, top, left) {
+  element?.scrollTo({ top: Math.max(0, top), left: Math.max(0, left) });
+}

@@ -21,6 +21,9 @@ public static class ModelJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.AllowOutOfOrderMetadataProperties = true;
         options.NumberHandling = JsonNumberHandling.Strict;
+        // Ingestion refuses bodies nested deeper than 128 (RunEventParser); a stored payload is then served wrapped in a
+        // few more levels (trace, step, attempt), so every reader and writer allows more than the default 64.
+        options.MaxDepth = 192;
         options.Converters.Add(new Rfc3339DateTimeOffsetConverter());
         options.Converters.Add(new JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new JsonStringEnumConverter<StepStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));

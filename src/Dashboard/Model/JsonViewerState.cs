@@ -45,6 +45,23 @@ public sealed class JsonViewerState
 
     public IReadOnlyList<JsonViewerRow> Rows => _rows ??= Flatten();
 
+    /// <summary>The row of the first match, to scroll to (the list renders only rows near its scroll position); -1 if none.</summary>
+    public int FirstMatchRow
+    {
+        get
+        {
+            var rows = Rows;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (rows[i].Node is { } node && _matches.Contains(node.Path))
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
     public void Toggle(string path)
     {
         if (!_open.Remove(path))

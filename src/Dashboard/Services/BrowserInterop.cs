@@ -22,6 +22,9 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
 
     public async Task FocusAsync(Microsoft.AspNetCore.Components.ElementReference element) => await (await Module).InvokeVoidAsync("focusElement", element);
 
+    public async Task ScrollToAsync(Microsoft.AspNetCore.Components.ElementReference element, double top, double left) =>
+        await (await Module).InvokeVoidAsync("scrollElementTo", element, top, left);
+
     public async ValueTask DisposeAsync()
     {
         if (_module is null)

@@ -16,7 +16,15 @@ public sealed partial class JsonViewer
     private const int RawPreviewLimit = 200_000;
     private const int ValueClip = 2_000;
 
+    private const int RowHeight = 24;
+    private const int Indent = 16;
+
+    /// <summary>Past this depth rows stop moving right (they show their depth instead), so deep data stays readable.</summary>
+    private const int MaxIndentedDepth = 16;
+
     private JsonViewerState? _state;
+    private ElementReference _tree;
+    private bool _scrollToMatch;
     private JsonElement? _shown;
     private string? _rawText;
     private bool _raw;
@@ -95,8 +103,19 @@ public sealed partial class JsonViewer
         {
             _raw = false;
             _state.Search(text, value);
+            _scrollToMatch = _state.MatchCount > 0;
         }
         return Task.CompletedTask;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_scrollToMatch && _state is not null && _state.FirstMatchRow is var row and >= 0)
+        {
+            _scrollToMatch = false;
+            // A little context above the match.
+            await Browser.ScrollToAsync(_tree, (row - 2) * RowHeight, 0);
+        }
     }
 
     private async Task CopyAllAsync() => await CopyAsync(RawText, Title);
@@ -112,6 +131,11 @@ public sealed partial class JsonViewer
 
     private async Task DownloadAsync() =>
         await Browser.DownloadAsync(IsTruncated ? Path.ChangeExtension(FileName, ".truncated.txt") : FileName, RawText, IsTruncated ? "text/plain" : "application/json");
+
+    /// <summary>Line breaks shown as ⏎, so a multi-line string stays on its row (the raw view has it as written).</summary>
+    private static int IndentOf(int depth) => Math.Min(depth, MaxIndentedDepth) * Indent;
+
+    private static string OneLine(string text) => text.Contains('\n', StringComparison.Ordinal) ? text.Replace("\r\n", "⏎", StringComparison.Ordinal).Replace('\n', '⏎') : text;
 
     private static string Clip(string text) => text.Length <= ValueClip ? text : text[..ValueClip] + $"… ({text.Length:#,0} characters; copy or view raw for all)";
 }
