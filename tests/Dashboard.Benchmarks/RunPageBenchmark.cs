@@ -43,9 +43,11 @@ internal static class RunPageBenchmark
         var page = await context.NewPageAsync();
         var clock = Stopwatch.StartNew();
         await page.GotoAsync("/runs/" + RunId, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Big run", Level = 1 }).WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        var firstRender = clock.Elapsed.TotalMilliseconds;
         var timeline = page.GetByRole(AriaRole.Listbox, new() { Name = "Step timeline" }).GetByRole(AriaRole.Option);
         await timeline.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
-        var firstRender = clock.Elapsed.TotalMilliseconds;
+        var timelineShown = clock.Elapsed.TotalMilliseconds;
         await page.Locator(".app-root[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         await timeline.First.ClickAsync();
         await page.GetByLabel("Step details").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
@@ -67,7 +69,7 @@ internal static class RunPageBenchmark
         var after = ResidentMegabytes(app.ProcessId);
         await context.CloseAsync();
 
-        Console.WriteLine($"first render {firstRender:F0} ms, interactive {interactive:F0} ms, 5 MB output {bigOutput:F0} ms, search {search:F0} ms, process grew {after - before:F1} MB");
+        Console.WriteLine($"first render {firstRender:F0} ms, timeline {timelineShown:F0} ms, interactive {interactive:F0} ms, 5 MB output {bigOutput:F0} ms, search {search:F0} ms, process grew {after - before:F1} MB");
         var report = new StringBuilder();
         report.AppendLine("# Run page benchmark");
         report.AppendLine();
@@ -80,7 +82,8 @@ internal static class RunPageBenchmark
         report.AppendLine();
         report.AppendLine("| measure | result | target |");
         report.AppendLine("|---|---:|---:|");
-        report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first timeline row rendered | {firstRender:F0} ms | |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first render (header: status, error, timings) | {firstRender:F0} ms | |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first timeline row rendered | {timelineShown:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| run page: interactive (a click on a step opens its panel) | {interactive:F0} ms | 2,000 ms |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| deep link to the 5 MB output: viewer shown | {bigOutput:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| search \"needle\" in that output: {NeedleCount} matches counted, first one on screen | {search:F0} ms | |");

@@ -34,6 +34,37 @@ public sealed class ReadTests(RunsServiceFixture fixture) : IClassFixture<RunsSe
         Assert.Equal(2, trace.GetProperty("steps")[0].GetProperty("attemptCount").GetInt32());
     }
 
+    [Fact]
+    public async Task Timeline_HasEveryAttemptInOrder_WithoutPayloads_AndTheOffsetItReflects()
+    {
+        var runId = NewRunId();
+        string Failure() => $$$"""{"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"charge","error":{"code":"E502","message":"upstream 502","stack":"at Charge()","data":{"card":"visa"}},"willRetry":true}""";
+        await Http.PostOkAsync(runId, Batch(
+            Started(),
+            StepStarted("charge", 1, input: "{\"amount\":42}"), Failure(), StepStarted("charge", 2), StepCompleted("charge", 2, output: "{\"receipt\":\"r-1\"}", cost: "0.0125"),
+            StepStarted("item", 1, loopIndex: 0), StepCompleted("item", 1, loopIndex: 0)));
+
+        var timeline = await Http.GetJsonAsync($"api/runs/{runId}/timeline");
+        var events = await Http.GetAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(runId, timeline.GetProperty("record").GetProperty("id").GetString());
+        var attempts = timeline.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal([("charge", 1), ("charge", 2), ("item", 1)], attempts.Select(a => (a.GetProperty("stepId").GetString(), a.GetProperty("attempt").GetInt32())));
+        Assert.All(attempts, a =>
+        {
+            Assert.False(a.TryGetProperty("inputContext", out _));
+            Assert.False(a.TryGetProperty("outputContext", out _));
+        });
+        // What the timeline shows stays: the error's code and message, sizes, cost (exact, as a string).
+        var error = attempts[0].GetProperty("errorContext");
+        Assert.Equal(("E502", "upstream 502"), (error.GetProperty("code").GetString(), error.GetProperty("message").GetString()));
+        Assert.False(error.TryGetProperty("stack", out _));
+        Assert.False(error.TryGetProperty("data", out _));
+        Assert.True(attempts[0].GetProperty("inputSizeBytes").GetInt64() > 0);
+        Assert.Equal("0.0125", attempts[1].GetProperty("costUsd").GetString());
+        Assert.Equal(events.Headers.GetValues("Stream-Next-Offset").Single(), timeline.GetProperty("offset").GetString());
+    }
+
     [Theory]
     [InlineData("steps/nope/trace", 404, "RESOURCE_NOT_FOUND")]
     [InlineData("steps/charge/trace?attempt=9", 404, "RESOURCE_NOT_FOUND")]

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dashboard.Model.Errors;
 using Dashboard.Model.Json;
@@ -179,16 +180,20 @@ internal static class RunReadEndpoints
         {
             return ApiError.RunNotFound(context);
         }
-        // Payloads can be megabytes each; the timeline needs times, status, model, cost and the error message only.
-        var attempts = snapshot.Attempts.Select(a => a with
+        // Payloads can be megabytes each; the timeline needs times, status, model, cost and the error message only. The
+        // stored JSON is written through as it is: parsing and writing again 10,000 attempts was most of this call's time.
+        var json = new StringBuilder(snapshot.Row.Json.Length + snapshot.AttemptsJson.Sum(a => a.Length + 1) + 64);
+        json.Append("{\"record\":").Append(snapshot.Row.Json).Append(",\"attempts\":[");
+        for (var i = 0; i < snapshot.AttemptsJson.Count; i++)
         {
-            InputContext = null,
-            OutputContext = null,
-            MappedOutput = null,
-            ErrorContext = a.ErrorContext is { } error ? error with { Stack = null, Data = null } : null,
-        }).ToList();
-        var record = JsonSerializer.Deserialize<RunRecord>(snapshot.Row.Json, ModelJson.Options)!;
-        return Results.Json(new RunSnapshot { Record = record, Attempts = attempts, Offset = snapshot.Row.Offset }, ModelJson.Options);
+            json.Append(i == 0 ? "" : ",").Append(snapshot.AttemptsJson[i]);
+        }
+        json.Append(']');
+        if (snapshot.Row.Offset is { } offset)
+        {
+            json.Append(",\"offset\":").Append(JsonSerializer.Serialize(offset));
+        }
+        return Results.Text(json.Append('}').ToString(), "application/json");
     }
 
     private static IResult Children(HttpContext context, string runId, RunQueries queries)

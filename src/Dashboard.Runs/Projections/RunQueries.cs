@@ -75,8 +75,18 @@ public sealed class RunQueries(SqliteStreamStore store)
         return counts;
     }
 
-    /// <summary>The record, every attempt and the stream offset, read in one transaction so that they agree.</summary>
-    public (RunRow Row, IReadOnlyList<StepTrace> Attempts)? Snapshot(string runId)
+    /// <summary>
+    /// An attempt's JSON without its payloads (input, output, mapped output, error stack and data): what timelines and
+    /// rollups need. SQLite strips them, so a run with a megabyte output costs the reader no megabyte of parsing.
+    /// </summary>
+    private const string AttemptWithoutPayloads =
+        "json_remove(trace_json, '$.inputContext', '$.outputContext', '$.mappedOutput', '$.errorContext.stack', '$.errorContext.data')";
+
+    /// <summary>
+    /// The record, every attempt without payloads (as JSON, in order) and the stream offset, read in one transaction so
+    /// that they agree.
+    /// </summary>
+    public (RunRow Row, IReadOnlyList<string> AttemptsJson)? Snapshot(string runId)
     {
         using var connection = store.OpenReadConnection();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -95,14 +105,14 @@ public sealed class RunQueries(SqliteStreamStore store)
         }
         using var steps = connection.CreateCommand();
         steps.Transaction = transaction;
-        steps.CommandText = "SELECT trace_json FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt";
+        steps.CommandText = $"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt";
         steps.Parameters.AddWithValue("$id", runId);
-        var attempts = new List<StepTrace>();
+        var attempts = new List<string>();
         using (var reader = steps.ExecuteReader())
         {
             while (reader.Read())
             {
-                attempts.Add(JsonSerializer.Deserialize<StepTrace>(reader.GetString(0), ModelJson.Options)!);
+                attempts.Add(reader.GetString(0));
             }
         }
         transaction.Commit();
@@ -119,9 +129,9 @@ public sealed class RunQueries(SqliteStreamStore store)
         "SELECT trace_json FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop ORDER BY attempt",
         ("$run", runId), ("$step", stepId), ("$loop", RunProjectionSchema.LoopKey(loopIndex)));
 
-    /// <summary>Every attempt of every step of a run (for rollups).</summary>
+    /// <summary>Every attempt of every step of a run, without payloads (for rollups).</summary>
     public IReadOnlyList<StepTrace> AllAttempts(string runId) =>
-        Strings("SELECT trace_json FROM run_steps WHERE run_id = $run ORDER BY order_index, attempt", ("$run", runId))
+        Strings($"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $run ORDER BY order_index, attempt", ("$run", runId))
             .Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!)
             .ToList();
 

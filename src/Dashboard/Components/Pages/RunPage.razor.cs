@@ -17,13 +17,14 @@ namespace Dashboard.Components.Pages;
 /// </summary>
 public sealed partial class RunPage : IDisposable
 {
-    private sealed record Loaded(RunSnapshot Snapshot, FamilyRollup Rollup, IReadOnlyList<RunRecord> Children);
+    private sealed record Loaded(RunSnapshot Snapshot, IReadOnlyList<RunRollup> ChildRollups, IReadOnlyList<RunRecord> Children);
 
     private readonly ListLoadView<Loaded> _view = new(_ => false);
     private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
     private RunRecord? _record;
     private IReadOnlyList<StepTrace> _attempts = [];
     private FamilyRollup? _rollup;
+    private IReadOnlyList<RunRollup> _childRollups = [];
     private IReadOnlyList<RunRecord> _children = [];
     private IReadOnlyList<TimelineRow> _rows = [];
     private double _axisMs = 1;
@@ -112,23 +113,49 @@ public sealed partial class RunPage : IDisposable
 
     private async Task LoadAsync()
     {
+        if (!RendererInfo.IsInteractive)
+        {
+            await LoadHeaderAsync();
+            return;
+        }
         await _view.LoadAsync(async token =>
         {
             var run = Client.Run(RunId);
             var snapshot = run.TimelineAsync(cancellationToken: token);
-            var rollup = run.RollupAsync(cancellationToken: token);
-            var children = run.ChildrenAsync(cancellationToken: token);
-            await Task.WhenAll(snapshot, rollup, children);
-            return new Loaded(snapshot.Result, rollup.Result, children.Result);
+            var children = await run.ChildrenAsync(cancellationToken: token);
+            // The run's own rollup is computed here from its steps (and kept current by live events); the service's is
+            // needed only for child runs, and for a run of 10,000 steps it is megabytes of per-step rows to skip.
+            var childRollups = children.Count == 0 ? [] : (await run.RollupAsync(cancellationToken: token)).Children;
+            return new Loaded(await snapshot, childRollups, children);
         });
         _notFound = _view.Error is RunNotFoundException;
         if (_view.Page is { } page && _view.State == LoadState.Loaded)
         {
             // The page's state is the reducer's: built from the snapshot, moved on by the live events after its offset.
             _state = RunState.FromSnapshot(page.Snapshot.Record, page.Snapshot.Attempts, page.Snapshot.Offset);
-            (_rollup, _children) = (page.Rollup, page.Children);
+            (_childRollups, _children) = (page.ChildRollups, page.Children);
             CopyFromState();
             await FollowLiveAsync(page.Snapshot.Offset);
+        }
+    }
+
+    /// <summary>
+    /// Prerendering shows the header only (status, error, timings). The steps of a big run are thousands of rows that the
+    /// circuit must load anyway; loading them for the prerendered HTML too doubled the time until the page answers.
+    /// </summary>
+    private async Task LoadHeaderAsync()
+    {
+        try
+        {
+            _record = await Client.Run(RunId).RecordAsync();
+        }
+        catch (RunNotFoundException)
+        {
+            _notFound = true;
+        }
+        catch (RunsClientException)
+        {
+            // The circuit loads again and says what went wrong, with a retry.
         }
     }
 
@@ -191,10 +218,7 @@ public sealed partial class RunPage : IDisposable
         }
         _record = _state.Record;
         _attempts = _state.Steps.SelectMany(s => s.Attempts).ToList();
-        if (_rollup is not null)
-        {
-            _rollup = RollupCalculator.ForFamily(RollupCalculator.ForRun(_state), _rollup.Children);
-        }
+        _rollup = RollupCalculator.ForFamily(RollupCalculator.ForRun(_state), _childRollups);
     }
 
     private async Task ReloadAsync()
