@@ -48,15 +48,30 @@ internal sealed class RecordingHubContext : IHubContext<RunsHub, IRunsHubClient>
             }
         }
 
-        public Task RunEvents(string runId, IReadOnlyList<RunEvent> events)
+        public async Task RunEvents(string runId, IReadOnlyList<RunEvent> events)
         {
+            if (Stall is { } stall)
+            {
+                await stall.Task;
+            }
             lock (_events)
             {
                 _events.AddRange(events);
             }
-            return Task.CompletedTask;
         }
 
         public Task RunChanges(IReadOnlyList<RunChange> changes) => Task.CompletedTask;
+
+        /// <summary>Runs (null: the feed) the relay asked this connection to join again.</summary>
+        public ConcurrentQueue<string?> Resyncs { get; } = new();
+
+        /// <summary>While set and not completed, sends to this connection wait: a stalled browser.</summary>
+        public TaskCompletionSource? Stall { get; set; }
+
+        public Task Resync(string? runId)
+        {
+            Resyncs.Enqueue(runId);
+            return Task.CompletedTask;
+        }
     }
 }

@@ -80,6 +80,45 @@ public sealed class RunStreamRelayTests : IAsyncLifetime
         Assert.Equal(0, relay.ActiveUpstreams);
     }
 
+    [Fact]
+    public async Task AStalledViewer_IsDroppedAndToldToResync_OthersGetEverything_AndItsRejoinHasNoGap()
+    {
+        var hub = new RecordingHubContext();
+        using var relay = new RunStreamRelay(_services, hub, NullLogger<RunStreamRelay>.Instance, maxQueuedItems: 20);
+        await ReportAsync("relay-slow", new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+        var slow = (RecordingHubContext.Recorder)hub.Clients.Client("slow");
+        var fast = (RecordingHubContext.Recorder)hub.Clients.Client("fast");
+        slow.Stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await relay.JoinRunAsync("fast", "relay-slow", "-1", Token);
+        await relay.JoinRunAsync("slow", "relay-slow", "-1", Token);
+        // Six batches of ten events, each delivered to the live connection before the next: only the stalled one falls behind.
+        for (var batch = 0; batch < 6; batch++)
+        {
+            var steps = Enumerable.Range(5 * batch, 5).SelectMany(i => new RunEvent[]
+            {
+                new StepStarted { Timestamp = At(1 + (2 * i)), StepId = $"s{i}" },
+                new StepCompleted { Timestamp = At(2 + (2 * i)), StepId = $"s{i}" },
+            }).ToArray();
+            await ReportAsync("relay-slow", steps);
+            var expected = 1 + (10 * (batch + 1));
+            await WaitUntilAsync(() => fast.Events.Count >= expected);
+        }
+
+        // The stalled connection's queue would pass 20 items: it is dropped and asked to resync; the other got all 61.
+        await WaitUntilAsync(() => slow.Resyncs.Contains("relay-slow"));
+        Assert.Equal(61, fast.Events.Count);
+        Assert.Empty(fast.Resyncs);
+        Assert.Equal(1, relay.ActiveUpstreams);
+
+        // The browser catches up with what it had in flight, then joins again from its last offset: nothing lost or repeated.
+        slow.Stall.SetResult();
+        await WaitUntilAsync(() => slow.Events.Count >= 1);
+        await relay.JoinRunAsync("slow", "relay-slow", slow.Events[^1].Offset, Token);
+        await WaitUntilAsync(() => slow.Events.Count >= 61);
+        Assert.Equal(fast.Events.Select(e => e.Offset), slow.Events.Select(e => e.Offset));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -11,4 +11,10 @@ public interface IRunsHubClient
 
     /// <summary>Changes of runs (one per reported batch), for connections that joined the feed.</summary>
     Task RunChanges(IReadOnlyList<RunChange> changes);
+
+    /// <summary>
+    /// This connection fell too far behind on a run (<paramref name="runId"/>) or the feed (null) and was dropped from
+    /// it: join again, from the offset of the last event received, to continue without a gap.
+    /// </summary>
+    Task Resync(string? runId);
 }

@@ -81,7 +81,12 @@ public static class DashboardAuthenticationExtensions
     {
         app.Use((context, next) =>
         {
-            context.RequestServices.GetRequiredService<ViewerScope>().SetUser(context.User);
+            // Only page requests render pages; the runs API, the streams and the hubs never read the viewer.
+            var path = context.Request.Path;
+            if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/v1") && !path.StartsWithSegments("/hubs") && !path.StartsWithSegments("/_blazor"))
+            {
+                context.RequestServices.GetRequiredService<ViewerScope>().SetUser(context.User);
+            }
             return next(context);
         });
         return app;

@@ -10,7 +10,7 @@ namespace Dashboard.Security;
 /// runs service itself leaves out what they may not see. A signed embed link replaces the viewer's access with the
 /// link's own (the portal that minted it vouches for it).
 /// </summary>
-public sealed class ViewerScope(RunsClient client, IOptions<DashboardOptions> options)
+public sealed class ViewerScope(IServiceProvider services, IOptions<DashboardOptions> options)
 {
     private readonly bool _signInRequired = options.Value.Authentication.RequiresSignIn;
     private WorkflowAccess? _userAccess;
@@ -32,5 +32,13 @@ public sealed class ViewerScope(RunsClient client, IOptions<DashboardOptions> op
     public void UseLink(WorkflowAccess access) => _linkAccess = access;
 
     /// <summary>A client that sees what this viewer may see; take it after <see cref="UseLink"/>, not before.</summary>
-    public IRunsClient Client => Access.Workflows is null ? client : client.ForWorkflows(Access.Workflows);
+    public IRunsClient Client
+    {
+        get
+        {
+            // Resolved when a page reads, not when the scope is made: every request has a scope, few of them read runs.
+            var client = services.GetRequiredService<RunsClient>();
+            return Access.Workflows is null ? client : client.ForWorkflows(Access.Workflows);
+        }
+    }
 }

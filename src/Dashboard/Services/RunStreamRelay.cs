@@ -13,9 +13,13 @@ namespace Dashboard.Services;
 /// Relays runs' Durable Streams to hub connections. For each run at least one connection watches, one upstream reader
 /// follows the run's stream (through the client, resuming with backoff); it stops when the last viewer leaves. A
 /// joining connection first gets a catch-up read from the offset it asks for, then the live events: nothing is missed
-/// between the two, and anything seen twice is dropped by offset.
+/// between the two, and anything seen twice is dropped by offset. Each connection's queue is bounded: a connection that
+/// falls <paramref name="maxQueuedItems"/> behind is dropped from the relay and told to join again from the last offset
+/// it received (<see cref="IRunsHubClient.Resync"/>), so a stalled browser costs the server bounded memory and loses
+/// nothing.
 /// </summary>
-public sealed partial class RunStreamRelay(IServiceProvider services, IHubContext<RunsHub, IRunsHubClient> hub, ILogger<RunStreamRelay> logger) : IDisposable
+public sealed partial class RunStreamRelay(IServiceProvider services, IHubContext<RunsHub, IRunsHubClient> hub, ILogger<RunStreamRelay> logger,
+    int maxQueuedItems = 10_000) : IDisposable
 {
     private const int MaxBatch = 500;
     private readonly ConcurrentDictionary<string, Upstream> _runs = new(StringComparer.Ordinal);
@@ -48,7 +52,8 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
             {
                 return;
             }
-            subscriber = new Subscriber(connectionId, batch => hub.Clients.Client(connectionId).RunEvents(runId, batch.Cast<RunEvent>().ToList()));
+            subscriber = new Subscriber(connectionId, batch => hub.Clients.Client(connectionId).RunEvents(runId, batch.Cast<RunEvent>().ToList()),
+                maxQueuedItems, () => Overflowed(connectionId, runId));
             upstream.Subscribers[connectionId] = subscriber;
         }
         try
@@ -67,7 +72,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
             while (true)
             {
                 var page = await run.EventsAsync(offset, cancellationToken: cancellationToken);
-                subscriber.Send(page.Items);
+                await subscriber.SendAsync(page.Items, cancellationToken);
                 offset = page.NextOffset;
                 if (page.UpToDate || page.Items.Count == 0)
                 {
@@ -116,7 +121,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
             {
                 var changes = batch.Cast<RunChange>().Where(visible ?? (_ => true)).ToList();
                 return changes.Count == 0 ? Task.CompletedTask : hub.Clients.Client(connectionId).RunChanges(changes);
-            });
+            }, maxQueuedItems, () => Overflowed(connectionId, null));
             subscriber.GoLive();
             _feed.Subscribers[connectionId] = subscriber;
             var feed = _feed;
@@ -188,6 +193,31 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
         }
     }
 
+    /// <summary>
+    /// A connection fell too far behind: stop queueing for it and ask it to join again from what it has. Deferred, since
+    /// this is called while the upstream hands out an item under the lock.
+    /// </summary>
+    private void Overflowed(string connectionId, string? runId) => _ = Task.Run(async () =>
+    {
+        LogOverflow(logger, connectionId, runId ?? "feed", maxQueuedItems);
+        if (runId is null)
+        {
+            LeaveFeed(connectionId);
+        }
+        else
+        {
+            LeaveRun(connectionId, runId);
+        }
+        try
+        {
+            await hub.Clients.Client(connectionId).Resync(runId);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // Gone already; a reconnecting client joins again from its last offset anyway.
+        }
+    });
+
     private void Dispatch(Upstream upstream, object item)
     {
         lock (_gate)
@@ -236,7 +266,8 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
 
     /// <summary>
     /// One connection's queue: sent in order by one loop; while the connection catches up, live items wait in
-    /// <see cref="_held"/>. Items at or before the last offset sent are dropped.
+    /// <see cref="_held"/>. Items at or before the last offset sent are dropped. At most <see cref="_limit"/> items wait
+    /// (queued or held); one more and the subscriber overflows: it stops, and the relay asks the connection to resync.
     /// </summary>
     private sealed class Subscriber : IDisposable
     {
@@ -244,45 +275,95 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
         private readonly List<object> _held = [];
         private readonly Func<IReadOnlyList<object>, Task> _send;
         private readonly CancellationTokenSource _stop = new();
+        private readonly int _limit;
+        private readonly Action _onOverflow;
+        private int _waiting;
         private bool _live;
+        private int _overflowed;
         private string? _lastSent;
 
-        public Subscriber(string connectionId, Func<IReadOnlyList<object>, Task> send)
+        public Subscriber(string connectionId, Func<IReadOnlyList<object>, Task> send, int limit, Action onOverflow)
         {
             ConnectionId = connectionId;
             _send = send;
+            _limit = Math.Max(1, limit);
+            _onOverflow = onOverflow;
             _ = Task.Run(PumpAsync);
         }
 
         public string ConnectionId { get; }
 
-        public void Send(IEnumerable<object> items)
+        /// <summary>Catch-up pages: waits while the connection has half a queue to get through, rather than queueing a long history at once.</summary>
+        public async Task SendAsync(IReadOnlyList<object> items, CancellationToken cancellationToken)
         {
-            var batch = items.ToList();
-            if (batch.Count > 0)
+            var chunk = Math.Max(1, _limit / 2);
+            foreach (var part in items.Chunk(chunk))
             {
-                _queue.Writer.TryWrite(batch);
+                while (Volatile.Read(ref _waiting) > _limit - chunk && Volatile.Read(ref _overflowed) == 0)
+                {
+                    await Task.Delay(20, cancellationToken);
+                }
+                Enqueue(part);
             }
+        }
+
+        private void Enqueue(IReadOnlyList<object> items)
+        {
+            if (items.Count == 0 || Volatile.Read(ref _overflowed) != 0)
+            {
+                return;
+            }
+            if (Interlocked.Add(ref _waiting, items.Count) > _limit)
+            {
+                Overflow();
+                return;
+            }
+            _queue.Writer.TryWrite(items);
         }
 
         public void Offer(object item)
         {
             if (_live)
             {
-                _queue.Writer.TryWrite([item]);
+                Enqueue([item]);
             }
-            else
+            else if (Volatile.Read(ref _overflowed) == 0)
             {
                 _held.Add(item);
+                if (Interlocked.Increment(ref _waiting) > _limit)
+                {
+                    Overflow();
+                }
             }
         }
 
         /// <summary>Called under the relay's lock after the catch-up: the held items follow it, then everything live.</summary>
         public void GoLive()
         {
-            Send(_held);
+            var held = _held.ToList();
             _held.Clear();
+            Interlocked.Add(ref _waiting, -held.Count);
+            Enqueue(held);
             _live = true;
+        }
+
+        private void Overflow()
+        {
+            if (Interlocked.Exchange(ref _overflowed, 1) != 0)
+            {
+                return;
+            }
+            _queue.Writer.TryComplete();
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Left at the same moment: nothing to stop, nobody to tell.
+                return;
+            }
+            _onOverflow();
         }
 
         private async Task PumpAsync()
@@ -294,6 +375,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
                     var batch = new List<object>();
                     while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var items))
                     {
+                        Interlocked.Add(ref _waiting, -items.Count);
                         foreach (var item in items)
                         {
                             var offset = OffsetOf(item);
@@ -311,19 +393,26 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
                     }
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                // Left.
+                // Left, or overflowed.
             }
         }
 
         public void Dispose()
         {
             _queue.Writer.TryComplete();
-            _stop.Cancel();
+            if (!_stop.IsCancellationRequested)
+            {
+                _stop.Cancel();
+            }
             _stop.Dispose();
+            _held.Clear();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} fell {Limit} items behind on {Key}: asked to resync")]
+    private static partial void LogOverflow(ILogger logger, string connectionId, string key, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relay of {Key} stopped")]
     private static partial void LogUpstreamFailed(ILogger logger, string key, Exception exception);

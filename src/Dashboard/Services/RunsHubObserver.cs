@@ -81,6 +81,7 @@ public sealed class RunsHubObserver(IServer server, ViewerScope viewer, CircuitT
                     .Build();
                 _connection.On<string, IReadOnlyList<RunEvent>>(nameof(IRunsHubClient.RunEvents), OnRunEvents);
                 _connection.On<IReadOnlyList<RunChange>>(nameof(IRunsHubClient.RunChanges), changes => RunChangesReceived?.Invoke(changes));
+                _connection.On<string?>(nameof(IRunsHubClient.Resync), ResyncAsync);
                 _connection.Reconnecting += _ => SetStatus(LiveStatus.Reconnecting);
                 _connection.Reconnected += _ => RejoinAsync();
                 _connection.Closed += _ => SetStatus(LiveStatus.Offline);
@@ -108,6 +109,33 @@ public sealed class RunsHubObserver(IServer server, ViewerScope viewer, CircuitT
             _runs[runId] = last;
         }
         RunEventsReceived?.Invoke(runId, events);
+    }
+
+    /// <summary>
+    /// The relay dropped this connection from a run (or the feed) because it fell too far behind: join again from the
+    /// last offset received; for the feed, the pages reload what they list.
+    /// </summary>
+    private async Task ResyncAsync(string? runId)
+    {
+        try
+        {
+            if (runId is null)
+            {
+                if (_feed)
+                {
+                    await _connection!.InvokeAsync(nameof(RunsHub.JoinFeed));
+                    RunChangesReceived?.Invoke([]);
+                }
+            }
+            else if (_runs.TryGetValue(runId, out var offset))
+            {
+                await _connection!.InvokeAsync(nameof(RunsHub.JoinRun), runId, offset);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or HubException)
+        {
+            logger.LogWarning(ex, "Could not resync {Stream}", runId ?? "the feed");
+        }
     }
 
     /// <summary>A new connection knows nothing: join every run again from the last offset received.</summary>
