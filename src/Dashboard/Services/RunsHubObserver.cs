@@ -156,6 +156,8 @@ public sealed class RunsHubObserver(IServer server, ViewerScope viewer, CircuitT
         if (_feed)
         {
             await _connection!.InvokeAsync(nameof(RunsHub.JoinFeed));
+            // The feed resumes from now: changes made while disconnected are not replayed, so lists reload instead.
+            RunChangesReceived?.Invoke([]);
         }
     }
 
