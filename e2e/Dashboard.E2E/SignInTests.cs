@@ -109,6 +109,14 @@ public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFix
     {
         var runId = await RunAsync("wf-payroll", "Payroll for the portal", complete: false);
         var other = await RunAsync("wf-payroll", "Another payroll");
+        using (var http = new HttpClient { BaseAddress = fixture.App.BaseAddress })
+        {
+            // A child run in another workflow: a link to the parent does not grant it.
+            var child = await http.PostAsync($"api/runs/child-{Guid.NewGuid():N}/events", new StringContent(
+                $$"""[{"type":"run_started","timestamp":"{{Time()}}","workflowId":"wf-secret","workflowName":"Hidden child","parentRunId":"{{runId}}"}]""",
+                Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            Assert.True(child.IsSuccessStatusCode);
+        }
         var link = Dashboard.Client.EmbedLinks.SignRun(fixture.App.BaseAddress, runId, DateTimeOffset.UtcNow.AddMinutes(10), SignInFixture.SigningKey);
         var (context, page, errors) = await fixture.NewPageAsync();
         await using var __ = context;
@@ -127,6 +135,7 @@ public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFix
         }
         await Assertions.Expect(page.GetByText("running", new() { Exact = true })).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByText("completed", new() { Exact = true }).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.DoesNotContain("Hidden child", await page.ContentAsync(), StringComparison.Ordinal);
 
         // The same browser, without a session, gets nothing else: not the list, not another run's embed.
         await page.GotoAsync("/runs");

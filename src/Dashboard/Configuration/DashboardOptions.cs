@@ -8,8 +8,6 @@ public sealed class DashboardOptions
     public SampleWorkloadOptions SampleWorkload { get; set; } = new();
     public DashboardAuthenticationOptions Authentication { get; set; } = new();
 
-    /// <summary>The addresses the dashboard listens on (<c>Urls</c>), to tell a loopback-only dashboard from an exposed one.</summary>
-    public string? Urls { get; set; }
 }
 
 public sealed class BackendOptions

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Configuration;
 
 /// <summary>Reports every problem of the settings at once, at start, rather than the first one at first use.</summary>
-public sealed class ValidateDashboardOptions : IValidateOptions<DashboardOptions>
+public sealed class ValidateDashboardOptions(IConfiguration configuration) : IValidateOptions<DashboardOptions>
 {
     public ValidateOptionsResult Validate(string? name, DashboardOptions options)
     {
@@ -37,13 +37,13 @@ public sealed class ValidateDashboardOptions : IValidateOptions<DashboardOptions
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static void ValidateAuthentication(DashboardOptions options, List<string> problems)
+    private void ValidateAuthentication(DashboardOptions options, List<string> problems)
     {
         var auth = options.Authentication;
         switch (auth.Mode)
         {
             case AuthenticationMode.None:
-                var exposed = ListenAddresses.BeyondLoopback(options.Urls);
+                var exposed = ListenAddresses.BeyondLoopback(ListenAddresses.Configured(configuration));
                 if (exposed.Count > 0 && !auth.AllowAnonymousOffLoopback)
                 {
                     problems.Add($"The dashboard would listen on {string.Join(", ", exposed)}, beyond loopback, with no sign-in. Set Authentication:Mode " +

@@ -62,6 +62,9 @@ public sealed partial class RunPage : IDisposable
     public required IRunsClient Client { get; init; }
 
     [Inject]
+    public required Security.ViewerScope Viewer { get; init; }
+
+    [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
@@ -122,7 +125,8 @@ public sealed partial class RunPage : IDisposable
         {
             var run = Client.Run(RunId);
             var snapshot = run.TimelineAsync(cancellationToken: token);
-            var children = await run.ChildrenAsync(cancellationToken: token);
+            // A link to one run opens that run only: its child runs (of any workflow) are not part of what it grants.
+            IReadOnlyList<RunRecord> children = Viewer.Access.RunId is null ? await run.ChildrenAsync(cancellationToken: token) : [];
             // The run's own rollup is computed here from its steps (and kept current by live events); the service's is
             // needed only for child runs, and for a run of 10,000 steps it is megabytes of per-step rows to skip.
             var childRollups = children.Count == 0 ? [] : (await run.RollupAsync(cancellationToken: token)).Children;
