@@ -14,4 +14,16 @@ public sealed record LiveOptions
 
     /// <summary>How long one long-poll may take before it counts as a dropped connection.</summary>
     public TimeSpan LongPollTimeout { get; init; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>
+    /// Long-poll (one request per batch; works through any proxy) or server-sent events (one connection delivers batch
+    /// after batch, reopened from the last offset when the server recycles it): fewer requests for a busy follower.
+    /// </summary>
+    public LiveTransport Transport { get; init; } = LiveTransport.LongPoll;
+}
+
+public enum LiveTransport
+{
+    LongPoll,
+    ServerSentEvents,
 }

@@ -92,7 +92,7 @@ public sealed class RunProxy
     {
         var index = 0;
         await foreach (var (item, _) in StreamFollower.FollowAsync(
-            _client.Scoped((from, cursor, token) => _client.Api.GetEventsAsync(RunId, from, null, "long-poll", cursor, token)), offset, "offset", options ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+            _client.Scoped((from, live, cursor, token) => _client.Api.GetEventsAsync(RunId, from, null, live, cursor, token)), offset, "offset", options ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
         {
             var (parsed, rejection) = RunEventParser.ParseOne(item, index++);
             if (parsed is null)

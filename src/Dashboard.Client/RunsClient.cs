@@ -27,10 +27,10 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     }
 
     /// <summary>A stream request made with this client's scope.</summary>
-    internal StreamFollower.Request Scoped(StreamFollower.Request request) => async (offset, cursor, token) =>
+    internal StreamFollower.Request Scoped(StreamFollower.Request request) => async (offset, live, cursor, token) =>
     {
         WorkflowScopeHandler.Current = _workflowScope;
-        return await request(offset, cursor, token).ConfigureAwait(false);
+        return await request(offset, live, cursor, token).ConfigureAwait(false);
     };
 
     internal RunsClientOptions Options => options.Value;
@@ -78,7 +78,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     public async IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? live = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var (item, _) in StreamFollower.FollowAsync(
-            Scoped((from, cursor, token) => api.GetFeedAsync(from, "long-poll", cursor, token)), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+            Scoped((from, live, cursor, token) => api.GetFeedAsync(from, live, cursor, token)), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
         {
             yield return item.Deserialize<RunChange>(ModelJson.Options)!;
         }

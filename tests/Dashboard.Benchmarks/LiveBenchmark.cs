@@ -153,7 +153,7 @@ internal static class LiveBenchmark
             report.AppendLine("one per run, post one event per request on a fixed schedule; fifty `HubConnection` clients (the real .NET SignalR client,");
             report.AppendLine("JSON protocol) each join one run at `/hubs/runs`. Latency is from the engine starting its POST to the client's handler");
             report.AppendLine("receiving the event, so it includes ingestion (validation, reducer, durable append) as well as relay and hub.");
-            report.AppendLine("The relay follows each run's stream by long-poll over loopback HTTP, so every event also costs one upstream read.");
+            report.AppendLine("The relay follows each run's stream over one server-sent-events connection per run (loopback HTTP, through the client).");
             report.AppendLine("Engines, clients and the dashboard share this machine's cores.");
             report.AppendLine();
             report.AppendLine("| measure | result | target |");

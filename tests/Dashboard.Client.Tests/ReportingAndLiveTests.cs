@@ -50,8 +50,10 @@ public sealed class ReportingAndLiveTests
         await reporter.DisposeAsync();
     }
 
-    [Fact]
-    public async Task LiveTrace_AcrossAServiceRestart_LosesAndRepeatsNothing()
+    [Theory]
+    [InlineData(LiveTransport.LongPoll)]
+    [InlineData(LiveTransport.ServerSentEvents)]
+    public async Task LiveTrace_AcrossAServiceRestart_LosesAndRepeatsNothing(LiveTransport transport)
     {
         var data = Directory.CreateTempSubdirectory("client-live-").FullName;
         var url = $"http://127.0.0.1:{ClientFactory.FreePort()}";
@@ -69,7 +71,7 @@ public sealed class ReportingAndLiveTests
             var firstTwo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var live = Task.Run(async () =>
             {
-                await foreach (var e in client.Run(runId).LiveTraceAsync(options: new LiveOptions { MaxBackoff = TimeSpan.FromMilliseconds(300) }, cancellationToken: Token))
+                await foreach (var e in client.Run(runId).LiveTraceAsync(options: new LiveOptions { MaxBackoff = TimeSpan.FromMilliseconds(300), Transport = transport }, cancellationToken: Token))
                 {
                     received.Add(e);
                     if (received.Count == 2)

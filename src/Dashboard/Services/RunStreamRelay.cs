@@ -11,7 +11,8 @@ namespace Dashboard.Services;
 
 /// <summary>
 /// Relays runs' Durable Streams to hub connections. For each run at least one connection watches, one upstream reader
-/// follows the run's stream (through the client, resuming with backoff); it stops when the last viewer leaves. A
+/// follows the run's stream (through the client, over server-sent events, resuming with backoff); it stops when the
+/// last viewer leaves. A
 /// joining connection first gets a catch-up read from the offset it asks for, then the live events: nothing is missed
 /// between the two, and anything seen twice is dropped by offset. Each connection's queue is bounded: a connection that
 /// falls <paramref name="maxQueuedItems"/> behind is dropped from the relay and told to join again from the last offset
@@ -159,7 +160,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
     {
         try
         {
-            await foreach (var e in Client.Run(upstream.Key).LiveTraceAsync(from, cancellationToken: upstream.Stopping).ConfigureAwait(false))
+            await foreach (var e in Client.Run(upstream.Key).LiveTraceAsync(from, Upstream.Live, upstream.Stopping).ConfigureAwait(false))
             {
                 Dispatch(upstream, e);
             }
@@ -178,7 +179,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
     {
         try
         {
-            await foreach (var change in Client.LiveFeedAsync("now", cancellationToken: upstream.Stopping).ConfigureAwait(false))
+            await foreach (var change in Client.LiveFeedAsync("now", Upstream.Live, upstream.Stopping).ConfigureAwait(false))
             {
                 Dispatch(upstream, change);
             }
@@ -250,6 +251,9 @@ public sealed partial class RunStreamRelay(IServiceProvider services, IHubContex
 
     private sealed class Upstream(string key)
     {
+        /// <summary>One server-sent-events connection per upstream: a busy run costs no request per event.</summary>
+        public static readonly LiveOptions Live = new() { Transport = LiveTransport.ServerSentEvents };
+
         private readonly CancellationTokenSource _stop = new();
 
         public string Key { get; } = key;
