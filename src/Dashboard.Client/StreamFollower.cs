@@ -28,6 +28,7 @@ internal static class StreamFollower
                 ? SseBatchesAsync(request, offset, cursor, cancellationToken)
                 : LongPollAsync(request, offset, cursor, options, cancellationToken);
             await using var batches = connection.GetAsyncEnumerator(cancellationToken);
+            var received = false;
             while (true)
             {
                 Batch batch;
@@ -35,8 +36,15 @@ internal static class StreamFollower
                 {
                     if (!await batches.MoveNextAsync().ConfigureAwait(false))
                     {
+                        if (!received)
+                        {
+                            // A connection that ended before its first batch (a proxy closing event streams, say) is a
+                            // failure to back off from, not a reason to reconnect at once, again and again.
+                            throw new ApiConnectionException("The live connection closed before sending anything.");
+                        }
                         break;
                     }
+                    received = true;
                     batch = batches.Current;
                     failures = 0;
                     backoff = options.InitialBackoff;
