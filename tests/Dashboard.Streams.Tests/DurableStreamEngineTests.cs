@@ -80,6 +80,39 @@ public sealed class DurableStreamEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendedData_IsCheckpointedIntoTheDatabase_InTheBackground()
+    {
+        // 4 MB in 1,000 appends stays far below the writer's own automatic checkpoint (64 MB), so only the background
+        // checkpointer can move it from the log into the database file; a log that is never copied back grows forever.
+        CreateJson("/s");
+        var before = new FileInfo(_temp.DatabasePath).Length;
+        var payload = new string('x', 4_000);
+        for (var i = 0; i < 1_000; i++)
+        {
+            AppendJson("/s", $$"""{"n":{{i}},"pad":"{{payload}}"}""");
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (new FileInfo(_temp.DatabasePath).Length < before + 4_000_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(new FileInfo(_temp.DatabasePath).Length >= before + 4_000_000, "the log was not checkpointed into the database");
+        var count = 0;
+        var offset = StreamOffset.Zero;
+        StreamRead page;
+        do
+        {
+            page = Engine.Read("/s", offset);
+            count += page.Messages.Count;
+            offset = page.Next;
+        }
+        while (!page.UpToDate);
+        Assert.Equal(1_000, count);
+    }
+
+    [Fact]
     public void Producer_DuplicateAfterRestart_IsStillRecognised()
     {
         CreateJson("/s");

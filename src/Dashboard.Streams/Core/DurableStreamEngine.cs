@@ -170,7 +170,10 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
             return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is not a valid media type.");
         }
 
-        var result = store.Write(w => AppendIn(w, request, closeOnly));
+        // Validate and split the body before taking the write lock: it is the costliest part of an append and needs only
+        // the request. The stream's own content type must equal the request's, which AppendIn checks first.
+        var split = closeOnly ? default : Split(request.ContentType!, request.Body, allowEmptyArray: false);
+        var result = store.Write(w => AppendIn(w, request, closeOnly, split));
         if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
         {
             notifier.Changed(request.Path);
@@ -178,7 +181,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         return result;
     }
 
-    private StreamResult AppendIn(IStreamWriter w, AppendRequest request, bool closeOnly)
+    private StreamResult AppendIn(IStreamWriter w, AppendRequest request, bool closeOnly, (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) split)
     {
         var stream = w.Find(request.Path);
         if (stream is { SoftDeleted: false } && stream.IsExpired(w.Now))
@@ -202,12 +205,11 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
             {
                 return StreamResult.Fail(StreamStatus.Conflict, $"The stream's content type is {stream.ContentType}.", stream);
             }
-            var (messages, error) = Split(stream.ContentType, request.Body, allowEmptyArray: false);
-            if (messages is null)
+            if (split.Messages is null)
             {
-                return StreamResult.Fail(StreamStatus.BadRequest, error!, stream);
+                return StreamResult.Fail(StreamStatus.BadRequest, split.Error!, stream);
             }
-            bodyMessages = messages;
+            bodyMessages = split.Messages;
         }
 
         ProducerState? producerState = null;

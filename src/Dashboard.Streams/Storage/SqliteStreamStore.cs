@@ -14,6 +14,7 @@ public sealed class SqliteStreamStore : IStreamStore
     private readonly SqliteStreamWriter _writer;
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _time;
+    private readonly WalCheckpointer _checkpointer;
 
     public SqliteStreamStore(string databasePath, TimeProvider? time = null, bool synchronousFull = false)
     {
@@ -36,10 +37,13 @@ public sealed class SqliteStreamStore : IStreamStore
         _writeConnection.Open();
         // WAL lets readers proceed during writes. NORMAL sync keeps every committed transaction across a process
         // crash (the log is written before the commit returns); FULL adds an fsync per commit for power loss.
-        // Checkpoints are batched so that a burst of appends does not copy the log into the database every thousand pages.
-        Execute(_writeConnection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;");
+        // Checkpoints run on a background thread (WalCheckpointer); the writer's own automatic checkpoint stays as a
+        // backstop at 16,000 pages (64 MB) in case that thread falls behind; a log that grew beyond 64 MB is cut back
+        // to that size when it restarts.
+        Execute(_writeConnection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16000; PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY;");
         Execute(_writeConnection, Schema);
         _writer = new SqliteStreamWriter(_writeConnection, _time);
+        _checkpointer = new WalCheckpointer(_connectionString, TimeSpan.FromMilliseconds(200));
     }
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
@@ -62,6 +66,7 @@ public sealed class SqliteStreamStore : IStreamStore
             {
                 var result = work(_writer);
                 transaction.Commit();
+                _checkpointer.Wrote();
                 return result;
             }
             finally
@@ -102,6 +107,7 @@ public sealed class SqliteStreamStore : IStreamStore
 
     public void Dispose()
     {
+        _checkpointer.Dispose();
         lock (_writeLock)
         {
             _writer.Dispose();
