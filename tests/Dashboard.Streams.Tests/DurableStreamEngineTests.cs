@@ -113,6 +113,45 @@ public sealed class DurableStreamEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentAppends_ThatShareATransaction_FailAlone()
+    {
+        // Sixteen writers at once: appends that arrive together are committed together, each in its own savepoint, so a
+        // failing one (its hook throws, as ingestion's projection write could) must take nothing else with it.
+        for (var w = 0; w < 16; w++)
+        {
+            CreateJson($"/w{w}");
+        }
+        var refused = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var fails = (w + i) % 7 == 0;
+                try
+                {
+                    var result = AppendJson($"/w{w}", $$"""{"w":{{w}},"i":{{i}}}""", hook: fails ? _ => throw new InvalidOperationException("projection failed") : null);
+                    Assert.False(fails);
+                    Assert.Equal(StreamStatus.NoContent, result.Status);
+                }
+                catch (InvalidOperationException ex) when (ex.Message == "projection failed")
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        Assert.Equal(Enumerable.Range(0, 16).Sum(w => Enumerable.Range(0, 100).Count(i => (w + i) % 7 == 0)), refused);
+        for (var w = 0; w < 16; w++)
+        {
+            var expected = Enumerable.Range(0, 100).Where(i => (w + i) % 7 != 0).Select(i => $$"""{"w":{{w}},"i":{{i}}}""");
+            Assert.Equal("[" + string.Join(",", expected) + "]", ReadAll($"/w{w}"));
+        }
+        // Offsets stayed contiguous: the tail is exactly the bytes kept.
+        var tail = Engine.Head("/w0").NextOffset!.Value;
+        Assert.Equal(Engine.Read("/w0", StreamOffset.Zero).Next, tail);
+    }
+
+    [Fact]
     public void Producer_DuplicateAfterRestart_IsStillRecognised()
     {
         CreateJson("/s");

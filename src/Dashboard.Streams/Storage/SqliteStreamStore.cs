@@ -5,7 +5,9 @@ namespace Dashboard.Streams.Storage;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writes go through one connection, one transaction at a time
-/// (SQLite has one writer anyway); reads use pooled connections and never wait for writes.
+/// (SQLite has one writer anyway), with group commit: callers that arrive while a transaction runs are served together
+/// by the next one, each in its own savepoint, so a burst of appends pays for one commit instead of one each. Reads use
+/// pooled connections and never wait for writes.
 /// </summary>
 public sealed class SqliteStreamStore : IStreamStore
 {
@@ -13,6 +15,9 @@ public sealed class SqliteStreamStore : IStreamStore
     private readonly SqliteConnection _writeConnection;
     private readonly SqliteStreamWriter _writer;
     private readonly Lock _writeLock = new();
+    private readonly Lock _queueLock = new();
+    private List<PendingWrite> _queue = [];
+    private bool _leaderActive;
     private readonly TimeProvider _time;
     private readonly WalCheckpointer _checkpointer;
 
@@ -58,21 +63,134 @@ public sealed class SqliteStreamStore : IStreamStore
 
     public T Write<T>(Func<IStreamWriter, T> work)
     {
-        lock (_writeLock)
+        if (_writeLock.IsHeldByCurrentThread)
+        {
+            // Work that writes again from inside a transaction joins that transaction, as it did under a plain lock.
+            return work(_writer);
+        }
+        var pending = new PendingWrite<T>(work);
+        try
+        {
+            lock (_queueLock)
+            {
+                _queue.Add(pending);
+                if (!_leaderActive)
+                {
+                    _leaderActive = true;
+                    pending.Leads = true;
+                }
+            }
+            if (!pending.Leads)
+            {
+                // Woken either with the work done by another caller's transaction, or to lead the next one.
+                pending.Wait();
+            }
+            if (!pending.Completed)
+            {
+                Lead();
+            }
+            if (pending.Error is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+            return pending.Result!;
+        }
+        finally
+        {
+            pending.Dispose();
+        }
+    }
+
+    /// <summary>Runs everything waiting in one transaction, then hands the lead to the first caller that came meanwhile.</summary>
+    private void Lead()
+    {
+        List<PendingWrite> batch;
+        lock (_queueLock)
+        {
+            batch = _queue;
+            _queue = [];
+        }
+        try
+        {
+            lock (_writeLock)
+            {
+                Commit(batch);
+            }
+        }
+        finally
+        {
+            lock (_queueLock)
+            {
+                if (_queue.Count > 0)
+                {
+                    _queue[0].Leads = true;
+                    _queue[0].Wake();
+                }
+                else
+                {
+                    _leaderActive = false;
+                }
+            }
+            foreach (var done in batch)
+            {
+                done.Wake();
+            }
+        }
+    }
+
+    private void Commit(List<PendingWrite> batch)
+    {
+        Exception? commitError = null;
+        try
         {
             using var transaction = _writeConnection.BeginTransaction(deferred: false);
             _writer.Begin(transaction);
             try
             {
-                var result = work(_writer);
+                if (batch.Count == 1)
+                {
+                    // Alone: a failure rolls the whole transaction back, with no savepoint to pay for.
+                    batch[0].Run(_writer);
+                }
+                else
+                {
+                    foreach (var pending in batch)
+                    {
+                        RunInSavepoint(pending);
+                    }
+                }
                 transaction.Commit();
                 _checkpointer.Wrote();
-                return result;
             }
             finally
             {
                 _writer.End();
             }
+        }
+        catch (Exception ex)
+        {
+            // Nothing of this transaction is stored: every caller in it fails (a caller whose own work threw keeps its error).
+            commitError = ex;
+        }
+        foreach (var pending in batch)
+        {
+            pending.Complete(commitError);
+        }
+    }
+
+    private void RunInSavepoint(PendingWrite pending)
+    {
+        Execute(_writeConnection, "SAVEPOINT one_write", _writer.Transaction);
+        try
+        {
+            pending.Run(_writer);
+            Execute(_writeConnection, "RELEASE one_write", _writer.Transaction);
+        }
+        catch (Exception ex)
+        {
+            // Only this caller's work is undone; the others in the transaction go on.
+            Execute(_writeConnection, "ROLLBACK TO one_write; RELEASE one_write", _writer.Transaction);
+            pending.Complete(ex);
         }
     }
 
@@ -115,9 +233,10 @@ public sealed class SqliteStreamStore : IStreamStore
         }
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    private static void Execute(SqliteConnection connection, string sql, object? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = (SqliteTransaction?)transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }

@@ -1,0 +1,42 @@
+namespace Dashboard.Streams.Storage;
+
+/// <summary>
+/// One caller's work waiting for the write connection. A caller either finds its work done by another thread's
+/// transaction, or is woken to lead: to run every waiting caller's work in one transaction.
+/// </summary>
+internal abstract class PendingWrite
+{
+    private readonly ManualResetEventSlim _signal = new(false);
+
+    /// <summary>Set (under the queue's lock) when this caller is to lead the next transaction.</summary>
+    public bool Leads { get; set; }
+
+    public bool Completed { get; private set; }
+
+    public Exception? Error { get; private set; }
+
+    public abstract void Run(IStreamWriter writer);
+
+    public void Wait()
+    {
+        _signal.Wait();
+        _signal.Reset();
+    }
+
+    public void Wake() => _signal.Set();
+
+    public void Complete(Exception? error)
+    {
+        Error ??= error;
+        Completed = true;
+    }
+
+    public void Dispose() => _signal.Dispose();
+}
+
+internal sealed class PendingWrite<T>(Func<IStreamWriter, T> work) : PendingWrite
+{
+    public T? Result { get; private set; }
+
+    public override void Run(IStreamWriter writer) => Result = work(writer);
+}
