@@ -113,6 +113,10 @@ public sealed class ViewLogicTests
         // The way to each match is open, but the thousands of records between matches stay folded behind "show more"
         // lines, so the virtualised list stays a few hundred rows, not the whole array.
         Assert.True(rows.Count < 5_000, $"{rows.Count} rows listed");
+        // And the circuit holds nodes only for what is listed: one per record would be 57,000 nodes (about 9 MB).
+        var records = (JsonArrayChildren)state.Root.Children[0].Children;
+        Assert.Equal(count, records.Count);
+        Assert.True(records.MadeCount <= JsonViewerState.PageSize + needles.Count, $"{records.MadeCount} nodes made");
     }
 
     [Fact]

@@ -38,10 +38,14 @@ public sealed class JsonTreeNode
         _ => 0,
     };
 
+    /// <summary>
+    /// The children. An array's are made one by one as they are asked for: a search that reaches item 57,000 of a long
+    /// array must not build a node (and two strings) for each of the items before it.
+    /// </summary>
     public IReadOnlyList<JsonTreeNode> Children => _children ??= Kind switch
     {
         JsonValueKind.Object => _element.EnumerateObject().Select(p => new JsonTreeNode(p.Value, p.Name, $"{Path}.{p.Name}", Depth + 1)).ToList(),
-        JsonValueKind.Array => _element.EnumerateArray().Select((e, i) => new JsonTreeNode(e, $"[{i}]", $"{Path}[{i}]", Depth + 1)).ToList(),
+        JsonValueKind.Array => new JsonArrayChildren(_element, Path, Depth + 1),
         _ => [],
     };
 
