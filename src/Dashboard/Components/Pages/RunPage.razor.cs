@@ -222,7 +222,9 @@ public sealed partial class RunPage : IDisposable
         }
         _record = _state.Record;
         _attempts = _state.Steps.SelectMany(s => s.Attempts).ToList();
-        _rollup = RollupCalculator.ForFamily(RollupCalculator.ForRun(_state), _childRollups);
+        var run = RollupCalculator.ForRun(_state);
+        // The panel lists the ten costliest steps; the other rows of a 10,000-step run need not live as long as the page.
+        _rollup = RollupCalculator.ForFamily(run with { ByStep = Controls.RollupPanel.Top(run.ByStep) }, _childRollups);
     }
 
     private async Task ReloadAsync()
