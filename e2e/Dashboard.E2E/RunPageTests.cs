@@ -90,6 +90,54 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task BigRun_ShowsItsFirstStepsAtOnce_ThenEveryStep_AndRollupsOfTheWhole()
+    {
+        // 600 steps, every 50th retried once: 612 attempts, more than the page asks for first (200).
+        const int Steps = 600;
+        var runId = $"big-{Guid.NewGuid():N}";
+        var second = 0;
+        string Ts() => new DateTimeOffset(2026, 11, 23, 6, 0, 0, TimeSpan.Zero).AddSeconds(second++).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var events = new List<string> { $$"""{"type":"run_started","timestamp":"{{Ts()}}","workflowId":"wf-big","workflowName":"Six hundred steps"}""" };
+        for (var i = 0; i < Steps; i++)
+        {
+            events.Add($$"""{"type":"step_started","timestamp":"{{Ts()}}","stepId":"step-{{i}}","stepName":"Step {{i}}"}""");
+            if (i % 50 == 0)
+            {
+                events.Add($$"""{"type":"step_failed","timestamp":"{{Ts()}}","stepId":"step-{{i}}","error":"flaky","willRetry":true}""");
+                events.Add($$"""{"type":"step_started","timestamp":"{{Ts()}}","stepId":"step-{{i}}","attempt":2}""");
+            }
+            events.Add($$$"""{"type":"step_completed","timestamp":"{{{Ts()}}}","stepId":"step-{{{i}}}","costUsd":"0.001","tokens":{"prompt":10,"completion":5}}""");
+        }
+        events.Add($$"""{"type":"run_completed","timestamp":"{{Ts()}}"}""");
+        using (var http = new HttpClient { BaseAddress = fixture.App.BaseAddress })
+        {
+            foreach (var chunk in events.Chunk(500))
+            {
+                var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent("[" + string.Join(',', chunk) + "]", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+                Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            }
+        }
+
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+
+        // Once the rest is read: every attempt counted, the rollups of the whole run (600 steps x 0.001), every step listed.
+        await Assertions.Expect(page.GetByText("612 attempts of 600 steps shown")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("rollup-cost")).ToHaveTextAsync("$0.60");
+        var rollups = page.Locator("[aria-label='Cost and tokens']");
+        await Assertions.Expect(rollups).ToContainTextAsync("612");
+        await Assertions.Expect(rollups).ToContainTextAsync("12 retries");
+        var timeline = page.GetByRole(AriaRole.Listbox, new() { Name = "Step timeline" });
+        await timeline.First.FocusAsync();
+        await page.Keyboard.PressAsync("End");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=step-599"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByLabel("Step details").GetByRole(AriaRole.Heading, new() { Name = "Step 599" })).ToBeVisibleAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task UnknownRun_ShowsANotFoundPage()
     {
         var (context, page, _) = await fixture.NewPageAsync();

@@ -51,9 +51,11 @@ public sealed class RunProxy
     /// <summary>
     /// The record and every attempt of every step without payloads (times, status, model, tokens, cost, error message),
     /// with the stream offset they reflect: follow <see cref="LiveTraceAsync"/> from there for what comes next.
+    /// With <paramref name="limit"/>, only the first attempts (in the order steps started) and how many there are in all
+    /// (<see cref="RunSnapshot.IsComplete"/>): enough to show the start of a 10,000-step run while the rest loads.
     /// </summary>
-    public Task<RunSnapshot> TimelineAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        _client.CallAsync(token => _client.Api.GetTimelineAsync(RunId, token), timeout, cancellationToken);
+    public Task<RunSnapshot> TimelineAsync(int? limit = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetTimelineAsync(RunId, limit, token), timeout, cancellationToken);
 
     public Task<IReadOnlyList<RunRecord>> ChildrenAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetChildrenAsync(RunId, token), timeout, cancellationToken);

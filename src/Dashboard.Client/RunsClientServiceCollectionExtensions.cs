@@ -38,6 +38,6 @@ public static class RunsClientServiceCollectionExtensions
     {
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         ModelJson.Configure(json);
-        return new RefitSettings(new SystemTextJsonContentSerializer(json));
+        return new RefitSettings(new UnpooledJsonContentSerializer(json));
     }
 }

@@ -14,7 +14,11 @@ switch (suite)
         await LiveBenchmark.RunAsync();
         break;
     case "run-page":
-        await RunPageBenchmark.RunAsync();
+        await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"));
+        break;
+    case "run-page-by-type":
+        // Not a benchmark: where a run-page circuit's memory goes, by type (for finding what to cut).
+        await RunPageBenchmark.RunAsync(byType: true);
         break;
     default:
         Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, runs, live, run-page");

@@ -75,6 +75,15 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
         Assert.Equal(["classify", "lookup-invoice", "lookup-invoice", "lookup-invoice", "escalate"], trace.Steps.Select(s => s.StepId));
         Assert.NotNull(trace.Offset);
 
+        // The timeline, whole and as its first page (what the run page shows of a big run while the rest loads).
+        var whole = await run.TimelineAsync(cancellationToken: Token);
+        var firstTwo = await run.TimelineAsync(limit: 2, cancellationToken: Token);
+        Assert.True(whole.IsComplete);
+        Assert.Equal(whole.Attempts.Count, whole.AttemptCount);
+        Assert.False(firstTwo.IsComplete);
+        Assert.Equal(whole.AttemptCount, firstTwo.AttemptCount);
+        Assert.Equal(whole.Attempts.Take(2).Select(a => (a.StepId, a.Attempt)), firstTwo.Attempts.Select(a => (a.StepId, a.Attempt)));
+
         var latest = await run.StepTraceAsync("classify", cancellationToken: Token);
         var all = await run.StepTraceAsync("classify", Attempt.All, cancellationToken: Token);
         var first = await run.StepTraceAsync("classify", 1, cancellationToken: Token);

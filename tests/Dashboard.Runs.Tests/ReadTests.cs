@@ -65,7 +65,35 @@ public sealed class ReadTests(RunsServiceFixture fixture) : IClassFixture<RunsSe
         Assert.Equal(events.Headers.GetValues("Stream-Next-Offset").Single(), timeline.GetProperty("offset").GetString());
     }
 
+    [Fact]
+    public async Task Timeline_WithALimit_HasTheFirstAttemptsInOrder_AndSaysHowManyThereAre()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(
+            Started(),
+            StepStarted("charge", 1), StepFailed("charge", 1), StepStarted("charge", 2), StepCompleted("charge", 2),
+            StepStarted("notify"), StepCompleted("notify"),
+            StepStarted("archive")));
+
+        var firstTwo = await Http.GetJsonAsync($"api/runs/{runId}/timeline?limit=2");
+        var firstThree = await Http.GetJsonAsync($"api/runs/{runId}/timeline?limit=3");
+        var whole = await Http.GetJsonAsync($"api/runs/{runId}/timeline");
+        var beyond = await Http.GetJsonAsync($"api/runs/{runId}/timeline?limit=50");
+
+        static List<(string?, int)> Attempts(JsonElement timeline) =>
+            timeline.GetProperty("attempts").EnumerateArray().Select(a => (a.GetProperty("stepId").GetString(), a.GetProperty("attempt").GetInt32())).ToList();
+        Assert.Equal([("charge", 1), ("charge", 2)], Attempts(firstTwo));
+        Assert.Equal([("charge", 1), ("charge", 2), ("notify", 1)], Attempts(firstThree));
+        Assert.Equal([("charge", 1), ("charge", 2), ("notify", 1), ("archive", 1)], Attempts(whole));
+        Assert.Equal(Attempts(whole), Attempts(beyond));
+        Assert.All([firstTwo, firstThree, whole, beyond], t => Assert.Equal(4, t.GetProperty("attemptCount").GetInt32()));
+        // One read: the first page's offset is the whole run's as of that moment.
+        Assert.Equal(whole.GetProperty("offset").GetString(), firstTwo.GetProperty("offset").GetString());
+    }
+
     [Theory]
+    [InlineData("timeline?limit=0", 400, "INVALID_INPUT")]
+    [InlineData("timeline?limit=many", 400, "INVALID_INPUT")]
     [InlineData("steps/nope/trace", 404, "RESOURCE_NOT_FOUND")]
     [InlineData("steps/charge/trace?attempt=9", 404, "RESOURCE_NOT_FOUND")]
     [InlineData("steps/charge/trace?attempt=zero", 400, "INVALID_INPUT")]

@@ -84,6 +84,21 @@ public sealed class ComponentTests : DashboardTestContext
         Assert.Contains("Child runs (1)", cut.Markup, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(10_000, 10)]
+    [InlineData(3, 3)]
+    public void RollupPanel_WhileTheRunLoads_HasTheShapeOfTheFiguresToCome_AndNoFigure(int steps, int stepRows)
+    {
+        var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, null).Add(r => r.StepCount, steps));
+
+        var panel = cut.Find("[aria-label='Cost and tokens']");
+        Assert.Equal("true", panel.GetAttribute("aria-busy"));
+        Assert.Empty(cut.FindAll("[data-testid=rollup-cost]"));
+        Assert.Contains("Total cost", panel.TextContent, StringComparison.Ordinal);
+        // As many rows as the panel will list (the ten costliest steps at most), so the timeline below stays where it is.
+        Assert.Equal(stepRows, cut.FindAll("[title='Cost by step'] tbody tr").Count);
+    }
+
     [Fact]
     public void Executions_StatusChip_PutsTheFilterInTheUrl_AndNextPageTheCursor()
     {

@@ -1,4 +1,5 @@
 using Dashboard.Components.Layout;
+using Dashboard.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace Dashboard.Web.Tests;
@@ -21,7 +22,7 @@ public sealed class MainLayoutTests() : DashboardTestContext(withPopoverProvider
     public void DarkModeToggle_SwitchesAndStoresTheChoice()
     {
         var module = JSInterop.SetupModule("./js/interop.js");
-        module.Setup<string?>("getPreference", "dashboard.theme").SetResult("light");
+        module.Setup<BrowserStartup?>("startupPreferences", _ => true).SetResult(Saved("light"));
         var store = module.SetupVoid("setPreference", "dashboard.theme", "dark");
 
         var cut = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(_ => { })));
@@ -35,10 +36,12 @@ public sealed class MainLayoutTests() : DashboardTestContext(withPopoverProvider
     public void SavedDarkPreference_IsAppliedOnFirstRender()
     {
         var module = JSInterop.SetupModule("./js/interop.js");
-        module.Setup<string?>("getPreference", "dashboard.theme").SetResult("dark");
+        module.Setup<BrowserStartup?>("startupPreferences", _ => true).SetResult(Saved("dark"));
 
         var cut = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(_ => { })));
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("button[aria-label='Switch to light mode']")));
     }
+
+    private static BrowserStartup Saved(string theme) => new(new Dictionary<string, string?> { ["dashboard.theme"] = theme }, SystemDark: false, TimeZone: "UTC");
 }

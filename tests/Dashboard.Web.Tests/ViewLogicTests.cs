@@ -170,4 +170,19 @@ public sealed class ViewLogicTests
         time.Set(useUtc: false, "Asia/Tokyo");
         Assert.Equal("2026-11-23 18:00:00.000 +09:00", time.Format(T0));
     }
+
+    [Fact]
+    public void ListTail_IsTheListFromAnIndexOn_AndSkipTakeIndexIntoIt()
+    {
+        var rows = Enumerable.Range(0, 100).ToList();
+        var tail = new Dashboard.Components.Controls.ListTail<int>(rows, 40);
+
+        Assert.Equal(60, tail.Count);
+        Assert.Equal(40, tail[0]);
+        Assert.Equal(99, tail[59]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => tail[60]);
+        Assert.Equal([70, 71, 72], tail.Skip(30).Take(3));
+        Assert.Equal(Enumerable.Range(40, 60), tail);
+        Assert.Empty(new Dashboard.Components.Controls.ListTail<int>(rows.Take(10).ToList(), 40));
+    }
 }

@@ -36,7 +36,7 @@ public interface IRunsApi
     Task<StepAttempts> GetStepAttemptsAsync(string runId, string stepId, int? loopIndex, CancellationToken cancellationToken);
 
     [Get("/api/runs/{runId}/timeline")]
-    Task<RunSnapshot> GetTimelineAsync(string runId, CancellationToken cancellationToken);
+    Task<RunSnapshot> GetTimelineAsync(string runId, int? limit, CancellationToken cancellationToken);
 
     [Get("/api/runs/{runId}/children")]
     Task<IReadOnlyList<RunRecord>> GetChildrenAsync(string runId, CancellationToken cancellationToken);

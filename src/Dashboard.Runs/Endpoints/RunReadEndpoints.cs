@@ -25,7 +25,7 @@ internal static class RunReadEndpoints
             .WithSummary("One step: its latest attempt, attempt N, or all attempts (attempt=latest|all|N, loopIndex=I).")
             .Produces<StepTrace>();
         api.MapGet("/runs/{runId}/timeline", Timeline).WithName("GetTimeline")
-            .WithSummary("The record and every attempt without payloads, with the stream offset they reflect: what a live timeline starts from.")
+            .WithSummary("The record and every attempt without payloads (the first `limit` when given, attemptCount saying how many there are), with the stream offset they reflect: what a live timeline starts from.")
             .Produces<RunSnapshot>();
         api.MapGet("/runs/{runId}/children", Children).WithName("GetChildren").WithSummary("The runs this run started.")
             .Produces<RunRecord[]>();
@@ -165,18 +165,49 @@ internal static class RunReadEndpoints
         }
         if (attemptNumber is { } n)
         {
-            var match = attempts.Select(a => (Json: a, Trace: JsonSerializer.Deserialize<StepTrace>(a, ModelJson.Options)!))
-                .FirstOrDefault(a => a.Trace.Attempt == n);
-            return match.Json is null
+            var match = attempts.FirstOrDefault(a => AttemptNumber(a) == n);
+            return match is null
                 ? ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, $"Step {stepId} has no attempt {n}.")
-                : Results.Text(match.Json, "application/json");
+                : Results.Bytes(match, "application/json");
         }
-        return Results.Text(attempts[^1], "application/json");
+        return Results.Bytes(attempts[^1], "application/json");
+    }
+
+    /// <summary>The attempt number of a stored attempt, read without materialising its payloads.</summary>
+    private static int AttemptNumber(byte[] attemptJson)
+    {
+        var reader = new Utf8JsonReader(attemptJson, new JsonReaderOptions { MaxDepth = ModelJson.Options.MaxDepth });
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isAttempt = reader.ValueTextEquals("attempt"u8);
+            reader.Read();
+            if (isAttempt && reader.TokenType == JsonTokenType.Number)
+            {
+                return reader.GetInt32();
+            }
+            reader.Skip();
+        }
+        return 1;
     }
 
     private static IResult Timeline(HttpContext context, string runId, RunQueries queries)
     {
-        if (Visible(context, runId, queries) is null || queries.Snapshot(runId) is not { } snapshot)
+        if (Visible(context, runId, queries) is null)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        int? limit = null;
+        var limitText = context.Request.Query["limit"].ToString();
+        if (limitText.Length > 0)
+        {
+            if (!int.TryParse(limitText, out var parsed) || parsed < 1)
+            {
+                return ApiError.Invalid(context, "limit must be a whole number, 1 or more.");
+            }
+            limit = parsed;
+        }
+        if (queries.Snapshot(runId, limit) is not { } snapshot)
         {
             return ApiError.RunNotFound(context);
         }
@@ -193,6 +224,7 @@ internal static class RunReadEndpoints
         {
             json.Append(",\"offset\":").Append(JsonSerializer.Serialize(offset));
         }
+        json.Append(",\"attemptCount\":").Append(snapshot.AttemptCount);
         return Results.Text(json.Append('}').ToString(), "application/json");
     }
 

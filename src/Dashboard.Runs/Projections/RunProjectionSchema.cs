@@ -32,11 +32,19 @@ internal static class RunProjectionSchema
             attempt INTEGER NOT NULL,
             order_index INTEGER NOT NULL,
             is_latest INTEGER NOT NULL,
+            timeline_json TEXT,
             trace_json TEXT NOT NULL,
             PRIMARY KEY (run_id, step_id, loop_index, attempt)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_steps_latest ON run_steps(run_id, is_latest, order_index);
+        CREATE INDEX IF NOT EXISTS run_steps_order ON run_steps(run_id, order_index, attempt);
         """;
+
+    /// <summary>
+    /// The fields of a stored attempt that can be megabytes: what the timeline and the rollups leave out. Kept in step with
+    /// <see cref="RunProjectionWriter"/>, which writes <c>timeline_json</c> without them.
+    /// </summary>
+    public const string PayloadPaths = "'$.inputContext', '$.outputContext', '$.mappedOutput', '$.errorContext.stack', '$.errorContext.data'";
 
     public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -44,6 +52,26 @@ internal static class RunProjectionSchema
         command.Transaction = transaction;
         command.CommandText = Sql;
         command.ExecuteNonQuery();
+        AddTimelineColumn(connection, transaction);
+    }
+
+    /// <summary>
+    /// Files written before the timeline column existed get it, filled from the stored attempts: once, at start-up. Until
+    /// then every timeline read stripped the payloads of every attempt, reading megabytes to return kilobytes.
+    /// </summary>
+    private static void AddTimelineColumn(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var probe = connection.CreateCommand();
+        probe.Transaction = transaction;
+        probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_steps') WHERE name = 'timeline_json'";
+        if ((long)probe.ExecuteScalar()! > 0)
+        {
+            return;
+        }
+        using var alter = connection.CreateCommand();
+        alter.Transaction = transaction;
+        alter.CommandText = $"ALTER TABLE run_steps ADD COLUMN timeline_json TEXT; UPDATE run_steps SET timeline_json = json_remove(trace_json, {PayloadPaths});";
+        alter.ExecuteNonQuery();
     }
 
     /// <summary>Loop index as stored: -1 for a step outside any loop (SQLite keys cannot be null-distinct).</summary>

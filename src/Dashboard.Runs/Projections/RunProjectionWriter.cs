@@ -52,8 +52,8 @@ internal static class RunProjectionWriter
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO run_steps (run_id, step_id, loop_index, attempt, order_index, is_latest, trace_json)
-            VALUES ($run, $step, $loop, $attempt, $order, $latest, $json)
+            INSERT INTO run_steps (run_id, step_id, loop_index, attempt, order_index, is_latest, timeline_json, trace_json)
+            VALUES ($run, $step, $loop, $attempt, $order, $latest, $timeline, $json)
             """;
         insert.Parameters.AddWithValue("$run", record.Id);
         var step = insert.Parameters.Add("$step", SqliteType.Text);
@@ -62,6 +62,7 @@ internal static class RunProjectionWriter
         var order = insert.Parameters.Add("$order", SqliteType.Integer);
         var latest = insert.Parameters.Add("$latest", SqliteType.Integer);
         var json = insert.Parameters.Add("$json", SqliteType.Text);
+        var timeline = insert.Parameters.Add("$timeline", SqliteType.Text);
 
         foreach (var key in changedSteps)
         {
@@ -83,8 +84,21 @@ internal static class RunProjectionWriter
                 attempt.Value = trace.Attempt;
                 latest.Value = isLatest ? 1 : 0;
                 json.Value = JsonSerializer.Serialize(trace, ModelJson.Options);
+                timeline.Value = JsonSerializer.Serialize(WithoutPayloads(trace), ModelJson.Options);
                 insert.ExecuteNonQuery();
             }
         }
     }
+
+    /// <summary>
+    /// The attempt as the timeline and the rollups read it: times, status, model, tokens, cost and the error's message,
+    /// without the payloads (<see cref="RunProjectionSchema.PayloadPaths"/>), which can be megabytes each.
+    /// </summary>
+    private static StepTrace WithoutPayloads(StepTrace trace) => trace with
+    {
+        InputContext = null,
+        OutputContext = null,
+        MappedOutput = null,
+        ErrorContext = trace.ErrorContext is { } error ? error with { Stack = null, Data = null } : null,
+    };
 }

@@ -79,14 +79,14 @@ public sealed class RunQueries(SqliteStreamStore store)
     /// An attempt's JSON without its payloads (input, output, mapped output, error stack and data): what timelines and
     /// rollups need. SQLite strips them, so a run with a megabyte output costs the reader no megabyte of parsing.
     /// </summary>
-    private const string AttemptWithoutPayloads =
-        "json_remove(trace_json, '$.inputContext', '$.outputContext', '$.mappedOutput', '$.errorContext.stack', '$.errorContext.data')";
+    /// <summary>An attempt without its payloads, as written beside it (the whole attempt is read only for one step).</summary>
+    private const string AttemptWithoutPayloads = "timeline_json";
 
     /// <summary>
-    /// The record, every attempt without payloads (as JSON, in order) and the stream offset, read in one transaction so
-    /// that they agree.
+    /// The record, every attempt without payloads (as JSON, in order; the first <paramref name="limit"/> when given), how
+    /// many attempts there are in all, and the stream offset, read in one transaction so that they agree.
     /// </summary>
-    public (RunRow Row, IReadOnlyList<string> AttemptsJson)? Snapshot(string runId)
+    public (RunRow Row, IReadOnlyList<string> AttemptsJson, int AttemptCount)? Snapshot(string runId, int? limit = null)
     {
         using var connection = store.OpenReadConnection();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -105,8 +105,9 @@ public sealed class RunQueries(SqliteStreamStore store)
         }
         using var steps = connection.CreateCommand();
         steps.Transaction = transaction;
-        steps.CommandText = $"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt";
+        steps.CommandText = $"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt LIMIT $limit";
         steps.Parameters.AddWithValue("$id", runId);
+        steps.Parameters.AddWithValue("$limit", limit ?? -1);
         var attempts = new List<string>();
         using (var reader = steps.ExecuteReader())
         {
@@ -115,8 +116,17 @@ public sealed class RunQueries(SqliteStreamStore store)
                 attempts.Add(reader.GetString(0));
             }
         }
+        var count = attempts.Count;
+        if (limit is { } max && count >= max)
+        {
+            using var total = connection.CreateCommand();
+            total.Transaction = transaction;
+            total.CommandText = "SELECT COUNT(*) FROM run_steps WHERE run_id = $id";
+            total.Parameters.AddWithValue("$id", runId);
+            count = (int)(long)total.ExecuteScalar()!;
+        }
         transaction.Commit();
-        return (row, attempts);
+        return (row, attempts, count);
     }
 
     /// <summary>The latest attempt of every (step, loop iteration), in the order steps first started.</summary>
@@ -125,9 +135,27 @@ public sealed class RunQueries(SqliteStreamStore store)
         ("$run", runId));
 
     /// <summary>Every attempt of one (step, loop iteration), oldest first.</summary>
-    public IReadOnlyList<string> Attempts(string runId, string stepId, int? loopIndex) => Strings(
-        "SELECT trace_json FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop ORDER BY attempt",
-        ("$run", runId), ("$step", stepId), ("$loop", RunProjectionSchema.LoopKey(loopIndex)));
+    /// <summary>
+    /// Every attempt of one step (or loop iteration), as the stored UTF-8 JSON. Bytes, not strings: a payload of megabytes
+    /// is then written out as it is, where a string would be held twice its size and transcoded through a pooled buffer of
+    /// three times its size, which the pool keeps.
+    /// </summary>
+    public IReadOnlyList<byte[]> Attempts(string runId, string stepId, int? loopIndex)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT trace_json FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop ORDER BY attempt";
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$step", stepId);
+        command.Parameters.AddWithValue("$loop", RunProjectionSchema.LoopKey(loopIndex));
+        using var reader = command.ExecuteReader();
+        var rows = new List<byte[]>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetFieldValue<byte[]>(0));
+        }
+        return rows;
+    }
 
     /// <summary>Every attempt of every step of a run, without payloads (for rollups).</summary>
     public IReadOnlyList<StepTrace> AllAttempts(string runId) =>

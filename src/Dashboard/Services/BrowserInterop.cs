@@ -14,11 +14,11 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
     public async Task DownloadAsync(string fileName, string text, string mimeType) =>
         await (await Module).InvokeVoidAsync("downloadText", fileName, text, mimeType);
 
-    public async Task<string?> GetPreferenceAsync(string key) => await (await Module).InvokeAsync<string?>("getPreference", key);
-
     public async Task SetPreferenceAsync(string key, string value) => await (await Module).InvokeVoidAsync("setPreference", key, value);
 
-    public async Task<string?> TimeZoneAsync() => await (await Module).InvokeAsync<string?>("timeZone");
+    /// <summary>The saved preferences under <paramref name="keys"/>, the system's colour scheme and the time zone, at once.</summary>
+    public async Task<BrowserStartup> StartupAsync(params string[] keys) =>
+        await (await Module).InvokeAsync<BrowserStartup?>("startupPreferences", (object)keys) ?? BrowserStartup.Unknown;
 
     public async Task FocusAsync(Microsoft.AspNetCore.Components.ElementReference element) => await (await Module).InvokeVoidAsync("focusElement", element);
 

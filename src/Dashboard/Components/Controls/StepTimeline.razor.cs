@@ -12,6 +12,9 @@ namespace Dashboard.Components.Controls;
 /// </summary>
 public sealed partial class StepTimeline
 {
+    /// <summary>Rows rendered without virtualisation: more than the list's viewport (55% of the window) holds.</summary>
+    private const int StaticRows = 40;
+
     private ElementReference _container;
 
     /// <summary>The timeline element, for callers that move focus to it.</summary>
@@ -38,6 +41,9 @@ public sealed partial class StepTimeline
 
     [Parameter]
     public EventCallback<string> OnToggleLoop { get; set; }
+
+    /// <summary>The rows after the static ones, for the virtualised list (a view, not a copy of 10,000 references).</summary>
+    private ICollection<TimelineRow> Tail => new ListTail<TimelineRow>(Rows, StaticRows);
 
     private string? ActiveId => Rows.FirstOrDefault(IsSelected) is { } row ? RowId(row) : null;
 

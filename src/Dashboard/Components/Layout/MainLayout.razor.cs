@@ -11,10 +11,9 @@ public sealed partial class MainLayout : IDisposable
     private const string TimeKey = "dashboard.time";
 
     private readonly MudTheme _theme = DashboardTheme.Create();
-    private MudThemeProvider? _themeProvider;
     private bool _isDarkMode;
     private bool _drawerOpen = true;
-    private bool _ready;
+    private bool _timeChosen;
     private bool _themeChosen;
 
     [Inject]
@@ -26,7 +25,18 @@ public sealed partial class MainLayout : IDisposable
     [Inject]
     public required Security.ViewerScope Viewer { get; init; }
 
-    protected override void OnInitialized() => Time.Changed += OnTimeChanged;
+    private Task<BrowserStartup>? _startup;
+
+    protected override void OnInitialized()
+    {
+        Time.Changed += OnTimeChanged;
+        // Asked for while the first render is on its way rather than after it: these round trips decide when the
+        // page says it is ready.
+        if (RendererInfo.IsInteractive)
+        {
+            _startup = Browser.StartupAsync(ThemeKey, TimeKey);
+        }
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -34,21 +44,20 @@ public sealed partial class MainLayout : IDisposable
         {
             return;
         }
-        var theme = await Browser.GetPreferenceAsync(ThemeKey);
+        var startup = await (_startup ??= Browser.StartupAsync(ThemeKey, TimeKey));
         // The saved choice wins, then the system's; a toggle clicked while these load wins over both.
-        var dark = theme switch
+        var dark = startup.Preference(ThemeKey) switch
         {
             "dark" => true,
             "light" => false,
-            _ => _themeProvider is not null && await _themeProvider.GetSystemDarkModeAsync(),
+            _ => startup.SystemDark,
         };
         if (!_themeChosen)
         {
             _isDarkMode = dark;
         }
-        var time = await Browser.GetPreferenceAsync(TimeKey);
-        Time.Set(useUtc: time != "local", await Browser.TimeZoneAsync());
-        _ready = true;
+        // Likewise a time toggle clicked meanwhile: the zone is taken, the choice kept.
+        Time.Set(useUtc: _timeChosen ? Time.UseUtc : startup.Preference(TimeKey) != "local", startup.TimeZone);
         StateHasChanged();
     }
 
@@ -63,6 +72,7 @@ public sealed partial class MainLayout : IDisposable
 
     private async Task ToggleTimeAsync()
     {
+        _timeChosen = true;
         Time.Set(!Time.UseUtc);
         await Browser.SetPreferenceAsync(TimeKey, Time.UseUtc ? "utc" : "local");
     }

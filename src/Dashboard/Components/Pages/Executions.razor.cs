@@ -89,6 +89,9 @@ public sealed partial class Executions : IDisposable
             try
             {
                 await Live.JoinFeedAsync();
+                // The feed tells of changes from now on; one that came between the list's first read and the join would
+                // otherwise wait for the next change to show. Read the list again once.
+                _reload?.Request();
             }
             catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
             {

@@ -19,7 +19,21 @@ public sealed partial class RunPage : IDisposable
 {
     private sealed record Loaded(RunSnapshot Snapshot, IReadOnlyList<RunRollup> ChildRollups, IReadOnlyList<RunRecord> Children);
 
+    private sealed record WholeRun(string? Offset, RunState State, Projection? Projection, IReadOnlyList<TimelineRow>? Rows, double AxisMs);
+
+    private sealed record Projection(RunRecord Record, IReadOnlyList<StepTrace> Attempts, FamilyRollup Rollup);
+
+    /// <summary>
+    /// Attempts asked for first: a few screens of timeline. A run with more shows these at once and the rest when read
+    /// (a 10,000-step run's whole timeline is megabytes to read and reduce before anything would show).
+    /// </summary>
+    private const int FirstAttempts = 200;
+
     private readonly ListLoadView<Loaded> _view = new(_ => false);
+    private ListLoadView<WholeRun> _rest = new(_ => false);
+    private bool _partial;
+    private bool _restPending;
+    private int _attemptCount;
     private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
     private RunRecord? _record;
     private IReadOnlyList<StepTrace> _attempts = [];
@@ -33,6 +47,11 @@ public sealed partial class RunPage : IDisposable
     private RunState? _state;
     private string? _liveRunId;
     private CallbackThrottler? _render;
+    private int _expandedVersion;
+
+    /// <summary>A step picked in the timeline, until the URL says it (with no attempt or comparison chosen).</summary>
+    private StepKey? _picked;
+    private (IReadOnlyList<StepTrace>, TimelineFilter, int, RunRecord?) _rowsBuiltFrom;
 
     [Parameter]
     public required string RunId { get; set; }
@@ -87,7 +106,8 @@ public sealed partial class RunPage : IDisposable
 
     /// <summary>The step in the URL; with none chosen, a failed run opens on the step that failed it.</summary>
     private StepKey? SelectedKey =>
-        Step is not null ? new StepKey(Step, Loop)
+        _picked is { } picked ? picked
+        : Step is not null ? new StepKey(Step, Loop)
         : _record?.FailedStepId is { } failed ? new StepKey(failed, _record.FailedStepLoopIndex)
         : null;
 
@@ -100,16 +120,18 @@ public sealed partial class RunPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
+        _picked = null;
         if (_loadedRunId != RunId)
         {
             _loadedRunId = RunId;
             _record = null;
             _expandedLoops.Clear();
+            _expandedVersion++;
             await LoadAsync();
         }
-        if (SelectedKey is { LoopIndex: not null } key)
+        if (SelectedKey is { LoopIndex: not null } key && _expandedLoops.Add(key.StepId))
         {
-            _expandedLoops.Add(key.StepId);
+            _expandedVersion++;
         }
         BuildRows();
     }
@@ -121,10 +143,14 @@ public sealed partial class RunPage : IDisposable
             await LoadHeaderAsync();
             return;
         }
+        // A new load forgets the last one's rest (and its failure), and cancels it if it is still being read.
+        _rest.Dispose();
+        _rest = new(_ => false);
+        _partial = _restPending = false;
         await _view.LoadAsync(async token =>
         {
             var run = Client.Run(RunId);
-            var snapshot = run.TimelineAsync(cancellationToken: token);
+            var snapshot = run.TimelineAsync(FirstAttempts, cancellationToken: token);
             // A link to one run opens that run only: its child runs (of any workflow) are not part of what it grants.
             IReadOnlyList<RunRecord> children = Viewer.Access.RunId is null ? await run.ChildrenAsync(cancellationToken: token) : [];
             // The run's own rollup is computed here from its steps (and kept current by live events); the service's is
@@ -133,14 +159,78 @@ public sealed partial class RunPage : IDisposable
             return new Loaded(await snapshot, childRollups, children);
         });
         _notFound = _view.Error is RunNotFoundException;
-        if (_view.Page is { } page && _view.State == LoadState.Loaded)
+        if (_view.Page is not { } page || _view.State != LoadState.Loaded)
+        {
+            return;
+        }
+        (_childRollups, _children) = (page.ChildRollups, page.Children);
+        if (page.Snapshot.IsComplete)
         {
             // The page's state is the reducer's: built from the snapshot, moved on by the live events after its offset.
             _state = RunState.FromSnapshot(page.Snapshot.Record, page.Snapshot.Attempts, page.Snapshot.Offset);
-            (_childRollups, _children) = (page.ChildRollups, page.Children);
             CopyFromState();
             await FollowLiveAsync(page.Snapshot.Offset);
+            return;
         }
+        // A big run: its first steps are on screen (and can be opened) while the rest loads; rollups wait for the whole.
+        _state = null;
+        _partial = true;
+        _record = page.Snapshot.Record;
+        _attempts = page.Snapshot.Attempts;
+        _attemptCount = page.Snapshot.AttemptCount ?? 0;
+        _rollup = null;
+        BuildRows();
+        // Read once these rows are on screen (OnAfterRenderAsync): reading and reducing the rest takes the same two cores
+        // that the browser and the circuit need to show them.
+        _restPending = true;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!_restPending)
+        {
+            return;
+        }
+        _restPending = false;
+        await LoadRestAsync();
+        StateHasChanged();
+    }
+
+    /// <summary>
+    /// Every attempt of a big run, made into the page's state away from the circuit's thread (11,000 attempts take a few
+    /// hundred milliseconds to read and reduce; a click on one of the first steps should not wait on that), then swapped in.
+    /// </summary>
+    private async Task LoadRestAsync()
+    {
+        var runId = RunId;
+        var childRollups = _childRollups;
+        // The rows are made there too, for the folds and filter of this moment; if they change meanwhile, again here.
+        var (expanded, expandedVersion, filter) = (new HashSet<string>(_expandedLoops), _expandedVersion, CurrentFilter);
+        await _rest.LoadAsync(token => Task.Run(async () =>
+        {
+            var snapshot = await Client.Run(runId).TimelineAsync(cancellationToken: token);
+            var state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
+            var projection = Project(state, childRollups);
+            var rows = projection is null ? default : RowsOf(projection.Record, projection.Attempts, Clock.GetUtcNow(), expanded, filter);
+            return new WholeRun(snapshot.Offset, state, projection, rows.Rows, rows.AxisMs);
+        }, token));
+        if (_rest.Page is not { } whole || _rest.State != LoadState.Loaded || runId != RunId)
+        {
+            return;
+        }
+        _state = whole.State;
+        _partial = false;
+        Show(whole.Projection);
+        if (whole.Rows is not null && expandedVersion == _expandedVersion && filter == CurrentFilter && _record is not null)
+        {
+            (_rows, _axisMs) = (whole.Rows, whole.AxisMs);
+            _rowsBuiltFrom = (_attempts, filter, expandedVersion, _record);
+        }
+        else
+        {
+            BuildRows();
+        }
+        await FollowLiveAsync(whole.Offset);
     }
 
     /// <summary>
@@ -216,15 +306,33 @@ public sealed partial class RunPage : IDisposable
 
     private void CopyFromState()
     {
-        if (_state?.Record is null)
+        if (_state?.Record is not null)
+        {
+            Show(Project(_state, _childRollups));
+        }
+    }
+
+    private void Show(Projection? projection)
+    {
+        if (projection is null)
         {
             return;
         }
-        _record = _state.Record;
-        _attempts = _state.Steps.SelectMany(s => s.Attempts).ToList();
-        var run = RollupCalculator.ForRun(_state);
+        (_record, _attempts, _rollup) = (projection.Record, projection.Attempts, projection.Rollup);
+        _attemptCount = _attempts.Count;
+    }
+
+    /// <summary>What the page shows of a state: the record, every attempt in order, the rollups.</summary>
+    private static Projection? Project(RunState state, IReadOnlyList<RunRollup> childRollups)
+    {
+        if (state.Record is null)
+        {
+            return null;
+        }
+        var run = RollupCalculator.ForRun(state);
         // The panel lists the ten costliest steps; the other rows of a 10,000-step run need not live as long as the page.
-        _rollup = RollupCalculator.ForFamily(run with { ByStep = Controls.RollupPanel.Top(run.ByStep) }, _childRollups);
+        var family = RollupCalculator.ForFamily(run with { ByStep = Controls.RollupPanel.Top(run.ByStep) }, childRollups);
+        return new Projection(state.Record, state.Steps.SelectMany(s => s.Attempts).ToList(), family);
     }
 
     private async Task ReloadAsync()
@@ -239,10 +347,23 @@ public sealed partial class RunPage : IDisposable
         {
             return;
         }
-        var now = Clock.GetUtcNow();
-        var summary = _record.ToSummary();
-        _rows = TimelineBuilder.Build(summary, _attempts, now, _expandedLoops, CurrentFilter);
-        _axisMs = TimelineBuilder.AxisMs(summary, _rows, now);
+        // Picking a step, an attempt or a tab changes the URL and nothing the rows are made of: a 10,000-step run's rows
+        // are not built again for that. A run still going is, for its open bars to reach the present.
+        var inputs = (_attempts, CurrentFilter, _expandedVersion, _record);
+        if (_record.Status.IsTerminal() && _rowsBuiltFrom.Equals(inputs))
+        {
+            return;
+        }
+        _rowsBuiltFrom = inputs;
+        (_rows, _axisMs) = RowsOf(_record, _attempts, Clock.GetUtcNow(), _expandedLoops, CurrentFilter);
+    }
+
+    private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
+        RunRecord record, IReadOnlyList<StepTrace> attempts, DateTimeOffset now, IReadOnlySet<string> expandedLoops, TimelineFilter filter)
+    {
+        var summary = record.ToSummary();
+        var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter);
+        return (rows, TimelineBuilder.AxisMs(summary, rows, now));
     }
 
     private IReadOnlyList<TimelineRow> IterationsOf(StepKey key) =>
@@ -251,17 +372,26 @@ public sealed partial class RunPage : IDisposable
             : TimelineBuilder.Build(_record!.ToSummary(), _attempts.Where(a => a.StepId == key.StepId).ToList(), Clock.GetUtcNow(), new HashSet<string> { key.StepId }, new TimelineFilter())
                 .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
 
+
     private void ToggleLoop(string stepId)
     {
         if (!_expandedLoops.Remove(stepId))
         {
             _expandedLoops.Add(stepId);
         }
+        _expandedVersion++;
         BuildRows();
     }
 
-    private Task SelectRowAsync(TimelineRow row) =>
-        NavigateAsync(new() { ["step"] = row.StepId, ["loop"] = row.LoopIndex, ["attempt"] = null, ["compare"] = null });
+    /// <summary>
+    /// The step opens at once; the URL follows (the navigation goes to the browser and back before the parameters say it,
+    /// a round trip that is most of a click's time while the page is busy loading).
+    /// </summary>
+    private Task SelectRowAsync(TimelineRow row)
+    {
+        _picked = row.Key;
+        return NavigateAsync(new() { ["step"] = row.StepId, ["loop"] = row.LoopIndex, ["attempt"] = null, ["compare"] = null });
+    }
 
     private Task SelectIterationAsync(int loopIndex) =>
         NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = loopIndex, ["attempt"] = null, ["compare"] = null });
@@ -308,5 +438,6 @@ public sealed partial class RunPage : IDisposable
         }
         _render?.Dispose();
         _view.Dispose();
+        _rest.Dispose();
     }
 }
