@@ -27,7 +27,8 @@ internal sealed class UnpooledJsonContentSerializer(JsonSerializerOptions option
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        if (content.Headers.ContentLength is { } length and <= int.MaxValue)
+        // The length is the body's own only when it is not encoded (a decompressing handler reads more than it says).
+        if (content.Headers.ContentLength is { } length and <= int.MaxValue && content.Headers.ContentEncoding.Count == 0)
         {
             var exact = new byte[length];
             await stream.ReadExactlyAsync(exact, cancellationToken);
