@@ -249,7 +249,13 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByLabel("Step details").GetByText("[redacted]").First).ToBeVisibleAsync();
 
-        var everything = seen + await page.ContentAsync();
+        string captured;
+        lock (seen)
+        {
+            // Frames may still be arriving: read what was captured under the same lock the handlers append with.
+            captured = seen.ToString();
+        }
+        var everything = captured + await page.ContentAsync();
         Assert.DoesNotContain("hunter2-super-secret", everything, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-live-abcdef", everything, StringComparison.Ordinal);
         Assert.Contains("ana", everything, StringComparison.Ordinal);
