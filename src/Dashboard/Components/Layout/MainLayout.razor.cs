@@ -15,6 +15,7 @@ public sealed partial class MainLayout : IDisposable
     private bool _drawerOpen = true;
     private bool _timeChosen;
     private bool _themeChosen;
+    private Task<BrowserStartup>? _startup;
 
     [Inject]
     public required BrowserInterop Browser { get; init; }
@@ -25,13 +26,11 @@ public sealed partial class MainLayout : IDisposable
     [Inject]
     public required Security.ViewerScope Viewer { get; init; }
 
-    private Task<BrowserStartup>? _startup;
-
     protected override void OnInitialized()
     {
         Time.Changed += OnTimeChanged;
-        // Asked for while the first render is on its way rather than after it: these round trips decide when the
-        // page says it is ready.
+        // Asked for while the first render is on its way rather than after it: the saved theme and time zone apply a
+        // round trip sooner (the module's import and this call were five sequential round trips after the first render).
         if (RendererInfo.IsInteractive)
         {
             _startup = Browser.StartupAsync(ThemeKey, TimeKey);

@@ -372,7 +372,6 @@ public sealed partial class RunPage : IDisposable
             : TimelineBuilder.Build(_record!.ToSummary(), _attempts.Where(a => a.StepId == key.StepId).ToList(), Clock.GetUtcNow(), new HashSet<string> { key.StepId }, new TimelineFilter())
                 .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
 
-
     private void ToggleLoop(string stepId)
     {
         if (!_expandedLoops.Remove(stepId))
