@@ -134,6 +134,12 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await page.Keyboard.PressAsync("End");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=step-599"), new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByLabel("Step details").GetByRole(AriaRole.Heading, new() { Name = "Step 599" })).ToBeVisibleAsync();
+
+        // A link to a step beyond the first page: that step first, then the rest (which waits for it) all the same.
+        await page.GotoAsync($"/runs/{runId}?step=step-451");
+        await Assertions.Expect(page.GetByLabel("Step details").GetByRole(AriaRole.Heading, new() { Name = "Step 451" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("612 attempts of 600 steps shown")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Option, new() { Name = "Step 451, completed", Exact = true })).ToHaveAttributeAsync("aria-selected", "true");
         Assert.Empty(errors);
     }
 

@@ -61,6 +61,18 @@ export function focusElement(element) {
   element?.focus({ preventScroll: false });
 }
 
+// Scrolls a list the least needed to show a band of it (a row at `top`, `height` high), or not at all if it shows.
+export function keepInView(element, top, height) {
+  if (!element) {
+    return;
+  }
+  if (top < element.scrollTop) {
+    element.scrollTop = top;
+  } else if (top + height > element.scrollTop + element.clientHeight) {
+    element.scrollTop = top + height - element.clientHeight;
+  }
+}
+
 // Brings a row of a virtualised list into view: the list renders only what is near its scroll position.
 export function scrollElementTo(element, top, left) {
   element?.scrollTo({ top: Math.max(0, top), left: Math.max(0, left) });

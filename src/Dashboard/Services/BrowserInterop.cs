@@ -22,6 +22,10 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
 
     public async Task FocusAsync(Microsoft.AspNetCore.Components.ElementReference element) => await (await Module).InvokeVoidAsync("focusElement", element);
 
+    /// <summary>Scrolls <paramref name="element"/> the least needed to show the band from <paramref name="top"/>, <paramref name="height"/> high.</summary>
+    public async Task KeepInViewAsync(Microsoft.AspNetCore.Components.ElementReference element, double top, double height) =>
+        await (await Module).InvokeVoidAsync("keepInView", element, top, height);
+
     public async Task ScrollToAsync(Microsoft.AspNetCore.Components.ElementReference element, double top, double left) =>
         await (await Module).InvokeVoidAsync("scrollElementTo", element, top, left);
 

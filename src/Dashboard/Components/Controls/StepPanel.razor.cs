@@ -56,6 +56,10 @@ public sealed partial class StepPanel : IDisposable
     [Parameter]
     public EventCallback<int> OnIterationSelected { get; set; }
 
+    /// <summary>Raised when the step's attempts have been read (or failed to be).</summary>
+    [Parameter]
+    public EventCallback OnLoaded { get; set; }
+
     [Inject]
     public required IRunsClient Client { get; init; }
 
@@ -112,6 +116,7 @@ public sealed partial class StepPanel : IDisposable
         _loadedVersion = Version;
         await _view.LoadAsync(token => Client.Run(RunId).StepTraceAsync(Key.StepId, Dashboard.Client.Attempt.All, Key.LoopIndex, cancellationToken: token));
         _attempts = _view.Page?.Attempts ?? [];
+        await OnLoaded.InvokeAsync();
     }
 
     private Task OnTabIndexChanged(int index) => OnTabChanged.InvokeAsync(TabKeys[Math.Clamp(index, 0, TabKeys.Length - 1)]);

@@ -15,7 +15,14 @@ public sealed partial class StepTimeline
     /// <summary>Rows rendered without virtualisation: more than the list's viewport (55% of the window) holds.</summary>
     private const int StaticRows = 40;
 
+    /// <summary>Every row's height (fixed in the style sheet), so that a row's place in the list is its index times this.</summary>
+    private const int RowHeight = 30;
+
     private ElementReference _container;
+    private ElementReference _rows;
+
+    /// <summary>The selection last brought into view: a new one is, once its row exists (a big run's may come later).</summary>
+    private StepKey? _inView;
 
     /// <summary>The timeline element, for callers that move focus to it.</summary>
     public ElementReference Element => _container;
@@ -42,6 +49,9 @@ public sealed partial class StepTimeline
     [Parameter]
     public EventCallback<string> OnToggleLoop { get; set; }
 
+    [Inject]
+    public required Services.BrowserInterop Browser { get; init; }
+
     /// <summary>The rows after the static ones, for the virtualised list (a view, not a copy of 10,000 references).</summary>
     private ICollection<TimelineRow> Tail => new ListTail<TimelineRow>(Rows, StaticRows);
 
@@ -59,6 +69,27 @@ public sealed partial class StepTimeline
         row.Kind == TimelineRowKind.LoopGroup ? ToggleLoopAsync(row) : OnSelect.InvokeAsync(row);
 
     private Task ToggleLoopAsync(TimelineRow row) => OnToggleLoop.InvokeAsync(row.StepId);
+
+    /// <summary>
+    /// A step chosen by a link or the keyboard may be far down a virtualised list that has not rendered its row: the list
+    /// is scrolled just enough to show it (a row clicked on screen is already in view, and nothing moves).
+    /// </summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (Selected is not { } selected || selected == _inView)
+        {
+            return;
+        }
+        for (var i = 0; i < Rows.Count; i++)
+        {
+            if (IsSelected(Rows[i]))
+            {
+                _inView = selected;
+                await Browser.KeepInViewAsync(_rows, i * RowHeight, RowHeight);
+                return;
+            }
+        }
+    }
 
     private async Task OnKeyDownAsync(KeyboardEventArgs e)
     {

@@ -33,6 +33,7 @@ public sealed partial class RunPage : IDisposable
     private ListLoadView<WholeRun> _rest = new(_ => false);
     private bool _partial;
     private bool _restPending;
+    private bool _stepLoaded;
     private int _attemptCount;
     private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
     private RunRecord? _record;
@@ -146,7 +147,7 @@ public sealed partial class RunPage : IDisposable
         // A new load forgets the last one's rest (and its failure), and cancels it if it is still being read.
         _rest.Dispose();
         _rest = new(_ => false);
-        _partial = _restPending = false;
+        _partial = _restPending = _stepLoaded = false;
         await _view.LoadAsync(async token =>
         {
             var run = Client.Run(RunId);
@@ -187,7 +188,8 @@ public sealed partial class RunPage : IDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (!_restPending)
+        // A link to a step waits for that step too: its payloads may be megabytes, and they are what the link is for.
+        if (!_restPending || (SelectedKey is not null && !_stepLoaded))
         {
             return;
         }
@@ -195,6 +197,9 @@ public sealed partial class RunPage : IDisposable
         await LoadRestAsync();
         StateHasChanged();
     }
+
+    /// <summary>Only while the rest waits on the step: otherwise each step read would render the whole page again.</summary>
+    private EventCallback StepLoadedCallback => _restPending ? EventCallback.Factory.Create(this, () => _stepLoaded = true) : default;
 
     /// <summary>
     /// Every attempt of a big run, made into the page's state away from the circuit's thread (11,000 attempts take a few
