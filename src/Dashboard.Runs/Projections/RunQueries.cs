@@ -77,9 +77,8 @@ public sealed class RunQueries(SqliteStreamStore store)
 
     /// <summary>
     /// An attempt's JSON without its payloads (input, output, mapped output, error stack and data): what timelines and
-    /// rollups need. SQLite strips them, so a run with a megabyte output costs the reader no megabyte of parsing.
+    /// rollups need, written beside the whole attempt at ingest, so a run with a megabyte output costs a reader nothing of it.
     /// </summary>
-    /// <summary>An attempt without its payloads, as written beside it (the whole attempt is read only for one step).</summary>
     private const string AttemptWithoutPayloads = "timeline_json";
 
     /// <summary>
@@ -134,11 +133,10 @@ public sealed class RunQueries(SqliteStreamStore store)
         "SELECT trace_json FROM run_steps WHERE run_id = $run AND is_latest = 1 ORDER BY order_index",
         ("$run", runId));
 
-    /// <summary>Every attempt of one (step, loop iteration), oldest first.</summary>
     /// <summary>
-    /// Every attempt of one step (or loop iteration), as the stored UTF-8 JSON. Bytes, not strings: a payload of megabytes
-    /// is then written out as it is, where a string would be held twice its size and transcoded through a pooled buffer of
-    /// three times its size, which the pool keeps.
+    /// Every attempt of one step (or loop iteration), oldest first, as the stored UTF-8 JSON. Bytes, not strings: a payload
+    /// of megabytes is then written out as it is, where a string would be held at twice its size and transcoded through a
+    /// pooled buffer of three times its size, which the pool keeps.
     /// </summary>
     public IReadOnlyList<byte[]> Attempts(string runId, string stepId, int? loopIndex)
     {
