@@ -28,6 +28,43 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     private Uri Link(string runId, DateTimeOffset expires) => EmbedLinks.SignRun(fixture.App.BaseAddress, runId, expires, EmbedFixture.SigningKey);
 
     [Fact]
+    public async Task ARunIdWithSlashesPercentAndUnicode_OpensFromTheList_ByDeepLink_Exported_AndEmbedded()
+    {
+        var runId = $"orders/{Guid.NewGuid():N} 100% ünï ✓";
+        const string stepId = "charge/card";
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-awkward","workflowName":"Awkward ids"},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","input":{"amount":42}},
+             {"type":"step_completed","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","output":{"receipt":"r-awkward"}},
+             {"type":"run_completed","timestamp":"{{{Time()}}}"}]
+            """);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        // From the list: the link opens the run, whose URL carries the id as one segment.
+        await page.GotoAsync("runs?workflow=wf-awkward");
+        await page.GetByRole(AriaRole.Link, new() { Name = runId }).ClickAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Awkward ids", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var runPath = "runs/" + Uri.EscapeDataString(runId);
+        Assert.Equal("/" + runPath, new Uri(page.Url).AbsolutePath);
+
+        // A deep link to the step: its panel shows that step's output.
+        await page.GotoAsync($"{runPath}?step={Uri.EscapeDataString(stepId)}&tab=output");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText("r-awkward").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // The exported trace is the run's, under the same id.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export trace (JSON)" }).ClickAsync());
+        using var exported = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
+        Assert.Equal(runId, exported.RootElement.GetProperty("flowRun").GetProperty("id").GetString());
+
+        // A signed embed link for that id opens it in the portal's frame.
+        await page.GotoAsync(fixture.AllowedPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10))));
+        await Assertions.Expect(page.FrameLocator("iframe").GetByRole(AriaRole.Heading, new() { Name = "Awkward ids", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.DoesNotContain(errors, e => !e.Contains("favicon", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SignedLink_InsideTheAllowedPortal_ShowsTheRunWithoutChrome()
     {
         var runId = await SimpleRunAsync("Embedded approval");

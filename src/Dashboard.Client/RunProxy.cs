@@ -49,6 +49,18 @@ public sealed class RunProxy
         _client.CallAsync(token => _client.Api.GetRunAsync(RunId, token), timeout, cancellationToken);
 
     /// <summary>
+    /// The run record exactly as seed 002 names it (<c>GET /v1/runs/{runId}</c>): <c>created_at</c>, <c>failed_at</c>,
+    /// <c>runnable_id</c>, <c>result.prompt_tokens</c>, the seed's error codes, every field present.
+    /// </summary>
+    public Task<SeedRunRecord> SeedRecordAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(async token =>
+        {
+            using var response = await _client.Api.GetSeedRunAsync(RunId, token).ConfigureAwait(false);
+            using var document = await RunsClient.ReadJsonAsync(response, token).ConfigureAwait(false);
+            return document.RootElement.Deserialize<SeedRunRecord>(ModelJson.SnakeCaseOptions)!;
+        }, timeout, cancellationToken);
+
+    /// <summary>
     /// The record and every attempt of every step without payloads (times, status, model, tokens, cost, error message),
     /// with the stream offset they reflect: follow <see cref="LiveTraceAsync"/> from there for what comes next.
     /// With <paramref name="limit"/>, only the first attempts (in the order steps started) and how many there are in all

@@ -37,8 +37,18 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
 
     public RunProxy Run(string runId)
     {
-        ArgumentException.ThrowIfNullOrEmpty(runId);
+        CheckRunId(runId);
         return new RunProxy(this, runId);
+    }
+
+    /// <summary>An id the service could never hold is the caller's mistake, said before any call is made.</summary>
+    private static void CheckRunId(string runId, [CallerArgumentExpression(nameof(runId))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(runId, name);
+        if (Ids.Problem(runId) is { } problem)
+        {
+            throw new ArgumentException($"The run id {problem}.", name);
+        }
     }
 
     public Task<RunsPage> ListRunsAsync(RunsQuery query, CancellationToken cancellationToken = default)
@@ -104,7 +114,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
 
     public Task<IngestResult> ReportAsync(string runId, IReadOnlyList<RunEvent> events, ProducerHeaders? producer = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(runId);
+        CheckRunId(runId);
         ArgumentNullException.ThrowIfNull(events);
         var body = JsonSerializer.SerializeToUtf8Bytes(events, ModelJson.Options);
         return CallAsync(token =>
@@ -133,7 +143,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
         }
     }
 
-    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (await ApiErrorMapper.FromResponseAsync(response, cancellationToken).ConfigureAwait(false) is { } error)
         {

@@ -45,8 +45,9 @@ public static class RunsServiceHostingExtensions
     /// <summary>The service's middleware: errors as envelopes, keys and rate limits, request time-outs.</summary>
     public static IApplicationBuilder UseRunsService(this IApplicationBuilder app)
     {
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler(handler => handler.Run(context =>
+        app.UseWhen(context => RunsServicePaths.Owns(context.Request.Path), api => api.UseExceptionHandler(handler => handler.Run(context =>
             ApiError.WriteAsync(context, 500, ErrorCodes.InternalError, "An unexpected error occurred. Quote the requestId when reporting it."))));
+        app.UseMiddleware<RawRouteValues>();
         app.UseMiddleware<AccessMiddleware>();
         app.UseRequestTimeouts();
         return app;
@@ -65,6 +66,10 @@ public static class RunsServiceHostingExtensions
         ExecutionEndpoints.Map(timed);
         // Live reads wait by design; they have their own limits (long-poll time-out, SSE recycling).
         RunStreamEndpoints.Map(api);
+        var v1 = routes.MapGroup("/v1").WithTags("Seed 002");
+        v1.WithRequestTimeout(TimeoutPolicy);
+        SeedRunEndpoints.Map(v1);
+
         api.MapFallback("/{**rest}", (HttpContext context) =>
             ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, "No such route in the runs API (see /openapi/v1.json)."));
 

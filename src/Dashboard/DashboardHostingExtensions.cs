@@ -4,11 +4,14 @@ using Dashboard.Configuration;
 using Dashboard.Health;
 using Dashboard.Hubs;
 using Dashboard.Runs;
+using Dashboard.Runs.Api;
 using Dashboard.Security;
 using Dashboard.Services;
 using Dashboard.Services.SampleWorkload;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -67,14 +70,21 @@ public static class DashboardHostingExtensions
     public static WebApplication UseDashboard(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value;
-        if (options.Backend.IsEmbedded)
+        // The console of the README's run command says where to go and where the data is; the pages' and the sample
+        // engine's own HTTP calls are not logged below Warning (appsettings.json).
+        app.Lifetime.ApplicationStarted.Register(() =>
         {
-            app.Logger.LogInformation("No Backend:BaseUrl set: the runs service is embedded, data under {DataDirectory}", Path.GetFullPath(options.Storage.DataDirectory));
-        }
-        else
-        {
-            app.Logger.LogInformation("Reading runs from {BackendUrl}", options.Backend.BaseUrl);
-        }
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+            if (options.Backend.IsEmbedded)
+            {
+                app.Logger.LogInformation("Dashboard ready at {Address} · runs service embedded, data in {DataDirectory}",
+                    address, Path.GetFullPath(options.Storage.DataDirectory));
+            }
+            else
+            {
+                app.Logger.LogInformation("Dashboard ready at {Address} · reading runs from {BackendUrl}", address, options.Backend.BaseUrl);
+            }
+        });
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
         if (!app.Environment.IsDevelopment())
@@ -84,6 +94,17 @@ public static class DashboardHostingExtensions
         app.UseStatusCodePagesWithReExecute("/not-found");
         if (options.Backend.IsEmbedded)
         {
+            // Pages get the friendly not-found page; the embedded service's routes answer as the standalone service does
+            // (a body-less 404 or 410 of the streams protocol stays one). Their failures are caught inside the service's
+            // own middleware (UseRunsService), as the error envelope, before the page error handler above sees them.
+            app.Use((context, next) =>
+            {
+                if (RunsServicePaths.Owns(context.Request.Path) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+                {
+                    pages.Enabled = false;
+                }
+                return next(context);
+            });
             app.UseRunsService();
         }
         app.UseAuthentication();

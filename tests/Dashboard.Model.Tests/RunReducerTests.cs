@@ -295,11 +295,11 @@ public sealed class RunReducerTests
         Assert.Equal("stepId", Rejected(Run(_e.Started()), _e.StepStarted(stepId)).Field);
 
     [Fact]
-    public void StepId_Of201Characters_IsRejected_And200Accepted()
+    public void StepId_Of257Characters_IsRejected_And256Accepted()
     {
         var state = Run(_e.Started());
-        Assert.Equal("stepId", Rejected(state, _e.StepStarted(new string('s', 201))).Field);
-        Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, _e.StepStarted(new string('s', 200))).Outcome);
+        Assert.Equal("stepId", Rejected(state, _e.StepStarted(new string('s', 257))).Field);
+        Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, _e.StepStarted(new string('s', 256))).Outcome);
     }
 
     [Fact]

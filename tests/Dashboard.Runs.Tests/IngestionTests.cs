@@ -69,6 +69,21 @@ public sealed class IngestionTests(RunsServiceFixture fixture) : IClassFixture<R
         Assert.Equal(404, (await Http.GetErrorAsync($"api/runs/{runId}")).Status);
     }
 
+    [Theory]
+    [InlineData(257)]
+    [InlineData(-1)]
+    public async Task ARunIdNoRunMayHave_IsInvalidInput_NamingTheRule_AndCreatesNothing(int length)
+    {
+        var runId = length > 0 ? new string('r', length) : "tab\there";
+        var response = await Http.PostEventsAsync(runId, Batch(Started()));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("INVALID_INPUT", body.GetProperty("error").GetProperty("code").GetString());
+        Assert.StartsWith("The run id must", body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(404, (await Http.GetErrorAsync($"api/runs/{Uri.EscapeDataString(runId)}")).Status);
+    }
+
     [Fact]
     public async Task OversizedBatch_Is413WithTheEnvelope()
     {

@@ -6,27 +6,29 @@ namespace Dashboard.Streams.Tests;
 
 /// <summary>
 /// The official Durable Streams conformance suite (npm @durable-streams/server-conformance-tests 0.3.6), run by vitest
-/// against the real runs service on a loopback port. The judge of our protocol implementation: nothing may fail.
+/// against the real runs service on a loopback port: the standalone service, and the dashboard as the README's run
+/// command starts it (the embedded service, sample workload on), whose page middleware must not touch the protocol's
+/// answers. The judge of our protocol implementation: nothing may fail on either.
 /// </summary>
 public sealed class ConformanceSuiteTests
 {
-    [Fact]
-    public async Task OfficialConformanceSuite_PassesWithNoFailures()
+    public static TheoryData<string> Deployments => ["standalone", "embedded"];
+
+    [Theory]
+    [MemberData(nameof(Deployments))]
+    public async Task OfficialConformanceSuite_PassesWithNoFailures(string deployment)
     {
         var suiteDirectory = Path.Combine(RepoPaths.Root, "tests", "conformance");
         var vitest = Path.Combine(suiteDirectory, "node_modules", ".bin", "vitest");
         Assert.True(File.Exists(vitest), $"The suite's npm packages are missing: run `bash .ci/setup` (looked for {vitest}).");
 
-        await using var server = await AppProcess.StartAsync("Dashboard.Runs",
-        [
-            "--Streams:DatabasePath", "{data}/streams.db",
-            // The suite waits on long-polls that time out; it expects about half a second.
-            "--Streams:LongPollTimeoutMs", "500",
-            "--Logging:LogLevel:Default", "Warning",
-        ]);
-        var report = Path.Combine(RepoPaths.Artifacts("conformance"), "vitest-report.json");
+        // The suite waits on long-polls that time out; it expects about half a second. Nothing else is changed.
+        await using var server = deployment == "standalone"
+            ? await AppProcess.StartAsync("Dashboard.Runs", ["--Streams:DatabasePath", "{data}/streams.db", "--Streams:LongPollTimeoutMs", "500", "--Logging:LogLevel:Default", "Warning"])
+            : await AppProcess.StartAsync("Dashboard", ["--Streams:LongPollTimeoutMs", "500"]);
+        var artifacts = RepoPaths.Artifacts("conformance");
+        var report = Path.Combine(artifacts, $"vitest-report-{deployment}.json");
         File.Delete(report);
-
         var info = new ProcessStartInfo(vitest)
         {
             WorkingDirectory = suiteDirectory,
@@ -45,7 +47,7 @@ public sealed class ConformanceSuiteTests
         var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         var log = await output + await errors;
-        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Artifacts("conformance"), "vitest-output.txt"), log, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(artifacts, $"vitest-output-{deployment}.txt"), log, TestContext.Current.CancellationToken);
 
         Assert.True(File.Exists(report), "vitest wrote no report:\n" + Tail(log));
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken));
@@ -53,8 +55,8 @@ public sealed class ConformanceSuiteTests
         var (passed, failed, skipped, total) = (
             root.GetProperty("numPassedTests").GetInt32(), root.GetProperty("numFailedTests").GetInt32(),
             root.GetProperty("numPendingTests").GetInt32() + root.GetProperty("numTodoTests").GetInt32(), root.GetProperty("numTotalTests").GetInt32());
-        var summary = $"Durable Streams conformance (@durable-streams/server-conformance-tests 0.3.6): {passed} passed, {failed} failed, {skipped} skipped of {total}";
-        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Artifacts("conformance"), "summary.txt"), summary + "\n", TestContext.Current.CancellationToken);
+        var summary = $"Durable Streams conformance, {deployment} (@durable-streams/server-conformance-tests 0.3.6): {passed} passed, {failed} failed, {skipped} skipped of {total}";
+        await File.WriteAllTextAsync(Path.Combine(artifacts, $"summary-{deployment}.txt"), summary + "\n", TestContext.Current.CancellationToken);
         TestContext.Current.SendDiagnosticMessage(summary);
 
         Assert.True(failed == 0, summary + "\n" + FailedTests(root));

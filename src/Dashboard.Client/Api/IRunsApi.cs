@@ -26,6 +26,10 @@ public interface IRunsApi
     [Get("/api/runs/{runId}")]
     Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken);
 
+    /// <summary>Seed 002's record in its snake_case names: read raw and parsed with the snake-case options.</summary>
+    [Get("/v1/runs/{runId}")]
+    Task<HttpResponseMessage> GetSeedRunAsync(string runId, CancellationToken cancellationToken);
+
     [Get("/api/runs/{runId}/trace")]
     Task<Trace> GetTraceAsync(string runId, CancellationToken cancellationToken);
 

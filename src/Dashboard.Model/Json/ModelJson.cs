@@ -9,8 +9,11 @@ public static class ModelJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
-    /// <summary>The same conventions in snake_case, for the execution-detail shape of seed 004 and the record of seed 002.</summary>
-    public static JsonSerializerOptions SnakeCaseOptions { get; } = Create(JsonNamingPolicy.SnakeCaseLower);
+    /// <summary>
+    /// The same conventions in snake_case, for the execution detail of seed 004 and the record of seed 002. Those seeds
+    /// type their optional fields <c>T | null</c>, so a field without a value is written as <c>null</c>, never left out.
+    /// </summary>
+    public static JsonSerializerOptions SnakeCaseOptions { get; } = Create(JsonNamingPolicy.SnakeCaseLower, JsonIgnoreCondition.Never);
 
     /// <summary>Applies the model's conventions to options owned by someone else (ASP.NET's, Refit's).</summary>
     public static void Configure(JsonSerializerOptions options, JsonNamingPolicy? naming = null)
@@ -29,10 +32,11 @@ public static class ModelJson
         options.Converters.Add(new JsonStringEnumConverter<StepStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     }
 
-    private static JsonSerializerOptions Create(JsonNamingPolicy? naming = null)
+    private static JsonSerializerOptions Create(JsonNamingPolicy? naming = null, JsonIgnoreCondition ignore = JsonIgnoreCondition.WhenWritingNull)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         Configure(options, naming);
+        options.DefaultIgnoreCondition = ignore;
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -6,33 +6,14 @@ namespace Dashboard.Model.Reducing;
 /// <summary>Field rules of run-events.md that do not depend on the run's state.</summary>
 internal static class EventRules
 {
-    public const int MaxIdLength = 200;
-
     public static readonly IReadOnlySet<string> LogLevels = new HashSet<string>(StringComparer.Ordinal)
     {
         "debug", "info", "warn", "error",
     };
 
-    /// <summary>Ids are 1-200 characters with no control characters (they end up in URLs, logs and titles).</summary>
-    public static string? CheckId(string? value, bool required)
-    {
-        if (value is null)
-        {
-            return required ? "is required" : null;
-        }
-        if (value.Length is 0 or > MaxIdLength)
-        {
-            return $"must be 1-{MaxIdLength} characters (got {value.Length})";
-        }
-        foreach (var c in value)
-        {
-            if (char.IsControl(c))
-            {
-                return "must not contain control characters";
-            }
-        }
-        return null;
-    }
+    /// <summary>Ids follow <see cref="Ids"/> (they end up in URLs, logs and titles).</summary>
+    public static string? CheckId(string? value, bool required) =>
+        value is null ? (required ? "is required" : null) : Ids.Problem(value);
 
     public static string? CheckNonNegative(long? value) => value is < 0 ? "must not be negative" : null;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Runs.Access;
 
 /// <summary>
-/// For the API and the generic streams: who is calling (bearer key), whether they may, and whether they are within
+/// For the API (<c>/api</c>, <c>/v1</c>) and the generic streams: who is calling (bearer key), whether they may, and whether they are within
 /// their rate. Refusals use the error envelope.
 /// </summary>
 public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IOptions<RunsOptions> options)
@@ -25,7 +25,7 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IO
     {
         var path = context.Request.Path;
         var isStreams = path.StartsWithSegments("/v1/stream");
-        if (!path.StartsWithSegments("/api") && !isStreams)
+        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/v1"))
         {
             await next(context);
             return;

@@ -1,4 +1,5 @@
 using Dashboard.Model.Errors;
+using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Api;
 using Dashboard.Runs.Configuration;
@@ -26,9 +27,9 @@ internal static class IngestEndpoints
         {
             return ApiError.Result(context, 403, ErrorCodes.AuthorizationError, "This key may not report runs.");
         }
-        if (!RunIds.IsValid(runId))
+        if (!Ids.IsValid(runId))
         {
-            return ApiError.Invalid(context, "The run id must be 1-200 characters without control characters.");
+            return ApiError.Invalid(context, $"The run id {Ids.Problem(runId)}.");
         }
         if (!string.Equals(Streams.Core.StreamContentType.MediaType(context.Request.ContentType ?? ""), "application/json", StringComparison.Ordinal))
         {

@@ -264,7 +264,7 @@ internal static class RunReadEndpoints
     internal static RunQueries.RunRow? Visible(HttpContext context, string runId, RunQueries queries)
     {
         var caller = Caller.Of(context);
-        if (!RunIds.IsValid(runId) || !caller.Can(Caller.ReadScope))
+        if (!Ids.IsValid(runId) || !caller.Can(Caller.ReadScope))
         {
             return null;
         }

@@ -1,0 +1,34 @@
+namespace Dashboard.Model.Runs;
+
+/// <summary>
+/// Run, step and workflow ids: 1-256 characters, none of them a control character, and not <c>.</c> or <c>..</c> (which
+/// a URL cannot carry as a path segment: every client folds them away). Anything else printable is allowed
+/// (<c>orders/1234</c>, spaces, <c>%</c>, unicode), so every URL that carries an id escapes it as one path segment.
+/// </summary>
+public static class Ids
+{
+    public const int MaxLength = 256;
+
+    public static bool IsValid(string? id) => Problem(id) is null;
+
+    /// <summary>What is wrong with an id, in words that finish "The id …"; null when it is fine.</summary>
+    public static string? Problem(string? id)
+    {
+        if (id is null || id.Length is 0 or > MaxLength)
+        {
+            return $"must be 1-{MaxLength} characters (got {id?.Length ?? 0})";
+        }
+        if (id is "." or "..")
+        {
+            return "must not be \".\" or \"..\" (a URL cannot carry them)";
+        }
+        foreach (var c in id)
+        {
+            if (char.IsControl(c))
+            {
+                return "must not contain control characters";
+            }
+        }
+        return null;
+    }
+}
