@@ -4,6 +4,7 @@ using Dashboard.Runs.Api;
 using Dashboard.Runs.Configuration;
 using Dashboard.Runs.Endpoints;
 using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Insights;
 using Dashboard.Runs.Projections;
 using Dashboard.Streams.Core;
 using Dashboard.Streams.Hosting;
@@ -27,6 +28,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
         services.AddSingleton<RunQueries>();
+        services.AddSingleton<InsightsQueries>();
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();
         services.AddHostedService<RunsServiceInitializer>();
@@ -64,6 +66,7 @@ public static class RunsServiceHostingExtensions
         IngestEndpoints.Map(timed);
         RunReadEndpoints.Map(timed);
         ExecutionEndpoints.Map(timed);
+        InsightsEndpoints.Map(timed);
         // Live reads wait by design; they have their own limits (long-poll time-out, SSE recycling).
         RunStreamEndpoints.Map(api);
         var v1 = routes.MapGroup("/v1").WithTags("Seed 002");

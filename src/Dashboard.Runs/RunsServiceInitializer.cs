@@ -1,5 +1,6 @@
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Insights;
 using Dashboard.Runs.Projections;
 using Dashboard.Streams.Core;
 using Dashboard.Streams.Storage;
@@ -16,6 +17,7 @@ internal sealed partial class RunsServiceInitializer(IStreamStore store, Durable
         {
             var transaction = (SqliteTransaction)w.Transaction;
             RunProjectionSchema.Ensure(transaction.Connection!, transaction);
+            InsightsSchema.Ensure(transaction.Connection!, transaction);
             return 0;
         });
         engine.Create(new CreateStreamRequest { Path = RunStreams.FeedPath, ContentType = StreamContentType.Json });

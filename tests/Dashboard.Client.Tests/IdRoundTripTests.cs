@@ -77,7 +77,7 @@ public sealed class IdRoundTripTests(RunsServiceProcess fixture) : IClassFixture
 
         // A near miss is another run: the id is not normalised on the way (no %2F left encoded, no slash collapsed).
         var nearMiss = runId.Replace("/", "%2F", StringComparison.Ordinal);
-        if (nearMiss != runId)
+        if (nearMiss != runId && nearMiss.Length <= Ids.MaxLength)
         {
             await Assert.ThrowsAsync<RunNotFoundException>(() => client.Run(nearMiss).RecordAsync(cancellationToken: Token));
         }

@@ -6,6 +6,7 @@ using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Configuration;
+using Dashboard.Runs.Insights;
 using Dashboard.Runs.Projections;
 using Dashboard.Streams.Core;
 using Microsoft.Data.Sqlite;
@@ -55,7 +56,8 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
             }
 
             state.TrackChanges();
-            var wasStarted = state.Record is not null;
+            var before = state.Record;
+            var wasStarted = before is not null;
             var result = RunReducer.ApplyBatch(state, events);
             if (!result.Accepted)
             {
@@ -72,7 +74,7 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
 
             try
             {
-                return Append(runId, path, state, applied, duplicates, changes, producer, createStream: !wasStarted);
+                return Append(runId, path, before, state, applied, duplicates, changes, producer, createStream: !wasStarted);
             }
             catch
             {
@@ -87,7 +89,7 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
         }
     }
 
-    private IngestOutcome Append(string runId, string path, RunState state, List<RunEvent> applied, int duplicates,
+    private IngestOutcome Append(string runId, string path, RunRecord? before, RunState state, List<RunEvent> applied, int duplicates,
         IReadOnlyCollection<StepKey> changes, ProducerClaim? producer, bool createStream)
     {
         if (createStream)
@@ -111,7 +113,9 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
             InTransaction = context =>
             {
                 var end = context.Stream.TailOffset.ToString();
-                RunProjectionWriter.Write((SqliteTransaction)context.StoreTransaction, state, changes, end);
+                var transaction = (SqliteTransaction)context.StoreTransaction;
+                RunProjectionWriter.Write(transaction, state, changes, end);
+                InsightsWriter.Write(transaction, before, state, applied);
             },
         });
         if (appended.Status is not (StreamStatus.Ok or StreamStatus.NoContent))

@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+using Dashboard.Model.Json;
+
+namespace Dashboard.Model.Insights;
+
+/// <summary>Duration percentiles in milliseconds; null when no run of the period has finished.</summary>
+public sealed record DurationPercentiles(long? P50, long? P95, long? P99);
+
+/// <summary>Tokens over every attempt (cached tokens are part of prompt tokens).</summary>
+public sealed record TokenTotals(long Prompt, long Cached, long Completion);
+
+/// <summary>
+/// Runs started in [<see cref="From"/>, <see cref="To"/>): counts by status, the failure rate ((failed + timeout) over
+/// finished runs), duration percentiles of the finished ones, cost and tokens; <see cref="Previous"/> is the same for
+/// the period of the same length just before.
+/// </summary>
+public sealed record InsightsSummary
+{
+    public required DateTimeOffset From { get; init; }
+    public required DateTimeOffset To { get; init; }
+    public long Runs { get; init; }
+    public required IReadOnlyDictionary<string, long> ByStatus { get; init; }
+    public double? FailureRate { get; init; }
+    public required DurationPercentiles DurationMs { get; init; }
+
+    [JsonConverter(typeof(DecimalStringConverter))]
+    public decimal? CostUsd { get; init; }
+
+    public required TokenTotals Tokens { get; init; }
+    public InsightsSummary? Previous { get; init; }
+}
+
+public sealed record InsightsBucket
+{
+    public required DateTimeOffset Start { get; init; }
+    public long Runs { get; init; }
+    public required IReadOnlyDictionary<string, long> ByStatus { get; init; }
+    public double? FailureRate { get; init; }
+    public long? P95DurationMs { get; init; }
+
+    [JsonConverter(typeof(DecimalStringConverter))]
+    public decimal? CostUsd { get; init; }
+}
+
+public sealed record InsightsTimeseries(string Bucket, IReadOnlyList<InsightsBucket> Buckets);
+
+public sealed record WorkflowHealth
+{
+    public required string WorkflowId { get; init; }
+    public string? WorkflowName { get; init; }
+    public long Runs { get; init; }
+    public long Failed { get; init; }
+    public double? FailureRate { get; init; }
+    public long? P50DurationMs { get; init; }
+    public long? P95DurationMs { get; init; }
+
+    [JsonConverter(typeof(DecimalStringConverter))]
+    public decimal? CostUsd { get; init; }
+
+    public DateTimeOffset? LastRunAt { get; init; }
+    public DateTimeOffset? LastFailureAt { get; init; }
+}
+
+public sealed record WorkflowHealthList(IReadOnlyList<WorkflowHealth> Workflows);
+
+/// <summary>Failed and timed-out runs that share a <see cref="FailureSignature"/>, biggest first.</summary>
+public sealed record FailureGroup
+{
+    public required string Signature { get; init; }
+    public required string WorkflowId { get; init; }
+    public string? StepId { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorType { get; init; }
+
+    /// <summary>The message of the newest failure of the group, as the engine sent it.</summary>
+    public required string Message { get; init; }
+
+    /// <summary>Failures in the period.</summary>
+    public long Count { get; init; }
+
+    /// <summary>The group's first and last failure ever seen: since when it fails, and whether it still does.</summary>
+    public DateTimeOffset FirstSeen { get; init; }
+    public DateTimeOffset LastSeen { get; init; }
+
+    /// <summary>The newest runs of the group, newest first.</summary>
+    public required IReadOnlyList<string> ExampleRunIds { get; init; }
+
+    /// <summary>Failures per bucket over the period (hours up to two days, days beyond), oldest first: the sparkline.</summary>
+    public IReadOnlyList<long>? Trend { get; init; }
+}
+
+public sealed record FailureGroupList(IReadOnlyList<FailureGroup> Groups);
+
+public sealed record StepHealth
+{
+    public required string StepId { get; init; }
+    public string? StepName { get; init; }
+    public long Attempts { get; init; }
+    public long Retries { get; init; }
+    public long Failed { get; init; }
+    public double? FailureRate { get; init; }
+    public long? P50DurationMs { get; init; }
+    public long? P95DurationMs { get; init; }
+
+    [JsonConverter(typeof(DecimalStringConverter))]
+    public decimal? CostUsd { get; init; }
+
+    public required TokenTotals Tokens { get; init; }
+}
+
+public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps);

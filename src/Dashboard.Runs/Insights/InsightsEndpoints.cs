@@ -1,0 +1,117 @@
+using Dashboard.Model.Insights;
+using Dashboard.Model.Json;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Api;
+using Dashboard.Runs.Endpoints;
+
+namespace Dashboard.Runs.Insights;
+
+/// <summary>
+/// <c>/api/insights/*</c>: what is failing across runs, since when, where, and at what cost. Every route takes
+/// <c>from</c>, <c>to</c> (RFC 3339; default the last 24 hours) and an optional <c>workflowId</c>, and sees only the
+/// caller's workflows.
+/// </summary>
+internal static class InsightsEndpoints
+{
+    private static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(400);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var insights = api.MapGroup("/insights").WithTags("Insights");
+        insights.MapGet("/summary", Summary).WithName("InsightsSummary")
+            .WithSummary("Runs started in the period: counts by status, failure rate, duration percentiles, cost, tokens, and the same for the period before.")
+            .Produces<InsightsSummary>();
+        insights.MapGet("/timeseries", Timeseries).WithName("InsightsTimeseries")
+            .WithSummary("The period in buckets (bucket=minute|hour|day): runs by status, failure rate, p95 duration, cost.")
+            .Produces<InsightsTimeseries>();
+        insights.MapGet("/workflows", Workflows).WithName("InsightsWorkflows")
+            .WithSummary("Per workflow: runs, failures, failure rate, p50/p95 duration, cost, last run and last failure.")
+            .Produces<WorkflowHealthList>();
+        insights.MapGet("/failures", Failures).WithName("InsightsFailures")
+            .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
+            .Produces<FailureGroupList>();
+        insights.MapGet("/steps", Steps).WithName("InsightsSteps")
+            .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
+            .Produces<StepHealthList>();
+    }
+
+    private static IResult Summary(HttpContext context, InsightsQueries queries) =>
+        Read(context, query => Results.Json(queries.Summary(query), ModelJson.Options));
+
+    private static IResult Timeseries(HttpContext context, InsightsQueries queries) => Read(context, query =>
+    {
+        var bucket = context.Request.Query["bucket"].ToString() is { Length: > 0 } b ? b : DefaultBucket(query.Length);
+        TimeSpan? size = bucket switch
+        {
+            "minute" => TimeSpan.FromMinutes(1),
+            "hour" => TimeSpan.FromHours(1),
+            "day" => TimeSpan.FromDays(1),
+            _ => null,
+        };
+        if (size is null)
+        {
+            return ApiError.Invalid(context, "bucket must be minute, hour or day.");
+        }
+        if (size.Value.TotalMinutes < query.Grain)
+        {
+            return ApiError.Invalid(context, "minute buckets cover periods of up to 48 hours; use hour or day buckets for longer ones.");
+        }
+        if (query.Length / size.Value > 5000)
+        {
+            return ApiError.Invalid(context, "That is more than 5,000 buckets; choose a larger bucket or a shorter period.");
+        }
+        return Results.Json(queries.Timeseries(query, bucket, size.Value), ModelJson.Options);
+    });
+
+    private static IResult Workflows(HttpContext context, InsightsQueries queries) =>
+        Read(context, query => Results.Json(queries.Workflows(query), ModelJson.Options));
+
+    private static IResult Failures(HttpContext context, InsightsQueries queries) => Read(context, query =>
+    {
+        var limit = 50;
+        if (context.Request.Query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit is < 1 or > 200))
+        {
+            return ApiError.Invalid(context, "limit must be a whole number from 1 to 200.");
+        }
+        return Results.Json(queries.Failures(query, limit), ModelJson.Options);
+    });
+
+    private static IResult Steps(HttpContext context, InsightsQueries queries) => Read(context, query =>
+        query.WorkflowId is null
+            ? ApiError.Invalid(context, "workflowId is required: steps are compared within one workflow.")
+            : Results.Json(queries.Steps(query), ModelJson.Options));
+
+    private static string DefaultBucket(TimeSpan length) =>
+        length <= TimeSpan.FromHours(2) ? "minute" : length <= TimeSpan.FromDays(3) ? "hour" : "day";
+
+    /// <summary>Checks the caller and the common parameters, then answers with <paramref name="answer"/>.</summary>
+    private static IResult Read(HttpContext context, Func<InsightsQuery, IResult> answer)
+    {
+        var caller = Caller.Of(context);
+        if (!caller.Can(Caller.ReadScope))
+        {
+            return RunReadEndpoints.Forbidden(context);
+        }
+        var request = context.Request.Query;
+        var to = DateTimeOffset.UtcNow;
+        if (request["to"].ToString() is { Length: > 0 } toText && !Rfc3339DateTimeOffsetConverter.TryParse(toText, out to))
+        {
+            return ApiError.Invalid(context, "to must be an RFC 3339 timestamp with an offset.");
+        }
+        var from = to - TimeSpan.FromHours(24);
+        if (request["from"].ToString() is { Length: > 0 } fromText && !Rfc3339DateTimeOffsetConverter.TryParse(fromText, out from))
+        {
+            return ApiError.Invalid(context, "from must be an RFC 3339 timestamp with an offset.");
+        }
+        if (from >= to)
+        {
+            return ApiError.Invalid(context, "from must be before to.");
+        }
+        if (to - from > MaxPeriod)
+        {
+            return ApiError.Invalid(context, "The period is limited to 400 days.");
+        }
+        var workflowId = request["workflowId"].ToString() is { Length: > 0 } w ? w : null;
+        return answer(new InsightsQuery(from.ToUniversalTime(), to.ToUniversalTime(), workflowId, caller.Workflows));
+    }
+}

@@ -1,0 +1,293 @@
+using System.Text.Json;
+using Dashboard.Model.Insights;
+using Dashboard.Model.Runs;
+using Dashboard.Streams.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Runs.Insights;
+
+/// <summary>
+/// Reads of the insights aggregates (<see cref="InsightsSchema"/>): each answer sums the rows of the period's buckets,
+/// a few thousand at most for 30 days, whatever the number of runs.
+/// </summary>
+internal sealed class InsightsQueries(SqliteStreamStore store)
+{
+    private static readonly string[] Statuses = ["running", "waiting", "completed", "failed", "cancelled", "timeout"];
+
+    public InsightsSummary Summary(InsightsQuery query)
+    {
+        using var connection = store.OpenReadConnection();
+        var current = Period(connection, query);
+        return current with { Previous = Period(connection, query.Previous) };
+    }
+
+    private static InsightsSummary Period(SqliteConnection connection, InsightsQuery query)
+    {
+        var totals = RunTotals(connection, query, groupBy: null).GetValueOrDefault("") ?? RunSums.Empty;
+        var durations = Durations(connection, query, groupBy: null).GetValueOrDefault("") ?? [];
+        return new InsightsSummary
+        {
+            From = query.From,
+            To = query.To,
+            Runs = totals.Runs,
+            ByStatus = totals.ByStatus(),
+            FailureRate = totals.FailureRate,
+            DurationMs = new DurationPercentiles(
+                DurationHistogram.Percentile(durations, 50), DurationHistogram.Percentile(durations, 95), DurationHistogram.Percentile(durations, 99)),
+            CostUsd = totals.CostUsd,
+            Tokens = new TokenTotals(totals.Prompt, totals.Cached, totals.Completion),
+        };
+    }
+
+    public InsightsTimeseries Timeseries(InsightsQuery query, string bucketName, TimeSpan bucketSize)
+    {
+        using var connection = store.OpenReadConnection();
+        var size = (long)bucketSize.TotalMilliseconds;
+        var groupBy = $"(bucket - (bucket % {size}))";
+        var sums = RunTotals(connection, query, groupBy);
+        var durations = Durations(connection, query, groupBy);
+        var first = Floor(query.From.ToUnixTimeMilliseconds(), size);
+        var buckets = new List<InsightsBucket>();
+        for (var start = first; start < query.To.ToUnixTimeMilliseconds(); start += size)
+        {
+            var key = start.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var row = sums.GetValueOrDefault(key) ?? RunSums.Empty;
+            buckets.Add(new InsightsBucket
+            {
+                Start = DateTimeOffset.FromUnixTimeMilliseconds(start),
+                Runs = row.Runs,
+                ByStatus = row.ByStatus(),
+                FailureRate = row.FailureRate,
+                P95DurationMs = durations.TryGetValue(key, out var bins) ? DurationHistogram.Percentile(bins, 95) : null,
+                CostUsd = row.CostUsd,
+            });
+        }
+        return new InsightsTimeseries(bucketName, buckets);
+    }
+
+    public WorkflowHealthList Workflows(InsightsQuery query)
+    {
+        using var connection = store.OpenReadConnection();
+        var sums = RunTotals(connection, query, "workflow_id");
+        var durations = Durations(connection, query, "workflow_id");
+        var known = new Dictionary<string, (string? Name, long? LastRun, long? LastFailure)>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT workflow_id, workflow_name, last_run_at, last_failure_at FROM insight_workflows";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                known[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
+            }
+        }
+        var workflows = sums.Where(pair => pair.Value.Runs > 0).Select(pair =>
+        {
+            var (workflowId, row) = pair;
+            var bins = durations.GetValueOrDefault(workflowId) ?? [];
+            var info = known.GetValueOrDefault(workflowId);
+            return new WorkflowHealth
+            {
+                WorkflowId = workflowId,
+                WorkflowName = info.Name,
+                Runs = row.Runs,
+                Failed = row.Failed + row.Timeout,
+                FailureRate = row.FailureRate,
+                P50DurationMs = DurationHistogram.Percentile(bins, 50),
+                P95DurationMs = DurationHistogram.Percentile(bins, 95),
+                CostUsd = row.CostUsd,
+                LastRunAt = Time(info.LastRun),
+                LastFailureAt = Time(info.LastFailure),
+            };
+        }).OrderByDescending(w => w.Failed).ThenByDescending(w => w.Runs).ThenBy(w => w.WorkflowId, StringComparer.Ordinal).ToList();
+        return new WorkflowHealthList(workflows);
+    }
+
+    public FailureGroupList Failures(InsightsQuery query, int limit)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        var where = Where(command, query);
+        command.CommandText = $"""
+            SELECT f.signature, SUM(f.count) AS n, g.workflow_id, g.step_id, g.error_code, g.error_type, g.message, g.first_seen, g.last_seen, g.examples
+            FROM insight_failures f JOIN insight_failure_groups g ON g.signature = f.signature
+            WHERE {where}
+            GROUP BY f.signature ORDER BY n DESC, g.last_seen DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$limit", limit);
+        var groups = new List<FailureGroup>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                groups.Add(new FailureGroup
+                {
+                    Signature = reader.GetString(0),
+                    Count = reader.GetInt64(1),
+                    WorkflowId = reader.GetString(2),
+                    StepId = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    ErrorCode = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    ErrorType = reader.IsDBNull(5) ? null : reader.GetString(5),
+                    Message = reader.GetString(6),
+                    FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                    LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+                    ExampleRunIds = JsonSerializer.Deserialize<List<string>>(reader.GetString(9)) ?? [],
+                });
+            }
+        }
+        if (groups.Count == 0)
+        {
+            return new FailureGroupList(groups);
+        }
+        // The sparkline: the period in hours up to two days, in days beyond.
+        var size = (long)(query.Length <= InsightsSchema.MinuteRowsUpTo ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1)).TotalMilliseconds;
+        var first = Floor(query.From.ToUnixTimeMilliseconds(), size);
+        var slots = (int)Math.Max(1, (query.To.ToUnixTimeMilliseconds() - first + size - 1) / size);
+        var trends = groups.ToDictionary(g => g.Signature, _ => new long[slots], StringComparer.Ordinal);
+        using (var trend = connection.CreateCommand())
+        {
+            var trendWhere = Where(trend, query);
+            trend.CommandText = $"SELECT f.signature, f.bucket, f.count FROM insight_failures f WHERE {trendWhere} AND f.signature IN (SELECT value FROM json_each($signatures))";
+            trend.Parameters.AddWithValue("$signatures", JsonSerializer.Serialize(trends.Keys));
+            using var reader = trend.ExecuteReader();
+            while (reader.Read())
+            {
+                var slot = (int)((reader.GetInt64(1) - first) / size);
+                if (slot >= 0 && slot < slots)
+                {
+                    trends[reader.GetString(0)][slot] += reader.GetInt64(2);
+                }
+            }
+        }
+        return new FailureGroupList(groups.Select(g => g with { Trend = trends[g.Signature] }).ToList());
+    }
+
+    public StepHealthList Steps(InsightsQuery query)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        var where = Where(command, query);
+        command.CommandText = $"""
+            SELECT step_id, max(step_name), SUM(attempts), SUM(retries), SUM(failed), SUM(cost_pico), SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
+            FROM insight_steps f WHERE {where} GROUP BY step_id
+            """;
+        var rows = new List<StepHealth>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var attempts = reader.GetInt64(2);
+                var failed = reader.GetInt64(4);
+                rows.Add(new StepHealth
+                {
+                    StepId = reader.GetString(0),
+                    StepName = reader.IsDBNull(1) ? null : reader.GetString(1),
+                    Attempts = attempts,
+                    Retries = reader.GetInt64(3),
+                    Failed = failed,
+                    FailureRate = attempts == 0 ? null : (double)failed / attempts,
+                    CostUsd = Usd(reader.GetInt64(5)),
+                    Tokens = new TokenTotals(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8)),
+                });
+            }
+        }
+        var durations = Durations(connection, query, "step_id", ofSteps: true);
+        return new StepHealthList(rows.Select(step =>
+        {
+            var bins = durations.GetValueOrDefault(step.StepId) ?? [];
+            return step with { P50DurationMs = DurationHistogram.Percentile(bins, 50), P95DurationMs = DurationHistogram.Percentile(bins, 95) };
+        }).OrderByDescending(s => s.Failed).ThenByDescending(s => s.P95DurationMs ?? 0).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList());
+    }
+
+    private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion)
+    {
+        public static readonly RunSums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        public long Finished => Completed + Failed + Cancelled + Timeout;
+
+        /// <summary>(failed + timeout) over finished runs; null when none finished.</summary>
+        public double? FailureRate => Finished == 0 ? null : (double)(Failed + Timeout) / Finished;
+
+        public decimal CostUsd => Usd(CostPico);
+
+        public IReadOnlyDictionary<string, long> ByStatus() => new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            [Statuses[0]] = Running,
+            [Statuses[1]] = Waiting,
+            [Statuses[2]] = Completed,
+            [Statuses[3]] = Failed,
+            [Statuses[4]] = Cancelled,
+            [Statuses[5]] = Timeout,
+        };
+    }
+
+    /// <summary>Sums of the run rows, per <paramref name="groupBy"/> (a column or expression; null: one total under "").</summary>
+    private static Dictionary<string, RunSums> RunTotals(SqliteConnection connection, InsightsQuery query, string? groupBy)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, query);
+        var key = groupBy ?? "''";
+        command.CommandText = $"""
+            SELECT {key}, SUM(runs), SUM(running), SUM(waiting), SUM(completed), SUM(failed), SUM(cancelled), SUM(timeout),
+                SUM(cost_pico), SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
+            FROM insight_runs f WHERE {where} GROUP BY {key}
+            """;
+        var result = new Dictionary<string, RunSums>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result[Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!] = new RunSums(
+                reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
+                reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11));
+        }
+        return result;
+    }
+
+    /// <summary>Duration bins summed per <paramref name="groupBy"/>, of the runs (<c>step_id = ''</c>) or of the steps.</summary>
+    private static Dictionary<string, Dictionary<int, long>> Durations(SqliteConnection connection, InsightsQuery query, string? groupBy, bool ofSteps = false)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, query);
+        var key = groupBy ?? "''";
+        var steps = ofSteps ? "f.step_id <> ''" : "f.step_id = ''";
+        command.CommandText = $"SELECT {key}, bin, SUM(count) FROM insight_durations f WHERE {steps} AND {where} GROUP BY {key}, bin";
+        var result = new Dictionary<string, Dictionary<int, long>>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var group = Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!;
+            if (!result.TryGetValue(group, out var bins))
+            {
+                result[group] = bins = [];
+            }
+            bins[reader.GetInt32(1)] = reader.GetInt64(2);
+        }
+        return result;
+    }
+
+    /// <summary>The period's rows of the right grain, of the asked workflow, among the visible ones (table alias <c>f</c>).</summary>
+    private static string Where(SqliteCommand command, InsightsQuery query)
+    {
+        var grain = query.Grain;
+        var clauses = new List<string> { "f.grain = $grain", "f.bucket >= $from", "f.bucket < $to" };
+        command.Parameters.AddWithValue("$grain", grain);
+        command.Parameters.AddWithValue("$from", InsightsSchema.BucketOf(query.From, grain));
+        command.Parameters.AddWithValue("$to", query.To.ToUnixTimeMilliseconds());
+        if (query.WorkflowId is not null)
+        {
+            clauses.Add("f.workflow_id = $workflow");
+            command.Parameters.AddWithValue("$workflow", query.WorkflowId);
+        }
+        if (query.Visible is not null)
+        {
+            clauses.Add("f.workflow_id IN (SELECT value FROM json_each($visible))");
+            command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(query.Visible));
+        }
+        return string.Join(" AND ", clauses);
+    }
+
+    private static long Floor(long ms, long size) => ms - (((ms % size) + size) % size);
+
+    private static decimal Usd(long pico) => pico / InsightsSchema.PicoPerUsd;
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+}

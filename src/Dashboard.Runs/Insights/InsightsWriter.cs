@@ -1,0 +1,219 @@
+using System.Text.Json;
+using Dashboard.Model.Events;
+using Dashboard.Model.Insights;
+using Dashboard.Model.Reducing;
+using Dashboard.Model.Runs;
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Runs.Insights;
+
+/// <summary>
+/// Moves the insights aggregates by what one accepted batch changed: the run's status, cost and tokens (from the record
+/// before and after), its duration once it finishes, each finished step attempt, and the failure group of a run that
+/// has just failed or timed out. Called inside the transaction that appends the batch, so both land or neither does.
+/// </summary>
+internal static class InsightsWriter
+{
+    private const int ExamplesKept = 5;
+
+    public static void Write(SqliteTransaction transaction, RunRecord? before, RunState state, IReadOnlyList<RunEvent> applied)
+    {
+        var after = state.Record!;
+        var start = after.StartedAt!.Value;
+        var justFinished = after.Status.IsTerminal() && before?.Status.IsTerminal() != true;
+        WriteRun(transaction, before, after, start);
+        if (justFinished && after.DurationMs is { } duration)
+        {
+            AddDuration(transaction, start, after.WorkflowId, "", duration);
+        }
+        foreach (var e in applied)
+        {
+            if (e is StepEndEvent end && AttemptOf(state, end) is { } attempt)
+            {
+                WriteStep(transaction, start, after.WorkflowId, attempt);
+            }
+        }
+        if (after.Status is RunStatus.Failed or RunStatus.Timeout && before?.Status is not (RunStatus.Failed or RunStatus.Timeout))
+        {
+            WriteFailure(transaction, state, after, start);
+        }
+    }
+
+    private static void WriteRun(SqliteTransaction transaction, RunRecord? before, RunRecord after, DateTimeOffset start)
+    {
+        var statusBefore = before?.Status;
+        var cost = Pico(after.CostUsd) - Pico(before?.CostUsd);
+        var (prompt, cached, completion) = (after.PromptTokens - (before?.PromptTokens ?? 0), after.CachedTokens - (before?.CachedTokens ?? 0),
+            after.CompletionTokens - (before?.CompletionTokens ?? 0));
+        if (before is not null && statusBefore == after.Status && cost == 0 && prompt == 0 && cached == 0 && completion == 0)
+        {
+            return;
+        }
+        long Moved(RunStatus status) => (after.Status == status ? 1 : 0) - (statusBefore == status ? 1 : 0);
+
+        using var command = Command(transaction, """
+            INSERT INTO insight_runs (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens)
+            VALUES ($grain, $bucket, $workflow, $runs, $running, $waiting, $completed, $failed, $cancelled, $timeout, $cost, $prompt, $cached, $completion)
+            ON CONFLICT (grain, bucket, workflow_id) DO UPDATE SET runs = runs + excluded.runs, running = running + excluded.running,
+                waiting = waiting + excluded.waiting, completed = completed + excluded.completed, failed = failed + excluded.failed,
+                cancelled = cancelled + excluded.cancelled, timeout = timeout + excluded.timeout, cost_pico = cost_pico + excluded.cost_pico,
+                prompt_tokens = prompt_tokens + excluded.prompt_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
+                completion_tokens = completion_tokens + excluded.completion_tokens
+            """);
+        command.Parameters.AddWithValue("$workflow", after.WorkflowId);
+        command.Parameters.AddWithValue("$runs", before is null ? 1 : 0);
+        command.Parameters.AddWithValue("$running", Moved(RunStatus.Running));
+        command.Parameters.AddWithValue("$waiting", Moved(RunStatus.Waiting));
+        command.Parameters.AddWithValue("$completed", Moved(RunStatus.Completed));
+        command.Parameters.AddWithValue("$failed", Moved(RunStatus.Failed));
+        command.Parameters.AddWithValue("$cancelled", Moved(RunStatus.Cancelled));
+        command.Parameters.AddWithValue("$timeout", Moved(RunStatus.Timeout));
+        command.Parameters.AddWithValue("$cost", cost);
+        command.Parameters.AddWithValue("$prompt", prompt);
+        command.Parameters.AddWithValue("$cached", cached);
+        command.Parameters.AddWithValue("$completion", completion);
+        ForEachGrain(command, start);
+
+        if (before is null)
+        {
+            using var workflow = Command(transaction, """
+                INSERT INTO insight_workflows (workflow_id, workflow_name, last_run_at) VALUES ($workflow, $name, $at)
+                ON CONFLICT (workflow_id) DO UPDATE SET workflow_name = coalesce(excluded.workflow_name, workflow_name),
+                    last_run_at = max(coalesce(last_run_at, 0), excluded.last_run_at)
+                """);
+            workflow.Parameters.AddWithValue("$workflow", after.WorkflowId);
+            workflow.Parameters.AddWithValue("$name", (object?)after.WorkflowName ?? DBNull.Value);
+            workflow.Parameters.AddWithValue("$at", start.ToUnixTimeMilliseconds());
+            workflow.ExecuteNonQuery();
+        }
+    }
+
+    private static StepTrace? AttemptOf(RunState state, StepEndEvent end)
+    {
+        if (end.StepId is null || state.GetStep(end.StepId, end.LoopIndex) is not { } history || history.Attempts.Count == 0)
+        {
+            return null;
+        }
+        return end.Attempt is { } number ? history.Attempts.LastOrDefault(a => a.Attempt == number) : history.Attempts[^1];
+    }
+
+    private static void WriteStep(SqliteTransaction transaction, DateTimeOffset start, string workflowId, StepTrace attempt)
+    {
+        var tokens = attempt.Tokens ?? TokenBreakdown.Zero;
+        using var command = Command(transaction, """
+            INSERT INTO insight_steps (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens)
+            VALUES ($grain, $bucket, $workflow, $step, $name, 1, $retry, $failed, $cost, $prompt, $cached, $completion)
+            ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, step_name),
+                attempts = attempts + 1, retries = retries + excluded.retries, failed = failed + excluded.failed,
+                cost_pico = cost_pico + excluded.cost_pico, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                cached_tokens = cached_tokens + excluded.cached_tokens, completion_tokens = completion_tokens + excluded.completion_tokens
+            """);
+        command.Parameters.AddWithValue("$workflow", workflowId);
+        command.Parameters.AddWithValue("$step", attempt.StepId);
+        command.Parameters.AddWithValue("$name", (object?)attempt.StepName ?? DBNull.Value);
+        command.Parameters.AddWithValue("$retry", attempt.Attempt > 1 ? 1 : 0);
+        command.Parameters.AddWithValue("$failed", attempt.Status == StepStatus.Failed ? 1 : 0);
+        command.Parameters.AddWithValue("$cost", Pico(attempt.CostUsd));
+        command.Parameters.AddWithValue("$prompt", tokens.Prompt);
+        command.Parameters.AddWithValue("$cached", tokens.Cached);
+        command.Parameters.AddWithValue("$completion", tokens.Completion);
+        ForEachGrain(command, start);
+        if (attempt.DurationMs is { } duration)
+        {
+            AddDuration(transaction, start, workflowId, attempt.StepId, duration);
+        }
+    }
+
+    private static void AddDuration(SqliteTransaction transaction, DateTimeOffset start, string workflowId, string stepId, long durationMs)
+    {
+        using var command = Command(transaction, """
+            INSERT INTO insight_durations (grain, bucket, workflow_id, step_id, bin, count) VALUES ($grain, $bucket, $workflow, $step, $bin, 1)
+            ON CONFLICT (step_id, grain, bucket, workflow_id, bin) DO UPDATE SET count = count + 1
+            """);
+        command.Parameters.AddWithValue("$workflow", workflowId);
+        command.Parameters.AddWithValue("$step", stepId);
+        command.Parameters.AddWithValue("$bin", DurationHistogram.BinOf(durationMs));
+        ForEachGrain(command, start);
+    }
+
+    private static void WriteFailure(SqliteTransaction transaction, RunState state, RunRecord after, DateTimeOffset start)
+    {
+        var error = after.Error;
+        if (error is null && after.FailedStepId is { } failedStep && state.GetStep(failedStep, after.FailedStepLoopIndex) is { Attempts.Count: > 0 } history)
+        {
+            error = history.Attempts[^1].ErrorContext;
+        }
+        var message = error?.Message is { Length: > 0 } text ? text : after.Status == RunStatus.Timeout ? "The run timed out." : "The run failed.";
+        var signature = FailureSignature.Of(after.WorkflowId, after.FailedStepId, error?.Code ?? error?.Type, FailureSignature.Normalize(message));
+        var at = (after.CompletedAt ?? after.LastEventAt ?? start).ToUnixTimeMilliseconds();
+
+        List<string> examples = [];
+        using (var read = Command(transaction, "SELECT examples FROM insight_failure_groups WHERE signature = $signature"))
+        {
+            read.Parameters.AddWithValue("$signature", signature);
+            if (read.ExecuteScalar() is string json)
+            {
+                examples = JsonSerializer.Deserialize<List<string>>(json) ?? [];
+            }
+        }
+        examples.Remove(after.Id);
+        examples.Insert(0, after.Id);
+        using (var group = Command(transaction, """
+            INSERT INTO insight_failure_groups (signature, workflow_id, step_id, error_code, error_type, message, first_seen, last_seen, examples)
+            VALUES ($signature, $workflow, $step, $code, $type, $message, $at, $at, $examples)
+            ON CONFLICT (signature) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+                message = CASE WHEN excluded.last_seen >= last_seen THEN excluded.message ELSE message END,
+                last_seen = max(last_seen, excluded.last_seen), examples = excluded.examples
+            """))
+        {
+            group.Parameters.AddWithValue("$signature", signature);
+            group.Parameters.AddWithValue("$workflow", after.WorkflowId);
+            group.Parameters.AddWithValue("$step", (object?)after.FailedStepId ?? DBNull.Value);
+            group.Parameters.AddWithValue("$code", (object?)error?.Code ?? DBNull.Value);
+            group.Parameters.AddWithValue("$type", (object?)error?.Type ?? DBNull.Value);
+            group.Parameters.AddWithValue("$message", message);
+            group.Parameters.AddWithValue("$at", at);
+            group.Parameters.AddWithValue("$examples", JsonSerializer.Serialize(examples.Take(ExamplesKept)));
+            group.ExecuteNonQuery();
+        }
+        using (var count = Command(transaction, """
+            INSERT INTO insight_failures (grain, bucket, signature, workflow_id, count) VALUES ($grain, $bucket, $signature, $workflow, 1)
+            ON CONFLICT (grain, bucket, signature) DO UPDATE SET count = count + 1
+            """))
+        {
+            count.Parameters.AddWithValue("$signature", signature);
+            count.Parameters.AddWithValue("$workflow", after.WorkflowId);
+            ForEachGrain(count, start);
+        }
+        using var workflow = Command(transaction, """
+            INSERT INTO insight_workflows (workflow_id, last_failure_at) VALUES ($workflow, $at)
+            ON CONFLICT (workflow_id) DO UPDATE SET last_failure_at = max(coalesce(last_failure_at, 0), excluded.last_failure_at)
+            """);
+        workflow.Parameters.AddWithValue("$workflow", after.WorkflowId);
+        workflow.Parameters.AddWithValue("$at", at);
+        workflow.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs the command once per grain, with <c>$grain</c> and <c>$bucket</c> set for the run's start.</summary>
+    private static void ForEachGrain(SqliteCommand command, DateTimeOffset start)
+    {
+        var grain = command.Parameters.Add("$grain", SqliteType.Integer);
+        var bucket = command.Parameters.Add("$bucket", SqliteType.Integer);
+        foreach (var g in InsightsSchema.Grains)
+        {
+            grain.Value = g;
+            bucket.Value = InsightsSchema.BucketOf(start, g);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static SqliteCommand Command(SqliteTransaction transaction, string sql)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static long Pico(decimal? usd) => usd is { } value ? (long)decimal.Round(value * InsightsSchema.PicoPerUsd) : 0;
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Text.Json;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>The insights API against hand-computed answers: each test reports its own workflow in its own hour.</summary>
+public sealed class InsightsTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+{
+    private static readonly DateTimeOffset Hour = new(2026, 1, 10, 10, 0, 0, TimeSpan.Zero);
+
+    private HttpClient Http => fixture.Http;
+
+    private static string At(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+
+    private static string Period(DateTimeOffset from, DateTimeOffset to, string workflowId) =>
+        $"from={Uri.EscapeDataString(At(from))}&to={Uri.EscapeDataString(At(to))}&workflowId={Uri.EscapeDataString(workflowId)}";
+
+    /// <summary>A run that starts at <paramref name="start"/>, runs one step costing <paramref name="cost"/>, and ends as told after <paramref name="durationMs"/>.</summary>
+    private async Task RunAsync(string workflowId, DateTimeOffset start, long durationMs, string end, string cost = "0", string step = "work",
+        string? error = null, string? code = null, bool stepFails = false)
+    {
+        var events = new List<string>
+        {
+            $$"""{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"{{workflowId}}","workflowName":"Insights {{workflowId}}"}""",
+            $$"""{"type":"step_started","timestamp":"{{At(start.AddMilliseconds(1))}}","stepId":"{{step}}"}""",
+        };
+        var stepEnd = At(start.AddMilliseconds(Math.Max(2, durationMs - 1)));
+        var errorJson = $$$"""{"code":{{{(code is null ? "null" : $"\"{code}\"")}}},"message":{{{JsonSerializer.Serialize(error ?? "")}}}}""";
+        events.Add(stepFails
+            ? $$$"""{"type":"step_failed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}","willRetry":false,"costUsd":"{{{cost}}}","error":{{{errorJson}}}}"""
+            : $$$"""{"type":"step_completed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}","costUsd":"{{{cost}}}","tokens":{"prompt":100,"cached":40,"completion":20}}""");
+        var endAt = At(start.AddMilliseconds(durationMs));
+        events.Add(end switch
+        {
+            "completed" => $$"""{"type":"run_completed","timestamp":"{{endAt}}"}""",
+            "failed" => $$$"""{"type":"run_failed","timestamp":"{{{endAt}}}","error":{{{errorJson}}}}""",
+            "timeout" => $$"""{"type":"run_timed_out","timestamp":"{{endAt}}"}""",
+            _ => "",
+        });
+        await Http.PostOkAsync($"ins-{Guid.NewGuid():N}", "[" + string.Join(",", events.Where(e => e.Length > 0)) + "]");
+    }
+
+    [Fact]
+    public async Task Summary_CountsRatesPercentilesAndExactCost_AndThePreviousPeriod()
+    {
+        var wf = $"wf-sum-{Guid.NewGuid():N}";
+        await RunAsync(wf, Hour.AddMinutes(1), 1000, "completed", "0.1");
+        await RunAsync(wf, Hour.AddMinutes(2), 2000, "completed", "0.2");
+        await RunAsync(wf, Hour.AddMinutes(3), 3000, "completed", "0.000000000001");
+        await RunAsync(wf, Hour.AddMinutes(4), 4000, "failed", error: "boom");
+        await RunAsync(wf, Hour.AddMinutes(5), 10_000, "timeout");
+        await RunAsync(wf, Hour.AddMinutes(6), 500, "running");
+        await RunAsync(wf, Hour.AddMinutes(-30), 7000, "completed", "1.5");
+
+        var summary = await Http.GetJsonAsync($"api/insights/summary?{Period(Hour, Hour.AddHours(1), wf)}");
+
+        Assert.Equal(6, summary.GetProperty("runs").GetInt64());
+        var byStatus = summary.GetProperty("byStatus");
+        Assert.Equal((3, 1, 1, 1, 0, 0), (byStatus.GetProperty("completed").GetInt64(), byStatus.GetProperty("failed").GetInt64(),
+            byStatus.GetProperty("timeout").GetInt64(), byStatus.GetProperty("running").GetInt64(), byStatus.GetProperty("waiting").GetInt64(), byStatus.GetProperty("cancelled").GetInt64()));
+        Assert.Equal(0.4, summary.GetProperty("failureRate").GetDouble(), 6);   // (failed 1 + timeout 1) / 5 finished
+        // Nearest rank over 1000, 2000, 3000, 4000, 10000 ms: p50 is 3000, p95 and p99 are 10000 (within the histogram's 1%).
+        Assert.InRange(summary.GetProperty("durationMs").GetProperty("p50").GetInt64(), 2970, 3030);
+        Assert.InRange(summary.GetProperty("durationMs").GetProperty("p95").GetInt64(), 9900, 10100);
+        Assert.Equal("0.300000000001", summary.GetProperty("costUsd").GetString());
+        Assert.Equal(600, summary.GetProperty("tokens").GetProperty("prompt").GetInt64());   // six runs, each one completed step of 100
+        var previous = summary.GetProperty("previous");
+        Assert.Equal(1, previous.GetProperty("runs").GetInt64());
+        Assert.Equal("1.5", previous.GetProperty("costUsd").GetString());
+        Assert.Equal(0.0, previous.GetProperty("failureRate").GetDouble());
+    }
+
+    [Fact]
+    public async Task Failures_GroupMessagesThatDifferOnlyInNumbersAndIds_ButNotAcrossCodesOrSteps()
+    {
+        var wf = $"wf-fail-{Guid.NewGuid():N}";
+        await RunAsync(wf, Hour.AddMinutes(1), 100, "failed", step: "charge", code: "E_CARD", stepFails: true,
+            error: "Card 4242 declined for order 'A-17' (request 3f2a9c1e-1b2c-4d5e-8f90-123456789abc) at 2026-01-10T10:01:00Z");
+        await RunAsync(wf, Hour.AddMinutes(2), 100, "failed", step: "charge", code: "E_CARD", stepFails: true,
+            error: "Card 1881 declined for order 'B-9' (request 0d9e8f7a-aaaa-4bbb-8ccc-ddddeeeeffff) at 2026-01-10T10:02:13Z");
+        await RunAsync(wf, Hour.AddMinutes(3), 100, "failed", step: "charge", code: "E_FRAUD", stepFails: true,
+            error: "Card 1881 declined for order 'B-9' (request 0d9e8f7a-aaaa-4bbb-8ccc-ddddeeeeffff) at 2026-01-10T10:03:13Z");
+        await RunAsync(wf, Hour.AddMinutes(4), 100, "failed", step: "refund", code: "E_CARD", stepFails: true,
+            error: "Card 1881 declined for order 'B-9' (request 0d9e8f7a-aaaa-4bbb-8ccc-ddddeeeeffff) at 2026-01-10T10:04:13Z");
+        await RunAsync(wf, Hour.AddMinutes(5), 100, "completed");
+
+        var groups = (await Http.GetJsonAsync($"api/insights/failures?{Period(Hour, Hour.AddHours(1), wf)}")).GetProperty("groups").EnumerateArray().ToList();
+
+        Assert.Equal([2, 1, 1], groups.Select(g => g.GetProperty("count").GetInt32()));
+        var card = groups[0];
+        Assert.Equal(("charge", "E_CARD"), (card.GetProperty("stepId").GetString(), card.GetProperty("errorCode").GetString()));
+        Assert.StartsWith("Card 1881 declined", card.GetProperty("message").GetString(), StringComparison.Ordinal);   // the newest
+        Assert.Equal(2, card.GetProperty("exampleRunIds").GetArrayLength());
+        Assert.True(card.GetProperty("firstSeen").GetDateTimeOffset() < card.GetProperty("lastSeen").GetDateTimeOffset());
+        Assert.Equal(2, card.GetProperty("trend").EnumerateArray().Sum(n => n.GetInt64()));
+        Assert.Equal(["E_CARD", "E_FRAUD"], groups.Skip(1).Where(g => g.GetProperty("stepId").GetString() == "charge").Select(g => g.GetProperty("errorCode").GetString()).Prepend("E_CARD"));
+        Assert.Contains(groups, g => g.GetProperty("stepId").GetString() == "refund");
+    }
+
+    [Fact]
+    public async Task WorkflowsAndSteps_SayWhichIsFlakySlowOrExpensive()
+    {
+        var wf = $"wf-steps-{Guid.NewGuid():N}";
+        await RunAsync(wf, Hour.AddMinutes(1), 1000, "completed", "0.25", step: "llm");
+        await RunAsync(wf, Hour.AddMinutes(2), 3000, "failed", "0.05", step: "llm", error: "overloaded", stepFails: true);
+
+        var workflows = (await Http.GetJsonAsync($"api/insights/workflows?{Period(Hour, Hour.AddHours(1), wf)}")).GetProperty("workflows");
+        var steps = (await Http.GetJsonAsync($"api/insights/steps?{Period(Hour, Hour.AddHours(1), wf)}")).GetProperty("steps");
+
+        var workflow = Assert.Single(workflows.EnumerateArray());
+        Assert.Equal((wf, $"Insights {wf}", 2, 1), (workflow.GetProperty("workflowId").GetString(), workflow.GetProperty("workflowName").GetString(),
+            workflow.GetProperty("runs").GetInt32(), workflow.GetProperty("failed").GetInt32()));
+        Assert.Equal(0.5, workflow.GetProperty("failureRate").GetDouble(), 6);
+        Assert.Equal("0.3", workflow.GetProperty("costUsd").GetString());
+        Assert.NotEqual(JsonValueKind.Null, workflow.GetProperty("lastFailureAt").ValueKind);
+        var llm = Assert.Single(steps.EnumerateArray());
+        Assert.Equal(("llm", 2, 1), (llm.GetProperty("stepId").GetString(), llm.GetProperty("attempts").GetInt32(), llm.GetProperty("failed").GetInt32()));
+        Assert.Equal("0.3", llm.GetProperty("costUsd").GetString());
+    }
+
+    [Fact]
+    public async Task Timeseries_PutsRunsInTheBucketOfTheirStart()
+    {
+        var wf = $"wf-series-{Guid.NewGuid():N}";
+        await RunAsync(wf, Hour.AddMinutes(5), 100, "completed");
+        await RunAsync(wf, Hour.AddMinutes(70), 100, "failed", error: "x");
+        await RunAsync(wf, Hour.AddMinutes(75), 100, "completed");
+
+        var series = await Http.GetJsonAsync($"api/insights/timeseries?bucket=hour&{Period(Hour, Hour.AddHours(3), wf)}");
+
+        var buckets = series.GetProperty("buckets").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 0], buckets.Select(b => b.GetProperty("runs").GetInt32()));
+        Assert.Equal(Hour.AddHours(1), buckets[1].GetProperty("start").GetDateTimeOffset());
+        Assert.Equal(0.5, buckets[1].GetProperty("failureRate").GetDouble(), 6);
+    }
+
+    [Fact]
+    public async Task AKeyNarrowedToOneWorkflow_SeesOnlyItsGroupsAndFigures()
+    {
+        var mine = $"wf-mine-{Guid.NewGuid():N}";
+        var theirs = $"wf-theirs-{Guid.NewGuid():N}";
+        await RunAsync(mine, Hour.AddMinutes(1), 100, "failed", error: "mine broke");
+        await RunAsync(theirs, Hour.AddMinutes(2), 100, "failed", error: "theirs broke");
+        var period = $"from={Uri.EscapeDataString(At(Hour))}&to={Uri.EscapeDataString(At(Hour.AddHours(1)))}";
+
+        async Task<JsonElement> AsMine(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Runs-Workflow-Scope", $"[\"{mine}\"]");
+            var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
+        }
+
+        var groups = (await AsMine($"api/insights/failures?{period}")).GetProperty("groups").EnumerateArray().ToList();
+        var workflows = (await AsMine($"api/insights/workflows?{period}")).GetProperty("workflows").EnumerateArray().ToList();
+        var asking = (await AsMine($"api/insights/summary?{period}&workflowId={theirs}")).GetProperty("runs").GetInt64();
+
+        Assert.Equal([mine], groups.Select(g => g.GetProperty("workflowId").GetString()));
+        Assert.Equal([mine], workflows.Select(w => w.GetProperty("workflowId").GetString()));
+        Assert.Equal(0, asking);
+    }
+
+    [Theory]
+    [InlineData("api/insights/summary?from=2026-01-10T11:00:00Z&to=2026-01-10T10:00:00Z", "from must be before to")]
+    [InlineData("api/insights/summary?from=yesterday", "from must be an RFC 3339")]
+    [InlineData("api/insights/timeseries?bucket=week", "bucket must be")]
+    [InlineData("api/insights/timeseries?bucket=minute&from=2026-01-01T00:00:00Z&to=2026-01-10T00:00:00Z", "minute buckets")]
+    [InlineData("api/insights/steps", "workflowId is required")]
+    [InlineData("api/insights/failures?limit=0", "limit must be")]
+    public async Task BadParameters_AreInvalidInputSayingWhatIsWrong(string path, string expected)
+    {
+        var (status, body) = await Http.GetErrorAsync(path);
+
+        Assert.Equal(400, status);
+        Assert.Equal("INVALID_INPUT", body.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains(expected, body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
