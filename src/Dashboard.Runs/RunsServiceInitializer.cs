@@ -18,7 +18,7 @@ internal sealed partial class RunsServiceInitializer(IStreamStore store, Durable
             var transaction = (SqliteTransaction)w.Transaction;
             RunProjectionSchema.Ensure(transaction.Connection!, transaction);
             InsightsSchema.Ensure(transaction.Connection!, transaction);
-            return 0;
+            return InsightsBackfill.Run(transaction);
         });
         engine.Create(new CreateStreamRequest { Path = RunStreams.FeedPath, ContentType = StreamContentType.Json });
         if (keys.IsOpen)

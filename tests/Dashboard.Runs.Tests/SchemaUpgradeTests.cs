@@ -51,4 +51,50 @@ public sealed class SchemaUpgradeTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task AFileFromBeforeTheInsights_GetsItsRunsCountedOnceAtStart()
+    {
+        var data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
+        var args = new[] { "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning" };
+        try
+        {
+            await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, data))
+            {
+                using var http = new HttpClient { BaseAddress = before.BaseAddress };
+                await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepCompleted("charge", cost: "0.5"), RunCompleted()));
+                await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
+            }
+            // The file as the service wrote it before the aggregates existed.
+            using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "runs.db")};Pooling=False"))
+            {
+                connection.Open();
+                using var drop = connection.CreateCommand();
+                drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_durations; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
+                drop.ExecuteNonQuery();
+            }
+
+            for (var start = 0; start < 2; start++)
+            {
+                // A second start must not count them again.
+                await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, data);
+                using var client = new HttpClient { BaseAddress = after.BaseAddress };
+                var period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=wf-old";   // Api.Time() counts from 2026-11-23
+                var summary = await client.GetJsonAsync($"api/insights/summary?{period}");
+                var failures = await client.GetJsonAsync($"api/insights/failures?{period}");
+                var steps = await client.GetJsonAsync($"api/insights/steps?{period}");
+
+                Assert.Equal(2, summary.GetProperty("runs").GetInt64());
+                Assert.Equal(1, summary.GetProperty("byStatus").GetProperty("failed").GetInt64());
+                Assert.Equal("0.5", summary.GetProperty("costUsd").GetString());
+                Assert.Equal("card declined 42", failures.GetProperty("groups")[0].GetProperty("message").GetString());
+                Assert.Equal(2, steps.GetProperty("steps")[0].GetProperty("attempts").GetInt64());
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

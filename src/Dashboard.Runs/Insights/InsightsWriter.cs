@@ -16,7 +16,18 @@ internal static class InsightsWriter
 {
     private const int ExamplesKept = 5;
 
-    public static void Write(SqliteTransaction transaction, RunRecord? before, RunState state, IReadOnlyList<RunEvent> applied)
+    /// <summary>For an accepted batch: <paramref name="before"/> is the record as it was, null for a new run.</summary>
+    public static void Write(SqliteTransaction transaction, RunRecord? before, RunState state, IReadOnlyList<RunEvent> applied) =>
+        Write(transaction, before, state, applied.OfType<StepEndEvent>().Select(end => AttemptOf(state, end)).OfType<StepTrace>());
+
+    /// <summary>
+    /// Counts a whole stored run as if it had just been reported: for data files written before the aggregates existed
+    /// (<see cref="InsightsBackfill"/>).
+    /// </summary>
+    public static void WriteStoredRun(SqliteTransaction transaction, RunState state) =>
+        Write(transaction, null, state, state.Steps.SelectMany(history => history.Attempts).Where(a => a.Status is StepStatus.Completed or StepStatus.Failed));
+
+    private static void Write(SqliteTransaction transaction, RunRecord? before, RunState state, IEnumerable<StepTrace> finishedAttempts)
     {
         var after = state.Record!;
         var start = after.StartedAt!.Value;
@@ -26,12 +37,9 @@ internal static class InsightsWriter
         {
             AddDuration(transaction, start, after.WorkflowId, "", duration);
         }
-        foreach (var e in applied)
+        foreach (var attempt in finishedAttempts)
         {
-            if (e is StepEndEvent end && AttemptOf(state, end) is { } attempt)
-            {
-                WriteStep(transaction, start, after.WorkflowId, attempt);
-            }
+            WriteStep(transaction, start, after.WorkflowId, attempt);
         }
         if (after.Status is RunStatus.Failed or RunStatus.Timeout && before?.Status is not (RunStatus.Failed or RunStatus.Timeout))
         {
