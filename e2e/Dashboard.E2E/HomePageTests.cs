@@ -15,9 +15,11 @@ public sealed class HomePageTests(BrowserFixture fixture) : IClassFixture<Browse
         await page.WaitForInteractiveAsync();
 
         Assert.Equal(200, response!.Status);
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Executions", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Executions" })).ToBeVisibleAsync();
-        Assert.Equal("Executions · Runs dashboard", await page.TitleAsync());
+        // An empty dashboard says so rather than showing zeros.
+        await Assertions.Expect(page.GetByText("No runs in this period")).ToBeVisibleAsync();
+        Assert.Equal("Overview · Runs dashboard", await page.TitleAsync());
         var screenshot = await page.ScreenshotAsync("home");
         Assert.True(new FileInfo(screenshot).Length > 0);
         Assert.Empty(errors);

@@ -51,7 +51,7 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     {
         var (context, page, errors) = await fixture.NewPageAsync();
         await using var _ = context;
-        await page.GotoAsync("/");
+        await page.GotoAsync("/runs");
         await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Live updates: live" })).ToBeVisibleAsync();
 

@@ -11,7 +11,7 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await fixture.RunOfAsync("refund-request", "failed");
         var (context, page, errors) = await fixture.NewPageAsync();
         await using var _ = context;
-        await page.GotoAsync("/");
+        await page.GotoAsync("/runs");
         await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).GetByRole(AriaRole.Table)).ToBeVisibleAsync();
         await page.ScreenshotAsync("executions");

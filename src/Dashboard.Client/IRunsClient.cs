@@ -16,6 +16,9 @@ public interface IRunsClient
     /// </summary>
     IRunsClient ForWorkflows(IEnumerable<string> workflows);
 
+    /// <summary>Cross-run figures and failure groups (<c>/api/insights/*</c>), within this client's workflows.</summary>
+    IInsightsReader Insights { get; }
+
     /// <summary>A lazy handle on one run: no call is made until one of its methods is.</summary>
     RunProxy Run(string runId);
 

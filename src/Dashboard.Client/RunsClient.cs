@@ -35,6 +35,8 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
 
     internal RunsClientOptions Options => options.Value;
 
+    public IInsightsReader Insights => new InsightsReader(this);
+
     public RunProxy Run(string runId)
     {
         CheckRunId(runId);

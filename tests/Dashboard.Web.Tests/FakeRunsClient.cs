@@ -1,6 +1,7 @@
 using Dashboard.Client;
 using Dashboard.Client.Api;
 using Dashboard.Model.Events;
+using Dashboard.Model.Insights;
 using Dashboard.Model.Runs;
 
 namespace Dashboard.Web.Tests;
@@ -36,6 +37,10 @@ public sealed class FakeRunsClient : IRunsClient
         return this;
     }
 
+    public FakeInsightsReader FakeInsights { get; } = new();
+
+    public IInsightsReader Insights => FakeInsights;
+
     /// <summary>The workflow scopes a page asked for.</summary>
     public List<string[]> Scopes { get; } = [];
 
@@ -51,4 +56,48 @@ public sealed class FakeRunsClient : IRunsClient
     public Task<Execution> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<IngestResult> ReportAsync(string runId, IReadOnlyList<RunEvent> events, ProducerHeaders? producer = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+}
+
+/// <summary>Answers the insights reads with what a test set, and records the ranges asked for.</summary>
+public sealed class FakeInsightsReader : IInsightsReader
+{
+    public static InsightsSummary EmptySummary(InsightsRange range) => new()
+    {
+        From = range.From,
+        To = range.To,
+        ByStatus = new Dictionary<string, long>(),
+        DurationMs = new DurationPercentiles(null, null, null),
+        Tokens = new TokenTotals(0, 0, 0),
+    };
+
+    public Func<InsightsRange, InsightsSummary> Summary { get; set; } = EmptySummary;
+    public IReadOnlyList<InsightsBucket> Buckets { get; set; } = [];
+    public IReadOnlyList<FailureGroup> Groups { get; set; } = [];
+    public IReadOnlyList<WorkflowHealth> Workflows { get; set; } = [];
+    public IReadOnlyList<StepHealth> Steps { get; set; } = [];
+    public Exception? Failure { get; set; }
+    public List<(string Call, InsightsRange Range)> Calls { get; } = [];
+
+    private Task<T> Answer<T>(string call, InsightsRange range, Func<T> answer)
+    {
+        lock (Calls)
+        {
+            Calls.Add((call, range));
+        }
+        return Failure is { } failure ? Task.FromException<T>(failure) : Task.FromResult(answer());
+    }
+
+    public Task<InsightsSummary> SummaryAsync(InsightsRange range, CancellationToken cancellationToken = default) => Answer("summary", range, () => Summary(range));
+
+    public Task<InsightsTimeseries> TimeseriesAsync(InsightsRange range, string? bucket = null, CancellationToken cancellationToken = default) =>
+        Answer("timeseries", range, () => new InsightsTimeseries(bucket ?? "hour", Buckets));
+
+    public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        Answer("workflows", range, () => new WorkflowHealthList(Workflows));
+
+    public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
+        Answer("failures", range, () => new FailureGroupList(Groups));
+
+    public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        Answer("steps", range, () => new StepHealthList(Steps));
 }

@@ -1,3 +1,4 @@
+using Dashboard.Model.Insights;
 using Dashboard.Model.Rollups;
 using Dashboard.Model.Runs;
 using Refit;
@@ -63,6 +64,21 @@ public interface IRunsApi
         [Header("Producer-Epoch")] string? producerEpoch,
         [Header("Producer-Seq")] string? producerSeq,
         CancellationToken cancellationToken);
+
+    [Get("/api/insights/summary")]
+    Task<InsightsSummary> InsightsSummaryAsync(string from, string to, string? workflowId, CancellationToken cancellationToken);
+
+    [Get("/api/insights/timeseries")]
+    Task<InsightsTimeseries> InsightsTimeseriesAsync(string from, string to, string? workflowId, string? bucket, CancellationToken cancellationToken);
+
+    [Get("/api/insights/workflows")]
+    Task<WorkflowHealthList> InsightsWorkflowsAsync(string from, string to, string? workflowId, CancellationToken cancellationToken);
+
+    [Get("/api/insights/failures")]
+    Task<FailureGroupList> InsightsFailuresAsync(string from, string to, string? workflowId, int? limit, CancellationToken cancellationToken);
+
+    [Get("/api/insights/steps")]
+    Task<StepHealthList> InsightsStepsAsync(string from, string to, string workflowId, CancellationToken cancellationToken);
 
     /// <summary>Seed 004's snake_case shapes: read raw and parsed with the snake-case options.</summary>
     [Get("/api/workflows/{workflowId}/executions")]

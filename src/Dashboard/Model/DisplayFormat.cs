@@ -38,6 +38,28 @@ public static class DisplayFormat
         return "$" + text;
     }
 
+    /// <summary>
+    /// Money summed over many runs, to the cent from a dollar up and to four significant decimals below (the exact
+    /// amount goes in a tooltip): "$12.40", "$0.1011", "$0.000945".
+    /// </summary>
+    public static string Money(decimal? usd)
+    {
+        if (usd is not { } value)
+        {
+            return "—";
+        }
+        if (Math.Abs(value) >= 1 || value == 0)
+        {
+            return "$" + value.ToString("#,0.00", CultureInfo.InvariantCulture);
+        }
+        var decimals = 2;
+        for (var scaled = Math.Abs(value) * 100; scaled < 1000 && decimals < 12; scaled *= 10)
+        {
+            decimals++;
+        }
+        return "$" + Math.Round(value, decimals).ToString("0.00" + new string('#', decimals - 2), CultureInfo.InvariantCulture);
+    }
+
     public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     public static string Relative(DateTimeOffset? when, DateTimeOffset now)

@@ -44,4 +44,11 @@ public sealed class TimeDisplay
     }
 
     public string ZoneLabel => UseUtc ? "UTC" : Zone.Id;
+
+    /// <summary>A chart axis label: the day for day buckets, the time of day otherwise.</summary>
+    public string Axis(DateTimeOffset at, bool days)
+    {
+        var shown = UseUtc ? at.ToUniversalTime() : TimeZoneInfo.ConvertTime(at, Zone);
+        return shown.ToString(days ? "MMM d" : "HH:mm", CultureInfo.InvariantCulture);
+    }
 }

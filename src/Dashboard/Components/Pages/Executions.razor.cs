@@ -16,7 +16,7 @@ public sealed partial class Executions : IDisposable
     private ExecutionsFilter _filter = new();
     private IReadOnlyDictionary<string, int> _counts = new Dictionary<string, int>();
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
-    private CallbackThrottler? _reload;
+    private FeedReloader? _reload;
 
     [SupplyParameterFromQuery(Name = "status")]
     public string? Status { get; set; }
@@ -74,33 +74,20 @@ public sealed partial class Executions : IDisposable
     protected override void OnInitialized()
     {
         // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
-        _reload = new CallbackThrottler(() => InvokeAsync(async () =>
+        _reload = new FeedReloader(Live, () => InvokeAsync(async () =>
         {
             await LoadAsync();
             StateHasChanged();
         }), TimeSpan.FromSeconds(1), Clock);
-        Live.RunChangesReceived += OnRunChanges;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender)
+        if (firstRender && _reload is not null)
         {
-            try
-            {
-                await Live.JoinFeedAsync();
-                // The feed tells of changes from now on; one that came between the list's first read and the join would
-                // otherwise wait for the next change to show. Read the list again once.
-                _reload?.Request();
-            }
-            catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
-            {
-                // The list still works; the status chip says offline.
-            }
+            await _reload.StartAsync();
         }
     }
-
-    private void OnRunChanges(IReadOnlyList<RunChange> changes) => _reload?.Request();
 
     protected override async Task OnParametersSetAsync()
     {
@@ -148,8 +135,6 @@ public sealed partial class Executions : IDisposable
 
     public void Dispose()
     {
-        Live.RunChangesReceived -= OnRunChanges;
-        _ = Live.LeaveFeedAsync();
         _reload?.Dispose();
         _view.Dispose();
     }

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture<SampleWorkloadFixture>
+{
+    [Fact]
+    public async Task SampleFailures_AppearAsGroups_AndAClickLandsOnTheFailingStepsError()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.SetViewportSizeAsync(1440, 900);
+
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        var groups = page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" }).GetByRole(AriaRole.Table);
+        var refunds = groups.Locator("tbody tr").Filter(new() { HasText = "REFUND_WINDOW_CLOSED" });
+        await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await Assertions.Expect(refunds).ToContainTextAsync("issue-refund");
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" })).ToContainTextAsync("Refund request");
+        await page.ScreenshotAsync("overview");
+
+        await refunds.GetByRole(AriaRole.Link, new() { Name = "Open the newest failed run of refund-request" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Refund request", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=issue-refund"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("refund window closed");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task ChoosingAWorkflow_ShowsItsStepHealth_AndTheChoiceIsInTheUrl()
+    {
+        await fixture.RunOfAsync("invoice-approval", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        await page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" }).GetByRole(AriaRole.Link, new() { Name = "Invoice approval" }).ClickAsync(new() { Timeout = 20_000 });
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=invoice-approval"));
+        var steps = page.GetByRole(AriaRole.Region, new() { Name = "Step health" });
+        await Assertions.Expect(steps).ToContainTextAsync("Charge corporate card", new() { Timeout = 20_000 });
+        await page.ScreenshotAsync("overview-workflow");
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [InlineData(1280, 800)]
+    [InlineData(1440, 900)]
+    [InlineData(1920, 1080)]
+    public async Task AtEachWidth_NothingOverflowsThePageOrItsCards(int width, int height)
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        await page.SetViewportSizeAsync(width, height);
+
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" }).GetByRole(AriaRole.Table)).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        Assert.True(overflow <= 0, $"The page scrolls sideways by {overflow} px at {width} px.");
+        var wideTables = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > t.closest('.mud-paper, .table-scroll, body').getBoundingClientRect().right + 1)
+                    .map(t => t.closest('[aria-label]')?.getAttribute('aria-label') || 'table')
+            """);
+        Assert.Empty(wideTables);
+        await page.ScreenshotAsync($"overview-{width}");
+    }
+}

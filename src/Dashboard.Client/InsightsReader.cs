@@ -1,0 +1,50 @@
+using Dashboard.Model.Insights;
+using Dashboard.Model.Json;
+
+namespace Dashboard.Client;
+
+/// <summary>
+/// Cross-run figures of the runs service (<c>/api/insights/*</c>): what is failing, since when, where, at what cost.
+/// Every read covers the runs started in an <see cref="InsightsRange"/> that the client may see.
+/// </summary>
+public interface IInsightsReader
+{
+    /// <summary>Counts by status, failure rate, duration percentiles, cost and tokens, with the period before.</summary>
+    Task<InsightsSummary> SummaryAsync(InsightsRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>The period in buckets: <c>minute</c> (periods up to 48 hours), <c>hour</c> or <c>day</c>; null lets the service choose.</summary>
+    Task<InsightsTimeseries> TimeseriesAsync(InsightsRange range, string? bucket = null, CancellationToken cancellationToken = default);
+
+    Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>Failure groups, biggest first, each with its sparkline and newest example runs.</summary>
+    Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Steps of <see cref="InsightsRange.WorkflowId"/> (required): which is slow, flaky or expensive.</summary>
+    Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default);
+}
+
+internal sealed class InsightsReader(RunsClient client) : IInsightsReader
+{
+    public Task<InsightsSummary> SummaryAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsSummaryAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+
+    public Task<InsightsTimeseries> TimeseriesAsync(InsightsRange range, string? bucket = null, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsTimeseriesAsync(From(range), To(range), range.WorkflowId, bucket, token), null, cancellationToken);
+
+    public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsWorkflowsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+
+    public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsFailuresAsync(From(range), To(range), range.WorkflowId, limit, token), null, cancellationToken);
+
+    public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(range.WorkflowId, nameof(range));
+        return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+    }
+
+    private static string From(InsightsRange range) => Rfc3339DateTimeOffsetConverter.Format(range.From);
+
+    private static string To(InsightsRange range) => Rfc3339DateTimeOffsetConverter.Format(range.To);
+}

@@ -1,0 +1,200 @@
+using Dashboard.Client;
+using Dashboard.Model;
+using Dashboard.Model.Insights;
+using Dashboard.Services;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace Dashboard.Components.Pages;
+
+/// <summary>
+/// The home page: what is going wrong across runs in a period. One read of the insights API (five calls at once) builds
+/// an <see cref="OverviewView"/>; the feed of run changes asks for a new read, at most every few seconds.
+/// </summary>
+public sealed partial class Overview : IDisposable
+{
+    private static readonly string[] StatusColors = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#0277bd", "#5e35b1"];
+    private static readonly Dictionary<string, string> ColorOfStatus = new(StringComparer.Ordinal)
+    {
+        ["completed"] = StatusColors[0], ["failed"] = StatusColors[1], ["timeout"] = StatusColors[2],
+        ["cancelled"] = StatusColors[3], ["waiting"] = StatusColors[4], ["running"] = StatusColors[5],
+    };
+
+    private readonly ListLoadView<OverviewView> _view = new(view => view.IsEmpty);
+    private OverviewFilter _filter = new();
+    private DateTimeOffset _now = DateTimeOffset.UtcNow;
+    private IReadOnlyList<WorkflowHealth> _allWorkflows = [];
+    private FeedReloader? _reload;
+
+    private List<ChartSeries<double>> _statusSeries = [];
+    private List<ChartSeries<double>> _rateSeries = [];
+    private string[] _labels = [];
+    private StackedBarChartOptions _statusOptions = new();
+    private LineChartOptions _lineOptions = new();
+
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? Range { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? From { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? To { get; set; }
+
+    [SupplyParameterFromQuery(Name = "workflow")]
+    public string? Workflow { get; set; }
+
+    [Inject]
+    public required IRunsClient RunsClient { get; init; }
+
+    [Inject]
+    public required TimeProvider Clock { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required TimeDisplay Time { get; init; }
+
+    [Inject]
+    public required RunsHubObserver Live { get; init; }
+
+    protected override void OnInitialized()
+    {
+        // Every change of every run arrives on the feed; the figures are sums over the period, so a read every few
+        // seconds shows them moving without a read per change.
+        _reload = new FeedReloader(Live, () => InvokeAsync(async () =>
+        {
+            await LoadAsync();
+            StateHasChanged();
+        }), TimeSpan.FromSeconds(5), Clock);
+        Time.Changed += OnTimeChanged;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && _reload is not null)
+        {
+            await _reload.StartAsync();
+        }
+    }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var filter = OverviewFilter.FromUrl(Range, From, To, Workflow);
+        if (filter == _filter && _view.Page is not null)
+        {
+            return;
+        }
+        _filter = filter;
+        await LoadAsync();
+    }
+
+    private void OnTimeChanged() => _ = InvokeAsync(() =>
+    {
+        BuildCharts();
+        StateHasChanged();
+    });
+
+    private async Task LoadAsync()
+    {
+        _now = Clock.GetUtcNow();
+        var range = _filter.ToRange(_now);
+        await _view.LoadAsync(async token =>
+        {
+            var insights = RunsClient.Insights;
+            var summary = insights.SummaryAsync(range, token);
+            var series = insights.TimeseriesAsync(range, OverviewFilter.BucketFor(range), token);
+            var failures = insights.FailuresAsync(range, 25, token);
+            // Every workflow of the period, for the picker; the table shows the chosen one only.
+            var workflows = insights.WorkflowsAsync(range with { WorkflowId = null }, token);
+            var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, token);
+            await Task.WhenAll(summary, series, failures, workflows, steps ?? Task.CompletedTask);
+            _allWorkflows = workflows.Result.Workflows;
+            return new OverviewView
+            {
+                Summary = summary.Result,
+                Series = series.Result,
+                Failures = failures.Result.Groups,
+                Workflows = range.WorkflowId is null ? workflows.Result.Workflows : workflows.Result.Workflows.Where(w => w.WorkflowId == range.WorkflowId).ToList(),
+                Steps = steps?.Result.Steps,
+            };
+        });
+        BuildCharts();
+    }
+
+    private void BuildCharts()
+    {
+        if (_view.Page is not { } view)
+        {
+            return;
+        }
+        var days = view.Series.Bucket == "day";
+        _labels = view.Series.Buckets.Select((b, i) => i % LabelEvery(view.Series.Buckets.Count) == 0 ? Time.Axis(b.Start, days) : "").ToArray();
+        var statuses = view.StatusSeries();
+        _statusSeries = statuses.Select(s => new ChartSeries<double> { Name = s.Status, Data = new ChartData<double>(s.Counts) }).ToList();
+        _statusOptions = new StackedBarChartOptions { ChartPalette = statuses.Select(s => ColorOfStatus[s.Status]).ToArray(), ShowLegend = true };
+        var (rate, p95) = view.RateSeries();
+        _rateSeries =
+        [
+            new ChartSeries<double> { Name = "Failure rate (%)", Data = new ChartData<double>(rate) },
+            new ChartSeries<double> { Name = "p95 duration (s)", Data = new ChartData<double>(p95) },
+        ];
+        _lineOptions = new LineChartOptions { ChartPalette = [StatusColors[1], StatusColors[4]], ShowLegend = true };
+    }
+
+    /// <summary>About a dozen labels on the axis, whatever the number of buckets.</summary>
+    private static int LabelEvery(int buckets) => Math.Max(1, (int)Math.Ceiling(buckets / 12.0));
+
+    private IEnumerable<(string Id, string Label)> KnownWorkflows()
+    {
+        var known = _allWorkflows.Select(w => (w.WorkflowId, Label: w.WorkflowName is { } name && name != w.WorkflowId ? $"{name} ({w.WorkflowId})" : w.WorkflowId)).ToList();
+        if (_filter.Workflow is { } chosen && known.All(w => w.WorkflowId != chosen))
+        {
+            known.Insert(0, (chosen, chosen));
+        }
+        return known;
+    }
+
+    private string WorkflowHref(string workflowId) =>
+        Navigation.GetUriWithQueryParameters((_filter with { Workflow = workflowId }).ToUrl());
+
+    private Task ChangeRangeAsync(string range)
+    {
+        var filter = range == OverviewFilter.CustomRange
+            ? _filter with { Range = range, From = _filter.ToRange(_now).From, To = _filter.ToRange(_now).To }
+            : _filter with { Range = range, From = null, To = null };
+        return NavigateAsync(filter);
+    }
+
+    private Task ChangeCustomAsync(string? from, string? to)
+    {
+        var start = ParseInput(from) ?? _filter.From;
+        var end = ParseInput(to) ?? _filter.To;
+        return start is { } s && end is { } e && s < e ? NavigateAsync(_filter with { From = s, To = e }) : Task.CompletedTask;
+    }
+
+    private Task ChangeWorkflowAsync(string workflow) => NavigateAsync(_filter with { Workflow = string.IsNullOrEmpty(workflow) ? null : workflow });
+
+    private Task NavigateAsync(OverviewFilter filter)
+    {
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(filter.ToUrl()));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A datetime-local input's value, read as UTC (the labels say so).</summary>
+    private static DateTimeOffset? ParseInput(string? value) =>
+        DateTime.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed)
+            ? new DateTimeOffset(parsed, TimeSpan.Zero)
+            : null;
+
+    private static string? LocalInput(DateTimeOffset? value) =>
+        value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        Time.Changed -= OnTimeChanged;
+        _reload?.Dispose();
+        _view.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Dashboard.Model.Insights;
+
+namespace Dashboard.Model;
+
+/// <summary>One headline number, its value in the period before, and whether the change is good news.</summary>
+public sealed record HeadlineFigure(string Label, string Value, string? Change, bool? Worse, string? Detail = null);
+
+/// <summary>
+/// What the overview shows, built from one read of the insights API: the headline figures with their change against
+/// the period before, chart series, failure groups, workflow and step health. Plain data, unit-tested apart from markup.
+/// </summary>
+public sealed record OverviewView
+{
+    public required InsightsSummary Summary { get; init; }
+    public required InsightsTimeseries Series { get; init; }
+    public required IReadOnlyList<FailureGroup> Failures { get; init; }
+    public required IReadOnlyList<WorkflowHealth> Workflows { get; init; }
+
+    /// <summary>Only when one workflow is chosen: its steps.</summary>
+    public IReadOnlyList<StepHealth>? Steps { get; init; }
+
+    public bool IsEmpty => Summary.Runs == 0 && Summary.Previous is not { Runs: > 0 } && Failures.Count == 0;
+
+    public IReadOnlyList<HeadlineFigure> Headline()
+    {
+        var now = Summary;
+        var before = Summary.Previous;
+        long Problems(InsightsSummary s) => s.ByStatus.GetValueOrDefault("failed") + s.ByStatus.GetValueOrDefault("timeout");
+        var failedDetail = $"{DisplayFormat.Count(now.ByStatus.GetValueOrDefault("failed"))} failed · {DisplayFormat.Count(now.ByStatus.GetValueOrDefault("timeout"))} timed out · {DisplayFormat.Count(now.ByStatus.GetValueOrDefault("cancelled"))} cancelled";
+        return
+        [
+            new("Runs", DisplayFormat.Count(now.Runs), Delta(now.Runs, before?.Runs), null),
+            new("Failed", DisplayFormat.Count(Problems(now)), Delta(Problems(now), before is null ? null : Problems(before)),
+                Worse(Problems(now), before is null ? null : Problems(before)), failedDetail),
+            new("Failure rate", Percent(now.FailureRate), PointsDelta(now.FailureRate, before?.FailureRate), Worse(now.FailureRate, before?.FailureRate)),
+            new("p50 duration", DisplayFormat.Duration(now.DurationMs.P50), Delta(now.DurationMs.P50, before?.DurationMs.P50), Worse(now.DurationMs.P50, before?.DurationMs.P50)),
+            new("p95 duration", DisplayFormat.Duration(now.DurationMs.P95), Delta(now.DurationMs.P95, before?.DurationMs.P95), Worse(now.DurationMs.P95, before?.DurationMs.P95)),
+            new("Cost", DisplayFormat.Money(now.CostUsd), Delta(now.CostUsd, before?.CostUsd), Worse(now.CostUsd, before?.CostUsd), $"exactly {DisplayFormat.Cost(now.CostUsd)}"),
+            new("Tokens", DisplayFormat.Tokens(now.Tokens.Prompt + now.Tokens.Completion),
+                Delta(now.Tokens.Prompt + now.Tokens.Completion, before is null ? null : before.Tokens.Prompt + before.Tokens.Completion), null,
+                $"{DisplayFormat.Tokens(now.Tokens.Prompt)} prompt ({DisplayFormat.Tokens(now.Tokens.Cached)} cached) · {DisplayFormat.Tokens(now.Tokens.Completion)} completion"),
+        ];
+    }
+
+    private static readonly string[] ChartStatuses = ["completed", "failed", "timeout", "cancelled", "waiting", "running"];
+
+    /// <summary>The statuses that occur in the period, in a fixed order, each with its count per bucket: the stacked bars.</summary>
+    public IReadOnlyList<(string Status, double[] Counts)> StatusSeries() =>
+        ChartStatuses
+            .Select(status => (status, Series.Buckets.Select(b => (double)b.ByStatus.GetValueOrDefault(status)).ToArray()))
+            .Where(series => series.Item2.Any(n => n > 0))
+            .ToList();
+
+    /// <summary>Failure rate in percent and p95 duration in seconds per bucket (0 where a bucket had no finished run).</summary>
+    public (double[] FailureRatePercent, double[] P95Seconds) RateSeries() => (
+        Series.Buckets.Select(b => Math.Round((b.FailureRate ?? 0) * 100, 1)).ToArray(),
+        Series.Buckets.Select(b => Math.Round((b.P95DurationMs ?? 0) / 1000.0, 2)).ToArray());
+
+    public static string Percent(double? rate) => rate is { } r ? (r * 100).ToString(r is > 0 and < 0.1 ? "0.0" : "0", CultureInfo.InvariantCulture) + "%" : "—";
+
+    /// <summary>"+12%" / "−3%" against the period before; "new" when there was nothing before; null when both are empty.</summary>
+    public static string? Delta(decimal? now, decimal? before)
+    {
+        if (now is null || before is null || (now == 0 && before == 0))
+        {
+            return null;
+        }
+        if (before == 0)
+        {
+            return "new";
+        }
+        var change = (now.Value - before.Value) / before.Value * 100;
+        return change == 0 ? "no change" : (change > 0 ? "+" : "−") + Math.Abs(change).ToString("0", CultureInfo.InvariantCulture) + "%";
+    }
+
+    private static string? Delta(long? now, long? before) => Delta((decimal?)now, before);
+
+    private static string? PointsDelta(double? now, double? before)
+    {
+        if (now is null || before is null)
+        {
+            return null;
+        }
+        var points = (now.Value - before.Value) * 100;
+        return Math.Abs(points) < 0.05 ? "no change" : (points > 0 ? "+" : "−") + Math.Abs(points).ToString("0.#", CultureInfo.InvariantCulture) + " pts";
+    }
+
+    /// <summary>Higher is worse for failures, durations and cost; null when there is nothing to compare.</summary>
+    private static bool? Worse(decimal? now, decimal? before) => now is null || before is null || now == before ? null : now > before;
+
+    private static bool? Worse(long? now, long? before) => Worse((decimal?)now, before);
+
+    private static bool? Worse(double? now, double? before) => now is null || before is null || Math.Abs(now.Value - before.Value) < 0.0005 ? null : now > before;
+}

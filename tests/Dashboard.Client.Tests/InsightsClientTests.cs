@@ -1,0 +1,50 @@
+using Dashboard.Client.Errors;
+using Dashboard.Model.Insights;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Client.Tests;
+
+public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixture<RunsServiceProcess>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Insights_ReadTheFleetThroughTheClient_WithinItsWorkflows()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var workflow = $"wf-fleet-{Guid.NewGuid():N}";
+        var other = $"wf-other-{Guid.NewGuid():N}";
+        foreach (var (wf, fails) in (ValueTuple<string, bool>[])[(workflow, true), (workflow, false), (other, true)])
+        {
+            await using var reporter = new RunReporter(client, $"fleet-{Guid.NewGuid():N}");
+            reporter.StartRun(wf, "Fleet");
+            reporter.StartStep("charge");
+            if (fails)
+            {
+                reporter.FailStep("charge", new ErrorInfo { Code = "E_CARD", Message = $"card {Random.Shared.Next(1000, 9999)} declined" }, willRetry: false);
+                reporter.FailRun(new ErrorInfo { Code = "E_CARD", Message = $"card {Random.Shared.Next(1000, 9999)} declined" });
+            }
+            else
+            {
+                reporter.CompleteStep("charge", costUsd: 0.25m);
+                reporter.CompleteRun();
+            }
+        }
+        var range = InsightsRange.Last(TimeSpan.FromHours(1), DateTimeOffset.UtcNow.AddMinutes(1));
+        var scoped = client.ForWorkflows([workflow]).Insights;
+
+        var summary = await scoped.SummaryAsync(range, Token);
+        var groups = await scoped.FailuresAsync(range, cancellationToken: Token);
+        var steps = await client.Insights.StepsAsync(range with { WorkflowId = workflow }, Token);
+        var series = await client.Insights.TimeseriesAsync(range with { WorkflowId = workflow }, "minute", Token);
+
+        Assert.Equal((2, 0.5, 0.25m), (summary.Runs, summary.FailureRate, summary.CostUsd));
+        var group = Assert.Single(groups.Groups);
+        Assert.Equal((workflow, "charge", "E_CARD", 1L), (group.WorkflowId, group.StepId, group.ErrorCode, group.Count));
+        Assert.Equal(2, Assert.Single(steps.Steps).Attempts);
+        Assert.Equal(2, series.Buckets.Sum(b => b.Runs));
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
+        Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
+    }
+}

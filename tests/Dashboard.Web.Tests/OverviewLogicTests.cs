@@ -1,0 +1,70 @@
+using Dashboard.Model;
+using Dashboard.Model.Insights;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class OverviewLogicTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Filter_RoundTripsThroughTheUrl_AndFallsBackOnNonsense()
+    {
+        var custom = OverviewFilter.FromUrl(null, "2026-11-01T00:00:00Z", "2026-11-02T06:00:00Z", " wf-a ");
+        var again = OverviewFilter.FromUrl(custom.ToUrl()["range"] as string, custom.ToUrl()["from"] as string, custom.ToUrl()["to"] as string, custom.ToUrl()["workflow"] as string);
+
+        Assert.Equal(custom, again);
+        Assert.Equal(new InsightsRange(new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new(2026, 11, 2, 6, 0, 0, TimeSpan.Zero), "wf-a"), custom.ToRange(Now));
+        Assert.Equal(OverviewFilter.DefaultRange, OverviewFilter.FromUrl("3y", null, null, null).Range);
+        Assert.Equal(OverviewFilter.DefaultRange, OverviewFilter.FromUrl(null, "2026-11-02T00:00:00Z", "2026-11-01T00:00:00Z", null).Range);
+        Assert.Equal(TimeSpan.FromMinutes(15), OverviewFilter.FromUrl("15m", null, null, null).ToRange(Now) is var r ? r.To - r.From : default);
+        Assert.Null(new OverviewFilter().ToUrl()["range"]);
+    }
+
+    [Theory]
+    [InlineData(15, "minute")]
+    [InlineData(60 * 24, "hour")]
+    [InlineData(60 * 24 * 30, "day")]
+    public void ChartBuckets_StayAFewDozen(int minutes, string bucket) =>
+        Assert.Equal(bucket, OverviewFilter.BucketFor(InsightsRange.Last(TimeSpan.FromMinutes(minutes), Now)));
+
+    [Theory]
+    [InlineData("12.4", "$12.40")]
+    [InlineData("1234.5", "$1,234.50")]
+    [InlineData("0.10113156", "$0.1011")]
+    [InlineData("0.000945", "$0.000945")]
+    [InlineData("0.04352256", "$0.04352")]
+    [InlineData("0", "$0.00")]
+    public void Money_RoundsSumsToWhatAPersonReads(string usd, string expected) =>
+        Assert.Equal(expected, DisplayFormat.Money(decimal.Parse(usd, System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Theory]
+    [InlineData(10, 5, "+100%")]
+    [InlineData(5, 10, "−50%")]
+    [InlineData(3, 0, "new")]
+    [InlineData(0, 0, null)]
+    [InlineData(7, 7, "no change")]
+    public void Delta_AgainstThePeriodBefore(int now, int before, string? expected) =>
+        Assert.Equal(expected, OverviewView.Delta(now, before));
+
+    [Fact]
+    public void StatusSeries_KeepsOnlyStatusesThatOccur_InAFixedOrder()
+    {
+        var view = new OverviewView
+        {
+            Summary = new InsightsSummary { From = Now, To = Now, ByStatus = new Dictionary<string, long>(), DurationMs = new(null, null, null), Tokens = new(0, 0, 0) },
+            Series = new InsightsTimeseries("hour",
+            [
+                new InsightsBucket { Start = Now, ByStatus = new Dictionary<string, long> { ["failed"] = 2, ["completed"] = 1 }, FailureRate = 2 / 3.0, P95DurationMs = 1500 },
+                new InsightsBucket { Start = Now.AddHours(1), ByStatus = new Dictionary<string, long> { ["completed"] = 4 } },
+            ]),
+            Failures = [],
+            Workflows = [],
+        };
+
+        Assert.Equal(["completed", "failed"], view.StatusSeries().Select(s => s.Status));
+        Assert.Equal([1.0, 4.0], view.StatusSeries()[0].Counts);
+        Assert.Equal([66.7, 0.0], view.RateSeries().FailureRatePercent);
+        Assert.Equal([1.5, 0.0], view.RateSeries().P95Seconds);
+    }
+}

@@ -1,0 +1,125 @@
+using Dashboard.Client.Errors;
+using Dashboard.Components.Pages;
+using Dashboard.Model.Insights;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class OverviewPageTests : DashboardTestContext
+{
+    private static InsightsSummary Summary(InsightsRange range, long runs, long failed, long timeout, decimal cost, InsightsSummary? previous = null) => new()
+    {
+        From = range.From,
+        To = range.To,
+        Runs = runs,
+        ByStatus = new Dictionary<string, long> { ["completed"] = runs - failed - timeout, ["failed"] = failed, ["timeout"] = timeout },
+        FailureRate = runs == 0 ? null : (double)(failed + timeout) / runs,
+        DurationMs = new DurationPercentiles(1200, 4800, 9000),
+        CostUsd = cost,
+        Tokens = new TokenTotals(1000, 400, 200),
+        Previous = previous,
+    };
+
+    private static FailureGroup Group(string message, string? step = "charge", long count = 3) => new()
+    {
+        Signature = Guid.NewGuid().ToString("N")[..16],
+        WorkflowId = "wf-pay",
+        StepId = step,
+        ErrorCode = "E_CARD",
+        Message = message,
+        Count = count,
+        FirstSeen = DateTimeOffset.UtcNow.AddHours(-5),
+        LastSeen = DateTimeOffset.UtcNow.AddMinutes(-2),
+        ExampleRunIds = ["run/newest", "run-older"],
+        Trend = [0, 1, 0, 2],
+    };
+
+    [Fact]
+    public void Headline_ShowsTheFiguresAndTheirChangeAgainstThePeriodBefore()
+    {
+        RunsClient.FakeInsights.Summary = range => Summary(range, 20, 3, 1, 1.5m, Summary(range, 10, 1, 0, 3m));
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll(".figure")));
+        var figures = cut.FindAll(".figure").ToDictionary(f => f.QuerySelector(".figure-label")!.TextContent, f => f.TextContent);
+        Assert.Contains("20", figures["Runs"], StringComparison.Ordinal);
+        Assert.Contains("+100%", figures["Runs"], StringComparison.Ordinal);
+        Assert.Contains("4", figures["Failed"], StringComparison.Ordinal);
+        Assert.Contains("3 failed · 1 timed out", figures["Failed"], StringComparison.Ordinal);
+        Assert.Contains("+300%", figures["Failed"], StringComparison.Ordinal);
+        Assert.Contains("$1.50", figures["Cost"], StringComparison.Ordinal);
+        Assert.Contains("−50%", figures["Cost"], StringComparison.Ordinal);
+        Assert.Contains("worse", cut.FindAll(".figure")[1].QuerySelector(".figure-change")!.ClassName, StringComparison.Ordinal);
+        Assert.Contains("better", cut.FindAll(".figure")[5].QuerySelector(".figure-change")!.ClassName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FailureGroups_ListMessageWhereAndWhen_AsInertText_AndLinkToTheNewestFailingStep()
+    {
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 3, 0, 0m);
+        RunsClient.FakeInsights.Groups = [Group("<script>alert('x')</script> card 4242 declined"), Group("quota exceeded", step: null, count: 1)];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("table[aria-label='Failure groups'] tbody tr, [aria-label='Failure groups'] tbody tr").Count));
+        var first = cut.FindAll("[aria-label='Failure groups'] tbody tr")[0];
+        Assert.Contains("<script>alert('x')</script> card 4242 declined", first.QuerySelector(".message")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("script"));
+        Assert.Contains("E_CARD", first.TextContent, StringComparison.Ordinal);
+        Assert.Contains("charge", first.TextContent, StringComparison.Ordinal);
+        var newest = first.QuerySelectorAll("a").Single(a => a.TextContent == "Newest");
+        Assert.Equal("/runs/run%2Fnewest?step=charge&tab=error", newest.GetAttribute("href"));
+        var all = first.QuerySelectorAll("a").Single(a => a.TextContent == "All");
+        Assert.Equal("/runs?status=failed%2Ctimeout&workflow=wf-pay", all.GetAttribute("href"));
+        Assert.NotNull(first.QuerySelector("svg.sparkline polyline"));
+    }
+
+    [Fact]
+    public void NoRuns_SaysSo_WithoutFiguresOrTables()
+    {
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Contains("No runs in this period", cut.Markup, StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll(".figure"));
+        Assert.Empty(cut.FindAll("table"));
+    }
+
+    [Fact]
+    public void AChosenWorkflow_InTheUrl_NarrowsEveryReadAndShowsItsSteps()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay&range=7d");
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 1, 0, 0.25m);
+        RunsClient.FakeInsights.Steps = [new StepHealth { StepId = "charge", Attempts = 7, Retries = 2, Failed = 1, Tokens = new TokenTotals(0, 0, 0), CostUsd = 0.25m }];
+        RunsClient.FakeInsights.Workflows =
+        [
+            new WorkflowHealth { WorkflowId = "wf-pay", WorkflowName = "Payments", Runs = 5, Failed = 1 },
+            new WorkflowHealth { WorkflowId = "wf-other", Runs = 9 },
+        ];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[aria-label='Step health']")));
+        var calls = RunsClient.FakeInsights.Calls;
+        Assert.All(calls.Where(c => c.Call != "workflows"), c => Assert.Equal("wf-pay", c.Range.WorkflowId));
+        Assert.All(calls, c => Assert.Equal(TimeSpan.FromDays(7), c.Range.To - c.Range.From));
+        Assert.Contains("charge", cut.Find("[aria-label='Step health'] tbody").TextContent, StringComparison.Ordinal);
+        var workflowRows = cut.FindAll("[aria-label='Workflow health'] tbody tr");
+        Assert.Contains("Payments", Assert.Single(workflowRows).TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ServiceDown_SaysSoAndRetryLoadsAgain()
+    {
+        RunsClient.FakeInsights.Failure = new ApiConnectionException("refused");
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Contains("cannot be reached", cut.Markup, StringComparison.Ordinal));
+        RunsClient.FakeInsights.Failure = null;
+        RunsClient.FakeInsights.Summary = range => Summary(range, 2, 0, 0, 0m);
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Retry", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll(".figure")));
+    }
+}
