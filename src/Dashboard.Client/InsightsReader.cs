@@ -12,7 +12,7 @@ public interface IInsightsReader
     /// <summary>Counts by status, failure rate, duration percentiles, cost and tokens, with the period before.</summary>
     Task<InsightsSummary> SummaryAsync(InsightsRange range, CancellationToken cancellationToken = default);
 
-    /// <summary>The period in buckets: <c>minute</c> (periods up to 48 hours), <c>hour</c> or <c>day</c>; null lets the service choose.</summary>
+    /// <summary>The period in buckets: <c>minute</c> (periods up to 6 hours), <c>hour</c> (up to 8 days) or <c>day</c>; null lets the service choose.</summary>
     Task<InsightsTimeseries> TimeseriesAsync(InsightsRange range, string? bucket = null, CancellationToken cancellationToken = default);
 
     Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default);

@@ -10,6 +10,9 @@ switch (suite)
     case "runs":
         await RunsBenchmark.RunAsync();
         break;
+    case "insights":
+        await InsightsBenchmark.RunAsync();
+        break;
     case "live":
         await LiveBenchmark.RunAsync();
         break;
@@ -21,7 +24,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, runs, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, runs, insights, live, run-page");
         return 2;
 }
 return 0;

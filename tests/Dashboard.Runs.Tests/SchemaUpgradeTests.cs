@@ -70,7 +70,7 @@ public sealed class SchemaUpgradeTests
             {
                 connection.Open();
                 using var drop = connection.CreateCommand();
-                drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_durations; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
+                drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
                 drop.ExecuteNonQuery();
             }
 

@@ -85,7 +85,7 @@ public sealed record FailureGroup
     /// <summary>The newest runs of the group, newest first.</summary>
     public required IReadOnlyList<string> ExampleRunIds { get; init; }
 
-    /// <summary>Failures per bucket over the period (hours up to two days, days beyond), oldest first: the sparkline.</summary>
+    /// <summary>Failures per bucket over the period (hours up to 8 days, days beyond), oldest first: the sparkline.</summary>
     public IReadOnlyList<long>? Trend { get; init; }
 }
 

@@ -54,7 +54,7 @@ internal static class InsightsEndpoints
         }
         if (size.Value.TotalMinutes < query.Grain)
         {
-            return ApiError.Invalid(context, "minute buckets cover periods of up to 48 hours; use hour or day buckets for longer ones.");
+            return ApiError.Invalid(context, "minute buckets cover periods of up to 6 hours and hour buckets up to 8 days; choose a larger bucket for this period.");
         }
         if (query.Length / size.Value > 5000)
         {

@@ -138,8 +138,8 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
         {
             return new FailureGroupList(groups);
         }
-        // The sparkline: the period in hours up to two days, in days beyond.
-        var size = (long)(query.Length <= InsightsSchema.MinuteRowsUpTo ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1)).TotalMilliseconds;
+        // The sparkline: the period in buckets of its grain, or of an hour for short periods (never a few hundred minutes).
+        var size = Math.Max(query.Grain, InsightsSchema.HourGrain) * 60_000L;
         var first = Floor(query.From.ToUnixTimeMilliseconds(), size);
         var slots = (int)Math.Max(1, (query.To.ToUnixTimeMilliseconds() - first + size - 1) / size);
         var trends = groups.ToDictionary(g => g.Signature, _ => new long[slots], StringComparer.Ordinal);
@@ -165,7 +165,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
     {
         using var connection = store.OpenReadConnection();
         using var command = connection.CreateCommand();
-        var where = Where(command, query);
+        var where = Where(command, query, steps: true);
         command.CommandText = $"""
             SELECT step_id, max(step_name), SUM(attempts), SUM(retries), SUM(failed), SUM(cost_pico), SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
             FROM insight_steps f WHERE {where} GROUP BY step_id
@@ -242,14 +242,13 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
         return result;
     }
 
-    /// <summary>Duration bins summed per <paramref name="groupBy"/>, of the runs (<c>step_id = ''</c>) or of the steps.</summary>
+    /// <summary>Duration histograms merged per <paramref name="groupBy"/>, of the runs or of the steps.</summary>
     private static Dictionary<string, Dictionary<int, long>> Durations(SqliteConnection connection, InsightsQuery query, string? groupBy, bool ofSteps = false)
     {
         using var command = connection.CreateCommand();
-        var where = Where(command, query);
+        var where = Where(command, query, steps: ofSteps);
         var key = groupBy ?? "''";
-        var steps = ofSteps ? "f.step_id <> ''" : "f.step_id = ''";
-        command.CommandText = $"SELECT {key}, bin, SUM(count) FROM insight_durations f WHERE {steps} AND {where} GROUP BY {key}, bin";
+        command.CommandText = $"SELECT {key}, durations FROM {(ofSteps ? "insight_steps" : "insight_runs")} f WHERE {where} AND durations IS NOT NULL";
         var result = new Dictionary<string, Dictionary<int, long>>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -259,15 +258,15 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
             {
                 result[group] = bins = [];
             }
-            bins[reader.GetInt32(1)] = reader.GetInt64(2);
+            DurationHistogram.Merge(bins, (byte[])reader.GetValue(1));
         }
         return result;
     }
 
     /// <summary>The period's rows of the right grain, of the asked workflow, among the visible ones (table alias <c>f</c>).</summary>
-    private static string Where(SqliteCommand command, InsightsQuery query)
+    private static string Where(SqliteCommand command, InsightsQuery query, bool steps = false)
     {
-        var grain = query.Grain;
+        var grain = steps ? query.StepGrain : query.Grain;
         var clauses = new List<string> { "f.grain = $grain", "f.bucket >= $from", "f.bucket < $to" };
         command.Parameters.AddWithValue("$grain", grain);
         command.Parameters.AddWithValue("$from", InsightsSchema.BucketOf(query.From, grain));

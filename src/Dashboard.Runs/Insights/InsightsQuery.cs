@@ -8,8 +8,11 @@ internal sealed record InsightsQuery(DateTimeOffset From, DateTimeOffset To, str
 {
     public TimeSpan Length => To - From;
 
-    /// <summary>Minute rows up to two days, hour rows beyond (the edges then round to whole hours).</summary>
-    public int Grain => Length <= InsightsSchema.MinuteRowsUpTo ? InsightsSchema.MinuteGrain : InsightsSchema.HourGrain;
+    /// <summary>Minute rows up to 6 hours, hour rows up to 8 days, day rows beyond: the start rounds down to that grain.</summary>
+    public int Grain => InsightsSchema.GrainFor(Length);
+
+    /// <summary>The grain of step rows: never finer than an hour (<see cref="InsightsSchema.StepGrains"/>).</summary>
+    public int StepGrain => Math.Max(Grain, InsightsSchema.HourGrain);
 
     public InsightsQuery Previous => this with { From = From - Length, To = From };
 }

@@ -5,17 +5,27 @@ namespace Dashboard.Runs.Insights;
 /// <summary>
 /// Cross-run aggregates, kept at ingest in the transaction that appends a run's events, so that the insights reads sum a
 /// few rows per time bucket and never scan runs. Every row is keyed by grain (minutes per bucket: 1 or 60) and bucket
-/// start (Unix ms): minute rows serve periods up to two days, hour rows longer ones. A run counts in the bucket of its
-/// start, as the executions list filters by start; money is kept in pico-dollars (10^-12 USD) so that sums are exact.
+/// start (Unix ms): minute rows serve periods up to 6 hours, hour rows up to 8 days, day rows longer ones, so that a read
+/// sums a few hundred buckets at most. A run counts in the bucket of its start, as the executions list filters by start;
+/// money is kept in pico-dollars (10^-12 USD) so that sums are exact; durations as a histogram per row
+/// (<see cref="Dashboard.Model.Insights.DurationHistogram"/>), so that percentiles over a period merge one value per bucket.
 /// </summary>
 internal static class InsightsSchema
 {
     public const int MinuteGrain = 1;
     public const int HourGrain = 60;
-    public static readonly int[] Grains = [MinuteGrain, HourGrain];
+    public const int DayGrain = 1440;
+    public static readonly int[] Grains = [MinuteGrain, HourGrain, DayGrain];
 
-    /// <summary>Periods up to this long are read from minute rows; longer ones from hour rows.</summary>
-    public static readonly TimeSpan MinuteRowsUpTo = TimeSpan.FromHours(48);
+    /// <summary>
+    /// Steps are kept by hour and day only: by minute they would be about a row per attempt. Step health over a short
+    /// period is read from hour rows (its start rounds down to the hour).
+    /// </summary>
+    public static readonly int[] StepGrains = [HourGrain, DayGrain];
+
+    /// <summary>The grain a period is read from: the finest whose rows stay few.</summary>
+    public static int GrainFor(TimeSpan period) =>
+        period <= TimeSpan.FromHours(6) ? MinuteGrain : period <= TimeSpan.FromDays(8) ? HourGrain : DayGrain;
 
     public const decimal PicoPerUsd = 1_000_000_000_000m;
 
@@ -35,6 +45,7 @@ internal static class InsightsSchema
             prompt_tokens INTEGER NOT NULL,
             cached_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
+            durations BLOB,
             PRIMARY KEY (grain, bucket, workflow_id)
         ) WITHOUT ROWID;
 
@@ -51,18 +62,8 @@ internal static class InsightsSchema
             prompt_tokens INTEGER NOT NULL,
             cached_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
+            durations BLOB,
             PRIMARY KEY (workflow_id, grain, bucket, step_id)
-        ) WITHOUT ROWID;
-
-        -- Durations as counts per logarithmic bin (DurationHistogram); step_id '' is the run's own duration.
-        CREATE TABLE IF NOT EXISTS insight_durations (
-            grain INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
-            workflow_id TEXT NOT NULL,
-            step_id TEXT NOT NULL,
-            bin INTEGER NOT NULL,
-            count INTEGER NOT NULL,
-            PRIMARY KEY (step_id, grain, bucket, workflow_id, bin)
         ) WITHOUT ROWID;
 
         CREATE TABLE IF NOT EXISTS insight_failure_groups (

@@ -35,7 +35,7 @@ internal static class InsightsWriter
         WriteRun(transaction, before, after, start);
         if (justFinished && after.DurationMs is { } duration)
         {
-            AddDuration(transaction, start, after.WorkflowId, "", duration);
+            AddDuration(transaction, "insight_runs", "workflow_id = $workflow", after.WorkflowId, null, start, InsightsSchema.Grains, duration);
         }
         foreach (var attempt in finishedAttempts)
         {
@@ -125,23 +125,43 @@ internal static class InsightsWriter
         command.Parameters.AddWithValue("$prompt", tokens.Prompt);
         command.Parameters.AddWithValue("$cached", tokens.Cached);
         command.Parameters.AddWithValue("$completion", tokens.Completion);
-        ForEachGrain(command, start);
+        ForEachGrain(command, start, InsightsSchema.StepGrains);
         if (attempt.DurationMs is { } duration)
         {
-            AddDuration(transaction, start, workflowId, attempt.StepId, duration);
+            AddDuration(transaction, "insight_steps", "workflow_id = $workflow AND step_id = $step", workflowId, attempt.StepId, start, InsightsSchema.StepGrains, duration);
         }
     }
 
-    private static void AddDuration(SqliteTransaction transaction, DateTimeOffset start, string workflowId, string stepId, long durationMs)
+    /// <summary>Counts one duration in the histogram of each grain's row (which the caller has just upserted).</summary>
+    private static void AddDuration(SqliteTransaction transaction, string table, string key, string workflowId, string? stepId,
+        DateTimeOffset start, int[] grains, long durationMs)
     {
-        using var command = Command(transaction, """
-            INSERT INTO insight_durations (grain, bucket, workflow_id, step_id, bin, count) VALUES ($grain, $bucket, $workflow, $step, $bin, 1)
-            ON CONFLICT (step_id, grain, bucket, workflow_id, bin) DO UPDATE SET count = count + 1
-            """);
-        command.Parameters.AddWithValue("$workflow", workflowId);
-        command.Parameters.AddWithValue("$step", stepId);
-        command.Parameters.AddWithValue("$bin", DurationHistogram.BinOf(durationMs));
-        ForEachGrain(command, start);
+        var bin = DurationHistogram.BinOf(durationMs);
+        var where = $"WHERE grain = $grain AND bucket = $bucket AND {key}";
+        using var read = Command(transaction, $"SELECT durations FROM {table} {where}");
+        using var write = Command(transaction, $"UPDATE {table} SET durations = $durations {where}");
+        var durations = write.Parameters.Add("$durations", SqliteType.Blob);
+        foreach (var grain in grains)
+        {
+            foreach (var command in (SqliteCommand[])[read, write])
+            {
+                SetKey(command, "$grain", grain);
+                SetKey(command, "$bucket", InsightsSchema.BucketOf(start, grain));
+                SetKey(command, "$workflow", workflowId);
+                SetKey(command, "$step", stepId);
+            }
+            durations.Value = DurationHistogram.Add(read.ExecuteScalar() as byte[] ?? [], bin);
+            write.ExecuteNonQuery();
+        }
+    }
+
+    private static void SetKey(SqliteCommand command, string name, object? value)
+    {
+        if (!command.Parameters.Contains(name))
+        {
+            command.Parameters.Add(name, SqliteType.Text);
+        }
+        command.Parameters[name].Value = value ?? DBNull.Value;
     }
 
     private static void WriteFailure(SqliteTransaction transaction, RunState state, RunRecord after, DateTimeOffset start)
@@ -203,11 +223,11 @@ internal static class InsightsWriter
     }
 
     /// <summary>Runs the command once per grain, with <c>$grain</c> and <c>$bucket</c> set for the run's start.</summary>
-    private static void ForEachGrain(SqliteCommand command, DateTimeOffset start)
+    private static void ForEachGrain(SqliteCommand command, DateTimeOffset start, int[]? grains = null)
     {
         var grain = command.Parameters.Add("$grain", SqliteType.Integer);
         var bucket = command.Parameters.Add("$bucket", SqliteType.Integer);
-        foreach (var g in InsightsSchema.Grains)
+        foreach (var g in grains ?? InsightsSchema.Grains)
         {
             grain.Value = g;
             bucket.Value = InsightsSchema.BucketOf(start, g);

@@ -80,6 +80,16 @@ public sealed record ExecutionsFilter
         Cursor = null,
     };
 
+    /// <summary>The "problems" view: failed and timed-out runs, and nothing else.</summary>
+    public bool IsProblems => Statuses.Count == 2 && Statuses.Contains(RunStatus.Failed) && Statuses.Contains(RunStatus.Timeout);
+
+    /// <summary>Shows the problems, or everything again when they are what is shown.</summary>
+    public ExecutionsFilter ToggleProblems() => this with
+    {
+        Statuses = IsProblems ? [] : [RunStatus.Failed, RunStatus.Timeout],
+        Cursor = null,
+    };
+
     public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Text is not null || Range is not null;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

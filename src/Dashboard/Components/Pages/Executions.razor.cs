@@ -116,6 +116,8 @@ public sealed partial class Executions : IDisposable
 
     private Task ToggleStatusAsync(RunStatus status) => ApplyAsync(_filter.Toggle(status));
 
+    private Task ToggleProblemsAsync() => ApplyAsync(_filter.ToggleProblems());
+
     /// <summary>Changing a filter starts from the first page again, unless it is the page itself that changes.</summary>
     private Task ApplyAsync(ExecutionsFilter filter)
     {
