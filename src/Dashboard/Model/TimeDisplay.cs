@@ -45,6 +45,17 @@ public sealed class TimeDisplay
 
     public string ZoneLabel => UseUtc ? "UTC" : Zone.Id;
 
+    /// <summary>The time of day to the millisecond (UTC or local as chosen), for tight columns; the full time goes in a tooltip.</summary>
+    public string TimeOfDay(DateTimeOffset? at)
+    {
+        if (at is not { } value)
+        {
+            return "—";
+        }
+        var shown = UseUtc ? value.ToUniversalTime() : TimeZoneInfo.ConvertTime(value, Zone);
+        return shown.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A chart axis label: the day for day buckets, the time of day otherwise.</summary>
     public string Axis(DateTimeOffset at, bool days)
     {

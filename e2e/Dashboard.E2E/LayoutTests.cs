@@ -1,0 +1,74 @@
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>
+/// Every page at a laptop's widths and the embed at an iframe's: the page never scrolls sideways, no table is wider than
+/// the box that holds it, and a list row is at most two lines.
+/// </summary>
+public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<SampleWorkloadFixture>
+{
+    private const string Measure = """
+        () => {
+          const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll('table')].filter(t => {
+            const box = t.parentElement.closest('.mud-table-container, .table-scroll, .mud-paper, main, body');
+            return t.getBoundingClientRect().right > box.getBoundingClientRect().right + 1;
+          }).map(t => t.closest('[aria-label]')?.getAttribute('aria-label') ?? t.className);
+          const lineHeight = 20;
+          const tall = [...document.querySelectorAll('.runs-table tbody tr')].filter(r => r.getBoundingClientRect().height > 2 * lineHeight + 24).length;
+          return { overflow, wide, tall };
+        }
+        """;
+
+    private sealed class Layout
+    {
+        public int Overflow { get; set; }
+        public string[] Wide { get; set; } = [];
+        public int Tall { get; set; }
+    }
+
+    public static TheoryData<string, int> PagesAndWidths()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var page in (string[])["overview", "list", "run", "live"])
+        {
+            foreach (var width in (int[])[1280, 1440, 1920])
+            {
+                data.Add(page, width);
+            }
+        }
+        data.Add("embed", 800);
+        data.Add("list", 800);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PagesAndWidths))]
+    public async Task NothingOverflows_AndListRowsStayShort(string name, int width)
+    {
+        var failedRun = await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        await page.SetViewportSizeAsync(width, width == 800 ? 600 : 900);
+        var runPath = "runs/" + Uri.EscapeDataString(failedRun);
+        var (url, ready) = name switch
+        {
+            "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
+            "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
+            "run" => ($"{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
+            "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
+            _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
+        };
+
+        await page.GotoAsync(url);
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(ready).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var layout = await page.EvaluateAsync<Layout>(Measure);
+        await page.ScreenshotAsync($"layout-{name}-{width}");
+
+        Assert.True(layout.Overflow <= 0, $"{name} at {width} px scrolls sideways by {layout.Overflow} px.");
+        Assert.Empty(layout.Wide);
+        Assert.Equal(0, layout.Tall);
+    }
+}
