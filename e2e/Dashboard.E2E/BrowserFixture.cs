@@ -34,12 +34,14 @@ public class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context and page that records console errors and page errors.</summary>
-    public async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> NewPageAsync()
+    /// <param name="bypassCsp">Lets the test inject a script (axe-core) that the page's content security policy refuses, as it should.</param>
+    public async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> NewPageAsync(bool bypassCsp = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = App.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+            BypassCSP = bypassCsp,
         });
         var page = await context.NewPageAsync();
         var errors = new List<string>();

@@ -121,10 +121,11 @@ public sealed partial class StepTimeline
             ? $"{row.Label}: {row.Iterations} iterations, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}"
             : $"{row.Label}, attempt {bar.Attempt}: {StepStatusStyle.Name(bar.Status)}, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}";
 
-    private static string AccessibleName(TimelineRow row) => row.Kind switch
+    /// <summary>What the row's colours and bars show, said to a screen reader after the visible label.</summary>
+    private static string AccessibleDetail(TimelineRow row) => row.Kind switch
     {
-        TimelineRowKind.LoopGroup => $"{row.Label}, loop of {row.Iterations} iterations, {StepStatusStyle.Name(row.Status)}",
-        TimelineRowKind.Iteration => $"{row.StepId} {row.Label}, {StepStatusStyle.Name(row.Status)}",
-        _ => $"{row.Label}, {StepStatusStyle.Name(row.Status)}{(row.AttemptCount > 1 ? $", {row.AttemptCount} attempts" : "")}",
+        TimelineRowKind.LoopGroup => $", loop of {row.Iterations} iterations, {StepStatusStyle.Name(row.Status)}",
+        TimelineRowKind.Iteration => $" of {row.StepId}, {StepStatusStyle.Name(row.Status)}",
+        _ => $", {StepStatusStyle.Name(row.Status)}{(row.AttemptCount > 1 ? $", {row.AttemptCount} attempts" : "")}",
     };
 }

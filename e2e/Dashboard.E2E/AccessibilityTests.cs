@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Dashboard.Testing;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>
+/// axe-core (npm, installed by .ci/setup) run in each page, light and dark, at 1440 px: no serious or critical WCAG 2.1
+/// A/AA violation.
+/// </summary>
+public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFixture<SampleWorkloadFixture>
+{
+    private static readonly string AxeScript = File.ReadAllText(Path.Combine(RepoPaths.Root, "e2e", "axe", "node_modules", "axe-core", "axe.min.js"));
+
+    public static TheoryData<string, bool> PagesAndThemes()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var page in (string[])["overview", "list", "run", "live", "embed"])
+        {
+            data.Add(page, false);
+            data.Add(page, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PagesAndThemes))]
+    public async Task NoSeriousOrCriticalViolation(string name, bool dark)
+    {
+        var failedRun = await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, _) = await fixture.NewPageAsync(bypassCsp: true);
+        await using var __ = context;
+        await page.SetViewportSizeAsync(1440, 900);
+        var runPath = "runs/" + Uri.EscapeDataString(failedRun);
+        var (url, ready) = name switch
+        {
+            "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
+            "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
+            "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
+            "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
+            _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
+        };
+        await page.GotoAsync(url);
+        await page.WaitForInteractiveAsync();
+        if (dark && name != "embed")
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark mode" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
+        }
+        else if (dark)
+        {
+            await page.GotoAsync(url + "&theme=dark");
+            await page.WaitForInteractiveAsync();
+        }
+        await Assertions.Expect(ready).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        await page.AddScriptTagAsync(new() { Content = AxeScript });
+        var json = await page.EvaluateAsync<JsonElement>("""
+            async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }))
+              .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\n').slice(0, 2).join(' ')) }))
+            """);
+        await page.ScreenshotAsync($"a11y-{name}-{(dark ? "dark" : "light")}");
+
+        var violations = json.EnumerateArray().Select(v => $"{v.GetProperty("id").GetString()} ({v.GetProperty("impact").GetString()}):\n    "
+            + string.Join("\n    ", v.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()))).ToList();
+        Assert.True(violations.Count == 0, $"{name} ({(dark ? "dark" : "light")}):\n" + string.Join("\n", violations));
+    }
+}
