@@ -40,7 +40,7 @@ public class BrowserFixture : IAsyncLifetime
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = App.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             BypassCSP = bypassCsp,
         });
         var page = await context.NewPageAsync();

@@ -47,6 +47,36 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task LiveFeed_OpensWithRecentChanges_ThenAddsEachChangeWithItsEventAndStep_AndFiltersProblems()
+    {
+        var earlier = $"feed-{Guid.NewGuid():N}";
+        await PostAsync(earlier, Event("run_started", "\"workflowId\":\"wf-feed\""));
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        await page.GotoAsync("/live");
+        await page.WaitForInteractiveAsync();
+        var log = page.GetByRole(AriaRole.Log, new() { Name = "Run changes" });
+        await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = earlier })).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Live updates: live" })).ToBeVisibleAsync();
+
+        var failing = $"feed-{Guid.NewGuid():N}";
+        await PostAsync(failing, Event("run_started", "\"workflowId\":\"wf-feed\""), Event("step_started", "\"stepId\":\"charge-card\""));
+        await PostAsync(failing, Event("step_failed", "\"stepId\":\"charge-card\",\"willRetry\":false,\"error\":{\"message\":\"card declined\"}"),
+            Event("run_failed", "\"error\":{\"message\":\"card declined\"}"));
+        var newest = log.Locator("tbody tr").First;
+        await Assertions.Expect(newest).ToContainTextAsync("run_failed", new() { Timeout = 10_000 });
+        await Assertions.Expect(newest).ToContainTextAsync("card declined");
+        await Assertions.Expect(log.Locator("tbody tr").Nth(1)).ToContainTextAsync("charge-card");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "problems only" }).ClickAsync();
+        await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = earlier })).ToHaveCountAsync(0);
+        await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = failing }).First).ToBeVisibleAsync();
+        await page.ScreenshotAsync("live-feed");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task ExecutionsList_ShowsANewRunWithoutAReload()
     {
         var (context, page, errors) = await fixture.NewPageAsync();

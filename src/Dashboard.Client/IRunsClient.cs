@@ -31,6 +31,9 @@ public interface IRunsClient
     /// <summary>Changes of every run as they are reported, from <paramref name="offset"/> (<c>now</c>: only new ones).</summary>
     IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The last <paramref name="count"/> changes of the feed (1-1000), oldest first, each with its feed offset.</summary>
+    Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default);
+
     /// <summary>Seed 004: a workflow's executions (newest first) and the cursor of the next page.</summary>
     Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default);
 

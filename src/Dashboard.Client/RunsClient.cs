@@ -90,10 +90,22 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     public async IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? live = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var (item, _) in StreamFollower.FollowAsync(
-            Scoped((from, live, cursor, token) => api.GetFeedAsync(from, live, cursor, token)), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+            Scoped((from, live, cursor, token) => api.GetFeedAsync(from, live, cursor, null, token)), offset, "feedOffset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
         {
             yield return item.Deserialize<RunChange>(ModelJson.Options)!;
         }
+    }
+
+    public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1000);
+        return CallAsync(async token =>
+        {
+            using var response = await api.GetFeedAsync("-1", null, null, count, token).ConfigureAwait(false);
+            using var document = await ReadJsonAsync(response, token).ConfigureAwait(false);
+            return (IReadOnlyList<RunChange>)document.RootElement.Deserialize<List<RunChange>>(ModelJson.Options)!;
+        }, null, cancellationToken);
     }
 
     public Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default) =>

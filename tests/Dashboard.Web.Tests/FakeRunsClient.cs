@@ -49,6 +49,11 @@ public sealed class FakeRunsClient : IRunsClient
 
     public IAsyncEnumerable<RunsPage> ListAllRunsAsync(RunsQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public List<RunChange> Recent { get; } = [];
+
+    public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RunChange>>(Recent.TakeLast(count).ToList());
+
     public IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -54,7 +54,7 @@ public interface IRunsApi
     Task<HttpResponseMessage> GetEventsAsync(string runId, string offset, int? tail, string? live, string? cursor, CancellationToken cancellationToken);
 
     [Get("/api/runs/feed")]
-    Task<HttpResponseMessage> GetFeedAsync(string offset, string? live, string? cursor, CancellationToken cancellationToken);
+    Task<HttpResponseMessage> GetFeedAsync(string offset, string? live, string? cursor, int? tail, CancellationToken cancellationToken);
 
     [Post("/api/runs/{runId}/events")]
     Task<IngestResult> PostEventsAsync(

@@ -26,10 +26,30 @@ public sealed record RunChange
     public decimal? CostUsd { get; init; }
 
     public string? ErrorMessage { get; init; }
+
+    /// <summary>What this change was: the last event of the batch that is not a log line, when it happened, and its step.</summary>
+    public string? Event { get; init; }
+    public DateTimeOffset? At { get; init; }
+    public string? StepId { get; init; }
+
     public string? Offset { get; init; }
 
     /// <summary>The feed's own offset of this entry; set when served.</summary>
     public string? FeedOffset { get; init; }
+
+    /// <param name="record">The run as the batch left it.</param>
+    /// <param name="offset">The run's stream offset after the batch.</param>
+    /// <param name="batch">The events the batch added: the change is named after the last that is not a log line.</param>
+    public static RunChange From(RunRecord record, string? offset, IReadOnlyList<Events.RunEvent>? batch = null)
+    {
+        var last = batch?.LastOrDefault(e => e is not Events.LogEvent) ?? batch?.LastOrDefault();
+        return From(record, offset) with
+        {
+            Event = last?.Type,
+            At = last?.Timestamp ?? record.LastEventAt,
+            StepId = (last as Events.StepEvent)?.StepId ?? (last as Events.RunWaiting)?.StepId,
+        };
+    }
 
     public static RunChange From(RunRecord record, string? offset) => new()
     {
@@ -47,6 +67,7 @@ public sealed record RunChange
         TotalTokens = record.TotalTokens,
         CostUsd = record.CostUsd,
         ErrorMessage = record.Error?.Message,
+        At = record.LastEventAt,
         Offset = offset,
     };
 }

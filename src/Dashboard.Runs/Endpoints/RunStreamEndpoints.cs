@@ -74,6 +74,20 @@ internal static class RunStreamEndpoints
             return;
         }
         var hooks = caller.Workflows is null ? FeedHooks : FeedHooks with { Transform = ScopedFeed(caller) };
+        if (context.Request.Query.TryGetValue("tail", out var tailValues))
+        {
+            if (!int.TryParse(tailValues.ToString(), out var tail) || tail is < 1 or > 1000)
+            {
+                await ApiError.WriteAsync(context, 400, ErrorCodes.InvalidInput, "tail must be a whole number from 1 to 1000.");
+                return;
+            }
+            // Each feed entry is one append: the last N entries start at the N-th append from the end. (A narrowed key
+            // then sees those of them in its workflows.)
+            if (context.Request.Query["offset"].ToString() is "" or StreamOffset.Beginning)
+            {
+                hooks = hooks with { Start = engine.StartOfLastAppends(RunStreams.FeedPath, tail) };
+            }
+        }
         await StreamReadEndpoint.HandleAsync(context, engine, options.Value, RunStreams.FeedPath, hooks);
     }
 

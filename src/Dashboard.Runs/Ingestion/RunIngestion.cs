@@ -141,7 +141,7 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
         {
             Path = RunStreams.FeedPath,
             ContentType = StreamContentType.Json,
-            Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, offset), ModelJson.Options),
+            Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, offset, applied), ModelJson.Options),
         });
         return new IngestOutcome { Status = 200, Accepted = applied.Count, Duplicates = duplicates, NextOffset = offset };
     }

@@ -336,6 +336,16 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
     }
 
     /// <summary>
+    /// The offset from which the last <paramref name="appends"/> appends remain (the stream's start when it has fewer);
+    /// null when the stream cannot be read.
+    /// </summary>
+    public StreamOffset? StartOfLastAppends(string path, int appends)
+    {
+        var stream = Resolve(path, out var failure);
+        return failure is null && stream is not null ? new StreamOffset(store.StartOfLastAppends(stream.Id, appends)) : null;
+    }
+
+    /// <summary>
     /// Long-poll: returns as soon as there is data after <paramref name="from"/>, the stream is closed at its tail, or
     /// <paramref name="timeout"/> passes (then an empty, up-to-date read).
     /// </summary>

@@ -19,6 +19,12 @@ public interface IStreamStore : IDisposable
 
     /// <summary>The stream's own messages overlapping [from, to), oldest first, within the byte and count budget (at least one).</summary>
     IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages);
+
+    /// <summary>
+    /// Where the last <paramref name="appends"/> appends of the stream's own data start (its first own position when it has
+    /// fewer): a tail read of a stream whose appends are one message each, without reading it from the start.
+    /// </summary>
+    long StartOfLastAppends(long streamId, int appends);
 }
 
 /// <summary>Operations inside one write transaction.</summary>

@@ -223,6 +223,22 @@ public sealed class SqliteStreamStore : IStreamStore
         return SqliteStreamWriter.ReadMessages(connection, null, streamId, from, to, maxBytes, maxMessages);
     }
 
+    public long StartOfLastAppends(long streamId, int appends)
+    {
+        using var connection = OpenReadConnection();
+        using var command = connection.CreateCommand();
+        // One chunk per append, keyed by its start position: the N-th from the end, found through the primary key.
+        command.CommandText = """
+            SELECT coalesce(
+                (SELECT pos FROM chunks WHERE stream_id = $stream ORDER BY pos DESC LIMIT 1 OFFSET $skip),
+                (SELECT min(pos) FROM chunks WHERE stream_id = $stream),
+                0)
+            """;
+        command.Parameters.AddWithValue("$stream", streamId);
+        command.Parameters.AddWithValue("$skip", Math.Max(0, appends - 1));
+        return (long)command.ExecuteScalar()!;
+    }
+
     public void Dispose()
     {
         _checkpointer.Dispose();

@@ -1,0 +1,80 @@
+using Dashboard.Client;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+using Dashboard.Services;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Components.Pages;
+
+/// <summary>
+/// Run changes as they happen. On open it joins the feed first and then reads the feed's last 50 entries, so that a
+/// change made in between is shown once whichever way it came (<see cref="LiveFeedView"/> merges by feed offset).
+/// </summary>
+public sealed partial class LiveFeed : IAsyncDisposable
+{
+    private readonly LiveFeedView _view = new();
+    private CallbackThrottler? _render;
+
+    [Inject]
+    public required RunsHubObserver Live { get; init; }
+
+    [Inject]
+    public required IRunsClient RunsClient { get; init; }
+
+    [Inject]
+    public required TimeProvider Clock { get; init; }
+
+    [Inject]
+    public required TimeDisplay Time { get; init; }
+
+    protected override void OnInitialized()
+    {
+        _render = new CallbackThrottler(() => InvokeAsync(StateHasChanged), TimeSpan.FromMilliseconds(100), Clock);
+        Live.RunChangesReceived += OnChanges;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+        try
+        {
+            await Live.JoinFeedAsync();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
+        {
+            // The status chip says offline; the recent changes still show.
+        }
+        try
+        {
+            var recent = await RunsClient.RecentChangesAsync(50);
+            _view.Add(recent);
+            StateHasChanged();
+        }
+        catch (Client.Errors.RunsClientException)
+        {
+            // Live changes still arrive; the page simply opens without the recent ones.
+        }
+    }
+
+    private void OnChanges(IReadOnlyList<RunChange> changes) => _ = InvokeAsync(() =>
+    {
+        _view.Add(changes);
+        _render?.Request();
+    });
+
+    private void TogglePause() => _view.TogglePause();
+
+    private void ToggleProblems() => _view.ProblemsOnly = !_view.ProblemsOnly;
+
+    private void SetText(string? text) => _view.Text = text;
+
+    public async ValueTask DisposeAsync()
+    {
+        Live.RunChangesReceived -= OnChanges;
+        _render?.Dispose();
+        await Live.LeaveFeedAsync();
+    }
+}

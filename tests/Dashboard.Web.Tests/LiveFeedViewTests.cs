@@ -1,0 +1,67 @@
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class LiveFeedViewTests
+{
+    private static RunChange Change(int offset, RunStatus status = RunStatus.Running, string workflow = "wf-a") => new()
+    {
+        RunId = $"run-{offset}",
+        WorkflowId = workflow,
+        Status = status,
+        Event = "step_completed",
+        FeedOffset = offset.ToString("D16"),
+    };
+
+    [Fact]
+    public void CatchUpAndLiveChanges_MergeNewestFirst_EachOnce()
+    {
+        var view = new LiveFeedView();
+
+        view.Add([Change(5), Change(6)]);        // live, arrived first
+        view.Add([Change(3), Change(4), Change(5)]);   // the recent read, overlapping
+
+        Assert.Equal(["run-6", "run-5", "run-4", "run-3"], view.Shown().Select(c => c.RunId));
+    }
+
+    [Fact]
+    public void Paused_HoldsChangesBack_UntilResumed()
+    {
+        var view = new LiveFeedView();
+        view.Add([Change(1)]);
+
+        view.TogglePause();
+        view.Add([Change(2), Change(3)]);
+        Assert.Equal((1, 2), (view.Shown().Count(), view.WaitingCount));
+
+        view.TogglePause();
+        Assert.Equal(["run-3", "run-2", "run-1"], view.Shown().Select(c => c.RunId));
+        Assert.Equal(0, view.WaitingCount);
+    }
+
+    [Fact]
+    public void Filters_ProblemsOnlyAndText()
+    {
+        var view = new LiveFeedView();
+        view.Add([Change(1, RunStatus.Failed), Change(2, RunStatus.Completed, "wf-billing"), Change(3, RunStatus.Timeout, "wf-billing")]);
+
+        view.ProblemsOnly = true;
+        Assert.Equal(["run-3", "run-1"], view.Shown().Select(c => c.RunId));
+        view.Text = "BILLING";
+        Assert.Equal(["run-3"], view.Shown().Select(c => c.RunId));
+        view.ProblemsOnly = false;
+        Assert.Equal(["run-3", "run-2"], view.Shown().Select(c => c.RunId));
+    }
+
+    [Fact]
+    public void OnlyTheNewestAreKept()
+    {
+        var view = new LiveFeedView();
+
+        view.Add(Enumerable.Range(1, LiveFeedView.MaxKept + 10).Select(i => Change(i)));
+
+        Assert.Equal(LiveFeedView.MaxKept, view.Count);
+        Assert.Equal($"run-{LiveFeedView.MaxKept + 10}", view.Shown().First().RunId);
+    }
+}
