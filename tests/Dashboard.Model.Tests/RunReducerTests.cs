@@ -144,7 +144,8 @@ public sealed class RunReducerTests
         Assert.Equal([0, 1, 2], state.Iterations("enrich").Select(i => i.Key.LoopIndex!.Value));
         Assert.Equal(2, state.ToStepAttempts("enrich", 1)!.Attempts.Count);
         Assert.Null(state.ToStepAttempts("enrich", null));
-        Assert.Equal(3, state.Record!.StepCount);
+        // Three iterations of one step are one step of the flow.
+        Assert.Equal(1, state.Record!.StepCount);
     }
 
     [Fact]
@@ -448,10 +449,23 @@ public sealed class RunReducerTests
     }
 
     [Fact]
-    public void StepCount_AnnouncedWins_ElseDistinctEntries()
+    public void StepCount_AnnouncedWins_ElseDistinctSteps_ALoopBeingOneStep()
     {
         Assert.Equal(7, Run(_e.Started(stepCount: 7), _e.StepStarted("a")).Record!.StepCount);
         Assert.Equal(2, Run(_e.Started(), _e.StepStarted("a"), _e.StepSkipped("b")).Record!.StepCount);
+        Assert.Equal(2, Run(_e.Started(), _e.StepStarted("item", loopIndex: 0), _e.StepStarted("item", loopIndex: 1), _e.StepStarted("b")).Record!.StepCount);
+    }
+
+    [Fact]
+    public void StepCount_OfARejectedBatch_LeavesNoTrace()
+    {
+        var state = Run(_e.Started(), _e.StepStarted("a"));
+
+        var result = RunReducer.ApplyBatch(state, [_e.StepStarted("new-step"), _e.StepStarted("a", attempt: 1)]);
+
+        Assert.False(result.Accepted);
+        Assert.Equal(1, state.Record!.StepCount);
+        Assert.Equal(1, state.DistinctStepCount);
     }
 
     [Fact]

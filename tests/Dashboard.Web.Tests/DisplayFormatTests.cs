@@ -31,4 +31,15 @@ public sealed class DisplayFormatTests
         Assert.Equal("2d ago", DisplayFormat.Relative(now.AddDays(-2), now));
         Assert.Equal("2026-11-23 11:00:00.000 UTC", DisplayFormat.Utc(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.FromHours(1))));
     }
+
+    [Fact]
+    public void AttemptsShown_CountsALoopAsOneStep_AndSaysItsIterations()
+    {
+        Dashboard.Model.Runs.StepTrace Attempt(string step, int attempt = 1, int? loop = null) => new() { StepId = step, Attempt = attempt, LoopIndex = loop };
+        var loop = Enumerable.Range(0, 12).Select(i => Attempt("sync-table", loop: i)).Append(Attempt("sync-table", 2, loop: 3)).ToList();
+
+        Assert.Equal("13 attempts of 1 step (12 loop iterations) shown", DisplayFormat.AttemptsShown(loop));
+        Assert.Equal("3 attempts of 2 steps shown", DisplayFormat.AttemptsShown([Attempt("a"), Attempt("a", 2), Attempt("b")]));
+        Assert.Equal("0 attempts of 0 steps shown", DisplayFormat.AttemptsShown([]));
+    }
 }

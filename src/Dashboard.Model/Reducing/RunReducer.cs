@@ -507,7 +507,7 @@ public static class RunReducer
     private static void UpdateStepCount(RunState state)
     {
         var record = state.Record!;
-        var count = state.AnnouncedStepCount ?? state.StepOrder.Count;
+        var count = state.AnnouncedStepCount ?? state.DistinctStepCount;
         if (record.StepCount != count)
         {
             state.SetRecord(record with { StepCount = count });

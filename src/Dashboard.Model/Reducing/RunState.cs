@@ -12,6 +12,9 @@ public sealed class RunState
     private readonly Dictionary<StepKey, StepHistory> _steps = [];
     private readonly List<StepKey> _order = [];
     private readonly Dictionary<StepKey, int> _orderIndex = [];
+
+    /// <summary>Entries (the step itself, or its loop iterations) per step id: how many distinct steps the run has.</summary>
+    private readonly Dictionary<string, int> _entriesPerStep = new(StringComparer.Ordinal);
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private List<Action>? _undo;
     private HashSet<StepKey>? _changed;
@@ -41,7 +44,7 @@ public sealed class RunState
             state.SetStep(history is null ? new StepHistory(key, [attempt]) : history.Append(attempt));
         }
         // A step count above the steps seen so far was announced by the engine; otherwise it is derived.
-        state.AnnouncedStepCount = record.StepCount > state.StepOrder.Count ? record.StepCount : null;
+        state.AnnouncedStepCount = record.StepCount > state.DistinctStepCount ? record.StepCount : null;
         return state;
     }
 
@@ -56,6 +59,9 @@ public sealed class RunState
     public int LogCount { get; private set; }
 
     public IReadOnlyList<StepKey> StepOrder => _order;
+
+    /// <summary>Distinct step ids seen: a loop's iterations are one step.</summary>
+    public int DistinctStepCount => _entriesPerStep.Count;
 
     public IEnumerable<StepHistory> Steps
     {
@@ -160,11 +166,17 @@ public sealed class RunState
         {
             _orderIndex[history.Key] = _order.Count;
             _order.Add(history.Key);
+            var stepId = history.Key.StepId;
+            _entriesPerStep[stepId] = _entriesPerStep.GetValueOrDefault(stepId) + 1;
             _undo?.Add(() =>
             {
                 _steps.Remove(history.Key);
                 _orderIndex.Remove(history.Key);
                 _order.RemoveAt(_order.Count - 1);
+                if (--_entriesPerStep[stepId] == 0)
+                {
+                    _entriesPerStep.Remove(stepId);
+                }
             });
         }
         _steps[history.Key] = history;

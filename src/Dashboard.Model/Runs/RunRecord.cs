@@ -40,7 +40,7 @@ public sealed record RunRecord
     /// <summary>Wall-clock time from start to finish; absent while the run is not finished.</summary>
     public long? DurationMs { get; init; }
 
-    /// <summary>Steps the engine announced, else distinct (step, loop iteration) entries seen.</summary>
+    /// <summary>Steps the engine announced, else distinct steps seen (a loop's iterations are one step, as in a flow's plan).</summary>
     public int StepCount { get; init; }
 
     public long PromptTokens { get; init; }

@@ -60,6 +60,28 @@ public static class DisplayFormat
         return "$" + Math.Round(value, decimals).ToString("0.00" + new string('#', decimals - 2), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// What the timeline holds, counted the way the header counts: "13 attempts of 1 step (12 loop iterations) shown".
+    /// A loop's iterations are one step; each retry is one more attempt.
+    /// </summary>
+    public static string AttemptsShown(IReadOnlyCollection<Runs.StepTrace> attempts)
+    {
+        var steps = new HashSet<string>(StringComparer.Ordinal);
+        var iterations = new HashSet<(string, int)>();
+        foreach (var attempt in attempts)
+        {
+            steps.Add(attempt.StepId);
+            if (attempt.LoopIndex is { } loop)
+            {
+                iterations.Add((attempt.StepId, loop));
+            }
+        }
+        var text = $"{Count(attempts.Count)} {Plural(attempts.Count, "attempt")} of {Count(steps.Count)} {Plural(steps.Count, "step")}";
+        return text + (iterations.Count > 0 ? $" ({Count(iterations.Count)} loop {Plural(iterations.Count, "iteration")}) shown" : " shown");
+    }
+
+    private static string Plural(long count, string word) => count == 1 ? word : word + "s";
+
     public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     public static string Relative(DateTimeOffset? when, DateTimeOffset now)
