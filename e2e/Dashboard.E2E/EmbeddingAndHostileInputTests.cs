@@ -65,6 +65,33 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task InAnIframeOf800By600_GoToFailingStep_BringsTheStepIntoTheFramesView()
+    {
+        var runId = $"embed-fail-{Guid.NewGuid():N}";
+        var steps = string.Join(",", Enumerable.Range(0, 30).Select(i =>
+            $$"""{"type":"step_started","timestamp":"{{Time()}}","stepId":"step-{{i}}"},{"type":"step_completed","timestamp":"{{Time()}}","stepId":"step-{{i}}"}"""));
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-embed","workflowName":"Long embedded run"},{{{steps}}},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"charge"},
+             {"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"charge","willRetry":false,"error":{"code":"E_CARD","message":"card declined"}},
+             {"type":"run_failed","timestamp":"{{{Time()}}}","error":{"code":"E_CARD","message":"card declined"}}]
+            """);
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync(fixture.AllowedPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10)), 800, 600));
+        var frame = page.FrameLocator("iframe");
+        await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Long embedded run", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(frame.Locator(".app-root[data-interactive='true']")).ToBeAttachedAsync(new() { Timeout = 20_000 });
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Go to failing step" }).ClickAsync();
+
+        var panel = frame.GetByLabel("Step details");
+        await Assertions.Expect(panel.GetByRole(AriaRole.Heading, new() { Name = "charge" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(panel).ToBeInViewportAsync(new() { Timeout = 10_000 });
+        await page.ScreenshotAsync("embed-800-failing-step");
+    }
+
+    [Fact]
     public async Task SignedLink_InsideTheAllowedPortal_ShowsTheRunWithoutChrome()
     {
         var runId = await SimpleRunAsync("Embedded approval");

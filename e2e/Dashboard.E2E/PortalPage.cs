@@ -20,7 +20,8 @@ public sealed class PortalPage : IDisposable
 
     public string Origin { get; }
 
-    public string PageFor(Uri framed) => $"{Origin}/portal?src={Uri.EscapeDataString(framed.ToString())}";
+    /// <summary>The portal page framing <paramref name="framed"/> in an iframe of the given size.</summary>
+    public string PageFor(Uri framed, int width = 1200, int height = 800) => $"{Origin}/portal?src={Uri.EscapeDataString(framed.ToString())}&w={width}&h={height}";
 
     private async Task ServeAsync()
     {
@@ -36,7 +37,9 @@ public sealed class PortalPage : IDisposable
                 return;
             }
             var src = WebUtility.HtmlEncode(context.Request.QueryString["src"] ?? "about:blank");
-            var html = Encoding.UTF8.GetBytes($"<!doctype html><html><head><title>Portal</title></head><body><h1>Admin portal</h1><iframe title=\"Run\" src=\"{src}\" width=\"1200\" height=\"800\"></iframe></body></html>");
+            var width = int.TryParse(context.Request.QueryString["w"], out var w) ? w : 1200;
+            var height = int.TryParse(context.Request.QueryString["h"], out var h) ? h : 800;
+            var html = Encoding.UTF8.GetBytes($"<!doctype html><html><head><title>Portal</title></head><body><h1>Admin portal</h1><iframe title=\"Run\" src=\"{src}\" width=\"{width}\" height=\"{height}\"></iframe></body></html>");
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.ContentLength64 = html.Length;
             await context.Response.OutputStream.WriteAsync(html);

@@ -40,7 +40,8 @@ public static class DashboardHostingExtensions
         services.AddSingleton<IValidateOptions<DashboardOptions>, ValidateDashboardOptions>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Toasts (copied, …) at the bottom, away from the run page's export buttons at the top right.
+        services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<BrowserInterop>();
         services.AddScoped<RunsHubObserver>();

@@ -183,6 +183,7 @@ public sealed class RunReducerTests
         Assert.Equal(RunStatus.Waiting, state.Record!.Status);
         Assert.Equal("approval", state.Record.WaitingReason);
         Assert.Equal("approve", state.Record.WaitingStepId);
+        Assert.NotNull(state.Record.WaitingSince);
 
         Assert.Contains("run_resumed", Rejected(state, _e.StepStarted("other")).Message);
         Assert.Equal("type", Rejected(state, _e.Waiting()).Field);
@@ -190,6 +191,7 @@ public sealed class RunReducerTests
         Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, _e.Resumed()).Outcome);
         Assert.Equal(RunStatus.Running, state.Record.Status);
         Assert.Null(state.Record.WaitingReason);
+        Assert.Null(state.Record.WaitingSince);
         Assert.Equal("type", Rejected(state, _e.Resumed()).Field);
     }
 

@@ -12,6 +12,30 @@ namespace Dashboard.Web.Tests;
 public sealed class ComponentTests : DashboardTestContext
 {
     [Fact]
+    public void Elapsed_TicksOnItsOwn()
+    {
+        var cut = Render<Elapsed>(p => p.Add(e => e.Since, DateTimeOffset.UtcNow.AddSeconds(-3)));
+
+        var first = cut.Find(".elapsed").TextContent;
+        Assert.Matches(@"^\d(\.\d+)? s$", first);
+        // No new parameters and no event: the component re-renders itself as time passes.
+        cut.WaitForAssertion(() => Assert.NotEqual(first, cut.Find(".elapsed").TextContent), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void JsonViewer_ModeInUse_IsThePressedButton_AndNoSizePillWithoutASize()
+    {
+        var cut = Render<JsonViewer>(p => p
+            .Add(v => v.Title, "Error data")
+            .Add(v => v.Value, JsonSerializer.SerializeToElement(new { processor = "stripe" })));
+
+        Assert.Equal("true", cut.FindAll("button").Single(b => b.TextContent == "Tree").GetAttribute("aria-pressed"));
+        cut.FindAll("button").Single(b => b.TextContent == "Raw").Click();
+        Assert.Equal("true", cut.FindAll("button").Single(b => b.TextContent == "Raw").GetAttribute("aria-pressed"));
+        Assert.DoesNotContain("—", cut.Find(".json-toolbar").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void JsonViewer_TruncatedPayload_SaysWhatWasCut_AndShowsRaw()
     {
         var kept = "{\"lines\":[{\"sku\":\"SKU-1\"},{\"sku\":\"SK";

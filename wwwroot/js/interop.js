@@ -77,3 +77,18 @@ export function keepInView(element, top, height) {
 export function scrollElementTo(element, top, left) {
   element?.scrollTo({ top: Math.max(0, top), left: Math.max(0, left) });
 }
+
+// Scrolls the element matching `selector` into view once it exists (a panel the next render adds), for up to two
+// seconds. In an iframe the page itself does not scroll to it, so without this a chosen step could open out of sight.
+export function scrollIntoViewWhenPresent(selector) {
+  const deadline = performance.now() + 2000;
+  const attempt = () => {
+    const element = document.querySelector(selector);
+    if (element) {
+      element.scrollIntoView({ block: "start", behavior: "smooth" });
+    } else if (performance.now() < deadline) {
+      requestAnimationFrame(attempt);
+    }
+  };
+  requestAnimationFrame(attempt);
+}

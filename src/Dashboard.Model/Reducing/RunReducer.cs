@@ -382,7 +382,7 @@ public static class RunReducer
         {
             return Reject(index, e.Type, "stepId", problem);
         }
-        state.SetRecord(state.Record with { Status = RunStatus.Waiting, WaitingReason = e.Reason, WaitingStepId = e.StepId });
+        state.SetRecord(state.Record with { Status = RunStatus.Waiting, WaitingReason = e.Reason, WaitingStepId = e.StepId, WaitingSince = e.Timestamp });
         return ReduceResult.Applied;
     }
 
@@ -392,7 +392,7 @@ public static class RunReducer
         {
             return Reject(index, e.Type, "type", "the run is not waiting");
         }
-        state.SetRecord(state.Record with { Status = RunStatus.Running, WaitingReason = null, WaitingStepId = null });
+        state.SetRecord(state.Record with { Status = RunStatus.Running, WaitingReason = null, WaitingStepId = null, WaitingSince = null });
         return ReduceResult.Applied;
     }
 
@@ -440,6 +440,7 @@ public static class RunReducer
             FailedStepLoopIndex = status == RunStatus.Completed ? null : record.FailedStepLoopIndex,
             WaitingReason = null,
             WaitingStepId = null,
+            WaitingSince = null,
             Truncated = Merge(record.Truncated, Pick(e.Truncated, "result", "error.data")),
         });
         return ReduceResult.Applied;

@@ -63,6 +63,9 @@ public sealed record RunRecord
 
     public string? WaitingReason { get; init; }
     public string? WaitingStepId { get; init; }
+
+    /// <summary>When the run started waiting (its <c>run_waiting</c> event); null unless it is waiting.</summary>
+    public DateTimeOffset? WaitingSince { get; init; }
     public string? CancelReason { get; init; }
 
     /// <summary>The step whose failure failed the run (its last failed attempt that was not going to be retried).</summary>

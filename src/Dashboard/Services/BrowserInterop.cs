@@ -29,6 +29,10 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
     public async Task ScrollToAsync(Microsoft.AspNetCore.Components.ElementReference element, double top, double left) =>
         await (await Module).InvokeVoidAsync("scrollElementTo", element, top, left);
 
+    /// <summary>Scrolls the element matching <paramref name="selector"/> into view as soon as a render has added it.</summary>
+    public async Task ScrollIntoViewWhenPresentAsync(string selector) =>
+        await (await Module).InvokeVoidAsync("scrollIntoViewWhenPresent", selector);
+
     public async ValueTask DisposeAsync()
     {
         if (_module is null)

@@ -400,8 +400,12 @@ public sealed partial class RunPage : IDisposable
     private Task SelectIterationAsync(int loopIndex) =>
         NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = loopIndex, ["attempt"] = null, ["compare"] = null });
 
-    private Task GoToFailingStepAsync() =>
-        NavigateAsync(new() { ["step"] = _record!.FailedStepId, ["loop"] = _record.FailedStepLoopIndex, ["attempt"] = null, ["tab"] = "error", ["compare"] = null });
+    private async Task GoToFailingStepAsync()
+    {
+        await NavigateAsync(new() { ["step"] = _record!.FailedStepId, ["loop"] = _record.FailedStepLoopIndex, ["attempt"] = null, ["tab"] = "error", ["compare"] = null });
+        // The panel opens beside (or, narrow, below) the timeline: bring it into sight, also inside a portal's iframe.
+        await Browser.ScrollIntoViewWhenPresentAsync(".step-panel");
+    }
 
     private Task SetAttemptAsync(int? attempt) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["attempt"] = attempt });
 
