@@ -122,7 +122,7 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         var frame = page.FrameLocator("iframe");
         await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = mine })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = theirs })).ToHaveCountAsync(0);
-        await Assertions.Expect(frame.GetByLabel("Workflow id")).ToHaveCountAsync(0);
+        await Assertions.Expect(frame.GetByLabel("Workflow", new() { Exact = true })).ToHaveCountAsync(0);
         await page.ScreenshotAsync("embed-workflow-list");
 
         await frame.GetByRole(AriaRole.Link, new() { Name = mine }).ClickAsync();

@@ -47,6 +47,30 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task TheList_OffersKnownWorkflowsAndTriggers_AndAProblemsChip()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        await page.GotoAsync("/runs");
+        await page.WaitForInteractiveAsync();
+        await page.GetByLabel("Workflow", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Refund request (refund-request)" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
+        await page.GetByLabel("Trigger", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Option, new() { Name = "schedule" })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^problems \\d") }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("status=failed(%2C|,)timeout"));
+        var rows = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr");
+        await Assertions.Expect(rows.First).ToContainTextAsync("REFUND_WINDOW_CLOSED");
+        await Assertions.Expect(rows.First).ToContainTextAsync("issue-refund");
+        Assert.Empty(errors);
+    }
+
     [Theory]
     [InlineData(1280, 800)]
     [InlineData(1440, 900)]

@@ -31,6 +31,9 @@ public interface IRunsClient
     /// <summary>Changes of every run as they are reported, from <paramref name="offset"/> (<c>now</c>: only new ones).</summary>
     IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The workflows (with names) and trigger types of the runs this client may see: what a list can filter by.</summary>
+    Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The last <paramref name="count"/> changes of the feed (1-1000), oldest first, each with its feed offset.</summary>
     Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default);
 

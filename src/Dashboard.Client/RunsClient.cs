@@ -96,6 +96,9 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
         }
     }
 
+    public Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(token => api.GetFacetsAsync(token), null, cancellationToken);
+
     public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);

@@ -162,6 +162,25 @@ public sealed class InsightsTests(RunsServiceFixture fixture) : IClassFixture<Ru
         Assert.Equal(0, asking);
     }
 
+    [Fact]
+    public async Task Facets_ListTheWorkflowsAndTriggerTypesSeen_WithinTheCallersWorkflows()
+    {
+        var mine = $"wf-facet-{Guid.NewGuid():N}";
+        var theirs = $"wf-facet-{Guid.NewGuid():N}";
+        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{mine}}","workflowName":"Mine","triggerType":"schedule"}"""));
+        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{theirs}}","triggerType":"webhook-{{theirs}}"}"""));
+
+        var all = await Http.GetJsonAsync("api/runs/facets");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs/facets");
+        request.Headers.Add("Runs-Workflow-Scope", $"[\"{mine}\"]");
+        var scoped = JsonDocument.Parse(await (await Http.SendAsync(request, TestContext.Current.CancellationToken)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Contains(all.GetProperty("workflows").EnumerateArray(), w => w.GetProperty("workflowId").GetString() == mine && w.GetProperty("workflowName").GetString() == "Mine");
+        Assert.Contains($"webhook-{theirs}", all.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal([mine], scoped.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("workflowId").GetString()));
+        Assert.Equal(["schedule"], scoped.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
+    }
+
     [Theory]
     [InlineData("api/insights/summary?from=2026-01-10T11:00:00Z&to=2026-01-10T10:00:00Z", "from must be before to")]
     [InlineData("api/insights/summary?from=yesterday", "from must be an RFC 3339")]

@@ -84,4 +84,18 @@ public sealed class ExecutionsPageTests : DashboardTestContext
         Assert.Empty(cut.FindAll("tbody img"));
         Assert.Contains("<script>alert('x')</script>", cut.Find("tbody tr").TextContent, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CustomRange_RoundTripsThroughTheUrl_AndBecomesTheQuerysBounds()
+    {
+        var filter = Dashboard.Model.ExecutionsFilter.FromUrl(null, null, null, null, null, null, "custom", null, null, null, "2026-11-01T00:00:00Z", "2026-11-02T12:00:00Z");
+        var url = filter.ToUrl();
+        var again = Dashboard.Model.ExecutionsFilter.FromUrl(null, null, null, null, null, null, url["range"] as string, null, null, null, url["from"] as string, url["to"] as string);
+        var query = again.ToQuery(DateTimeOffset.UtcNow);
+
+        Assert.Equal(url, again.ToUrl());
+        Assert.Equal((new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero)), (query.From!.Value, query.To!.Value));
+        // A custom range without bounds is no range.
+        Assert.Null(Dashboard.Model.ExecutionsFilter.FromUrl(null, null, null, null, null, null, "custom", null, null, null).Range);
+    }
 }

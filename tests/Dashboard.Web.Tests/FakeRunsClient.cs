@@ -49,6 +49,10 @@ public sealed class FakeRunsClient : IRunsClient
 
     public IAsyncEnumerable<RunsPage> ListAllRunsAsync(RunsQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public RunFacets Facets { get; set; } = new([], []);
+
+    public Task<RunFacets> FacetsAsync(CancellationToken cancellationToken = default) => Task.FromResult(Facets);
+
     public List<RunChange> Recent { get; } = [];
 
     public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default) =>

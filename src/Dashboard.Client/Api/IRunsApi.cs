@@ -24,6 +24,9 @@ public interface IRunsApi
         string? counts,
         CancellationToken cancellationToken);
 
+    [Get("/api/runs/facets")]
+    Task<RunFacets> GetFacetsAsync(CancellationToken cancellationToken);
+
     [Get("/api/runs/{runId}")]
     Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken);
 

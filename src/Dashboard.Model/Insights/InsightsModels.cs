@@ -109,3 +109,9 @@ public sealed record StepHealth
 }
 
 public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps);
+
+/// <summary>A workflow the service has runs of, for pickers.</summary>
+public sealed record WorkflowFacet(string WorkflowId, string? WorkflowName);
+
+/// <summary>What the executions list can be filtered by: the workflows and trigger types the caller's runs have had.</summary>
+public sealed record RunFacets(IReadOnlyList<WorkflowFacet> Workflows, IReadOnlyList<string> TriggerTypes);

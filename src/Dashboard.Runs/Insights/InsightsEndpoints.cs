@@ -30,6 +30,9 @@ internal static class InsightsEndpoints
         insights.MapGet("/failures", Failures).WithName("InsightsFailures")
             .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
             .Produces<FailureGroupList>();
+        api.MapGet("/runs/facets", Facets).WithName("RunFacets").WithTags("Runs")
+            .WithSummary("The workflows (with names) and trigger types of the runs the caller may see: what the list can be filtered by.")
+            .Produces<RunFacets>();
         insights.MapGet("/steps", Steps).WithName("InsightsSteps")
             .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
             .Produces<StepHealthList>();
@@ -62,6 +65,14 @@ internal static class InsightsEndpoints
         }
         return Results.Json(queries.Timeseries(query, bucket, size.Value), ModelJson.Options);
     });
+
+    private static IResult Facets(HttpContext context, InsightsQueries queries)
+    {
+        var caller = Caller.Of(context);
+        return caller.Can(Caller.ReadScope)
+            ? Results.Json(queries.Facets(caller.Workflows), ModelJson.Options)
+            : RunReadEndpoints.Forbidden(context);
+    }
 
     private static IResult Workflows(HttpContext context, InsightsQueries queries) =>
         Read(context, query => Results.Json(queries.Workflows(query), ModelJson.Options));

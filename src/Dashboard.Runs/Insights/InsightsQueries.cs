@@ -198,6 +198,42 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
         }).OrderByDescending(s => s.Failed).ThenByDescending(s => s.P95DurationMs ?? 0).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>The workflows and trigger types the visible runs have had (a few rows each, whatever the number of runs).</summary>
+    public RunFacets Facets(IReadOnlySet<string>? visible)
+    {
+        using var connection = store.OpenReadConnection();
+        var filter = visible is null ? "" : "WHERE workflow_id IN (SELECT value FROM json_each($visible))";
+        var workflows = new List<WorkflowFacet>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT workflow_id, workflow_name FROM insight_workflows {filter} ORDER BY coalesce(workflow_name, workflow_id), workflow_id";
+            if (visible is not null)
+            {
+                command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(visible));
+            }
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                workflows.Add(new WorkflowFacet(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+        }
+        var triggers = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT DISTINCT trigger_type FROM insight_triggers {filter} ORDER BY trigger_type";
+            if (visible is not null)
+            {
+                command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(visible));
+            }
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                triggers.Add(reader.GetString(0));
+            }
+        }
+        return new RunFacets(workflows, triggers);
+    }
+
     private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion)
     {
         public static readonly RunSums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

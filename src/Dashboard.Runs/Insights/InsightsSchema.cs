@@ -87,6 +87,13 @@ internal static class InsightsSchema
             PRIMARY KEY (grain, bucket, signature)
         ) WITHOUT ROWID;
 
+        -- The trigger types each workflow's runs have had: the list's trigger picker, without scanning runs.
+        CREATE TABLE IF NOT EXISTS insight_triggers (
+            workflow_id TEXT NOT NULL,
+            trigger_type TEXT NOT NULL,
+            PRIMARY KEY (workflow_id, trigger_type)
+        ) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS insight_workflows (
             workflow_id TEXT PRIMARY KEY,
             workflow_name TEXT,

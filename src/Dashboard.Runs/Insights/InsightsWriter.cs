@@ -93,6 +93,13 @@ internal static class InsightsWriter
             workflow.Parameters.AddWithValue("$name", (object?)after.WorkflowName ?? DBNull.Value);
             workflow.Parameters.AddWithValue("$at", start.ToUnixTimeMilliseconds());
             workflow.ExecuteNonQuery();
+            if (after.TriggerType is { } trigger)
+            {
+                using var triggers = Command(transaction, "INSERT OR IGNORE INTO insight_triggers (workflow_id, trigger_type) VALUES ($workflow, $trigger)");
+                triggers.Parameters.AddWithValue("$workflow", after.WorkflowId);
+                triggers.Parameters.AddWithValue("$trigger", trigger);
+                triggers.ExecuteNonQuery();
+            }
         }
     }
 

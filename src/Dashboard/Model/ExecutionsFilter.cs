@@ -12,7 +12,10 @@ public sealed record ExecutionsFilter
     public static readonly (string Key, string Label, TimeSpan? Span)[] Ranges =
     [
         ("", "Any time", null), ("1h", "Last hour", TimeSpan.FromHours(1)), ("24h", "Last 24 hours", TimeSpan.FromHours(24)), ("7d", "Last 7 days", TimeSpan.FromDays(7)),
+        ("30d", "Last 30 days", TimeSpan.FromDays(30)), (CustomRange, "Custom (UTC)…", null),
     ];
+
+    public const string CustomRange = "custom";
 
     public IReadOnlyList<RunStatus> Statuses { get; init; } = [];
     public string? Workflow { get; init; }
@@ -21,12 +24,16 @@ public sealed record ExecutionsFilter
     public string? Parent { get; init; }
     public string? Text { get; init; }
     public string? Range { get; init; }
+
+    /// <summary>The custom range's bounds (<see cref="CustomRange"/>): runs started from, and before.</summary>
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
     public int PageSize { get; init; } = 50;
     public bool OldestFirst { get; init; }
     public string? Cursor { get; init; }
 
     public static ExecutionsFilter FromUrl(string? status, string? workflow, string? trigger, string? experiment, string? parent,
-        string? text, string? range, int? size, string? sort, string? cursor) => new()
+        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null) => new ExecutionsFilter
     {
         Statuses = (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => RunStatusExtensions.TryParse(s, out var parsed) ? parsed : (RunStatus?)null)
@@ -40,7 +47,19 @@ public sealed record ExecutionsFilter
         PageSize = size is { } n && PageSizes.Contains(n) ? n : 50,
         OldestFirst = sort == "asc",
         Cursor = Blank(cursor),
-    };
+    }.WithCustomBounds(from, to);
+
+    /// <summary>A custom range keeps the bounds that parse; with neither, it is no range at all.</summary>
+    private ExecutionsFilter WithCustomBounds(string? from, string? to)
+    {
+        if (Range != CustomRange)
+        {
+            return this;
+        }
+        DateTimeOffset? Parse(string? text) => Json.Rfc3339DateTimeOffsetConverter.TryParse(text, out var value) ? value : null;
+        var (start, end) = (Parse(from), Parse(to));
+        return start is null && end is null ? this with { Range = null } : this with { From = start, To = end };
+    }
 
     /// <summary>The query parameters that differ from the defaults (null removes one).</summary>
     public Dictionary<string, object?> ToUrl() => new()
@@ -52,6 +71,8 @@ public sealed record ExecutionsFilter
         ["parent"] = Parent,
         ["q"] = Text,
         ["range"] = Range,
+        ["from"] = Range == CustomRange && From is { } from ? Json.Rfc3339DateTimeOffsetConverter.Format(from) : null,
+        ["to"] = Range == CustomRange && To is { } to ? Json.Rfc3339DateTimeOffsetConverter.Format(to) : null,
         ["size"] = PageSize == 50 ? null : PageSize,
         ["sort"] = OldestFirst ? "asc" : null,
         ["cursor"] = Cursor,
@@ -65,7 +86,8 @@ public sealed record ExecutionsFilter
         ExperimentId = Experiment,
         ParentRunId = Parent,
         Text = Text,
-        From = Ranges.FirstOrDefault(r => r.Key == Range).Span is { } span ? now - span : null,
+        From = Range == CustomRange ? From : Ranges.FirstOrDefault(r => r.Key == Range).Span is { } span ? now - span : null,
+        To = Range == CustomRange ? To : null,
         Limit = PageSize,
         Ascending = OldestFirst,
         Cursor = Cursor,

@@ -17,6 +17,7 @@ public sealed partial class Executions : IDisposable
     private IReadOnlyDictionary<string, int> _counts = new Dictionary<string, int>();
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
     private FeedReloader? _reload;
+    private Model.Insights.RunFacets _facets = new([], []);
 
     [SupplyParameterFromQuery(Name = "status")]
     public string? Status { get; set; }
@@ -38,6 +39,12 @@ public sealed partial class Executions : IDisposable
 
     [SupplyParameterFromQuery(Name = "range")]
     public string? Range { get; set; }
+
+    [SupplyParameterFromQuery(Name = "from")]
+    public string? From { get; set; }
+
+    [SupplyParameterFromQuery(Name = "to")]
+    public string? To { get; set; }
 
     [SupplyParameterFromQuery(Name = "size")]
     public int? PageSize { get; set; }
@@ -85,13 +92,56 @@ public sealed partial class Executions : IDisposable
     {
         if (firstRender && _reload is not null)
         {
+            await LoadFacetsAsync();
             await _reload.StartAsync();
         }
     }
 
+    /// <summary>The pickers' choices; without them the list still filters by what the URL says.</summary>
+    private async Task LoadFacetsAsync()
+    {
+        try
+        {
+            _facets = await RunsClient.FacetsAsync();
+            StateHasChanged();
+        }
+        catch (Client.Errors.RunsClientException)
+        {
+            // The list's own load reports the service's trouble.
+        }
+    }
+
+    /// <summary>The known values, plus the one in the URL when it is not (yet) among them.</summary>
+    private static IEnumerable<(string Value, string Label)> Choices(IEnumerable<(string Value, string Label)> known, string? current)
+    {
+        var list = known.ToList();
+        if (current is not null && list.All(c => c.Value != current))
+        {
+            list.Insert(0, (current, current));
+        }
+        return list;
+    }
+
+    private IEnumerable<(string Value, string Label)> WorkflowChoices() => Choices(
+        _facets.Workflows.Select(w => (w.WorkflowId, w.WorkflowName is { } name && name != w.WorkflowId ? $"{name} ({w.WorkflowId})" : w.WorkflowId)), _filter.Workflow);
+
+    private IEnumerable<(string Value, string Label)> TriggerChoices() => Choices(_facets.TriggerTypes.Select(t => (t, t)), _filter.Trigger);
+
+    private Task SetCustomAsync(string? from, string? to)
+    {
+        static DateTimeOffset? Read(string? value) =>
+            DateTime.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed)
+                ? new DateTimeOffset(parsed, TimeSpan.Zero) : null;
+        return ApplyAsync(_filter with { From = from is null ? _filter.From : Read(from), To = to is null ? _filter.To : Read(to), Cursor = null });
+    }
+
+    private static string? InputValue(DateTimeOffset? value) =>
+        value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To);
         if (filter == _filter && _view.Page is not null)
         {
             return;
