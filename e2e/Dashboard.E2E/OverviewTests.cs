@@ -71,6 +71,29 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task ASavedView_IsOfferedAgainAfterAReload_AndOpensItsFilters()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        await page.GotoAsync("/runs?workflow=refund-request&status=failed");
+        await page.WaitForInteractiveAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Saved views" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Save these filters…" }).ClickAsync();
+        await page.GetByLabel("Name of this view").FillAsync("Refunds that failed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save view" }).ClickAsync();
+
+        await page.GotoAsync("/runs");
+        await page.WaitForInteractiveAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Saved views" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Refunds that failed" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("status=failed"));
+        Assert.Empty(errors);
+    }
+
     [Theory]
     [InlineData(1280, 800)]
     [InlineData(1440, 900)]

@@ -16,6 +16,8 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
 
     public async Task SetPreferenceAsync(string key, string value) => await (await Module).InvokeVoidAsync("setPreference", key, value);
 
+    public async Task<string?> GetPreferenceAsync(string key) => await (await Module).InvokeAsync<string?>("getPreference", key);
+
     /// <summary>The saved preferences under <paramref name="keys"/>, the system's colour scheme and the time zone, at once.</summary>
     public async Task<BrowserStartup> StartupAsync(params string[] keys) =>
         await (await Module).InvokeAsync<BrowserStartup?>("startupPreferences", (object)keys) ?? BrowserStartup.Unknown;

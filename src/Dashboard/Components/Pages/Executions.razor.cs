@@ -18,6 +18,9 @@ public sealed partial class Executions : IDisposable
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
     private FeedReloader? _reload;
     private Model.Insights.RunFacets _facets = new([], []);
+    private IReadOnlyList<SavedView> _views = [];
+    private bool _naming;
+    private string? _viewName;
 
     [SupplyParameterFromQuery(Name = "status")]
     public string? Status { get; set; }
@@ -78,6 +81,9 @@ public sealed partial class Executions : IDisposable
     [Inject]
     public required RunsHubObserver Live { get; init; }
 
+    [Inject]
+    public required BrowserInterop Browser { get; init; }
+
     protected override void OnInitialized()
     {
         // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
@@ -93,11 +99,43 @@ public sealed partial class Executions : IDisposable
         if (firstRender && _reload is not null)
         {
             await LoadFacetsAsync();
+            if (WorkflowLock is null)
+            {
+                await LoadSavedViewsAsync();
+            }
             await _reload.StartAsync();
         }
     }
 
     /// <summary>The pickers' choices; without them the list still filters by what the URL says.</summary>
+    private async Task LoadSavedViewsAsync()
+    {
+        try
+        {
+            _views = SavedViews.Parse(await Browser.GetPreferenceAsync(SavedViews.PreferenceKey));
+        }
+        catch (Exception ex) when (ex is Microsoft.JSInterop.JSException or Microsoft.JSInterop.JSDisconnectedException or TaskCanceledException)
+        {
+            // No storage here (a sandboxed frame): no saved views, the rest works.
+        }
+    }
+
+    private async Task SaveViewAsync()
+    {
+        _views = SavedViews.Save(_views, _viewName ?? "", new Uri(Navigation.Uri).Query);
+        _viewName = null;
+        _naming = false;
+        await Browser.SetPreferenceAsync(SavedViews.PreferenceKey, SavedViews.Serialize(_views));
+    }
+
+    private async Task RemoveViewAsync(string name)
+    {
+        _views = SavedViews.Remove(_views, name);
+        await Browser.SetPreferenceAsync(SavedViews.PreferenceKey, SavedViews.Serialize(_views));
+    }
+
+    private static string ViewHref(SavedView view) => view.Query.Length == 0 ? DashboardUrls.ExecutionsPath : $"{DashboardUrls.ExecutionsPath}?{view.Query}";
+
     private async Task LoadFacetsAsync()
     {
         try
