@@ -101,7 +101,8 @@ public sealed class ComponentTests : DashboardTestContext
 
         var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, family));
 
-        Assert.Equal(DisplayFormat.Cost(family.Total.CostUsd), cut.Find("[data-testid=rollup-cost]").TextContent);
+        Assert.Equal(DisplayFormat.Money(family.Total.CostUsd), cut.Find("[data-testid=rollup-cost]").TextContent);
+        Assert.Equal($"exactly {DisplayFormat.Cost(family.Total.CostUsd)}", cut.Find("[data-testid=rollup-cost]").GetAttribute("title"));
         Assert.Equal("$0.0026", cut.Find("[data-testid=rollup-cost]").TextContent);
         Assert.Equal("2,220", cut.Find("[data-testid=rollup-tokens]").TextContent);
         Assert.Contains("2,000 / 800 / 220", cut.Markup, StringComparison.Ordinal);
