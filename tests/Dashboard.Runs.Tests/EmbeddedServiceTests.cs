@@ -125,4 +125,19 @@ public sealed class EmbeddedServiceTests(EmbeddedAndStandalone apps) : IClassFix
 
     private static string? Code(string body) =>
         JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString();
+
+    [Fact]
+    public async Task TheDashboard_StopsCleanlyWhenAsked()
+    {
+        await using var app = await AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false"]);
+        using (var http = new HttpClient { BaseAddress = app.BaseAddress })
+        {
+            await http.PostOkAsync(NewRunId(), Batch(Started()));
+        }
+
+        var exitCode = await app.StopGracefullyAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{string.Join('\n', app.Output.TakeLast(20))}");
+        Assert.DoesNotContain(app.Output, line => line.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
 }

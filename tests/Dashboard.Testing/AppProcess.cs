@@ -99,6 +99,18 @@ public sealed partial class AppProcess : IAsyncDisposable
         return app;
     }
 
+    /// <summary>Asks the process to stop as Ctrl+C or a service manager would (SIGTERM) and returns its exit code.</summary>
+    public async Task<int> StopGracefullyAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process at once (no graceful shutdown), as a crash would.</summary>
     public async Task KillAsync()
     {

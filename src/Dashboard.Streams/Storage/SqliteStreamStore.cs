@@ -12,6 +12,7 @@ namespace Dashboard.Streams.Storage;
 public sealed class SqliteStreamStore : IStreamStore
 {
     private readonly string _connectionString;
+    private int _disposed;
     private readonly SqliteConnection _writeConnection;
     private readonly SqliteStreamWriter _writer;
     private readonly Lock _writeLock = new();
@@ -239,8 +240,15 @@ public sealed class SqliteStreamStore : IStreamStore
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>
+    /// Closes the store; later calls do nothing (a container that knows the store under two types disposes it twice).
+    /// </summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _checkpointer.Dispose();
         lock (_writeLock)
         {

@@ -10,6 +10,7 @@ namespace Dashboard.Streams.Storage;
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
+    private int _disposed;
     private readonly SqliteConnection _connection;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -52,8 +53,13 @@ internal sealed class WalCheckpointer : IDisposable
         }
     }
 
+    /// <summary>Stops the thread and closes the connection; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stop.Cancel();
         _thread.Join();
         _connection.Dispose();
