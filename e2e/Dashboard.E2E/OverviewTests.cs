@@ -84,6 +84,8 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await page.GetByRole(AriaRole.Menuitem, new() { Name = "Save these filters…" }).ClickAsync();
         await page.GetByLabel("Name of this view").FillAsync("Refunds that failed");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save view" }).ClickAsync();
+        // The form closes once the view is stored in the browser.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save view" })).ToHaveCountAsync(0);
 
         await page.GotoAsync("/runs");
         await page.WaitForInteractiveAsync();

@@ -35,12 +35,9 @@ internal static class InsightsWriter
         WriteRun(transaction, before, after, start);
         if (justFinished && after.DurationMs is { } duration)
         {
-            AddDuration(transaction, "insight_runs", "workflow_id = $workflow", after.WorkflowId, null, start, InsightsSchema.Grains, duration);
+            AddDurations(transaction, "insight_runs", "workflow_id = $workflow", after.WorkflowId, null, start, InsightsSchema.Grains, [duration]);
         }
-        foreach (var attempt in finishedAttempts)
-        {
-            WriteStep(transaction, start, after.WorkflowId, attempt);
-        }
+        WriteSteps(transaction, start, after.WorkflowId, finishedAttempts);
         if (after.Status is RunStatus.Failed or RunStatus.Timeout && before?.Status is not (RunStatus.Failed or RunStatus.Timeout))
         {
             WriteFailure(transaction, state, after, start);
@@ -112,38 +109,52 @@ internal static class InsightsWriter
         return end.Attempt is { } number ? history.Attempts.LastOrDefault(a => a.Attempt == number) : history.Attempts[^1];
     }
 
-    private static void WriteStep(SqliteTransaction transaction, DateTimeOffset start, string workflowId, StepTrace attempt)
+    /// <summary>
+    /// The batch's finished attempts, summed per step first: a loop of a hundred iterations in one batch is one upsert
+    /// and one histogram update per grain, not a hundred.
+    /// </summary>
+    private static void WriteSteps(SqliteTransaction transaction, DateTimeOffset start, string workflowId, IEnumerable<StepTrace> attempts)
     {
-        var tokens = attempt.Tokens ?? TokenBreakdown.Zero;
         using var command = Command(transaction, """
             INSERT INTO insight_steps (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens)
-            VALUES ($grain, $bucket, $workflow, $step, $name, 1, $retry, $failed, $cost, $prompt, $cached, $completion)
+            VALUES ($grain, $bucket, $workflow, $step, $name, $attempts, $retries, $failed, $cost, $prompt, $cached, $completion)
             ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, step_name),
-                attempts = attempts + 1, retries = retries + excluded.retries, failed = failed + excluded.failed,
+                attempts = attempts + excluded.attempts, retries = retries + excluded.retries, failed = failed + excluded.failed,
                 cost_pico = cost_pico + excluded.cost_pico, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
                 cached_tokens = cached_tokens + excluded.cached_tokens, completion_tokens = completion_tokens + excluded.completion_tokens
             """);
-        command.Parameters.AddWithValue("$workflow", workflowId);
-        command.Parameters.AddWithValue("$step", attempt.StepId);
-        command.Parameters.AddWithValue("$name", (object?)attempt.StepName ?? DBNull.Value);
-        command.Parameters.AddWithValue("$retry", attempt.Attempt > 1 ? 1 : 0);
-        command.Parameters.AddWithValue("$failed", attempt.Status == StepStatus.Failed ? 1 : 0);
-        command.Parameters.AddWithValue("$cost", Pico(attempt.CostUsd));
-        command.Parameters.AddWithValue("$prompt", tokens.Prompt);
-        command.Parameters.AddWithValue("$cached", tokens.Cached);
-        command.Parameters.AddWithValue("$completion", tokens.Completion);
-        ForEachGrain(command, start, InsightsSchema.StepGrains);
-        if (attempt.DurationMs is { } duration)
+        foreach (var step in attempts.GroupBy(a => a.StepId, StringComparer.Ordinal))
         {
-            AddDuration(transaction, "insight_steps", "workflow_id = $workflow AND step_id = $step", workflowId, attempt.StepId, start, InsightsSchema.StepGrains, duration);
+            var tokens = step.Aggregate(TokenBreakdown.Zero, (sum, a) => sum + (a.Tokens ?? TokenBreakdown.Zero));
+            Set(command, "$workflow", workflowId);
+            Set(command, "$step", step.Key);
+            Set(command, "$name", step.Select(a => a.StepName).LastOrDefault(name => name is not null));
+            Set(command, "$attempts", step.Count());
+            Set(command, "$retries", step.Count(a => a.Attempt > 1));
+            Set(command, "$failed", step.Count(a => a.Status == StepStatus.Failed));
+            Set(command, "$cost", step.Sum(a => Pico(a.CostUsd)));
+            Set(command, "$prompt", tokens.Prompt);
+            Set(command, "$cached", tokens.Cached);
+            Set(command, "$completion", tokens.Completion);
+            foreach (var grain in InsightsSchema.StepGrains)
+            {
+                Set(command, "$grain", grain);
+                Set(command, "$bucket", InsightsSchema.BucketOf(start, grain));
+                command.ExecuteNonQuery();
+            }
+            var durations = step.Select(a => a.DurationMs).OfType<long>().ToList();
+            if (durations.Count > 0)
+            {
+                AddDurations(transaction, "insight_steps", "workflow_id = $workflow AND step_id = $step", workflowId, step.Key, start, InsightsSchema.StepGrains, durations);
+            }
         }
     }
 
-    /// <summary>Counts one duration in the histogram of each grain's row (which the caller has just upserted).</summary>
-    private static void AddDuration(SqliteTransaction transaction, string table, string key, string workflowId, string? stepId,
-        DateTimeOffset start, int[] grains, long durationMs)
+    /// <summary>Counts durations in the histogram of each grain's row (which the caller has just upserted).</summary>
+    private static void AddDurations(SqliteTransaction transaction, string table, string key, string workflowId, string? stepId,
+        DateTimeOffset start, int[] grains, IReadOnlyList<long> durationsMs)
     {
-        var bin = DurationHistogram.BinOf(durationMs);
+        var bins = durationsMs.Select(DurationHistogram.BinOf).ToList();
         var where = $"WHERE grain = $grain AND bucket = $bucket AND {key}";
         using var read = Command(transaction, $"SELECT durations FROM {table} {where}");
         using var write = Command(transaction, $"UPDATE {table} SET durations = $durations {where}");
@@ -152,21 +163,22 @@ internal static class InsightsWriter
         {
             foreach (var command in (SqliteCommand[])[read, write])
             {
-                SetKey(command, "$grain", grain);
-                SetKey(command, "$bucket", InsightsSchema.BucketOf(start, grain));
-                SetKey(command, "$workflow", workflowId);
-                SetKey(command, "$step", stepId);
+                Set(command, "$grain", grain);
+                Set(command, "$bucket", InsightsSchema.BucketOf(start, grain));
+                Set(command, "$workflow", workflowId);
+                Set(command, "$step", stepId);
             }
-            durations.Value = DurationHistogram.Add(read.ExecuteScalar() as byte[] ?? [], bin);
+            durations.Value = bins.Aggregate(read.ExecuteScalar() as byte[] ?? [], (stored, bin) => DurationHistogram.Add(stored, bin));
             write.ExecuteNonQuery();
         }
     }
 
-    private static void SetKey(SqliteCommand command, string name, object? value)
+    /// <summary>Sets a parameter of a command that runs many times (adding it the first time); its type follows the value.</summary>
+    private static void Set(SqliteCommand command, string name, object? value)
     {
         if (!command.Parameters.Contains(name))
         {
-            command.Parameters.Add(name, SqliteType.Text);
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
         command.Parameters[name].Value = value ?? DBNull.Value;
     }

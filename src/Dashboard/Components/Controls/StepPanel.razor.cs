@@ -17,6 +17,7 @@ public sealed partial class StepPanel : IDisposable
     private readonly ListLoadView<StepTraceResult> _view = new(result => result.Attempts.Count == 0);
     private IReadOnlyList<StepTrace> _attempts = [];
     private HashSet<int> _compareSet = [];
+    private string? _compareParameter;
     private StepKey? _loadedKey;
 
     [Parameter, EditorRequired]
@@ -106,8 +107,14 @@ public sealed partial class StepPanel : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _compareSet = (Compare ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => int.TryParse(p, out var n) ? n : 0).Where(n => n > 0).Take(2).ToHashSet();
+        // Only a new value from the URL replaces the set: a render of the page that still carries the old value (the
+        // URL of a tick not yet back) would otherwise undo that tick.
+        if (Compare != _compareParameter)
+        {
+            _compareParameter = Compare;
+            _compareSet = (Compare ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => int.TryParse(p, out var n) ? n : 0).Where(n => n > 0).Take(2).ToHashSet();
+        }
         if (_loadedKey == Key && _loadedVersion == Version)
         {
             return;
@@ -136,6 +143,8 @@ public sealed partial class StepPanel : IDisposable
         {
             set.Remove(attempt);
         }
+        // Kept at once, not only when the URL comes back: a second tick right after the first builds on it (it was lost).
+        _compareSet = set;
         return OnCompareChanged.InvokeAsync(set.Count == 0 ? null : string.Join(',', set.Order()));
     }
 

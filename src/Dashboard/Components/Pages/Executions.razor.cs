@@ -3,6 +3,7 @@ using Dashboard.Model;
 using Dashboard.Model.Runs;
 using Dashboard.Services;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace Dashboard.Components.Pages;
 
@@ -84,6 +85,9 @@ public sealed partial class Executions : IDisposable
     [Inject]
     public required BrowserInterop Browser { get; init; }
 
+    [Inject]
+    public required MudBlazor.ISnackbar Snackbar { get; init; }
+
     protected override void OnInitialized()
     {
         // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
@@ -122,10 +126,13 @@ public sealed partial class Executions : IDisposable
 
     private async Task SaveViewAsync()
     {
-        _views = SavedViews.Save(_views, _viewName ?? "", new Uri(Navigation.Uri).Query);
+        var views = SavedViews.Save(_views, _viewName ?? "", new Uri(Navigation.Uri).Query);
+        // Stored first: the form closes once the view is kept, so leaving the page then loses nothing.
+        await Browser.SetPreferenceAsync(SavedViews.PreferenceKey, SavedViews.Serialize(views));
+        _views = views;
         _viewName = null;
         _naming = false;
-        await Browser.SetPreferenceAsync(SavedViews.PreferenceKey, SavedViews.Serialize(_views));
+        Snackbar.Add($"Saved the view “{views[0].Name}”", Severity.Success);
     }
 
     private async Task RemoveViewAsync(string name)
