@@ -54,6 +54,25 @@ public static class DurationHistogram
         return result;
     }
 
+    /// <summary>The stored form of durations (in any order).</summary>
+    public static byte[] Of(IEnumerable<long> durationsMs) =>
+        durationsMs.Select(BinOf).Order().Aggregate(Array.Empty<byte>(), (stored, bin) => Add(stored, bin));
+
+    /// <summary>Two stored histograms as one (either may be empty).</summary>
+    public static byte[] Merge(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> addition)
+    {
+        if (addition.IsEmpty)
+        {
+            return stored.ToArray();
+        }
+        var result = stored.ToArray();
+        for (var i = 0; i + EntrySize <= addition.Length; i += EntrySize)
+        {
+            result = Add(result, BinaryPrimitives.ReadUInt16LittleEndian(addition[i..]), (int)BinaryPrimitives.ReadUInt32LittleEndian(addition[(i + 2)..]));
+        }
+        return result;
+    }
+
     /// <summary>Adds a stored histogram's counts to <paramref name="counts"/>.</summary>
     public static void Merge(Dictionary<int, long> counts, ReadOnlySpan<byte> stored)
     {

@@ -1,3 +1,4 @@
+using Dashboard.Model.Insights;
 using Microsoft.Data.Sqlite;
 
 namespace Dashboard.Runs.Insights;
@@ -102,6 +103,10 @@ internal static class InsightsSchema
         ) WITHOUT ROWID;
         """;
 
+    public static void RegisterFunctions(SqliteConnection connection) =>
+        connection.CreateFunction<byte[]?, byte[]?, byte[]?>("hist_merge",
+            (stored, addition) => addition is null ? stored : DurationHistogram.Merge(stored ?? [], addition), isDeterministic: true);
+
     public static long BucketOf(DateTimeOffset time, int grain)
     {
         var size = grain * 60_000L;
@@ -109,8 +114,14 @@ internal static class InsightsSchema
         return ms - (((ms % size) + size) % size);
     }
 
+    /// <summary>
+    /// Creates the tables, and gives the (writer's) connection <c>hist_merge(stored, addition)</c>, with which an upsert
+    /// adds durations to a row's histogram in the same statement (reading the blob back first tripled the statements
+    /// per ingested step).
+    /// </summary>
     public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)
     {
+        RegisterFunctions(connection);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = Sql;

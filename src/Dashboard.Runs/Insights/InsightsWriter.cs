@@ -32,11 +32,7 @@ internal static class InsightsWriter
         var after = state.Record!;
         var start = after.StartedAt!.Value;
         var justFinished = after.Status.IsTerminal() && before?.Status.IsTerminal() != true;
-        WriteRun(transaction, before, after, start);
-        if (justFinished && after.DurationMs is { } duration)
-        {
-            AddDurations(transaction, "insight_runs", "workflow_id = $workflow", after.WorkflowId, null, start, InsightsSchema.Grains, [duration]);
-        }
+        WriteRun(transaction, before, after, start, justFinished && after.DurationMs is { } duration ? DurationHistogram.Of([duration]) : null);
         WriteSteps(transaction, start, after.WorkflowId, finishedAttempts);
         if (after.Status is RunStatus.Failed or RunStatus.Timeout && before?.Status is not (RunStatus.Failed or RunStatus.Timeout))
         {
@@ -44,7 +40,7 @@ internal static class InsightsWriter
         }
     }
 
-    private static void WriteRun(SqliteTransaction transaction, RunRecord? before, RunRecord after, DateTimeOffset start)
+    private static void WriteRun(SqliteTransaction transaction, RunRecord? before, RunRecord after, DateTimeOffset start, byte[]? duration)
     {
         var statusBefore = before?.Status;
         var cost = Pico(after.CostUsd) - Pico(before?.CostUsd);
@@ -57,9 +53,10 @@ internal static class InsightsWriter
         long Moved(RunStatus status) => (after.Status == status ? 1 : 0) - (statusBefore == status ? 1 : 0);
 
         using var command = Command(transaction, """
-            INSERT INTO insight_runs (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens)
-            VALUES ($grain, $bucket, $workflow, $runs, $running, $waiting, $completed, $failed, $cancelled, $timeout, $cost, $prompt, $cached, $completion)
+            INSERT INTO insight_runs (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+            VALUES ($grain, $bucket, $workflow, $runs, $running, $waiting, $completed, $failed, $cancelled, $timeout, $cost, $prompt, $cached, $completion, $durations)
             ON CONFLICT (grain, bucket, workflow_id) DO UPDATE SET runs = runs + excluded.runs, running = running + excluded.running,
+                durations = hist_merge(durations, excluded.durations),
                 waiting = waiting + excluded.waiting, completed = completed + excluded.completed, failed = failed + excluded.failed,
                 cancelled = cancelled + excluded.cancelled, timeout = timeout + excluded.timeout, cost_pico = cost_pico + excluded.cost_pico,
                 prompt_tokens = prompt_tokens + excluded.prompt_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
@@ -77,6 +74,7 @@ internal static class InsightsWriter
         command.Parameters.AddWithValue("$prompt", prompt);
         command.Parameters.AddWithValue("$cached", cached);
         command.Parameters.AddWithValue("$completion", completion);
+        command.Parameters.Add("$durations", SqliteType.Blob).Value = (object?)duration ?? DBNull.Value;
         ForEachGrain(command, start);
 
         if (before is null)
@@ -116,9 +114,10 @@ internal static class InsightsWriter
     private static void WriteSteps(SqliteTransaction transaction, DateTimeOffset start, string workflowId, IEnumerable<StepTrace> attempts)
     {
         using var command = Command(transaction, """
-            INSERT INTO insight_steps (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens)
-            VALUES ($grain, $bucket, $workflow, $step, $name, $attempts, $retries, $failed, $cost, $prompt, $cached, $completion)
+            INSERT INTO insight_steps (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+            VALUES ($grain, $bucket, $workflow, $step, $name, $attempts, $retries, $failed, $cost, $prompt, $cached, $completion, $durations)
             ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, step_name),
+                durations = hist_merge(durations, excluded.durations),
                 attempts = attempts + excluded.attempts, retries = retries + excluded.retries, failed = failed + excluded.failed,
                 cost_pico = cost_pico + excluded.cost_pico, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
                 cached_tokens = cached_tokens + excluded.cached_tokens, completion_tokens = completion_tokens + excluded.completion_tokens
@@ -136,40 +135,14 @@ internal static class InsightsWriter
             Set(command, "$prompt", tokens.Prompt);
             Set(command, "$cached", tokens.Cached);
             Set(command, "$completion", tokens.Completion);
+            var durations = step.Select(a => a.DurationMs).OfType<long>().ToList();
+            Set(command, "$durations", durations.Count == 0 ? null : DurationHistogram.Of(durations));
             foreach (var grain in InsightsSchema.StepGrains)
             {
                 Set(command, "$grain", grain);
                 Set(command, "$bucket", InsightsSchema.BucketOf(start, grain));
                 command.ExecuteNonQuery();
             }
-            var durations = step.Select(a => a.DurationMs).OfType<long>().ToList();
-            if (durations.Count > 0)
-            {
-                AddDurations(transaction, "insight_steps", "workflow_id = $workflow AND step_id = $step", workflowId, step.Key, start, InsightsSchema.StepGrains, durations);
-            }
-        }
-    }
-
-    /// <summary>Counts durations in the histogram of each grain's row (which the caller has just upserted).</summary>
-    private static void AddDurations(SqliteTransaction transaction, string table, string key, string workflowId, string? stepId,
-        DateTimeOffset start, int[] grains, IReadOnlyList<long> durationsMs)
-    {
-        var bins = durationsMs.Select(DurationHistogram.BinOf).ToList();
-        var where = $"WHERE grain = $grain AND bucket = $bucket AND {key}";
-        using var read = Command(transaction, $"SELECT durations FROM {table} {where}");
-        using var write = Command(transaction, $"UPDATE {table} SET durations = $durations {where}");
-        var durations = write.Parameters.Add("$durations", SqliteType.Blob);
-        foreach (var grain in grains)
-        {
-            foreach (var command in (SqliteCommand[])[read, write])
-            {
-                Set(command, "$grain", grain);
-                Set(command, "$bucket", InsightsSchema.BucketOf(start, grain));
-                Set(command, "$workflow", workflowId);
-                Set(command, "$step", stepId);
-            }
-            durations.Value = bins.Aggregate(read.ExecuteScalar() as byte[] ?? [], (stored, bin) => DurationHistogram.Add(stored, bin));
-            write.ExecuteNonQuery();
         }
     }
 
