@@ -102,7 +102,7 @@ public sealed class FakeInsightsReader : IInsightsReader
         Answer("timeseries", range, () => new InsightsTimeseries(bucket ?? "hour", Buckets));
 
     public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
-        Answer("workflows", range, () => new WorkflowHealthList(Workflows));
+        Answer("workflows", range, () => new WorkflowHealthList(Workflows.Where(w => range.WorkflowId is null || w.WorkflowId == range.WorkflowId).ToList()));
 
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         Answer("failures", range, () => new FailureGroupList(Groups));

@@ -156,21 +156,9 @@ public sealed partial class Executions : IDisposable
         }
     }
 
-    /// <summary>The known values, plus the one in the URL when it is not (yet) among them.</summary>
-    private static IEnumerable<(string Value, string Label)> Choices(IEnumerable<(string Value, string Label)> known, string? current)
-    {
-        var list = known.ToList();
-        if (current is not null && list.All(c => c.Value != current))
-        {
-            list.Insert(0, (current, current));
-        }
-        return list;
-    }
+    private IReadOnlyList<(string Value, string Label)> WorkflowChoices() => PickerChoices.Workflows(_facets.Workflows, _filter.Workflow);
 
-    private IEnumerable<(string Value, string Label)> WorkflowChoices() => Choices(
-        _facets.Workflows.Select(w => (w.WorkflowId, w.WorkflowName is { } name && name != w.WorkflowId ? $"{name} ({w.WorkflowId})" : w.WorkflowId)), _filter.Workflow);
-
-    private IEnumerable<(string Value, string Label)> TriggerChoices() => Choices(_facets.TriggerTypes.Select(t => (t, t)), _filter.Trigger);
+    private IReadOnlyList<(string Value, string Label)> TriggerChoices() => PickerChoices.Values(_facets.TriggerTypes, _filter.Trigger);
 
     private Task SetCustomAsync(string? from, string? to)
     {

@@ -23,7 +23,7 @@ public sealed partial class Overview : IDisposable
     private readonly ListLoadView<OverviewView> _view = new(view => view.IsEmpty);
     private OverviewFilter _filter = new();
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
-    private IReadOnlyList<WorkflowHealth> _allWorkflows = [];
+    private RunFacets _facets = new([], []);
     private FeedReloader? _reload;
 
     private List<ChartSeries<double>> _statusSeries = [];
@@ -106,17 +106,18 @@ public sealed partial class Overview : IDisposable
             var summary = insights.SummaryAsync(range, token);
             var series = insights.TimeseriesAsync(range, OverviewFilter.BucketFor(range), token);
             var failures = insights.FailuresAsync(range, 25, token);
-            // Every workflow of the period, for the picker; the table shows the chosen one only.
-            var workflows = insights.WorkflowsAsync(range with { WorkflowId = null }, token);
+            var workflows = insights.WorkflowsAsync(range, token);
             var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, token);
-            await Task.WhenAll(summary, series, failures, workflows, steps ?? Task.CompletedTask);
-            _allWorkflows = workflows.Result.Workflows;
+            // Every workflow known, for the picker (once: it changes when a new workflow first runs).
+            var facets = _facets.Workflows.Count == 0 ? RunsClient.FacetsAsync(token) : Task.FromResult(_facets);
+            await Task.WhenAll(summary, series, failures, workflows, facets, steps ?? Task.CompletedTask);
+            _facets = facets.Result;
             return new OverviewView
             {
                 Summary = summary.Result,
                 Series = series.Result,
                 Failures = failures.Result.Groups,
-                Workflows = range.WorkflowId is null ? workflows.Result.Workflows : workflows.Result.Workflows.Where(w => w.WorkflowId == range.WorkflowId).ToList(),
+                Workflows = workflows.Result.Workflows,
                 Steps = steps?.Result.Steps,
             };
         });
@@ -146,15 +147,7 @@ public sealed partial class Overview : IDisposable
     /// <summary>About a dozen labels on the axis, whatever the number of buckets.</summary>
     private static int LabelEvery(int buckets) => Math.Max(1, (int)Math.Ceiling(buckets / 12.0));
 
-    private IEnumerable<(string Id, string Label)> KnownWorkflows()
-    {
-        var known = _allWorkflows.Select(w => (w.WorkflowId, Label: w.WorkflowName is { } name && name != w.WorkflowId ? $"{name} ({w.WorkflowId})" : w.WorkflowId)).ToList();
-        if (_filter.Workflow is { } chosen && known.All(w => w.WorkflowId != chosen))
-        {
-            known.Insert(0, (chosen, chosen));
-        }
-        return known;
-    }
+    private IReadOnlyList<(string Value, string Label)> KnownWorkflows() => PickerChoices.Workflows(_facets.Workflows, _filter.Workflow);
 
     private string WorkflowHref(string workflowId) =>
         Navigation.GetUriWithQueryParameters((_filter with { Workflow = workflowId }).ToUrl());
