@@ -6,6 +6,7 @@ using Dashboard.Runs.Endpoints;
 using Dashboard.Runs.Ingestion;
 using Dashboard.Runs.Insights;
 using Dashboard.Runs.Projections;
+using Dashboard.Runs.Storage;
 using Dashboard.Streams.Core;
 using Dashboard.Streams.Hosting;
 using Dashboard.Streams.Http;
@@ -27,6 +28,7 @@ public static class RunsServiceHostingExtensions
         services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
+        services.AddSingleton<IRunRowStore, SqliteRunRowStore>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));

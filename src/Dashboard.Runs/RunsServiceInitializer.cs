@@ -1,25 +1,16 @@
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Ingestion;
-using Dashboard.Runs.Insights;
-using Dashboard.Runs.Projections;
+using Dashboard.Runs.Storage;
 using Dashboard.Streams.Core;
-using Dashboard.Streams.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Dashboard.Runs;
 
 /// <summary>Before the first request: the projection tables and the all-runs feed exist; an open service says so.</summary>
-internal sealed partial class RunsServiceInitializer(IStreamStore store, DurableStreamEngine engine, ApiKeyAccess keys, ILogger<RunsServiceInitializer> logger) : IHostedService
+internal sealed partial class RunsServiceInitializer(IRunRowStore rows, DurableStreamEngine engine, ApiKeyAccess keys, ILogger<RunsServiceInitializer> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        store.Write(w =>
-        {
-            var transaction = (SqliteTransaction)w.Transaction;
-            RunProjectionSchema.Ensure(transaction.Connection!, transaction);
-            InsightsSchema.Ensure(transaction.Connection!, transaction);
-            return InsightsBackfill.Run(transaction);
-        });
+        rows.Ensure();
         engine.Create(new CreateStreamRequest { Path = RunStreams.FeedPath, ContentType = StreamContentType.Json });
         if (keys.IsOpen)
         {

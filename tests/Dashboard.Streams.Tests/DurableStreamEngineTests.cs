@@ -208,6 +208,79 @@ public sealed class DurableStreamEngineTests : IDisposable
     }
 
     [Fact]
+    public void InTransactionHook_AppendsToAnotherStream_BothOrNeither()
+    {
+        CreateJson("/run", "[0]");
+        CreateJson("/feed");
+
+        Assert.Throws<InvalidOperationException>(() => AppendJson("/run", "[1]", hook: context =>
+        {
+            Assert.Equal(StreamStatus.NoContent, context.Append(new AppendRequest { Path = "/feed", ContentType = "application/json", Body = Utf8("""{"run":1}""") }).Status);
+            throw new InvalidOperationException("refused after the feed entry");
+        }));
+        Assert.Equal("[0]", ReadAll("/run"));
+        Assert.Equal("[]", ReadAll("/feed"));
+
+        AppendJson("/run", "[2]", hook: context =>
+            context.Append(new AppendRequest { Path = "/feed", ContentType = "application/json", Body = Utf8($$"""{"run":2,"at":"{{context.Stream.TailOffset}}"}""") }));
+        Assert.Equal("[0,2]", ReadAll("/run"));
+        Assert.Equal($$"""[{"run":2,"at":"{{Engine.Head("/run").NextOffset}}"}]""", ReadAll("/feed"));
+    }
+
+    [Fact]
+    public async Task InTransactionHook_AppendToAnotherStream_WakesItsReadersAfterTheCommit()
+    {
+        CreateJson("/run");
+        CreateJson("/feed");
+        var tail = Engine.Head("/feed").NextOffset!.Value;
+        var waiting = Engine.WaitAsync("/feed", tail, TimeSpan.FromSeconds(30), null, TestContext.Current.CancellationToken);
+
+        AppendJson("/run", "[1]", hook: context => context.Append(new AppendRequest { Path = "/feed", ContentType = "application/json", Body = Utf8("[\"one\"]") }));
+
+        // Woken by the append, not by the 30-second time-out, and reading what the transaction committed.
+        var read = await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal("[\"one\"]", Encoding.UTF8.GetString(read.Body()));
+    }
+
+    [Fact]
+    public void ReadySplitMessages_AreStoredAsGiven_OnJsonStreamsOnly()
+    {
+        CreateJson("/s", "[0]");
+        Engine.Create(new CreateStreamRequest { Path = "/t", ContentType = "text/plain" });
+
+        var appended = Engine.Append(new AppendRequest { Path = "/s", ContentType = "application/json", Messages = [Utf8("""{"a":1}"""), Utf8("[2,3]")] });
+        var text = Engine.Append(new AppendRequest { Path = "/t", ContentType = "text/plain", Messages = [Utf8("x")] });
+
+        Assert.Equal(StreamStatus.NoContent, appended.Status);
+        Assert.Equal("""[0,{"a":1},[2,3]]""", ReadAll("/s"));
+        Assert.Equal(StreamStatus.BadRequest, text.Status);
+    }
+
+    [Theory]
+    [InlineData(null, 0L, 0L, ProducerVerdictKind.Accepted)]
+    [InlineData(null, 0L, 1L, ProducerVerdictKind.SequenceGap)]
+    [InlineData(null, 3L, 0L, ProducerVerdictKind.Accepted)]
+    [InlineData("2:5", 2L, 6L, ProducerVerdictKind.Accepted)]
+    [InlineData("2:5", 2L, 5L, ProducerVerdictKind.Duplicate)]
+    [InlineData("2:5", 2L, 0L, ProducerVerdictKind.Duplicate)]
+    [InlineData("2:5", 2L, 8L, ProducerVerdictKind.SequenceGap)]
+    [InlineData("2:5", 1L, 9L, ProducerVerdictKind.StaleEpoch)]
+    [InlineData("2:5", 3L, 0L, ProducerVerdictKind.Accepted)]
+    [InlineData("2:5", 3L, 1L, ProducerVerdictKind.NewEpochNotAtZero)]
+    public void ProducerVerdict_FollowsTheProtocolsRules(string? known, long epoch, long seq, ProducerVerdictKind expected)
+    {
+        var state = known?.Split(':') is [var e, var s] ? new ProducerState("p", long.Parse(e, System.Globalization.CultureInfo.InvariantCulture), long.Parse(s, System.Globalization.CultureInfo.InvariantCulture)) : null;
+
+        var verdict = ProducerVerdict.Of(new ProducerClaim("p", epoch, seq), state);
+
+        Assert.Equal(expected, verdict.Kind);
+        if (expected == ProducerVerdictKind.SequenceGap)
+        {
+            Assert.Equal((state is null ? 0 : state.LastSeq + 1, seq), (verdict.ExpectedSeq, verdict.ReceivedSeq));
+        }
+    }
+
+    [Fact]
     public void Close_RefusesFurtherAppends_ButKeepsData()
     {
         CreateJson("/s", "[1]");

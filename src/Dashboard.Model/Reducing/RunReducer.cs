@@ -269,7 +269,7 @@ public static class RunReducer
             return Reject(index, e.Type, errorProblem.Field, errorProblem.Message);
         }
 
-        var tokens = e.Tokens?.Normalized();
+        var tokens = e.Tokens;
         var ended = attempt with
         {
             CompletedAt = e.Timestamp,

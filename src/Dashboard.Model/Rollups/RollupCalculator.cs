@@ -38,7 +38,7 @@ public static class RollupCalculator
             {
                 retries++;
             }
-            var attemptTokens = attempt.Tokens?.Normalized() ?? TokenBreakdown.Zero;
+            var attemptTokens = attempt.Tokens ?? TokenBreakdown.Zero;
             tokens += attemptTokens;
             cost = Add(cost, attempt.CostUsd);
             stepDuration += attempt.DurationMs ?? 0;

@@ -8,16 +8,29 @@ public sealed record TokenBreakdown
 {
     public static readonly TokenBreakdown Zero = new();
 
+    private readonly long _total;
+
     public long Prompt { get; init; }
     public long Cached { get; init; }
     public long Completion { get; init; }
-    public long Total { get; init; }
+
+    /// <summary>
+    /// As sent, or, when an engine leaves it out (or sends 0), the sum of its parts: the one place a missing total is
+    /// filled, so that every reader (reducer, rollups, insights, screens) sees the same number.
+    /// </summary>
+    public long Total
+    {
+        get => _total == 0 ? Prompt + Completion : _total;
+        init => _total = value;
+    }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsZero => Prompt == 0 && Cached == 0 && Completion == 0 && Total == 0;
 
-    /// <summary>Fills a missing total (sent as absent or 0) from its parts.</summary>
-    public TokenBreakdown Normalized() => Total == 0 ? this with { Total = Prompt + Completion } : this;
+    public bool Equals(TokenBreakdown? other) =>
+        other is not null && Prompt == other.Prompt && Cached == other.Cached && Completion == other.Completion && Total == other.Total;
+
+    public override int GetHashCode() => HashCode.Combine(Prompt, Cached, Completion, Total);
 
     public static TokenBreakdown operator +(TokenBreakdown a, TokenBreakdown b) => new()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Dashboard.Model.Errors;
 using Dashboard.Model.Events;
@@ -6,20 +7,20 @@ using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Configuration;
-using Dashboard.Runs.Insights;
-using Dashboard.Runs.Projections;
+using Dashboard.Runs.Storage;
 using Dashboard.Streams.Core;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Ingestion;
 
 /// <summary>
 /// <c>POST /api/runs/{runId}/events</c>: a batch is parsed, truncated, checked against the run's state by the
-/// reducer, then appended to the run's stream with the projection rows in the same transaction, or refused whole.
-/// Batches of one run are applied one at a time; different runs proceed in parallel up to the store.
+/// reducer, then appended to the run's stream with its projection rows, insights aggregates and feed entry in the same
+/// transaction, or refused whole. Batches of one run are applied one at a time; different runs proceed in parallel up
+/// to the store. Everything that can be worked out before the write transaction is (the rows' JSON, the aggregates'
+/// deltas): the store has one writer, and what it does while holding it bounds ingestion.
 /// </summary>
-public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IOptions<RunsOptions> options)
+internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, IOptions<RunsOptions> options)
 {
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly SnapshotTruncator _truncator = new(options.Value.SnapshotLimitBytes);
@@ -40,11 +41,10 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
         try
         {
             var path = RunStreams.PathOf(runId);
-            if (producer is not null && engine.Producer(path, producer.Id) is { } known
-                && known.Epoch == producer.Epoch && producer.Seq <= known.LastSeq)
+            if (producer is not null && ProducerVerdict.Of(producer, engine.Producer(path, producer.Id)) is { Kind: not ProducerVerdictKind.Accepted } verdict)
             {
-                // A resend of a batch already stored: harmless, whatever it holds.
-                return new IngestOutcome { Status = 200, DuplicateBatch = true, Duplicates = events.Count, NextOffset = engine.Head(path).NextOffset?.ToString() };
+                // Answered before the batch is reduced: a resend must not be checked against the state it already moved.
+                return Refused(verdict, events.Count, path);
             }
 
             var state = states.Get(runId);
@@ -74,7 +74,7 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
 
             try
             {
-                return Append(runId, path, before, state, applied, duplicates, changes, producer, createStream: !wasStarted);
+                return Append(runId, path, RunRows.Of(before, state, changes, applied), state, applied, duplicates, producer, createStream: !wasStarted);
             }
             catch
             {
@@ -89,8 +89,8 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
         }
     }
 
-    private IngestOutcome Append(string runId, string path, RunRecord? before, RunState state, List<RunEvent> applied, int duplicates,
-        IReadOnlyCollection<StepKey> changes, ProducerClaim? producer, bool createStream)
+    private IngestOutcome Append(string runId, string path, RunRows runRows, RunState state, List<RunEvent> applied, int duplicates,
+        ProducerClaim? producer, bool createStream)
     {
         if (createStream)
         {
@@ -101,65 +101,83 @@ public sealed class RunIngestion(DurableStreamEngine engine, RunStateCache state
             }
         }
 
-        var body = Serialize(applied);
+        var messages = Serialize(applied);
         var terminal = state.Record!.Status.IsTerminal();
         var appended = engine.Append(new AppendRequest
         {
             Path = path,
             ContentType = StreamContentType.Json,
-            Body = body,
+            Messages = messages,
             Close = terminal,
             Producer = producer,
             InTransaction = context =>
             {
                 var end = context.Stream.TailOffset.ToString();
-                var transaction = (SqliteTransaction)context.StoreTransaction;
-                RunProjectionWriter.Write(transaction, state, changes, end);
-                InsightsWriter.Write(transaction, before, state, applied);
+                rows.Write(runRows, end);
+                var feed = context.Append(new AppendRequest
+                {
+                    Path = RunStreams.FeedPath,
+                    ContentType = StreamContentType.Json,
+                    Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied), ModelJson.Options),
+                });
+                if (feed.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
+                {
+                    throw new InvalidOperationException($"The feed refused the entry of run {runId}: {feed.Error}");
+                }
             },
         });
-        if (appended.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
+        if (appended.Duplicate || appended.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
         {
+            // Refused inside the transaction after all (another writer of the same producer got there first): the state
+            // moved for nothing, and is read again from the stream next time.
             states.Evict(runId);
-            return appended.Status switch
+            return appended switch
             {
-                StreamStatus.Forbidden => new IngestOutcome { Status = 409, ErrorCode = ErrorCodes.InvalidInput, Message = $"Stale producer epoch (the service has epoch {appended.ProducerEpoch})." },
-                StreamStatus.Conflict when appended.ProducerExpectedSeq is { } expected => new IngestOutcome
-                {
-                    Status = 409,
-                    ErrorCode = ErrorCodes.InvalidInput,
-                    Message = $"Producer-Seq gap: expected {expected}, received {appended.ProducerReceivedSeq}.",
-                },
-                StreamStatus.Conflict => new IngestOutcome { Status = 409, ErrorCode = ErrorCodes.InvalidInput, Message = "The run has ended; its stream is closed." },
+                { Duplicate: true } => Refused(new ProducerVerdict(ProducerVerdictKind.Duplicate, appended.ProducerEpoch ?? 0, 0, 0), applied.Count + duplicates, path),
+                { Status: StreamStatus.Forbidden } => Refused(new ProducerVerdict(ProducerVerdictKind.StaleEpoch, appended.ProducerEpoch ?? 0, 0, 0), 0, path),
+                { Status: StreamStatus.Conflict, ProducerExpectedSeq: { } expected } =>
+                    Refused(new ProducerVerdict(ProducerVerdictKind.SequenceGap, 0, expected, appended.ProducerReceivedSeq ?? 0), 0, path),
+                { Status: StreamStatus.Conflict } => new IngestOutcome { Status = 409, ErrorCode = ErrorCodes.InvalidInput, Message = "The run has ended; its stream is closed." },
                 _ => Invalid(appended.Error ?? "The batch was refused."),
             };
         }
 
         var offset = appended.NextOffset!.Value.ToString();
         state.AdvanceOffset(offset);
-        engine.Append(new AppendRequest
-        {
-            Path = RunStreams.FeedPath,
-            ContentType = StreamContentType.Json,
-            Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, offset, applied), ModelJson.Options),
-        });
         return new IngestOutcome { Status = 200, Accepted = applied.Count, Duplicates = duplicates, NextOffset = offset };
     }
 
-    private static byte[] Serialize(List<RunEvent> events)
+    /// <summary>Each event as the message it is stored as: serialised once here, not joined and split again by the stream.</summary>
+    private static List<ReadOnlyMemory<byte>> Serialize(List<RunEvent> events)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(buffer);
+        var messages = new List<ReadOnlyMemory<byte>>(events.Count);
+        foreach (var e in events)
         {
-            writer.WriteStartArray();
-            foreach (var e in events)
-            {
-                JsonSerializer.Serialize<RunEvent>(writer, e, ModelJson.Options);
-            }
-            writer.WriteEndArray();
+            JsonSerializer.Serialize<RunEvent>(writer, e, ModelJson.Options);
+            writer.Flush();
+            messages.Add(buffer.WrittenSpan.ToArray());
+            buffer.ResetWrittenCount();
+            writer.Reset();
         }
-        return buffer.ToArray();
+        return messages;
     }
+
+    /// <summary>The answer to a producer claim that is not the next batch (<see cref="ProducerVerdict"/>).</summary>
+    private IngestOutcome Refused(ProducerVerdict verdict, int events, string path) => verdict.Kind switch
+    {
+        // A resend of a batch already stored: harmless, whatever it holds.
+        ProducerVerdictKind.Duplicate => new IngestOutcome { Status = 200, DuplicateBatch = true, Duplicates = events, NextOffset = engine.Head(path).NextOffset?.ToString() },
+        ProducerVerdictKind.StaleEpoch => new IngestOutcome { Status = 409, ErrorCode = ErrorCodes.InvalidInput, Message = $"Stale producer epoch (the service has epoch {verdict.KnownEpoch})." },
+        ProducerVerdictKind.SequenceGap => new IngestOutcome
+        {
+            Status = 409,
+            ErrorCode = ErrorCodes.InvalidInput,
+            Message = $"Producer-Seq gap: expected {verdict.ExpectedSeq}, received {verdict.ReceivedSeq}.",
+        },
+        _ => Invalid("A new producer epoch starts at Producer-Seq 0."),
+    };
 
     private static IngestOutcome Invalid(string message) =>
         new() { Status = 400, ErrorCode = ErrorCodes.InvalidInput, Message = message };

@@ -15,11 +15,6 @@ public sealed class SnapshotTruncator(int limitBytes)
 {
     public RunEvent Apply(RunEvent e)
     {
-        // Stored as the reducer reads it: a missing token total is the sum of its parts.
-        if (e is StepEndEvent { Tokens: { } tokens } ended)
-        {
-            e = ended with { Tokens = tokens.Normalized() };
-        }
         var truncated = new Dictionary<string, long>();
         var result = e switch
         {

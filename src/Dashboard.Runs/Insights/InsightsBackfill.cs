@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dashboard.Model.Json;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
+using Dashboard.Runs.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Dashboard.Runs.Insights;
@@ -12,7 +13,7 @@ namespace Dashboard.Runs.Insights;
 /// </summary>
 internal static class InsightsBackfill
 {
-    public static int Run(SqliteTransaction transaction)
+    public static int Run(SqliteTransaction transaction, StatementCache statements)
     {
         var connection = transaction.Connection!;
         using (var probe = connection.CreateCommand())
@@ -52,7 +53,7 @@ internal static class InsightsBackfill
                     stored.Add(JsonSerializer.Deserialize<StepTrace>(steps.GetString(0), ModelJson.Options)!);
                 }
             }
-            InsightsWriter.WriteStoredRun(transaction, RunState.FromSnapshot(record, stored, null));
+            InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
             count++;
         }
         return count;

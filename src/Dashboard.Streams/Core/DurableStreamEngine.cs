@@ -156,8 +156,8 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
 
     public StreamResult Append(AppendRequest request)
     {
-        var closeOnly = request.Close && request.Body.IsEmpty;
-        if (request.Body.IsEmpty && !request.Close)
+        var closeOnly = request.Close && request.Body.IsEmpty && request.Messages is not { Count: > 0 };
+        if (request.Body.IsEmpty && request.Messages is not { Count: > 0 } && !request.Close)
         {
             return StreamResult.Fail(StreamStatus.BadRequest, "An append needs a body (or Stream-Closed: true to close).");
         }
@@ -172,16 +172,40 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
 
         // Validate and split the body before taking the write lock: it is the costliest part of an append and needs only
         // the request. The stream's own content type must equal the request's, which AppendIn checks first.
-        var split = closeOnly ? default : Split(request.ContentType!, request.Body, allowEmptyArray: false);
-        var result = store.Write(w => AppendIn(w, request, closeOnly, split));
+        var split = closeOnly ? default : SplitOrGiven(request);
+        // Streams a hook appended to in the same transaction are woken with this one, once the transaction is committed:
+        // a reader woken before the commit would find nothing and wait again.
+        var alsoChanged = new List<string>();
+        var result = store.Write(w =>
+        {
+            alsoChanged.Clear();
+            return AppendIn(w, request, closeOnly, split, alsoChanged);
+        });
         if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
         {
             notifier.Changed(request.Path);
+            foreach (var path in alsoChanged)
+            {
+                notifier.Changed(path);
+            }
         }
         return result;
     }
 
-    private StreamResult AppendIn(IStreamWriter w, AppendRequest request, bool closeOnly, (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) split)
+    /// <summary>An append made by a hook inside another append's transaction (see <see cref="IAppendContext.Append"/>).</summary>
+    private StreamResult AppendInTransaction(IStreamWriter w, AppendRequest request)
+    {
+        var closeOnly = request.Close && request.Body.IsEmpty && request.Messages is not { Count: > 0 };
+        if (request.Body.IsEmpty && request.Messages is not { Count: > 0 } && !request.Close)
+        {
+            return StreamResult.Fail(StreamStatus.BadRequest, "An append needs a body (or Stream-Closed: true to close).");
+        }
+        var split = closeOnly ? default : SplitOrGiven(request);
+        return AppendIn(w, request, closeOnly, split, alsoChanged: null);
+    }
+
+    private StreamResult AppendIn(IStreamWriter w, AppendRequest request, bool closeOnly, (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) split,
+        List<string>? alsoChanged)
     {
         var stream = w.Find(request.Path);
         if (stream is { SoftDeleted: false } && stream.IsExpired(w.Now))
@@ -215,35 +239,30 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         ProducerState? producerState = null;
         if (request.Producer is { } producer)
         {
-            var current = w.GetProducer(stream.Id, producer.Id);
-            if (current is not null && producer.Epoch < current.Epoch)
+            var verdict = ProducerVerdict.Of(producer, w.GetProducer(stream.Id, producer.Id));
+            switch (verdict.Kind)
             {
-                return StreamResult.Fail(StreamStatus.Forbidden, "Stale producer epoch.", stream) with { ProducerEpoch = current.Epoch };
-            }
-            if (current is not null && producer.Epoch == current.Epoch && producer.Seq <= current.LastSeq)
-            {
-                return new StreamResult
-                {
-                    Status = StreamStatus.NoContent,
-                    Stream = stream,
-                    NextOffset = stream.TailOffset,
-                    Closed = stream.Closed,
-                    ProducerEpoch = current.Epoch,
-                    ProducerSeq = current.LastSeq,
-                };
-            }
-            var expected = current is null || producer.Epoch > current.Epoch ? 0 : current.LastSeq + 1;
-            if (current is not null && producer.Epoch > current.Epoch && producer.Seq != 0)
-            {
-                return StreamResult.Fail(StreamStatus.BadRequest, "A new producer epoch starts at Producer-Seq 0.", stream);
-            }
-            if (producer.Seq != expected)
-            {
-                return StreamResult.Fail(StreamStatus.Conflict, "Producer sequence gap.", stream) with
-                {
-                    ProducerExpectedSeq = expected,
-                    ProducerReceivedSeq = producer.Seq,
-                };
+                case ProducerVerdictKind.StaleEpoch:
+                    return StreamResult.Fail(StreamStatus.Forbidden, "Stale producer epoch.", stream) with { ProducerEpoch = verdict.KnownEpoch };
+                case ProducerVerdictKind.Duplicate:
+                    return new StreamResult
+                    {
+                        Status = StreamStatus.NoContent,
+                        Stream = stream,
+                        NextOffset = stream.TailOffset,
+                        Closed = stream.Closed,
+                        ProducerEpoch = verdict.KnownEpoch,
+                        ProducerSeq = verdict.ExpectedSeq - 1,
+                        Duplicate = true,
+                    };
+                case ProducerVerdictKind.NewEpochNotAtZero:
+                    return StreamResult.Fail(StreamStatus.BadRequest, "A new producer epoch starts at Producer-Seq 0.", stream);
+                case ProducerVerdictKind.SequenceGap:
+                    return StreamResult.Fail(StreamStatus.Conflict, "Producer sequence gap.", stream) with
+                    {
+                        ProducerExpectedSeq = verdict.ExpectedSeq,
+                        ProducerReceivedSeq = verdict.ReceivedSeq,
+                    };
             }
             producerState = new ProducerState(producer.Id, producer.Epoch, producer.Seq);
         }
@@ -273,7 +292,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         {
             w.SetProducer(stream.Id, producerState);
         }
-        request.InTransaction?.Invoke(new AppendContext(w.Transaction, updated, placed));
+        request.InTransaction?.Invoke(new AppendContext(this, w, updated, placed, alsoChanged));
 
         return new StreamResult
         {
@@ -542,6 +561,11 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         return w.BatchAt(owner.Id, position);
     }
 
+    private static (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) SplitOrGiven(AppendRequest request) =>
+        request.Messages is { Count: > 0 } given
+            ? StreamContentType.IsJson(request.ContentType!) ? (given, null) : (null, "Ready-split messages are for JSON streams.")
+            : Split(request.ContentType!, request.Body, allowEmptyArray: false);
+
     private static (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) Split(string contentType, ReadOnlyMemory<byte> body, bool allowEmptyArray)
     {
         if (!StreamContentType.IsJson(contentType))
@@ -588,5 +612,21 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         }
     }
 
-    private sealed record AppendContext(object StoreTransaction, StreamRecord Stream, IReadOnlyList<StoredMessage> Appended) : IAppendContext;
+    private sealed record AppendContext(DurableStreamEngine Engine, IStreamWriter Writer, StreamRecord Stream, IReadOnlyList<StoredMessage> Appended,
+        List<string>? AlsoChanged) : IAppendContext
+    {
+        public StreamResult Append(AppendRequest request)
+        {
+            if (AlsoChanged is null)
+            {
+                throw new InvalidOperationException("Only the append a hook belongs to can append to another stream in its transaction.");
+            }
+            var result = Engine.AppendInTransaction(Writer, request);
+            if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
+            {
+                AlsoChanged.Add(request.Path);
+            }
+            return result;
+        }
+    }
 }

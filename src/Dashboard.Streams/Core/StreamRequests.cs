@@ -34,6 +34,13 @@ public sealed record AppendRequest
     public required string Path { get; init; }
     public string? ContentType { get; init; }
     public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>
+    /// Instead of <see cref="Body"/>, for a caller in this process that serialised each message itself (a JSON stream's
+    /// messages, each one JSON value): stored as given, without parsing the body again to split it.
+    /// </summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>>? Messages { get; init; }
+
     public bool Close { get; init; }
     public string? StreamSeq { get; init; }
     public ProducerClaim? Producer { get; init; }
@@ -42,12 +49,20 @@ public sealed record AppendRequest
     public Action<IAppendContext>? InTransaction { get; init; }
 }
 
-/// <summary>What an in-transaction hook sees: the store's transaction and where each new message landed.</summary>
+/// <summary>
+/// What an in-transaction hook sees: the stream as appended and where each new message landed. Rows of its own the hook
+/// writes through its store's typed transaction (<see cref="Storage.SqliteStreamStore.Transaction"/>).
+/// </summary>
 public interface IAppendContext
 {
-    object StoreTransaction { get; }
     StreamRecord Stream { get; }
     IReadOnlyList<StoredMessage> Appended { get; }
+
+    /// <summary>
+    /// Appends to another stream in the same transaction (both are stored or neither); its readers are woken once the
+    /// transaction is committed.
+    /// </summary>
+    StreamResult Append(AppendRequest request);
 }
 
 public sealed record StreamResult
@@ -61,6 +76,9 @@ public sealed record StreamResult
     public long? ProducerSeq { get; init; }
     public long? ProducerExpectedSeq { get; init; }
     public long? ProducerReceivedSeq { get; init; }
+
+    /// <summary>An idempotent producer's resend of a batch already stored: nothing was appended.</summary>
+    public bool Duplicate { get; init; }
 
     /// <summary>For appends: where the new messages landed.</summary>
     public IReadOnlyList<StoredMessage> Appended { get; init; } = [];

@@ -54,7 +54,4 @@ public interface IStreamWriter
     IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition);
 
     IReadOnlyList<StreamRecord> Expired(DateTimeOffset now);
-
-    /// <summary>Store-specific access for callers that keep their own rows in the same transaction (the runs service).</summary>
-    object Transaction { get; }
 }

@@ -62,6 +62,14 @@ public sealed class SqliteStreamStore : IStreamStore
         return connection;
     }
 
+    /// <summary>
+    /// The write transaction in progress, for work inside <see cref="Write{T}"/> that keeps rows of its own beside the
+    /// streams (the runs service's projections): they commit, or roll back, with the append. Only on the writing thread.
+    /// </summary>
+    public SqliteTransaction Transaction => _writeLock.IsHeldByCurrentThread
+        ? _writer.Transaction
+        : throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
+
     public T Write<T>(Func<IStreamWriter, T> work)
     {
         if (_writeLock.IsHeldByCurrentThread)

@@ -16,8 +16,8 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
 
     public DateTimeOffset Now { get; private set; }
 
-    /// <summary>The current <see cref="SqliteTransaction"/>.</summary>
-    public object Transaction => _transaction ?? throw new InvalidOperationException("No transaction.");
+    /// <summary>The write transaction in progress.</summary>
+    internal SqliteTransaction Transaction => _transaction ?? throw new InvalidOperationException("No write transaction is in progress.");
 
     public SqliteConnection Connection => connection;
 

@@ -1,0 +1,111 @@
+using Dashboard.Model.Events;
+using Dashboard.Model.Insights;
+using Dashboard.Model.Reducing;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Runs.Insights;
+
+/// <summary>How one run's counters move in every grain's bucket of its start.</summary>
+internal sealed record RunCounts(string WorkflowId, long[] Buckets, int NewRuns, int Running, int Waiting, int Completed, int Failed, int Cancelled,
+    int Timeout, long CostPico, long Prompt, long Cached, long Completion, byte[]? Durations);
+
+/// <summary>A workflow seen for the first time by this run: its name, start, trigger.</summary>
+internal sealed record WorkflowSeen(string WorkflowId, string? Name, long At, string? Trigger);
+
+/// <summary>One step's finished attempts of a batch, summed, for every step grain's bucket.</summary>
+internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, long Prompt, long Cached,
+    long Completion, byte[]? Durations);
+
+/// <summary>A run that has just failed or timed out: its failure group.</summary>
+internal sealed record FailureSeen(string Signature, string RunId, string? StepId, string? Code, string? Type, string Message, long At);
+
+/// <summary>
+/// What one accepted batch moves in the insights aggregates, worked out from the record before and after and the
+/// attempts that finished: pure, made before the write transaction, so that the transaction only adds numbers.
+/// </summary>
+internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, RunCounts? Run, WorkflowSeen? Workflow, IReadOnlyList<StepCounts> Steps,
+    FailureSeen? Failure)
+{
+    public long[] StepBuckets { get; } = InsightsSchema.StepGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
+
+    /// <summary>For an accepted batch: <paramref name="before"/> is the record as it was, null for a new run.</summary>
+    public static InsightsDelta Of(RunRecord? before, RunState state, IReadOnlyList<RunEvent> applied) =>
+        Of(before, state, applied.OfType<StepEndEvent>().Select(end => AttemptOf(state, end)).OfType<StepTrace>());
+
+    /// <summary>A whole stored run counted as if it had just been reported (for data files older than the aggregates).</summary>
+    public static InsightsDelta OfStoredRun(RunState state) =>
+        Of(null, state, state.Steps.SelectMany(history => history.Attempts).Where(a => a.Status is StepStatus.Completed or StepStatus.Failed));
+
+    private static InsightsDelta Of(RunRecord? before, RunState state, IEnumerable<StepTrace> finishedAttempts)
+    {
+        var after = state.Record!;
+        var start = after.StartedAt!.Value;
+        var justFinished = after.Status.IsTerminal() && before?.Status.IsTerminal() != true;
+        var failure = after.Status is RunStatus.Failed or RunStatus.Timeout && before?.Status is not (RunStatus.Failed or RunStatus.Timeout)
+            ? FailureOf(state, after, start)
+            : null;
+        return new InsightsDelta(after.WorkflowId, start,
+            RunCountsOf(before, after, start, justFinished && after.DurationMs is { } duration ? DurationHistogram.Of([duration]) : null),
+            before is null ? new WorkflowSeen(after.WorkflowId, after.WorkflowName, start.ToUnixTimeMilliseconds(), after.TriggerType) : null,
+            StepCountsOf(finishedAttempts),
+            failure);
+    }
+
+    private static RunCounts? RunCountsOf(RunRecord? before, RunRecord after, DateTimeOffset start, byte[]? duration)
+    {
+        var statusBefore = before?.Status;
+        var cost = Pico(after.CostUsd) - Pico(before?.CostUsd);
+        var (prompt, cached, completion) = (after.PromptTokens - (before?.PromptTokens ?? 0), after.CachedTokens - (before?.CachedTokens ?? 0),
+            after.CompletionTokens - (before?.CompletionTokens ?? 0));
+        if (before is not null && statusBefore == after.Status && cost == 0 && prompt == 0 && cached == 0 && completion == 0)
+        {
+            return null;
+        }
+        int Moved(RunStatus status) => (after.Status == status ? 1 : 0) - (statusBefore == status ? 1 : 0);
+        return new RunCounts(after.WorkflowId, InsightsSchema.Grains.Select(g => InsightsSchema.BucketOf(start, g)).ToArray(), before is null ? 1 : 0,
+            Moved(RunStatus.Running), Moved(RunStatus.Waiting), Moved(RunStatus.Completed), Moved(RunStatus.Failed), Moved(RunStatus.Cancelled),
+            Moved(RunStatus.Timeout), cost, prompt, cached, completion, duration);
+    }
+
+    /// <summary>
+    /// The batch's finished attempts, summed per step: a loop of a hundred iterations in one batch is one upsert and one
+    /// histogram update per grain, not a hundred.
+    /// </summary>
+    private static List<StepCounts> StepCountsOf(IEnumerable<StepTrace> attempts)
+    {
+        var steps = new List<StepCounts>();
+        foreach (var step in attempts.GroupBy(a => a.StepId, StringComparer.Ordinal))
+        {
+            var tokens = step.Aggregate(TokenBreakdown.Zero, (sum, a) => sum + (a.Tokens ?? TokenBreakdown.Zero));
+            var durations = step.Select(a => a.DurationMs).OfType<long>().ToList();
+            steps.Add(new StepCounts(step.Key, step.Select(a => a.StepName).LastOrDefault(name => name is not null), step.Count(),
+                step.Count(a => a.Attempt > 1), step.Count(a => a.Status == StepStatus.Failed), step.Sum(a => Pico(a.CostUsd)),
+                tokens.Prompt, tokens.Cached, tokens.Completion, durations.Count == 0 ? null : DurationHistogram.Of(durations)));
+        }
+        return steps;
+    }
+
+    private static FailureSeen FailureOf(RunState state, RunRecord after, DateTimeOffset start)
+    {
+        var error = after.Error;
+        if (error is null && after.FailedStepId is { } failedStep && state.GetStep(failedStep, after.FailedStepLoopIndex) is { Attempts.Count: > 0 } history)
+        {
+            error = history.Attempts[^1].ErrorContext;
+        }
+        var message = error?.Message is { Length: > 0 } text ? text : after.Status == RunStatus.Timeout ? "The run timed out." : "The run failed.";
+        var signature = FailureSignature.Of(after.WorkflowId, after.FailedStepId, error?.Code ?? error?.Type, FailureSignature.Normalize(message));
+        return new FailureSeen(signature, after.Id, after.FailedStepId, error?.Code, error?.Type, message,
+            (after.CompletedAt ?? after.LastEventAt ?? start).ToUnixTimeMilliseconds());
+    }
+
+    private static StepTrace? AttemptOf(RunState state, StepEndEvent end)
+    {
+        if (end.StepId is null || state.GetStep(end.StepId, end.LoopIndex) is not { } history || history.Attempts.Count == 0)
+        {
+            return null;
+        }
+        return end.Attempt is { } number ? history.Attempts.LastOrDefault(a => a.Attempt == number) : history.Attempts[^1];
+    }
+
+    private static long Pico(decimal? usd) => usd is { } value ? (long)decimal.Round(value * InsightsSchema.PicoPerUsd) : 0;
+}
