@@ -98,12 +98,19 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
         var runId = $"hub-{Guid.NewGuid():N}";
         await PostAsync(runId, Event("run_started", "\"workflowId\":\"wf-hub\""));
         var received = new List<RunEvent>();
+        var changes = new List<Dashboard.Model.Runs.RunChange>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(fixture.App.BaseAddress, "hubs/runs"))
-            .AddJsonProtocol(o => ModelJson.Configure(o.PayloadSerializerOptions))
-            .Build();
-        connection.On<string, IReadOnlyList<RunEvent>>("RunEvents", (id, events) =>
+        // The typed .NET client a portal's backend would use.
+        await using var hub = new Dashboard.Client.RunsHubClient(fixture.App.BaseAddress);
+        await using var feed = await hub.FollowFeedAsync(batch =>
+        {
+            lock (changes)
+            {
+                changes.AddRange(batch.Where(c => c.RunId == runId));
+            }
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+        await using var following = await hub.FollowRunAsync(runId, null, events =>
         {
             lock (received)
             {
@@ -113,15 +120,28 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
                     done.TrySetResult();
                 }
             }
-        });
-        await connection.StartAsync(TestContext.Current.CancellationToken);
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken);
 
-        await connection.InvokeAsync("JoinRun", runId, "-1", TestContext.Current.CancellationToken);
         await PostAsync(runId, Event("step_started", "\"stepId\":\"a\""), Event("step_completed", "\"stepId\":\"a\""));
         await PostAsync(runId, Event("run_completed"));
         await done.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await following.DisposeAsync();
 
         Assert.Equal([typeof(RunStarted), typeof(StepStarted), typeof(StepCompleted), typeof(RunCompleted)], received.Select(e => e.GetType()));
         Assert.Equal(received.Select(e => e.Offset).Order(StringComparer.Ordinal), received.Select(e => e.Offset));
+        // The feed told of both batches, each change carrying the run's offset after it.
+        await WaitForAsync(() => changes.Count >= 2);
+        Assert.Equal(received.Where(e => e is StepCompleted or RunCompleted).Select(e => e.Offset), changes.Select(c => c.Offset));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
     }
 }

@@ -165,6 +165,14 @@ public sealed class SignInTests(SignInFixture fixture) : IClassFixture<SignInFix
         var hidden = await Assert.ThrowsAsync<HubException>(() => portal.InvokeAsync("JoinRun", payroll, "-1", TestContext.Current.CancellationToken));
         var unknown = await Assert.ThrowsAsync<HubException>(() => portal.InvokeAsync("JoinRun", "no-such-run", "-1", TestContext.Current.CancellationToken));
         Assert.Equal(unknown.Message, hidden.Message);
+
+        // The typed .NET client, with the same key: the same answers.
+        await using var typed = new Dashboard.Client.RunsHubClient(fixture.App.BaseAddress, SignInFixture.BillingKey);
+        await using (await typed.FollowRunAsync(billing, null, _ => Task.CompletedTask, TestContext.Current.CancellationToken))
+        {
+            var typedHidden = await Assert.ThrowsAsync<HubException>(() => typed.FollowRunAsync(payroll, null, _ => Task.CompletedTask, TestContext.Current.CancellationToken));
+            Assert.Equal(unknown.Message, typedHidden.Message);
+        }
     }
 
     [Fact]

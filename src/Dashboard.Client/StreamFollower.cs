@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dashboard.Client.Errors;
+using Dashboard.Model.Runs;
 
 namespace Dashboard.Client;
 
@@ -66,7 +67,7 @@ internal static class StreamFollower
                 {
                     var itemOffset = item.TryGetProperty(offsetField, out var value) ? value.GetString() : null;
                     // Offsets sort as strings: anything at or before the last one yielded was seen already.
-                    if (itemOffset is not null && lastYielded is not null && string.CompareOrdinal(itemOffset, lastYielded) <= 0)
+                    if (!EventOffset.IsNew(itemOffset, lastYielded))
                     {
                         continue;
                     }

@@ -44,8 +44,10 @@ public static class DashboardHostingExtensions
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<BrowserInterop>();
-        services.AddScoped<RunsHubObserver>();
+        services.AddScoped<LiveUpdates>();
         services.AddSingleton<RunStreamRelay>();
+        services.AddSingleton<IRunSubscriptions>(sp => sp.GetRequiredService<RunStreamRelay>());
+        services.AddSingleton<Hubs.HubSubscriptions>();
         services.AddSignalR().AddJsonProtocol(options => Dashboard.Model.Json.ModelJson.Configure(options.PayloadSerializerOptions));
         services.AddScoped<Model.TimeDisplay>();
 

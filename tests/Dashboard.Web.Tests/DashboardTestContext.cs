@@ -22,13 +22,12 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddOptions<Dashboard.Configuration.DashboardOptions>();
         Services.AddScoped<Dashboard.Security.ViewerScope>();
         Services.AddDataProtection();
-        Services.AddAuthentication().AddBearerToken(Dashboard.Security.CircuitTokens.SchemeName);
-        Services.AddSingleton<Dashboard.Security.CircuitTokens>();
         Services.AddScoped<Dashboard.Services.BrowserInterop>();
         Services.AddScoped<Dashboard.Model.TimeDisplay>();
         Services.AddLogging();
         Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoServer>();
-        Services.AddScoped<Dashboard.Services.RunsHubObserver>();
+        Services.AddSingleton<Dashboard.Services.IRunSubscriptions>(Subscriptions);
+        Services.AddScoped<Dashboard.Services.LiveUpdates>();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         if (withPopoverProvider)
@@ -38,4 +37,6 @@ public abstract class DashboardTestContext : BunitContext
     }
 
     protected FakeRunsClient RunsClient { get; } = new();
+
+    protected FakeRunSubscriptions Subscriptions { get; } = new();
 }

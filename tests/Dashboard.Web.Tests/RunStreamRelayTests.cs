@@ -1,5 +1,8 @@
 using Dashboard.Client;
 using Dashboard.Model.Events;
+using Dashboard.Client.Errors;
+using Dashboard.Model.Runs;
+using Dashboard.Security;
 using Dashboard.Services;
 using Dashboard.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,65 +37,103 @@ public sealed class RunStreamRelayTests : IAsyncLifetime
 
     private static DateTimeOffset At(int second) => new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero).AddSeconds(second);
 
-    [Fact]
-    public async Task Join_FromASnapshotOffset_DeliversExactlyWhatCameAfter_InOrder()
+    private RunStreamRelay NewRelay(int maxQueuedItems = 10_000) => new(_services, NullLogger<RunStreamRelay>.Instance, maxQueuedItems);
+
+    private static readonly WorkflowAccess Everything = new(null);
+
+    /// <summary>What one subscriber was given; <see cref="Stall"/> holds its deliveries, as a browser that stopped reading.</summary>
+    private sealed class Recorder
     {
-        var hub = new RecordingHubContext();
-        using var relay = new RunStreamRelay(_services, hub, NullLogger<RunStreamRelay>.Instance);
+        private readonly List<RunEvent> _events = [];
+
+        public TaskCompletionSource? Stall { get; set; }
+
+        public IReadOnlyList<RunEvent> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return _events.ToList();
+                }
+            }
+        }
+
+        public async Task Deliver(IReadOnlyList<RunEvent> events)
+        {
+            if (Stall is { } stall)
+            {
+                await stall.Task;
+            }
+            lock (_events)
+            {
+                _events.AddRange(events);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Subscribe_FromASnapshotOffset_DeliversExactlyWhatCameAfter_InOrder()
+    {
+        using var relay = NewRelay();
         await ReportAsync("relay-1", new RunStarted { Timestamp = At(0), WorkflowId = "wf" }, new StepStarted { Timestamp = At(1), StepId = "a" });
         var snapshot = await Client.Run("relay-1").TimelineAsync(cancellationToken: Token);
 
         await ReportAsync("relay-1", new StepCompleted { Timestamp = At(2), StepId = "a" });
-        await relay.JoinRunAsync("conn-1", "relay-1", snapshot.Offset, Token);
+        var recorder = new Recorder();
+        using var subscription = await relay.SubscribeRunAsync("relay-1", snapshot.Offset, Everything, recorder.Deliver, Token);
         await ReportAsync("relay-1", new StepStarted { Timestamp = At(3), StepId = "b" }, new StepCompleted { Timestamp = At(4), StepId = "b" });
         await ReportAsync("relay-1", new RunCompleted { Timestamp = At(5) });
 
-        var recorder = hub.Connections["conn-1"];
         await WaitUntilAsync(() => recorder.Events.Count >= 4);
         Assert.Equal([typeof(StepCompleted), typeof(StepStarted), typeof(StepCompleted), typeof(RunCompleted)], recorder.Events.Select(e => e.GetType()));
-        var offsets = recorder.Events.Select(e => e.Offset!).ToList();
-        Assert.Equal(offsets.Distinct().Order(StringComparer.Ordinal), offsets);
-        Assert.True(string.CompareOrdinal(offsets[0], snapshot.Offset) > 0);
+        var offsets = recorder.Events.Select(e => new EventOffset(e.Offset!)).ToList();
+        Assert.Equal(offsets.Distinct().Order(), offsets);
+        Assert.True(offsets[0] > new EventOffset(snapshot.Offset!));
     }
 
     [Fact]
-    public async Task SecondViewer_GetsItsOwnCatchUp_AndTheUpstreamStopsWithTheLastViewer()
+    public async Task SecondSubscriber_GetsItsOwnCatchUp_DisposingStopsDelivery_AndTheUpstreamStopsWithTheLast()
     {
-        var hub = new RecordingHubContext();
-        using var relay = new RunStreamRelay(_services, hub, NullLogger<RunStreamRelay>.Instance);
+        using var relay = NewRelay();
         await ReportAsync("relay-2", new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+        var first = new Recorder();
+        var second = new Recorder();
 
-        await relay.JoinRunAsync("first", "relay-2", "-1", Token);
+        var firstSubscription = await relay.SubscribeRunAsync("relay-2", "-1", Everything, first.Deliver, Token);
         await ReportAsync("relay-2", new StepStarted { Timestamp = At(1), StepId = "a" });
-        await relay.JoinRunAsync("second", "relay-2", "-1", Token);
+        var secondSubscription = await relay.SubscribeRunAsync("relay-2", null, Everything, second.Deliver, Token);
         Assert.Equal(1, relay.ActiveUpstreams);
         await ReportAsync("relay-2", new StepCompleted { Timestamp = At(2), StepId = "a" });
 
-        foreach (var connection in new[] { "first", "second" })
+        foreach (var recorder in new[] { first, second })
         {
-            await WaitUntilAsync(() => hub.Connections[connection].Events.Count >= 3);
-            Assert.Equal([typeof(RunStarted), typeof(StepStarted), typeof(StepCompleted)], hub.Connections[connection].Events.Select(e => e.GetType()));
+            await WaitUntilAsync(() => recorder.Events.Count >= 3);
+            Assert.Equal([typeof(RunStarted), typeof(StepStarted), typeof(StepCompleted)], recorder.Events.Select(e => e.GetType()));
         }
 
-        relay.LeaveRun("first", "relay-2");
+        firstSubscription.Dispose();
+        firstSubscription.Dispose();
         Assert.Equal(1, relay.ActiveUpstreams);
-        relay.LeaveAll("second");
+        await ReportAsync("relay-2", new StepStarted { Timestamp = At(3), StepId = "b" });
+        await WaitUntilAsync(() => second.Events.Count >= 4);
+        Assert.Equal(3, first.Events.Count);
+
+        secondSubscription.Dispose();
         Assert.Equal(0, relay.ActiveUpstreams);
     }
 
     [Fact]
-    public async Task AStalledViewer_IsDroppedAndToldToResync_OthersGetEverything_AndItsRejoinHasNoGap()
+    public async Task AStalledSubscriber_OverflowsAndCatchesUpAgain_OthersGetEverything_NothingLostOrRepeated()
     {
-        var hub = new RecordingHubContext();
-        using var relay = new RunStreamRelay(_services, hub, NullLogger<RunStreamRelay>.Instance, maxQueuedItems: 20);
+        using var relay = NewRelay(maxQueuedItems: 20);
         await ReportAsync("relay-slow", new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
-        var slow = (RecordingHubContext.Recorder)hub.Clients.Client("slow");
-        var fast = (RecordingHubContext.Recorder)hub.Clients.Client("fast");
-        slow.Stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new Recorder { Stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var fast = new Recorder();
 
-        await relay.JoinRunAsync("fast", "relay-slow", "-1", Token);
-        await relay.JoinRunAsync("slow", "relay-slow", "-1", Token);
-        // Six batches of ten events, each delivered to the live connection before the next: only the stalled one falls behind.
+        using var fastSubscription = await relay.SubscribeRunAsync("relay-slow", "-1", Everything, fast.Deliver, Token);
+        using var slowSubscription = await relay.SubscribeRunAsync("relay-slow", "-1", Everything, slow.Deliver, Token);
+        // Six batches of ten events, each delivered to the live subscriber before the next: only the stalled one falls behind.
         for (var batch = 0; batch < 6; batch++)
         {
             var steps = Enumerable.Range(5 * batch, 5).SelectMany(i => new RunEvent[]
@@ -104,19 +145,29 @@ public sealed class RunStreamRelayTests : IAsyncLifetime
             var expected = 1 + (10 * (batch + 1));
             await WaitUntilAsync(() => fast.Events.Count >= expected);
         }
-
-        // The stalled connection's queue would pass 20 items: it is dropped and asked to resync; the other got all 61.
-        await WaitUntilAsync(() => slow.Resyncs.Contains("relay-slow"));
         Assert.Equal(61, fast.Events.Count);
-        Assert.Empty(fast.Resyncs);
-        Assert.Equal(1, relay.ActiveUpstreams);
+        Assert.Empty(slow.Events);
 
-        // The browser catches up with what it had in flight, then joins again from its last offset: nothing lost or repeated.
+        // The stalled subscriber's queue passed 20 items and was dropped; once it reads again, the relay catches it up
+        // from the last event it was given: every event once, in order.
         slow.Stall.SetResult();
-        await WaitUntilAsync(() => slow.Events.Count >= 1);
-        await relay.JoinRunAsync("slow", "relay-slow", slow.Events[^1].Offset, Token);
         await WaitUntilAsync(() => slow.Events.Count >= 61);
         Assert.Equal(fast.Events.Select(e => e.Offset), slow.Events.Select(e => e.Offset));
+        Assert.Equal(1, relay.ActiveUpstreams);
+    }
+
+    [Fact]
+    public async Task ARunOutsideTheViewersAccess_IsNotFound_AndStartsNoUpstream()
+    {
+        using var relay = NewRelay();
+        await ReportAsync("relay-private", new RunStarted { Timestamp = At(0), WorkflowId = "wf-private" });
+        await ReportAsync("relay-other", new RunStarted { Timestamp = At(0), WorkflowId = "wf-other" });
+
+        await Assert.ThrowsAsync<RunNotFoundException>(() => relay.SubscribeRunAsync("relay-private", null, WorkflowAccess.OfRun("relay-other"), _ => Task.CompletedTask, Token));
+        await Assert.ThrowsAsync<RunNotFoundException>(() =>
+            relay.SubscribeRunAsync("relay-private", null, WorkflowAccess.OfWorkflow("wf-other"), _ => Task.CompletedTask, Token));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => relay.SubscribeRunAsync("relay-missing", null, Everything, _ => Task.CompletedTask, Token));
+        Assert.Equal(0, relay.ActiveUpstreams);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -83,7 +83,7 @@ public static class RunReducer
 
     private static bool IsDuplicate(RunState state, RunEvent e)
     {
-        if (e.Offset is not null && state.Offset is not null && string.CompareOrdinal(e.Offset, state.Offset) <= 0)
+        if (!EventOffset.IsNew(e.Offset, state.Offset))
         {
             return true;
         }

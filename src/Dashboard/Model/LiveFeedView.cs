@@ -65,7 +65,7 @@ public sealed class LiveFeedView
     private static void Insert(List<RunChange> list, RunChange change)
     {
         var index = 0;
-        while (index < list.Count && string.CompareOrdinal(list[index].FeedOffset, change.FeedOffset) > 0)
+        while (index < list.Count && new EventOffset(list[index].FeedOffset ?? "") > new EventOffset(change.FeedOffset ?? ""))
         {
             index++;
         }

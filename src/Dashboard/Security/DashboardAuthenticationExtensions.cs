@@ -28,7 +28,6 @@ public static class DashboardAuthenticationExtensions
         services.AddDataProtection().SetApplicationName("runs-dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
 
         services.AddSingleton<DashboardApiKeys>();
-        services.AddSingleton<CircuitTokens>();
         services.AddScoped<ViewerScope>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, ViewerScopeCircuitHandler>());
 
@@ -50,19 +49,7 @@ public static class DashboardAuthenticationExtensions
                 options.AccessDeniedPath = DashboardUrls.SignInPath;
                 options.Events.OnValidatePrincipal = EndSessionsOfRemovedKeys;
             })
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddBearerToken(CircuitTokens.SchemeName, options =>
-            {
-                options.BearerTokenExpiration = CircuitTokens.Lifetime;
-                options.Events.OnMessageReceived = context =>
-                {
-                    var presented = ApiKeyAuthenticationHandler.PresentedKey(context.Request);
-                    context.Token = presented is not null && presented.StartsWith(CircuitTokens.Prefix, StringComparison.Ordinal)
-                        ? presented[CircuitTokens.Prefix.Length..]
-                        : null;
-                    return Task.CompletedTask;
-                };
-            });
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (settings.Mode == AuthenticationMode.OpenIdConnect)
         {
             authentication.AddOpenIdConnect(options => ConfigureOpenIdConnect(options, settings.OpenIdConnect));
@@ -97,7 +84,7 @@ public static class DashboardAuthenticationExtensions
         var presented = ApiKeyAuthenticationHandler.PresentedKey(context.Request);
         if (presented is not null)
         {
-            return presented.StartsWith(CircuitTokens.Prefix, StringComparison.Ordinal) ? CircuitTokens.SchemeName : ApiKeyAuthenticationHandler.SchemeName;
+            return ApiKeyAuthenticationHandler.SchemeName;
         }
         // A script on the hub with no key is told 401, not redirected to a sign-in page it cannot use.
         return context.Request.Path.StartsWithSegments(DashboardUrls.HubPath) && !context.Request.Cookies.ContainsKey("dashboard.session")

@@ -80,7 +80,7 @@ public sealed partial class Executions : IDisposable
     public required TimeDisplay Time { get; init; }
 
     [Inject]
-    public required RunsHubObserver Live { get; init; }
+    public required LiveUpdates Live { get; init; }
 
     [Inject]
     public required BrowserInterop Browser { get; init; }
@@ -107,7 +107,7 @@ public sealed partial class Executions : IDisposable
             {
                 await LoadSavedViewsAsync();
             }
-            await _reload.StartAsync();
+            _reload.Start(readAgain: _view.State == LoadState.Loaded);
         }
     }
 

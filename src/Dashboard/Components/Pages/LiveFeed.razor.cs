@@ -14,9 +14,10 @@ public sealed partial class LiveFeed : IAsyncDisposable
 {
     private readonly LiveFeedView _view = new();
     private CallbackThrottler? _render;
+    private IDisposable? _feed;
 
     [Inject]
-    public required RunsHubObserver Live { get; init; }
+    public required LiveUpdates Live { get; init; }
 
     [Inject]
     public required IRunsClient RunsClient { get; init; }
@@ -30,7 +31,6 @@ public sealed partial class LiveFeed : IAsyncDisposable
     protected override void OnInitialized()
     {
         _render = new CallbackThrottler(() => InvokeAsync(StateHasChanged), TimeSpan.FromMilliseconds(100), Clock);
-        Live.RunChangesReceived += OnChanges;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -39,14 +39,7 @@ public sealed partial class LiveFeed : IAsyncDisposable
         {
             return;
         }
-        try
-        {
-            await Live.JoinFeedAsync();
-        }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
-        {
-            // The status chip says offline; the recent changes still show.
-        }
+        _feed = Live.FollowFeed(OnChanges, () => Task.CompletedTask);
         try
         {
             var recent = await RunsClient.RecentChangesAsync(50);
@@ -59,7 +52,7 @@ public sealed partial class LiveFeed : IAsyncDisposable
         }
     }
 
-    private void OnChanges(IReadOnlyList<RunChange> changes) => _ = InvokeAsync(() =>
+    private Task OnChanges(IReadOnlyList<RunChange> changes) => InvokeAsync(() =>
     {
         _view.Add(changes);
         _render?.Request();
@@ -71,10 +64,10 @@ public sealed partial class LiveFeed : IAsyncDisposable
 
     private void SetText(string? text) => _view.Text = text;
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        Live.RunChangesReceived -= OnChanges;
+        _feed?.Dispose();
         _render?.Dispose();
-        await Live.LeaveFeedAsync();
+        return ValueTask.CompletedTask;
     }
 }

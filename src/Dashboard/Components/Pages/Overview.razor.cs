@@ -57,7 +57,7 @@ public sealed partial class Overview : IDisposable
     public required TimeDisplay Time { get; init; }
 
     [Inject]
-    public required RunsHubObserver Live { get; init; }
+    public required LiveUpdates Live { get; init; }
 
     protected override void OnInitialized()
     {
@@ -71,11 +71,11 @@ public sealed partial class Overview : IDisposable
         Time.Changed += OnTimeChanged;
     }
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
+    protected override void OnAfterRender(bool firstRender)
     {
         if (firstRender && _reload is not null)
         {
-            await _reload.StartAsync();
+            _reload.Start(readAgain: _view.State == LoadState.Loaded);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed partial class RunPage : IDisposable
     private bool _notFound;
     private string? _loadedRunId;
     private RunState? _state;
-    private string? _liveRunId;
+    private IDisposable? _following;
     private CallbackThrottler? _render;
     private int _expandedVersion;
 
@@ -97,7 +97,7 @@ public sealed partial class RunPage : IDisposable
     public required BrowserInterop Browser { get; init; }
 
     [Inject]
-    public required RunsHubObserver Live { get; init; }
+    public required LiveUpdates Live { get; init; }
 
     private bool FailedOnly => Failed == true;
 
@@ -115,7 +115,6 @@ public sealed partial class RunPage : IDisposable
     protected override void OnInitialized()
     {
         Time.Changed += OnTimeChanged;
-        Live.RunEventsReceived += OnRunEvents;
         _render = new CallbackThrottler(() => InvokeAsync(RefreshFromState), TimeSpan.FromMilliseconds(100), Clock);
     }
 
@@ -260,47 +259,30 @@ public sealed partial class RunPage : IDisposable
 
     private async Task FollowLiveAsync(string? offset)
     {
-        if (_liveRunId is { } previous && previous != RunId)
-        {
-            await Live.LeaveRunAsync(previous);
-            _liveRunId = null;
-        }
+        _following?.Dispose();
+        _following = null;
         if (_record is null || _record.Status.IsTerminal() || !RendererInfo.IsInteractive)
         {
             return;
         }
-        try
-        {
-            _liveRunId = RunId;
-            await Live.JoinRunAsync(RunId, offset);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or Microsoft.AspNetCore.SignalR.HubException)
-        {
-            // The page still works without live updates; the status shows offline and Refresh reloads.
-            _liveRunId = null;
-        }
+        // Without a subscription the page still works: the live chip says offline and Refresh reloads.
+        var runId = RunId;
+        _following = await Live.FollowRunAsync(runId, offset, events => OnRunEventsAsync(runId, events));
     }
 
-    private void OnRunEvents(string runId, IReadOnlyList<Dashboard.Model.Events.RunEvent> events)
+    private Task OnRunEventsAsync(string runId, IReadOnlyList<Dashboard.Model.Events.RunEvent> events) => InvokeAsync(() =>
     {
-        if (runId != RunId)
+        if (runId != RunId || _state is null)
         {
             return;
         }
-        _ = InvokeAsync(() =>
+        foreach (var e in events)
         {
-            if (_state is null)
-            {
-                return;
-            }
-            foreach (var e in events)
-            {
-                // Duplicates (by offset) are dropped by the reducer; the rest moves the state exactly as the service's did.
-                RunReducer.Apply(_state, e);
-            }
-            _render?.Request();
-        });
-    }
+            // Duplicates (by offset) are dropped by the reducer; the rest moves the state exactly as the service's did.
+            RunReducer.Apply(_state, e);
+        }
+        _render?.Request();
+    });
 
     private void RefreshFromState()
     {
@@ -439,11 +421,7 @@ public sealed partial class RunPage : IDisposable
     public void Dispose()
     {
         Time.Changed -= OnTimeChanged;
-        Live.RunEventsReceived -= OnRunEvents;
-        if (_liveRunId is { } runId)
-        {
-            _ = Live.LeaveRunAsync(runId);
-        }
+        _following?.Dispose();
         _render?.Dispose();
         _view.Dispose();
         _rest.Dispose();

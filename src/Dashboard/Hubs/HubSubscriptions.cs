@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+
+namespace Dashboard.Hubs;
+
+/// <summary>
+/// The relay subscriptions of each hub connection (a hub instance lives for one call only): joining again replaces a
+/// subscription, and a connection's subscriptions end with it.
+/// </summary>
+public sealed class HubSubscriptions : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, IDisposable>> _byConnection = new(StringComparer.Ordinal);
+
+    public void Set(string connectionId, string key, IDisposable subscription)
+    {
+        var mine = _byConnection.GetOrAdd(connectionId, _ => new(StringComparer.Ordinal));
+        IDisposable? replaced = null;
+        mine.AddOrUpdate(key, subscription, (_, old) =>
+        {
+            replaced = old;
+            return subscription;
+        });
+        replaced?.Dispose();
+    }
+
+    public void Remove(string connectionId, string key)
+    {
+        if (_byConnection.TryGetValue(connectionId, out var mine) && mine.TryRemove(key, out var subscription))
+        {
+            subscription.Dispose();
+        }
+    }
+
+    public void RemoveAll(string connectionId)
+    {
+        if (_byConnection.TryRemove(connectionId, out var mine))
+        {
+            foreach (var subscription in mine.Values)
+            {
+                subscription.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var connectionId in _byConnection.Keys)
+        {
+            RemoveAll(connectionId);
+        }
+    }
+}

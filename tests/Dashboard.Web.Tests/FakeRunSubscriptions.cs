@@ -1,0 +1,55 @@
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+using Dashboard.Security;
+using Dashboard.Services;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>Subscriptions a component test drives: it sees who subscribes from where, and pushes events to them.</summary>
+public sealed class FakeRunSubscriptions : IRunSubscriptions
+{
+    private readonly List<RunFollower> _runs = [];
+
+    public sealed record RunFollower(string RunId, string? FromOffset, Func<IReadOnlyList<RunEvent>, Task> Deliver)
+    {
+        public bool Disposed { get; set; }
+    }
+
+    public IReadOnlyList<RunFollower> Runs
+    {
+        get
+        {
+            lock (_runs)
+            {
+                return _runs.ToList();
+            }
+        }
+    }
+
+    public Task<IDisposable> SubscribeRunAsync(string runId, string? fromOffset, WorkflowAccess access, Func<IReadOnlyList<RunEvent>, Task> deliver,
+        CancellationToken cancellationToken = default)
+    {
+        var follower = new RunFollower(runId, fromOffset, deliver);
+        lock (_runs)
+        {
+            _runs.Add(follower);
+        }
+        return Task.FromResult<IDisposable>(new Unsubscriber(() => follower.Disposed = true));
+    }
+
+    public IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null) => new Unsubscriber(() => { });
+
+    /// <summary>Events to every live subscriber of the run, as the relay would deliver them.</summary>
+    public async Task PushAsync(string runId, params RunEvent[] events)
+    {
+        foreach (var follower in Runs.Where(f => f.RunId == runId && !f.Disposed))
+        {
+            await follower.Deliver(events);
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}
