@@ -11,14 +11,22 @@ namespace Dashboard.Web.Tests;
 public abstract class DashboardTestContext : BunitContext
 {
     /// <param name="withPopoverProvider">False for components that bring their own (the layout).</param>
-    protected DashboardTestContext(bool withPopoverProvider = true)
+    /// <param name="runsClient">What pages read with, instead of <see cref="RunsClient"/> (a client of a real service).</param>
+    protected DashboardTestContext(bool withPopoverProvider = true, Func<IRunsClient>? runsClient = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider.System);
         // The real registrations (the service client, the viewer, the hub tokens), then the fake as what pages read with.
         Services.AddRunsClient((_, o) => o.BaseAddress = new Uri("http://127.0.0.1:9/"));
-        Services.AddSingleton<IRunsClient>(RunsClient);
+        if (runsClient is null)
+        {
+            Services.AddSingleton<IRunsClient>(RunsClient);
+        }
+        else
+        {
+            Services.AddSingleton(_ => runsClient());
+        }
         Services.AddOptions<Dashboard.Configuration.DashboardOptions>();
         Services.AddScoped<Dashboard.Security.ViewerScope>();
         Services.AddDataProtection();

@@ -19,10 +19,6 @@ public sealed partial class RunPage : IDisposable
 {
     private sealed record Loaded(RunSnapshot Snapshot, IReadOnlyList<RunRollup> ChildRollups, IReadOnlyList<RunRecord> Children);
 
-    private sealed record WholeRun(string? Offset, RunState State, Projection? Projection, IReadOnlyList<TimelineRow>? Rows, double AxisMs);
-
-    private sealed record Projection(RunRecord Record, IReadOnlyList<StepTrace> Attempts, FamilyRollup Rollup);
-
     /// <summary>
     /// Attempts asked for first: a few screens of timeline. A run with more shows these at once and the rest when read
     /// (a 10,000-step run's whole timeline is megabytes to read and reduce before anything would show).
@@ -31,28 +27,16 @@ public sealed partial class RunPage : IDisposable
 
     private readonly ListLoadView<Loaded> _view = new(_ => false);
     private ListLoadView<WholeRun> _rest = new(_ => false);
-    private bool _partial;
+    private RunView _run = new();
     private bool _restPending;
     private bool _stepLoaded;
-    private int _attemptCount;
-    private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
-    private RunRecord? _record;
-    private IReadOnlyList<StepTrace> _attempts = [];
-    private FamilyRollup? _rollup;
-    private IReadOnlyList<RunRollup> _childRollups = [];
-    private IReadOnlyList<RunRecord> _children = [];
-    private IReadOnlyList<TimelineRow> _rows = [];
-    private double _axisMs = 1;
     private bool _notFound;
     private string? _loadedRunId;
-    private RunState? _state;
     private IDisposable? _following;
     private CallbackThrottler? _render;
-    private int _expandedVersion;
 
     /// <summary>A step picked in the timeline, until the URL says it (with no attempt or comparison chosen).</summary>
     private StepKey? _picked;
-    private (IReadOnlyList<StepTrace>, TimelineFilter, int, RunRecord?) _rowsBuiltFrom;
 
     [Parameter]
     public required string RunId { get; set; }
@@ -103,13 +87,15 @@ public sealed partial class RunPage : IDisposable
 
     private TimelineFilter CurrentFilter => new(FailedOnly, Filter);
 
-    private string Title => _record is { } run ? $"{run.WorkflowName ?? run.WorkflowId} · {run.Id} · Runs dashboard" : "Run · Runs dashboard";
+    private DateTimeOffset Now => Clock.GetUtcNow();
+
+    private string Title => _run.Record is { } run ? $"{run.WorkflowName ?? run.WorkflowId} · {run.Id} · Runs dashboard" : "Run · Runs dashboard";
 
     /// <summary>The step in the URL; with none chosen, a failed run opens on the step that failed it.</summary>
     private StepKey? SelectedKey =>
         _picked is { } picked ? picked
         : Step is not null ? new StepKey(Step, Loop)
-        : _record?.FailedStepId is { } failed ? new StepKey(failed, _record.FailedStepLoopIndex)
+        : _run.Record?.FailedStepId is { } failed ? new StepKey(failed, _run.Record.FailedStepLoopIndex)
         : null;
 
     protected override void OnInitialized()
@@ -124,16 +110,16 @@ public sealed partial class RunPage : IDisposable
         if (_loadedRunId != RunId)
         {
             _loadedRunId = RunId;
-            _record = null;
-            _expandedLoops.Clear();
-            _expandedVersion++;
+            _run = new RunView();
+            _run.SetFilter(CurrentFilter, Now);
             await LoadAsync();
         }
-        if (SelectedKey is { LoopIndex: not null } key && _expandedLoops.Add(key.StepId))
+        if (SelectedKey is { LoopIndex: not null } key)
         {
-            _expandedVersion++;
+            _run.Expand(key.StepId, Now);
         }
-        BuildRows();
+        // Rows are made again only when the filter changed, or for a run still going (its open bars reach the present).
+        _run.SetFilter(CurrentFilter, Now);
     }
 
     private async Task LoadAsync()
@@ -146,7 +132,7 @@ public sealed partial class RunPage : IDisposable
         // A new load forgets the last one's rest (and its failure), and cancels it if it is still being read.
         _rest.Dispose();
         _rest = new(_ => false);
-        _partial = _restPending = _stepLoaded = false;
+        _restPending = _stepLoaded = false;
         await _view.LoadAsync(async token =>
         {
             var run = Client.Run(RunId);
@@ -163,25 +149,15 @@ public sealed partial class RunPage : IDisposable
         {
             return;
         }
-        (_childRollups, _children) = (page.ChildRollups, page.Children);
-        if (page.Snapshot.IsComplete)
+        _run.ShowFirst(page.Snapshot, page.Children, page.ChildRollups, Now);
+        if (_run.IsComplete)
         {
-            // The page's state is the reducer's: built from the snapshot, moved on by the live events after its offset.
-            _state = RunState.FromSnapshot(page.Snapshot.Record, page.Snapshot.Attempts, page.Snapshot.Offset);
-            CopyFromState();
-            await FollowLiveAsync(page.Snapshot.Offset);
+            await FollowLiveAsync(_run.Offset);
             return;
         }
-        // A big run: its first steps are on screen (and can be opened) while the rest loads; rollups wait for the whole.
-        _state = null;
-        _partial = true;
-        _record = page.Snapshot.Record;
-        _attempts = page.Snapshot.Attempts;
-        _attemptCount = page.Snapshot.AttemptCount ?? 0;
-        _rollup = null;
-        BuildRows();
-        // Read once these rows are on screen (OnAfterRenderAsync): reading and reducing the rest takes the same two cores
-        // that the browser and the circuit need to show them.
+        // A big run: its first steps are on screen (and can be opened) while the rest loads. Read once these rows are on
+        // screen (OnAfterRenderAsync): reading and reducing the rest takes the same two cores that the browser and the
+        // circuit need to show them.
         _restPending = true;
     }
 
@@ -200,41 +176,22 @@ public sealed partial class RunPage : IDisposable
     /// <summary>Only while the rest waits on the step: otherwise each step read would render the whole page again.</summary>
     private EventCallback StepLoadedCallback => _restPending ? EventCallback.Factory.Create(this, () => _stepLoaded = true) : default;
 
-    /// <summary>
-    /// Every attempt of a big run, made into the page's state away from the circuit's thread (11,000 attempts take a few
-    /// hundred milliseconds to read and reduce; a click on one of the first steps should not wait on that), then swapped in.
-    /// </summary>
+    /// <summary>Every attempt of a big run, made into the view's state away from the circuit's thread, then swapped in.</summary>
     private async Task LoadRestAsync()
     {
-        var runId = RunId;
-        var childRollups = _childRollups;
-        // The rows are made there too, for the folds and filter of this moment; if they change meanwhile, again here.
-        var (expanded, expandedVersion, filter) = (new HashSet<string>(_expandedLoops), _expandedVersion, CurrentFilter);
+        var (runId, run) = (RunId, _run);
+        var (childRollups, expanded, filter) = (run.ChildRollups, new HashSet<string>(run.ExpandedLoops, StringComparer.Ordinal), run.Filter);
         await _rest.LoadAsync(token => Task.Run(async () =>
         {
             var snapshot = await Client.Run(runId).TimelineAsync(cancellationToken: token);
-            var state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
-            var projection = Project(state, childRollups);
-            var rows = projection is null ? default : RowsOf(projection.Record, projection.Attempts, Clock.GetUtcNow(), expanded, filter);
-            return new WholeRun(snapshot.Offset, state, projection, rows.Rows, rows.AxisMs);
+            return RunView.Prepare(snapshot, childRollups, expanded, filter, Now);
         }, token));
-        if (_rest.Page is not { } whole || _rest.State != LoadState.Loaded || runId != RunId)
+        if (_rest.Page is not { } whole || _rest.State != LoadState.Loaded || runId != RunId || run != _run)
         {
             return;
         }
-        _state = whole.State;
-        _partial = false;
-        Show(whole.Projection);
-        if (whole.Rows is not null && expandedVersion == _expandedVersion && filter == CurrentFilter && _record is not null)
-        {
-            (_rows, _axisMs) = (whole.Rows, whole.AxisMs);
-            _rowsBuiltFrom = (_attempts, filter, expandedVersion, _record);
-        }
-        else
-        {
-            BuildRows();
-        }
-        await FollowLiveAsync(whole.Offset);
+        _run.ShowWhole(whole, Now);
+        await FollowLiveAsync(_run.Offset);
     }
 
     /// <summary>
@@ -245,7 +202,7 @@ public sealed partial class RunPage : IDisposable
     {
         try
         {
-            _record = await Client.Run(RunId).RecordAsync();
+            _run.ShowHeader(await Client.Run(RunId).RecordAsync());
         }
         catch (RunNotFoundException)
         {
@@ -261,113 +218,41 @@ public sealed partial class RunPage : IDisposable
     {
         _following?.Dispose();
         _following = null;
-        if (_record is null || _record.Status.IsTerminal() || !RendererInfo.IsInteractive)
+        if (_run.Record is null || _run.Record.Status.IsTerminal() || !RendererInfo.IsInteractive)
         {
             return;
         }
         // Without a subscription the page still works: the live chip says offline and Refresh reloads.
-        var runId = RunId;
-        _following = await Live.FollowRunAsync(runId, offset, events => OnRunEventsAsync(runId, events));
+        var (runId, run) = (RunId, _run);
+        _following = await Live.FollowRunAsync(runId, offset, events => OnRunEventsAsync(run, events));
     }
 
-    private Task OnRunEventsAsync(string runId, IReadOnlyList<Dashboard.Model.Events.RunEvent> events) => InvokeAsync(() =>
+    private Task OnRunEventsAsync(RunView run, IReadOnlyList<Dashboard.Model.Events.RunEvent> events) => InvokeAsync(() =>
     {
-        if (runId != RunId || _state is null)
+        if (run != _run)
         {
             return;
         }
-        foreach (var e in events)
-        {
-            // Duplicates (by offset) are dropped by the reducer; the rest moves the state exactly as the service's did.
-            RunReducer.Apply(_state, e);
-        }
+        run.Apply(events);
         _render?.Request();
     });
 
     private void RefreshFromState()
     {
-        CopyFromState();
-        BuildRows();
+        _run.Refresh(Now);
         StateHasChanged();
-    }
-
-    private void CopyFromState()
-    {
-        if (_state?.Record is not null)
-        {
-            Show(Project(_state, _childRollups));
-        }
-    }
-
-    private void Show(Projection? projection)
-    {
-        if (projection is null)
-        {
-            return;
-        }
-        (_record, _attempts, _rollup) = (projection.Record, projection.Attempts, projection.Rollup);
-        _attemptCount = _attempts.Count;
-    }
-
-    /// <summary>What the page shows of a state: the record, every attempt in order, the rollups.</summary>
-    private static Projection? Project(RunState state, IReadOnlyList<RunRollup> childRollups)
-    {
-        if (state.Record is null)
-        {
-            return null;
-        }
-        var run = RollupCalculator.ForRun(state);
-        // The panel lists the ten costliest steps; the other rows of a 10,000-step run need not live as long as the page.
-        var family = RollupCalculator.ForFamily(run with { ByStep = Controls.RollupPanel.Top(run.ByStep) }, childRollups);
-        return new Projection(state.Record, state.Steps.SelectMany(s => s.Attempts).ToList(), family);
     }
 
     private async Task ReloadAsync()
     {
+        _following?.Dispose();
+        _following = null;
+        _run = new RunView();
+        _run.SetFilter(CurrentFilter, Now);
         await LoadAsync();
-        BuildRows();
     }
 
-    private void BuildRows()
-    {
-        if (_record is null)
-        {
-            return;
-        }
-        // Picking a step, an attempt or a tab changes the URL and nothing the rows are made of: a 10,000-step run's rows
-        // are not built again for that. A run still going is, for its open bars to reach the present.
-        var inputs = (_attempts, CurrentFilter, _expandedVersion, _record);
-        if (_record.Status.IsTerminal() && _rowsBuiltFrom.Equals(inputs))
-        {
-            return;
-        }
-        _rowsBuiltFrom = inputs;
-        (_rows, _axisMs) = RowsOf(_record, _attempts, Clock.GetUtcNow(), _expandedLoops, CurrentFilter);
-    }
-
-    private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
-        RunRecord record, IReadOnlyList<StepTrace> attempts, DateTimeOffset now, IReadOnlySet<string> expandedLoops, TimelineFilter filter)
-    {
-        var summary = record.ToSummary();
-        var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter);
-        return (rows, TimelineBuilder.AxisMs(summary, rows, now));
-    }
-
-    private IReadOnlyList<TimelineRow> IterationsOf(StepKey key) =>
-        key.LoopIndex is null
-            ? []
-            : TimelineBuilder.Build(_record!.ToSummary(), _attempts.Where(a => a.StepId == key.StepId).ToList(), Clock.GetUtcNow(), new HashSet<string> { key.StepId }, new TimelineFilter())
-                .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
-
-    private void ToggleLoop(string stepId)
-    {
-        if (!_expandedLoops.Remove(stepId))
-        {
-            _expandedLoops.Add(stepId);
-        }
-        _expandedVersion++;
-        BuildRows();
-    }
+    private void ToggleLoop(string stepId) => _run.ToggleLoop(stepId, Now);
 
     /// <summary>
     /// The step opens at once; the URL follows (the navigation goes to the browser and back before the parameters say it,
@@ -384,7 +269,8 @@ public sealed partial class RunPage : IDisposable
 
     private async Task GoToFailingStepAsync()
     {
-        await NavigateAsync(new() { ["step"] = _record!.FailedStepId, ["loop"] = _record.FailedStepLoopIndex, ["attempt"] = null, ["tab"] = "error", ["compare"] = null });
+        var record = _run.Record!;
+        await NavigateAsync(new() { ["step"] = record.FailedStepId, ["loop"] = record.FailedStepLoopIndex, ["attempt"] = null, ["tab"] = "error", ["compare"] = null });
         // The panel opens beside (or, narrow, below) the timeline: bring it into sight, also inside a portal's iframe.
         await Browser.ScrollIntoViewWhenPresentAsync(".step-panel");
     }
@@ -412,7 +298,7 @@ public sealed partial class RunPage : IDisposable
         await Browser.DownloadAsync($"{FileSafe(RunId)}-trace.json", json, "application/json");
     }
 
-    private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_attempts), "text/csv");
+    private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_run.Attempts), "text/csv");
 
     private static string FileSafe(string text) => new(text.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(80).ToArray());
 

@@ -1,0 +1,234 @@
+using Dashboard.Model.Events;
+using Dashboard.Model.Reducing;
+using Dashboard.Model.Rollups;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Model;
+
+/// <summary>
+/// What the run page shows of one run, as a plain model: the run's state (moved on by live events through the same
+/// reducer the service uses), the header record, every attempt, the rollups, the timeline rows for the current filter
+/// and folds, and a version per step so that the selected step's panel reloads only when that step changed. A big run
+/// arrives in two parts (its first attempts, then all of them): <see cref="IsPartial"/> until the whole is shown.
+/// The page keeps the URL, navigation and markup.
+/// </summary>
+public sealed class RunView
+{
+    private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
+    private readonly Dictionary<StepKey, int> _stepVersions = [];
+    private readonly Dictionary<string, int> _stepIdVersions = new(StringComparer.Ordinal);
+    private RunState? _state;
+    private TimelineFilter _filter = new();
+    private int _expandedVersion;
+    private (IReadOnlyList<StepTrace>, TimelineFilter, int, RunRecord?) _rowsBuiltFrom;
+
+    /// <summary>The run's header: from the prerender's read, the first part, or the whole.</summary>
+    public RunRecord? Record { get; private set; }
+
+    /// <summary>Every attempt shown, in the order steps first started.</summary>
+    public IReadOnlyList<StepTrace> Attempts { get; private set; } = [];
+
+    /// <summary>The run's and its children's rollups; null until every attempt is here.</summary>
+    public FamilyRollup? Rollup { get; private set; }
+
+    public IReadOnlyList<RunRecord> Children { get; private set; } = [];
+
+    public IReadOnlyList<RunRollup> ChildRollups { get; private set; } = [];
+
+    /// <summary>Only the first attempts of a big run are shown; <see cref="AttemptCount"/> says how many it has.</summary>
+    public bool IsPartial { get; private set; }
+
+    public int AttemptCount { get; private set; }
+
+    /// <summary>The whole run is here (as a state that live events move on).</summary>
+    public bool IsComplete => _state is not null;
+
+    /// <summary>The stream offset the state reflects: live events are followed from here.</summary>
+    public string? Offset => _state?.Offset;
+
+    public IReadOnlyList<TimelineRow> Rows { get; private set; } = [];
+
+    public double AxisMs { get; private set; } = 1;
+
+    public TimelineFilter Filter => _filter;
+
+    public IReadOnlySet<string> ExpandedLoops => _expandedLoops;
+
+    /// <summary>The header only (prerendering): the steps come with the circuit.</summary>
+    public void ShowHeader(RunRecord record) => Record = record;
+
+    /// <summary>
+    /// The first read: a whole run becomes the state; a big one shows its first attempts, without rollups, until
+    /// <see cref="ShowWhole"/>.
+    /// </summary>
+    public void ShowFirst(RunSnapshot snapshot, IReadOnlyList<RunRecord> children, IReadOnlyList<RunRollup> childRollups, DateTimeOffset now)
+    {
+        (Children, ChildRollups) = (children, childRollups);
+        if (snapshot.IsComplete)
+        {
+            _state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
+            IsPartial = false;
+            Project();
+        }
+        else
+        {
+            _state = null;
+            IsPartial = true;
+            Record = snapshot.Record;
+            Attempts = snapshot.Attempts;
+            AttemptCount = snapshot.AttemptCount ?? 0;
+            Rollup = null;
+        }
+        BuildRows(now);
+    }
+
+    /// <summary>
+    /// Every attempt of a big run made into a state, its projection and its rows: pure, for a thread other than the
+    /// circuit's (11,000 attempts take a few hundred milliseconds to read and reduce; a click should not wait on that).
+    /// </summary>
+    public static WholeRun Prepare(RunSnapshot snapshot, IReadOnlyList<RunRollup> childRollups, IReadOnlySet<string> expandedLoops, TimelineFilter filter,
+        DateTimeOffset now)
+    {
+        var state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
+        var projection = ProjectionOf(state, childRollups);
+        var rows = projection is null ? default : RowsOf(projection.Value.Record, projection.Value.Attempts, now, expandedLoops, filter);
+        return new WholeRun(state, new HashSet<string>(expandedLoops, StringComparer.Ordinal), filter, rows.Rows, rows.AxisMs);
+    }
+
+    /// <summary>The whole run, prepared by <see cref="Prepare"/>; its rows are kept unless the folds or filter changed meanwhile.</summary>
+    public void ShowWhole(WholeRun whole, DateTimeOffset now)
+    {
+        _state = whole.State;
+        IsPartial = false;
+        Project();
+        if (whole.Rows is not null && whole.Filter == _filter && whole.ExpandedLoops.SetEquals(_expandedLoops) && Record is not null)
+        {
+            (Rows, AxisMs) = (whole.Rows, whole.AxisMs);
+            _rowsBuiltFrom = (Attempts, _filter, _expandedVersion, Record);
+        }
+        else
+        {
+            BuildRows(now);
+        }
+    }
+
+    /// <summary>
+    /// Live events (each once, in stream order) move the state as they moved the service's; the steps they touch get a
+    /// new version. <see cref="Refresh"/> then makes what is shown (the page throttles that).
+    /// </summary>
+    public void Apply(IReadOnlyList<RunEvent> events)
+    {
+        if (_state is null)
+        {
+            return;
+        }
+        _state.TrackChanges();
+        foreach (var e in events)
+        {
+            // Duplicates (by offset) are dropped by the reducer.
+            RunReducer.Apply(_state, e);
+        }
+        foreach (var key in _state.TakeChanges())
+        {
+            _stepVersions[key] = _stepVersions.GetValueOrDefault(key) + 1;
+            _stepIdVersions[key.StepId] = _stepIdVersions.GetValueOrDefault(key.StepId) + 1;
+        }
+    }
+
+    /// <summary>Makes the record, attempts, rollups and rows from the state (after live events).</summary>
+    public void Refresh(DateTimeOffset now)
+    {
+        Project();
+        BuildRows(now);
+    }
+
+    /// <summary>
+    /// Changes only when the step's own attempts change (for a loop picked as a whole, any of its iterations): what the
+    /// selected step's panel takes as its version, so that a busy run's other steps do not reload it.
+    /// </summary>
+    public int VersionOf(StepKey key) =>
+        key.LoopIndex is null ? _stepIdVersions.GetValueOrDefault(key.StepId) : _stepVersions.GetValueOrDefault(key);
+
+    public void SetFilter(TimelineFilter filter, DateTimeOffset now)
+    {
+        _filter = filter;
+        BuildRows(now);
+    }
+
+    public void ToggleLoop(string stepId, DateTimeOffset now)
+    {
+        if (!_expandedLoops.Remove(stepId))
+        {
+            _expandedLoops.Add(stepId);
+        }
+        _expandedVersion++;
+        BuildRows(now);
+    }
+
+    /// <summary>Unfolds a loop (a link to one of its iterations opens with the loop unfolded).</summary>
+    public void Expand(string stepId, DateTimeOffset now)
+    {
+        if (_expandedLoops.Add(stepId))
+        {
+            _expandedVersion++;
+            BuildRows(now);
+        }
+    }
+
+    /// <summary>The iterations of the loop <paramref name="key"/> belongs to, as rows (for the panel's iteration picker).</summary>
+    public IReadOnlyList<TimelineRow> IterationsOf(StepKey key, DateTimeOffset now) =>
+        key.LoopIndex is null || Record is null
+            ? []
+            : TimelineBuilder.Build(Record.ToSummary(), Attempts.Where(a => a.StepId == key.StepId).ToList(), now, new HashSet<string> { key.StepId }, new TimelineFilter())
+                .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
+
+    private void Project()
+    {
+        if (_state is not null && ProjectionOf(_state, ChildRollups) is { } projection)
+        {
+            (Record, Attempts, Rollup) = projection;
+            AttemptCount = Attempts.Count;
+        }
+    }
+
+    /// <summary>What the page shows of a state: the record, every attempt in order, the rollups.</summary>
+    private static (RunRecord Record, IReadOnlyList<StepTrace> Attempts, FamilyRollup Rollup)? ProjectionOf(RunState state, IReadOnlyList<RunRollup> childRollups)
+    {
+        if (state.Record is null)
+        {
+            return null;
+        }
+        var run = RollupCalculator.ForRun(state);
+        // The panel lists the ten costliest steps; the other rows of a 10,000-step run need not live as long as the page.
+        var family = RollupCalculator.ForFamily(run with { ByStep = Components.Controls.RollupPanel.Top(run.ByStep) }, childRollups);
+        return (state.Record, state.Steps.SelectMany(s => s.Attempts).ToList(), family);
+    }
+
+    private void BuildRows(DateTimeOffset now)
+    {
+        if (Record is null)
+        {
+            return;
+        }
+        // Picking a step, an attempt or a tab changes nothing the rows are made of: a 10,000-step run's rows are not built
+        // again for that. A run still going is, for its open bars to reach the present.
+        var inputs = (Attempts, _filter, _expandedVersion, Record);
+        if (Record.Status.IsTerminal() && _rowsBuiltFrom.Equals(inputs))
+        {
+            return;
+        }
+        _rowsBuiltFrom = inputs;
+        (Rows, AxisMs) = RowsOf(Record, Attempts, now, _expandedLoops, _filter);
+    }
+
+    private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
+        RunRecord record, IReadOnlyList<StepTrace> attempts, DateTimeOffset now, IReadOnlySet<string> expandedLoops, TimelineFilter filter)
+    {
+        var summary = record.ToSummary();
+        var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter);
+        return (rows, TimelineBuilder.AxisMs(summary, rows, now));
+    }
+}
+
+/// <summary>A big run's whole, prepared away from the circuit (<see cref="RunView.Prepare"/>), with the folds and filter its rows were made for.</summary>
+public sealed record WholeRun(RunState State, IReadOnlySet<string> ExpandedLoops, TimelineFilter Filter, IReadOnlyList<TimelineRow>? Rows, double AxisMs);

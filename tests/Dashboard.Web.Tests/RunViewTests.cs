@@ -1,0 +1,171 @@
+using Dashboard.Model;
+using Dashboard.Model.Events;
+using Dashboard.Model.Reducing;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class RunViewTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = T0.AddMinutes(10);
+    private int _offset;
+
+    private static DateTimeOffset At(int second) => T0.AddSeconds(second);
+
+    /// <summary>Events with increasing offsets, as the stream hands them out.</summary>
+    private T Placed<T>(T e) where T : RunEvent => e with { Offset = (++_offset).ToString("D8", System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>A run as the service would snapshot it after <paramref name="events"/>; <paramref name="firstAttempts"/> limits it as a first read does.</summary>
+    private static RunSnapshot Snapshot(IEnumerable<RunEvent> events, int? firstAttempts = null)
+    {
+        var state = new RunState("run-1");
+        foreach (var e in events)
+        {
+            Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, e).Outcome);
+        }
+        var attempts = state.Steps.SelectMany(s => s.Attempts).ToList();
+        return new RunSnapshot
+        {
+            Record = state.Record!,
+            Attempts = firstAttempts is { } first ? attempts.Take(first).ToList() : attempts,
+            AttemptCount = attempts.Count,
+            Offset = state.Offset,
+        };
+    }
+
+    private List<RunEvent> Started(params string[] steps)
+    {
+        var events = new List<RunEvent> { Placed(new RunStarted { Timestamp = At(0), WorkflowId = "wf" }) };
+        var second = 1;
+        foreach (var step in steps)
+        {
+            events.Add(Placed(new StepStarted { Timestamp = At(second++), StepId = step }));
+            events.Add(Placed(new StepCompleted { Timestamp = At(second++), StepId = step, CostUsd = 0.01m, Tokens = new TokenBreakdown { Prompt = 10, Completion = 5 } }));
+        }
+        return events;
+    }
+
+    [Fact]
+    public void AWholeRun_ShowsItsRecordAttemptsRollupsAndRows_AndFollowsFromItsOffset()
+    {
+        var view = new RunView();
+        var snapshot = Snapshot(Started("a", "b"));
+
+        view.ShowFirst(snapshot, [], [], Now);
+
+        Assert.True(view.IsComplete);
+        Assert.False(view.IsPartial);
+        Assert.Equal("run-1", view.Record!.Id);
+        Assert.Equal(["a", "b"], view.Rows.Select(r => r.StepId));
+        Assert.Equal(0.02m, view.Rollup!.Run.CostUsd);
+        Assert.Equal(30, view.Rollup.Run.Tokens.Total);
+        Assert.Equal(snapshot.Offset, view.Offset);
+    }
+
+    [Fact]
+    public void LiveEvents_MoveTheRows_AndOnlyTheStepTheyTouchGetsANewVersion()
+    {
+        var view = new RunView();
+        view.ShowFirst(Snapshot(Started("a", "b")), [], [], Now);
+        var (a, b, c) = (new StepKey("a", null), new StepKey("b", null), new StepKey("c", null));
+
+        view.Apply([Placed(new StepStarted { Timestamp = At(10), StepId = "c" })]);
+        view.Refresh(Now);
+
+        Assert.Equal(["a", "b", "c"], view.Rows.Select(r => r.StepId));
+        Assert.Equal(StepStatus.Running, view.Rows[2].Status);
+        Assert.Equal((0, 0, 1), (view.VersionOf(a), view.VersionOf(b), view.VersionOf(c)));
+
+        // A retry of b: its version moves, a's does not.
+        view.Apply([Placed(new StepStarted { Timestamp = At(11), StepId = "b", Attempt = 2 }), Placed(new StepFailed { Timestamp = At(12), StepId = "b", Attempt = 2, Error = new ErrorInfo { Message = "boom" } })]);
+        view.Refresh(Now);
+
+        Assert.Equal(0, view.VersionOf(a));
+        Assert.Equal(1, view.VersionOf(b));
+        Assert.Equal(2, view.Rows.Single(r => r.StepId == "b").AttemptCount);
+        Assert.Equal(0.02m, view.Rollup!.Run.CostUsd);
+    }
+
+    [Fact]
+    public void AnEventSeenAgain_ByOffset_ChangesNothing()
+    {
+        var view = new RunView();
+        var events = Started("a");
+        view.ShowFirst(Snapshot(events), [], [], Now);
+        var rows = view.Rows;
+
+        view.Apply([events[^1], events[^2]]);
+        view.Refresh(Now);
+
+        Assert.Equal(0, view.VersionOf(new StepKey("a", null)));
+        Assert.Equal(rows.Select(r => (r.StepId, r.AttemptCount, r.Status)), view.Rows.Select(r => (r.StepId, r.AttemptCount, r.Status)));
+    }
+
+    [Fact]
+    public void ALoopPickedAsAWhole_ChangesVersionWithAnyIteration_AnIterationOnlyWithItself()
+    {
+        var view = new RunView();
+        var events = Started();
+        events.Add(Placed(new StepStarted { Timestamp = At(1), StepId = "loop", LoopIndex = 0 }));
+        view.ShowFirst(Snapshot(events), [], [], Now);
+
+        view.Apply([Placed(new StepStarted { Timestamp = At(2), StepId = "loop", LoopIndex = 1 })]);
+
+        Assert.Equal(1, view.VersionOf(new StepKey("loop", null)));
+        Assert.Equal(1, view.VersionOf(new StepKey("loop", 1)));
+        Assert.Equal(0, view.VersionOf(new StepKey("loop", 0)));
+    }
+
+    [Fact]
+    public void ABigRun_ShowsItsFirstAttemptsWithoutRollups_ThenTheWhole()
+    {
+        var events = Started("a", "b", "c", "d");
+        events.Add(Placed(new RunCompleted { Timestamp = At(20) }));
+        var view = new RunView();
+
+        view.ShowFirst(Snapshot(events, firstAttempts: 2), [], [], Now);
+
+        Assert.True(view.IsPartial);
+        Assert.False(view.IsComplete);
+        Assert.Null(view.Rollup);
+        Assert.Equal((2, 4), (view.Attempts.Count, view.AttemptCount));
+        Assert.Equal(["a", "b"], view.Rows.Select(r => r.StepId));
+
+        view.ShowWhole(RunView.Prepare(Snapshot(events), view.ChildRollups, view.ExpandedLoops, view.Filter, Now), Now);
+
+        Assert.False(view.IsPartial);
+        Assert.Equal(["a", "b", "c", "d"], view.Rows.Select(r => r.StepId));
+        Assert.Equal(0.04m, view.Rollup!.Run.CostUsd);
+    }
+
+    [Fact]
+    public void AFilterSetWhileTheWholeWasRead_IsAppliedToIt()
+    {
+        var events = Started("alpha", "beta", "gamma");
+        var view = new RunView();
+        view.ShowFirst(Snapshot(events, firstAttempts: 1), [], [], Now);
+        var whole = RunView.Prepare(Snapshot(events), view.ChildRollups, view.ExpandedLoops, view.Filter, Now);
+
+        view.SetFilter(new TimelineFilter(Text: "beta"), Now);
+        view.ShowWhole(whole, Now);
+
+        Assert.Equal(["beta"], view.Rows.Select(r => r.StepId));
+    }
+
+    [Fact]
+    public void ALoopFolds_AndUnfoldsIntoItsIterations()
+    {
+        var events = Started();
+        events.Add(Placed(new StepStarted { Timestamp = At(1), StepId = "loop", LoopIndex = 0 }));
+        events.Add(Placed(new StepStarted { Timestamp = At(2), StepId = "loop", LoopIndex = 1 }));
+        var view = new RunView();
+        view.ShowFirst(Snapshot(events), [], [], Now);
+        Assert.Equal([TimelineRowKind.LoopGroup], view.Rows.Select(r => r.Kind));
+
+        view.ToggleLoop("loop", Now);
+
+        Assert.Equal([TimelineRowKind.LoopGroup, TimelineRowKind.Iteration, TimelineRowKind.Iteration], view.Rows.Select(r => r.Kind));
+        Assert.Equal([0, 1], view.IterationsOf(new StepKey("loop", 0), Now).Select(r => r.LoopIndex));
+    }
+}
