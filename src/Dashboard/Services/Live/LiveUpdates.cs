@@ -23,7 +23,10 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
     /// </summary>
     public async Task<IDisposable?> FollowRunAsync(string runId, string? fromOffset, Func<IReadOnlyList<RunEvent>, Task> onEvents)
     {
-        SetStatus(LiveStatus.Connecting);
+        if (Volatile.Read(ref _following) == 0)
+        {
+            SetStatus(LiveStatus.Connecting);
+        }
         try
         {
             return Counted(await relay.SubscribeRunAsync(runId, fromOffset, viewer.Access, onEvents));
@@ -31,7 +34,10 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
         catch (RunsClientException ex)
         {
             logger.LogWarning(ex, "Could not follow run {RunId}", runId);
-            SetStatus(LiveStatus.Offline);
+            if (Volatile.Read(ref _following) == 0)
+            {
+                SetStatus(LiveStatus.Offline);
+            }
             return null;
         }
     }
