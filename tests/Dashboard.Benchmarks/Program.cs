@@ -20,7 +20,8 @@ switch (suite)
         await LiveBenchmark.RunAsync();
         break;
     case "run-page":
-        await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"));
+        await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"),
+            steps: args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).DefaultIfEmpty(10_000).First());
         break;
     case "run-page-by-type":
         // Not a benchmark: where a run-page circuit's memory goes, by type (for finding what to cut).

@@ -13,16 +13,18 @@ namespace Dashboard.Benchmarks;
 /// </summary>
 internal static class RunPageBenchmark
 {
-    private const int Steps = 10_000;
+    /// <summary>10,000 by default; <c>-- run-page --steps 100000</c> for the big run (written to run-page-100k.md).</summary>
+    private static int Steps = 10_000;
     private const string RunId = "big-run";
-    private const int BigStep = 5_000;
+    private static int BigStep => Steps / 2;
     private const int MemoryTabs = 6;
     private const int Visits = 7;
 
     /// <param name="byType">Instead of the benchmark: what a circuit's memory is made of, by type.</param>
     /// <param name="timesOnly">Only the visits' times, not written to the results (for trying a change quickly).</param>
-    public static async Task RunAsync(bool byType = false, bool timesOnly = false)
+    public static async Task RunAsync(bool byType = false, bool timesOnly = false, int steps = 10_000)
     {
+        Steps = steps;
         string[] args = ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", "--Logging:LogLevel:Default", "Warning",
             "--Runs:RateLimitPerMinute", "100000000", "--Runs:SnapshotLimitBytes", "8388608"];
         await using var app = await AppProcess.StartAsync("Dashboard", args);
@@ -132,7 +134,7 @@ internal static class RunPageBenchmark
         report.AppendLine(CultureInfo.InvariantCulture, $"| circuit memory: kept alive per tab on that output, searched (idle) | {circuit:F1} MB | 30 MB |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| held beyond that right after the last five tabs opened (spare pooled buffers), released when idle | {spare:F1} MB | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| dashboard process resident-set growth over the {MemoryTabs} tabs | {after - before:F1} MB | |");
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "run-page.md");
+        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", Steps == 10_000 ? "run-page.md" : $"run-page-{Steps / 1000}k.md");
         await File.WriteAllTextAsync(path, report.ToString());
         Console.WriteLine(report);
     }
