@@ -3,9 +3,20 @@ using Dashboard.Streams.Core;
 
 namespace Dashboard.Streams.Tests;
 
-public sealed class DurableStreamEngineTests : IDisposable
+/// <summary>
+/// The stream engine's rules over a real store: one contract, run against SQLite (<see cref="DurableStreamEngineTests"/>)
+/// and PostgreSQL (<see cref="PostgreSqlStreamEngineTests"/>).
+/// </summary>
+public abstract class StreamEngineContract : IDisposable
 {
-    private readonly TempStore _temp = new();
+    private TempStore? _store;
+
+    private protected TempStore Temp => _store ??= NewStore();
+
+    private TempStore _temp => Temp;
+
+    /// <summary>A fresh, empty store of the provider under test, on <paramref name="time"/>.</summary>
+    private protected abstract TempStore NewStore(TimeProvider? time = null);
 
     private DurableStreamEngine Engine => _temp.Engine;
 
@@ -77,39 +88,6 @@ public sealed class DurableStreamEngineTests : IDisposable
 
         Assert.True(after > before);
         Assert.Equal("""[{"n":1},{"n":2},{"n":3}]""", ReadAll("/s"));
-    }
-
-    [Fact]
-    public async Task AppendedData_IsCheckpointedIntoTheDatabase_InTheBackground()
-    {
-        // 4 MB in 1,000 appends stays far below the writer's own automatic checkpoint (64 MB), so only the background
-        // checkpointer can move it from the log into the database file; a log that is never copied back grows forever.
-        CreateJson("/s");
-        var before = new FileInfo(_temp.DatabasePath).Length;
-        var payload = new string('x', 4_000);
-        for (var i = 0; i < 1_000; i++)
-        {
-            AppendJson("/s", $$"""{"n":{{i}},"pad":"{{payload}}"}""");
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (new FileInfo(_temp.DatabasePath).Length < before + 4_000_000 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        Assert.True(new FileInfo(_temp.DatabasePath).Length >= before + 4_000_000, "the log was not checkpointed into the database");
-        var count = 0;
-        var offset = StreamOffset.Zero;
-        StreamRead page;
-        do
-        {
-            page = Engine.Read("/s", offset);
-            count += page.Messages.Count;
-            offset = page.Next;
-        }
-        while (!page.UpToDate);
-        Assert.Equal(1_000, count);
     }
 
     [Fact]
@@ -314,7 +292,7 @@ public sealed class DurableStreamEngineTests : IDisposable
     public void Ttl_ExpiresAfterIdleTime_AndReadsRenewIt()
     {
         var clock = new ManualTime(DateTimeOffset.UtcNow);
-        using var temp = new TempStore(clock);
+        using var temp = NewStore(clock);
         temp.Engine.Create(new CreateStreamRequest { Path = "/s", ContentType = "text/plain", TtlSeconds = 10 });
 
         clock.Advance(TimeSpan.FromSeconds(8));
@@ -364,5 +342,65 @@ public sealed class DurableStreamEngineTests : IDisposable
         Assert.All(reads, read => Assert.Equal("""[{"wake":true}]""", Encoding.UTF8.GetString(read.Body())));
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _store?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The contract on the embedded store, and what only SQLite has (its write-ahead log).</summary>
+public sealed class DurableStreamEngineTests : StreamEngineContract
+{
+    private TempStore _temp => Temp;
+
+    private DurableStreamEngine Engine => _temp.Engine;
+
+    private protected override TempStore NewStore(TimeProvider? time = null) => new(time);
+
+    private StreamResult CreateJson(string path, string? body = null) =>
+        Engine.Create(new CreateStreamRequest { Path = path, ContentType = "application/json", Body = body is null ? default : Encoding.UTF8.GetBytes(body) });
+
+    private StreamResult AppendJson(string path, string body) =>
+        Engine.Append(new AppendRequest { Path = path, ContentType = "application/json", Body = Encoding.UTF8.GetBytes(body) });
+
+    [Fact]
+    public async Task AppendedData_IsCheckpointedIntoTheDatabase_InTheBackground()
+    {
+        // 4 MB in 1,000 appends stays far below the writer's own automatic checkpoint (64 MB), so only the background
+        // checkpointer can move it from the log into the database file; a log that is never copied back grows forever.
+        CreateJson("/s");
+        var before = new FileInfo(_temp.DatabasePath).Length;
+        var payload = new string('x', 4_000);
+        for (var i = 0; i < 1_000; i++)
+        {
+            AppendJson("/s", $$"""{"n":{{i}},"pad":"{{payload}}"}""");
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (new FileInfo(_temp.DatabasePath).Length < before + 4_000_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(new FileInfo(_temp.DatabasePath).Length >= before + 4_000_000, "the log was not checkpointed into the database");
+        var count = 0;
+        var offset = StreamOffset.Zero;
+        StreamRead page;
+        do
+        {
+            page = Engine.Read("/s", offset);
+            count += page.Messages.Count;
+            offset = page.Next;
+        }
+        while (!page.UpToDate);
+        Assert.Equal(1_000, count);
+    }
+
+}
+
+/// <summary>The same contract on PostgreSQL, one fresh database per test on a server the tests start.</summary>
+public sealed class PostgreSqlStreamEngineTests(PostgresFixture postgres) : StreamEngineContract, IClassFixture<PostgresFixture>
+{
+    private protected override TempStore NewStore(TimeProvider? time = null) => new(time, postgres.NewDatabase());
 }

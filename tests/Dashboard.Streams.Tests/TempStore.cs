@@ -3,11 +3,17 @@ using Dashboard.Streams.Storage;
 
 namespace Dashboard.Streams.Tests;
 
-/// <summary>An engine on a real SQLite file in a fresh folder, removed afterwards.</summary>
+/// <summary>
+/// An engine on a real store: a SQLite file in a fresh folder (removed afterwards), or, given a connection string, a
+/// fresh PostgreSQL database.
+/// </summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore(TimeProvider? time = null)
+    private readonly string? _postgres;
+
+    public TempStore(TimeProvider? time = null, string? postgresConnectionString = null)
     {
+        _postgres = postgresConnectionString;
         Directory = System.IO.Directory.CreateTempSubdirectory("streams-test-").FullName;
         DatabasePath = Path.Combine(Directory, "streams.db");
         Time = time ?? TimeProvider.System;
@@ -17,10 +23,10 @@ internal sealed class TempStore : IDisposable
     public string Directory { get; }
     public string DatabasePath { get; }
     public TimeProvider Time { get; }
-    public SqliteStreamStore Store { get; private set; } = null!;
+    public IStreamStore Store { get; private set; } = null!;
     public DurableStreamEngine Engine { get; private set; } = null!;
 
-    /// <summary>Closes and opens the store again on the same file, as a restart would.</summary>
+    /// <summary>Closes and opens the store again on the same file or database, as a restart would.</summary>
     public void Reopen()
     {
         Store.Dispose();
@@ -29,7 +35,7 @@ internal sealed class TempStore : IDisposable
 
     private void Open()
     {
-        Store = new SqliteStreamStore(DatabasePath, Time);
+        Store = _postgres is null ? new SqliteStreamStore(DatabasePath, Time) : new PostgreSqlStreamStore(_postgres, Time);
         Engine = new DurableStreamEngine(Store, new StreamNotifier(), Time);
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Dashboard.Streams.Core;
 using Microsoft.Data.Sqlite;
 
@@ -38,7 +37,7 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         var command = Command($"SELECT {Columns} FROM streams WHERE {where}");
         command.Parameters["$key"].Value = key;
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadRecord(reader) : null;
+        return reader.Read() ? StoreRows.ReadRecord(reader) : null;
     }
 
     public StreamRecord Insert(StreamRecord record)
@@ -90,40 +89,16 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
     {
         // All messages of one append are one row: one insert however large the batch. A fork created with a
         // sub-offset prefix and a body stores two appends, so rows follow the batch boundaries.
-        var start = 0;
-        for (var i = 1; i <= messages.Count; i++)
+        foreach (var (first, count) in StoreRows.Batches(messages))
         {
-            if (i == messages.Count || messages[i].BatchPosition != messages[start].BatchPosition)
-            {
-                AddChunk(streamId, messages, start, i - start);
-                start = i;
-            }
+            var (data, lengths) = StoreRows.Pack(messages, first, count);
+            var command = Command("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ($stream, $pos, $data, $lengths)");
+            command.Parameters["$stream"].Value = streamId;
+            command.Parameters["$pos"].Value = messages[first].BatchPosition;
+            command.Parameters["$data"].Value = data;
+            command.Parameters["$lengths"].Value = (object?)lengths ?? DBNull.Value;
+            command.ExecuteNonQuery();
         }
-    }
-
-    private void AddChunk(long streamId, IReadOnlyList<StoredMessage> messages, int first, int count)
-    {
-        var total = 0;
-        for (var i = first; i < first + count; i++)
-        {
-            total += messages[i].Data.Length;
-        }
-        var data = new byte[total];
-        var lengths = new byte[count * 4];
-        var at = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var message = messages[first + i];
-            message.Data.Span.CopyTo(data.AsSpan(at));
-            at += message.Data.Length;
-            BinaryPrimitives.WriteInt32LittleEndian(lengths.AsSpan(i * 4), message.Data.Length);
-        }
-        var command = Command("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ($stream, $pos, $data, $lengths)");
-        command.Parameters["$stream"].Value = streamId;
-        command.Parameters["$pos"].Value = messages[first].BatchPosition;
-        command.Parameters["$data"].Value = data;
-        command.Parameters["$lengths"].Value = count == 1 ? DBNull.Value : lengths;
-        command.ExecuteNonQuery();
     }
 
     public IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition)
@@ -142,7 +117,7 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         var expired = new List<StreamRecord>();
         while (reader.Read())
         {
-            expired.Add(ReadRecord(reader));
+            expired.Add(StoreRows.ReadRecord(reader));
         }
         return expired;
     }
@@ -163,7 +138,7 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         command.CommandText = $"SELECT {Columns} FROM streams WHERE {where}";
         command.Parameters.AddWithValue("$key", key);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadRecord(reader) : null;
+        return reader.Read() ? StoreRows.ReadRecord(reader) : null;
     }
 
     internal static IReadOnlyList<StoredMessage> ReadMessages(SqliteConnection connection, SqliteTransaction? transaction, long streamId, long from, long to, long maxBytes, int maxMessages)
@@ -185,58 +160,11 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         return ReadAll(command, maxBytes, maxMessages, from);
     }
 
-    /// <summary>Splits chunk rows into messages, skipping those that end at or before <paramref name="from"/>.</summary>
     private static List<StoredMessage> ReadAll(SqliteCommand command, long maxBytes, int maxMessages, long from = long.MinValue)
     {
         using var reader = command.ExecuteReader();
-        var messages = new List<StoredMessage>();
-        long bytes = 0;
-        while (reader.Read())
-        {
-            var position = reader.GetInt64(0);
-            var data = (byte[])reader.GetValue(1);
-            var lengths = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
-            var count = lengths is null ? 1 : lengths.Length / 4;
-            var at = 0;
-            for (var i = 0; i < count; i++)
-            {
-                var length = lengths is null ? data.Length : BinaryPrimitives.ReadInt32LittleEndian(lengths.AsSpan(i * 4));
-                var message = new StoredMessage(position + at, position, data.AsMemory(at, length));
-                at += length;
-                if (message.End <= from)
-                {
-                    continue;
-                }
-                messages.Add(message);
-                bytes += length;
-                if (bytes >= maxBytes || messages.Count >= maxMessages)
-                {
-                    return messages;
-                }
-            }
-        }
-        return messages;
+        return StoreRows.Read(reader, maxBytes, maxMessages, from);
     }
-
-    private static StreamRecord ReadRecord(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetInt64(0),
-        Path = reader.GetString(1),
-        ContentType = reader.GetString(2),
-        TtlSeconds = reader.IsDBNull(3) ? null : reader.GetInt64(3),
-        ExpiresAt = reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-        LastAccessAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-        Tail = reader.GetInt64(7),
-        Closed = reader.GetInt64(8) != 0,
-        LastStreamSeq = reader.IsDBNull(9) ? null : reader.GetString(9),
-        SoftDeleted = reader.GetInt64(10) != 0,
-        ForkCount = (int)reader.GetInt64(11),
-        ForkSourceId = reader.IsDBNull(12) ? null : reader.GetInt64(12),
-        ForkSourcePath = reader.IsDBNull(13) ? null : reader.GetString(13),
-        ForkPosition = reader.GetInt64(14),
-        ForkSubOffset = reader.IsDBNull(15) ? null : reader.GetInt64(15),
-    };
 
     private static void Bind(SqliteCommand command, StreamRecord r)
     {

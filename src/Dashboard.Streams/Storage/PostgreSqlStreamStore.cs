@@ -1,0 +1,113 @@
+using Dashboard.Streams.Core;
+using Npgsql;
+
+namespace Dashboard.Streams.Storage;
+
+/// <summary>
+/// The store for several instances sharing one PostgreSQL database. A write is one transaction that first takes a
+/// transaction-scoped advisory lock: writers are serialised across every instance, as SQLite serialises them in one
+/// process, so the engine's rules (offsets, producers, closing) hold however many instances append. Reads use pooled
+/// connections and never wait for writes. The schema is versioned (<see cref="PostgreSqlSchema"/>).
+/// </summary>
+public sealed class PostgreSqlStreamStore : IStreamStore
+{
+    /// <summary>The advisory lock every stream write takes (an arbitrary number of ours: "DStr").</summary>
+    internal const long WriteLockKey = 0x44537472;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly ThreadLocal<PostgreSqlStreamWriter?> _current = new();
+    private int _disposed;
+
+    public PostgreSqlStreamStore(string connectionString, TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        using var connection = _dataSource.OpenConnection();
+        PostgreSqlSchema.Migrate(connection, "streams", PostgreSqlStreamWriter.Migrations);
+    }
+
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>
+    /// The write transaction in progress on this thread, for work inside <see cref="Write{T}"/> that keeps rows of its
+    /// own beside the streams (the runs service's projections): they commit, or roll back, with the append.
+    /// </summary>
+    public NpgsqlTransaction Transaction => _current.Value?.Transaction
+        ?? throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
+
+    public T Write<T>(Func<IStreamWriter, T> work)
+    {
+        if (_current.Value is { } open)
+        {
+            // Work that writes again from inside a transaction joins that transaction.
+            return work(open);
+        }
+        using var connection = _dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("key", WriteLockKey);
+            lockCommand.ExecuteNonQuery();
+        }
+        var writer = new PostgreSqlStreamWriter(connection, transaction, _time.GetUtcNow());
+        _current.Value = writer;
+        try
+        {
+            var result = work(writer);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _current.Value = null;
+        }
+    }
+
+    public StreamRecord? Find(string path)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgreSqlStreamWriter.FindStream(connection, null, "path = @key", path);
+    }
+
+    public StreamRecord? FindById(long id)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgreSqlStreamWriter.FindStream(connection, null, "id = @key", id);
+    }
+
+    public ProducerState? ReadProducer(long streamId, string producerId)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgreSqlStreamWriter.ReadProducer(connection, null, streamId, producerId);
+    }
+
+    public IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgreSqlStreamWriter.ReadMessages(connection, null, streamId, from, to, maxBytes, maxMessages);
+    }
+
+    public long StartOfLastAppends(long streamId, int appends)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var command = new NpgsqlCommand("""
+            SELECT coalesce(
+                (SELECT pos FROM chunks WHERE stream_id = @stream ORDER BY pos DESC LIMIT 1 OFFSET @skip),
+                (SELECT min(pos) FROM chunks WHERE stream_id = @stream),
+                0)
+            """, connection);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("skip", (long)Math.Max(0, appends - 1));
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _dataSource.Dispose();
+            _current.Dispose();
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using Dashboard.Streams.Core;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dashboard.Streams.Storage;
+
+/// <summary>The operations of one <see cref="PostgreSqlStreamStore"/> write transaction. Tables as in SQLite's store.</summary>
+internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now) : IStreamWriter
+{
+    private const string Columns =
+        "id, path, content_type, ttl_seconds, expires_at, created_at, last_access_at, tail, closed, last_stream_seq, " +
+        "soft_deleted, fork_count, fork_source_id, fork_source_path, fork_position, fork_sub_offset";
+
+    private const string Values =
+        "@path, @content_type, @ttl_seconds, @expires_at, @created_at, @last_access_at, @tail, @closed, @last_stream_seq, " +
+        "@soft_deleted, @fork_count, @fork_source_id, @fork_source_path, @fork_position, @fork_sub_offset";
+
+    /// <summary>The streams' tables, version by version (<see cref="PostgreSqlSchema"/>); only ever appended to.</summary>
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE streams (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            path text NOT NULL UNIQUE,
+            content_type text NOT NULL,
+            ttl_seconds bigint,
+            expires_at bigint,
+            created_at bigint NOT NULL,
+            last_access_at bigint NOT NULL,
+            tail bigint NOT NULL,
+            closed boolean NOT NULL,
+            last_stream_seq text,
+            soft_deleted boolean NOT NULL,
+            fork_count integer NOT NULL,
+            fork_source_id bigint,
+            fork_source_path text,
+            fork_position bigint NOT NULL,
+            fork_sub_offset bigint
+        );
+        CREATE INDEX streams_expiry ON streams (soft_deleted, expires_at, ttl_seconds);
+        -- One row per append: the messages' bytes back to back, and for JSON streams their lengths (int32 LE each).
+        CREATE TABLE chunks (
+            stream_id bigint NOT NULL,
+            pos bigint NOT NULL,
+            data bytea NOT NULL,
+            lengths bytea,
+            PRIMARY KEY (stream_id, pos)
+        );
+        CREATE TABLE producers (
+            stream_id bigint NOT NULL,
+            producer_id text NOT NULL,
+            epoch bigint NOT NULL,
+            last_seq bigint NOT NULL,
+            PRIMARY KEY (stream_id, producer_id)
+        );
+        """,
+    ];
+
+    public DateTimeOffset Now { get; } = now;
+
+    public NpgsqlTransaction Transaction => transaction;
+
+    public StreamRecord? Find(string path) => FindStream(connection, transaction, "path = @key", path);
+
+    public StreamRecord? FindById(long id) => FindStream(connection, transaction, "id = @key", id);
+
+    public StreamRecord Insert(StreamRecord record)
+    {
+        using var command = Command($"INSERT INTO streams ({Columns[4..]}) VALUES ({Values}) RETURNING id");
+        Bind(command, record);
+        return record with { Id = (long)command.ExecuteScalar()! };
+    }
+
+    public void Update(StreamRecord record)
+    {
+        using var command = Command($"UPDATE streams SET ({Columns[4..]}) = ({Values}) WHERE id = @id");
+        Bind(command, record);
+        command.Parameters.AddWithValue("id", record.Id);
+        command.ExecuteNonQuery();
+    }
+
+    public void Remove(long streamId)
+    {
+        using var command = Command("DELETE FROM chunks WHERE stream_id = @id; DELETE FROM producers WHERE stream_id = @id; DELETE FROM streams WHERE id = @id");
+        command.Parameters.AddWithValue("id", streamId);
+        command.ExecuteNonQuery();
+    }
+
+    public ProducerState? GetProducer(long streamId, string producerId) => ReadProducer(connection, transaction, streamId, producerId);
+
+    public void SetProducer(long streamId, ProducerState state)
+    {
+        using var command = Command("""
+            INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (@stream, @producer, @epoch, @seq)
+            ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq
+            """);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("producer", state.ProducerId);
+        command.Parameters.AddWithValue("epoch", state.Epoch);
+        command.Parameters.AddWithValue("seq", state.LastSeq);
+        command.ExecuteNonQuery();
+    }
+
+    public void AddMessages(long streamId, IReadOnlyList<StoredMessage> messages)
+    {
+        // All messages of one append are one row: one insert however large the batch. A fork created with a
+        // sub-offset prefix and a body stores two appends, so rows follow the batch boundaries.
+        foreach (var (first, count) in StoreRows.Batches(messages))
+        {
+            var (data, lengths) = StoreRows.Pack(messages, first, count);
+            using var command = Command("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES (@stream, @pos, @data, @lengths)");
+            command.Parameters.AddWithValue("stream", streamId);
+            command.Parameters.AddWithValue("pos", messages[first].BatchPosition);
+            command.Parameters.AddWithValue("data", NpgsqlDbType.Bytea, data);
+            command.Parameters.AddWithValue("lengths", NpgsqlDbType.Bytea, (object?)lengths ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition)
+    {
+        using var command = Command("SELECT pos, data, lengths FROM chunks WHERE stream_id = @stream AND pos = @batch");
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("batch", batchPosition);
+        return ReadAll(command, long.MaxValue, int.MaxValue);
+    }
+
+    public IReadOnlyList<StreamRecord> Expired(DateTimeOffset now)
+    {
+        using var command = Command($"""
+            SELECT {Columns} FROM streams WHERE NOT soft_deleted
+              AND ((expires_at IS NOT NULL AND expires_at <= @now) OR (ttl_seconds IS NOT NULL AND last_access_at + ttl_seconds * 1000 <= @now))
+            """);
+        command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        using var reader = command.ExecuteReader();
+        var expired = new List<StreamRecord>();
+        while (reader.Read())
+        {
+            expired.Add(StoreRows.ReadRecord(reader));
+        }
+        return expired;
+    }
+
+    private NpgsqlCommand Command(string sql) => new(sql, connection, transaction);
+
+    internal static StreamRecord? FindStream(NpgsqlConnection connection, NpgsqlTransaction? transaction, string where, object key)
+    {
+        using var command = new NpgsqlCommand($"SELECT {Columns} FROM streams WHERE {where}", connection, transaction);
+        command.Parameters.AddWithValue("key", key);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? StoreRows.ReadRecord(reader) : null;
+    }
+
+    internal static ProducerState? ReadProducer(NpgsqlConnection connection, NpgsqlTransaction? transaction, long streamId, string producerId)
+    {
+        using var command = new NpgsqlCommand("SELECT epoch, last_seq FROM producers WHERE stream_id = @stream AND producer_id = @producer", connection, transaction);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("producer", producerId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    internal static IReadOnlyList<StoredMessage> ReadMessages(NpgsqlConnection connection, NpgsqlTransaction? transaction, long streamId, long from, long to, long maxBytes, int maxMessages)
+    {
+        // Start at the chunk that contains `from` (a resumed offset may fall inside one).
+        using var command = new NpgsqlCommand("""
+            SELECT pos, data, lengths FROM chunks
+            WHERE stream_id = @stream
+              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = @stream AND pos <= @from), 0)
+              AND pos < @to
+            ORDER BY pos LIMIT @limit
+            """, connection, transaction);
+        command.Parameters.AddWithValue("stream", streamId);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
+        command.Parameters.AddWithValue("limit", (long)maxMessages);
+        return ReadAll(command, maxBytes, maxMessages, from);
+    }
+
+    private static List<StoredMessage> ReadAll(NpgsqlCommand command, long maxBytes, int maxMessages, long from = long.MinValue)
+    {
+        using var reader = command.ExecuteReader();
+        return StoreRows.Read(reader, maxBytes, maxMessages, from);
+    }
+
+    private static void Bind(NpgsqlCommand command, StreamRecord r)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("path", r.Path);
+        p.AddWithValue("content_type", r.ContentType);
+        p.AddWithValue("ttl_seconds", NpgsqlDbType.Bigint, (object?)r.TtlSeconds ?? DBNull.Value);
+        p.AddWithValue("expires_at", NpgsqlDbType.Bigint, (object?)r.ExpiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        p.AddWithValue("created_at", r.CreatedAt.ToUnixTimeMilliseconds());
+        p.AddWithValue("last_access_at", r.LastAccessAt.ToUnixTimeMilliseconds());
+        p.AddWithValue("tail", r.Tail);
+        p.AddWithValue("closed", r.Closed);
+        p.AddWithValue("last_stream_seq", NpgsqlDbType.Text, (object?)r.LastStreamSeq ?? DBNull.Value);
+        p.AddWithValue("soft_deleted", r.SoftDeleted);
+        p.AddWithValue("fork_count", r.ForkCount);
+        p.AddWithValue("fork_source_id", NpgsqlDbType.Bigint, (object?)r.ForkSourceId ?? DBNull.Value);
+        p.AddWithValue("fork_source_path", NpgsqlDbType.Text, (object?)r.ForkSourcePath ?? DBNull.Value);
+        p.AddWithValue("fork_position", r.ForkPosition);
+        p.AddWithValue("fork_sub_offset", NpgsqlDbType.Bigint, (object?)r.ForkSubOffset ?? DBNull.Value);
+    }
+}
