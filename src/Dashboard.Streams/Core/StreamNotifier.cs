@@ -4,7 +4,9 @@ namespace Dashboard.Streams.Core;
 
 /// <summary>
 /// Wakes readers waiting at a stream's tail when it grows or closes: one shared task per stream, completed and replaced
-/// on every change, so a thousand long-polls on one stream cost one completion and no database polling.
+/// on every change, so a thousand long-polls on one stream cost one completion and no database polling. A change made
+/// here is also <see cref="Published"/>, for stores shared by several instances to tell the others
+/// (<see cref="Storage.PostgreSqlChangeRelay"/>), which <see cref="Wake"/> their own readers.
 /// </summary>
 public sealed class StreamNotifier
 {
@@ -14,11 +16,31 @@ public sealed class StreamNotifier
     public Task NextChange(string path) =>
         _waiters.GetOrAdd(path, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>A stream changed in this process (after its transaction committed).</summary>
+    public event Action<string>? Published;
+
+    /// <summary>A stream changed in this process: its readers here wake, and other instances are told.</summary>
     public void Changed(string path)
+    {
+        Wake(path);
+        Published?.Invoke(path);
+    }
+
+    /// <summary>A stream changed (here or in another instance): its readers here wake and read again.</summary>
+    public void Wake(string path)
     {
         if (_waiters.TryRemove(path, out var waiter))
         {
             waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>Every reader wakes and reads again: after changes may have gone unheard (a lost connection to the others).</summary>
+    public void WakeAll()
+    {
+        foreach (var path in _waiters.Keys)
+        {
+            Wake(path);
         }
     }
 }
