@@ -23,8 +23,11 @@ internal static class StreamFollower
         string? lastYielded = null;
         var failures = 0;
         var backoff = options.InitialBackoff;
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            // A caller that stops gets OperationCanceledException, whenever it stops (also between two reads), as from
+            // any cancelled enumeration: never a quiet end that looks like a closed stream.
+            cancellationToken.ThrowIfCancellationRequested();
             var connection = options.Transport == LiveTransport.ServerSentEvents
                 ? SseBatchesAsync(request, offset, cursor, cancellationToken)
                 : LongPollAsync(request, offset, cursor, options, cancellationToken);

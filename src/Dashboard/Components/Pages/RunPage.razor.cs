@@ -34,6 +34,7 @@ public sealed partial class RunPage : IDisposable
     private string? _loadedRunId;
     private IDisposable? _following;
     private CallbackThrottler? _render;
+    private bool _disposed;
 
     /// <summary>A step picked in the timeline, until the URL says it (with no attempt or comparison chosen).</summary>
     private StepKey? _picked;
@@ -224,7 +225,14 @@ public sealed partial class RunPage : IDisposable
         }
         // Without a subscription the page still works: the live chip says offline and Refresh reloads.
         var (runId, run) = (RunId, _run);
-        _following = await Live.FollowRunAsync(runId, offset, events => OnRunEventsAsync(run, events));
+        var following = await Live.FollowRunAsync(runId, offset, events => OnRunEventsAsync(run, events));
+        if (_disposed || run != _run || runId != RunId)
+        {
+            // The page (or its run) went while the subscription caught up.
+            following?.Dispose();
+            return;
+        }
+        _following = following;
     }
 
     private Task OnRunEventsAsync(RunView run, IReadOnlyList<Dashboard.Model.Events.RunEvent> events) => InvokeAsync(() =>
@@ -243,12 +251,11 @@ public sealed partial class RunPage : IDisposable
         StateHasChanged();
     }
 
+    /// <summary>Reads the run again into the same view: what is on screen (and the unfolded loops) stays until it is replaced.</summary>
     private async Task ReloadAsync()
     {
         _following?.Dispose();
         _following = null;
-        _run = new RunView();
-        _run.SetFilter(CurrentFilter, Now);
         await LoadAsync();
     }
 
@@ -306,6 +313,7 @@ public sealed partial class RunPage : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         Time.Changed -= OnTimeChanged;
         _following?.Dispose();
         _render?.Dispose();

@@ -31,6 +31,11 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
         {
             return Counted(await relay.SubscribeRunAsync(runId, fromOffset, viewer.Access, onEvents));
         }
+        catch (OperationCanceledException)
+        {
+            // Disposed while catching up (the page went away).
+            return null;
+        }
         catch (RunsClientException ex)
         {
             logger.LogWarning(ex, "Could not follow run {RunId}", runId);

@@ -106,6 +106,11 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
         {
             while (Volatile.Read(ref _waiting) > _limit - chunk && !Volatile.Read(ref _needsResync))
             {
+                // A disposed subscriber delivers nothing more: its queue will not drain.
+                if (_stop.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("The subscription was disposed.");
+                }
                 await Task.Delay(20, cancellationToken);
             }
             lock (_gate)
