@@ -96,6 +96,11 @@ public sealed partial class Executions : IDisposable
             await LoadAsync();
             StateHasChanged();
         }), TimeSpan.FromSeconds(1), Clock);
+        if (RendererInfo.IsInteractive)
+        {
+            // Before the first read: a change during it reloads once more (a prerender follows nothing).
+            _reload.Start();
+        }
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -107,7 +112,6 @@ public sealed partial class Executions : IDisposable
             {
                 await LoadSavedViewsAsync();
             }
-            _reload.Start(readAgain: _view.State == LoadState.Loaded);
         }
     }
 

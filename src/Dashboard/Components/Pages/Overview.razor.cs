@@ -69,13 +69,10 @@ public sealed partial class Overview : IDisposable
             StateHasChanged();
         }), TimeSpan.FromSeconds(5), Clock);
         Time.Changed += OnTimeChanged;
-    }
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender && _reload is not null)
+        if (RendererInfo.IsInteractive)
         {
-            _reload.Start(readAgain: _view.State == LoadState.Loaded);
+            // Before the first read: a change during it reloads once more (a prerender follows nothing).
+            _reload.Start();
         }
     }
 

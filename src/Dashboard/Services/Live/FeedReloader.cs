@@ -17,18 +17,10 @@ public sealed class FeedReloader : IDisposable
     }
 
     /// <summary>
-    /// Follows the feed (after the first render). The feed tells of changes from now on; one that came between the page's
-    /// first read and now would otherwise wait for the next change to show, so with <paramref name="readAgain"/> (the
-    /// first read worked: a failed one waits for the user's Retry) the page reads once more.
+    /// Follows the feed. Called before the page's first read (on an interactive render): a change made while that read
+    /// runs then reloads the page once more, rather than waiting for the next change to show.
     /// </summary>
-    public void Start(bool readAgain)
-    {
-        _subscription ??= _live.FollowFeed(Request, Request);
-        if (readAgain)
-        {
-            _throttler.Request();
-        }
-    }
+    public void Start() => _subscription ??= _live.FollowFeed(Request, Request);
 
     private Task Request(IReadOnlyList<Model.Runs.RunChange> changes) => Request();
 
