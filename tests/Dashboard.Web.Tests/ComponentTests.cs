@@ -139,12 +139,13 @@ public sealed class ComponentTests : DashboardTestContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
         cut.FindAll("[aria-label=Status] .mud-chip").Single(c => c.TextContent.Contains("failed", StringComparison.Ordinal)).Click();
 
-        Assert.EndsWith("?status=failed", navigation.Uri, StringComparison.Ordinal);
+        // The chip set reports its selection through an event callback: the URL follows once it has run.
+        cut.WaitForAssertion(() => Assert.EndsWith("?status=failed", navigation.Uri, StringComparison.Ordinal));
         cut.WaitForAssertion(() => Assert.Equal([RunStatus.Failed], RunsClient.Queries[^1].Statuses));
         Assert.Contains("7", cut.FindAll("[aria-label=Status] .mud-chip").Single(c => c.TextContent.Contains("failed", StringComparison.Ordinal)).TextContent, StringComparison.Ordinal);
 
         cut.FindAll("button").Single(b => b.TextContent.Contains("Next page", StringComparison.Ordinal)).Click();
-        Assert.Contains("cursor=cursor-2", navigation.Uri, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Contains("cursor=cursor-2", navigation.Uri, StringComparison.Ordinal));
         cut.WaitForAssertion(() => Assert.Equal("cursor-2", RunsClient.Queries[^1].Cursor));
     }
 }
