@@ -8,11 +8,12 @@ namespace Dashboard.Streams.Tests;
 /// The official Durable Streams conformance suite (npm @durable-streams/server-conformance-tests 0.3.6), run by vitest
 /// against the real runs service on a loopback port: the standalone service, and the dashboard as the README's run
 /// command starts it (the embedded service, sample workload on), whose page middleware must not touch the protocol's
-/// answers. The judge of our protocol implementation: nothing may fail on either.
+/// answers; and the streams endpoints on the PostgreSQL store. The judge of our protocol implementation: nothing may
+/// fail on any.
 /// </summary>
 public sealed class ConformanceSuiteTests
 {
-    public static TheoryData<string> Deployments => ["standalone", "embedded"];
+    public static TheoryData<string> Deployments => ["standalone", "embedded", "postgresql"];
 
     [Theory]
     [MemberData(nameof(Deployments))]
@@ -23,9 +24,13 @@ public sealed class ConformanceSuiteTests
         Assert.True(File.Exists(vitest), $"The suite's npm packages are missing: run `bash .ci/setup` (looked for {vitest}).");
 
         // The suite waits on long-polls that time out; it expects about half a second. Nothing else is changed.
-        await using var server = deployment == "standalone"
-            ? await AppProcess.StartAsync("Dashboard.Runs", ["--Streams:DatabasePath", "{data}/streams.db", "--Streams:LongPollTimeoutMs", "500", "--Logging:LogLevel:Default", "Warning"])
-            : await AppProcess.StartAsync("Dashboard", ["--Streams:LongPollTimeoutMs", "500"]);
+        await using var server = deployment switch
+        {
+            "standalone" => new Server(await AppProcess.StartAsync("Dashboard.Runs",
+                ["--Streams:DatabasePath", "{data}/streams.db", "--Streams:LongPollTimeoutMs", "500", "--Logging:LogLevel:Default", "Warning"])),
+            "embedded" => new Server(await AppProcess.StartAsync("Dashboard", ["--Streams:LongPollTimeoutMs", "500"])),
+            _ => new Server(await PostgreSqlStreamsHost.StartAsync(longPollTimeoutMs: 500)),
+        };
         var artifacts = RepoPaths.Artifacts("conformance");
         var report = Path.Combine(artifacts, $"vitest-report-{deployment}.json");
         File.Delete(report);
@@ -61,6 +66,19 @@ public sealed class ConformanceSuiteTests
 
         Assert.True(failed == 0, summary + "\n" + FailedTests(root));
         Assert.True(passed >= 332, summary);
+    }
+
+    /// <summary>What the suite runs against: an app process, or the in-test host of the streams on PostgreSQL.</summary>
+    private sealed class Server(IAsyncDisposable owner) : IAsyncDisposable
+    {
+        public Uri BaseAddress => owner switch
+        {
+            AppProcess process => process.BaseAddress,
+            PostgreSqlStreamsHost host => host.BaseAddress,
+            _ => throw new InvalidOperationException(),
+        };
+
+        public ValueTask DisposeAsync() => owner.DisposeAsync();
     }
 
     private static string FailedTests(JsonElement root) => string.Join('\n',
