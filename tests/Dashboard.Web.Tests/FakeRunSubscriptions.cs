@@ -9,6 +9,7 @@ namespace Dashboard.Web.Tests;
 public sealed class FakeRunSubscriptions : IRunSubscriptions
 {
     private readonly List<RunFollower> _runs = [];
+    private readonly List<(Func<IReadOnlyList<RunChange>, Task> Deliver, Func<Task>? OnGap)> _feeds = [];
 
     public sealed record RunFollower(string RunId, string? FromOffset, Func<IReadOnlyList<RunEvent>, Task> Deliver)
     {
@@ -37,7 +38,48 @@ public sealed class FakeRunSubscriptions : IRunSubscriptions
         return Task.FromResult<IDisposable>(new Unsubscriber(() => follower.Disposed = true));
     }
 
-    public IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null) => new Unsubscriber(() => { });
+    public IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null)
+    {
+        lock (_feeds)
+        {
+            _feeds.Add((deliver, onGap));
+        }
+        return new Unsubscriber(() =>
+        {
+            lock (_feeds)
+            {
+                _feeds.Remove((deliver, onGap));
+            }
+        });
+    }
+
+    /// <summary>Changes to every feed subscriber.</summary>
+    public async Task PushFeedAsync(params RunChange[] changes)
+    {
+        List<(Func<IReadOnlyList<RunChange>, Task> Deliver, Func<Task>? OnGap)> feeds;
+        lock (_feeds)
+        {
+            feeds = [.. _feeds];
+        }
+        foreach (var (deliver, _) in feeds)
+        {
+            await deliver(changes);
+        }
+    }
+
+    /// <summary>Tells every feed subscriber that changes were dropped, as the relay does when one falls behind.</summary>
+    public async Task GapAsync()
+    {
+        List<(Func<IReadOnlyList<RunChange>, Task> Deliver, Func<Task>? OnGap)> feeds;
+        lock (_feeds)
+        {
+            feeds = [.. _feeds];
+        }
+        foreach (var (_, onGap) in feeds)
+        {
+            await (onGap?.Invoke() ?? Task.CompletedTask);
+        }
+    }
 
     /// <summary>Events to every live subscriber of the run, as the relay would deliver them.</summary>
     public async Task PushAsync(string runId, params RunEvent[] events)

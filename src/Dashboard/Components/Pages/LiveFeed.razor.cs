@@ -39,16 +39,21 @@ public sealed partial class LiveFeed : IAsyncDisposable
         {
             return;
         }
-        _feed = Live.FollowFeed(OnChanges, () => Task.CompletedTask);
+        // Changes dropped because this page fell behind are read back from the feed's last entries (merged by offset).
+        _feed = Live.FollowFeed(OnChanges, () => InvokeAsync(AddRecentAsync));
+        await AddRecentAsync();
+    }
+
+    private async Task AddRecentAsync()
+    {
         try
         {
-            var recent = await RunsClient.RecentChangesAsync(50);
-            _view.Add(recent);
+            _view.Add(await RunsClient.RecentChangesAsync(50));
             StateHasChanged();
         }
         catch (Client.Errors.RunsClientException)
         {
-            // Live changes still arrive; the page simply opens without the recent ones.
+            // Live changes still arrive; the page simply shows the ones it got.
         }
     }
 
