@@ -34,6 +34,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();
         services.AddHostedService<RunsServiceInitializer>();
+        services.AddHostedService<Retention.RetentionSweeper>();
         services.AddHealthChecks();
         services.AddOpenApi();
         services.AddRequestTimeouts();

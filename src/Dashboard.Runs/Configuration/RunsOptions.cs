@@ -18,6 +18,15 @@ public sealed class RunsOptions
     /// <summary>Key patterns whose values are masked in payloads before they are stored; empty uses the defaults.</summary>
     public List<string> RedactKeys { get; set; } = [];
 
+    /// <summary>
+    /// Runs that ended and started more than this many days ago are deleted (their stream and rows), a small batch at a
+    /// time. Unset: runs are kept forever.
+    /// </summary>
+    public int? RetentionDays { get; set; }
+
+    /// <summary>How often the retention sweep looks for runs past <see cref="RetentionDays"/>.</summary>
+    public int RetentionSweepSeconds { get; set; } = 300;
+
     /// <summary>Bearer keys. None: every request is allowed (fit only for a loopback-bound service).</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
 }

@@ -14,4 +14,10 @@ internal interface IRunRowStore
     /// stores <paramref name="rows"/> in that transaction. <paramref name="offset"/> is the run stream's new tail.
     /// </summary>
     void Write(RunRows rows, string offset);
+
+    /// <summary>Up to <paramref name="limit"/> runs that have ended and started before <paramref name="before"/>, oldest first.</summary>
+    IReadOnlyList<string> EndedBefore(DateTimeOffset before, int limit);
+
+    /// <summary>Removes a run's rows; called inside the store's write transaction that deletes its stream.</summary>
+    void Delete(string runId);
 }

@@ -24,5 +24,36 @@ internal sealed class SqliteRunRowStore(SqliteStreamStore store) : IRunRowStore,
         InsightsWriter.Write(_statements, transaction, rows.Insights);
     }
 
+    public IReadOnlyList<string> EndedBefore(DateTimeOffset before, int limit)
+    {
+        using var connection = store.OpenReadConnection();
+        using var command = connection.CreateCommand();
+        // Through the index on started_at: only the oldest rows are visited.
+        command.CommandText = """
+            SELECT id FROM runs WHERE started_at < $before AND status IN ('completed', 'failed', 'cancelled', 'timeout')
+            ORDER BY started_at LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
+    public void Delete(string runId)
+    {
+        var transaction = store.Transaction;
+        foreach (var sql in (string[])["DELETE FROM run_steps WHERE run_id = $id", "DELETE FROM runs WHERE id = $id"])
+        {
+            var command = _statements.For(transaction, sql);
+            StatementCache.Set(command, "$id", runId);
+            command.ExecuteNonQuery();
+        }
+    }
+
     public void Dispose() => _statements.Dispose();
 }

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Dashboard.Testing;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary><c>Runs:RetentionDays</c> on a real service: ended runs past it go (stream and rows), everything else stays.</summary>
+public sealed class RetentionTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static string Ts(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task ReportAsync(HttpClient http, string runId, DateTimeOffset started, bool ended)
+    {
+        var events = new StringBuilder($$"""[{"type":"run_started","timestamp":"{{Ts(started)}}","workflowId":"wf-retention"}""");
+        events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_started","timestamp":"{{Ts(started.AddSeconds(1))}}","stepId":"a"}""");
+        if (ended)
+        {
+            events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_completed","timestamp":"{{Ts(started.AddSeconds(2))}}","stepId":"a"}""");
+            events.Append(CultureInfo.InvariantCulture, $$""",{"type":"run_completed","timestamp":"{{Ts(started.AddSeconds(3))}}"}""");
+        }
+        using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent(events.Append(']').ToString(), Encoding.UTF8, "application/json"), Token);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Token));
+    }
+
+    [Fact]
+    public async Task EndedRunsOlderThanTheRetention_AreDeleted_WithTheirStreams_OthersStay()
+    {
+        await using var service = await AppProcess.StartAsync("Dashboard.Runs",
+            ["--Streams:DatabasePath", "{data}/runs.db", "--Runs:RetentionDays", "7", "--Runs:RetentionSweepSeconds", "1", "--Logging:LogLevel:Default", "Warning"]);
+        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        var now = DateTimeOffset.UtcNow;
+        // More than one sweep batch of old ended runs, an old run still going, and a recent ended one.
+        for (var i = 0; i < 60; i++)
+        {
+            await ReportAsync(http, $"old-{i}", now.AddDays(-10).AddMinutes(i), ended: true);
+        }
+        await ReportAsync(http, "old-running", now.AddDays(-10), ended: false);
+        await ReportAsync(http, "recent", now.AddDays(-1), ended: true);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await http.GetAsync("api/runs/old-59", Token)).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the old runs were not deleted");
+            await Task.Delay(100, Token);
+        }
+
+        foreach (var gone in (string[])["api/runs/old-0", "api/runs/old-0/trace", "api/runs/old-0/events?offset=-1", "api/runs/old-30/timeline"])
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(gone, Token)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/runs/old-running", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/runs/recent/trace", Token)).StatusCode);
+        var list = await http.GetStringAsync("api/runs?workflowId=wf-retention&limit=100", Token);
+        Assert.DoesNotContain("\"old-", list.Replace("\"old-running\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("\"recent\"", list, StringComparison.Ordinal);
+    }
+}
