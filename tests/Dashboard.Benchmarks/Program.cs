@@ -7,6 +7,9 @@ switch (suite)
     case "streams":
         await StreamsBenchmark.RunAsync();
         break;
+    case "stores":
+        await StoresBenchmark.RunAsync();
+        break;
     case "ingest":
         await IngestBenchmark.RunAsync();
         break;
@@ -28,7 +31,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, ingest, runs, insights, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, live, run-page");
         return 2;
 }
 return 0;

@@ -51,9 +51,9 @@ internal static class StreamsBenchmark
         Console.WriteLine($"Written to {path}");
     }
 
-    private sealed record Measurements(double AppendColdEventsPerSecond, double AppendEventsPerSecond, double CatchUpEventsPerSecond, double CatchUpMegabytesPerSecond, double WakeP50Ms, double WakeP99Ms, int WakeSamples, int WakeMissed);
+    internal sealed record Measurements(double AppendColdEventsPerSecond, double AppendEventsPerSecond, double CatchUpEventsPerSecond, double CatchUpMegabytesPerSecond, double WakeP50Ms, double WakeP99Ms, int WakeSamples, int WakeMissed);
 
-    private static async Task<Measurements> MeasureAsync(string name, Uri baseAddress)
+    internal static async Task<Measurements> MeasureAsync(string name, Uri baseAddress)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
