@@ -22,13 +22,7 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     public PostgreSqlStreamStore(string connectionString, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            // The same few statements run for every append and read: let Npgsql prepare them on each pooled connection.
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
-        }
-        _dataSource = builder.Build();
+        _dataSource = NpgsqlDataSource.Create(connectionString);
         using var connection = _dataSource.OpenConnection();
         PostgreSqlSchema.Migrate(connection, "streams", PostgreSqlStreamWriter.Migrations);
     }

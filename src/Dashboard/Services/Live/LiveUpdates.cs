@@ -33,7 +33,11 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
         }
         catch (OperationCanceledException)
         {
-            // Disposed while catching up (the page went away).
+            // Disposed while catching up (the page went away): nothing is followed because of it.
+            if (Volatile.Read(ref _following) == 0)
+            {
+                SetStatus(LiveStatus.Idle);
+            }
             return null;
         }
         catch (RunsClientException ex)
