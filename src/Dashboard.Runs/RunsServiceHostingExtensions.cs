@@ -21,15 +21,18 @@ public static class RunsServiceHostingExtensions
 {
     private const string TimeoutPolicy = "runs-api";
 
-    /// <summary>Registers the runs service. Settings: <c>Runs</c> (keys, limits) and <c>Streams</c> (storage, live reads).</summary>
+    /// <summary>
+    /// Registers the runs service. Settings: <c>Storage</c> (provider), <c>Runs</c> (keys, limits) and <c>Streams</c>
+    /// (the SQLite file, live reads).
+    /// </summary>
     public static IServiceCollection AddRunsService(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddRunsStorage(configuration);
         services.AddDurableStreams(configuration.GetSection("Streams"));
         services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
         services.AddSingleton<ApiKeyAccess>();
-        services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
-        services.AddSingleton<IRunRowStore, SqliteRunRowStore>();
-        services.AddSingleton<RunQueries>();
+        services.AddSingleton<IRunRowStore, RunRowStore>();
+        services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>()));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();

@@ -3,7 +3,7 @@ using static Dashboard.Runs.Tests.Api;
 
 namespace Dashboard.Runs.Tests;
 
-public sealed class FeedTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class FeedTests(RunsServiceFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 

@@ -4,7 +4,7 @@ using static Dashboard.Runs.Tests.Api;
 
 namespace Dashboard.Runs.Tests;
 
-public sealed class IngestionTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class IngestionTests(RunsServiceFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 
@@ -99,15 +99,10 @@ public sealed class IngestionTests(RunsServiceFixture fixture) : IClassFixture<R
     {
         var runId = NewRunId();
         var batch = Batch(Started(), StepStarted("a"));
-        void Producer(System.Net.Http.Headers.HttpRequestHeaders h)
-        {
-            h.Add("Producer-Id", "engine-7");
-            h.Add("Producer-Epoch", "0");
-            h.Add("Producer-Seq", "0");
-        }
+        var producer = Producer("engine-7", 0, 0);
 
-        var first = await Http.PostEventsAsync(runId, batch, Producer);
-        var again = await Http.PostEventsAsync(runId, batch, Producer);
+        var first = await Http.PostEventsAsync(runId, batch, producer);
+        var again = await Http.PostEventsAsync(runId, batch, producer);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);

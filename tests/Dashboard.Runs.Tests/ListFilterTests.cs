@@ -6,7 +6,7 @@ namespace Dashboard.Runs.Tests;
 /// The executions list's filters, sort and counts on a service of its own: the test asserts on the
 /// whole unfiltered list, so no other test may add runs to this database.
 /// </summary>
-public sealed class ListFilterTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class ListFilterTests(RunsServiceFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 

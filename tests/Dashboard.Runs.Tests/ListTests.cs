@@ -4,7 +4,7 @@ using static Dashboard.Runs.Tests.Api;
 namespace Dashboard.Runs.Tests;
 
 /// <summary>Time ranges, keyset paging and bad queries; each test scopes itself to a workflow of its own.</summary>
-public sealed class ListTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class ListTests(RunsServiceFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 

@@ -4,7 +4,7 @@ using static Dashboard.Runs.Tests.Api;
 
 namespace Dashboard.Runs.Tests;
 
-public sealed class ReadTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class ReadTests(RunsServiceFixture fixture)
 {
     private HttpClient Http => fixture.Http;
 

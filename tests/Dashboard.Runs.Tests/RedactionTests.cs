@@ -2,7 +2,7 @@ using static Dashboard.Runs.Tests.Api;
 
 namespace Dashboard.Runs.Tests;
 
-public sealed class RedactionTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class RedactionTests(RunsServiceFixture fixture)
 {
     [Fact]
     public async Task SecretValues_AreMaskedBeforeTheyAreStored_EverywhereTheyCouldBeRead()

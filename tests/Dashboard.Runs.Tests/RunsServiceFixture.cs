@@ -22,9 +22,12 @@ public class RunsServiceFixture : IAsyncLifetime
         "--Logging:LogLevel:Default", "Warning",
     ];
 
+    /// <summary>Where the service keeps its data: the SQLite file given in <see cref="Arguments"/> unless overridden.</summary>
+    protected virtual Task<IEnumerable<string>> StorageArgumentsAsync() => Task.FromResult<IEnumerable<string>>([]);
+
     public async ValueTask InitializeAsync()
     {
-        Service = await AppProcess.StartAsync("Dashboard.Runs", Arguments);
+        Service = await AppProcess.StartAsync("Dashboard.Runs", [.. Arguments, .. await StorageArgumentsAsync()]);
         Http = new HttpClient { BaseAddress = Service.BaseAddress };
     }
 
@@ -33,6 +36,13 @@ public class RunsServiceFixture : IAsyncLifetime
         Http.Dispose();
         await Service.DisposeAsync();
     }
+}
+
+/// <summary>The same service on a PostgreSQL database of its own (on the assembly's shared test server).</summary>
+public sealed class PostgreSqlRunsServiceFixture : RunsServiceFixture
+{
+    protected override async Task<IEnumerable<string>> StorageArgumentsAsync() =>
+        ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("runs")];
 }
 
 /// <summary>Terse helpers for the API as an engine and a reader use it.</summary>
@@ -54,6 +64,14 @@ internal static class Api
         headers?.Invoke(request.Headers);
         return await http.SendAsync(request, TestContext.Current.CancellationToken);
     }
+
+    /// <summary>The idempotent-producer headers of one batch.</summary>
+    public static Action<HttpRequestHeaders> Producer(string id, long epoch, long seq) => headers =>
+    {
+        headers.Add("Producer-Id", id);
+        headers.Add("Producer-Epoch", epoch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        headers.Add("Producer-Seq", seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    };
 
     public static async Task PostOkAsync(this HttpClient http, string runId, string json)
     {

@@ -4,7 +4,7 @@ using static Dashboard.Runs.Tests.Api;
 namespace Dashboard.Runs.Tests;
 
 /// <summary>Seeds 002 and 004 served in their own names, with every field they document present (null when empty).</summary>
-public sealed class SeedShapeTests(RunsServiceFixture fixture) : IClassFixture<RunsServiceFixture>
+public abstract class SeedShapeTests(RunsServiceFixture fixture)
 {
     private static readonly string[] SeedRunFields =
     [

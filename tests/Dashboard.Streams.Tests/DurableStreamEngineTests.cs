@@ -259,6 +259,24 @@ public abstract class StreamEngineContract : IDisposable
     }
 
     [Fact]
+    public void ExpectedTail_AppendsOnlyWhereTheWriterLastRead()
+    {
+        CreateJson("/s", """[{"n":1}]""");
+        var tail = Engine.Head("/s").NextOffset!.Value;
+        AppendJson("/s", """{"n":2}"""); // another writer got there first
+
+        var stale = Engine.Append(new AppendRequest { Path = "/s", ContentType = "application/json", Body = Utf8("""{"n":3}"""), ExpectedTail = tail });
+        var current = Engine.Append(new AppendRequest
+        {
+            Path = "/s", ContentType = "application/json", Body = Utf8("""{"n":4}"""), ExpectedTail = Engine.Head("/s").NextOffset,
+        });
+
+        Assert.Equal((StreamStatus.Conflict, true), (stale.Status, stale.TailMoved));
+        Assert.False(current.TailMoved);
+        Assert.Equal("""[{"n":1},{"n":2},{"n":4}]""", ReadAll("/s"));
+    }
+
+    [Fact]
     public void Close_RefusesFurtherAppends_ButKeepsData()
     {
         CreateJson("/s", "[1]");

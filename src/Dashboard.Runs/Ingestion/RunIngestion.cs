@@ -40,47 +40,29 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var path = RunStreams.PathOf(runId);
-            if (producer is not null && ProducerVerdict.Of(producer, engine.Producer(path, producer.Id)) is { Kind: not ProducerVerdictKind.Accepted } verdict)
+            for (var attempt = 1; ; attempt++)
             {
-                // Answered before the batch is reduced: a resend must not be checked against the state it already moved.
-                return Refused(verdict, events.Count, path);
-            }
-
-            var state = states.Get(runId);
-            var workflowId = state.Record?.WorkflowId ?? (events[0] as RunStarted)?.WorkflowId;
-            if (workflowId is not null && !caller.Sees(workflowId))
-            {
-                // A run outside the key's workflows does not exist for it, even to write.
-                return new IngestOutcome { Status = 404, ErrorCode = ErrorCodes.ResourceNotFound, Message = "No run with this id." };
-            }
-
-            state.TrackChanges();
-            var before = state.Record;
-            var wasStarted = before is not null;
-            var result = RunReducer.ApplyBatch(state, events);
-            if (!result.Accepted)
-            {
-                state.TakeChanges();
-                return Invalid(Describe(result.Rejection!));
-            }
-            var changes = state.TakeChanges();
-            var applied = events.Where((_, i) => result.Outcomes[i] == ReduceOutcome.Applied).ToList();
-            var duplicates = events.Count - applied.Count;
-            if (applied.Count == 0)
-            {
-                return new IngestOutcome { Status = 200, Duplicates = duplicates, NextOffset = state.Offset };
-            }
-
-            try
-            {
-                return Append(runId, path, RunRows.Of(before, state, changes, applied), state, applied, duplicates, producer, createStream: !wasStarted);
-            }
-            catch
-            {
-                // The reducer already moved; the stream did not. Forget the state: the next batch replays the stream.
+                if (IngestOnce(runId, events, producer, caller) is { } outcome)
+                {
+                    return outcome;
+                }
+                // Another instance appended to this run after this one last read it (the lock above is per process):
+                // the batch is reduced again on the state read back from the stream.
                 states.Evict(runId);
-                throw;
+                if (attempt < MaxAttempts)
+                {
+                    // Apart by a growing, random pause: two instances that keep colliding on one run fall out of step.
+                    await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
+                }
+                else
+                {
+                    return new IngestOutcome
+                    {
+                        Status = 409,
+                        ErrorCode = ErrorCodes.InvalidInput,
+                        Message = "The run is being reported through other instances at the same time; retry the batch.",
+                    };
+                }
             }
         }
         finally
@@ -89,8 +71,63 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         }
     }
 
-    private IngestOutcome Append(string runId, string path, RunRows runRows, RunState state, List<RunEvent> applied, int duplicates,
-        ProducerClaim? producer, bool createStream)
+    /// <summary>
+    /// How often a batch is reduced again when other instances keep appending to its run in between; each retry reads
+    /// the run's stream again, so a run reported through several instances at once pays for it and no other does.
+    /// </summary>
+    private const int MaxAttempts = 20;
+
+    /// <summary>Reduces and appends the batch on the run's state as this instance knows it; null when the stream had moved on.</summary>
+    private IngestOutcome? IngestOnce(string runId, List<RunEvent> events, ProducerClaim? producer, Caller caller)
+    {
+        var path = RunStreams.PathOf(runId);
+        if (producer is not null && ProducerVerdict.Of(producer, engine.Producer(path, producer.Id)) is { Kind: not ProducerVerdictKind.Accepted } verdict)
+        {
+            // Answered before the batch is reduced: a resend must not be checked against the state it already moved.
+            return Refused(verdict, events.Count, path);
+        }
+
+        var state = states.Get(runId);
+        var workflowId = state.Record?.WorkflowId ?? (events[0] as RunStarted)?.WorkflowId;
+        if (workflowId is not null && !caller.Sees(workflowId))
+        {
+            // A run outside the key's workflows does not exist for it, even to write.
+            return new IngestOutcome { Status = 404, ErrorCode = ErrorCodes.ResourceNotFound, Message = "No run with this id." };
+        }
+
+        state.TrackChanges();
+        var before = state.Record;
+        var wasStarted = before is not null;
+        // Where this instance believes the run's stream ends: the append is refused if it ends elsewhere.
+        var expectedTail = StreamOffset.TryParse(state.Offset, out var tail) ? tail : StreamOffset.Zero;
+        var result = RunReducer.ApplyBatch(state, events);
+        if (!result.Accepted)
+        {
+            state.TakeChanges();
+            return Invalid(Describe(result.Rejection!));
+        }
+        var changes = state.TakeChanges();
+        var applied = events.Where((_, i) => result.Outcomes[i] == ReduceOutcome.Applied).ToList();
+        var duplicates = events.Count - applied.Count;
+        if (applied.Count == 0)
+        {
+            return new IngestOutcome { Status = 200, Duplicates = duplicates, NextOffset = state.Offset };
+        }
+
+        try
+        {
+            return Append(runId, path, RunRows.Of(before, state, changes, applied), state, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
+        }
+        catch
+        {
+            // The reducer already moved; the stream did not. Forget the state: the next batch replays the stream.
+            states.Evict(runId);
+            throw;
+        }
+    }
+
+    private IngestOutcome? Append(string runId, string path, RunRows runRows, RunState state, List<RunEvent> applied, int duplicates,
+        ProducerClaim? producer, bool createStream, StreamOffset expectedTail)
     {
         if (createStream)
         {
@@ -110,6 +147,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             Messages = messages,
             Close = terminal,
             Producer = producer,
+            ExpectedTail = expectedTail,
             InTransaction = context =>
             {
                 var end = context.Stream.TailOffset.ToString();
@@ -126,6 +164,10 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
                 }
             },
         });
+        if (appended.TailMoved)
+        {
+            return null;
+        }
         if (appended.Duplicate || appended.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
         {
             // Refused inside the transaction after all (another writer of the same producer got there first): the state

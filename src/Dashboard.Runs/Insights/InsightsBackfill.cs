@@ -3,7 +3,7 @@ using Dashboard.Model.Json;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Dashboard.Runs.Insights;
 
@@ -13,49 +13,70 @@ namespace Dashboard.Runs.Insights;
 /// </summary>
 internal static class InsightsBackfill
 {
-    public static int Run(SqliteTransaction transaction, StatementCache statements)
+    private const int Page = 500;
+
+    public static int Run(DbTransaction transaction, StatementCache statements)
     {
         var connection = transaction.Connection!;
         using (var probe = connection.CreateCommand())
         {
             probe.Transaction = transaction;
-            probe.CommandText = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM insight_runs LIMIT 1)), (SELECT COUNT(*) FROM (SELECT 1 FROM runs LIMIT 1))";
+            probe.CommandText = "SELECT EXISTS (SELECT 1 FROM insight_runs), EXISTS (SELECT 1 FROM runs)";
             using var reader = probe.ExecuteReader();
             reader.Read();
-            if (reader.GetInt64(0) > 0 || reader.GetInt64(1) == 0)
+            if (Convert.ToBoolean(reader.GetValue(0)) || !Convert.ToBoolean(reader.GetValue(1)))
             {
                 return 0;
             }
         }
-        using var runs = connection.CreateCommand();
-        runs.Transaction = transaction;
-        runs.CommandText = "SELECT record_json FROM runs";
-        using var attempts = connection.CreateCommand();
-        attempts.Transaction = transaction;
-        attempts.CommandText = "SELECT coalesce(timeline_json, trace_json) FROM run_steps WHERE run_id = $run ORDER BY order_index, attempt";
-        var runId = attempts.Parameters.Add("$run", SqliteType.Text);
-
         var count = 0;
-        using var reader2 = runs.ExecuteReader();
-        while (reader2.Read())
+        var after = "";
+        while (true)
         {
-            var record = JsonSerializer.Deserialize<RunRecord>(reader2.GetString(0), ModelJson.Options)!;
-            if (record.StartedAt is null)
+            // A page of records at a time, read to the end before the attempts are: a PostgreSQL connection runs one
+            // command at a time, and a file of a million runs is not held in memory at once.
+            var records = Records(connection, transaction, after);
+            if (records.Count == 0)
             {
-                continue;
+                return count;
             }
-            runId.Value = record.Id;
-            var stored = new List<StepTrace>();
-            using (var steps = attempts.ExecuteReader())
+            after = records[^1].Id;
+            foreach (var record in records.Where(r => r.StartedAt is not null))
             {
-                while (steps.Read())
-                {
-                    stored.Add(JsonSerializer.Deserialize<StepTrace>(steps.GetString(0), ModelJson.Options)!);
-                }
+                var stored = Attempts(connection, transaction, record.Id);
+                InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
+                count++;
             }
-            InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
-            count++;
         }
-        return count;
+    }
+
+    private static List<RunRecord> Records(DbConnection connection, DbTransaction transaction, string after)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT record_json FROM runs WHERE id > @after ORDER BY id LIMIT @limit";
+        command.With("after", after).With("limit", Page);
+        using var reader = command.ExecuteReader();
+        var records = new List<RunRecord>();
+        while (reader.Read())
+        {
+            records.Add(JsonSerializer.Deserialize<RunRecord>(reader.GetString(0), ModelJson.Options)!);
+        }
+        return records;
+    }
+
+    private static List<StepTrace> Attempts(DbConnection connection, DbTransaction transaction, string runId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT coalesce(timeline_json, trace_json) FROM run_steps WHERE run_id = @run ORDER BY order_index, attempt";
+        command.With("run", runId);
+        using var reader = command.ExecuteReader();
+        var stored = new List<StepTrace>();
+        while (reader.Read())
+        {
+            stored.Add(JsonSerializer.Deserialize<StepTrace>(reader.GetString(0), ModelJson.Options)!);
+        }
+        return stored;
     }
 }

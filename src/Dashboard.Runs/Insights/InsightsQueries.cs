@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dashboard.Model.Insights;
 using Dashboard.Model.Runs;
-using Dashboard.Streams.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Dashboard.Runs.Storage;
 
 namespace Dashboard.Runs.Insights;
 
@@ -10,18 +10,18 @@ namespace Dashboard.Runs.Insights;
 /// Reads of the insights aggregates (<see cref="InsightsSchema"/>): each answer sums the rows of the period's buckets,
 /// a few thousand at most for 30 days, whatever the number of runs.
 /// </summary>
-internal sealed class InsightsQueries(SqliteStreamStore store)
+internal sealed class InsightsQueries(RunsDatabase database)
 {
     private static readonly string[] Statuses = ["running", "waiting", "completed", "failed", "cancelled", "timeout"];
 
     public InsightsSummary Summary(InsightsQuery query)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = database.OpenRead();
         var current = Period(connection, query);
         return current with { Previous = Period(connection, query.Previous) };
     }
 
-    private static InsightsSummary Period(SqliteConnection connection, InsightsQuery query)
+    private static InsightsSummary Period(DbConnection connection, InsightsQuery query)
     {
         var totals = RunTotals(connection, query, groupBy: null).GetValueOrDefault("") ?? RunSums.Empty;
         var durations = Durations(connection, query, groupBy: null).GetValueOrDefault("") ?? [];
@@ -41,7 +41,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
 
     public InsightsTimeseries Timeseries(InsightsQuery query, string bucketName, TimeSpan bucketSize)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = database.OpenRead();
         var size = (long)bucketSize.TotalMilliseconds;
         var groupBy = $"(bucket - (bucket % {size}))";
         var sums = RunTotals(connection, query, groupBy);
@@ -67,7 +67,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
 
     public WorkflowHealthList Workflows(InsightsQuery query)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = database.OpenRead();
         var sums = RunTotals(connection, query, "workflow_id");
         var durations = Durations(connection, query, "workflow_id");
         var known = new Dictionary<string, (string? Name, long? LastRun, long? LastFailure)>(StringComparer.Ordinal);
@@ -104,16 +104,16 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
 
     public FailureGroupList Failures(InsightsQuery query, int limit)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, query);
         command.CommandText = $"""
-            SELECT f.signature, SUM(f.count) AS n, g.workflow_id, g.step_id, g.error_code, g.error_type, g.message, g.first_seen, g.last_seen, g.examples
+            SELECT g.signature, CAST(SUM(f.count) AS BIGINT) AS n, g.workflow_id, g.step_id, g.error_code, g.error_type, g.message, g.first_seen, g.last_seen, g.examples
             FROM insight_failures f JOIN insight_failure_groups g ON g.signature = f.signature
             WHERE {where}
-            GROUP BY f.signature ORDER BY n DESC, g.last_seen DESC LIMIT $limit
+            GROUP BY g.signature ORDER BY n DESC, g.last_seen DESC LIMIT @limit
             """;
-        command.Parameters.AddWithValue("$limit", limit);
+        command.With("limit", limit);
         var groups = new List<FailureGroup>();
         using (var reader = command.ExecuteReader())
         {
@@ -146,8 +146,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
         using (var trend = connection.CreateCommand())
         {
             var trendWhere = Where(trend, query);
-            trend.CommandText = $"SELECT f.signature, f.bucket, f.count FROM insight_failures f WHERE {trendWhere} AND f.signature IN (SELECT value FROM json_each($signatures))";
-            trend.Parameters.AddWithValue("$signatures", JsonSerializer.Serialize(trends.Keys));
+            trend.CommandText = $"SELECT f.signature, f.bucket, f.count FROM insight_failures f WHERE {trendWhere} AND {trend.In("f.signature", "signature", trends.Keys)}";
             using var reader = trend.ExecuteReader();
             while (reader.Read())
             {
@@ -163,11 +162,11 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
 
     public StepHealthList Steps(InsightsQuery query)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, query, steps: true);
         command.CommandText = $"""
-            SELECT step_id, max(step_name), SUM(attempts), SUM(retries), SUM(failed), SUM(cost_pico), SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
+            SELECT step_id, max(step_name), {Sums("attempts", "retries", "failed", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens")}
             FROM insight_steps f WHERE {where} GROUP BY step_id
             """;
         var rows = new List<StepHealth>();
@@ -201,16 +200,11 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
     /// <summary>The workflows and trigger types the visible runs have had (a few rows each, whatever the number of runs).</summary>
     public RunFacets Facets(IReadOnlySet<string>? visible)
     {
-        using var connection = store.OpenReadConnection();
-        var filter = visible is null ? "" : "WHERE workflow_id IN (SELECT value FROM json_each($visible))";
+        using var connection = database.OpenRead();
         var workflows = new List<WorkflowFacet>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT workflow_id, workflow_name FROM insight_workflows {filter} ORDER BY coalesce(workflow_name, workflow_id), workflow_id";
-            if (visible is not null)
-            {
-                command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(visible));
-            }
+            command.CommandText = $"SELECT workflow_id, workflow_name FROM insight_workflows {VisibleOnly(command, visible)} ORDER BY coalesce(workflow_name, workflow_id), workflow_id";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -220,11 +214,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
         var triggers = new List<string>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT DISTINCT trigger_type FROM insight_triggers {filter} ORDER BY trigger_type";
-            if (visible is not null)
-            {
-                command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(visible));
-            }
+            command.CommandText = $"SELECT DISTINCT trigger_type FROM insight_triggers {VisibleOnly(command, visible)} ORDER BY trigger_type";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -257,15 +247,15 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
     }
 
     /// <summary>Sums of the run rows, per <paramref name="groupBy"/> (a column or expression; null: one total under "").</summary>
-    private static Dictionary<string, RunSums> RunTotals(SqliteConnection connection, InsightsQuery query, string? groupBy)
+    private static Dictionary<string, RunSums> RunTotals(DbConnection connection, InsightsQuery query, string? groupBy)
     {
         using var command = connection.CreateCommand();
         var where = Where(command, query);
-        var key = groupBy ?? "''";
+        // One total is grouped by the grain, which the period fixes: PostgreSQL refuses GROUP BY a constant, and without
+        // GROUP BY an empty period would give one row of NULL sums instead of none.
         command.CommandText = $"""
-            SELECT {key}, SUM(runs), SUM(running), SUM(waiting), SUM(completed), SUM(failed), SUM(cancelled), SUM(timeout),
-                SUM(cost_pico), SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
-            FROM insight_runs f WHERE {where} GROUP BY {key}
+            SELECT {groupBy ?? "''"}, {Sums("runs", "running", "waiting", "completed", "failed", "cancelled", "timeout", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens")}
+            FROM insight_runs f WHERE {where} GROUP BY {groupBy ?? "f.grain"}
             """;
         var result = new Dictionary<string, RunSums>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
@@ -279,7 +269,7 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
     }
 
     /// <summary>Duration histograms merged per <paramref name="groupBy"/>, of the runs or of the steps.</summary>
-    private static Dictionary<string, Dictionary<int, long>> Durations(SqliteConnection connection, InsightsQuery query, string? groupBy, bool ofSteps = false)
+    private static Dictionary<string, Dictionary<int, long>> Durations(DbConnection connection, InsightsQuery query, string? groupBy, bool ofSteps = false)
     {
         using var command = connection.CreateCommand();
         var where = Where(command, query, steps: ofSteps);
@@ -300,25 +290,30 @@ internal sealed class InsightsQueries(SqliteStreamStore store)
     }
 
     /// <summary>The period's rows of the right grain, of the asked workflow, among the visible ones (table alias <c>f</c>).</summary>
-    private static string Where(SqliteCommand command, InsightsQuery query, bool steps = false)
+    private static string Where(DbCommand command, InsightsQuery query, bool steps = false)
     {
         var grain = steps ? query.StepGrain : query.Grain;
-        var clauses = new List<string> { "f.grain = $grain", "f.bucket >= $from", "f.bucket < $to" };
-        command.Parameters.AddWithValue("$grain", grain);
-        command.Parameters.AddWithValue("$from", InsightsSchema.BucketOf(query.From, grain));
-        command.Parameters.AddWithValue("$to", query.To.ToUnixTimeMilliseconds());
+        var clauses = new List<string> { "f.grain = @grain", "f.bucket >= @from", "f.bucket < @to" };
+        command.With("grain", grain);
+        command.With("from", InsightsSchema.BucketOf(query.From, grain));
+        command.With("to", query.To.ToUnixTimeMilliseconds());
         if (query.WorkflowId is not null)
         {
-            clauses.Add("f.workflow_id = $workflow");
-            command.Parameters.AddWithValue("$workflow", query.WorkflowId);
+            clauses.Add("f.workflow_id = @workflow");
+            command.With("workflow", query.WorkflowId);
         }
         if (query.Visible is not null)
         {
-            clauses.Add("f.workflow_id IN (SELECT value FROM json_each($visible))");
-            command.Parameters.AddWithValue("$visible", JsonSerializer.Serialize(query.Visible));
+            clauses.Add(command.In("f.workflow_id", "visible", query.Visible));
         }
         return string.Join(" AND ", clauses);
     }
+
+    private static string VisibleOnly(DbCommand command, IReadOnlySet<string>? visible) =>
+        visible is null ? "" : "WHERE " + command.In("workflow_id", "visible", visible);
+
+    /// <summary>Sums as 64-bit integers: PostgreSQL sums bigints as numeric, SQLite as integers.</summary>
+    private static string Sums(params string[] columns) => string.Join(", ", columns.Select(c => $"CAST(SUM({c}) AS BIGINT)"));
 
     private static long Floor(long ms, long size) => ms - (((ms % size) + size) % size);
 

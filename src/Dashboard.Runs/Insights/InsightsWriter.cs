@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dashboard.Runs.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Insights;
@@ -13,54 +13,58 @@ internal static class InsightsWriter
 {
     private const int ExamplesKept = 5;
 
+    // Columns of the stored row are named through the alias: PostgreSQL finds a bare name in DO UPDATE ambiguous
+    // between the row and EXCLUDED; SQLite accepts either.
     private const string RunSql = """
-        INSERT INTO insight_runs (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES ($grain, $bucket, $workflow, $runs, $running, $waiting, $completed, $failed, $cancelled, $timeout, $cost, $prompt, $cached, $completion, $durations)
-        ON CONFLICT (grain, bucket, workflow_id) DO UPDATE SET runs = runs + excluded.runs, running = running + excluded.running,
-            durations = hist_merge(durations, excluded.durations),
-            waiting = waiting + excluded.waiting, completed = completed + excluded.completed, failed = failed + excluded.failed,
-            cancelled = cancelled + excluded.cancelled, timeout = timeout + excluded.timeout, cost_pico = cost_pico + excluded.cost_pico,
-            prompt_tokens = prompt_tokens + excluded.prompt_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
-            completion_tokens = completion_tokens + excluded.completion_tokens
+        INSERT INTO insight_runs AS r (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow, @runs, @running, @waiting, @completed, @failed, @cancelled, @timeout, @cost, @prompt, @cached, @completion, @durations)
+        ON CONFLICT (grain, bucket, workflow_id) DO UPDATE SET runs = r.runs + excluded.runs, running = r.running + excluded.running,
+            durations = hist_merge(r.durations, excluded.durations),
+            waiting = r.waiting + excluded.waiting, completed = r.completed + excluded.completed, failed = r.failed + excluded.failed,
+            cancelled = r.cancelled + excluded.cancelled, timeout = r.timeout + excluded.timeout, cost_pico = r.cost_pico + excluded.cost_pico,
+            prompt_tokens = r.prompt_tokens + excluded.prompt_tokens, cached_tokens = r.cached_tokens + excluded.cached_tokens,
+            completion_tokens = r.completion_tokens + excluded.completion_tokens
         """;
 
+    // Two-argument min and max are written as CASE: SQLite has min/max, PostgreSQL least/greatest, neither has the other's.
     private const string WorkflowSql = """
-        INSERT INTO insight_workflows (workflow_id, workflow_name, last_run_at) VALUES ($workflow, $name, $at)
-        ON CONFLICT (workflow_id) DO UPDATE SET workflow_name = coalesce(excluded.workflow_name, workflow_name),
-            last_run_at = max(coalesce(last_run_at, 0), excluded.last_run_at)
+        INSERT INTO insight_workflows AS w (workflow_id, workflow_name, last_run_at) VALUES (@workflow, @name, @at)
+        ON CONFLICT (workflow_id) DO UPDATE SET workflow_name = coalesce(excluded.workflow_name, w.workflow_name),
+            last_run_at = CASE WHEN coalesce(w.last_run_at, 0) > excluded.last_run_at THEN w.last_run_at ELSE excluded.last_run_at END
         """;
 
-    private const string TriggerSql = "INSERT OR IGNORE INTO insight_triggers (workflow_id, trigger_type) VALUES ($workflow, $trigger)";
+    private const string TriggerSql = "INSERT INTO insight_triggers (workflow_id, trigger_type) VALUES (@workflow, @trigger) ON CONFLICT DO NOTHING";
 
     private const string StepSql = """
-        INSERT INTO insight_steps (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES ($grain, $bucket, $workflow, $step, $name, $attempts, $retries, $failed, $cost, $prompt, $cached, $completion, $durations)
-        ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, step_name),
-            durations = hist_merge(durations, excluded.durations),
-            attempts = attempts + excluded.attempts, retries = retries + excluded.retries, failed = failed + excluded.failed,
-            cost_pico = cost_pico + excluded.cost_pico, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-            cached_tokens = cached_tokens + excluded.cached_tokens, completion_tokens = completion_tokens + excluded.completion_tokens
+        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow, @step, @name, @attempts, @retries, @failed, @cost, @prompt, @cached, @completion, @durations)
+        ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
+            durations = hist_merge(s.durations, excluded.durations),
+            attempts = s.attempts + excluded.attempts, retries = s.retries + excluded.retries, failed = s.failed + excluded.failed,
+            cost_pico = s.cost_pico + excluded.cost_pico, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens,
+            cached_tokens = s.cached_tokens + excluded.cached_tokens, completion_tokens = s.completion_tokens + excluded.completion_tokens
         """;
 
     private const string FailureGroupSql = """
-        INSERT INTO insight_failure_groups (signature, workflow_id, step_id, error_code, error_type, message, first_seen, last_seen, examples)
-        VALUES ($signature, $workflow, $step, $code, $type, $message, $at, $at, $examples)
-        ON CONFLICT (signature) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-            message = CASE WHEN excluded.last_seen >= last_seen THEN excluded.message ELSE message END,
-            last_seen = max(last_seen, excluded.last_seen), examples = excluded.examples
+        INSERT INTO insight_failure_groups AS g (signature, workflow_id, step_id, error_code, error_type, message, first_seen, last_seen, examples)
+        VALUES (@signature, @workflow, @step, @code, @type, @message, @at, @at, @examples)
+        ON CONFLICT (signature) DO UPDATE SET first_seen = CASE WHEN g.first_seen < excluded.first_seen THEN g.first_seen ELSE excluded.first_seen END,
+            message = CASE WHEN excluded.last_seen >= g.last_seen THEN excluded.message ELSE g.message END,
+            last_seen = CASE WHEN g.last_seen > excluded.last_seen THEN g.last_seen ELSE excluded.last_seen END, examples = excluded.examples
         """;
 
     private const string FailureCountSql = """
-        INSERT INTO insight_failures (grain, bucket, signature, workflow_id, count) VALUES ($grain, $bucket, $signature, $workflow, 1)
-        ON CONFLICT (grain, bucket, signature) DO UPDATE SET count = count + 1
+        INSERT INTO insight_failures AS f (grain, bucket, signature, workflow_id, count) VALUES (@grain, @bucket, @signature, @workflow, 1)
+        ON CONFLICT (grain, bucket, signature) DO UPDATE SET count = f.count + 1
         """;
 
     private const string FailureWorkflowSql = """
-        INSERT INTO insight_workflows (workflow_id, last_failure_at) VALUES ($workflow, $at)
-        ON CONFLICT (workflow_id) DO UPDATE SET last_failure_at = max(coalesce(last_failure_at, 0), excluded.last_failure_at)
+        INSERT INTO insight_workflows AS w (workflow_id, last_failure_at) VALUES (@workflow, @at)
+        ON CONFLICT (workflow_id) DO UPDATE SET
+            last_failure_at = CASE WHEN coalesce(w.last_failure_at, 0) > excluded.last_failure_at THEN w.last_failure_at ELSE excluded.last_failure_at END
         """;
 
-    public static void Write(StatementCache statements, SqliteTransaction transaction, InsightsDelta delta)
+    public static void Write(StatementCache statements, DbTransaction transaction, InsightsDelta delta)
     {
         if (delta.Run is { } run)
         {
@@ -69,15 +73,15 @@ internal static class InsightsWriter
         if (delta.Workflow is { } workflow)
         {
             var command = statements.For(transaction, WorkflowSql);
-            Set(command, "$workflow", workflow.WorkflowId);
-            Set(command, "$name", workflow.Name);
-            Set(command, "$at", workflow.At);
+            Set(command, "workflow", workflow.WorkflowId);
+            Set(command, "name", workflow.Name);
+            Set(command, "at", workflow.At);
             command.ExecuteNonQuery();
             if (workflow.Trigger is { } trigger)
             {
                 var triggers = statements.For(transaction, TriggerSql);
-                Set(triggers, "$workflow", workflow.WorkflowId);
-                Set(triggers, "$trigger", trigger);
+                Set(triggers, "workflow", workflow.WorkflowId);
+                Set(triggers, "trigger", trigger);
                 triggers.ExecuteNonQuery();
             }
         }
@@ -91,60 +95,60 @@ internal static class InsightsWriter
         }
     }
 
-    private static void WriteRun(SqliteCommand command, RunCounts run)
+    private static void WriteRun(DbCommand command, RunCounts run)
     {
-        Set(command, "$workflow", run.WorkflowId);
-        Set(command, "$runs", run.NewRuns);
-        Set(command, "$running", run.Running);
-        Set(command, "$waiting", run.Waiting);
-        Set(command, "$completed", run.Completed);
-        Set(command, "$failed", run.Failed);
-        Set(command, "$cancelled", run.Cancelled);
-        Set(command, "$timeout", run.Timeout);
-        Set(command, "$cost", run.CostPico);
-        Set(command, "$prompt", run.Prompt);
-        Set(command, "$cached", run.Cached);
-        Set(command, "$completion", run.Completion);
-        Set(command, "$durations", run.Durations);
+        Set(command, "workflow", run.WorkflowId);
+        Set(command, "runs", run.NewRuns);
+        Set(command, "running", run.Running);
+        Set(command, "waiting", run.Waiting);
+        Set(command, "completed", run.Completed);
+        Set(command, "failed", run.Failed);
+        Set(command, "cancelled", run.Cancelled);
+        Set(command, "timeout", run.Timeout);
+        Set(command, "cost", run.CostPico);
+        Set(command, "prompt", run.Prompt);
+        Set(command, "cached", run.Cached);
+        Set(command, "completion", run.Completion);
+        Set(command, "durations", run.Durations);
         for (var i = 0; i < InsightsSchema.Grains.Length; i++)
         {
-            Set(command, "$grain", InsightsSchema.Grains[i]);
-            Set(command, "$bucket", run.Buckets[i]);
+            Set(command, "grain", InsightsSchema.Grains[i]);
+            Set(command, "bucket", run.Buckets[i]);
             command.ExecuteNonQuery();
         }
     }
 
-    private static void WriteSteps(SqliteCommand command, InsightsDelta delta)
+    private static void WriteSteps(DbCommand command, InsightsDelta delta)
     {
-        Set(command, "$workflow", delta.WorkflowId);
+        Set(command, "workflow", delta.WorkflowId);
         foreach (var step in delta.Steps)
         {
-            Set(command, "$step", step.StepId);
-            Set(command, "$name", step.StepName);
-            Set(command, "$attempts", step.Attempts);
-            Set(command, "$retries", step.Retries);
-            Set(command, "$failed", step.Failed);
-            Set(command, "$cost", step.CostPico);
-            Set(command, "$prompt", step.Prompt);
-            Set(command, "$cached", step.Cached);
-            Set(command, "$completion", step.Completion);
-            Set(command, "$durations", step.Durations);
+            Set(command, "step", step.StepId);
+            Set(command, "name", step.StepName);
+            Set(command, "attempts", step.Attempts);
+            Set(command, "retries", step.Retries);
+            Set(command, "failed", step.Failed);
+            Set(command, "cost", step.CostPico);
+            Set(command, "prompt", step.Prompt);
+            Set(command, "cached", step.Cached);
+            Set(command, "completion", step.Completion);
+            Set(command, "durations", step.Durations);
             for (var i = 0; i < InsightsSchema.StepGrains.Length; i++)
             {
-                Set(command, "$grain", InsightsSchema.StepGrains[i]);
-                Set(command, "$bucket", delta.StepBuckets[i]);
+                Set(command, "grain", InsightsSchema.StepGrains[i]);
+                Set(command, "bucket", delta.StepBuckets[i]);
                 command.ExecuteNonQuery();
             }
         }
     }
 
-    private static void WriteFailure(StatementCache statements, SqliteTransaction transaction, InsightsDelta delta, FailureSeen failure)
+    private static void WriteFailure(StatementCache statements, DbTransaction transaction, InsightsDelta delta, FailureSeen failure)
     {
         // The group keeps its latest examples: read, put this run first, write back (inside the transaction, so two
         // failing runs of one group cannot lose each other).
         List<string> examples = [];
-        var read = statements.For(transaction, "SELECT examples FROM insight_failure_groups WHERE signature = $signature");
-        Set(read, "$signature", failure.Signature);
+        var read = statements.For(transaction, "SELECT examples FROM insight_failure_groups WHERE signature = @signature");
+        Set(read, "signature", failure.Signature);
         if (read.ExecuteScalar() is string json)
         {
             examples = JsonSerializer.Deserialize<List<string>>(json) ?? [];
@@ -153,29 +157,29 @@ internal static class InsightsWriter
         examples.Insert(0, failure.RunId);
 
         var group = statements.For(transaction, FailureGroupSql);
-        Set(group, "$signature", failure.Signature);
-        Set(group, "$workflow", delta.WorkflowId);
-        Set(group, "$step", failure.StepId);
-        Set(group, "$code", failure.Code);
-        Set(group, "$type", failure.Type);
-        Set(group, "$message", failure.Message);
-        Set(group, "$at", failure.At);
-        Set(group, "$examples", JsonSerializer.Serialize(examples.Take(ExamplesKept)));
+        Set(group, "signature", failure.Signature);
+        Set(group, "workflow", delta.WorkflowId);
+        Set(group, "step", failure.StepId);
+        Set(group, "code", failure.Code);
+        Set(group, "type", failure.Type);
+        Set(group, "message", failure.Message);
+        Set(group, "at", failure.At);
+        Set(group, "examples", JsonSerializer.Serialize(examples.Take(ExamplesKept)));
         group.ExecuteNonQuery();
 
         var count = statements.For(transaction, FailureCountSql);
-        Set(count, "$signature", failure.Signature);
-        Set(count, "$workflow", delta.WorkflowId);
+        Set(count, "signature", failure.Signature);
+        Set(count, "workflow", delta.WorkflowId);
         foreach (var grain in InsightsSchema.Grains)
         {
-            Set(count, "$grain", grain);
-            Set(count, "$bucket", InsightsSchema.BucketOf(delta.Start, grain));
+            Set(count, "grain", grain);
+            Set(count, "bucket", InsightsSchema.BucketOf(delta.Start, grain));
             count.ExecuteNonQuery();
         }
 
         var workflow = statements.For(transaction, FailureWorkflowSql);
-        Set(workflow, "$workflow", delta.WorkflowId);
-        Set(workflow, "$at", failure.At);
+        Set(workflow, "workflow", delta.WorkflowId);
+        Set(workflow, "at", failure.At);
         workflow.ExecuteNonQuery();
     }
 }

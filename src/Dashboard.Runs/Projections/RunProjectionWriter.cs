@@ -1,6 +1,6 @@
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Projections;
@@ -10,7 +10,7 @@ internal static class RunProjectionWriter
 {
     private const string RunSql = """
         INSERT INTO runs (id, workflow_id, workflow_name, status, trigger_type, experiment_id, parent_run_id, started_at, completed_at, error_message, record_json, stream_offset)
-        VALUES ($id, $workflow, $name, $status, $trigger, $experiment, $parent, $started, $completed, $error, $json, $offset)
+        VALUES (@id, @workflow, @name, @status, @trigger, @experiment, @parent, @started, @completed, @error, @json, @offset)
         ON CONFLICT (id) DO UPDATE SET workflow_name = excluded.workflow_name, status = excluded.status,
             completed_at = excluded.completed_at, error_message = excluded.error_message,
             record_json = excluded.record_json, stream_offset = excluded.stream_offset
@@ -20,39 +20,39 @@ internal static class RunProjectionWriter
     // (the previous latest attempt loses is_latest when a retry arrives).
     private const string StepSql = """
         INSERT INTO run_steps (run_id, step_id, loop_index, attempt, order_index, is_latest, timeline_json, trace_json)
-        VALUES ($run, $step, $loop, $attempt, $order, $latest, $timeline, $json)
+        VALUES (@run, @step, @loop, @attempt, @order, @latest, @timeline, @json)
         ON CONFLICT (run_id, step_id, loop_index, attempt) DO UPDATE SET order_index = excluded.order_index, is_latest = excluded.is_latest,
             timeline_json = excluded.timeline_json, trace_json = excluded.trace_json
         """;
 
-    private const string RemoveStepSql = "DELETE FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop";
+    private const string RemoveStepSql = "DELETE FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop";
 
-    public static void Write(StatementCache statements, SqliteTransaction transaction, RunProjectionRows rows, string offset)
+    public static void Write(StatementCache statements, DbTransaction transaction, RunProjectionRows rows, string offset)
     {
         var record = rows.Record;
         var run = statements.For(transaction, RunSql);
-        Set(run, "$id", record.Id);
-        Set(run, "$workflow", record.WorkflowId);
-        Set(run, "$name", record.WorkflowName);
-        Set(run, "$status", record.Status.ToWire());
-        Set(run, "$trigger", record.TriggerType);
-        Set(run, "$experiment", record.ExperimentId);
-        Set(run, "$parent", record.ParentRunId);
-        Set(run, "$started", record.StartedAt!.Value.ToUnixTimeMilliseconds());
-        Set(run, "$completed", record.CompletedAt?.ToUnixTimeMilliseconds());
-        Set(run, "$error", record.Error?.Message);
-        Set(run, "$json", rows.RecordJson);
-        Set(run, "$offset", offset);
+        Set(run, "id", record.Id);
+        Set(run, "workflow", record.WorkflowId);
+        Set(run, "name", record.WorkflowName);
+        Set(run, "status", record.Status.ToWire());
+        Set(run, "trigger", record.TriggerType);
+        Set(run, "experiment", record.ExperimentId);
+        Set(run, "parent", record.ParentRunId);
+        Set(run, "started", record.StartedAt!.Value.ToUnixTimeMilliseconds());
+        Set(run, "completed", record.CompletedAt?.ToUnixTimeMilliseconds());
+        Set(run, "error", record.Error?.Message);
+        Set(run, "json", rows.RecordJson);
+        Set(run, "offset", offset);
         run.ExecuteNonQuery();
 
         if (rows.Removed.Count > 0)
         {
             var remove = statements.For(transaction, RemoveStepSql);
-            Set(remove, "$run", record.Id);
+            Set(remove, "run", record.Id);
             foreach (var (stepId, loopKey) in rows.Removed)
             {
-                Set(remove, "$step", stepId);
-                Set(remove, "$loop", loopKey);
+                Set(remove, "step", stepId);
+                Set(remove, "loop", loopKey);
                 remove.ExecuteNonQuery();
             }
         }
@@ -61,16 +61,16 @@ internal static class RunProjectionWriter
             return;
         }
         var step = statements.For(transaction, StepSql);
-        Set(step, "$run", record.Id);
+        Set(step, "run", record.Id);
         foreach (var row in rows.Steps)
         {
-            Set(step, "$step", row.StepId);
-            Set(step, "$loop", row.LoopKey);
-            Set(step, "$attempt", row.Attempt);
-            Set(step, "$order", row.Order);
-            Set(step, "$latest", row.IsLatest ? 1 : 0);
-            Set(step, "$timeline", row.TimelineJson);
-            Set(step, "$json", row.TraceJson);
+            Set(step, "step", row.StepId);
+            Set(step, "loop", row.LoopKey);
+            Set(step, "attempt", row.Attempt);
+            Set(step, "order", row.Order);
+            Set(step, "latest", row.IsLatest ? 1 : 0);
+            Set(step, "timeline", row.TimelineJson);
+            Set(step, "json", row.TraceJson);
             step.ExecuteNonQuery();
         }
     }

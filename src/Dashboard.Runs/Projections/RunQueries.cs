@@ -2,24 +2,28 @@ using System.Text;
 using System.Text.Json;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
-using Dashboard.Streams.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Dashboard.Runs.Storage;
 
 namespace Dashboard.Runs.Projections;
 
 /// <summary>Reads of the projections. Rows hold the model's JSON, so most answers are spliced, not re-serialised.</summary>
-public sealed class RunQueries(SqliteStreamStore store)
+public sealed class RunQueries
 {
+    private readonly RunsDatabase _database;
+
+    internal RunQueries(RunsDatabase database) => _database = database;
+
     public sealed record RunRow(string Json, string WorkflowId, string? Offset);
 
     public sealed record RunListPage(IReadOnlyList<string> Items, RunListCursor? Next);
 
     public RunRow? Find(string runId)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = $id";
-        command.Parameters.AddWithValue("$id", runId);
+        command.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = @id";
+        command.With("id", runId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? new RunRow(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)) : null;
     }
@@ -29,18 +33,18 @@ public sealed class RunQueries(SqliteStreamStore store)
 
     public RunListPage List(RunListFilter filter, RunListCursor? after, int limit)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, filter, includeStatus: true);
         if (after is { } cursor)
         {
-            where.Add(filter.Ascending ? "(started_at, id) > ($c_started, $c_id)" : "(started_at, id) < ($c_started, $c_id)");
-            command.Parameters.AddWithValue("$c_started", cursor.StartedAt);
-            command.Parameters.AddWithValue("$c_id", cursor.RunId);
+            where.Add(filter.Ascending ? "(started_at, id) > (@c_started, @c_id)" : "(started_at, id) < (@c_started, @c_id)");
+            command.With("c_started", cursor.StartedAt);
+            command.With("c_id", cursor.RunId);
         }
         var direction = filter.Ascending ? "ASC" : "DESC";
-        command.CommandText = $"SELECT record_json, started_at, id FROM runs {WhereClause(where)} ORDER BY started_at {direction}, id {direction} LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit + 1);
+        command.CommandText = $"SELECT record_json, started_at, id FROM runs {WhereClause(where)} ORDER BY started_at {direction}, id {direction} LIMIT @limit";
+        command.With("limit", limit + 1);
         var items = new List<string>(limit);
         RunListCursor? last = null;
         var more = false;
@@ -62,7 +66,7 @@ public sealed class RunQueries(SqliteStreamStore store)
     /// <summary>Counts per status under every filter but the status filter itself (so each status chip shows its count).</summary>
     public IReadOnlyDictionary<string, int> StatusCounts(RunListFilter filter)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, filter, includeStatus: false);
         command.CommandText = $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
@@ -70,7 +74,7 @@ public sealed class RunQueries(SqliteStreamStore store)
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
+            counts[reader.GetString(0)] = (int)reader.GetInt64(1);
         }
         return counts;
     }
@@ -87,12 +91,12 @@ public sealed class RunQueries(SqliteStreamStore store)
     /// </summary>
     public (RunRow Row, IReadOnlyList<string> AttemptsJson, int AttemptCount)? Snapshot(string runId, int? limit = null)
     {
-        using var connection = store.OpenReadConnection();
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var connection = _database.OpenRead();
+        using var transaction = _database.BeginSnapshot(connection);
         using var record = connection.CreateCommand();
         record.Transaction = transaction;
-        record.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = $id";
-        record.Parameters.AddWithValue("$id", runId);
+        record.CommandText = "SELECT record_json, workflow_id, stream_offset FROM runs WHERE id = @id";
+        record.With("id", runId);
         RunRow row;
         using (var reader = record.ExecuteReader())
         {
@@ -104,9 +108,12 @@ public sealed class RunQueries(SqliteStreamStore store)
         }
         using var steps = connection.CreateCommand();
         steps.Transaction = transaction;
-        steps.CommandText = $"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $id ORDER BY order_index, attempt LIMIT $limit";
-        steps.Parameters.AddWithValue("$id", runId);
-        steps.Parameters.AddWithValue("$limit", limit ?? -1);
+        steps.CommandText = $"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = @id ORDER BY order_index, attempt{(limit is null ? "" : " LIMIT @limit")}";
+        steps.With("id", runId);
+        if (limit is { } first)
+        {
+            steps.With("limit", first);
+        }
         var attempts = new List<string>();
         using (var reader = steps.ExecuteReader())
         {
@@ -120,8 +127,8 @@ public sealed class RunQueries(SqliteStreamStore store)
         {
             using var total = connection.CreateCommand();
             total.Transaction = transaction;
-            total.CommandText = "SELECT COUNT(*) FROM run_steps WHERE run_id = $id";
-            total.Parameters.AddWithValue("$id", runId);
+            total.CommandText = "SELECT COUNT(*) FROM run_steps WHERE run_id = @id";
+            total.With("id", runId);
             count = (int)(long)total.ExecuteScalar()!;
         }
         transaction.Commit();
@@ -130,8 +137,8 @@ public sealed class RunQueries(SqliteStreamStore store)
 
     /// <summary>The latest attempt of every (step, loop iteration), in the order steps first started.</summary>
     public IReadOnlyList<string> LatestSteps(string runId) => Strings(
-        "SELECT trace_json FROM run_steps WHERE run_id = $run AND is_latest = 1 ORDER BY order_index",
-        ("$run", runId));
+        "SELECT trace_json FROM run_steps WHERE run_id = @run AND is_latest = 1 ORDER BY order_index",
+        ("run", runId));
 
     /// <summary>
     /// Every attempt of one step (or loop iteration), oldest first, as the stored UTF-8 JSON. Bytes, not strings: a payload
@@ -140,33 +147,33 @@ public sealed class RunQueries(SqliteStreamStore store)
     /// </summary>
     public IReadOnlyList<byte[]> Attempts(string runId, string stepId, int? loopIndex)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT trace_json FROM run_steps WHERE run_id = $run AND step_id = $step AND loop_index = $loop ORDER BY attempt";
-        command.Parameters.AddWithValue("$run", runId);
-        command.Parameters.AddWithValue("$step", stepId);
-        command.Parameters.AddWithValue("$loop", RunProjectionSchema.LoopKey(loopIndex));
+        command.CommandText = "SELECT trace_json FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop ORDER BY attempt";
+        command.With("run", runId);
+        command.With("step", stepId);
+        command.With("loop", RunProjectionSchema.LoopKey(loopIndex));
         using var reader = command.ExecuteReader();
         var rows = new List<byte[]>();
         while (reader.Read())
         {
-            rows.Add(reader.GetFieldValue<byte[]>(0));
+            rows.Add(_database.ReadUtf8(reader, 0));
         }
         return rows;
     }
 
     /// <summary>Every attempt of every step of a run, without payloads (for rollups).</summary>
     public IReadOnlyList<StepTrace> AllAttempts(string runId) =>
-        Strings($"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = $run ORDER BY order_index, attempt", ("$run", runId))
+        Strings($"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = @run ORDER BY order_index, attempt", ("run", runId))
             .Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!)
             .ToList();
 
     public IReadOnlyList<string> Children(string parentRunId, IReadOnlySet<string>? allowedWorkflows)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
-        var where = new List<string> { "parent_run_id = $parent" };
-        command.Parameters.AddWithValue("$parent", parentRunId);
+        var where = new List<string> { "parent_run_id = @parent" };
+        command.With("parent", parentRunId);
         AddWorkflowScope(command, where, allowedWorkflows);
         command.CommandText = $"SELECT record_json FROM runs {WhereClause(where)} ORDER BY started_at, id LIMIT 1000";
         using var reader = command.ExecuteReader();
@@ -180,12 +187,12 @@ public sealed class RunQueries(SqliteStreamStore store)
 
     private IReadOnlyList<string> Strings(string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = store.OpenReadConnection();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.With(name, value);
         }
         using var reader = command.ExecuteReader();
         var rows = new List<string>();
@@ -196,18 +203,12 @@ public sealed class RunQueries(SqliteStreamStore store)
         return rows;
     }
 
-    private static List<string> Where(SqliteCommand command, RunListFilter filter, bool includeStatus)
+    private List<string> Where(DbCommand command, RunListFilter filter, bool includeStatus)
     {
         var where = new List<string>();
         if (includeStatus && filter.Statuses.Count > 0)
         {
-            var names = new List<string>();
-            for (var i = 0; i < filter.Statuses.Count; i++)
-            {
-                names.Add($"$status{i}");
-                command.Parameters.AddWithValue($"$status{i}", filter.Statuses[i].ToWire());
-            }
-            where.Add($"status IN ({string.Join(", ", names)})");
+            where.Add(command.In("status", "status", filter.Statuses.Select(s => s.ToWire())));
         }
         Equal(command, where, "workflow_id", filter.WorkflowId);
         Equal(command, where, "trigger_type", filter.TriggerType);
@@ -215,50 +216,40 @@ public sealed class RunQueries(SqliteStreamStore store)
         Equal(command, where, "parent_run_id", filter.ParentRunId);
         if (filter.From is { } from)
         {
-            where.Add("started_at >= $from");
-            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+            where.Add("started_at >= @from");
+            command.With("from", from.ToUnixTimeMilliseconds());
         }
         if (filter.To is { } to)
         {
-            where.Add("started_at < $to");
-            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+            where.Add("started_at < @to");
+            command.With("to", to.ToUnixTimeMilliseconds());
         }
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
-            where.Add("(id LIKE $text ESCAPE '\\' OR workflow_id LIKE $text ESCAPE '\\' OR workflow_name LIKE $text ESCAPE '\\' OR error_message LIKE $text ESCAPE '\\')");
-            command.Parameters.AddWithValue("$text", "%" + EscapeLike(filter.Text.Trim()) + "%");
+            var like = $"{_database.LikeOperator} @text ESCAPE '\\'";
+            where.Add($"(id {like} OR workflow_id {like} OR workflow_name {like} OR error_message {like})");
+            command.With("text", "%" + EscapeLike(filter.Text.Trim()) + "%");
         }
         AddWorkflowScope(command, where, filter.AllowedWorkflows);
         return where;
     }
 
-    private static void AddWorkflowScope(SqliteCommand command, List<string> where, IReadOnlySet<string>? allowed)
+    private static void AddWorkflowScope(DbCommand command, List<string> where, IReadOnlySet<string>? allowed)
     {
-        if (allowed is null)
+        if (allowed is not null)
         {
-            return;
+            where.Add(command.In("workflow_id", "allowed", allowed));
         }
-        if (allowed.Count == 0)
-        {
-            where.Add("0");
-            return;
-        }
-        var names = allowed.Select((workflow, i) =>
-        {
-            command.Parameters.AddWithValue($"$allowed{i}", workflow);
-            return $"$allowed{i}";
-        }).ToList();
-        where.Add($"workflow_id IN ({string.Join(", ", names)})");
     }
 
-    private static void Equal(SqliteCommand command, List<string> where, string column, string? value)
+    private static void Equal(DbCommand command, List<string> where, string column, string? value)
     {
         if (value is null)
         {
             return;
         }
-        where.Add($"{column} = ${column}");
-        command.Parameters.AddWithValue($"${column}", value);
+        where.Add($"{column} = @{column}");
+        command.With(column, value);
     }
 
     private static string WhereClause(List<string> where) => where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);

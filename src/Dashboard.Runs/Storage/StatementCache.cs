@@ -1,17 +1,18 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Dashboard.Runs.Storage;
 
 /// <summary>
-/// Commands of the one write connection, prepared once and run again for every batch: SQLite parses an upsert's text in
-/// about as long as it takes to run it, and ingestion runs a few hundred of them a second while holding the write lock.
+/// Commands of the write connection, made once and run again for every batch: SQLite parses an upsert's text in about
+/// as long as it takes to run it, and ingestion runs a few hundred of them a second while holding the write lock. A
+/// command is made again when the transaction is on another connection (PostgreSQL's writes come from a pool).
 /// Used only by the thread that holds the store's write lock.
 /// </summary>
 internal sealed class StatementCache : IDisposable
 {
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
-    public SqliteCommand For(SqliteTransaction transaction, string sql)
+    public DbCommand For(DbTransaction transaction, string sql)
     {
         if (!_commands.TryGetValue(sql, out var command) || command.Connection != transaction.Connection)
         {
@@ -24,12 +25,16 @@ internal sealed class StatementCache : IDisposable
         return command;
     }
 
-    /// <summary>Sets a parameter of a command that runs many times (adding it the first time); its type follows the value.</summary>
-    public static void Set(SqliteCommand command, string name, object? value)
+    /// <summary>Sets <c>@name</c> of a command that runs many times (adding it the first time); null is SQL NULL.</summary>
+    public static void Set(DbCommand command, string name, object? value)
     {
         var index = command.Parameters.IndexOf(name);
-        var parameter = index >= 0 ? command.Parameters[index] : command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        parameter.Value = value ?? DBNull.Value;
+        if (index < 0)
+        {
+            command.With(name, value);
+            return;
+        }
+        command.Parameters[index].Value = value ?? DBNull.Value;
     }
 
     public void Dispose()

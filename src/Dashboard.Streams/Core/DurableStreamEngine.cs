@@ -273,6 +273,10 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
                 ? new StreamResult { Status = StreamStatus.NoContent, Stream = stream, NextOffset = stream.TailOffset, Closed = true }
                 : StreamResult.Fail(StreamStatus.Conflict, "The stream is closed.", stream);
         }
+        if (request.ExpectedTail is { } expected && expected.Position != stream.Tail)
+        {
+            return StreamResult.Fail(StreamStatus.Conflict, "The stream's tail moved since it was read.", stream) with { TailMoved = true };
+        }
         if (request.StreamSeq is { } seq && stream.LastStreamSeq is { } last && CompareBytes(seq, last) <= 0)
         {
             return StreamResult.Fail(StreamStatus.Conflict, $"Stream-Seq must increase (last was '{last}').", stream);

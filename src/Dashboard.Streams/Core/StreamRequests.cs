@@ -45,6 +45,13 @@ public sealed record AppendRequest
     public string? StreamSeq { get; init; }
     public ProducerClaim? Producer { get; init; }
 
+    /// <summary>
+    /// When set, the append happens only if the stream's tail is still here (else <see cref="StreamResult.TailMoved"/>):
+    /// for a writer that derived the batch from what it last read, while another writer (another instance) may have
+    /// appended since.
+    /// </summary>
+    public StreamOffset? ExpectedTail { get; init; }
+
     /// <summary>Runs inside the append's transaction after the messages are stored; throwing aborts the append.</summary>
     public Action<IAppendContext>? InTransaction { get; init; }
 }
@@ -79,6 +86,9 @@ public sealed record StreamResult
 
     /// <summary>An idempotent producer's resend of a batch already stored: nothing was appended.</summary>
     public bool Duplicate { get; init; }
+
+    /// <summary>Refused because the tail was not <see cref="AppendRequest.ExpectedTail"/> (status Conflict).</summary>
+    public bool TailMoved { get; init; }
 
     /// <summary>For appends: where the new messages landed.</summary>
     public IReadOnlyList<StoredMessage> Appended { get; init; } = [];

@@ -1,0 +1,33 @@
+using System.Data.Common;
+
+namespace Dashboard.Runs.Storage;
+
+/// <summary>Parameters through the provider-neutral ADO.NET types, so one query text serves SQLite and PostgreSQL.</summary>
+internal static class DbCommandExtensions
+{
+    /// <summary>Adds <c>@name</c> (written without the <c>@</c>); null is sent as SQL NULL.</summary>
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    /// <summary>
+    /// <c>column IN (@prefix0, @prefix1, …)</c> with one parameter per value: both providers plan it with the index, where
+    /// SQLite's <c>json_each</c> and PostgreSQL's <c>= ANY</c> would each need their own text. An empty set matches nothing.
+    /// </summary>
+    public static string In(this DbCommand command, string column, string prefix, IEnumerable<string> values)
+    {
+        var names = new List<string>();
+        foreach (var value in values)
+        {
+            var name = prefix + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            command.With(name, value);
+            names.Add("@" + name);
+        }
+        return names.Count == 0 ? "1 = 0" : $"{column} IN ({string.Join(", ", names)})";
+    }
+}

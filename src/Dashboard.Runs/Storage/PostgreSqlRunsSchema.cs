@@ -1,0 +1,139 @@
+namespace Dashboard.Runs.Storage;
+
+/// <summary>
+/// The runs service's tables on PostgreSQL: the same tables and keys as on SQLite (<see cref="Projections.RunProjectionSchema"/>,
+/// <see cref="Insights.InsightsSchema"/>), as versioned migrations. Identifiers compare byte-wise (<c>COLLATE "C"</c>) as
+/// SQLite compares them, so that list pages and their cursors order runs the same way on both stores, whatever the
+/// database's locale.
+/// </summary>
+internal static class PostgreSqlRunsSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            id text COLLATE "C" PRIMARY KEY,
+            workflow_id text COLLATE "C" NOT NULL,
+            workflow_name text,
+            status text NOT NULL,
+            trigger_type text,
+            experiment_id text,
+            parent_run_id text COLLATE "C",
+            started_at bigint NOT NULL,
+            completed_at bigint,
+            error_message text,
+            record_json text NOT NULL,
+            stream_offset text
+        );
+        CREATE INDEX runs_by_start ON runs (started_at DESC, id DESC);
+        CREATE INDEX runs_by_workflow ON runs (workflow_id, started_at DESC, id DESC);
+        CREATE INDEX runs_by_status ON runs (status, started_at DESC, id DESC);
+        CREATE INDEX runs_by_parent ON runs (parent_run_id, started_at DESC, id DESC);
+
+        CREATE TABLE run_steps (
+            run_id text COLLATE "C" NOT NULL,
+            step_id text COLLATE "C" NOT NULL,
+            loop_index bigint NOT NULL,
+            attempt integer NOT NULL,
+            order_index bigint NOT NULL,
+            is_latest integer NOT NULL,
+            timeline_json text,
+            trace_json text NOT NULL,
+            PRIMARY KEY (run_id, step_id, loop_index, attempt)
+        );
+        CREATE INDEX run_steps_latest ON run_steps (run_id, is_latest, order_index);
+        CREATE INDEX run_steps_order ON run_steps (run_id, order_index, attempt);
+
+        CREATE TABLE insight_runs (
+            grain integer NOT NULL,
+            bucket bigint NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            runs bigint NOT NULL,
+            running bigint NOT NULL,
+            waiting bigint NOT NULL,
+            completed bigint NOT NULL,
+            failed bigint NOT NULL,
+            cancelled bigint NOT NULL,
+            timeout bigint NOT NULL,
+            cost_pico bigint NOT NULL,
+            prompt_tokens bigint NOT NULL,
+            cached_tokens bigint NOT NULL,
+            completion_tokens bigint NOT NULL,
+            durations bytea,
+            PRIMARY KEY (grain, bucket, workflow_id)
+        );
+
+        CREATE TABLE insight_steps (
+            grain integer NOT NULL,
+            bucket bigint NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            step_id text COLLATE "C" NOT NULL,
+            step_name text,
+            attempts bigint NOT NULL,
+            retries bigint NOT NULL,
+            failed bigint NOT NULL,
+            cost_pico bigint NOT NULL,
+            prompt_tokens bigint NOT NULL,
+            cached_tokens bigint NOT NULL,
+            completion_tokens bigint NOT NULL,
+            durations bytea,
+            PRIMARY KEY (workflow_id, grain, bucket, step_id)
+        );
+
+        CREATE TABLE insight_failure_groups (
+            signature text COLLATE "C" PRIMARY KEY,
+            workflow_id text COLLATE "C" NOT NULL,
+            step_id text,
+            error_code text,
+            error_type text,
+            message text NOT NULL,
+            first_seen bigint NOT NULL,
+            last_seen bigint NOT NULL,
+            examples text NOT NULL
+        );
+
+        CREATE TABLE insight_failures (
+            grain integer NOT NULL,
+            bucket bigint NOT NULL,
+            signature text COLLATE "C" NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (grain, bucket, signature)
+        );
+
+        CREATE TABLE insight_triggers (
+            workflow_id text COLLATE "C" NOT NULL,
+            trigger_type text COLLATE "C" NOT NULL,
+            PRIMARY KEY (workflow_id, trigger_type)
+        );
+
+        CREATE TABLE insight_workflows (
+            workflow_id text COLLATE "C" PRIMARY KEY,
+            workflow_name text,
+            last_run_at bigint,
+            last_failure_at bigint
+        );
+        """,
+        // hist_merge(stored, addition): SQLite gets it from .NET (DurationHistogram.Merge); here it is SQL over the same
+        // stored form, entries of (bin: 2 bytes, count: 4 bytes) little-endian, ascending by bin. Counts of a bin are
+        // summed and the entries written back in bin order.
+        """
+        CREATE FUNCTION hist_merge(stored bytea, addition bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $fn$
+            SELECT CASE WHEN addition IS NULL THEN stored ELSE coalesce((
+                SELECT string_agg(
+                    set_byte(set_byte(set_byte(set_byte(set_byte(set_byte('\x000000000000'::bytea,
+                        0, bin & 255), 1, (bin >> 8) & 255),
+                        2, (n & 255)::int), 3, ((n >> 8) & 255)::int), 4, ((n >> 16) & 255)::int), 5, ((n >> 24) & 255)::int),
+                    ''::bytea ORDER BY bin)
+                FROM (
+                    SELECT bin, sum(n)::bigint AS n FROM (
+                        SELECT get_byte(h, i) + (get_byte(h, i + 1) << 8) AS bin,
+                            get_byte(h, i + 2)::bigint + (get_byte(h, i + 3)::bigint << 8)
+                                + (get_byte(h, i + 4)::bigint << 16) + (get_byte(h, i + 5)::bigint << 24) AS n
+                        FROM unnest(ARRAY[coalesce(stored, ''::bytea), addition]) AS h, generate_series(0, length(h) - 6, 6) AS i
+                    ) entries GROUP BY bin
+                ) merged), ''::bytea) END
+        $fn$;
+        """,
+    ];
+}

@@ -1,0 +1,33 @@
+using System.Data.Common;
+
+namespace Dashboard.Runs.Storage;
+
+/// <summary>
+/// The runs service's view of the database that keeps the streams: connections for reads, the write transaction of the
+/// append in progress, and the few places where SQLite's and PostgreSQL's SQL differ. The queries and writers are written
+/// once against it, in the SQL both accept (<c>@</c> parameters, <c>ON CONFLICT</c> upserts, <c>CASE</c> for two-argument
+/// min and max).
+/// </summary>
+internal abstract class RunsDatabase
+{
+    /// <summary>A connection for reads, opened; the caller disposes it.</summary>
+    public abstract DbConnection OpenRead();
+
+    /// <summary>
+    /// A read transaction that sees one state of the database for all its statements (a run's record and its attempts
+    /// read together agree).
+    /// </summary>
+    public abstract DbTransaction BeginSnapshot(DbConnection connection);
+
+    /// <summary>The store's write transaction in progress on this thread (inside <see cref="Streams.Storage.IStreamStore.Write{T}"/>).</summary>
+    public abstract DbTransaction WriteTransaction { get; }
+
+    /// <summary>The case-insensitive <c>LIKE</c>: SQLite's <c>LIKE</c> already ignores ASCII case; PostgreSQL's does not.</summary>
+    public abstract string LikeOperator { get; }
+
+    /// <summary>Creates or upgrades the runs service's tables; called once at start, before any request.</summary>
+    public abstract void EnsureSchema(StatementCache statements);
+
+    /// <summary>A stored UTF-8 text column as bytes, without a detour through a string where the provider allows it.</summary>
+    public virtual byte[] ReadUtf8(DbDataReader reader, int ordinal) => System.Text.Encoding.UTF8.GetBytes(reader.GetString(ordinal));
+}

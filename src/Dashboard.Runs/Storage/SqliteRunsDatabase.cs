@@ -1,0 +1,31 @@
+using System.Data.Common;
+using Dashboard.Runs.Insights;
+using Dashboard.Runs.Projections;
+using Dashboard.Streams.Storage;
+
+namespace Dashboard.Runs.Storage;
+
+/// <summary>The runs service's tables in the SQLite file of the streams (the embedded default).</summary>
+internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
+{
+    public override DbConnection OpenRead() => store.OpenReadConnection();
+
+    // A deferred transaction takes its snapshot at the first read and keeps it: WAL readers never block the writer.
+    public override DbTransaction BeginSnapshot(DbConnection connection) =>
+        ((Microsoft.Data.Sqlite.SqliteConnection)connection).BeginTransaction(deferred: true);
+
+    public override DbTransaction WriteTransaction => store.Transaction;
+
+    public override string LikeOperator => "LIKE";
+
+    public override void EnsureSchema(StatementCache statements) => store.Write(_ =>
+    {
+        var transaction = store.Transaction;
+        RunProjectionSchema.Ensure(transaction.Connection!, transaction);
+        InsightsSchema.Ensure(transaction.Connection!, transaction);
+        return InsightsBackfill.Run(transaction, statements);
+    });
+
+    // SQLite hands a text value's bytes over as stored (UTF-8): a megabyte payload is not turned into a string and back.
+    public override byte[] ReadUtf8(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
+}

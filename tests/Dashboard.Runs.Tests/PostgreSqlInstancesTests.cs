@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text.Json;
+using Dashboard.Model.Insights;
+using Dashboard.Testing;
+using Npgsql;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>Two runs-service instances on one PostgreSQL database, started together (their migrations race).</summary>
+public sealed class TwoInstancesFixture : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = null!;
+
+    public AppProcess A { get; private set; } = null!;
+
+    public AppProcess B { get; private set; } = null!;
+
+    public HttpClient HttpA { get; private set; } = null!;
+
+    public HttpClient HttpB { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await SharedPostgres.NewDatabaseAsync("instances");
+        // Heartbeats far apart: a live reader on one instance gets another's append only by being woken.
+        string[] arguments =
+        [
+            "--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", ConnectionString,
+            "--Streams:SseHeartbeatMs", "600000", "--Streams:LongPollTimeoutMs", "60000", "--Logging:LogLevel:Default", "Warning",
+        ];
+        var a = AppProcess.StartAsync("Dashboard.Runs", arguments);
+        var b = AppProcess.StartAsync("Dashboard.Runs", arguments);
+        (A, B) = (await a, await b);
+        HttpA = new HttpClient { BaseAddress = A.BaseAddress };
+        HttpB = new HttpClient { BaseAddress = B.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        HttpA.Dispose();
+        HttpB.Dispose();
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+}
+
+public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IClassFixture<TwoInstancesFixture>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ARunReportedThroughOneInstance_IsLiveOnTheOther()
+    {
+        var runId = NewRunId();
+        await instances.HttpA.PostOkAsync(runId, Batch(Started(), StepStarted("fetch")));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var response = await instances.HttpB.GetAsync($"api/runs/{runId}/events?offset=-1&live=sse", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        // Caught up on B: from here on, B's reader waits at the tail.
+        await ReadUntilAsync(lines, line => line.Contains("\"upToDate\":true", StringComparison.Ordinal), timeout.Token);
+
+        await instances.HttpA.PostOkAsync(runId, Batch(StepCompleted("fetch", output: """{"ok":true}""")));
+
+        await ReadUntilAsync(lines, line => line.Contains("step_completed", StringComparison.Ordinal), timeout.Token);
+        var record = await instances.HttpB.GetJsonAsync($"api/runs/{runId}");
+        Assert.Equal(1, record.GetProperty("stepCount").GetInt32());
+        Assert.Contains(runId, (await instances.HttpB.GetJsonAsync("api/runs?limit=100")).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task ABatchResentToTheOtherInstance_IsStoredOnce()
+    {
+        var runId = NewRunId();
+        var batch = Batch(Started(), StepStarted("a"));
+        var producer = Producer("engine-1", 0, 0);
+
+        using var first = await instances.HttpA.PostEventsAsync(runId, batch, producer);
+        using var again = await instances.HttpB.PostEventsAsync(runId, batch, producer);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        Assert.True(JsonDocument.Parse(await again.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("duplicateBatch").GetBoolean());
+        Assert.Equal(2, (await instances.HttpA.GetJsonAsync($"api/runs/{runId}/events?offset=-1")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task OneRunReportedThroughBothInstancesInTurn_KeepsEveryStepOnce()
+    {
+        // Each instance keeps the run's state in memory between batches: the other's appends must not be lost or
+        // reduced twice when it reports the next batch.
+        var runId = NewRunId();
+        await instances.HttpA.PostOkAsync(runId, Batch(Started()));
+        for (var i = 0; i < 6; i++)
+        {
+            var http = i % 2 == 0 ? instances.HttpB : instances.HttpA;
+            await http.PostOkAsync(runId, Batch(StepStarted($"s{i}"), StepCompleted($"s{i}", cost: "0.001")));
+        }
+        await instances.HttpB.PostOkAsync(runId, Batch(RunCompleted()));
+
+        foreach (var http in new[] { instances.HttpA, instances.HttpB })
+        {
+            var record = await http.GetJsonAsync($"api/runs/{runId}");
+            Assert.Equal(("completed", 6, "0.006"), (record.GetProperty("status").GetString(), record.GetProperty("stepCount").GetInt32(), record.GetProperty("costUsd").GetString()));
+            var steps = (await http.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("stepId").GetString()).ToList();
+            Assert.Equal(["s0", "s1", "s2", "s3", "s4", "s5"], steps);
+            Assert.Equal(14, (await http.GetJsonAsync($"api/runs/{runId}/events?offset=-1")).GetArrayLength());
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentBatchesOfOneRunThroughBothInstances_AreAllStored()
+    {
+        var runId = NewRunId();
+        await instances.HttpA.PostOkAsync(runId, Batch(Started()));
+        // Twenty steps at once, half through each instance: each reduces on the state it knows, and one that finds the
+        // stream moved on reads it again and retries.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            (i % 2 == 0 ? instances.HttpA : instances.HttpB).PostOkAsync(runId, Batch(StepStarted($"p{i}"), StepCompleted($"p{i}")))));
+
+        var trace = await instances.HttpA.GetJsonAsync($"api/runs/{runId}/trace");
+        Assert.Equal(20, trace.GetProperty("steps").GetArrayLength());
+        Assert.Equal(20, (await instances.HttpB.GetJsonAsync($"api/runs/{runId}")).GetProperty("stepCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task HistogramMerge_InPostgreSql_IsTheSameAsTheModels()
+    {
+        // SQLite merges stored duration histograms with DurationHistogram.Merge; PostgreSQL with its own SQL function.
+        var random = new Random(7);
+        await using var connection = new NpgsqlConnection(instances.ConnectionString);
+        await connection.OpenAsync(Token);
+        for (var i = 0; i < 50; i++)
+        {
+            var stored = i % 10 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(0, 40)).Select(_ => (long)random.Next(0, 5_000_000)));
+            var addition = i % 7 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(1, 40)).Select(_ => (long)random.Next(0, 5_000_000)));
+            await using var command = new NpgsqlCommand("SELECT hist_merge(@stored, @addition)", connection);
+            command.Parameters.Add(new NpgsqlParameter("stored", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)stored ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("addition", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)addition ?? DBNull.Value });
+            var merged = await command.ExecuteScalarAsync(Token);
+
+            var expected = addition is null ? stored : DurationHistogram.Merge(stored ?? [], addition);
+            Assert.Equal(expected, merged as byte[]);
+        }
+    }
+
+    private static async Task ReadUntilAsync(StreamReader lines, Func<string, bool> found, CancellationToken cancellationToken)
+    {
+        while (await lines.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (found(line))
+            {
+                return;
+            }
+        }
+        Assert.Fail("The stream ended first.");
+    }
+}

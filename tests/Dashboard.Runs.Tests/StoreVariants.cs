@@ -1,0 +1,27 @@
+namespace Dashboard.Runs.Tests;
+
+// The service's tests, once on each store: the same requests must get the same answers from SQLite (the embedded
+// default) and PostgreSQL.
+public sealed class SqliteFeedTests(RunsServiceFixture fixture) : FeedTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlFeedTests(PostgreSqlRunsServiceFixture fixture) : FeedTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteIngestionTests(RunsServiceFixture fixture) : IngestionTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlIngestionTests(PostgreSqlRunsServiceFixture fixture) : IngestionTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteInsightsTests(RunsServiceFixture fixture) : InsightsTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlInsightsTests(PostgreSqlRunsServiceFixture fixture) : InsightsTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteListFilterTests(RunsServiceFixture fixture) : ListFilterTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlListFilterTests(PostgreSqlRunsServiceFixture fixture) : ListFilterTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteListTests(RunsServiceFixture fixture) : ListTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlListTests(PostgreSqlRunsServiceFixture fixture) : ListTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteReadTests(RunsServiceFixture fixture) : ReadTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlReadTests(PostgreSqlRunsServiceFixture fixture) : ReadTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteRedactionTests(RunsServiceFixture fixture) : RedactionTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlRedactionTests(PostgreSqlRunsServiceFixture fixture) : RedactionTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteSeedShapeTests(RunsServiceFixture fixture) : SeedShapeTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlSeedShapeTests(PostgreSqlRunsServiceFixture fixture) : SeedShapeTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
