@@ -8,8 +8,8 @@ namespace Dashboard.Streams.Tests;
 /// The official Durable Streams conformance suite (npm @durable-streams/server-conformance-tests 0.3.6), run by vitest
 /// against the real runs service on a loopback port: the standalone service, and the dashboard as the README's run
 /// command starts it (the embedded service, sample workload on), whose page middleware must not touch the protocol's
-/// answers; and the streams endpoints on the PostgreSQL store. The judge of our protocol implementation: nothing may
-/// fail on any.
+/// answers; and the standalone service on PostgreSQL (<c>Storage:Provider=PostgreSql</c>, a server the test starts). The
+/// judge of our protocol implementation: nothing may fail on any.
 /// </summary>
 public sealed class ConformanceSuiteTests
 {
@@ -29,7 +29,7 @@ public sealed class ConformanceSuiteTests
             "standalone" => new Server(await AppProcess.StartAsync("Dashboard.Runs",
                 ["--Streams:DatabasePath", "{data}/streams.db", "--Streams:LongPollTimeoutMs", "500", "--Logging:LogLevel:Default", "Warning"])),
             "embedded" => new Server(await AppProcess.StartAsync("Dashboard", ["--Streams:LongPollTimeoutMs", "500"])),
-            _ => new Server(await PostgreSqlStreamsHost.StartAsync(longPollTimeoutMs: 500)),
+            _ => await OnPostgreSqlAsync(),
         };
         var artifacts = RepoPaths.Artifacts("conformance");
         var report = Path.Combine(artifacts, $"vitest-report-{deployment}.json");
@@ -68,17 +68,30 @@ public sealed class ConformanceSuiteTests
         Assert.True(passed >= 332, summary);
     }
 
-    /// <summary>What the suite runs against: an app process, or the in-test host of the streams on PostgreSQL.</summary>
-    private sealed class Server(IAsyncDisposable owner) : IAsyncDisposable
+    private static async Task<Server> OnPostgreSqlAsync()
     {
-        public Uri BaseAddress => owner switch
-        {
-            AppProcess process => process.BaseAddress,
-            PostgreSqlStreamsHost host => host.BaseAddress,
-            _ => throw new InvalidOperationException(),
-        };
+        var postgres = await PostgresServer.StartAsync();
+        var service = await AppProcess.StartAsync("Dashboard.Runs",
+        [
+            "--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await postgres.CreateDatabaseAsync("conformance"),
+            "--Streams:LongPollTimeoutMs", "500", "--Logging:LogLevel:Default", "Warning",
+        ]);
+        return new Server(service, postgres);
+    }
 
-        public ValueTask DisposeAsync() => owner.DisposeAsync();
+    /// <summary>What the suite runs against: an app process, and the database server it uses if any.</summary>
+    private sealed class Server(AppProcess process, PostgresServer? postgres = null) : IAsyncDisposable
+    {
+        public Uri BaseAddress => process.BaseAddress;
+
+        public async ValueTask DisposeAsync()
+        {
+            await process.DisposeAsync();
+            if (postgres is not null)
+            {
+                await postgres.DisposeAsync();
+            }
+        }
     }
 
     private static string FailedTests(JsonElement root) => string.Join('\n',
