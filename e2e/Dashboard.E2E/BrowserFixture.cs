@@ -17,9 +17,15 @@ public class BrowserFixture : IAsyncLifetime
     /// <summary>Settings for the app under test; by default without the sample workload (an empty dashboard).</summary>
     protected virtual string[] AppArguments => ["--SampleWorkload:Enabled", "false"];
 
+    /// <summary>Where the browser's pages go: the app, unless a fixture puts something in front of it.</summary>
+    public virtual Uri BaseAddress => App.BaseAddress;
+
+    /// <summary>Starts what the tests drive; the dashboard process by default.</summary>
+    protected virtual Task<AppProcess> StartAppAsync() => AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", .. AppArguments]);
+
     public async ValueTask InitializeAsync()
     {
-        App = await AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", .. AppArguments]);
+        App = await StartAppAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -39,7 +45,7 @@ public class BrowserFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = App.BaseAddress.ToString(),
+            BaseURL = BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             BypassCSP = bypassCsp,
         });

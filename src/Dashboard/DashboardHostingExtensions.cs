@@ -5,6 +5,7 @@ using Dashboard.Health;
 using Dashboard.Hubs;
 using Dashboard.Runs;
 using Dashboard.Runs.Api;
+using Dashboard.Runs.Storage;
 using Dashboard.Security;
 using Dashboard.Services;
 using Dashboard.Services.SampleWorkload;
@@ -24,8 +25,8 @@ public static class DashboardHostingExtensions
         var services = builder.Services;
         if (IsEmbedded(builder.Configuration))
         {
-            // The runs service lives in this process, on a SQLite file in the data directory; the pages still reach it
-            // over HTTP through the client, as they would a separate service.
+            // The runs service lives in this process, on a SQLite file in the data directory (or on PostgreSQL when
+            // Storage:Provider says so); the pages still reach it over HTTP through the client, as they would a separate service.
             var dataDirectory = builder.Configuration["Storage:DataDirectory"] ?? "data";
             builder.Configuration["Streams:DatabasePath"] ??= Path.Combine(dataDirectory, "runs.db");
             services.AddRunsService(builder.Configuration);
@@ -78,7 +79,13 @@ public static class DashboardHostingExtensions
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-            if (options.Backend.IsEmbedded)
+            if (options.Backend.IsEmbedded && StorageSettings.PostgreSqlConnectionString(app.Configuration) is { } connectionString)
+            {
+                var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+                app.Logger.LogInformation("Dashboard ready at {Address} · runs service embedded, data in PostgreSQL database {Database} on {Host}",
+                    address, database.Database, database.Host);
+            }
+            else if (options.Backend.IsEmbedded)
             {
                 app.Logger.LogInformation("Dashboard ready at {Address} · runs service embedded, data in {DataDirectory}",
                     address, Path.GetFullPath(options.Storage.DataDirectory));

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dashboard.Configuration;
+using Dashboard.Runs.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Security;
@@ -23,9 +25,17 @@ public static class DashboardAuthenticationExtensions
     public static IServiceCollection AddDashboardAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = configuration.GetSection("Authentication").Get<DashboardAuthenticationOptions>() ?? new();
-        var dataDirectory = configuration["Storage:DataDirectory"] ?? "data";
-        // Sessions and tokens outlive a restart only if the keys that protect them do.
-        services.AddDataProtection().SetApplicationName("runs-dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // Sessions and tokens outlive a restart only if the keys that protect them do; on PostgreSQL every instance
+        // reads the same keys, so a session started on one is good on the others.
+        var protection = services.AddDataProtection().SetApplicationName("runs-dashboard");
+        if (StorageSettings.PostgreSqlConnectionString(configuration) is { } connectionString)
+        {
+            services.Configure<KeyManagementOptions>(options => options.XmlRepository = new PostgreSqlXmlRepository(connectionString));
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(configuration["Storage:DataDirectory"] ?? "data", "keys")));
+        }
 
         services.AddSingleton<DashboardApiKeys>();
         services.AddScoped<ViewerScope>();
