@@ -8,7 +8,7 @@ using static Dashboard.Runs.Tests.Api;
 namespace Dashboard.Runs.Tests;
 
 /// <summary>Two runs-service instances on one PostgreSQL database, started together (their migrations race).</summary>
-public sealed class TwoInstancesFixture : IAsyncLifetime
+public class TwoInstancesFixture : IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = null!;
 
@@ -20,6 +20,8 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
 
     public HttpClient HttpB { get; private set; } = null!;
 
+    protected virtual string[] ExtraArguments => [];
+
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await SharedPostgres.NewDatabaseAsync("instances");
@@ -28,6 +30,7 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
         [
             "--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", ConnectionString,
             "--Streams:SseHeartbeatMs", "600000", "--Streams:LongPollTimeoutMs", "60000", "--Logging:LogLevel:Default", "Warning",
+            .. ExtraArguments,
         ];
         var a = AppProcess.StartAsync("Dashboard.Runs", arguments);
         var b = AppProcess.StartAsync("Dashboard.Runs", arguments);
@@ -156,5 +159,72 @@ public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IC
             }
         }
         Assert.Fail("The stream ended first.");
+    }
+}
+
+/// <summary>Two instances with keys and a small rate limit.</summary>
+public sealed class RateLimitedInstancesFixture : TwoInstancesFixture
+{
+    public const string Key = "rate-key-0123456789abcdef";
+    public const int PerMinute = 20;
+
+    protected override string[] ExtraArguments =>
+    [
+        "--Runs:ApiKeys:0:Name", "engine", "--Runs:ApiKeys:0:Key", Key, "--Runs:ApiKeys:0:Scopes:0", "read",
+        "--Runs:RateLimitPerMinute", PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ];
+}
+
+public sealed class SharedRateLimitTests(RateLimitedInstancesFixture instances) : IClassFixture<RateLimitedInstancesFixture>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<List<HttpResponseMessage>> ListAsync(HttpClient http, int times)
+    {
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < times; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs?limit=1");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", RateLimitedInstancesFixture.Key);
+            responses.Add(await http.SendAsync(request, Token));
+        }
+        return responses;
+    }
+
+    [Fact]
+    public async Task AKeysRate_IsCountedOverBothInstances()
+    {
+        // The limit is per minute: start early in one, so the test's requests share a window.
+        while (DateTimeOffset.UtcNow.Second > 45)
+        {
+            await Task.Delay(250, Token);
+        }
+        var throughA = await ListAsync(instances.HttpA, 15);
+        Assert.All(throughA, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        // A adds its counts to the shared row within a fraction of a second; wait for it.
+        await using (var connection = new NpgsqlConnection(instances.ConnectionString))
+        {
+            await connection.OpenAsync(Token);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (true)
+            {
+                Assert.False(timeout.IsCancellationRequested, "Instance A never added its counts to the shared rate limit.");
+                await using var command = new NpgsqlCommand("SELECT coalesce(max(count), 0) FROM rate_windows WHERE partition = 'engine'", connection);
+                if ((long)(await command.ExecuteScalarAsync(Token))! >= 15)
+                {
+                    break;
+                }
+                await Task.Delay(50, Token);
+            }
+        }
+
+        var throughB = await ListAsync(instances.HttpB, 15);
+
+        Assert.Equal(RateLimitedInstancesFixture.PerMinute - 15, throughB.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var refused = throughB.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(10, refused.Count);
+        Assert.All(refused, r => Assert.True(r.Headers.RetryAfter?.Delta > TimeSpan.Zero));
+        var body = JsonDocument.Parse(await refused[0].Content.ReadAsStringAsync(Token)).RootElement;
+        Assert.Equal("RATE_LIMIT_EXCEEDED", body.GetProperty("error").GetProperty("code").GetString());
     }
 }

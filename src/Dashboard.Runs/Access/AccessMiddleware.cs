@@ -1,9 +1,6 @@
-using System.Threading.RateLimiting;
 using Dashboard.Model.Access;
 using Dashboard.Model.Errors;
 using Dashboard.Runs.Api;
-using Dashboard.Runs.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Access;
 
@@ -11,16 +8,8 @@ namespace Dashboard.Runs.Access;
 /// For the API (<c>/api</c>, <c>/v1</c>) and the generic streams: who is calling (bearer key), whether they may, and whether they are within
 /// their rate. Refusals use the error envelope.
 /// </summary>
-public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IOptions<RunsOptions> options)
+public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IRequestRateLimiter limiter)
 {
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partition =>
-        RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = Math.Max(1, options.Value.RateLimitPerMinute),
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        }));
-
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
@@ -69,10 +58,8 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyAccess keys, IO
         context.Items[typeof(Caller)] = caller;
 
         var partition = keys.IsOpen ? context.Connection.RemoteIpAddress?.ToString() ?? "local" : caller.Name;
-        using var lease = _limiter.AttemptAcquire(partition);
-        if (!lease.IsAcquired)
+        if (await limiter.AcquireAsync(partition, context.RequestAborted) is { } retryAfter)
         {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await ApiError.WriteAsync(context, 429, ErrorCodes.RateLimitExceeded, "Too many requests for this key; retry after the delay in Retry-After.");
             return;

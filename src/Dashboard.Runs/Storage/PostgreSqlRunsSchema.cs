@@ -135,5 +135,14 @@ internal static class PostgreSqlRunsSchema
                 ) merged), ''::bytea) END
         $fn$;
         """,
+        // Requests per partition (API key, or address when open) and minute, over every instance (Access.SharedRateLimiter).
+        """
+        CREATE TABLE rate_windows (
+            partition text COLLATE "C" NOT NULL,
+            window_start bigint NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (partition, window_start)
+        );
+        """,
     ];
 }

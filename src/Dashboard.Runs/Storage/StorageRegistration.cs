@@ -1,7 +1,6 @@
-using Dashboard.Streams.Core;
+using Dashboard.Runs.Access;
 using Dashboard.Streams.Hosting;
 using Dashboard.Streams.Storage;
-using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Storage;
 
@@ -17,6 +16,7 @@ internal static class StorageRegistration
         {
             services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
             services.AddSingleton<RunsDatabase>(sp => new SqliteRunsDatabase(sp.GetRequiredService<SqliteStreamStore>()));
+            services.AddSingleton<IRequestRateLimiter, LocalRateLimiter>();
             return services;
         }
         // Registered before the streams' defaults (which only fill what is missing), so the engine runs on this store.
@@ -25,6 +25,10 @@ internal static class StorageRegistration
         services.AddSingleton<RunsDatabase>(sp => new PostgreSqlRunsDatabase(sp.GetRequiredService<PostgreSqlStreamStore>()));
         services.AddSingleton<PostgreSqlChangeRelayService>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgreSqlChangeRelayService>());
+        // Rate limits count every instance's requests.
+        services.AddSingleton<SharedRateLimiter>();
+        services.AddSingleton<IRequestRateLimiter>(sp => sp.GetRequiredService<SharedRateLimiter>());
+        services.AddHostedService(sp => sp.GetRequiredService<SharedRateLimiter>());
         return services;
     }
 }
