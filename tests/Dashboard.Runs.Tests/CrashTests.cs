@@ -14,15 +14,11 @@ public sealed class CrashTests
     private const int Writers = 6;
     private const int AcknowledgedBeforeKill = 150;
 
-    public static TheoryData<string> Stores => ["sqlite", "postgresql"];
-
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task AKillUnderLoad_LosesNoAcknowledgedBatch(string store)
     {
-        string[] storage = store == "sqlite"
-            ? ["--Streams:DatabasePath", "{data}/runs.db"]
-            : ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("crash")];
+        var storage = await Stores.ArgumentsAsync(store);
         string[] arguments = [.. storage, "--Logging:LogLevel:Default", "Warning"];
         await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);
 

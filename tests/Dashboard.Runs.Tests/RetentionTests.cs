@@ -5,7 +5,7 @@ using Dashboard.Testing;
 
 namespace Dashboard.Runs.Tests;
 
-/// <summary><c>Runs:RetentionDays</c> on a real service: ended runs past it go (stream and rows), everything else stays.</summary>
+/// <summary><c>Runs:RetentionDays</c> on a real service, on each store: ended runs past it go (stream and rows), everything else stays.</summary>
 public sealed class RetentionTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -25,11 +25,13 @@ public sealed class RetentionTests
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Token));
     }
 
-    [Fact]
-    public async Task EndedRunsOlderThanTheRetention_AreDeleted_WithTheirStreams_OthersStay()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task EndedRunsOlderThanTheRetention_AreDeleted_WithTheirStreams_OthersStay(string store)
     {
+        var storage = await Stores.ArgumentsAsync(store);
         await using var service = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--Streams:DatabasePath", "{data}/runs.db", "--Runs:RetentionDays", "7", "--Runs:RetentionSweepSeconds", "1", "--Logging:LogLevel:Default", "Warning"]);
+            [.. storage, "--Runs:RetentionDays", "7", "--Runs:RetentionSweepSeconds", "1", "--Logging:LogLevel:Default", "Warning"]);
         using var http = new HttpClient { BaseAddress = service.BaseAddress };
         var now = DateTimeOffset.UtcNow;
         // More than one sweep batch of old ended runs, an old run still going, and a recent ended one.

@@ -45,6 +45,17 @@ public sealed class PostgreSqlRunsServiceFixture : RunsServiceFixture
         ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("runs")];
 }
 
+/// <summary>The two stores a service can run on, for tests written once for both.</summary>
+public static class Stores
+{
+    public static TheoryData<string> Both => ["sqlite", "postgresql"];
+
+    /// <summary>The service's settings for <paramref name="store"/>: a SQLite file in its data directory, or a fresh PostgreSQL database.</summary>
+    public static async Task<string[]> ArgumentsAsync(string store) => store == "sqlite"
+        ? ["--Streams:DatabasePath", "{data}/runs.db"]
+        : ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync(store)];
+}
+
 /// <summary>Terse helpers for the API as an engine and a reader use it.</summary>
 internal static class Api
 {
