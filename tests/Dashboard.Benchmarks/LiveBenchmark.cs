@@ -14,7 +14,9 @@ namespace Dashboard.Benchmarks;
 /// The live path end to end: an engine posts events to the dashboard's runs API, the service appends them to the run
 /// streams, the relay reads them upstream and the hub pushes them to SignalR clients. Measures, per event, the time from
 /// the engine starting its POST to a hub client receiving it: at 1,000 events/s spread over 50 runs with 50 clients, and
-/// at 5,000 events/s over 200 runs with 200 clients. Writes results/live.md.
+/// at 5,000 events/s over 200 runs with 200 clients. Writes results/live.md. With <c>--postgresql</c>: the deployment
+/// of several instances instead (PostgreSQL, two runs-service instances, the engine posting to one and the dashboard
+/// reading from the other), at 1,000 events/s; writes results/live-postgresql.md.
 /// </summary>
 internal static class LiveBenchmark
 {
@@ -29,24 +31,47 @@ internal static class LiveBenchmark
     // LIVE_ONLY_1K=1 runs the first load only (a quicker look; its table overwrites results/live.md all the same).
     private static readonly Load[] Loads = Environment.GetEnvironmentVariable("LIVE_ONLY_1K") is null ? [new(50, 1_000, 30), new(200, 5_000, 100)] : [new(50, 1_000, 30)];
 
-    public static async Task RunAsync()
-    {
-        string[] args = ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
-        await using var app = await AppProcess.StartAsync("Dashboard", args);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = app.BaseAddress };
+    private static readonly string[] Quiet = ["--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
 
+    public static async Task RunAsync(bool postgres = false)
+    {
+        if (postgres)
+        {
+            await RunOnPostgreSqlAsync();
+            return;
+        }
+        await using var app = await AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", .. Quiet]);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = app.BaseAddress };
+        await WriteReportAsync(await MeasureAsync(http, app.BaseAddress, Loads), "live.md", EmbeddedSetup);
+    }
+
+    private static async Task RunOnPostgreSqlAsync()
+    {
+        await using var server = await PostgresServer.StartAsync();
+        string[] storage = ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await server.CreateDatabaseAsync("live"), .. Quiet];
+        var services = await Task.WhenAll(AppProcess.StartAsync("Dashboard.Runs", storage), AppProcess.StartAsync("Dashboard.Runs", storage));
+        await using var engineSide = services[0];
+        await using var viewerSide = services[1];
+        await using var dashboard = await AppProcess.StartAsync("Dashboard",
+            ["--Storage:DataDirectory", "{data}", "--Backend:BaseUrl", viewerSide.BaseAddress.ToString(), .. storage]);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = engineSide.BaseAddress };
+        await WriteReportAsync(await MeasureAsync(http, dashboard.BaseAddress, [new(50, 1_000, 150)]), "live-postgresql.md", PostgreSqlSetup);
+    }
+
+    private static async Task<List<Outcome>> MeasureAsync(HttpClient engine, Uri dashboard, IEnumerable<Load> loads)
+    {
         var outcomes = new List<Outcome>();
-        foreach (var load in Loads)
+        foreach (var load in loads)
         {
             // The same load on other runs first, unmeasured: the figures are those of a dashboard that has been serving
             // (its code compiled by the tiered JIT, pools and caches filled), not of its first seconds after start.
-            await PhaseAsync(app, http, load, WarmUp);
-            outcomes.Add(await PhaseAsync(app, http, load, Duration));
+            await PhaseAsync(dashboard, engine, load, WarmUp);
+            outcomes.Add(await PhaseAsync(dashboard, engine, load, Duration));
         }
-        await WriteReportAsync(outcomes);
+        return outcomes;
     }
 
-    private static async Task<Outcome> PhaseAsync(AppProcess app, HttpClient http, Load load, TimeSpan duration)
+    private static async Task<Outcome> PhaseAsync(Uri dashboard, HttpClient http, Load load, TimeSpan duration)
     {
         var (Runs, EventsPerSecond) = (load.Runs, load.EventsPerSecond);
         var perRun = (int)(EventsPerSecond / Runs * duration.TotalSeconds);
@@ -80,7 +105,7 @@ internal static class LiveBenchmark
             for (var i = 0; i < Runs; i++)
             {
                 var connection = new HubConnectionBuilder()
-                    .WithUrl(new Uri(app.BaseAddress, "hubs/runs"))
+                    .WithUrl(new Uri(dashboard, "hubs/runs"))
                     .AddJsonProtocol(o => ModelJson.Configure(o.PayloadSerializerOptions))
                     .Build();
                 connection.On<string, IReadOnlyList<RunEvent>>("RunEvents", (runId, events) =>
@@ -177,13 +202,24 @@ internal static class LiveBenchmark
         }
     }
 
-    private static async Task WriteReportAsync(IReadOnlyList<Outcome> outcomes)
+    private const string EmbeddedSetup = """
+        Measured {0} UTC on this machine ({1} cores) by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- live`.
+        The dashboard runs as its own process on the embedded default (runs service in-process, SQLite WAL). One engine per
+        """;
+
+    private const string PostgreSqlSetup = """
+        Measured {0} UTC on this machine ({1} cores) by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- live --postgresql`.
+        The deployment of several instances: PostgreSQL 15 (started by the benchmark, `fsync=off`), two runs-service processes on
+        it, the engines posting to the first, and a dashboard process reading from the second (`Backend:BaseUrl`), which
+        hears of each append by `LISTEN/NOTIFY`. Target: p99 150 ms. One engine per
+        """;
+
+    private static async Task WriteReportAsync(IReadOnlyList<Outcome> outcomes, string file, string setup)
     {
         var report = new StringBuilder();
-        report.AppendLine("# Live view benchmark");
+        report.AppendLine(file == "live.md" ? "# Live view benchmark" : "# Live view benchmark, several instances on PostgreSQL");
         report.AppendLine();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores) by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- live`.");
-        report.AppendLine("The dashboard runs as its own process on the embedded default (runs service in-process, SQLite WAL). One engine per");
+        report.AppendLine(string.Format(CultureInfo.InvariantCulture, setup, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm}", Environment.ProcessorCount));
         report.AppendLine("run posts one event per request on a fixed schedule; one `HubConnection` client per run (the real .NET SignalR client,");
         report.AppendLine("JSON protocol) joins it at `/hubs/runs`. Latency is from the engine starting its POST to the client's handler");
         report.AppendLine("receiving the event, so it includes ingestion (validation, reducer, durable append) as well as relay and hub.");
@@ -202,7 +238,7 @@ internal static class LiveBenchmark
         Row("of which: POST until acknowledged, p50 / p99", o => string.Create(CultureInfo.InvariantCulture, $"{o.PostP50:F1} / {o.PostP99:F1} ms"));
         Row("of which: acknowledged until received, p50 / p99", o => string.Create(CultureInfo.InvariantCulture, $"{o.AfterAckP50:F1} / {o.AfterAckP99:F1} ms"));
         Row("lost / duplicated / failed posts", o => $"{o.Lost} / {o.Duplicates} / {o.Errors}");
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "live.md");
+        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", file);
         await File.WriteAllTextAsync(path, report.ToString());
         Console.WriteLine(report);
     }

@@ -20,7 +20,7 @@ switch (suite)
         await InsightsBenchmark.RunAsync();
         break;
     case "live":
-        await LiveBenchmark.RunAsync();
+        await LiveBenchmark.RunAsync(postgres: args.Contains("--postgresql"));
         break;
     case "run-page":
         await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"),

@@ -69,7 +69,7 @@ internal static class RunsBenchmark
         Console.WriteLine(report);
     }
 
-    private static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+    internal static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
 
     private static string Ts(long second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -106,7 +106,7 @@ internal static class RunsBenchmark
     }
 
     /// <summary>A run of 10,000 steps (every tenth retried once), then its trace and timeline, median of ten.</summary>
-    private static async Task<(double Trace, double Timeline)> TraceAsync(HttpClient http)
+    internal static async Task<(double Trace, double Timeline)> TraceAsync(HttpClient http)
     {
         const string runId = "big-run";
         await PostAsync(http, runId, $$"""[{"type":"run_started","timestamp":"{{Ts(0)}}","workflowId":"wf-big"}]""");
@@ -129,7 +129,10 @@ internal static class RunsBenchmark
         return (await MedianAsync(http, $"api/runs/{runId}/trace", 10), await MedianAsync(http, $"api/runs/{runId}/timeline", 10));
     }
 
-    private static double Seed(string database)
+    private static double Seed(string database) => Seed(database, ListRuns);
+
+    /// <summary>Writes <paramref name="count"/> runs straight into a SQLite file's projection table.</summary>
+    internal static double Seed(string database, int count)
     {
         var watch = Stopwatch.StartNew();
         using var connection = new SqliteConnection($"Data Source={database}");
@@ -148,7 +151,7 @@ internal static class RunsBenchmark
         var json = insert.Parameters.Add("$json", SqliteType.Text);
         insert.Prepare();
         string[] statuses = ["completed", "completed", "completed", "failed", "running", "cancelled", "timeout", "waiting"];
-        for (var i = 0; i < ListRuns; i++)
+        for (var i = 0; i < count; i++)
         {
             var runId = $"seed-{i:D7}";
             var workflow = $"wf-{i % 40:D2}";
@@ -168,16 +171,19 @@ internal static class RunsBenchmark
         return watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http)
+    private static Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http) => ListAsync(http, 1000);
+
+    /// <summary>The list's first page, its <paramref name="depth"/>-th page (keyset cursor), a filtered page and the status counts: medians.</summary>
+    internal static async Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http, int depth)
     {
         var first = await MedianAsync(http, "api/runs?limit=50&counts=false", 30);
         string? cursor = null;
         var deepTimes = new List<double>();
-        for (var page = 1; page <= 1000; page++)
+        for (var page = 1; page <= depth; page++)
         {
             var watch = Stopwatch.StartNew();
             var body = await http.GetStringAsync("api/runs?limit=50&counts=false" + (cursor is null ? "" : "&cursor=" + cursor));
-            if (page > 990)
+            if (page > depth - 10)
             {
                 deepTimes.Add(watch.Elapsed.TotalMilliseconds);
             }
@@ -189,7 +195,7 @@ internal static class RunsBenchmark
         return (first, Math.Min(deep, deepTimes.Order().ElementAt(deepTimes.Count / 2)), filtered, counts);
     }
 
-    private static async Task<double> MedianAsync(HttpClient http, string url, int times)
+    internal static async Task<double> MedianAsync(HttpClient http, string url, int times)
     {
         await http.GetStringAsync(url);
         var samples = new List<double>();

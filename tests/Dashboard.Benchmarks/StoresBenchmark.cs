@@ -1,91 +1,155 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Dashboard.Streams.Core;
-using Dashboard.Streams.Hosting;
-using Dashboard.Streams.Http;
-using Dashboard.Streams.Storage;
 using Dashboard.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Dashboard.Benchmarks;
 
 /// <summary>
-/// Our Durable Streams endpoints on SQLite against the same endpoints on PostgreSQL, side by side in one run, each hosted
-/// the same way (Kestrel in this process, loopback), with the streams benchmark's measures. Writes results/stores.md.
+/// The runs service on SQLite against the runs service on PostgreSQL, with the Node reference server beside them for the
+/// streams, in one run: the same Release build started as it is deployed (a process per instance, loopback HTTP). Stream
+/// append, catch-up and wake-up as in results/streams.md; the wake-up across two instances sharing the PostgreSQL
+/// database; and the run-inspection reads (the list over many runs, the trace and timeline of a 10,000-step run).
+/// Writes results/stores.md.
 /// </summary>
 internal static class StoresBenchmark
 {
+    private const int ListRuns = 200_000;
+    private const int ListDepth = 100;
+
+    private sealed record Reads(double First, double Deep, double Filtered, double Counts, double Trace, double Timeline);
+
     public static async Task RunAsync()
     {
-        var folder = Directory.CreateTempSubdirectory("stores-bench-").FullName;
-        StreamsBenchmark.Measurements sqlite, postgres;
-        try
+        var referenceDirectory = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "reference");
+        if (!Directory.Exists(Path.Combine(referenceDirectory, "node_modules")))
         {
-            using (var store = new SqliteStreamStore(Path.Combine(folder, "streams.db")))
-            {
-                await using var app = await HostAsync(store);
-                sqlite = await StreamsBenchmark.MeasureAsync("sqlite", BaseAddressOf(app));
-                await app.StopAsync();
-            }
-            SqliteConnection.ClearAllPools();
-
-            await using var server = await PostgresServer.StartAsync();
-            using (var store = new PostgreSqlStreamStore(await server.CreateDatabaseAsync("bench")))
-            {
-                await using var app = await HostAsync(store);
-                // As a deployment of several instances runs it (one instance here: it hears only its own changes).
-                await using var relay = new PostgreSqlChangeRelay(store.DataSource, app.Services.GetRequiredService<StreamNotifier>(), NullLogger.Instance);
-                postgres = await StreamsBenchmark.MeasureAsync("postgresql", BaseAddressOf(app));
-                await app.StopAsync();
-            }
+            throw new InvalidOperationException("Run `bash .ci/setup` first: the reference server's npm packages are missing.");
         }
-        finally
+        string[] common = ["--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
+
+        StreamsBenchmark.Measurements reference, sqlite, postgres;
+        var referenceData = Directory.CreateTempSubdirectory("reference-stores-").FullName;
+        await using (var server = await AppProcess.StartCommandAsync("reference", "node", [Path.Combine(referenceDirectory, "server.mjs"), referenceData], referenceDirectory))
         {
-            Directory.Delete(folder, recursive: true);
+            reference = await StreamsBenchmark.MeasureAsync("reference", server.BaseAddress);
+        }
+        Directory.Delete(referenceData, recursive: true);
+
+        Reads sqliteReads;
+        await using (var service = await AppProcess.StartAsync("Dashboard.Runs", ["--Streams:DatabasePath", "{data}/runs.db", .. common]))
+        {
+            sqlite = await StreamsBenchmark.MeasureAsync("sqlite", service.BaseAddress);
+            await service.KillAsync();
+            var seconds = RunsBenchmark.Seed(Path.Combine(service.DataDirectory, "runs.db"), ListRuns);
+            Console.WriteLine($"[sqlite] seeded {ListRuns:N0} runs in {seconds:F1} s");
+            await using var again = await AppProcess.StartAsync("Dashboard.Runs", ["--Streams:DatabasePath", "{data}/runs.db", .. common], service.DataDirectory);
+            sqliteReads = await ReadsAsync("sqlite", again.BaseAddress);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        Reads postgresReads;
+        (double P50, double P99, int Samples, int Missed) across;
+        await using (var server = await PostgresServer.StartAsync())
+        {
+            var database = await server.CreateDatabaseAsync("bench");
+            string[] args = ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", database, .. common];
+            var instances = await Task.WhenAll(AppProcess.StartAsync("Dashboard.Runs", args), AppProcess.StartAsync("Dashboard.Runs", args));
+            await using var a = instances[0];
+            await using var b = instances[1];
+            postgres = await StreamsBenchmark.MeasureAsync("postgresql", a.BaseAddress);
+            using (var writer = StreamsBenchmark.Client(a.BaseAddress))
+            using (var readers = StreamsBenchmark.Client(b.BaseAddress))
+            {
+                across = await StreamsBenchmark.WakeLatencyAsync(writer, readers, $"v1/stream/across-{Guid.NewGuid():N}");
+            }
+            Console.WriteLine($"[postgresql] wake-up across instances: p50 {across.P50:F1} ms, p99 {across.P99:F1} ms ({across.Samples} samples, {across.Missed} missed)");
+            var seconds = SeedPostgreSql(database, ListRuns);
+            Console.WriteLine($"[postgresql] seeded {ListRuns:N0} runs in {seconds:F1} s");
+            postgresReads = await ReadsAsync("postgresql", b.BaseAddress);
         }
 
+        var report = Report(reference, sqlite, postgres, across, sqliteReads, postgresReads);
+        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "stores.md");
+        await File.WriteAllTextAsync(path, report);
+        Console.WriteLine(report);
+    }
+
+    private static async Task<Reads> ReadsAsync(string name, Uri baseAddress)
+    {
+        using var http = RunsBenchmark.Client(baseAddress);
+        var (trace, timeline) = await RunsBenchmark.TraceAsync(http);
+        var (first, deep, filtered, counts) = await RunsBenchmark.ListAsync(http, ListDepth);
+        Console.WriteLine($"[{name}] list first {first:F1} ms, page {ListDepth} {deep:F1} ms, filtered {filtered:F1} ms, counts {counts:F1} ms; trace {trace:F1} ms, timeline {timeline:F1} ms");
+        return new Reads(first, deep, filtered, counts, trace, timeline);
+    }
+
+    /// <summary>The same rows <see cref="RunsBenchmark.Seed(string, int)"/> writes into SQLite, in one statement.</summary>
+    private static double SeedPostgreSql(string connectionString, int count)
+    {
+        var watch = Stopwatch.StartNew();
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand("""
+            INSERT INTO runs (id, workflow_id, workflow_name, status, trigger_type, experiment_id, parent_run_id, started_at, completed_at, error_message, record_json, stream_offset)
+            SELECT 'seed-' || lpad(i::text, 7, '0'), 'wf-' || lpad((i % 40)::text, 2, '0'), 'Workflow ' || (i % 40), s.status, 'api', NULL, NULL,
+                1790000000000 + i * 1000, CASE WHEN s.status = 'running' THEN NULL ELSE 1790000000000 + i * 1000 + 5000 END,
+                CASE WHEN s.status = 'failed' THEN 'Upstream 502 on attempt ' || (i % 3) END,
+                json_build_object('id', 'seed-' || lpad(i::text, 7, '0'), 'workflowId', 'wf-' || lpad((i % 40)::text, 2, '0'), 'status', s.status,
+                    'startedAt', to_char(to_timestamp((1790000000000 + i * 1000) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                    'stepCount', 12, 'totalTokens', 4000, 'costUsd', '0.0021')::text,
+                NULL
+            FROM generate_series(0, @count - 1) AS i,
+                LATERAL (SELECT (ARRAY['completed', 'completed', 'completed', 'failed', 'running', 'cancelled', 'timeout', 'waiting'])[i % 8 + 1] AS status) s;
+            ANALYZE runs;
+            """, connection) { CommandTimeout = 600 };
+        command.Parameters.AddWithValue("count", count);
+        command.ExecuteNonQuery();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static string Report(StreamsBenchmark.Measurements reference, StreamsBenchmark.Measurements sqlite, StreamsBenchmark.Measurements postgres,
+        (double P50, double P99, int Samples, int Missed) across, Reads sqliteReads, Reads postgresReads)
+    {
         static string Ratio(double a, double b) => (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
         var r = new StringBuilder();
-        r.AppendLine("# Streams on SQLite against streams on PostgreSQL");
+        r.AppendLine("# The runs service on SQLite and on PostgreSQL (and the reference server)");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores) by");
-        r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- stores` (PostgreSQL 15 from the Debian package, started by the");
-        r.AppendLine("benchmark in a temporary folder with `fsync=off`, as the tests do; SQLite in WAL with `synchronous=NORMAL`). Both stores behind the");
-        r.AppendLine("same `/v1/stream` endpoints, hosted alike in the benchmark's process, measured as in results/streams.md.");
+        r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- stores`, all in one run: the Node reference server");
+        r.AppendLine("(`@durable-streams/server` 0.3.7, file-backed), our runs service on SQLite (WAL, `synchronous=NORMAL`) and on PostgreSQL 15");
+        r.AppendLine("(the Debian package, started by the benchmark in a temporary folder with `fsync=off`, as the tests do), each a");
+        r.AppendLine("process of the Release build on loopback. On PostgreSQL two service instances share the database.");
         r.AppendLine();
-        r.AppendLine("| measure | SQLite | PostgreSQL | PostgreSQL / SQLite |");
+        r.AppendLine("## Streams (`/v1/stream`, measured as in results/streams.md)");
+        r.AppendLine();
+        r.AppendLine("| measure | reference | SQLite | PostgreSQL | PostgreSQL / SQLite | PostgreSQL / reference |");
+        r.AppendLine("|---|---:|---:|---:|---:|---:|");
+        void Row(string measure, double refValue, double s, double p, string format) =>
+            r.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {refValue.ToString(format, CultureInfo.InvariantCulture)} | {s.ToString(format, CultureInfo.InvariantCulture)} | {p.ToString(format, CultureInfo.InvariantCulture)} | {Ratio(p, s)} | {Ratio(p, refValue)} |");
+        Row("append throughput, warm (events/s)", reference.AppendEventsPerSecond, sqlite.AppendEventsPerSecond, postgres.AppendEventsPerSecond, "N0");
+        Row("catch-up read (events/s)", reference.CatchUpEventsPerSecond, sqlite.CatchUpEventsPerSecond, postgres.CatchUpEventsPerSecond, "N0");
+        Row("long-poll wake-up p50 (ms)", reference.WakeP50Ms, sqlite.WakeP50Ms, postgres.WakeP50Ms, "F1");
+        Row("long-poll wake-up p99 (ms)", reference.WakeP99Ms, sqlite.WakeP99Ms, postgres.WakeP99Ms, "F1");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| long-poll wake-up across instances, p50 / p99 (ms) | | | {across.P50:F1} / {across.P99:F1} | | |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| wake-up samples / missed | {reference.WakeSamples} / {reference.WakeMissed} | {sqlite.WakeSamples} / {sqlite.WakeMissed} | {postgres.WakeSamples} / {postgres.WakeMissed} (across: {across.Samples} / {across.Missed}) | | |");
+        r.AppendLine();
+        r.AppendLine("Across instances: the append is sent to instance A, the 200 long-polls wait on instance B, which hears of it by `LISTEN/NOTIFY`.");
+        r.AppendLine();
+        r.AppendLine(CultureInfo.InvariantCulture, $"## Run-inspection reads (medians, measured by the client; target: PostgreSQL within 2x of SQLite)");
+        r.AppendLine();
+        r.AppendLine("| measure | SQLite (ms) | PostgreSQL (ms) | PostgreSQL / SQLite |");
         r.AppendLine("|---|---:|---:|---:|");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| append throughput, warm (events/s) | {sqlite.AppendEventsPerSecond:N0} | {postgres.AppendEventsPerSecond:N0} | {Ratio(postgres.AppendEventsPerSecond, sqlite.AppendEventsPerSecond)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| catch-up read (events/s) | {sqlite.CatchUpEventsPerSecond:N0} | {postgres.CatchUpEventsPerSecond:N0} | {Ratio(postgres.CatchUpEventsPerSecond, sqlite.CatchUpEventsPerSecond)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| long-poll wake-up p50 (ms) | {sqlite.WakeP50Ms:F1} | {postgres.WakeP50Ms:F1} | {Ratio(postgres.WakeP50Ms, sqlite.WakeP50Ms)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| long-poll wake-up p99 (ms) | {sqlite.WakeP99Ms:F1} | {postgres.WakeP99Ms:F1} | {Ratio(postgres.WakeP99Ms, sqlite.WakeP99Ms)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| wake-up samples / missed | {sqlite.WakeSamples} / {sqlite.WakeMissed} | {postgres.WakeSamples} / {postgres.WakeMissed} | |");
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "stores.md");
-        await File.WriteAllTextAsync(path, r.ToString());
-        Console.WriteLine(r);
+        void Read(string measure, double s, double p) => r.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {s:F1} | {p:F1} | {Ratio(p, s)} |");
+        Read($"`GET /api/runs` first page (50 rows) of {ListRuns:N0} runs", sqliteReads.First, postgresReads.First);
+        Read($"`GET /api/runs` {ListDepth}th page (keyset cursor)", sqliteReads.Deep, postgresReads.Deep);
+        Read("`GET /api/runs?status=failed&workflowId=…` first page", sqliteReads.Filtered, postgresReads.Filtered);
+        Read($"status counts over {ListRuns:N0} runs", sqliteReads.Counts, postgresReads.Counts);
+        Read("`GET /api/runs/{id}/trace`, 10,000 steps", sqliteReads.Trace, postgresReads.Trace);
+        Read("`GET /api/runs/{id}/timeline`, 10,000 steps, 11,000 attempts", sqliteReads.Timeline, postgresReads.Timeline);
+        r.AppendLine();
+        r.AppendLine(CultureInfo.InvariantCulture, $"The {ListRuns:N0} runs are written straight into the projection table of each store (the same rows on both); the 10,000-step run is reported through the API (on PostgreSQL, through instance B, which also serves the reads).");
+        return r.ToString();
     }
-
-    /// <summary>The streams endpoints on <paramref name="store"/>, on a free loopback port.</summary>
-    private static async Task<WebApplication> HostAsync(IStreamStore store)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IStreamStore>(store);
-        builder.Services.AddDurableStreams();
-        var app = builder.Build();
-        app.MapDurableStreams("/v1/stream");
-        await app.StartAsync();
-        return app;
-    }
-
-    private static Uri BaseAddressOf(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

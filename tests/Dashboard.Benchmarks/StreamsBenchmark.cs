@@ -53,13 +53,15 @@ internal static class StreamsBenchmark
 
     internal sealed record Measurements(double AppendColdEventsPerSecond, double AppendEventsPerSecond, double CatchUpEventsPerSecond, double CatchUpMegabytesPerSecond, double WakeP50Ms, double WakeP99Ms, int WakeSamples, int WakeMissed);
 
+    internal static HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = baseAddress,
+        Timeout = TimeSpan.FromMinutes(5),
+    };
+
     internal static async Task<Measurements> MeasureAsync(string name, Uri baseAddress)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-        {
-            BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromMinutes(5),
-        };
+        using var http = Client(baseAddress);
         var prefix = $"v1/stream/bench-{name}-{Guid.NewGuid():N}";
         Console.WriteLine($"[{name}] {baseAddress}");
 
@@ -149,10 +151,13 @@ internal static class StreamsBenchmark
     /// 200 readers long-poll one stream's tail; one event is appended; the latency is from just before the append is sent
     /// to each reader's response. Twenty rounds, every reader in every round.
     /// </summary>
-    private static async Task<(double P50, double P99, int Samples, int Missed)> WakeLatencyAsync(HttpClient http, string prefix)
+    private static Task<(double P50, double P99, int Samples, int Missed)> WakeLatencyAsync(HttpClient http, string prefix) => WakeLatencyAsync(http, http, prefix);
+
+    /// <summary>The wake-up with the append sent to one server and the long-polls parked on another (two instances, one store).</summary>
+    internal static async Task<(double P50, double P99, int Samples, int Missed)> WakeLatencyAsync(HttpClient writer, HttpClient http, string prefix)
     {
         var path = $"{prefix}-wake";
-        await CreateAsync(http, path);
+        await CreateAsync(writer, path);
         var offset = (await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path))).Headers.GetValues("Stream-Next-Offset").Single();
         var latencies = new List<double>();
         var missed = 0;
@@ -171,7 +176,7 @@ internal static class StreamsBenchmark
             // Let every long-poll reach the server and park before the append.
             await Task.Delay(1000);
             var sent = clock.Elapsed.TotalMilliseconds;
-            await AppendAsync(http, path, $$"""[{"type":"log","wake":{{round}}}]""");
+            await AppendAsync(writer, path, $$"""[{"type":"log","wake":{{round}}}]""");
             var outcomes = await Task.WhenAll(readers);
             foreach (var outcome in outcomes)
             {

@@ -22,7 +22,20 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     public PostgreSqlStreamStore(string connectionString, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var settings = builder.ConnectionStringBuilder;
+        if (settings.MaxAutoPrepare == 0)
+        {
+            // The same few statements run for every append and read: let Npgsql prepare them on each pooled connection.
+            settings.MaxAutoPrepare = 64;
+        }
+        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            // Nothing here leaves session state on a connection (advisory locks are transaction-scoped), so a pooled
+            // connection need not be reset before its next use: one statement less per request.
+            settings.NoResetOnClose = true;
+        }
+        _dataSource = builder.Build();
         using var connection = _dataSource.OpenConnection();
         PostgreSqlSchema.Migrate(connection, "streams", PostgreSqlStreamWriter.Migrations);
     }
