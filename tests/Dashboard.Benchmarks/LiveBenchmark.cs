@@ -189,6 +189,10 @@ internal static class LiveBenchmark
             var lost = total - latencies.Count;
             var (p50, p99, max) = (Percentiles.Of(latencies, 0.50), Percentiles.Of(latencies, 0.99), latencies.Count == 0 ? double.NaN : latencies[^1]);
             Console.WriteLine($"sent {total} events in {sendSeconds:F1} s ({total / sendSeconds:N0}/s), p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms, lost {lost}, duplicates {duplicates}, post errors {errors.Count}");
+            foreach (var error in errors.Take(3))
+            {
+                Console.WriteLine($"post error: {error}");
+            }
             Console.WriteLine($"POST acknowledged p50 {Percentiles.Of(posts, 0.5):F1} ms, p99 {Percentiles.Of(posts, 0.99):F1} ms; received after ack p50 {Percentiles.Of(afterAck, 0.5):F1} ms, p99 {Percentiles.Of(afterAck, 0.99):F1} ms");
             return new Outcome(load, total, total / sendSeconds, p50, p99, max, Percentiles.Of(posts, 0.5), Percentiles.Of(posts, 0.99),
                 Percentiles.Of(afterAck, 0.5), Percentiles.Of(afterAck, 0.99), lost, duplicates, errors.Count);

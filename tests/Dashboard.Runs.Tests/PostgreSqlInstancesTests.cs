@@ -129,6 +129,36 @@ public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IC
     }
 
     [Fact]
+    public async Task ManyRunsOfOneWorkflowAtOnce_ThroughBothInstances_AreStoredExactly()
+    {
+        // Writers of different runs proceed together on PostgreSQL (each stream's row is its lock), while they share the
+        // workflow's aggregate rows: every run and every count must come out whole.
+        var workflow = $"wf-many-{Guid.NewGuid():N}";
+        var runs = Enumerable.Range(0, 30).Select(_ => NewRunId("many")).ToList();
+        await Task.WhenAll(runs.Select(async (runId, r) =>
+        {
+            var http = r % 2 == 0 ? instances.HttpA : instances.HttpB;
+            await http.PostOkAsync(runId, Batch(Started(workflow)));
+            for (var i = 0; i < 5; i++)
+            {
+                await http.PostOkAsync(runId, Batch(StepStarted($"s{i}"), StepCompleted($"s{i}", cost: "0.001")));
+            }
+            await http.PostOkAsync(runId, Batch(RunCompleted()));
+        }));
+
+        foreach (var runId in runs)
+        {
+            var record = await instances.HttpA.GetJsonAsync($"api/runs/{runId}");
+            Assert.Equal(("completed", 5, "0.005"), (record.GetProperty("status").GetString(), record.GetProperty("stepCount").GetInt32(), record.GetProperty("costUsd").GetString()));
+        }
+        var summary = await instances.HttpB.GetJsonAsync($"api/insights/summary?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z");
+        Assert.Equal((30, 30, "0.15"), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("byStatus").GetProperty("completed").GetInt32(), summary.GetProperty("costUsd").GetString()));
+        var steps = await instances.HttpA.GetJsonAsync($"api/insights/steps?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z");
+        Assert.All(steps.GetProperty("steps").EnumerateArray(), step => Assert.Equal(30, step.GetProperty("attempts").GetInt32()));
+        Assert.Equal(5, steps.GetProperty("steps").GetArrayLength());
+    }
+
+    [Fact]
     public async Task HistogramMerge_InPostgreSql_IsTheSameAsTheModels()
     {
         // SQLite merges stored duration histograms with DurationHistogram.Merge; PostgreSQL with its own SQL function.

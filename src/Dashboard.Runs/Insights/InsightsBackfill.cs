@@ -45,6 +45,8 @@ internal static class InsightsBackfill
             {
                 var stored = Attempts(connection, transaction, record.Id);
                 InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
+                // Before the next run's: a failure group's examples are read back from the table.
+                statements.Flush(transaction);
                 count++;
             }
         }

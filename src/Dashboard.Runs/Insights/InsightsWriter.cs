@@ -68,7 +68,7 @@ internal static class InsightsWriter
     {
         if (delta.Run is { } run)
         {
-            WriteRun(statements.For(transaction, RunSql), run);
+            WriteRun(statements, statements.For(transaction, RunSql), run);
         }
         if (delta.Workflow is { } workflow)
         {
@@ -76,18 +76,18 @@ internal static class InsightsWriter
             Set(command, "workflow", workflow.WorkflowId);
             Set(command, "name", workflow.Name);
             Set(command, "at", workflow.At);
-            command.ExecuteNonQuery();
+            statements.Execute(command);
             if (workflow.Trigger is { } trigger)
             {
                 var triggers = statements.For(transaction, TriggerSql);
                 Set(triggers, "workflow", workflow.WorkflowId);
                 Set(triggers, "trigger", trigger);
-                triggers.ExecuteNonQuery();
+                statements.Execute(triggers);
             }
         }
         if (delta.Steps.Count > 0)
         {
-            WriteSteps(statements.For(transaction, StepSql), delta);
+            WriteSteps(statements, statements.For(transaction, StepSql), delta);
         }
         if (delta.Failure is { } failure)
         {
@@ -95,7 +95,7 @@ internal static class InsightsWriter
         }
     }
 
-    private static void WriteRun(DbCommand command, RunCounts run)
+    private static void WriteRun(StatementCache statements, DbCommand command, RunCounts run)
     {
         Set(command, "workflow", run.WorkflowId);
         Set(command, "runs", run.NewRuns);
@@ -114,14 +114,16 @@ internal static class InsightsWriter
         {
             Set(command, "grain", InsightsSchema.Grains[i]);
             Set(command, "bucket", run.Buckets[i]);
-            command.ExecuteNonQuery();
+            statements.Execute(command);
         }
     }
 
-    private static void WriteSteps(DbCommand command, InsightsDelta delta)
+    private static void WriteSteps(StatementCache statements, DbCommand command, InsightsDelta delta)
     {
         Set(command, "workflow", delta.WorkflowId);
-        foreach (var step in delta.Steps)
+        // In one order (by step id) in every transaction: two batches of one workflow, each holding the rows of steps the
+        // other wants, would deadlock where writers of different runs proceed together (PostgreSQL).
+        foreach (var step in delta.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal))
         {
             Set(command, "step", step.StepId);
             Set(command, "name", step.StepName);
@@ -137,7 +139,7 @@ internal static class InsightsWriter
             {
                 Set(command, "grain", InsightsSchema.StepGrains[i]);
                 Set(command, "bucket", delta.StepBuckets[i]);
-                command.ExecuteNonQuery();
+                statements.Execute(command);
             }
         }
     }
@@ -165,7 +167,7 @@ internal static class InsightsWriter
         Set(group, "message", failure.Message);
         Set(group, "at", failure.At);
         Set(group, "examples", JsonSerializer.Serialize(examples.Take(ExamplesKept)));
-        group.ExecuteNonQuery();
+        statements.Execute(group);
 
         var count = statements.For(transaction, FailureCountSql);
         Set(count, "signature", failure.Signature);
@@ -174,12 +176,12 @@ internal static class InsightsWriter
         {
             Set(count, "grain", grain);
             Set(count, "bucket", InsightsSchema.BucketOf(delta.Start, grain));
-            count.ExecuteNonQuery();
+            statements.Execute(count);
         }
 
         var workflow = statements.For(transaction, FailureWorkflowSql);
         Set(workflow, "workflow", delta.WorkflowId);
         Set(workflow, "at", failure.At);
-        workflow.ExecuteNonQuery();
+        statements.Execute(workflow);
     }
 }

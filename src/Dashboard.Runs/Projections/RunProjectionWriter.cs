@@ -43,7 +43,7 @@ internal static class RunProjectionWriter
         Set(run, "error", record.Error?.Message);
         Set(run, "json", rows.RecordJson);
         Set(run, "offset", offset);
-        run.ExecuteNonQuery();
+        statements.Execute(run);
 
         if (rows.Removed.Count > 0)
         {
@@ -53,7 +53,7 @@ internal static class RunProjectionWriter
             {
                 Set(remove, "step", stepId);
                 Set(remove, "loop", loopKey);
-                remove.ExecuteNonQuery();
+                statements.Execute(remove);
             }
         }
         if (rows.Steps.Count == 0)
@@ -71,7 +71,7 @@ internal static class RunProjectionWriter
             Set(step, "latest", row.IsLatest ? 1 : 0);
             Set(step, "timeline", row.TimelineJson);
             Set(step, "json", row.TraceJson);
-            step.ExecuteNonQuery();
+            statements.Execute(step);
         }
     }
 }

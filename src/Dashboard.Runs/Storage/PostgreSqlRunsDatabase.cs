@@ -17,6 +17,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : Runs
 
     public override string LikeOperator => "ILIKE";
 
+    public override bool BatchesWrites => true;
+
     public override void EnsureSchema(StatementCache statements)
     {
         using (var connection = store.DataSource.OpenConnection())

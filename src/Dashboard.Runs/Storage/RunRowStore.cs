@@ -6,15 +6,29 @@ namespace Dashboard.Runs.Storage;
 /// </summary>
 internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDisposable
 {
-    private readonly StatementCache _statements = new();
+    // One cache per writing thread: SQLite has one writer, but PostgreSQL's writers of different runs write at once,
+    // each on its own thread (a write transaction runs start to end on the thread that began it).
+    private readonly ThreadLocal<StatementCache> _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
 
-    public void Ensure() => database.EnsureSchema(_statements);
+    private StatementCache Statements => _caches.Value!;
+
+    public void Ensure() => database.EnsureSchema(Statements);
 
     public void Write(RunRows rows, string offset)
     {
         var transaction = database.WriteTransaction;
-        Projections.RunProjectionWriter.Write(_statements, transaction, rows.Projection, offset);
-        Insights.InsightsWriter.Write(_statements, transaction, rows.Insights);
+        try
+        {
+            Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
+            Insights.InsightsWriter.Write(Statements, transaction, rows.Insights);
+            Statements.Flush(transaction);
+        }
+        catch
+        {
+            // The transaction rolls back: what was queued for it must not be sent with the next one's.
+            Statements.Discard();
+            throw;
+        }
     }
 
     public IReadOnlyList<string> EndedBefore(DateTimeOffset before, int limit)
@@ -41,11 +55,19 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         var transaction = database.WriteTransaction;
         foreach (var sql in (string[])["DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
         {
-            var command = _statements.For(transaction, sql);
+            var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);
-            command.ExecuteNonQuery();
+            Statements.Execute(command);
         }
+        Statements.Flush(transaction);
     }
 
-    public void Dispose() => _statements.Dispose();
+    public void Dispose()
+    {
+        foreach (var cache in _caches.Values)
+        {
+            cache.Dispose();
+        }
+        _caches.Dispose();
+    }
 }

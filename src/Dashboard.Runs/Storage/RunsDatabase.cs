@@ -22,6 +22,9 @@ internal abstract class RunsDatabase
     /// <summary>The store's write transaction in progress on this thread (inside <see cref="Streams.Storage.IStreamStore.Write{T}"/>).</summary>
     public abstract DbTransaction WriteTransaction { get; }
 
+    /// <summary>Whether the rows of a batch are sent in one round trip (<see cref="StatementCache"/>): a server's, not a file's.</summary>
+    public virtual bool BatchesWrites => false;
+
     /// <summary>The case-insensitive <c>LIKE</c>: SQLite's <c>LIKE</c> already ignores ASCII case; PostgreSQL's does not.</summary>
     public abstract string LikeOperator { get; }
 

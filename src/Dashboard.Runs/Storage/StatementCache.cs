@@ -6,11 +6,17 @@ namespace Dashboard.Runs.Storage;
 /// Commands of the write connection, made once and run again for every batch: SQLite parses an upsert's text in about
 /// as long as it takes to run it, and ingestion runs a few hundred of them a second while holding the write lock. A
 /// command is made again when the transaction is on another connection (PostgreSQL's writes come from a pool).
-/// Used only by the thread that holds the store's write lock.
+/// Used by one writing thread at a time (one per thread: <see cref="RunRowStore"/>).
+/// <para>
+/// Batching (PostgreSQL): <see cref="Execute"/> queues the statement with its parameters' values as they are, and
+/// <see cref="Flush"/> sends the queue in one round trip. Every write of a batch's rows holds the lock that serialises
+/// appends across instances; a round trip per statement would hold it a dozen times longer.
+/// </para>
 /// </summary>
-internal sealed class StatementCache : IDisposable
+internal sealed class StatementCache(bool batching = false) : IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private DbBatch? _pending;
 
     public DbCommand For(DbTransaction transaction, string sql)
     {
@@ -35,6 +41,50 @@ internal sealed class StatementCache : IDisposable
             return;
         }
         command.Parameters[index].Value = value ?? DBNull.Value;
+    }
+
+    /// <summary>Runs the statement now, or queues it (with its parameters' current values) when batching.</summary>
+    public void Execute(DbCommand command)
+    {
+        if (!batching)
+        {
+            command.ExecuteNonQuery();
+            return;
+        }
+        _pending ??= command.Connection!.CreateBatch();
+        var queued = _pending.CreateBatchCommand();
+        queued.CommandText = command.CommandText;
+        foreach (DbParameter parameter in command.Parameters)
+        {
+            var copy = queued.CreateParameter();
+            copy.ParameterName = parameter.ParameterName;
+            copy.Value = parameter.Value;
+            queued.Parameters.Add(copy);
+        }
+        _pending.BatchCommands.Add(queued);
+    }
+
+    /// <summary>Sends the queued statements in <paramref name="transaction"/>, in the order they were queued.</summary>
+    public void Flush(DbTransaction transaction)
+    {
+        if (_pending is not { } batch)
+        {
+            return;
+        }
+        _pending = null;
+        using (batch)
+        {
+            batch.Connection = transaction.Connection;
+            batch.Transaction = transaction;
+            batch.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Drops what was queued (its transaction failed).</summary>
+    public void Discard()
+    {
+        _pending?.Dispose();
+        _pending = null;
     }
 
     public void Dispose()

@@ -4,16 +4,14 @@ using Npgsql;
 namespace Dashboard.Streams.Storage;
 
 /// <summary>
-/// The store for several instances sharing one PostgreSQL database. A write is one transaction that first takes a
-/// transaction-scoped advisory lock: writers are serialised across every instance, as SQLite serialises them in one
-/// process, so the engine's rules (offsets, producers, closing) hold however many instances append. Reads use pooled
-/// connections and never wait for writes. The schema is versioned (<see cref="PostgreSqlSchema"/>).
+/// The store for several instances sharing one PostgreSQL database. A write is one transaction in which every stream it
+/// reads is locked (<c>SELECT … FOR UPDATE</c>) until the commit: the writers of one stream take turns across every
+/// instance, as SQLite serialises all writers in one process, so the engine's rules (offsets, producers, closing) hold
+/// however many instances append, while writers of different streams proceed together. Reads use pooled connections and
+/// never wait for writes. The schema is versioned (<see cref="PostgreSqlSchema"/>).
 /// </summary>
 public sealed class PostgreSqlStreamStore : IStreamStore
 {
-    /// <summary>The advisory lock every stream write takes (an arbitrary number of ours: "DStr").</summary>
-    internal const long WriteLockKey = 0x44537472;
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
     private readonly ThreadLocal<PostgreSqlStreamWriter?> _current = new();
@@ -56,13 +54,32 @@ public sealed class PostgreSqlStreamStore : IStreamStore
             // Work that writes again from inside a transaction joins that transaction.
             return work(open);
         }
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return WriteOnce(work);
+            }
+            catch (PostgresException ex) when (attempt < MaxAttempts && IsRetryable(ex))
+            {
+                // Nothing of the attempt was kept (its transaction rolled back): do it again on what is stored now.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writers that lock the same rows in different orders may deadlock (PostgreSQL then aborts one), and two instances
+    /// creating the same stream at once meet on its unique path: either way the loser runs its work again.
+    /// </summary>
+    private static bool IsRetryable(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure;
+
+    private const int MaxAttempts = 5;
+
+    private T WriteOnce<T>(Func<IStreamWriter, T> work)
+    {
         using var connection = _dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
-        using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            lockCommand.Parameters.AddWithValue("key", WriteLockKey);
-            lockCommand.ExecuteNonQuery();
-        }
         var writer = new PostgreSqlStreamWriter(connection, transaction, _time.GetUtcNow());
         _current.Value = writer;
         try

@@ -60,9 +60,11 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     public NpgsqlTransaction Transaction => transaction;
 
-    public StreamRecord? Find(string path) => FindStream(connection, transaction, "path = @key", path);
+    // A stream read in a write transaction is locked until the commit: writers of one stream take turns, writers of
+    // different streams do not wait for each other (the row lock is what serialises a stream's offsets and producers).
+    public StreamRecord? Find(string path) => FindStream(connection, transaction, "path = @key FOR UPDATE", path);
 
-    public StreamRecord? FindById(long id) => FindStream(connection, transaction, "id = @key", id);
+    public StreamRecord? FindById(long id) => FindStream(connection, transaction, "id = @key FOR UPDATE", id);
 
     public StreamRecord Insert(StreamRecord record)
     {
