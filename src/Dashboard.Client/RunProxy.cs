@@ -69,6 +69,14 @@ public sealed class RunProxy
     public Task<RunSnapshot> TimelineAsync(int? limit = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetTimelineAsync(RunId, limit, token), timeout, cancellationToken);
 
+    /// <summary>
+    /// A page of the run's log lines, oldest first. <paramref name="level"/> means that level and above (<c>warn</c>: warn
+    /// and error); <paramref name="cursor"/> is the previous page's <see cref="RunLogPage.NextCursor"/>.
+    /// </summary>
+    public Task<RunLogPage> LogsAsync(string? level = null, string? stepId = null, int? attempt = null, int? loopIndex = null, string? text = null,
+        string? cursor = null, int? limit = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetLogsAsync(RunId, level, stepId, attempt, loopIndex, text, cursor, limit, token), timeout, cancellationToken);
+
     public Task<IReadOnlyList<RunRecord>> ChildrenAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetChildrenAsync(RunId, token), timeout, cancellationToken);
 

@@ -117,6 +117,40 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
     }
 
     [Fact]
+    public async Task Logs_AreReadPageByPage_AndFiltered()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var runId = $"run-{Guid.NewGuid():N}";
+        await using (var reporter = new RunReporter(client, runId))
+        {
+            reporter.StartRun("wf-logs");
+            reporter.StartStep("fetch");
+            for (var i = 0; i < 7; i++)
+            {
+                reporter.Log(i == 5 ? "error" : "info", $"line {i}", stepId: i < 3 ? "fetch" : null);
+            }
+            reporter.CompleteStep("fetch");
+        }
+        var run = client.Run(runId);
+
+        var lines = new List<RunLogLine>();
+        string? cursor = null;
+        do
+        {
+            var page = await run.LogsAsync(cursor: cursor, limit: 3, cancellationToken: Token);
+            lines.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"line {i}"), lines.Select(l => l.Message));
+        Assert.Equal(["line 5"], (await run.LogsAsync(level: "warn", cancellationToken: Token)).Items.Select(l => l.Message));
+        Assert.Equal(3, (await run.LogsAsync(stepId: "fetch", cancellationToken: Token)).Items.Count);
+        await Assert.ThrowsAsync<InvalidInputException>(() => run.LogsAsync(level: "loud", cancellationToken: Token));
+    }
+
+    [Fact]
     public async Task ClientSideTotals_SumTheLatestAttempts_AsTheSeedDescribes()
     {
         var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);

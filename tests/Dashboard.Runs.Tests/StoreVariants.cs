@@ -25,3 +25,6 @@ public sealed class PostgreSqlRedactionTests(PostgreSqlRunsServiceFixture fixtur
 
 public sealed class SqliteSeedShapeTests(RunsServiceFixture fixture) : SeedShapeTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlSeedShapeTests(PostgreSqlRunsServiceFixture fixture) : SeedShapeTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteLogsTests(RunsServiceFixture fixture) : LogsTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlLogsTests(PostgreSqlRunsServiceFixture fixture) : LogsTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

@@ -46,6 +46,10 @@ public interface IRunsApi
     [Get("/api/runs/{runId}/timeline")]
     Task<RunSnapshot> GetTimelineAsync(string runId, int? limit, CancellationToken cancellationToken);
 
+    [Get("/api/runs/{runId}/logs")]
+    Task<RunLogPage> GetLogsAsync(string runId, string? level, string? stepId, int? attempt, int? loopIndex, string? q, string? cursor, int? limit,
+        CancellationToken cancellationToken);
+
     [Get("/api/runs/{runId}/children")]
     Task<IReadOnlyList<RunRecord>> GetChildrenAsync(string runId, CancellationToken cancellationToken);
 

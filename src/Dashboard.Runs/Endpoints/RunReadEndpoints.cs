@@ -27,6 +27,9 @@ internal static class RunReadEndpoints
         api.MapGet("/runs/{runId}/timeline", Timeline).WithName("GetTimeline")
             .WithSummary("The record and every attempt without payloads (the first `limit` when given, attemptCount saying how many there are), with the stream offset they reflect: what a live timeline starts from.")
             .Produces<RunSnapshot>();
+        api.MapGet("/runs/{runId}/logs", Logs).WithName("GetRunLogs")
+            .WithSummary("The run's log lines, oldest first, keyset-paged: level=debug|info|warn|error (that level and above), stepId, attempt, loopIndex, q (text in the message), cursor, limit (1-1000, default 200).")
+            .Produces<RunLogPage>();
         api.MapGet("/runs/{runId}/children", Children).WithName("GetChildren").WithSummary("The runs this run started.")
             .Produces<RunRecord[]>();
         api.MapGet("/runs/{runId}/rollup", Rollup).WithName("GetRollup")
@@ -258,6 +261,35 @@ internal static class RunReadEndpoints
             .Select(json => JsonSerializer.Deserialize<RunRecord>(json, ModelJson.Options)!)
             .Select(child => RollupCalculator.ForAttempts(child.Id, child.DurationMs, queries.AllAttempts(child.Id)));
         return Results.Json(RollupCalculator.ForFamily(run, children), ModelJson.Options);
+    }
+
+    private static IResult Logs(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is null)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var (filter, after, limit, error) = RunLogFilter.Parse(context.Request.Query);
+        if (error is not null)
+        {
+            return ApiError.Invalid(context, error);
+        }
+        var (lines, next) = queries.Logs(runId, filter!, after, limit);
+        return Json(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("items");
+            foreach (var line in lines)
+            {
+                writer.WriteRawValue(line, skipInputValidation: true);
+            }
+            writer.WriteEndArray();
+            if (next is { } seq)
+            {
+                writer.WriteString("nextCursor", seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            writer.WriteEndObject();
+        });
     }
 
     /// <summary>The run's row if the caller may read it; null for unknown and out-of-scope alike.</summary>

@@ -10,7 +10,7 @@ namespace Dashboard.Runs.Ingestion;
 /// event before it is stored, so no reader, export or screen can show them. The value becomes <see cref="Mask"/>, which
 /// says that something was there. A key matches when, lower-cased without '-' and '_', it equals or ends with a pattern.
 /// </summary>
-public sealed class PayloadRedactor
+public sealed partial class PayloadRedactor
 {
     public const string Mask = "[redacted]";
 
@@ -34,6 +34,7 @@ public sealed class PayloadRedactor
         RunCompleted completed => completed with { Result = Redact(completed.Result) },
         RunFailed failed => failed with { Error = RedactError(failed.Error) },
         RunTimedOut timedOut => timedOut with { Error = RedactError(timedOut.Error) },
+        LogEvent log => log with { Message = RedactText(log.Message), Extra = RedactFields(log.Extra) },
         _ => e,
     };
 
@@ -60,6 +61,26 @@ public sealed class PayloadRedactor
         MaskSecrets(node);
         return JsonSerializer.SerializeToElement(node);
     }
+
+    /// <summary>A log line's own fields: a secret-looking key's value is masked, other values are redacted within.</summary>
+    private Dictionary<string, JsonElement>? RedactFields(Dictionary<string, JsonElement>? fields) =>
+        fields?.ToDictionary(p => p.Key, p => IsSecretKey(p.Key) ? JsonSerializer.SerializeToElement(Mask) : Redact(p.Value)!.Value);
+
+    /// <summary>
+    /// Free text (a log message): the value after a secret-looking key written as <c>key=value</c> or <c>key: value</c>
+    /// is masked, e.g. <c>password=hunter2</c> becomes <c>password=[redacted]</c>.
+    /// </summary>
+    public string? RedactText(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || (text.IndexOf('=') < 0 && text.IndexOf(':') < 0))
+        {
+            return text;
+        }
+        return KeyValue().Replace(text, match => IsSecretKey(match.Groups["key"].Value) ? match.Groups["lead"].Value + Mask : match.Value);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""(?<lead>(?<key>[A-Za-z][\w-]*)["']?\s*[:=]\s*(?:Bearer\s+)?)(?<value>"[^"]*"|'[^']*'|[^\s,;&]+)""")]
+    private static partial System.Text.RegularExpressions.Regex KeyValue();
 
     private ErrorInfo? RedactError(ErrorInfo? error) => error?.Data is null ? error : error with { Data = Redact(error.Data) };
 

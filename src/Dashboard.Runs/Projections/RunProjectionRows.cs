@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dashboard.Model.Events;
 using Dashboard.Model.Json;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
@@ -8,13 +9,17 @@ namespace Dashboard.Runs.Projections;
 /// <summary>One stored attempt: where it sits in the run, and its JSON (whole, and without payloads for the timeline).</summary>
 internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, string TimelineJson, string TraceJson);
 
+/// <summary>One log line: its filter columns and the line as the logs API serves it.</summary>
+internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, string LineJson);
+
 /// <summary>
 /// The projection rows a batch changes: the run's row and every attempt of each step it touched, as the values the
 /// tables hold. Made before the write transaction (serialising is most of the cost), written inside it.
 /// </summary>
-internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed)
+internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed,
+    IReadOnlyList<LogRow> Logs)
 {
-    public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps)
+    public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var record = state.Record!;
         var steps = new List<StepRow>();
@@ -36,7 +41,33 @@ internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IR
                     JsonSerializer.Serialize(WithoutPayloads(trace), ModelJson.Options), JsonSerializer.Serialize(trace, ModelJson.Options)));
             }
         }
-        return new RunProjectionRows(record, JsonSerializer.Serialize(record, ModelJson.Options), steps, removed);
+        return new RunProjectionRows(record, JsonSerializer.Serialize(record, ModelJson.Options), steps, removed, LogsOf(state, applied));
+    }
+
+    /// <summary>The batch's log lines, numbered on from the run's earlier ones (the reducer counts them).</summary>
+    private static List<LogRow> LogsOf(RunState state, IReadOnlyList<RunEvent> applied)
+    {
+        var logs = applied.OfType<LogEvent>().ToList();
+        var rows = new List<LogRow>(logs.Count);
+        var seq = (long)state.LogCount - logs.Count;
+        foreach (var log in logs)
+        {
+            var level = LogLevels.Normalize(log.Level);
+            var line = new RunLogLine
+            {
+                Seq = ++seq,
+                Timestamp = log.Timestamp,
+                Level = level,
+                Message = log.Message,
+                StepId = log.StepId,
+                Attempt = log.Attempt,
+                LoopIndex = log.LoopIndex,
+                Fields = log.Extra is { Count: > 0 } extra ? extra : null,
+            };
+            rows.Add(new LogRow(seq, log.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(level), log.StepId, log.Attempt,
+                RunProjectionSchema.LoopKey(log.LoopIndex), log.Message, JsonSerializer.Serialize(line, ModelJson.Options)));
+        }
+        return rows;
     }
 
     /// <summary>

@@ -38,6 +38,20 @@ internal static class RunProjectionSchema
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS run_steps_latest ON run_steps(run_id, is_latest, order_index);
         CREATE INDEX IF NOT EXISTS run_steps_order ON run_steps(run_id, order_index, attempt);
+
+        -- The log lines engines send, in the order they came (seq), with the columns the logs API filters on.
+        CREATE TABLE IF NOT EXISTS run_logs (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at INTEGER,
+            level_rank INTEGER NOT NULL,
+            step_id TEXT,
+            attempt INTEGER,
+            loop_index INTEGER NOT NULL,
+            message TEXT,
+            line_json TEXT NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
         """;
 
     /// <summary>

@@ -25,6 +25,12 @@ internal static class RunProjectionWriter
             timeline_json = excluded.timeline_json, trace_json = excluded.trace_json
         """;
 
+    private const string LogSql = """
+        INSERT INTO run_logs (run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json)
+        VALUES (@run, @seq, @at, @rank, @step, @attempt, @loop, @message, @json)
+        ON CONFLICT (run_id, seq) DO NOTHING
+        """;
+
     private const string RemoveStepSql = "DELETE FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop";
 
     public static void Write(StatementCache statements, DbTransaction transaction, RunProjectionRows rows, string offset)
@@ -54,6 +60,23 @@ internal static class RunProjectionWriter
                 Set(remove, "step", stepId);
                 Set(remove, "loop", loopKey);
                 statements.Execute(remove);
+            }
+        }
+        if (rows.Logs.Count > 0)
+        {
+            var log = statements.For(transaction, LogSql);
+            Set(log, "run", record.Id);
+            foreach (var row in rows.Logs)
+            {
+                Set(log, "seq", row.Seq);
+                Set(log, "at", row.At);
+                Set(log, "rank", row.LevelRank);
+                Set(log, "step", row.StepId);
+                Set(log, "attempt", row.Attempt);
+                Set(log, "loop", row.LoopKey);
+                Set(log, "message", row.Message);
+                Set(log, "json", row.LineJson);
+                statements.Execute(log);
             }
         }
         if (rows.Steps.Count == 0)

@@ -168,6 +168,56 @@ public sealed class RunQueries
             .Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!)
             .ToList();
 
+    /// <summary>A page of a run's log lines after <paramref name="after"/> (oldest first), as stored JSON, and the seq to continue after.</summary>
+    internal (IReadOnlyList<string> Lines, long? Next) Logs(string runId, RunLogFilter filter, long after, int limit)
+    {
+        using var connection = _database.OpenRead();
+        using var command = connection.CreateCommand();
+        var where = new List<string> { "run_id = @run", "seq > @after" };
+        command.With("run", runId).With("after", after);
+        if (filter.MinimumRank is { } rank)
+        {
+            where.Add("level_rank >= @rank");
+            command.With("rank", rank);
+        }
+        if (filter.StepId is { } stepId)
+        {
+            where.Add("step_id = @step");
+            command.With("step", stepId);
+        }
+        if (filter.Attempt is { } attempt)
+        {
+            where.Add("attempt = @attempt");
+            command.With("attempt", attempt);
+        }
+        if (filter.LoopIndex is { } loopIndex)
+        {
+            where.Add("loop_index = @loop");
+            command.With("loop", (long)loopIndex);
+        }
+        if (filter.Text is { } text)
+        {
+            where.Add($"message {_database.LikeOperator} @text ESCAPE '\\'");
+            command.With("text", "%" + EscapeLike(text) + "%");
+        }
+        // Along the key (run, seq): a page reads its lines and the filtered-out ones between them, never the whole run.
+        command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY seq LIMIT @limit";
+        command.With("limit", limit + 1);
+        var lines = new List<string>(Math.Min(limit, 256));
+        long last = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (lines.Count == limit)
+            {
+                return (lines, last);
+            }
+            lines.Add(reader.GetString(0));
+            last = reader.GetInt64(1);
+        }
+        return (lines, null);
+    }
+
     public IReadOnlyList<string> Children(string parentRunId, IReadOnlySet<string>? allowedWorkflows)
     {
         using var connection = _database.OpenRead();

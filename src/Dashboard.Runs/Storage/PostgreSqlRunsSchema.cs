@@ -144,5 +144,20 @@ internal static class PostgreSqlRunsSchema
             PRIMARY KEY (partition, window_start)
         );
         """,
+        // The log lines engines send (the logs API; SQLite: RunProjectionSchema).
+        """
+        CREATE TABLE run_logs (
+            run_id text COLLATE "C" NOT NULL,
+            seq bigint NOT NULL,
+            at bigint,
+            level_rank integer NOT NULL,
+            step_id text COLLATE "C",
+            attempt integer,
+            loop_index bigint NOT NULL,
+            message text,
+            line_json text NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        );
+        """,
     ];
 }

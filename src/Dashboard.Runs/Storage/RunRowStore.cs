@@ -53,7 +53,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
     public void Delete(string runId)
     {
         var transaction = database.WriteTransaction;
-        foreach (var sql in (string[])["DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
+        foreach (var sql in (string[])["DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

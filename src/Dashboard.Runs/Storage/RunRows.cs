@@ -11,5 +11,5 @@ internal sealed record RunRows(RunProjectionRows Projection, InsightsDelta Insig
 {
     /// <summary>Worked out from the reduced state, before the write transaction: what is left for it is to store values.</summary>
     public static RunRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied) =>
-        new(RunProjectionRows.Of(state, changedSteps), InsightsDelta.Of(before, state, applied));
+        new(RunProjectionRows.Of(state, changedSteps, applied), InsightsDelta.Of(before, state, applied));
 }
