@@ -34,6 +34,32 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         Assert.Empty(errors);
     }
 
+    [Theory]
+    [InlineData(1440)]
+    [InlineData(800)]
+    public async Task Logs_OfAFailedRun_OpenOnAsk_AndFilterToErrors(int width)
+    {
+        var runId = await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.SetViewportSizeAsync(width, 900);
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Logs" }).ClickAsync();
+        var lines = page.GetByRole(AriaRole.Log, new() { Name = "Log lines" }).Locator(".log-line");
+        await Assertions.Expect(lines).ToHaveCountAsync(2);
+        await Assertions.Expect(lines.Last).ToContainTextAsync("processor refused the refund");
+
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Log level" }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "error and above" }).ClickAsync();
+        await Assertions.Expect(lines).ToHaveCountAsync(1);
+        await Assertions.Expect(lines.First).ToContainTextAsync("window closed");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
+        await page.ScreenshotAsync($"run-logs-{width}");
+        Assert.Empty(errors);
+    }
+
     [Fact]
     public async Task RetriedStep_ShowsEveryAttempt_AndComparesTwo()
     {

@@ -86,7 +86,20 @@ public sealed class RunReporter : IAsyncDisposable
 
     public void Resume() => Report(new RunResumed());
 
-    public void Log(string level, string message, string? stepId = null) => Report(new LogEvent { Level = level, Message = message, StepId = stepId });
+    /// <summary>
+    /// A log line (<paramref name="level"/>: debug, info, warn or error), of the run or of a step's attempt or iteration;
+    /// <paramref name="fields"/> (an object) become its structured fields.
+    /// </summary>
+    public void Log(string level, string message, string? stepId = null, int? attempt = null, int? loopIndex = null, object? fields = null) =>
+        Report(new LogEvent
+        {
+            Level = level,
+            Message = message,
+            StepId = stepId,
+            Attempt = attempt,
+            LoopIndex = loopIndex,
+            Extra = Json(fields) is { ValueKind: System.Text.Json.JsonValueKind.Object } json ? json.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()) : null,
+        });
 
     public void CompleteRun(object? result = null) => Report(new RunCompleted { Result = Json(result) });
 

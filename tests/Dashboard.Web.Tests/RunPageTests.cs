@@ -14,40 +14,10 @@ namespace Dashboard.Web.Tests;
 /// The run page over a real runs service (loopback HTTP, SQLite): what it loads and shows, and what live events (pushed
 /// through <see cref="FakeRunSubscriptions"/>, as the relay would deliver them) change on it.
 /// </summary>
-public sealed class RunPageTests : DashboardTestContext, IAsyncLifetime
+public sealed class RunPageTests : RealServiceTestContext
 {
-    public RunPageTests()
-        : base(runsClient: () => _real!)
-    {
-    }
-
-    // Set in InitializeAsync, before any test renders: the client of the service started there.
-    private static IRunsClient? _real;
-
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
-    private AppProcess _service = null!;
-    private ServiceProvider _client = null!;
     private int _offset;
-
-    private static CancellationToken Token => Xunit.TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _service = await AppProcess.StartAsync("Dashboard.Runs", ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning"]);
-        var collection = new ServiceCollection();
-        collection.AddRunsClient((_, o) => o.BaseAddress = _service.BaseAddress);
-        _client = collection.BuildServiceProvider();
-        _real = Real;
-    }
-
-    public new async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _client.DisposeAsync();
-        await _service.DisposeAsync();
-    }
-
-    private IRunsClient Real => _client.GetRequiredService<IRunsClient>();
 
     private static DateTimeOffset At(int second) => T0.AddSeconds(second);
 

@@ -90,9 +90,11 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             run.StartStep("charge-card", new { amount = 48_220.75, currency = "EUR", idempotencyKey = $"{invoice}-charge" }, attempt: attempt, stepName: "Charge corporate card", operation: "payments.charge");
+            run.Log("debug", $"POST /v1/charges (attempt {attempt})", "charge-card", attempt, fields: new { gateway = "adyen", timeoutMs = 10_000 });
             await Work(300, 700, ct);
             if (attempt < 3)
             {
+                run.Log("warn", attempt == 1 ? "gateway timed out after 10 s; retrying in 2 s" : "issuer answered 503; retrying in 4 s", "charge-card", attempt);
                 run.FailStep("charge-card", new ErrorInfo
                 {
                     Code = attempt == 1 ? "GATEWAY_TIMEOUT" : "CARD_ISSUER_UNAVAILABLE",
@@ -104,6 +106,7 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
             }
             else
             {
+                run.Log("info", "charge captured", "charge-card", attempt, fields: new { amount = 48_220.75, currency = "EUR" });
                 run.CompleteStep("charge-card", new { chargeId = $"ch_{Guid.NewGuid():N}"[..20], status = "succeeded" }, attempt: attempt);
             }
         }
@@ -128,6 +131,7 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
                 continue;
             }
             run.StartStep("sync-table", new { table = Tables[i], mode = "incremental" }, loopIndex: i, stepName: "Sync table", operation: "sql.copy");
+            run.Log("info", $"copying {Tables[i]} since the last watermark", "sync-table", loopIndex: i);
             await Work(80, 350, ct);
             run.CompleteStep("sync-table", new { table = Tables[i], rowsCopied = random.Next(200, 90_000), bytes = random.Next(10_000, 9_000_000) }, loopIndex: i);
         }
@@ -149,6 +153,7 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         await Work(200, 500, ct);
         run.CompleteStep("check-eligibility", new { eligible = true, policy = "damaged-on-arrival" });
         run.StartStep("issue-refund", new { order, amount = 129.00, method = "original-payment" }, stepName: "Issue refund", operation: "payments.refund");
+        run.Log("info", $"refunding {order} to the original payment method", "issue-refund", 1, fields: new { processor = "stripe", amount = 129.00 });
         await Work(300, 800, ct);
         var error = new ErrorInfo
         {
@@ -158,6 +163,7 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
             Stack = "Payments.RefundRejectedException: refund window closed\n   at Payments.Processor.RefundAsync(RefundRequest request) in Processor.cs:line 212\n   at Workflows.Refunds.IssueRefundStep.RunAsync(StepContext context) in IssueRefundStep.cs:line 48",
             Data = System.Text.Json.JsonSerializer.SerializeToElement(new { processor = "stripe", capturedAt = pace.GetUtcNow().AddDays(-97), limitDays = 90 }),
         };
+        run.Log("error", $"processor refused the refund of {order}: window closed (captured 97 days ago, limit 90)", "issue-refund", 1);
         run.FailStep("issue-refund", error, willRetry: false);
         run.FailRun(error with { Stack = null, Data = null });
         return runId;

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Dashboard.Client;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Components.Controls;
+
+/// <summary>
+/// A run's log lines below its rollup: closed until asked for (a run page does not pay for logs it does not show), then
+/// a level and a text filter over the logs API, a page at a time, the lines virtualised. Every string is rendered as text.
+/// </summary>
+public sealed partial class RunLogs : IDisposable
+{
+    private readonly CancellationTokenSource _disposed = new();
+    private RunLogsView _view = null!;
+    private bool _open;
+
+    [Parameter, EditorRequired]
+    public required string RunId { get; set; }
+
+    [Inject]
+    public required IRunsClient Client { get; init; }
+
+    [Inject]
+    public required TimeDisplay Time { get; init; }
+
+    protected override void OnParametersSet()
+    {
+        if (_view is null || _runId != RunId)
+        {
+            _runId = RunId;
+            _view = new RunLogsView(RunId);
+            _open = false;
+        }
+    }
+
+    private string? _runId;
+
+    private async Task ToggleAsync()
+    {
+        _open = !_open;
+        if (_open && !_view.HasLoaded)
+        {
+            await _view.SetFilterAsync(Client, _view.Level, _view.Text, _disposed.Token);
+        }
+    }
+
+    private Task OnLevelChanged(string level) => _view.SetFilterAsync(Client, level, _view.Text, _disposed.Token);
+
+    private Task OnTextChanged(string? text) => _view.SetFilterAsync(Client, _view.Level, text, _disposed.Token);
+
+    private Task LoadMoreAsync() => _view.LoadMoreAsync(Client, _disposed.Token);
+
+    private static string Where(RunLogLine line) => line.StepId is null ? "run" :
+        line.StepId + (line.LoopIndex is { } loop ? $" [{loop}]" : "") + (line.Attempt is { } attempt ? $" #{attempt}" : "");
+
+    private static string FieldsText(IReadOnlyDictionary<string, JsonElement> fields) =>
+        string.Join("  ", fields.Select(pair => $"{pair.Key}={(pair.Value.ValueKind == JsonValueKind.String ? pair.Value.GetString() : pair.Value.GetRawText())}"));
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+}
