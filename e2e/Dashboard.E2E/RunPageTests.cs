@@ -57,6 +57,13 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await Assertions.Expect(lines.First).ToContainTextAsync("window closed");
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
         await page.ScreenshotAsync($"run-logs-{width}");
+
+        // The failing step's own lines, in its panel's Logs tab.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Go to failing step" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+        var stepLines = page.GetByRole(AriaRole.Log, new() { Name = "Log lines of this attempt" }).Locator(".log-line");
+        await Assertions.Expect(stepLines).ToHaveCountAsync(2);
+        await Assertions.Expect(stepLines.First).ToContainTextAsync("refunding");
         Assert.Empty(errors);
     }
 

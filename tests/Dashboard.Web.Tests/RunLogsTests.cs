@@ -57,4 +57,15 @@ public sealed class RunLogsTests : RealServiceTestContext
             Assert.Equal(["line 2", "line 20", "line 21", "line 22", "line 23", "line 24", "line 25", "line 26", "line 27", "line 28", "line 29"],
                 panel.FindAll(".log-message").Select(m => m.TextContent)), TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task InAStepsTab_ShowsThatStepsLines_AtOnce()
+    {
+        var runId = await RunWithLogsAsync(10);
+        var panel = Render<RunLogs>(p => p.Add(c => c.RunId, runId).Add(c => c.StepId, "fetch").Add(c => c.AlwaysOpen, true));
+
+        panel.WaitForAssertion(() => Assert.Equal(5, panel.FindAll(".log-line").Count), TimeSpan.FromSeconds(10));
+        Assert.All(panel.FindAll(".log-where"), where => Assert.Equal("fetch", where.TextContent));
+        Assert.Empty(panel.FindAll("button[aria-controls]"));
+    }
 }

@@ -8,7 +8,9 @@ namespace Dashboard.Model;
 /// far (oldest first) and the cursor of the next page. A change of filter starts again from the first page; a read that
 /// a newer one has overtaken is dropped, so typing fast never shows an older filter's lines.
 /// </summary>
-public sealed class RunLogsView(string runId)
+/// <param name="runId">The run.</param>
+/// <param name="step">When set, only the lines of that step (and that attempt, and that iteration, when given).</param>
+public sealed class RunLogsView(string runId, (string StepId, int? Attempt, int? LoopIndex)? step = null)
 {
     public const int PageSize = 200;
 
@@ -54,7 +56,8 @@ public sealed class RunLogsView(string runId)
         Error = null;
         try
         {
-            var page = await client.Run(runId).LogsAsync(level: Level, text: Text, cursor: NextCursor, limit: PageSize, cancellationToken: cancellationToken);
+            var page = await client.Run(runId).LogsAsync(level: Level, stepId: step?.StepId, attempt: step?.Attempt, loopIndex: step?.LoopIndex, text: Text,
+                cursor: NextCursor, limit: PageSize, cancellationToken: cancellationToken);
             if (generation != _generation)
             {
                 return;

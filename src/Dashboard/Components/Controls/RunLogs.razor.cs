@@ -19,23 +19,43 @@ public sealed partial class RunLogs : IDisposable
     [Parameter, EditorRequired]
     public required string RunId { get; set; }
 
+    /// <summary>Only this step's lines (the step panel's Logs tab), of <see cref="Attempt"/> and <see cref="LoopIndex"/> when given.</summary>
+    [Parameter]
+    public string? StepId { get; set; }
+
+    [Parameter]
+    public int? Attempt { get; set; }
+
+    [Parameter]
+    public int? LoopIndex { get; set; }
+
+    /// <summary>Open from the start, without the button that opens and closes it (inside a tab, which is that already).</summary>
+    [Parameter]
+    public bool AlwaysOpen { get; set; }
+
     [Inject]
     public required IRunsClient Client { get; init; }
 
     [Inject]
     public required TimeDisplay Time { get; init; }
 
-    protected override void OnParametersSet()
+    protected override async Task OnParametersSetAsync()
     {
-        if (_view is null || _runId != RunId)
+        var scope = (RunId, StepId, Attempt, LoopIndex);
+        if (_view is not null && _scope == scope)
         {
-            _runId = RunId;
-            _view = new RunLogsView(RunId);
-            _open = false;
+            return;
+        }
+        _scope = scope;
+        _view = new RunLogsView(RunId, StepId is null ? null : (StepId, Attempt, LoopIndex));
+        _open = AlwaysOpen;
+        if (_open)
+        {
+            await _view.SetFilterAsync(Client, null, null, _disposed.Token);
         }
     }
 
-    private string? _runId;
+    private (string, string?, int?, int?) _scope;
 
     private async Task ToggleAsync()
     {
@@ -51,6 +71,9 @@ public sealed partial class RunLogs : IDisposable
     private Task OnTextChanged(string? text) => _view.SetFilterAsync(Client, _view.Level, text, _disposed.Token);
 
     private Task LoadMoreAsync() => _view.LoadMoreAsync(Client, _disposed.Token);
+
+    // A step panel's tab and the run's panel are on one page: each body has its own id.
+    private string BodyId => StepId is null ? "run-logs-body" : "step-logs-body";
 
     private static string Where(RunLogLine line) => line.StepId is null ? "run" :
         line.StepId + (line.LoopIndex is { } loop ? $" [{loop}]" : "") + (line.Attempt is { } attempt ? $" #{attempt}" : "");

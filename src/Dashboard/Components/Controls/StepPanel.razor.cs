@@ -13,7 +13,7 @@ namespace Dashboard.Components.Controls;
 /// </summary>
 public sealed partial class StepPanel : IDisposable
 {
-    private static readonly string[] TabKeys = ["input", "output", "mapped", "error"];
+    private static readonly string[] TabKeys = ["input", "output", "mapped", "error", "logs"];
     private readonly ListLoadView<StepTraceResult> _view = new(result => result.Attempts.Count == 0);
     private IReadOnlyList<StepTrace> _attempts = [];
     private HashSet<int> _compareSet = [];
@@ -102,6 +102,7 @@ public sealed partial class StepPanel : IDisposable
             yield return new TabModel("output", "Output", step.OutputContext, step.OutputSizeBytes, IsCut(step, "output"));
             yield return new TabModel("mapped", "Mapped output", step.MappedOutput, step.MappedOutputSizeBytes, IsCut(step, "mappedOutput"));
             yield return new TabModel("error", "Error", null, null, IsCut(step, "error.data"));
+            yield return new TabModel("logs", "Logs", null, null, false);
         }
     }
 
