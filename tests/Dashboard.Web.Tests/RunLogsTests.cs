@@ -68,4 +68,19 @@ public sealed class RunLogsTests : RealServiceTestContext
         Assert.All(panel.FindAll(".log-where"), where => Assert.Equal("fetch", where.TextContent));
         Assert.Empty(panel.FindAll("button[aria-controls]"));
     }
+
+    [Fact]
+    public async Task AnOpenPanel_FollowsTheRun_WhenItHasNews()
+    {
+        var runId = await RunWithLogsAsync(3);
+        var panel = Render<RunLogs>(p => p.Add(c => c.RunId, runId).Add(c => c.Version, "1"));
+        panel.Find("button[aria-controls='run-logs-body']").Click();
+        panel.WaitForAssertion(() => Assert.Equal(3, panel.FindAll(".log-line").Count), TimeSpan.FromSeconds(10));
+
+        await Real.ReportAsync(runId, [new LogEvent { Timestamp = T0.AddSeconds(5), Level = "warn", Message = "late line" }], cancellationToken: Token);
+        panel.Render(p => p.Add(c => c.Version, "2"));
+
+        panel.WaitForAssertion(() => Assert.Equal("late line", panel.FindAll(".log-message")[^1].TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal(4, panel.FindAll(".log-line").Count);
+    }
 }

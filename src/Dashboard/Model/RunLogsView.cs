@@ -49,6 +49,20 @@ public sealed class RunLogsView(string runId, (string StepId, int? Attempt, int?
     public Task LoadMoreAsync(IRunsClient client, CancellationToken cancellationToken) =>
         HasMore && !IsLoading ? ReadAsync(client, cancellationToken) : Task.CompletedTask;
 
+    /// <summary>
+    /// The run has moved on (live): when every line so far is shown, read the lines after the last one, so that the panel
+    /// follows the run. With pages still unread it waits for the reader to reach the end.
+    /// </summary>
+    public Task FollowAsync(IRunsClient client, CancellationToken cancellationToken)
+    {
+        if (!HasLoaded || HasMore || IsLoading)
+        {
+            return Task.CompletedTask;
+        }
+        NextCursor = _lines.Count == 0 ? null : _lines[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ReadAsync(client, cancellationToken);
+    }
+
     private async Task ReadAsync(IRunsClient client, CancellationToken cancellationToken)
     {
         var generation = ++_generation;

@@ -29,6 +29,10 @@ public sealed partial class RunLogs : IDisposable
     [Parameter]
     public int? LoopIndex { get; set; }
 
+    /// <summary>Changes when the run (or the step) has news: an open panel at its last page reads the lines after it.</summary>
+    [Parameter]
+    public string? Version { get; set; }
+
     /// <summary>Open from the start, without the button that opens and closes it (inside a tab, which is that already).</summary>
     [Parameter]
     public bool AlwaysOpen { get; set; }
@@ -44,8 +48,14 @@ public sealed partial class RunLogs : IDisposable
         var scope = (RunId, StepId, Attempt, LoopIndex);
         if (_view is not null && _scope == scope)
         {
+            if (_open && Version != _version)
+            {
+                _version = Version;
+                await _view.FollowAsync(Client, _disposed.Token);
+            }
             return;
         }
+        _version = Version;
         _scope = scope;
         _view = new RunLogsView(RunId, StepId is null ? null : (StepId, Attempt, LoopIndex));
         _open = AlwaysOpen;
@@ -56,6 +66,7 @@ public sealed partial class RunLogs : IDisposable
     }
 
     private (string, string?, int?, int?) _scope;
+    private string? _version;
 
     private async Task ToggleAsync()
     {
