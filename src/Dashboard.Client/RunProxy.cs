@@ -77,6 +77,10 @@ public sealed class RunProxy
         string? cursor = null, int? limit = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetLogsAsync(RunId, level, stepId, attempt, loopIndex, text, cursor, limit, token), timeout, cancellationToken);
 
+    /// <summary>This run (left) against <paramref name="otherRunId"/> (right): steps aligned, the first divergence, deltas.</summary>
+    public Task<Dashboard.Model.Comparing.RunComparison> CompareWithAsync(string otherRunId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.CompareRunsAsync(RunId, otherRunId, token), timeout, cancellationToken);
+
     public Task<IReadOnlyList<RunRecord>> ChildrenAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetChildrenAsync(RunId, token), timeout, cancellationToken);
 

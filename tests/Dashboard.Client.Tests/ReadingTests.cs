@@ -151,6 +151,23 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
     }
 
     [Fact]
+    public async Task ARunComparedWithAnother_IsAlignedStepByStep()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var (first, _) = await ReportRunAsync(client);
+        var (second, _) = await ReportRunAsync(client);
+
+        var comparison = await client.Run(first).CompareWithAsync(second, cancellationToken: Token);
+
+        Assert.Equal((first, second), (comparison.Left.Id, comparison.Right.Id));
+        Assert.Equal(["classify", "lookup-invoice", "lookup-invoice", "lookup-invoice", "escalate"], comparison.Steps.Select(s => s.StepId));
+        Assert.Equal([null, 0, 1, 2, null], comparison.Steps.Select(s => s.LoopIndex));
+        Assert.Null(comparison.FirstDivergence);
+        await Assert.ThrowsAsync<RunNotFoundException>(() => client.Run(first).CompareWithAsync($"run-{Guid.NewGuid():N}", cancellationToken: Token));
+    }
+
+    [Fact]
     public async Task ClientSideTotals_SumTheLatestAttempts_AsTheSeedDescribes()
     {
         var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);

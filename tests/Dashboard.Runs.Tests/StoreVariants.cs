@@ -28,3 +28,6 @@ public sealed class PostgreSqlSeedShapeTests(PostgreSqlRunsServiceFixture fixtur
 
 public sealed class SqliteLogsTests(RunsServiceFixture fixture) : LogsTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlLogsTests(PostgreSqlRunsServiceFixture fixture) : LogsTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteCompareTests(RunsServiceFixture fixture) : CompareTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlCompareTests(PostgreSqlRunsServiceFixture fixture) : CompareTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

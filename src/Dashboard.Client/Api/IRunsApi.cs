@@ -50,6 +50,9 @@ public interface IRunsApi
     Task<RunLogPage> GetLogsAsync(string runId, string? level, string? stepId, int? attempt, int? loopIndex, string? q, string? cursor, int? limit,
         CancellationToken cancellationToken);
 
+    [Get("/api/runs/{runId}/compare/{otherRunId}")]
+    Task<Dashboard.Model.Comparing.RunComparison> CompareRunsAsync(string runId, string otherRunId, CancellationToken cancellationToken);
+
     [Get("/api/runs/{runId}/children")]
     Task<IReadOnlyList<RunRecord>> GetChildrenAsync(string runId, CancellationToken cancellationToken);
 

@@ -30,6 +30,7 @@ public static class ModelJson
         options.Converters.Add(new Rfc3339DateTimeOffsetConverter());
         options.Converters.Add(new JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new JsonStringEnumConverter<StepStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new JsonStringEnumConverter<Comparing.StepDifference>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     }
 
     private static JsonSerializerOptions Create(JsonNamingPolicy? naming = null, JsonIgnoreCondition ignore = JsonIgnoreCondition.WhenWritingNull)

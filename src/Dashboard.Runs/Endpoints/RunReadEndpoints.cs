@@ -30,6 +30,9 @@ internal static class RunReadEndpoints
         api.MapGet("/runs/{runId}/logs", Logs).WithName("GetRunLogs")
             .WithSummary("The run's log lines, oldest first, keyset-paged: level=debug|info|warn|error (that level and above), stepId, attempt, loopIndex, q (text in the message), cursor, limit (1-1000, default 200).")
             .Produces<RunLogPage>();
+        api.MapGet("/runs/{runId}/compare/{otherRunId}", Compare).WithName("CompareRuns")
+            .WithSummary("Two runs side by side: steps aligned by step id and loop index (latest attempts), how each differs, the first divergence, duration and cost deltas (other minus this).")
+            .Produces<Dashboard.Model.Comparing.RunComparison>();
         api.MapGet("/runs/{runId}/children", Children).WithName("GetChildren").WithSummary("The runs this run started.")
             .Produces<RunRecord[]>();
         api.MapGet("/runs/{runId}/rollup", Rollup).WithName("GetRollup")
@@ -262,6 +265,21 @@ internal static class RunReadEndpoints
             .Select(child => RollupCalculator.ForAttempts(child.Id, child.DurationMs, queries.AllAttempts(child.Id)));
         return Results.Json(RollupCalculator.ForFamily(run, children), ModelJson.Options);
     }
+
+    private static IResult Compare(HttpContext context, string runId, string otherRunId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is not { } left || Visible(context, otherRunId, queries) is not { } right)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var comparison = Dashboard.Model.Comparing.RunAligner.Compare(
+            JsonSerializer.Deserialize<RunRecord>(left.Json, ModelJson.Options)!, LatestAttempts(queries, runId),
+            JsonSerializer.Deserialize<RunRecord>(right.Json, ModelJson.Options)!, LatestAttempts(queries, otherRunId));
+        return Results.Json(comparison, ModelJson.Options);
+    }
+
+    private static List<StepTrace> LatestAttempts(RunQueries queries, string runId) =>
+        queries.LatestSteps(runId).Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!).ToList();
 
     private static IResult Logs(HttpContext context, string runId, RunQueries queries)
     {
