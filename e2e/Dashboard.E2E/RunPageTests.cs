@@ -68,6 +68,42 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task AFailedRun_ComparedWithTheLastSuccessfulOne_ShowsWhereTheyDiverge()
+    {
+        var workflow = $"wf-diff-{Guid.NewGuid():N}"[..20];
+        string Events(bool fails) =>
+            $$"""[{"type":"run_started","timestamp":"2026-12-01T08:00:00Z","workflowId":"{{workflow}}","workflowName":"Diff demo"},""" +
+            """{"type":"step_started","timestamp":"2026-12-01T08:00:01Z","stepId":"fetch"},{"type":"step_completed","timestamp":"2026-12-01T08:00:02Z","stepId":"fetch","output":{"rows":3}},""" +
+            """{"type":"step_started","timestamp":"2026-12-01T08:00:03Z","stepId":"charge"},""" +
+            (fails
+                ? """{"type":"step_failed","timestamp":"2026-12-01T08:00:04Z","stepId":"charge","willRetry":false,"error":{"message":"card declined"}},{"type":"run_failed","timestamp":"2026-12-01T08:00:05Z","error":{"message":"card declined"}}]"""
+                : """{"type":"step_completed","timestamp":"2026-12-01T08:00:04Z","stepId":"charge","output":{"ok":true}},{"type":"run_completed","timestamp":"2026-12-01T08:00:05Z"}]""");
+        using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+        var good = $"{workflow}-good";
+        var bad = $"{workflow}-bad";
+        foreach (var (runId, fails) in new[] { (good, false), (bad, true) })
+        {
+            using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent(Events(fails), System.Text.Encoding.UTF8, "application/json"),
+                TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{bad}");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare with the last successful run" }).ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/runs/{good}/compare/{bad}$"));
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Steps of both runs" });
+        await Assertions.Expect(table.Locator("tr[aria-current='true']")).ToContainTextAsync("charge");
+        await Assertions.Expect(table.Locator("tr[aria-current='true']")).ToContainTextAsync("card declined");
+        await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync("first diverge at step 2 of 2");
+        await page.ScreenshotAsync("run-compare");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task RetriedStep_ShowsEveryAttempt_AndComparesTwo()
     {
         var runId = await fixture.RunOfAsync("invoice-approval", "completed");

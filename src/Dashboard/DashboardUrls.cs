@@ -33,6 +33,10 @@ public static class DashboardUrls
     }
 
     /// <summary>A run, optionally opened at a step (and loop iteration, attempt, tab).</summary>
+    /// <summary>Two runs side by side: <paramref name="left"/> (say, the last good run) against <paramref name="right"/>.</summary>
+    public static string Compare(string left, string right) =>
+        $"{ExecutionsPath}/{Uri.EscapeDataString(left)}/compare/{Uri.EscapeDataString(right)}";
+
     public static string Run(string runId, string? stepId = null, int? loopIndex = null, int? attempt = null, string? tab = null)
     {
         var url = $"{ExecutionsPath}/{Uri.EscapeDataString(runId)}";

@@ -282,6 +282,24 @@ public sealed partial class RunPage : IDisposable
         await Browser.ScrollIntoViewWhenPresentAsync(".step-panel");
     }
 
+    /// <summary>
+    /// The workflow's newest completed run against this one (left: the good run), on the compare page; says so when there
+    /// is none yet.
+    /// </summary>
+    private async Task CompareWithLastSuccessAsync()
+    {
+        var record = _run.Record!;
+        var page = await Client.ListRunsAsync(new RunsQuery { WorkflowId = record.WorkflowId, Statuses = [RunStatus.Completed], Limit = 1 });
+        if (page.Items.FirstOrDefault() is { } good)
+        {
+            Navigation.NavigateTo(DashboardUrls.Compare(good.Id, record.Id));
+            return;
+        }
+        _noSuccessToCompare = true;
+    }
+
+    private bool _noSuccessToCompare;
+
     private Task SetAttemptAsync(int? attempt) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["attempt"] = attempt });
 
     private Task SetTabAsync(string tab) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["tab"] = tab });
