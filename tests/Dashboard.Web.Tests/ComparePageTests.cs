@@ -1,0 +1,54 @@
+using Bunit;
+using Dashboard.Components.Pages;
+using Dashboard.Model.Events;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>The compare page over a real runs service.</summary>
+public sealed class ComparePageTests : RealServiceTestContext
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private async Task<string> RunAsync(string name, bool fails)
+    {
+        var runId = $"{name}-{Guid.NewGuid():N}";
+        List<RunEvent> events =
+        [
+            new RunStarted { Timestamp = T0, WorkflowId = "wf-compare" },
+            new StepStarted { Timestamp = T0.AddSeconds(1), StepId = "fetch" },
+            new StepCompleted { Timestamp = T0.AddSeconds(2), StepId = "fetch" },
+            new StepStarted { Timestamp = T0.AddSeconds(3), StepId = "charge" },
+            fails
+                ? new StepFailed { Timestamp = T0.AddSeconds(4), StepId = "charge", WillRetry = false, Error = new ErrorInfo { Message = "<b>card</b> declined" } }
+                : new StepCompleted { Timestamp = T0.AddSeconds(5), StepId = "charge" },
+        ];
+        await Real.ReportAsync(runId, events, cancellationToken: Token);
+        return runId;
+    }
+
+    [Fact]
+    public async Task MarksTheFirstDivergence_AndShowsTheErrorAsText()
+    {
+        var good = await RunAsync("good", fails: false);
+        var bad = await RunAsync("bad", fails: true);
+
+        var page = Render<ComparePage>(p => p.Add(c => c.RunId, good).Add(c => c.OtherRunId, bad));
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".compare-table tbody tr").Count), TimeSpan.FromSeconds(10));
+        var first = page.Find("tr[aria-current='true']");
+        Assert.Contains("charge", first.TextContent, StringComparison.Ordinal);
+        Assert.Contains("<b>card</b> declined", first.TextContent, StringComparison.Ordinal);
+        Assert.Empty(first.QuerySelectorAll("b"));
+        Assert.Contains("first diverge at step 2 of 2", page.Find("[data-testid='compare-summary']").TextContent, StringComparison.Ordinal);
+        Assert.Equal($"/runs/{bad}?step=charge", page.FindAll("tr[aria-current='true'] a")[1].GetAttribute("href"));
+    }
+
+    [Fact]
+    public void AnUnknownRun_SaysSo()
+    {
+        var page = Render<ComparePage>(p => p.Add(c => c.RunId, "nope-1").Add(c => c.OtherRunId, "nope-2"));
+
+        page.WaitForAssertion(() => Assert.Contains("does not exist", page.Find("[role='alert']").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+}
