@@ -289,16 +289,23 @@ public sealed partial class RunPage : IDisposable
     private async Task CompareWithLastSuccessAsync()
     {
         var record = _run.Record!;
-        var page = await Client.ListRunsAsync(new RunsQuery { WorkflowId = record.WorkflowId, Statuses = [RunStatus.Completed], Limit = 1 });
-        if (page.Items.FirstOrDefault() is { } good)
+        try
         {
-            Navigation.NavigateTo(DashboardUrls.Compare(good.Id, record.Id));
-            return;
+            var page = await Client.ListRunsAsync(new RunsQuery { WorkflowId = record.WorkflowId, Statuses = [RunStatus.Completed], Limit = 1 });
+            if (page.Items.FirstOrDefault() is { } good)
+            {
+                Navigation.NavigateTo(DashboardUrls.Compare(good.Id, record.Id));
+                return;
+            }
+            _compareProblem = "No run of this workflow has completed yet.";
         }
-        _noSuccessToCompare = true;
+        catch (RunsClientException ex)
+        {
+            _compareProblem = ex.Message;
+        }
     }
 
-    private bool _noSuccessToCompare;
+    private string? _compareProblem;
 
     private Task SetAttemptAsync(int? attempt) => NavigateAsync(new() { ["step"] = SelectedKey?.StepId, ["loop"] = SelectedKey?.LoopIndex, ["attempt"] = attempt });
 
