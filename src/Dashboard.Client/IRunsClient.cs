@@ -34,6 +34,14 @@ public interface IRunsClient
     /// <summary>The workflows (with names) and trigger types of the runs this client may see: what a list can filter by.</summary>
     Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs' payloads and log lines holding every word of <paramref name="text"/> (a "quoted phrase" in order), newest
+    /// first, only of the workflows this client may see. Pass the page's <see cref="Model.Search.SearchPage.NextCursor"/>
+    /// as <paramref name="cursor"/> for the next.
+    /// </summary>
+    Task<Model.Search.SearchPage> SearchAsync(string text, string? workflowId = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
+        string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
+
     /// <summary>The last <paramref name="count"/> changes of the feed (1-1000), oldest first, each with its feed offset.</summary>
     Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default);
 

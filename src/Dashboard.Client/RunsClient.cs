@@ -99,6 +99,14 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
     public Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(token => api.GetFacetsAsync(token), null, cancellationToken);
 
+    public Task<Model.Search.SearchPage> SearchAsync(string text, string? workflowId = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
+        string? cursor = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        return CallAsync(token => api.SearchAsync(text, workflowId, from is { } start ? Rfc3339DateTimeOffsetConverter.Format(start) : null,
+            to is { } end ? Rfc3339DateTimeOffsetConverter.Format(end) : null, cursor, limit, token), null, cancellationToken);
+    }
+
     public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);

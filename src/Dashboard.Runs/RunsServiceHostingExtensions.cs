@@ -34,6 +34,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<IRunRowStore, RunRowStore>();
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>()));
         services.AddSingleton<InsightsQueries>();
+        services.AddSingleton(sp => new Search.SearchQueries(sp.GetRequiredService<RunsDatabase>()));
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();
         services.AddHostedService<RunsServiceInitializer>();
@@ -73,6 +74,7 @@ public static class RunsServiceHostingExtensions
         RunReadEndpoints.Map(timed);
         ExecutionEndpoints.Map(timed);
         InsightsEndpoints.Map(timed);
+        Search.SearchEndpoints.Map(timed);
         // Live reads wait by design; they have their own limits (long-poll time-out, SSE recycling).
         RunStreamEndpoints.Map(api);
         var v1 = routes.MapGroup("/v1").WithTags("Seed 002");

@@ -37,7 +37,7 @@ public static class DashboardUrls
     public static string Compare(string left, string right) =>
         $"{ExecutionsPath}/{Uri.EscapeDataString(left)}/compare/{Uri.EscapeDataString(right)}";
 
-    public static string Run(string runId, string? stepId = null, int? loopIndex = null, int? attempt = null, string? tab = null)
+    public static string Run(string runId, string? stepId = null, int? loopIndex = null, int? attempt = null, string? tab = null, string? find = null)
     {
         var url = $"{ExecutionsPath}/{Uri.EscapeDataString(runId)}";
         var query = new List<string>();
@@ -57,6 +57,35 @@ public static class DashboardUrls
         {
             query.Add("tab=" + Uri.EscapeDataString(tab));
         }
+        if (find is not null)
+        {
+            query.Add("find=" + Uri.EscapeDataString(find));
+        }
         return query.Count == 0 ? url : url + "?" + string.Join('&', query);
     }
+
+    /// <summary>
+    /// Where a search hit opens: the step's attempt on the tab of the payload that matched (the run's logs, input or result
+    /// for the run's own), with the viewer searching for <paramref name="find"/>.
+    /// </summary>
+    public static string SearchHit(Dashboard.Model.Search.SearchHit hit, string find) => hit.Field switch
+    {
+        Dashboard.Model.Search.SearchFields.RunInput => Run(hit.RunId, tab: RunPayloadTabs.Input, find: find),
+        Dashboard.Model.Search.SearchFields.Result => Run(hit.RunId, tab: RunPayloadTabs.Result, find: find),
+        Dashboard.Model.Search.SearchFields.Log when hit.StepId is null => Run(hit.RunId, tab: "logs", find: find),
+        _ when hit.StepId is null => Run(hit.RunId),
+        var field => Run(hit.RunId, hit.StepId, hit.LoopIndex, hit.Attempt, field switch
+        {
+            Dashboard.Model.Search.SearchFields.MappedOutput => "mapped",
+            Dashboard.Model.Search.SearchFields.Log => "logs",
+            _ => field,
+        }, find),
+    };
+}
+
+/// <summary>The run page's tabs for the run's own payloads (those of a step are the step panel's).</summary>
+public static class RunPayloadTabs
+{
+    public const string Input = "run-input";
+    public const string Result = "run-result";
 }

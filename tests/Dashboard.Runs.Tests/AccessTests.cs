@@ -72,6 +72,25 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
     }
 
     [Fact]
+    public async Task Search_NeverFindsAnotherWorkflowsPayloads()
+    {
+        using var admin = Client(KeyedServiceFixture.Admin);
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+        var token = "zscope" + Guid.NewGuid().ToString("N")[..8];
+        var alphaRun = NewRunId("search-alpha");
+        var betaRun = NewRunId("search-beta");
+        await admin.PostOkAsync(alphaRun, Batch(Started("wf-alpha"), StepStarted("a", input: $"{{\"k\":\"{token}\"}}")));
+        await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), StepStarted("b", input: $"{{\"k\":\"{token}\"}}"),
+            $$"""{"type":"log","timestamp":"{{Time()}}","level":"error","message":"{{token}} in a log"}"""));
+
+        Assert.Equal(3, (await admin.GetJsonAsync($"api/search?q={token}")).GetProperty("items").GetArrayLength());
+        var seen = (await reader.GetJsonAsync($"api/search?q={token}")).GetProperty("items").EnumerateArray().Select(h => h.GetProperty("runId").GetString());
+        Assert.Equal([alphaRun], seen);
+        // Asking for the other workflow by name does not widen the key.
+        Assert.Equal(0, (await reader.GetJsonAsync($"api/search?q={token}&workflowId=wf-beta")).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
     public async Task WorkflowScopeHeader_NarrowsWhatAKeySees_ButNeverWidensIt()
     {
         using var admin = Client(KeyedServiceFixture.Admin);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using static Dashboard.Runs.Tests.Api;
 using Dashboard.Testing;
 
 namespace Dashboard.Runs.Tests;
@@ -15,7 +16,7 @@ public sealed class RetentionTests
     private static async Task ReportAsync(HttpClient http, string runId, DateTimeOffset started, bool ended)
     {
         var events = new StringBuilder($$"""[{"type":"run_started","timestamp":"{{Ts(started)}}","workflowId":"wf-retention"}""");
-        events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_started","timestamp":"{{Ts(started.AddSeconds(1))}}","stepId":"a"}""");
+        events.Append(CultureInfo.InvariantCulture, $$$""",{"type":"step_started","timestamp":"{{{Ts(started.AddSeconds(1))}}}","stepId":"a","input":{"marker":"zretained"}}""");
         if (ended)
         {
             events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_completed","timestamp":"{{Ts(started.AddSeconds(2))}}","stepId":"a"}""");
@@ -58,5 +59,8 @@ public sealed class RetentionTests
         var list = await http.GetStringAsync("api/runs?workflowId=wf-retention&limit=100", Token);
         Assert.DoesNotContain("\"old-", list.Replace("\"old-running\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("\"recent\"", list, StringComparison.Ordinal);
+        // Their payloads left the search index with them.
+        var hits = (await http.GetJsonAsync("api/search?q=zretained&limit=100")).GetProperty("items").EnumerateArray();
+        Assert.Equal(["old-running", "recent"], hits.Select(h => h.GetProperty("runId").GetString()).Order(StringComparer.Ordinal));
     }
 }

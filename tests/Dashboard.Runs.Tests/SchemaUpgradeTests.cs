@@ -97,4 +97,50 @@ public sealed class SchemaUpgradeTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task AFileFromBeforeTheSearchIndex_GetsItsRunsIndexedOnceAtStart()
+    {
+        var data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
+        var args = new[] { "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning" };
+        var runId = NewRunId();
+        try
+        {
+            await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, data))
+            {
+                using var http = new HttpClient { BaseAddress = before.BaseAddress };
+                await http.PostOkAsync(runId, Batch(Started("wf-old"), StepStarted("charge", input: "{\"card\":\"zoldcard\"}"),
+                    $$"""{"type":"log","timestamp":"{{Time()}}","level":"error","message":"zoldlog happened","stepId":"charge","attempt":1}""",
+                    StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
+            }
+            // The file as the service wrote it before the index existed.
+            using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "runs.db")};Pooling=False"))
+            {
+                connection.Open();
+                using var drop = connection.CreateCommand();
+                drop.CommandText = "DROP TABLE run_search_text; DROP TABLE run_search;";
+                drop.ExecuteNonQuery();
+            }
+
+            for (var start = 0; start < 2; start++)
+            {
+                // A second start must not index them again.
+                await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, data);
+                using var client = new HttpClient { BaseAddress = after.BaseAddress };
+                var fields = new List<string?>();
+                foreach (var word in (string[])["zoldcard", "zoldlog", "declined"])
+                {
+                    var hits = (await client.GetJsonAsync($"api/search?q={word}")).GetProperty("items").EnumerateArray().ToList();
+                    Assert.All(hits, h => Assert.Equal(runId, h.GetProperty("runId").GetString()));
+                    fields.AddRange(hits.Select(h => h.GetProperty("field").GetString()));
+                }
+                Assert.Equal(["input", "log", "error"], fields);   // the step failed with "upstream 502", the run with "card declined 42"
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

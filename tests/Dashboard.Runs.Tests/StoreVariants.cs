@@ -31,3 +31,6 @@ public sealed class PostgreSqlLogsTests(PostgreSqlRunsServiceFixture fixture) : 
 
 public sealed class SqliteCompareTests(RunsServiceFixture fixture) : CompareTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlCompareTests(PostgreSqlRunsServiceFixture fixture) : CompareTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteSearchTests(RunsServiceFixture fixture) : SearchTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlSearchTests(PostgreSqlRunsServiceFixture fixture) : SearchTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

@@ -53,6 +53,18 @@ public sealed class FakeRunsClient : IRunsClient
 
     public Task<RunFacets> FacetsAsync(CancellationToken cancellationToken = default) => Task.FromResult(Facets);
 
+    /// <summary>The searches asked for, and what they answer (nothing found unless a test says).</summary>
+    public List<string> Searches { get; } = [];
+
+    public Dashboard.Model.Search.SearchPage SearchAnswer { get; set; } = new([], null);
+
+    public Task<Dashboard.Model.Search.SearchPage> SearchAsync(string text, string? workflowId = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
+        string? cursor = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        Searches.Add(text);
+        return Task.FromResult(SearchAnswer);
+    }
+
     public List<RunChange> Recent { get; } = [];
 
     public Task<IReadOnlyList<RunChange>> RecentChangesAsync(int count = 50, CancellationToken cancellationToken = default) =>

@@ -24,6 +24,10 @@ public interface IRunsApi
         string? counts,
         CancellationToken cancellationToken);
 
+    [Get("/api/search")]
+    Task<Dashboard.Model.Search.SearchPage> SearchAsync(string q, string? workflowId, string? from, string? to, string? cursor, int? limit,
+        CancellationToken cancellationToken);
+
     [Get("/api/runs/facets")]
     Task<RunFacets> GetFacetsAsync(CancellationToken cancellationToken);
 

@@ -18,16 +18,9 @@ internal static class InsightsBackfill
     public static int Run(DbTransaction transaction, StatementCache statements)
     {
         var connection = transaction.Connection!;
-        using (var probe = connection.CreateCommand())
+        if (!Backfill.IsNeeded(transaction, "insight_runs"))
         {
-            probe.Transaction = transaction;
-            probe.CommandText = "SELECT EXISTS (SELECT 1 FROM insight_runs), EXISTS (SELECT 1 FROM runs)";
-            using var reader = probe.ExecuteReader();
-            reader.Read();
-            if (Convert.ToBoolean(reader.GetValue(0)) || !Convert.ToBoolean(reader.GetValue(1)))
-            {
-                return 0;
-            }
+            return 0;
         }
         var count = 0;
         var after = "";

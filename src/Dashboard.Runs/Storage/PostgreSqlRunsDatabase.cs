@@ -25,6 +25,19 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : Runs
         {
             PostgreSqlSchema.Migrate(connection, "runs", PostgreSqlRunsSchema.Migrations);
         }
-        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements));
+        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements) + Search.SearchBackfill.Run(store.Transaction, statements));
+    }
+
+    // Each term a phrase query, its punctuation made space as the index's was (ord_123 is the words ord, 123 in a row),
+    // over the 'simple' configuration the index was built with; all of them required.
+    public override (string From, string Match, string Id) SearchSource(DbCommand command, IReadOnlyList<string> terms)
+    {
+        var queries = new List<string>(terms.Count);
+        for (var i = 0; i < terms.Count; i++)
+        {
+            command.With("term" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), terms[i]);
+            queries.Add($"phraseto_tsquery('simple', regexp_replace(@term{i}, '[[:punct:]]+', ' ', 'g'))");
+        }
+        return ("run_search s", $"s.body_words @@ ({string.Join(" && ", queries)})", "s.id");
     }
 }

@@ -159,5 +159,26 @@ internal static class PostgreSqlRunsSchema
             PRIMARY KEY (run_id, seq)
         );
         """,
+        // The search index: each document once, its words in a generated tsvector under a GIN index. 'simple': values
+        // are matched as written, not stemmed. Punctuation becomes space first, so that words split where SQLite's FTS5
+        // splits them: PostgreSQL's parser would otherwise keep a URL, a host or an e-mail address as one word, and skip
+        // what stands between <script> and </script> altogether.
+        """
+        CREATE TABLE run_search (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            run_id text COLLATE "C" NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            started_at bigint NOT NULL,
+            step_id text COLLATE "C",
+            loop_index bigint NOT NULL,
+            attempt integer,
+            field text NOT NULL,
+            log_seq bigint,
+            body text NOT NULL,
+            body_words tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g'))) STORED
+        );
+        CREATE INDEX run_search_by_step ON run_search (run_id, step_id, loop_index);
+        CREATE INDEX run_search_words ON run_search USING gin (body_words);
+        """,
     ];
 }

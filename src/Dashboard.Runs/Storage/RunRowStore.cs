@@ -21,6 +21,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         {
             Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
             Insights.InsightsWriter.Write(Statements, transaction, rows.Insights);
+            Search.SearchIndexWriter.Write(Statements, transaction, rows.Search);
             Statements.Flush(transaction);
         }
         catch
@@ -53,7 +54,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
     public void Delete(string runId)
     {
         var transaction = database.WriteTransaction;
-        foreach (var sql in (string[])["DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
+        foreach (var sql in (string[])["DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

@@ -33,4 +33,10 @@ internal abstract class RunsDatabase
 
     /// <summary>A stored UTF-8 text column as bytes, without a detour through a string where the provider allows it.</summary>
     public virtual byte[] ReadUtf8(DbDataReader reader, int ordinal) => System.Text.Encoding.UTF8.GetBytes(reader.GetString(ordinal));
+
+    /// <summary>
+    /// Where a search reads and how it matches <paramref name="terms"/> (all of them; each a word or a phrase): the
+    /// <c>FROM</c> text (the documents are aliased <c>s</c>), the condition, and the document id to order and page by.
+    /// </summary>
+    public abstract (string From, string Match, string Id) SearchSource(DbCommand command, IReadOnlyList<string> terms);
 }

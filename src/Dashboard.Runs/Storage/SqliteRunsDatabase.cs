@@ -23,9 +23,19 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
         var transaction = store.Transaction;
         RunProjectionSchema.Ensure(transaction.Connection!, transaction);
         InsightsSchema.Ensure(transaction.Connection!, transaction);
-        return InsightsBackfill.Run(transaction, statements);
+        Search.SearchSchema.Ensure(transaction.Connection!, transaction);
+        return InsightsBackfill.Run(transaction, statements) + Search.SearchBackfill.Run(transaction, statements);
     });
 
     // SQLite hands a text value's bytes over as stored (UTF-8): a megabyte payload is not turned into a string and back.
     public override byte[] ReadUtf8(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
+
+    // FTS5: each term a quoted phrase (its words in order; no operator or column syntax of the user's reaches the
+    // parser), phrases side by side meaning all of them. The text table's rowid is the document's id, which FTS5 reads
+    // newest first along its index.
+    public override (string From, string Match, string Id) SearchSource(DbCommand command, IReadOnlyList<string> terms)
+    {
+        command.With("match", string.Join(' ', terms.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")));
+        return ("run_search_text JOIN run_search s ON s.id = run_search_text.rowid", "run_search_text MATCH @match", "run_search_text.rowid");
+    }
 }

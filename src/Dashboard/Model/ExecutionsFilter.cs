@@ -32,8 +32,14 @@ public sealed record ExecutionsFilter
     public bool OldestFirst { get; init; }
     public string? Cursor { get; init; }
 
+    /// <summary>The text is searched for inside runs' payloads and log lines (<c>/api/search</c>), not in ids and errors.</summary>
+    public bool InPayloads { get; init; }
+
+    /// <summary>What the page shows: the payload search's hits rather than the runs.</summary>
+    public bool SearchesPayloads => InPayloads && Text is not null;
+
     public static ExecutionsFilter FromUrl(string? status, string? workflow, string? trigger, string? experiment, string? parent,
-        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null) => new ExecutionsFilter
+        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null, string? inWhat = null) => new ExecutionsFilter
     {
         Statuses = (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => RunStatusExtensions.TryParse(s, out var parsed) ? parsed : (RunStatus?)null)
@@ -47,6 +53,7 @@ public sealed record ExecutionsFilter
         PageSize = size is { } n && PageSizes.Contains(n) ? n : 50,
         OldestFirst = sort == "asc",
         Cursor = Blank(cursor),
+        InPayloads = inWhat == "payloads",
     }.WithCustomBounds(from, to);
 
     /// <summary>A custom range keeps the bounds that parse; with neither, it is no range at all.</summary>
@@ -76,6 +83,7 @@ public sealed record ExecutionsFilter
         ["size"] = PageSize == 50 ? null : PageSize,
         ["sort"] = OldestFirst ? "asc" : null,
         ["cursor"] = Cursor,
+        ["in"] = InPayloads ? "payloads" : null,
     };
 
     public RunsQuery ToQuery(DateTimeOffset now) => new()

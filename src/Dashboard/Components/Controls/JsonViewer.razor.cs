@@ -51,6 +51,10 @@ public sealed partial class JsonViewer
     [Parameter]
     public string? EmptyText { get; set; }
 
+    /// <summary>Text to search for as the value is shown (a search hit's word): the tree opens at its first match.</summary>
+    [Parameter]
+    public string? Find { get; set; }
+
     [Inject]
     public required BrowserInterop Browser { get; init; }
 
@@ -86,6 +90,10 @@ public sealed partial class JsonViewer
         _state = Value is { } value && !IsTruncated ? new JsonViewerState(value) : null;
         // A bare string or number has no tree worth showing.
         _raw = Value is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Array) };
+        if (!string.IsNullOrWhiteSpace(Find) && _state is not null && !_raw)
+        {
+            _ = SearchAsync(Find);
+        }
     }
 
     private void SetMode(bool raw) => _raw = raw;

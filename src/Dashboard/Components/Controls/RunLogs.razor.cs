@@ -37,6 +37,10 @@ public sealed partial class RunLogs : IDisposable
     [Parameter]
     public bool AlwaysOpen { get; set; }
 
+    /// <summary>Opens the panel filtered to messages holding this text (a search hit's word).</summary>
+    [Parameter]
+    public string? Find { get; set; }
+
     [Inject]
     public required IRunsClient Client { get; init; }
 
@@ -58,10 +62,11 @@ public sealed partial class RunLogs : IDisposable
         _version = Version;
         _scope = scope;
         _view = new RunLogsView(RunId, StepId is null ? null : (StepId, Attempt, LoopIndex));
-        _open = AlwaysOpen;
+        var find = string.IsNullOrWhiteSpace(Find) ? null : Find;
+        _open = AlwaysOpen || find is not null;
         if (_open)
         {
-            await _view.SetFilterAsync(Client, null, null, _disposed.Token);
+            await _view.SetFilterAsync(Client, null, find, _disposed.Token);
         }
     }
 

@@ -34,6 +34,10 @@ public sealed partial class StepPanel : IDisposable
     [Parameter]
     public string? Tab { get; set; }
 
+    /// <summary>Text the payload viewers and the logs open searching for (a search hit's word).</summary>
+    [Parameter]
+    public string? Find { get; set; }
+
     /// <summary>Two attempt numbers to compare ("1,2"), or null.</summary>
     [Parameter]
     public string? Compare { get; set; }

@@ -59,6 +59,9 @@ public sealed partial class Executions : IDisposable
     [SupplyParameterFromQuery(Name = "cursor")]
     public string? Cursor { get; set; }
 
+    [SupplyParameterFromQuery(Name = "in")]
+    public string? In { get; set; }
+
     /// <summary>Shows one workflow's runs only, with no way to widen the filter (the embedded list of a portal).</summary>
     [Parameter]
     public string? WorkflowLock { get; set; }
@@ -178,17 +181,24 @@ public sealed partial class Executions : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To, In);
         if (filter == _filter && _view.Page is not null)
         {
             return;
         }
         _filter = filter;
+        _now = Clock.GetUtcNow();
         await LoadAsync();
     }
 
     private async Task LoadAsync()
     {
+        if (_filter.SearchesPayloads)
+        {
+            // The hits are the payload search's to read (once per filter: it does not follow the feed); the runs list is
+            // not shown. Keeping _now keeps a "last 24 hours" search's bounds, so a live reload does not search again.
+            return;
+        }
         _now = Clock.GetUtcNow();
         await _view.LoadAsync(token => RunsClient.ListRunsAsync(_filter.ToQuery(_now), token));
         if (_view.Page is { StatusCounts.Count: > 0 } page)
@@ -202,6 +212,8 @@ public sealed partial class Executions : IDisposable
     private int Count(RunStatus status) => _counts.GetValueOrDefault(status.ToWire());
 
     private Task ToggleStatusAsync(RunStatus status) => ApplyAsync(_filter.Toggle(status));
+
+    private Task TogglePayloadsAsync() => ApplyAsync(_filter with { InPayloads = !_filter.InPayloads, Cursor = null });
 
     private Task ToggleProblemsAsync() => ApplyAsync(_filter.ToggleProblems());
 

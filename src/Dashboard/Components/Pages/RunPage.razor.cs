@@ -54,6 +54,10 @@ public sealed partial class RunPage : IDisposable
     [SupplyParameterFromQuery(Name = "tab")]
     public string? Tab { get; set; }
 
+    /// <summary>Text the step's viewers (or the run's logs and payloads) open searching for: a search hit's word.</summary>
+    [SupplyParameterFromQuery(Name = "find")]
+    public string? Find { get; set; }
+
     [SupplyParameterFromQuery(Name = "compare")]
     public string? Compare { get; set; }
 
