@@ -68,6 +68,81 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task FromASampleFailure_SearchAValueOfItsOutput_ReadItsErrors_AndCompareWithTheLastGoodRun()
+    {
+        var runId = await fixture.RunOfAsync("refund-request", "failed");
+        await fixture.RunOfAsync("refund-request", "completed");
+        using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+        var order = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken))
+            .RootElement.GetProperty("input").GetProperty("order").GetString()!;
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync("/runs");
+        await page.WaitForInteractiveAsync();
+
+        // The order id, searched inside the payloads: the eligibility check's output names it.
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Search executions" }).FillAsync(order);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"q={order}"), new() { Timeout = 10_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "in payloads and logs" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("in=payloads"), new() { Timeout = 10_000 });
+        var hits = page.GetByRole(AriaRole.Region, new() { Name = "Matches in payloads and logs" }).Locator("li.hit");
+        var output = hits.Filter(new() { HasText = "step check-eligibility · attempt 1 · output" });
+        await Assertions.Expect(output).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Assertions.Expect(output.Locator("mark").First).ToHaveTextAsync(order);
+        await Assertions.Expect(hits.Filter(new() { HasText = "log line" })).Not.ToHaveCountAsync(0);
+        await page.ScreenshotAsync("search-payloads");
+
+        await output.GetByRole(AriaRole.Link, new() { Name = "step check-eligibility · attempt 1 · output" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/runs/{runId}\\?step=check-eligibility&attempt=1&tab=output&find={order}"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Search in Output" })).ToHaveValueAsync(order);
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" }).GetByRole(AriaRole.Status)).ToHaveTextAsync("1 matches");
+
+        // Its errors, in the run's logs.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Logs" }).ClickAsync();
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Log level" }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "error and above" }).ClickAsync();
+        var lines = page.GetByRole(AriaRole.Log, new() { Name = "Log lines" }).Locator(".log-line");
+        await Assertions.Expect(lines).ToHaveCountAsync(1);
+        await Assertions.Expect(lines.First).ToContainTextAsync($"processor refused the refund of {order}");
+
+        // Against the last refund that went through: they part at the eligibility check, whose output (the capture 97
+        // days ago) is the cause; the refund then fails on one side only.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare with the last successful run" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/runs/refund-request-[^/]+/compare/{runId}$"), new() { Timeout = 10_000 });
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Steps of both runs" });
+        var current = table.Locator("tr[aria-current='true']");
+        await Assertions.Expect(current).ToContainTextAsync("Check eligibility");
+        await Assertions.Expect(current).ToContainTextAsync("output differs");
+        await Assertions.Expect(table.Locator("tr").Filter(new() { HasText = "Issue refund" })).ToContainTextAsync("was captured 97 days ago");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task TheSampleParentRun_ShowsItsChildInATree_AndTheStepThatStartedIt()
+    {
+        var parent = await fixture.RunOfAsync("customer-onboarding", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{parent}");
+        await page.WaitForInteractiveAsync();
+
+        var tree = page.GetByRole(AriaRole.Region, new() { Name = "Child runs" });
+        var child = tree.GetByRole(AriaRole.Treeitem);
+        await Assertions.Expect(child).ToHaveCountAsync(1);
+        await Assertions.Expect(child).ToContainTextAsync("Provision account");
+        await Assertions.Expect(child).ToContainTextAsync("from step provision");
+        await Assertions.Expect(child).ToContainTextAsync("completed");
+        await page.ScreenshotAsync("run-child-tree");
+
+        await page.TimelineRow("Provision account (child run)").ClickAsync();
+        var started = page.GetByRole(AriaRole.Group, new() { Name = "Child runs this step started" });
+        await Assertions.Expect(started).ToContainTextAsync("Provision account");
+        await started.GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Provision account", Level = 1 })).ToBeVisibleAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task AFailedRun_ComparedWithTheLastSuccessfulOne_ShowsWhereTheyDiverge()
     {
         var workflow = $"wf-diff-{Guid.NewGuid():N}"[..20];

@@ -35,6 +35,14 @@ public interface IRunsClient
     Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A workflow's control requests from <paramref name="offset"/> (<c>-1</c>: all; <c>now</c>: new ones; else a request's
+    /// <see cref="Model.Control.ControlRequest.Offset"/>, to go on after it), then live: what an engine follows to act on
+    /// its runs. A dropped connection is resumed from the last request seen, none repeated.
+    /// </summary>
+    IAsyncEnumerable<Model.Control.ControlRequest> FollowControlAsync(string workflowId, string offset = "-1", LiveOptions? live = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Runs' payloads and log lines holding every word of <paramref name="text"/> (a "quoted phrase" in order), newest
     /// first, only of the workflows this client may see. Pass the page's <see cref="Model.Search.SearchPage.NextCursor"/>
     /// as <paramref name="cursor"/> for the next.

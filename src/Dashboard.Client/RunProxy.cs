@@ -84,6 +84,37 @@ public sealed class RunProxy
     public Task<IReadOnlyList<RunRecord>> ChildrenAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetChildrenAsync(RunId, token), timeout, cancellationToken);
 
+    /// <summary>
+    /// The run and the runs it started, <paramref name="depth"/> levels down (1-5; the service's default, 2, when null):
+    /// each node says how many children it has, also those beyond the depth read.
+    /// </summary>
+    public Task<RunTreeNode> TreeAsync(int? depth = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetTreeAsync(RunId, depth, token), timeout, cancellationToken);
+
+    /// <summary>
+    /// Asks the run's engine to act (<see cref="Model.Control.ControlActions"/>): appended to the workflow's control
+    /// stream, answered with the request's id and offset. The engine reports the outcome as run events carrying the id;
+    /// <see cref="ControlAsync"/> shows where each request stands. The same <paramref name="idempotencyKey"/> sent again
+    /// returns the first request. <paramref name="actingFor"/> names the person asking (a dashboard's signed-in user).
+    /// </summary>
+    public Task<Model.Control.ActionAccepted> RequestAsync(string action, object? input = null, string? stepId = null, string? reason = null,
+        string? idempotencyKey = null, string? actingFor = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(action);
+        var body = new Model.Control.ActionRequest
+        {
+            Action = action,
+            Input = input is null ? null : input as System.Text.Json.JsonElement? ?? System.Text.Json.JsonSerializer.SerializeToElement(input, Model.Json.ModelJson.Options),
+            StepId = stepId,
+            Reason = reason,
+        };
+        return _client.CallAsync(token => _client.Api.PostActionAsync(RunId, body, idempotencyKey, actingFor, token), timeout, cancellationToken);
+    }
+
+    /// <summary>The run's control requests, oldest first, each pending, done (with the engine's outcome) or expired.</summary>
+    public Task<IReadOnlyList<Model.Control.ControlRequestState>> ControlAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetControlAsync(RunId, token), timeout, cancellationToken);
+
     /// <summary>Cost, tokens and time of the run and its children, every attempt counted once (computed by the service).</summary>
     public Task<FamilyRollup> RollupAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         _client.CallAsync(token => _client.Api.GetRollupAsync(RunId, token), timeout, cancellationToken);

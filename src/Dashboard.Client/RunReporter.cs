@@ -46,7 +46,8 @@ public sealed class RunReporter : IAsyncDisposable
     public int BatchesSent { get; private set; }
 
     public void StartRun(string workflowId, string? workflowName = null, string? triggerType = null, object? input = null,
-        string? parentRunId = null, int? stepCount = null, string? eventName = null, object? metadata = null, string? runnableKind = null) =>
+        string? parentRunId = null, int? stepCount = null, string? eventName = null, object? metadata = null, string? runnableKind = null,
+        string? parentStepId = null, string? rerunOf = null, string? requestId = null) =>
         Report(new RunStarted
         {
             WorkflowId = workflowId,
@@ -54,6 +55,9 @@ public sealed class RunReporter : IAsyncDisposable
             TriggerType = triggerType,
             Input = Json(input),
             ParentRunId = parentRunId,
+            ParentStepId = parentStepId,
+            RerunOf = rerunOf,
+            RequestId = requestId,
             StepCount = stepCount,
             EventName = eventName,
             Metadata = Json(metadata),
@@ -84,7 +88,8 @@ public sealed class RunReporter : IAsyncDisposable
 
     public void WaitForInput(string? reason = null, string? stepId = null) => Report(new RunWaiting { Reason = reason, StepId = stepId });
 
-    public void Resume() => Report(new RunResumed());
+    /// <summary>The run goes on after waiting; <paramref name="requestId"/> when a control request's <c>resume</c> did it.</summary>
+    public void Resume(string? requestId = null) => Report(new RunResumed { RequestId = requestId });
 
     /// <summary>
     /// A log line (<paramref name="level"/>: debug, info, warn or error), of the run or of a step's attempt or iteration;
@@ -105,7 +110,8 @@ public sealed class RunReporter : IAsyncDisposable
 
     public void FailRun(ErrorInfo error) => Report(new RunFailed { Error = error });
 
-    public void CancelRun(string? reason = null) => Report(new RunCancelled { Reason = reason });
+    /// <summary>The run stops; <paramref name="requestId"/> when a control request's <c>cancel</c> did it.</summary>
+    public void CancelRun(string? reason = null, string? requestId = null) => Report(new RunCancelled { Reason = reason, RequestId = requestId });
 
     public void TimeOutRun(ErrorInfo? error = null) => Report(new RunTimedOut { Error = error });
 

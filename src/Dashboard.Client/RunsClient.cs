@@ -96,6 +96,17 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
         }
     }
 
+    public async IAsyncEnumerable<Model.Control.ControlRequest> FollowControlAsync(string workflowId, string offset = "-1", LiveOptions? live = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workflowId);
+        await foreach (var (item, _) in StreamFollower.FollowAsync(
+            Scoped((from, mode, cursor, token) => api.GetControlStreamAsync(workflowId, from, mode, cursor, token)), offset, "offset", live ?? LiveOptions.Default, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item.Deserialize<Model.Control.ControlRequest>(ModelJson.Options)!;
+        }
+    }
+
     public Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(token => api.GetFacetsAsync(token), null, cancellationToken);
 

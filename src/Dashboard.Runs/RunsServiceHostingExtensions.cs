@@ -35,6 +35,8 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>()));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(sp => new Search.SearchQueries(sp.GetRequiredService<RunsDatabase>()));
+        services.AddSingleton(sp => new Control.ControlRequests(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<DurableStreamEngine>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();
         services.AddHostedService<RunsServiceInitializer>();
@@ -75,6 +77,7 @@ public static class RunsServiceHostingExtensions
         ExecutionEndpoints.Map(timed);
         InsightsEndpoints.Map(timed);
         Search.SearchEndpoints.Map(timed);
+        Control.ControlEndpoints.Map(timed, api);
         // Live reads wait by design; they have their own limits (long-poll time-out, SSE recycling).
         RunStreamEndpoints.Map(api);
         var v1 = routes.MapGroup("/v1").WithTags("Seed 002");

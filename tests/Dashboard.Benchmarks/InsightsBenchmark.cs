@@ -74,7 +74,7 @@ internal static class InsightsBenchmark
         + (workflow is null ? "" : $"&workflowId={workflow}");
 
     /// <summary>The median of 21 timed reads after 3 untimed ones.</summary>
-    private static async Task<double> MedianAsync(HttpClient http, string url)
+    internal static async Task<double> MedianAsync(HttpClient http, string url)
     {
         for (var i = 0; i < 3; i++)
         {

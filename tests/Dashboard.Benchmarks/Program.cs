@@ -16,6 +16,9 @@ switch (suite)
     case "runs":
         await RunsBenchmark.RunAsync();
         break;
+    case "search":
+        await SearchBenchmark.RunAsync();
+        break;
     case "insights":
         await InsightsBenchmark.RunAsync();
         break;
@@ -31,7 +34,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, search, live, run-page");
         return 2;
 }
 return 0;

@@ -57,7 +57,7 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
         var runningBefore = (await reader.GetJsonAsync("api/runs")).GetProperty("statusCounts").GetProperty("running").GetInt32();
         await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), StepStarted("secret")));
 
-        foreach (var suffix in new[] { "", "/trace", "/steps/secret/trace", "/events?offset=-1", "/children", "/rollup" })
+        foreach (var suffix in new[] { "", "/trace", "/steps/secret/trace", "/events?offset=-1", "/children", "/tree", "/rollup" })
         {
             var hidden = await reader.GetAsync($"api/runs/{betaRun}{suffix}", TestContext.Current.CancellationToken);
             var unknown = await reader.GetAsync($"api/runs/no-such-run{suffix}", TestContext.Current.CancellationToken);

@@ -34,3 +34,6 @@ public sealed class PostgreSqlCompareTests(PostgreSqlRunsServiceFixture fixture)
 
 public sealed class SqliteSearchTests(RunsServiceFixture fixture) : SearchTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlSearchTests(PostgreSqlRunsServiceFixture fixture) : SearchTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteTreeTests(RunsServiceFixture fixture) : TreeTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlTreeTests(PostgreSqlRunsServiceFixture fixture) : TreeTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

@@ -53,6 +53,9 @@ public sealed class FakeRunsClient : IRunsClient
 
     public Task<RunFacets> FacetsAsync(CancellationToken cancellationToken = default) => Task.FromResult(Facets);
 
+    public IAsyncEnumerable<Dashboard.Model.Control.ControlRequest> FollowControlAsync(string workflowId, string offset = "-1", LiveOptions? live = null,
+        CancellationToken cancellationToken = default) => throw new NotSupportedException("The pages under test do not follow control streams.");
+
     /// <summary>The searches asked for, and what they answer (nothing found unless a test says).</summary>
     public List<string> Searches { get; } = [];
 

@@ -60,12 +60,26 @@ public interface IRunsApi
     [Get("/api/runs/{runId}/children")]
     Task<IReadOnlyList<RunRecord>> GetChildrenAsync(string runId, CancellationToken cancellationToken);
 
+    [Get("/api/runs/{runId}/tree")]
+    Task<RunTreeNode> GetTreeAsync(string runId, int? depth, CancellationToken cancellationToken);
+
     [Get("/api/runs/{runId}/rollup")]
     Task<FamilyRollup> GetRollupAsync(string runId, CancellationToken cancellationToken);
 
     /// <summary>The run's stream; the caller reads the protocol headers, so the raw response is returned.</summary>
     [Get("/api/runs/{runId}/events")]
     Task<HttpResponseMessage> GetEventsAsync(string runId, string offset, int? tail, string? live, string? cursor, CancellationToken cancellationToken);
+
+    [Post("/api/runs/{runId}/actions")]
+    Task<Dashboard.Model.Control.ActionAccepted> PostActionAsync(string runId, [Body] Dashboard.Model.Control.ActionRequest action,
+        [Header("Idempotency-Key")] string? idempotencyKey, [Header("Runs-Acting-For")] string? actingFor, CancellationToken cancellationToken);
+
+    [Get("/api/runs/{runId}/control")]
+    Task<IReadOnlyList<Dashboard.Model.Control.ControlRequestState>> GetControlAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>A workflow's control stream, read raw like the run streams.</summary>
+    [Get("/api/workflows/{workflowId}/control")]
+    Task<HttpResponseMessage> GetControlStreamAsync(string workflowId, string offset, string? live, string? cursor, CancellationToken cancellationToken);
 
     [Get("/api/runs/feed")]
     Task<HttpResponseMessage> GetFeedAsync(string offset, string? live, string? cursor, int? tail, CancellationToken cancellationToken);

@@ -10,6 +10,15 @@ public sealed record RunStarted : RunEvent
     public string? TriggerType { get; init; }
     public string? EventName { get; init; }
     public string? ParentRunId { get; init; }
+
+    /// <summary>The parent's step that started this run (with <see cref="ParentRunId"/>): where the child hangs in its tree.</summary>
+    public string? ParentStepId { get; init; }
+
+    /// <summary>The run this one reruns (an engine acting on a <c>rerun</c> or <c>rerun_from_step</c> request).</summary>
+    public string? RerunOf { get; init; }
+
+    /// <summary>The control request this run answers (<see cref="Control.ControlRequest.RequestId"/>).</summary>
+    public string? RequestId { get; init; }
     public string? RunnableId { get; init; }
     public string? RunnableKind { get; init; }
     public string? ExperimentId { get; init; }
@@ -29,7 +38,11 @@ public sealed record RunWaiting : RunEvent
     public string? StepId { get; init; }
 }
 
-public sealed record RunResumed : RunEvent;
+public sealed record RunResumed : RunEvent
+{
+    /// <summary>The <c>resume</c> request this answers, when the engine resumed on one.</summary>
+    public string? RequestId { get; init; }
+}
 
 public sealed record RunCompleted : TerminalRunEvent
 {
@@ -44,6 +57,9 @@ public sealed record RunFailed : TerminalRunEvent
 public sealed record RunCancelled : TerminalRunEvent
 {
     public string? Reason { get; init; }
+
+    /// <summary>The <c>cancel</c> request this answers, when the engine cancelled on one.</summary>
+    public string? RequestId { get; init; }
 }
 
 public sealed record RunTimedOut : TerminalRunEvent

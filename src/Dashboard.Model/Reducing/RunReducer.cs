@@ -117,7 +117,7 @@ public static class RunReducer
         }
         foreach (var (field, value, required) in new[]
         {
-            ("workflowId", e.WorkflowId, true), ("parentRunId", e.ParentRunId, false), ("runnableId", e.RunnableId, false),
+            ("workflowId", e.WorkflowId, true), ("parentRunId", e.ParentRunId, false), ("parentStepId", e.ParentStepId, false), ("rerunOf", e.RerunOf, false), ("requestId", e.RequestId, false), ("runnableId", e.RunnableId, false),
             ("experimentId", e.ExperimentId, false), ("experimentCandidateId", e.ExperimentCandidateId, false),
             ("telemetrySpanId", e.TelemetrySpanId, false), ("accountId", e.AccountId, false), ("userId", e.UserId, false),
         })
@@ -130,6 +130,14 @@ public static class RunReducer
         if (e.ParentRunId == state.RunId)
         {
             return Reject(index, e.Type, "parentRunId", "a run cannot be its own parent");
+        }
+        if (e.RerunOf == state.RunId)
+        {
+            return Reject(index, e.Type, "rerunOf", "a run cannot rerun itself");
+        }
+        if (e.ParentStepId is not null && e.ParentRunId is null)
+        {
+            return Reject(index, e.Type, "parentStepId", "names a step of the parent run: give parentRunId too");
         }
         if (e.StepCount is < 0)
         {
@@ -154,6 +162,8 @@ public static class RunReducer
             TriggerType = e.TriggerType,
             EventName = e.EventName,
             ParentRunId = e.ParentRunId,
+            ParentStepId = e.ParentStepId,
+            RerunOf = e.RerunOf,
             RunnableId = e.RunnableId,
             RunnableKind = e.RunnableKind,
             ExperimentId = e.ExperimentId,

@@ -20,6 +20,12 @@ public sealed record RunRecord
     public string? TriggerType { get; init; }
     public string? EventName { get; init; }
     public string? ParentRunId { get; init; }
+
+    /// <summary>The parent's step that started this run, when the engine said so.</summary>
+    public string? ParentStepId { get; init; }
+
+    /// <summary>The run this one reruns, when an engine started it on a rerun request.</summary>
+    public string? RerunOf { get; init; }
     public string? RunnableId { get; init; }
     public string? RunnableKind { get; init; }
     public string? ExperimentId { get; init; }

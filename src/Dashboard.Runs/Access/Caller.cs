@@ -7,7 +7,10 @@ public sealed record Caller(string Name, IReadOnlySet<string> Scopes, IReadOnlyS
     public const string IngestScope = "ingest";
     public const string StreamsScope = "streams";
 
-    public static Caller Open { get; } = new("open", new HashSet<string> { ReadScope, IngestScope, StreamsScope }, null);
+    /// <summary>Acting on runs: cancel, resume, rerun (requests on the control streams).</summary>
+    public const string ControlScope = "control";
+
+    public static Caller Open { get; } = new("open", new HashSet<string> { ReadScope, IngestScope, StreamsScope, ControlScope }, null);
 
     public bool Can(string scope) => Scopes.Contains(scope);
 

@@ -29,6 +29,9 @@ public sealed class RunsOptions
 
     /// <summary>Bearer keys. None: every request is allowed (fit only for a loopback-bound service).</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
+    public int ControlRequestExpirySeconds { get; set; } = 300;
 }
 
 public sealed class ApiKeyOptions

@@ -35,6 +35,9 @@ internal static class RunReadEndpoints
             .Produces<Dashboard.Model.Comparing.RunComparison>();
         api.MapGet("/runs/{runId}/children", Children).WithName("GetChildren").WithSummary("The runs this run started.")
             .Produces<RunRecord[]>();
+        api.MapGet("/runs/{runId}/tree", Tree).WithName("GetRunTree")
+            .WithSummary("The run and the runs it started, their children and so on, depth levels down (1-5, default 2): each with its record (no payloads) and childCount (all its children, read or not); at most 100 children per run and 500 runs in all.")
+            .Produces<RunTreeNode>();
         api.MapGet("/runs/{runId}/rollup", Rollup).WithName("GetRollup")
             .WithSummary("Cost, tokens and time of the run and its children, every attempt counted once, by model and by step.")
             .Produces<FamilyRollup>();
@@ -252,6 +255,24 @@ internal static class RunReadEndpoints
         });
     }
 
+    public const int MaxTreeDepth = 5;
+
+    private static IResult Tree(HttpContext context, string runId, RunQueries queries)
+    {
+        if (Visible(context, runId, queries) is null)
+        {
+            return ApiError.RunNotFound(context);
+        }
+        var depth = 2;
+        if (context.Request.Query["depth"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out depth) || depth is < 1 or > MaxTreeDepth))
+        {
+            return ApiError.Invalid(context, $"depth must be a whole number from 1 to {MaxTreeDepth}.");
+        }
+        var tree = queries.Tree(runId, depth, perRun: 100, maxNodes: 500, Caller.Of(context).Workflows);
+        return tree is null ? ApiError.RunNotFound(context) : Results.Json(tree, ModelJson.Options);
+    }
+
     private static IResult Rollup(HttpContext context, string runId, RunQueries queries)
     {
         if (Visible(context, runId, queries) is not { } row)
@@ -311,10 +332,10 @@ internal static class RunReadEndpoints
     }
 
     /// <summary>The run's row if the caller may read it; null for unknown and out-of-scope alike.</summary>
-    internal static RunQueries.RunRow? Visible(HttpContext context, string runId, RunQueries queries)
+    internal static RunQueries.RunRow? Visible(HttpContext context, string runId, RunQueries queries, string scope = Caller.ReadScope)
     {
         var caller = Caller.Of(context);
-        if (!Ids.IsValid(runId) || !caller.Can(Caller.ReadScope))
+        if (!Ids.IsValid(runId) || !caller.Can(scope))
         {
             return null;
         }

@@ -235,6 +235,98 @@ public sealed class RunQueries
         return items;
     }
 
+    /// <summary>
+    /// The run and its descendants, a level at a time (one query for the children of a whole level, one for their
+    /// counts), <paramref name="depth"/> levels below it, at most <paramref name="perRun"/> children read per run and
+    /// <paramref name="maxNodes"/> in all; only runs of <paramref name="allowedWorkflows"/>. A cycle (a child naming its
+    /// own descendant as parent) is cut where a run is met again.
+    /// </summary>
+    public RunTreeNode? Tree(string runId, int depth, int perRun, int maxNodes, IReadOnlySet<string>? allowedWorkflows)
+    {
+        if (FindRecord(runId) is not { } root)
+        {
+            return null;
+        }
+        using var connection = _database.OpenRead();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { runId };
+        var children = new Dictionary<string, List<RunRecord>>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var level = new List<string> { runId };
+        for (var d = 0; d <= depth && level.Count > 0; d++)
+        {
+            foreach (var (parent, count) in ChildCounts(connection, level, allowedWorkflows))
+            {
+                counts[parent] = count;
+            }
+            if (d == depth || seen.Count >= maxNodes)
+            {
+                break;
+            }
+            var next = new List<string>();
+            foreach (var child in ChildrenOf(connection, level.Where(counts.ContainsKey).ToList(), allowedWorkflows, maxNodes - seen.Count + 1))
+            {
+                var siblings = SiblingsOf(children, child.ParentRunId!);
+                if (siblings.Count < perRun && seen.Count < maxNodes && seen.Add(child.Id))
+                {
+                    siblings.Add(child);
+                    next.Add(child.Id);
+                }
+            }
+            level = next;
+        }
+        RunTreeNode Node(RunRecord run) => new()
+        {
+            Run = run with { Input = null, Result = null, Metadata = null, ColumnConfig = null },
+            Children = children.TryGetValue(run.Id, out var list) ? list.Select(Node).ToList() : [],
+            ChildCount = counts.GetValueOrDefault(run.Id),
+        };
+        return Node(root);
+    }
+
+    private static List<RunRecord> SiblingsOf(Dictionary<string, List<RunRecord>> children, string parent)
+    {
+        if (!children.TryGetValue(parent, out var list))
+        {
+            children[parent] = list = [];
+        }
+        return list;
+    }
+
+    private static List<(string Parent, int Count)> ChildCounts(DbConnection connection, List<string> parents, IReadOnlySet<string>? allowedWorkflows)
+    {
+        using var command = connection.CreateCommand();
+        var where = new List<string> { command.In("parent_run_id", "p", parents) };
+        AddWorkflowScope(command, where, allowedWorkflows);
+        command.CommandText = $"SELECT parent_run_id, COUNT(*) FROM runs {WhereClause(where)} GROUP BY parent_run_id";
+        using var reader = command.ExecuteReader();
+        var counts = new List<(string, int)>();
+        while (reader.Read())
+        {
+            counts.Add((reader.GetString(0), (int)reader.GetInt64(1)));
+        }
+        return counts;
+    }
+
+    private static List<RunRecord> ChildrenOf(DbConnection connection, List<string> parents, IReadOnlySet<string>? allowedWorkflows, int limit)
+    {
+        if (parents.Count == 0)
+        {
+            return [];
+        }
+        using var command = connection.CreateCommand();
+        var where = new List<string> { command.In("parent_run_id", "p", parents) };
+        AddWorkflowScope(command, where, allowedWorkflows);
+        command.CommandText = $"SELECT record_json FROM runs {WhereClause(where)} ORDER BY started_at, id LIMIT @limit";
+        command.With("limit", limit);
+        using var reader = command.ExecuteReader();
+        var records = new List<RunRecord>();
+        while (reader.Read())
+        {
+            records.Add(JsonSerializer.Deserialize<RunRecord>(reader.GetString(0), ModelJson.Options)!);
+        }
+        return records;
+    }
+
     private IReadOnlyList<string> Strings(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = _database.OpenRead();

@@ -180,5 +180,23 @@ internal static class PostgreSqlRunsSchema
         CREATE INDEX run_search_by_step ON run_search (run_id, step_id, loop_index);
         CREATE INDEX run_search_words ON run_search USING gin (body_words);
         """,
+        // Control requests (see Control.ControlSchema).
+        """
+        CREATE TABLE control_requests (
+            request_id text COLLATE "C" PRIMARY KEY,
+            run_id text COLLATE "C" NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            action text NOT NULL,
+            idempotency_key text,
+            request_json text NOT NULL,
+            requested_at bigint NOT NULL,
+            stream_offset text NOT NULL,
+            outcome text,
+            outcome_run_id text COLLATE "C",
+            outcome_at bigint,
+            UNIQUE (run_id, idempotency_key)
+        );
+        CREATE INDEX control_requests_by_run ON control_requests (run_id, requested_at);
+        """,
     ];
 }

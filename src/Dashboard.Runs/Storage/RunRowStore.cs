@@ -22,6 +22,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
             Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
             Insights.InsightsWriter.Write(Statements, transaction, rows.Insights);
             Search.SearchIndexWriter.Write(Statements, transaction, rows.Search);
+            Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
             Statements.Flush(transaction);
         }
         catch
@@ -54,7 +55,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
     public void Delete(string runId)
     {
         var transaction = database.WriteTransaction;
-        foreach (var sql in (string[])["DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
+        foreach (var sql in (string[])["DELETE FROM control_requests WHERE run_id = @id", "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

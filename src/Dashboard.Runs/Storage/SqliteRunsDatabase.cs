@@ -24,6 +24,7 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
         RunProjectionSchema.Ensure(transaction.Connection!, transaction);
         InsightsSchema.Ensure(transaction.Connection!, transaction);
         Search.SearchSchema.Ensure(transaction.Connection!, transaction);
+        Control.ControlSchema.Ensure(transaction.Connection!, transaction);
         return InsightsBackfill.Run(transaction, statements) + Search.SearchBackfill.Run(transaction, statements);
     });
 

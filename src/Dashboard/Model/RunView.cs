@@ -33,6 +33,10 @@ public sealed class RunView
 
     public IReadOnlyList<RunRecord> Children { get; private set; } = [];
 
+    /// <summary>The child runs that name <paramref name="stepId"/> as the step that started them.</summary>
+    public IReadOnlyList<RunRecord> ChildrenStartedBy(string stepId) =>
+        Children.Count == 0 ? [] : Children.Where(c => c.ParentStepId == stepId).ToList();
+
     public IReadOnlyList<RunRollup> ChildRollups { get; private set; } = [];
 
     /// <summary>Only the first attempts of a big run are shown; <see cref="AttemptCount"/> says how many it has.</summary>

@@ -34,6 +34,12 @@ public sealed partial class StepPanel : IDisposable
     [Parameter]
     public string? Tab { get; set; }
 
+    /// <summary>The child runs this step started (they name it as <c>parentStepId</c>): linked, their cost counted with the step's.</summary>
+    [Parameter]
+    public IReadOnlyList<Dashboard.Model.Runs.RunRecord> ChildRuns { get; set; } = [];
+
+    private decimal? ChildCost => ChildRuns.Aggregate((decimal?)null, (sum, child) => child.CostUsd is { } cost ? (sum ?? 0) + cost : sum);
+
     /// <summary>Text the payload viewers and the logs open searching for (a search hit's word).</summary>
     [Parameter]
     public string? Find { get; set; }

@@ -8,22 +8,113 @@ namespace Dashboard.Services.SampleWorkload;
 /// engine would, covering what the dashboard must show: retries, loops, skips, LLM usage and cost, large and nested
 /// payloads, failures with stacks, waiting for a person, cancellation, time-outs, parent and child runs.
 /// </summary>
-internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Random random)
+internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Random random, SampleControl? control = null)
 {
+    /// <summary>The runs of the scenario this async flow is running, held for the control stream (live runs only).</summary>
+    private sealed class Flow
+    {
+        public List<string> RunIds { get; } = [];
+    }
+
+    private static readonly AsyncLocal<Flow?> CurrentFlow = new();
+
     private static readonly string[] Customers = ["Acme Logistics", "Nordwind GmbH", "Blue Harbor Clinics", "Kestrel Analytics", "Sunrise Bakeries", "Orbit Telecom"];
     private static readonly string[] Tables = ["customers", "orders", "order_lines", "invoices", "payments", "refunds", "products", "inventory", "suppliers", "shipments", "returns", "tickets"];
 
     public IReadOnlyList<Func<CancellationToken, Task<string>>> All =>
-    [
-        SupportTriageAsync, InvoiceApprovalAsync, NightlySyncAsync, RefundRequestAsync,
-        ContractReviewAsync, QuarterlyReportAsync, CompetitorScrapeAsync, CustomerOnboardingAsync,
-    ];
+        ((Func<CancellationToken, Task<string>>[])
+        [
+            SupportTriageAsync, InvoiceApprovalAsync, NightlySyncAsync, RefundRequestAsync,
+            ContractReviewAsync, QuarterlyReportAsync, CompetitorScrapeAsync, CustomerOnboardingAsync,
+        ]).Select(scenario => control is null ? scenario : ct => ControlledAsync(scenario, ct)).ToList();
+
+    /// <summary>
+    /// A live scenario under the control stream: its runs are held while it reports them; a cancel request stops it where
+    /// it waits, and the run is reported cancelled with the request's id (a run started with it, stopped with it).
+    /// </summary>
+    private async Task<string> ControlledAsync(Func<CancellationToken, Task<string>> scenario, CancellationToken ct)
+    {
+        var flow = CurrentFlow.Value = new Flow();
+        try
+        {
+            return await scenario(ct);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            var cancelled = flow.RunIds.Select(id => (Id: id, Request: control!.Hold(id).CancelRequest)).ToList();
+            var asked = cancelled.FirstOrDefault(c => c.Request is not null);
+            foreach (var (id, request) in cancelled)
+            {
+                await using var run = new RunReporter(client, id);
+                run.CancelRun(request is not null ? SampleControl.CancelReason(request) : $"Stopped with {asked.Id}", request?.RequestId);
+                try
+                {
+                    await run.FlushAsync(ct);
+                }
+                catch (Client.Errors.RunsClientException)
+                {
+                    // This one had already ended.
+                }
+            }
+            return asked.Id ?? flow.RunIds.FirstOrDefault() ?? "";
+        }
+        finally
+        {
+            foreach (var id in flow.RunIds)
+            {
+                control!.Release(id);
+            }
+        }
+    }
+
+    // Shared by every instance (the history makes one per simulated run): which refund request this is.
+    private static int _refunds;
 
     private string NewRunId(string prefix) => $"{prefix}-{pace.GetUtcNow():yyyyMMdd-HHmmss}-{random.Next(0x10000):x4}";
 
-    private RunReporter Reporter(string runId) => new(client, runId, new RunReporterOptions { BatchSize = 50, FlushInterval = TimeSpan.FromMilliseconds(150) }, pace);
+    private RunReporter Reporter(string runId)
+    {
+        if (control is not null && CurrentFlow.Value is { } flow)
+        {
+            control.Hold(runId);
+            flow.RunIds.Add(runId);
+        }
+        return new(client, runId, new RunReporterOptions { BatchSize = 50, FlushInterval = TimeSpan.FromMilliseconds(150) }, pace);
+    }
 
-    private Task Work(int minMs, int maxMs, CancellationToken ct) => pace.PauseAsync(TimeSpan.FromMilliseconds(random.Next(minMs, maxMs)), ct);
+    private async Task Work(int minMs, int maxMs, CancellationToken ct)
+    {
+        using var stop = Stoppable(ct);
+        await pace.PauseAsync(TimeSpan.FromMilliseconds(random.Next(minMs, maxMs)), stop.Token);
+    }
+
+    // Stopped by the host, or by a cancel request for one of the flow's runs.
+    private CancellationTokenSource Stoppable(CancellationToken ct) =>
+        CurrentFlow.Value is { RunIds.Count: > 0 } flow && control is not null
+            ? CancellationTokenSource.CreateLinkedTokenSource([ct, .. flow.RunIds.Select(id => control.Hold(id).Stop.Token)])
+            : CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+    /// <summary>
+    /// A person's approval: live, the first resume request for the run (its input given to the step), or, when nobody
+    /// answers within 45 s, an approval on the person's behalf so the sample keeps moving; in the history, a pause.
+    /// </summary>
+    private async Task<Dashboard.Model.Control.ControlRequest?> WaitForApprovalAsync(string runId, CancellationToken ct)
+    {
+        if (control is null)
+        {
+            await Work(4_000, 9_000, ct);
+            return null;
+        }
+        using var stop = Stoppable(ct);
+        try
+        {
+            return await control.Hold(runId).Resumed.Task.WaitAsync(TimeSpan.FromSeconds(45), stop.Token);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
 
     private (TokenBreakdown Tokens, decimal Cost) Llm(string model, int prompt, int completion, double cachedShare = 0)
     {
@@ -142,19 +233,34 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         return runId;
     }
 
-    /// <summary>A run that fails: the refund step errors with code, type, stack and data, and is not retried.</summary>
+    /// <summary>
+    /// A refund. Two in three fail: the refund step errors with code, type, stack and data, and is not retried; the third
+    /// completes with the refund's id.
+    /// </summary>
     public async Task<string> RefundRequestAsync(CancellationToken ct)
     {
         var runId = NewRunId("refund-request");
         await using var run = Reporter(runId);
         var order = $"ORD-{random.Next(100_000, 999_999)}";
+        // Two refunds in three come too late (the same failure again and again, as a failure group does); the one between
+        // them goes through: a failure then has a successful run of its workflow to be compared with.
+        var late = Interlocked.Increment(ref _refunds) % 3 != 2;
+        var capturedDaysAgo = late ? 97 : 12;
         run.StartRun("refund-request", "Refund request", "api", input: new { order, amount = 129.00, reason = "Item arrived damaged" });
         run.StartStep("check-eligibility", new { order }, stepName: "Check eligibility", operation: "policy.evaluate");
         await Work(200, 500, ct);
-        run.CompleteStep("check-eligibility", new { eligible = true, policy = "damaged-on-arrival" });
+        run.CompleteStep("check-eligibility", new { order, eligible = true, policy = "damaged-on-arrival", capturedDaysAgo });
         run.StartStep("issue-refund", new { order, amount = 129.00, method = "original-payment" }, stepName: "Issue refund", operation: "payments.refund");
         run.Log("info", $"refunding {order} to the original payment method", "issue-refund", 1, fields: new { processor = "stripe", amount = 129.00 });
         await Work(300, 800, ct);
+        if (!late)
+        {
+            var refundId = $"re_{random.Next(100_000_000, 999_999_999)}";
+            run.Log("info", $"refund {refundId} of {order} accepted by the processor", "issue-refund", 1);
+            run.CompleteStep("issue-refund", new { refundId, order, amount = 129.00, status = "succeeded" });
+            run.CompleteRun(new { order, refundId });
+            return runId;
+        }
         var error = new ErrorInfo
         {
             Code = "REFUND_WINDOW_CLOSED",
@@ -181,9 +287,11 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         run.CompleteStep("summarize", new { riskyClauses = new[] { "12.3 Unlimited liability", "18.1 Auto-renewal (36 months)" } }, model: "claude-3-5-haiku", tokens: tokens, costUsd: cost);
         run.StartStep("legal-approval", new { assignee = "legal@example.com" }, stepName: "Legal approval", operation: "human.approve");
         run.WaitForInput("Waiting for legal to approve two risky clauses", "legal-approval");
-        await Work(4_000, 9_000, ct);
-        run.Resume();
-        run.CompleteStep("legal-approval", new { approvedBy = "m.keller@example.com", comment = "Cap liability at 12 months of fees." });
+        await run.FlushAsync(ct);
+        var approval = await WaitForApprovalAsync(runId, ct);
+        run.Resume(approval?.RequestId);
+        run.CompleteStep("legal-approval", approval is { Input: { } given } ? (object)given
+            : new { approvedBy = approval?.RequestedBy ?? "m.keller@example.com", comment = "Cap liability at 12 months of fees." });
         run.CompleteRun(new { signed = true });
         return runId;
     }
@@ -237,7 +345,7 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
 
         await using (var child = Reporter(childId))
         {
-            child.StartRun("provision-account", "Provision account", "api", parentRunId: runId, input: new { customer, seats = 250 });
+            child.StartRun("provision-account", "Provision account", "api", parentRunId: runId, parentStepId: "provision", input: new { customer, seats = 250 });
             foreach (var (step, name) in new[] { ("create-tenant", "Create tenant"), ("configure-sso", "Configure SSO"), ("invite-admins", "Invite admins") })
             {
                 child.StartStep(step, new { customer }, stepName: name, operation: "saas.admin");

@@ -24,6 +24,9 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
         }
         var client = services.GetRequiredService<RunsClient>();
         var random = new Random();
+        // The sample is the engine of its workflows: it follows their control streams and acts on them.
+        var control = new SampleControl(client, new Random(), logger);
+        _ = control.FollowAsync(stoppingToken);
         try
         {
             await SeedHistoryAsync(client, random, stoppingToken);
@@ -33,7 +36,7 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
             LogScenarioFailed(logger, "history", ex);
         }
 
-        var live = new SampleScenarios(client, new LivePace(), random);
+        var live = new SampleScenarios(client, new LivePace(), random, control);
         var next = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
