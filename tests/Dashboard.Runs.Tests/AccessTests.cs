@@ -11,6 +11,7 @@ public sealed class KeyedServiceFixture : RunsServiceFixture
     public const string Admin = "admin-key-0123456789abcdef";
     public const string AlphaReader = "alpha-reader-0123456789ab";
     public const string Limited = "limited-key-0123456789abc";
+    public const string AlphaOperator = "alpha-operator-0123456789";
 
     protected override IEnumerable<string> Arguments =>
     [
@@ -20,6 +21,8 @@ public sealed class KeyedServiceFixture : RunsServiceFixture
         "--Runs:ApiKeys:1:Name", "alpha-reader", "--Runs:ApiKeys:1:Key", AlphaReader,
         "--Runs:ApiKeys:1:Scopes:0", "read", "--Runs:ApiKeys:1:Workflows:0", "wf-alpha",
         "--Runs:ApiKeys:2:Name", "limited", "--Runs:ApiKeys:2:Key", Limited, "--Runs:ApiKeys:2:Scopes:0", "read",
+        "--Runs:ApiKeys:3:Name", "alpha-operator", "--Runs:ApiKeys:3:Key", AlphaOperator,
+        "--Runs:ApiKeys:3:Scopes:0", "read", "--Runs:ApiKeys:3:Scopes:1", "control", "--Runs:ApiKeys:3:Workflows:0", "wf-alpha",
         "--Runs:RateLimitPerMinute", "40",
     ];
 }
@@ -88,6 +91,43 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
         Assert.Equal([alphaRun], seen);
         // Asking for the other workflow by name does not widen the key.
         Assert.Equal(0, (await reader.GetJsonAsync($"api/search?q={token}&workflowId=wf-beta")).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Acting_NeedsTheControlScope_AndTheRunsWorkflow()
+    {
+        using var admin = Client(KeyedServiceFixture.Admin);
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+        using var operatorKey = Client(KeyedServiceFixture.AlphaOperator);
+        var alphaRun = NewRunId("act-alpha");
+        var betaRun = NewRunId("act-beta");
+        await admin.PostOkAsync(alphaRun, Batch(Started("wf-alpha"), StepStarted("a")));
+        await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), StepStarted("b")));
+
+        // A key without control may read the run but not act on it: the authorization answer the rest of the API gives.
+        foreach (var key in new[] { admin, reader })
+        {
+            using var refused = await ControlTests.ActAsync(key, alphaRun, """{"action":"cancel"}""");
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("AUTHORIZATION_ERROR", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        // A run of a workflow the key does not have is not found, exactly like an unknown one.
+        using (var hidden = await ControlTests.ActAsync(operatorKey, betaRun, """{"action":"cancel"}"""))
+        using (var unknown = await ControlTests.ActAsync(operatorKey, "no-such-run", """{"action":"cancel"}"""))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+            Assert.Equal(WithoutRequestId(await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)),
+                WithoutRequestId(await hidden.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
+        }
+        using (var accepted = await ControlTests.ActAsync(operatorKey, alphaRun, """{"action":"cancel"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+        // The control stream: engines (ingest) and operators (control) follow it; a reader may not; another workflow's is not there.
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("api/workflows/wf-alpha/control?offset=-1", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await operatorKey.GetAsync("api/workflows/wf-beta/control?offset=-1", TestContext.Current.CancellationToken)).StatusCode);
+        var stream = await admin.GetJsonAsync("api/workflows/wf-alpha/control?offset=-1");
+        Assert.Contains(stream.EnumerateArray(), m => m.GetProperty("runId").GetString() == alphaRun && m.GetProperty("requestedBy").GetString() == "alpha-operator");
     }
 
     [Fact]

@@ -37,3 +37,6 @@ public sealed class PostgreSqlSearchTests(PostgreSqlRunsServiceFixture fixture) 
 
 public sealed class SqliteTreeTests(RunsServiceFixture fixture) : TreeTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlTreeTests(PostgreSqlRunsServiceFixture fixture) : TreeTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteControlTests(RunsServiceFixture fixture) : ControlTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlControlTests(PostgreSqlRunsServiceFixture fixture) : ControlTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

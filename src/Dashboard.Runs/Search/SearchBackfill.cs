@@ -43,7 +43,7 @@ internal static class SearchBackfill
                     reader => new LogRow(reader.GetInt64(0), null, 0, reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
                         reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4), ""));
                 var state = RunState.FromSnapshot(record, attempts, null);
-                SearchIndexWriter.Write(statements, transaction, SearchRows.Of(null, state, state.StepOrder.ToList(), logs));
+                SearchIndexWriter.Write(statements, transaction, SearchRows.OfStoredRun(state, logs));
                 statements.Flush(transaction);
                 count++;
             }

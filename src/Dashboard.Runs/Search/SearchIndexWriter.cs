@@ -11,6 +11,7 @@ namespace Dashboard.Runs.Search;
 /// </summary>
 internal static class SearchIndexWriter
 {
+    // A step the batch removed (a loop's iteration that the engine withdrew) takes its payloads, not its log lines.
     private const string RemoveStepSql = "DELETE FROM run_search WHERE run_id = @run AND step_id = @step AND loop_index = @loop AND field <> 'log'";
 
     private const string RemoveRunSql = "DELETE FROM run_search WHERE run_id = @run AND step_id IS NULL AND field <> 'log'";
@@ -22,11 +23,11 @@ internal static class SearchIndexWriter
 
     public static void Write(StatementCache statements, DbTransaction transaction, SearchRows rows)
     {
-        if (rows.ReplacedSteps.Count > 0)
+        if (rows.RemovedSteps.Count > 0)
         {
             var remove = statements.For(transaction, RemoveStepSql);
             Set(remove, "run", rows.RunId);
-            foreach (var (stepId, loopKey) in rows.ReplacedSteps)
+            foreach (var (stepId, loopKey) in rows.RemovedSteps)
             {
                 Set(remove, "step", stepId);
                 Set(remove, "loop", loopKey);

@@ -1,3 +1,4 @@
+using Dashboard.Model.Events;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
 using Dashboard.Model.Search;
@@ -8,12 +9,12 @@ using System.Text.Json;
 namespace Dashboard.Runs.Search;
 
 /// <summary>
-/// What a batch changes in the search index: the documents of every attempt of each step it touched (replacing that
-/// step's earlier ones), the run's own documents when its status moved (start: input; end: result or error), and its
-/// new log lines. Made before the write transaction, like the projection rows.
+/// What a batch changes in the search index: the payloads its events set, the run's own documents when its status
+/// moved (start: input; end: result or error), and its new log lines. Made before the write transaction, like the
+/// projection rows.
 /// </summary>
 internal sealed record SearchRows(string RunId, string WorkflowId, long StartedAt, IReadOnlyList<SearchDocument> Documents,
-    IReadOnlyList<(string StepId, long LoopKey)> ReplacedSteps, bool ReplacesRunDocuments)
+    IReadOnlyList<(string StepId, long LoopKey)> RemovedSteps, bool ReplacesRunDocuments)
 {
     /// <summary>
     /// The text of one payload that is indexed: the first 64 K characters. A value past that in a bigger payload is not
@@ -21,27 +22,47 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
     /// </summary>
     public const int MaxBodyLength = 64 * 1024;
 
-    public static SearchRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<LogRow> logs)
+    /// <summary>
+    /// Only what the batch's events set is indexed: a step attempt's input when it starts, its outputs or error when it
+    /// ends (the reducer refuses a second start or end of an attempt, so each is written once and never replaced). A
+    /// step the batch removed loses its documents.
+    /// </summary>
+    public static SearchRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied, IReadOnlyList<LogRow> logs)
     {
         var record = state.Record!;
         var documents = new List<SearchDocument>();
-        var replaced = new List<(string, long)>(changedSteps.Count);
-        foreach (var key in changedSteps)
+        foreach (var e in applied)
         {
-            var loopKey = RunProjectionSchema.LoopKey(key.LoopIndex);
-            replaced.Add((key.StepId, loopKey));
-            if (state.GetStep(key) is not { } history)
+            if (e is not StepEvent { StepId: { } stepId } step || state.GetStep(new StepKey(stepId, step.LoopIndex)) is not { } history)
             {
                 continue;
             }
-            foreach (var attempt in history.Attempts)
+            var number = e switch
             {
-                Add(documents, key.StepId, loopKey, attempt.Attempt, SearchFields.Input, Json(attempt.InputContext));
-                Add(documents, key.StepId, loopKey, attempt.Attempt, SearchFields.Output, Json(attempt.OutputContext));
-                Add(documents, key.StepId, loopKey, attempt.Attempt, SearchFields.MappedOutput, Json(attempt.MappedOutput));
-                Add(documents, key.StepId, loopKey, attempt.Attempt, SearchFields.Error, Error(attempt.ErrorContext));
+                StepStarted started => started.Attempt ?? 1,
+                StepEndEvent ended => ended.Attempt ?? history.Latest.Attempt,
+                _ => 0,
+            };
+            if (history.Find(number) is not { } attempt)
+            {
+                continue;
+            }
+            var loopKey = RunProjectionSchema.LoopKey(step.LoopIndex);
+            switch (e)
+            {
+                case StepStarted:
+                    Add(documents, stepId, loopKey, number, SearchFields.Input, Json(attempt.InputContext));
+                    break;
+                case StepCompleted:
+                    Add(documents, stepId, loopKey, number, SearchFields.Output, Json(attempt.OutputContext));
+                    Add(documents, stepId, loopKey, number, SearchFields.MappedOutput, Json(attempt.MappedOutput));
+                    break;
+                case StepFailed:
+                    Add(documents, stepId, loopKey, number, SearchFields.Error, Error(attempt.ErrorContext));
+                    break;
             }
         }
+        var removed = changedSteps.Where(key => state.GetStep(key) is null).Select(key => (key.StepId, RunProjectionSchema.LoopKey(key.LoopIndex))).ToList();
         // The run's own payloads change with its status (input at the start, a result or an error at the end): rewritten
         // then, not with every batch.
         var replacesRun = before is null || before.Status != record.Status;
@@ -58,7 +79,27 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
                 documents.Add(new SearchDocument(log.StepId, log.LoopKey, log.Attempt, SearchFields.Log, log.Seq, Cap(log.Message)));
             }
         }
-        return new SearchRows(record.Id, record.WorkflowId, record.StartedAt!.Value.ToUnixTimeMilliseconds(), documents, replaced, replacesRun);
+        return new SearchRows(record.Id, record.WorkflowId, record.StartedAt!.Value.ToUnixTimeMilliseconds(), documents, removed, replacesRun);
+    }
+
+    /// <summary>Every document of a stored run (the start-up backfill of runs stored before the index).</summary>
+    public static SearchRows OfStoredRun(RunState state, IReadOnlyList<LogRow> logs)
+    {
+        var record = state.Record!;
+        var documents = new List<SearchDocument>();
+        foreach (var history in state.Steps)
+        {
+            var loopKey = RunProjectionSchema.LoopKey(history.Key.LoopIndex);
+            foreach (var attempt in history.Attempts)
+            {
+                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Input, Json(attempt.InputContext));
+                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Output, Json(attempt.OutputContext));
+                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.MappedOutput, Json(attempt.MappedOutput));
+                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Error, Error(attempt.ErrorContext));
+            }
+        }
+        var run = Of(null, state, [], [], logs);
+        return run with { Documents = [.. documents, .. run.Documents] };
     }
 
     private static void Add(List<SearchDocument> documents, string? stepId, long loopKey, int? attempt, string field, string? body)

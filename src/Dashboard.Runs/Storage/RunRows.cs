@@ -14,7 +14,7 @@ internal sealed record RunRows(RunProjectionRows Projection, InsightsDelta Insig
     public static RunRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var projection = RunProjectionRows.Of(state, changedSteps, applied);
-        return new(projection, InsightsDelta.Of(before, state, applied), SearchRows.Of(before, state, changedSteps, projection.Logs),
+        return new(projection, InsightsDelta.Of(before, state, applied), SearchRows.Of(before, state, changedSteps, applied, projection.Logs),
             Control.ControlOutcome.Of(state.RunId, applied));
     }
 }

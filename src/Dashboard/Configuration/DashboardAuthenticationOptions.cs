@@ -38,6 +38,9 @@ public sealed class DashboardApiKey
 
     /// <summary>Workflows this key sees; "*" for all. Empty: none.</summary>
     public List<string> Workflows { get; set; } = [];
+
+    /// <summary>Workflows whose runs this key's user may cancel, resume and rerun; "*" for all. Empty (the default): none.</summary>
+    public List<string> Control { get; set; } = [];
 }
 
 public sealed class OpenIdConnectSettings
@@ -53,6 +56,9 @@ public sealed class OpenIdConnectSettings
 
     /// <summary>Workflows each role sees ("*" for all); a user sees the union of their roles' workflows.</summary>
     public Dictionary<string, List<string>> RoleWorkflows { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Workflows each role may act on (cancel, resume, rerun; "*" for all); a role not listed acts on none.</summary>
+    public Dictionary<string, List<string>> RoleControl { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Only for a provider on plain http in development; production providers are https.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;

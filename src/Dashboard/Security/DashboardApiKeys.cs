@@ -42,7 +42,7 @@ public sealed class DashboardApiKeys
         var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.Name, key.Name));
         identity.AddClaim(new Claim(KeyNameClaim, key.Name));
-        identity.AddClaims(WorkflowAccess.FromList(key.Workflows).ToClaims());
+        identity.AddClaims(WorkflowAccess.FromList(key.Workflows, key.Control).ToClaims());
         return new ClaimsPrincipal(identity);
     }
 

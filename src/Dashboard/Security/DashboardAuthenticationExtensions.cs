@@ -132,10 +132,10 @@ public static class DashboardAuthenticationExtensions
             // What a user sees follows from their roles, by the configured map; a user with no mapped role sees nothing.
             if (context.Principal?.Identity is ClaimsIdentity identity)
             {
-                var workflows = identity.FindAll(settings.RoleClaimType)
-                    .SelectMany(role => settings.RoleWorkflows.TryGetValue(role.Value, out var list) ? list : [])
-                    .ToList();
-                identity.AddClaims(WorkflowAccess.FromList(workflows).ToClaims());
+                var roles = identity.FindAll(settings.RoleClaimType).Select(role => role.Value).ToList();
+                var workflows = roles.SelectMany(role => settings.RoleWorkflows.TryGetValue(role, out var list) ? list : []).ToList();
+                var control = roles.SelectMany(role => settings.RoleControl.TryGetValue(role, out var list) ? list : []).ToList();
+                identity.AddClaims(WorkflowAccess.FromList(workflows, control).ToClaims());
             }
             return Task.CompletedTask;
         };

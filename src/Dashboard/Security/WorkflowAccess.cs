@@ -9,26 +9,40 @@ namespace Dashboard.Security;
 public sealed record WorkflowAccess(IReadOnlySet<string>? Workflows, string? RunId = null)
 {
     public const string WorkflowClaim = "dashboard:workflow";
+
+    /// <summary>A workflow whose runs the user may act on (cancel, resume, rerun); "*" for all.</summary>
+    public const string ControlClaim = "dashboard:control";
     public const string RunClaim = "dashboard:run";
     public const string AllWorkflows = "*";
 
-    public static WorkflowAccess All { get; } = new(Workflows: null);
+    /// <summary>The workflows whose runs this viewer may act on: null for all, empty (the default) for none.</summary>
+    public IReadOnlySet<string>? ControlWorkflows { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Everything, acting included: where the dashboard asks for no sign-in (loopback).</summary>
+    public static WorkflowAccess All { get; } = new(Workflows: null) { ControlWorkflows = null };
 
     public static WorkflowAccess Nothing { get; } = new(new HashSet<string>(StringComparer.Ordinal));
 
+    /// <summary>Whether this viewer may act on runs of <paramref name="workflowId"/>: a link to one run never may.</summary>
+    public bool CanAct(string workflowId) => RunId is null && SeesWorkflow(workflowId) && (ControlWorkflows is null || ControlWorkflows.Contains(workflowId));
+
     public static WorkflowAccess OfWorkflow(string workflowId) => new(new HashSet<string>(StringComparer.Ordinal) { workflowId });
 
-    public static WorkflowAccess OfRun(string runId) => new(null, runId);
+    public static WorkflowAccess OfRun(string runId) => new(null, runId) { ControlWorkflows = new HashSet<string>(StringComparer.Ordinal) };
 
     public bool SeesWorkflow(string workflowId) => Workflows is null || Workflows.Contains(workflowId);
 
     public bool Sees(string runId, string workflowId) => (RunId is null || RunId == runId) && SeesWorkflow(workflowId);
 
     /// <summary>From configured workflow lists: "*" anywhere means all.</summary>
-    public static WorkflowAccess FromList(IEnumerable<string> workflows)
+    public static WorkflowAccess FromList(IEnumerable<string> workflows, IEnumerable<string>? control = null)
     {
         var list = workflows.ToList();
-        return list.Contains(AllWorkflows) ? All : new WorkflowAccess(list.ToHashSet(StringComparer.Ordinal));
+        var acting = (control ?? []).ToList();
+        return new WorkflowAccess(list.Contains(AllWorkflows) ? null : list.ToHashSet(StringComparer.Ordinal))
+        {
+            ControlWorkflows = acting.Contains(AllWorkflows) ? null : acting.ToHashSet(StringComparer.Ordinal),
+        };
     }
 
     /// <summary>
@@ -42,7 +56,11 @@ public sealed record WorkflowAccess(IReadOnlySet<string>? Workflows, string? Run
             return signInRequired ? Nothing : All;
         }
         var workflows = user.FindAll(WorkflowClaim).Select(c => c.Value);
-        var access = FromList(workflows);
+        var control = user.FindAll(ControlClaim).Select(c => c.Value).ToList();
+        var access = FromList(workflows) with
+        {
+            ControlWorkflows = control.Contains(AllWorkflows) ? null : control.ToHashSet(StringComparer.Ordinal),
+        };
         return user.FindFirst(RunClaim)?.Value is { } run ? access with { RunId = run } : access;
     }
 
@@ -51,6 +69,10 @@ public sealed record WorkflowAccess(IReadOnlySet<string>? Workflows, string? Run
         foreach (var workflow in Workflows ?? new HashSet<string> { AllWorkflows })
         {
             yield return new Claim(WorkflowClaim, workflow);
+        }
+        foreach (var workflow in ControlWorkflows ?? new HashSet<string> { AllWorkflows })
+        {
+            yield return new Claim(ControlClaim, workflow);
         }
         if (RunId is not null)
         {

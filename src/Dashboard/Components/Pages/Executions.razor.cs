@@ -14,6 +14,7 @@ namespace Dashboard.Components.Pages;
 public sealed partial class Executions : IDisposable
 {
     private readonly ListLoadView<RunsPage> _view = new(page => page.Items.Count == 0);
+    private readonly BulkActionView _bulk = new();
     private ExecutionsFilter _filter = new();
     private IReadOnlyDictionary<string, int> _counts = new Dictionary<string, int>();
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
@@ -90,6 +91,37 @@ public sealed partial class Executions : IDisposable
 
     [Inject]
     public required MudBlazor.ISnackbar Snackbar { get; init; }
+
+    [Inject]
+    public required Security.ViewerScope Viewer { get; init; }
+
+    /// <summary>Whether this viewer may act on any run (an embedded list never does).</summary>
+    private bool CanActOnRuns => WorkflowLock is null && Viewer.Access.RunId is null && Viewer.Access.ControlWorkflows is not { Count: 0 };
+
+    private bool PageIsPicked => _view.Page is { Items.Count: > 0 } page && page.Items.All(r => _bulk.IsPicked(r.Id));
+
+    private void PickPage(bool on)
+    {
+        foreach (var run in _view.Page?.Items ?? [])
+        {
+            _bulk.Toggle(run, on);
+        }
+    }
+
+    private async Task PickAllMatchingAsync()
+    {
+        try
+        {
+            await _bulk.PickAllMatchingAsync(RunsClient, _filter.ToQuery(_now), CancellationToken.None);
+        }
+        catch (Client.Errors.RunsClientException ex)
+        {
+            Snackbar.Add($"Could not read every matching run: {ListLoadView<RunsPage>.Describe(ex).Title}", Severity.Warning);
+        }
+    }
+
+    private Task RunBulkAsync() => _bulk.RunAsync(RunsClient, run => Viewer.Access.CanAct(run.WorkflowId), Viewer.UserName ?? "a dashboard user",
+        () => InvokeAsync(StateHasChanged), CancellationToken.None);
 
     protected override void OnInitialized()
     {
