@@ -41,6 +41,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<RunIngestion>();
         services.AddHostedService<RunsServiceInitializer>();
         services.AddHostedService<Retention.RetentionSweeper>();
+        services.AddHostedService<Search.SearchIndexerService>();
         services.AddHealthChecks();
         services.AddOpenApi();
         services.AddRequestTimeouts();

@@ -9,6 +9,8 @@ internal sealed class SearchQueries(RunsDatabase database)
 {
     public SearchPage Search(SearchRequest request)
     {
+        // What was stored before the search is found by it, however far behind the background indexing is.
+        database.CatchUpSearchIndex();
         using var connection = database.OpenRead();
         var hits = new List<(long Id, SearchHit Hit)>(request.Limit);
         var more = false;

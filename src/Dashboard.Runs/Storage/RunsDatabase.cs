@@ -39,4 +39,12 @@ internal abstract class RunsDatabase
     /// <c>FROM</c> text (the documents are aliased <c>s</c>), the condition, and the document id to order and page by.
     /// </summary>
     public abstract (string From, string Match, string Id) SearchSource(DbCommand command, IReadOnlyList<string> terms);
+
+    /// <summary>
+    /// Brings the text index up to every stored document, where it is filled behind ingestion (SQLite); called in the
+    /// background and before each search. Nothing to do where the index follows each write (PostgreSQL).
+    /// </summary>
+    public virtual void CatchUpSearchIndex()
+    {
+    }
 }
