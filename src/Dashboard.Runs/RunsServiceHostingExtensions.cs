@@ -84,6 +84,7 @@ public static class RunsServiceHostingExtensions
         var v1 = routes.MapGroup("/v1").WithTags("Seed 002");
         v1.WithRequestTimeout(TimeoutPolicy);
         SeedRunEndpoints.Map(v1);
+        Otlp.OtlpEndpoints.Map(v1);
 
         api.MapFallback("/{**rest}", (HttpContext context) =>
             ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, "No such route in the runs API (see /openapi/v1.json)."));

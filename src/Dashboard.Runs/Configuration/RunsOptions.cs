@@ -30,6 +30,12 @@ public sealed class RunsOptions
     /// <summary>Bearer keys. None: every request is allowed (fit only for a loopback-bound service).</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// Prices per million tokens by model (<c>Runs:ModelPrices:gpt-4o-mini:Input</c>, <c>…:CachedInput</c>, <c>…:Output</c>):
+    /// the cost of a span received over OTLP that carries tokens but no cost.
+    /// </summary>
+    public Dictionary<string, Otlp.ModelPrice> ModelPrices { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }

@@ -327,6 +327,22 @@ public sealed class RunQueries
         return records;
     }
 
+    /// <summary>Each (step id, stored loop index) of the run with its highest attempt: where new attempts and iterations go on from.</summary>
+    internal Dictionary<(string StepId, long LoopKey), int> HighestAttempts(string runId)
+    {
+        using var connection = _database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT step_id, loop_index, MAX(attempt) FROM run_steps WHERE run_id = @run GROUP BY step_id, loop_index";
+        command.With("run", runId);
+        using var reader = command.ExecuteReader();
+        var attempts = new Dictionary<(string, long), int>();
+        while (reader.Read())
+        {
+            attempts[(reader.GetString(0), reader.GetInt64(1))] = Convert.ToInt32(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return attempts;
+    }
+
     private IReadOnlyList<string> Strings(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = _database.OpenRead();

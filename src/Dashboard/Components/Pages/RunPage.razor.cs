@@ -74,6 +74,9 @@ public sealed partial class RunPage : IDisposable
     public required Security.ViewerScope Viewer { get; init; }
 
     [Inject]
+    public required IConfiguration Configuration { get; init; }
+
+    [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]

@@ -17,7 +17,7 @@ internal sealed partial class SampleControl(IRunsClient client, Random random, I
 {
     public static readonly IReadOnlyList<string> Workflows =
     [
-        "support-triage", "invoice-approval", "nightly-sync", "refund-request", "contract-review", "quarterly-report", "competitor-scrape", "customer-onboarding",
+        "support-triage", "invoice-approval", "nightly-sync", "refund-request", "contract-review", "quarterly-report", "competitor-scrape", "customer-onboarding", "research-agent",
     ];
 
     private readonly ConcurrentDictionary<string, HeldRun> _held = new(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dashboard.Client;
 using Dashboard.Model.Runs;
 
@@ -8,7 +9,7 @@ namespace Dashboard.Services.SampleWorkload;
 /// engine would, covering what the dashboard must show: retries, loops, skips, LLM usage and cost, large and nested
 /// payloads, failures with stacks, waiting for a person, cancellation, time-outs, parent and child runs.
 /// </summary>
-internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Random random, SampleControl? control = null)
+internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Random random, SampleControl? control = null, SampleTracer? tracer = null)
 {
     /// <summary>The runs of the scenario this async flow is running, held for the control stream (live runs only).</summary>
     private sealed class Flow
@@ -25,8 +26,8 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         ((Func<CancellationToken, Task<string>>[])
         [
             SupportTriageAsync, InvoiceApprovalAsync, NightlySyncAsync, RefundRequestAsync,
-            ContractReviewAsync, QuarterlyReportAsync, CompetitorScrapeAsync, CustomerOnboardingAsync,
-        ]).Select(scenario => control is null ? scenario : ct => ControlledAsync(scenario, ct)).ToList();
+            ContractReviewAsync, QuarterlyReportAsync, CompetitorScrapeAsync, CustomerOnboardingAsync, ResearchAgentAsync,
+        ]).Where(scenario => tracer is not null || scenario != ResearchAgentAsync).Select(scenario => control is null ? scenario : ct => ControlledAsync(scenario, ct)).ToList();
 
     /// <summary>
     /// A live scenario under the control stream: its runs are held while it reports them; a cancel request stops it where
@@ -361,6 +362,48 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
 
         run.CompleteStep("provision", new { childRunId = childId, status = "completed" });
         run.CompleteRun(new { customer, onboarded = true });
+        return runId;
+    }
+
+    /// <summary>
+    /// An agent instrumented with OpenTelemetry instead of the runs API: spans with the GenAI conventions (model, tokens,
+    /// no cost: the service prices them from Runs:ModelPrices), a search repeated as loop iterations, exported over OTLP.
+    /// </summary>
+    public async Task<string> ResearchAgentAsync(CancellationToken ct)
+    {
+        var source = tracer!.Source;
+        var runId = NewRunId("research-agent");
+        var topic = new[] { "battery recycling", "heat pumps", "river restoration" }[random.Next(3)];
+        var tags = new ActivityTagsCollection { ["run.id"] = runId, ["workflow.id"] = "research-agent" };
+        // A trace of its own: not a child of whatever this thread was doing.
+        Activity.Current = null;
+        using var root = source.StartActivity("Research agent", ActivityKind.Internal, default(ActivityContext), tags, startTime: pace.GetUtcNow())!;
+        root.SetTag("input.value", System.Text.Json.JsonSerializer.Serialize(new { topic, depth = "brief" }));
+        var sources = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var search = source.StartActivity("search-web", ActivityKind.Client, root.Context, tags, startTime: pace.GetUtcNow())!;
+            search.SetTag("input.value", System.Text.Json.JsonSerializer.Serialize(new { query = $"{topic} {new[] { "costs", "policy", "studies" }[i]}" }));
+            await Work(200, 500, ct);
+            var found = $"https://example.org/{topic.Replace(' ', '-')}/{i + 1}";
+            sources.Add(found);
+            search.SetTag("output.value", System.Text.Json.JsonSerializer.Serialize(new { url = found }));
+            search.SetEndTime(pace.GetUtcNow().UtcDateTime);
+        }
+        using (var summarize = source.StartActivity("summarize", ActivityKind.Client, root.Context, tags, startTime: pace.GetUtcNow())!)
+        {
+            summarize.SetTag("gen_ai.operation.name", "chat");
+            summarize.SetTag("gen_ai.request.model", "gpt-4o-mini");
+            summarize.SetTag("gen_ai.usage.input_tokens", 3_200);
+            summarize.SetTag("gen_ai.usage.cache_read.input_tokens", 1_200);
+            summarize.SetTag("gen_ai.usage.output_tokens", 420);
+            summarize.AddEvent(new ActivityEvent("sources read", pace.GetUtcNow(), new ActivityTagsCollection { ["count"] = sources.Count }));
+            await Work(600, 1_400, ct);
+            summarize.SetTag("output.value", $"Three sources agree that {topic} is getting cheaper.");
+            summarize.SetEndTime(pace.GetUtcNow().UtcDateTime);
+        }
+        root.SetTag("output.value", System.Text.Json.JsonSerializer.Serialize(new { topic, sources }));
+        root.SetEndTime(pace.GetUtcNow().UtcDateTime);
         return runId;
     }
 }

@@ -24,19 +24,21 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
         }
         var client = services.GetRequiredService<RunsClient>();
         var random = new Random();
+        var backend = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.DashboardOptions>>().Value.Backend;
+        using var tracer = new SampleTracer(BackendAddress.Resolve(backend, services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()), backend.ApiKey);
         // The sample is the engine of its workflows: it follows their control streams and acts on them.
         var control = new SampleControl(client, new Random(), logger);
         _ = control.FollowAsync(stoppingToken);
         try
         {
-            await SeedHistoryAsync(client, random, stoppingToken);
+            await SeedHistoryAsync(client, random, tracer, stoppingToken);
         }
         catch (RunsClientException ex)
         {
             LogScenarioFailed(logger, "history", ex);
         }
 
-        var live = new SampleScenarios(client, new LivePace(), random, control);
+        var live = new SampleScenarios(client, new LivePace(), random, control, tracer);
         var next = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -47,7 +49,7 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
         }
     }
 
-    private async Task SeedHistoryAsync(IRunsClient client, Random random, CancellationToken stoppingToken)
+    private async Task SeedHistoryAsync(IRunsClient client, Random random, SampleTracer tracer, CancellationToken stoppingToken)
     {
         var existing = await client.ListRunsAsync(new RunsQuery { Limit = 1, IncludeCounts = false }, stoppingToken);
         if (existing.Items.Count > 0)
@@ -58,7 +60,7 @@ internal sealed partial class SampleWorkloadService(IServiceProvider services, I
         for (var i = 0; i < 24; i++)
         {
             var pace = new SimulatedPace(start.AddMinutes(i * 5));
-            var scenarios = new SampleScenarios(client, pace, random);
+            var scenarios = new SampleScenarios(client, pace, random, tracer: tracer);
             await scenarios.All[i % scenarios.All.Count](stoppingToken);
         }
         LogSeeded(logger, 24);

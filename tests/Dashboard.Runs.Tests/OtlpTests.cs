@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>The runs service with a price for gpt-4o-mini, for spans that carry tokens and no cost.</summary>
+public sealed class OtlpServiceFixture : RunsServiceFixture
+{
+    protected override IEnumerable<string> Arguments =>
+    [
+        .. base.Arguments,
+        "--Runs:ModelPrices:gpt-4o-mini:Input", "0.15", "--Runs:ModelPrices:gpt-4o-mini:CachedInput", "0.075", "--Runs:ModelPrices:gpt-4o-mini:Output", "0.6",
+    ];
+}
+
+/// <summary>
+/// OTLP in: traces sent by the OpenTelemetry .NET SDK's own exporter (HTTP/protobuf) become runs, read back through the
+/// runs API.
+/// </summary>
+public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpServiceFixture>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>A tracer that exports to the service: each span on its end (simple), or the whole trace on a flush (batch).</summary>
+    private (ActivitySource Source, TracerProvider Provider) Tracer(bool eachSpan = false, string service = "agent-service", params KeyValuePair<string, object>[] resource)
+    {
+        var source = new ActivitySource("otlp-tests-" + Guid.NewGuid().ToString("N"));
+        var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService(service).AddAttributes(resource))
+            .AddOtlpExporter(options =>
+            {
+                options.Endpoint = new Uri(fixture.Service.BaseAddress, "v1/traces");
+                options.Protocol = OtlpExportProtocol.HttpProtobuf;
+                options.ExportProcessorType = eachSpan ? ExportProcessorType.Simple : ExportProcessorType.Batch;
+            })
+            .Build();
+        return (source, provider);
+    }
+
+    private async Task<JsonElement> StepAsync(string runId, string stepId, string attempt = "latest")
+    {
+        using var response = await fixture.Http.GetAsync($"api/runs/{runId}/steps/{stepId}/trace?attempt={attempt}", Token);
+        var body = await response.Content.ReadAsStringAsync(Token);
+        // The service logs why it refused a trace: shown with the failure.
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {body}\n{string.Join("\n", fixture.Service.Output.Where(l => !l.Contains("Content root", StringComparison.Ordinal)).TakeLast(6))}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task ATwoStepAgentRun_BecomesARun_WithModelTokensAndCost()
+    {
+        var (source, provider) = Tracer();
+        string traceId, rootSpanId;
+        using (var root = source.StartActivity("support-agent")!)
+        {
+            root.SetTag("input.value", """{"question":"Where is my order?"}""");
+            traceId = root.TraceId.ToHexString();
+            rootSpanId = root.SpanId.ToHexString();
+            using (var planning = source.StartActivity("plan")!)
+            {
+                planning.SetTag("gen_ai.operation.name", "chat");
+                planning.SetTag("gen_ai.request.model", "gpt-4o-mini");
+                planning.SetTag("gen_ai.response.model", "gpt-4o-mini");
+                planning.SetTag("gen_ai.usage.input_tokens", 1000);
+                planning.SetTag("gen_ai.usage.cache_read.input_tokens", 400);
+                planning.SetTag("gen_ai.usage.output_tokens", 50);
+                planning.SetTag("output.value", "look up the order");
+            }
+            using (var answering = source.StartActivity("answer")!)
+            {
+                answering.SetTag("gen_ai.request.model", "claude-3-5-haiku");
+                answering.SetTag("gen_ai.usage.input_tokens", 200);
+                answering.SetTag("gen_ai.usage.output_tokens", 80);
+                answering.SetTag("gen_ai.usage.cost", 0.0021);
+            }
+            root.SetTag("output.value", """{"answer":"It ships tomorrow."}""");
+        }
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal("support-agent", run.GetProperty("workflowId").GetString());
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(rootSpanId, run.GetProperty("telemetrySpanId").GetString());
+        Assert.Equal(traceId, run.GetProperty("metadata").GetProperty("otel.traceId").GetString());
+        Assert.Equal("agent-service", run.GetProperty("metadata").GetProperty("service.name").GetString());
+        Assert.Equal("Where is my order?", run.GetProperty("input").GetProperty("question").GetString());
+        Assert.Equal("It ships tomorrow.", run.GetProperty("result").GetProperty("answer").GetString());
+        Assert.Equal(1050 + 280, run.GetProperty("totalTokens").GetInt64());
+
+        var plan = await StepAsync(traceId, "plan");
+        Assert.Equal("gpt-4o-mini", plan.GetProperty("modelUsed").GetString());
+        Assert.Equal((1000, 400, 50), (plan.GetProperty("tokens").GetProperty("prompt").GetInt64(), plan.GetProperty("tokens").GetProperty("cached").GetInt64(), plan.GetProperty("tokens").GetProperty("completion").GetInt64()));
+        // From the price table: 600 input at 0.15, 400 cached at 0.075, 50 output at 0.6 per million.
+        Assert.Equal(600 * 0.15m / 1_000_000 + 400 * 0.075m / 1_000_000 + 50 * 0.6m / 1_000_000, decimal.Parse(plan.GetProperty("costUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("look up the order", plan.GetProperty("outputContext").GetString());
+        var answer = await StepAsync(traceId, "answer");
+        Assert.Equal(0.0021m, decimal.Parse(answer.GetProperty("costUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task AFailingSpanWithAnException_IsTheStepsAndTheRunsError()
+    {
+        var (source, provider) = Tracer();
+        string traceId;
+        using (var root = source.StartActivity("tool-agent")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            using (var tool = source.StartActivity("call-tool")!)
+            {
+                try
+                {
+                    throw new InvalidOperationException("tool exploded <b>badly</b>");
+                }
+                catch (InvalidOperationException ex)
+                {
+                    tool.AddException(ex);
+                    tool.SetStatus(ActivityStatusCode.Error, ex.Message);
+                }
+            }
+            root.SetStatus(ActivityStatusCode.Error, "the tool failed");
+        }
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        var error = (await StepAsync(traceId, "call-tool")).GetProperty("errorContext");
+        Assert.Equal("System.InvalidOperationException", error.GetProperty("type").GetString());
+        Assert.Equal("tool exploded <b>badly</b>", error.GetProperty("message").GetString());
+        Assert.Contains(nameof(AFailingSpanWithAnException_IsTheStepsAndTheRunsError), error.GetProperty("stack").GetString(), StringComparison.Ordinal);
+        Assert.Equal("the tool failed", run.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task SpansOfOneStepWithAnAttempt_AreItsAttempts_AndOtherSpanEventsItsLogs()
+    {
+        var (source, provider) = Tracer();
+        string traceId;
+        using (var root = source.StartActivity("fetch-flow")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            using (var first = source.StartActivity("fetch")!)
+            {
+                first.SetTag("step.attempt", 1);
+                first.AddEvent(new ActivityEvent("rate limited", tags: new ActivityTagsCollection { ["retry.after_ms"] = 250 }));
+                first.SetStatus(ActivityStatusCode.Error, "429");
+            }
+            using (var second = source.StartActivity("fetch")!)
+            {
+                second.SetTag("step.attempt", 2);
+            }
+        }
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var attempts = (await StepAsync(traceId, "fetch", "all")).GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(["failed", "completed"], attempts.Select(a => a.GetProperty("status").GetString()));
+        Assert.True(attempts[0].GetProperty("willRetry").GetBoolean());
+        var log = Assert.Single((await fixture.Http.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").EnumerateArray());
+        Assert.Equal(("rate limited", "fetch", 1), (log.GetProperty("message").GetString(), log.GetProperty("stepId").GetString(), log.GetProperty("attempt").GetInt32()));
+        Assert.Equal(250, log.GetProperty("fields").GetProperty("retry.after_ms").GetInt32());
+    }
+
+    [Fact]
+    public async Task ATraceSentSpanBySpan_IsOneRun_RunningUntilItsRootEnds()
+    {
+        var (source, provider) = Tracer(eachSpan: true, resource: new KeyValuePair<string, object>("workflow.id", "split-flow"));
+        string traceId;
+        string rootSpanId;
+        using (var root = source.StartActivity("split-flow-root")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            rootSpanId = root.SpanId.ToHexString();
+            using (source.StartActivity("first"))
+            {
+            }
+            // Exported on its end, before the root's.
+            var partial = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+            Assert.Equal("running", partial.GetProperty("status").GetString());
+            Assert.Equal("split-flow", partial.GetProperty("workflowId").GetString());
+            // The root has not arrived, but its child names it.
+            Assert.Equal(rootSpanId, partial.GetProperty("telemetrySpanId").GetString());
+            using (source.StartActivity("second"))
+            {
+            }
+        }
+        provider.Dispose();
+
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray();
+        Assert.Equal(["first", "second"], steps.Select(s => s.GetProperty("stepId").GetString()));
+    }
+
+    [Fact]
+    public async Task AJsonExport_WithHexIds_AndGzip_IsAccepted()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var json = $$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"curl"}}]},
+              "scopeSpans":[{"scope":{"name":"manual"},"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"json-flow","kind":1,
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 3_000_000}}}","status":{"code":1}},
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"only-step",
+                 "startTimeUnixNano":"{{{now + 1_000_000}}}","endTimeUnixNano":"{{{now + 2_000_000}}}",
+                 "attributes":[{"key":"gen_ai.usage.input_tokens","value":{"intValue":"12"}}]}]}]}]}
+            """;
+        using var gzipped = new MemoryStream();
+        await using (var zip = new GZipStream(gzipped, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await zip.WriteAsync(Encoding.UTF8.GetBytes(json), Token);
+        }
+        using var content = new ByteArrayContent(gzipped.ToArray());
+        content.Headers.ContentType = new("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await fixture.Http.PostAsync("v1/traces", content, Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.TryGetProperty("partialSuccess", out _));
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal(("json-flow", "completed", "00000000000000a1"), (run.GetProperty("workflowId").GetString(), run.GetProperty("status").GetString(), run.GetProperty("telemetrySpanId").GetString()));
+        Assert.Equal(12, (await StepAsync(traceId, "only-step")).GetProperty("tokens").GetProperty("prompt").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("application/x-protobuf", "not protobuf at all \u0001\u0002\u00ff", 400)]
+    [InlineData("application/json", "{\"resourceSpans\": [", 400)]
+    [InlineData("text/plain", "{}", 415)]
+    public async Task ABadExport_IsRefusedWithTheErrorEnvelope(string contentType, string body, int status)
+    {
+        using var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = new(contentType);
+
+        using var response = await fixture.Http.PostAsync("v1/traces", content, Token);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("INVALID_INPUT", JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task ATraceTheRunRefuses_IsReportedAsPartialSuccess()
+    {
+        // A run id no URL can carry: the trace is refused, the export answers with its spans counted as rejected.
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var json = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000c3","name":"bad","startTimeUnixNano":"1","endTimeUnixNano":"2",
+                 "attributes":[{"key":"run.id","value":{"stringValue":".."}}]}]}]}]}
+            """;
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var partial = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("partialSuccess");
+        Assert.Equal("1", partial.GetProperty("rejectedSpans").GetString());
+        Assert.Contains("run.id", partial.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+}
