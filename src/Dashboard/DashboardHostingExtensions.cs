@@ -51,6 +51,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<Hubs.HubSubscriptions>();
         services.AddSignalR().AddJsonProtocol(options => Dashboard.Model.Json.ModelJson.Configure(options.PayloadSerializerOptions));
         services.AddScoped<Model.TimeDisplay>();
+        services.AddOptions<Configuration.TraceLinkOptions>().Bind(builder.Configuration.GetSection("Runs"));
 
         services.AddRunsClient((sp, client) =>
         {

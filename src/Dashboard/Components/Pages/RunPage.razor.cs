@@ -74,7 +74,7 @@ public sealed partial class RunPage : IDisposable
     public required Security.ViewerScope Viewer { get; init; }
 
     [Inject]
-    public required IConfiguration Configuration { get; init; }
+    public required Microsoft.Extensions.Options.IOptions<Configuration.TraceLinkOptions> TraceLink { get; init; }
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
