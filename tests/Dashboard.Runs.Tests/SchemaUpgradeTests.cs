@@ -118,7 +118,7 @@ public sealed class SchemaUpgradeTests
             {
                 connection.Open();
                 using var drop = connection.CreateCommand();
-                drop.CommandText = "DROP TABLE run_search_text; DROP TABLE run_search;";
+                drop.CommandText = "DROP TABLE run_search_text; DROP TABLE run_search; DROP TABLE run_search_progress;";
                 drop.ExecuteNonQuery();
             }
 

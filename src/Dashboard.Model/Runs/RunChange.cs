@@ -34,6 +34,12 @@ public sealed record RunChange
 
     public string? Offset { get; init; }
 
+    /// <summary>The run's stream offset before the batch: the batch's events are those from here to <see cref="Offset"/>.</summary>
+    public string? FromOffset { get; init; }
+
+    /// <summary>How many log lines the run had before the batch: its log lines are numbered on from here.</summary>
+    public int? LogsBefore { get; init; }
+
     /// <summary>The feed's own offset of this entry; set when served.</summary>
     public string? FeedOffset { get; init; }
 

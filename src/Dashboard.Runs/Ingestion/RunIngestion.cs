@@ -156,7 +156,12 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
                 {
                     Path = RunStreams.FeedPath,
                     ContentType = StreamContentType.Json,
-                    Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied), ModelJson.Options),
+                    // With the batch's place in the run's stream: what the search indexer reads behind ingestion.
+                    Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied) with
+                    {
+                        FromOffset = expectedTail.ToString(),
+                        LogsBefore = state.LogCount - applied.Count(e => e is LogEvent),
+                    }, ModelJson.Options),
                 });
                 if (feed.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
                 {

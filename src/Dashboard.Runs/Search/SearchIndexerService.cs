@@ -1,9 +1,8 @@
-using Dashboard.Runs.Storage;
 
 namespace Dashboard.Runs.Search;
 
-/// <summary>Keeps the text index close behind ingestion where it is filled in batches (SQLite), a few times a second.</summary>
-internal sealed partial class SearchIndexerService(RunsDatabase database, ILogger<SearchIndexerService> logger) : BackgroundService
+/// <summary>Keeps the search index close behind ingestion: the indexer catches up a few times a second.</summary>
+internal sealed partial class SearchIndexerService(SearchIndexer indexer, ILogger<SearchIndexerService> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
@@ -17,7 +16,7 @@ internal sealed partial class SearchIndexerService(RunsDatabase database, ILogge
                 try
                 {
                     // On a pool thread: the write lock may be held by ingestion for a moment.
-                    await Task.Run(database.CatchUpSearchIndex, stoppingToken);
+                    await Task.Run(indexer.CatchUp, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -5,12 +5,12 @@ using Dashboard.Runs.Storage;
 namespace Dashboard.Runs.Search;
 
 /// <summary>Reads the search index: newest documents first, only of runs the caller may see.</summary>
-internal sealed class SearchQueries(RunsDatabase database)
+internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer)
 {
     public SearchPage Search(SearchRequest request)
     {
         // What was stored before the search is found by it, however far behind the background indexing is.
-        database.CatchUpSearchIndex();
+        indexer.CatchUp();
         using var connection = database.OpenRead();
         var hits = new List<(long Id, SearchHit Hit)>(request.Limit);
         var more = false;

@@ -9,12 +9,10 @@ using System.Text.Json;
 namespace Dashboard.Runs.Search;
 
 /// <summary>
-/// What a batch changes in the search index: the payloads its events set, the run's own documents when its status
-/// moved (start: input; end: result or error), and its new log lines. Made before the write transaction, like the
-/// projection rows.
+/// What a batch of a run's events adds to the search index: the payloads they carry and their log lines. Made by the
+/// indexer behind ingestion (<see cref="SearchIndexer"/>), from the events as the run's stream keeps them.
 /// </summary>
-internal sealed record SearchRows(string RunId, string WorkflowId, long StartedAt, IReadOnlyList<SearchDocument> Documents,
-    IReadOnlyList<(string StepId, long LoopKey)> RemovedSteps, bool ReplacesRunDocuments)
+internal sealed record SearchRows(string RunId, string WorkflowId, long StartedAt, IReadOnlyList<SearchDocument> Documents)
 {
     /// <summary>
     /// The text of one payload that is indexed: the first 64 K characters. A value past that in a bigger payload is not
@@ -23,83 +21,58 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
     public const int MaxBodyLength = 64 * 1024;
 
     /// <summary>
-    /// Only what the batch's events set is indexed: a step attempt's input when it starts, its outputs or error when it
-    /// ends (the reducer refuses a second start or end of an attempt, so each is written once and never replaced). A
-    /// step the batch removed loses its documents.
+    /// The documents of one batch of a run's events, as the feed locates it: a step attempt's input when it starts, its
+    /// outputs or error when it ends, the run's input when it starts and its result or error when it ends, its log lines
+    /// numbered on from <paramref name="logsBefore"/>. The reducer accepts each of these once, so none replaces another.
+    /// <paramref name="latestAttempt"/> names the attempt an end event without one is about.
     /// </summary>
-    public static SearchRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied, IReadOnlyList<LogRow> logs)
+    public static SearchRows OfEvents(string runId, string workflowId, long startedAt, IReadOnlyList<RunEvent> events, int? logsBefore,
+        Func<string, int?, int> latestAttempt)
     {
-        var record = state.Record!;
         var documents = new List<SearchDocument>();
-        foreach (var e in applied)
+        var started = new Dictionary<(string, int?), int>();
+        var logs = 0;
+        var runKey = RunProjectionSchema.LoopKey(null);
+        foreach (var e in events)
         {
-            if (e is not StepEvent { StepId: { } stepId } step || state.GetStep(new StepKey(stepId, step.LoopIndex)) is not { } history)
-            {
-                continue;
-            }
-            var number = e switch
-            {
-                StepStarted started => started.Attempt ?? 1,
-                StepEndEvent ended => ended.Attempt ?? history.Latest.Attempt,
-                _ => 0,
-            };
-            if (history.Find(number) is not { } attempt)
-            {
-                continue;
-            }
-            var loopKey = RunProjectionSchema.LoopKey(step.LoopIndex);
             switch (e)
             {
-                case StepStarted:
-                    Add(documents, stepId, loopKey, number, SearchFields.Input, Json(attempt.InputContext));
+                case StepStarted { StepId: { } stepId } step:
+                    started[(stepId, step.LoopIndex)] = step.Attempt ?? 1;
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(step.LoopIndex), step.Attempt ?? 1, SearchFields.Input, Json(step.Input));
                     break;
-                case StepCompleted:
-                    Add(documents, stepId, loopKey, number, SearchFields.Output, Json(attempt.OutputContext));
-                    Add(documents, stepId, loopKey, number, SearchFields.MappedOutput, Json(attempt.MappedOutput));
+                case StepCompleted { StepId: { } stepId } completed:
+                    var done = completed.Attempt ?? (started.TryGetValue((stepId, completed.LoopIndex), out var a) ? a : latestAttempt(stepId, completed.LoopIndex));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.Output, Json(completed.Output));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.MappedOutput, Json(completed.MappedOutput));
                     break;
-                case StepFailed:
-                    Add(documents, stepId, loopKey, number, SearchFields.Error, Error(attempt.ErrorContext));
+                case StepFailed { StepId: { } stepId } failed:
+                    var attempt = failed.Attempt ?? (started.TryGetValue((stepId, failed.LoopIndex), out var f) ? f : latestAttempt(stepId, failed.LoopIndex));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(failed.LoopIndex), attempt, SearchFields.Error, Error(failed.Error));
+                    break;
+                case RunStarted run:
+                    Add(documents, null, runKey, null, SearchFields.RunInput, Json(run.Input));
+                    break;
+                case RunCompleted completed:
+                    Add(documents, null, runKey, null, SearchFields.Result, Json(completed.Result));
+                    break;
+                case RunFailed failed:
+                    Add(documents, null, runKey, null, SearchFields.Error, Error(failed.Error));
+                    break;
+                case RunTimedOut timedOut:
+                    Add(documents, null, runKey, null, SearchFields.Error, Error(timedOut.Error));
+                    break;
+                case LogEvent log:
+                    logs++;
+                    if (!string.IsNullOrWhiteSpace(log.Message))
+                    {
+                        documents.Add(new SearchDocument(log.StepId, RunProjectionSchema.LoopKey(log.LoopIndex), log.Attempt, SearchFields.Log,
+                            logsBefore is { } before ? before + logs : null, Cap(log.Message)));
+                    }
                     break;
             }
         }
-        var removed = changedSteps.Where(key => state.GetStep(key) is null).Select(key => (key.StepId, RunProjectionSchema.LoopKey(key.LoopIndex))).ToList();
-        // The run's own payloads change with its status (input at the start, a result or an error at the end): rewritten
-        // then, not with every batch.
-        var replacesRun = before is null || before.Status != record.Status;
-        if (replacesRun)
-        {
-            Add(documents, null, RunProjectionSchema.LoopKey(null), null, SearchFields.RunInput, Json(record.Input));
-            Add(documents, null, RunProjectionSchema.LoopKey(null), null, SearchFields.Result, Json(record.Result));
-            Add(documents, null, RunProjectionSchema.LoopKey(null), null, SearchFields.Error, Error(record.Error));
-        }
-        foreach (var log in logs)
-        {
-            if (!string.IsNullOrWhiteSpace(log.Message))
-            {
-                documents.Add(new SearchDocument(log.StepId, log.LoopKey, log.Attempt, SearchFields.Log, log.Seq, Cap(log.Message)));
-            }
-        }
-        return new SearchRows(record.Id, record.WorkflowId, record.StartedAt!.Value.ToUnixTimeMilliseconds(), documents, removed, replacesRun);
-    }
-
-    /// <summary>Every document of a stored run (the start-up backfill of runs stored before the index).</summary>
-    public static SearchRows OfStoredRun(RunState state, IReadOnlyList<LogRow> logs)
-    {
-        var record = state.Record!;
-        var documents = new List<SearchDocument>();
-        foreach (var history in state.Steps)
-        {
-            var loopKey = RunProjectionSchema.LoopKey(history.Key.LoopIndex);
-            foreach (var attempt in history.Attempts)
-            {
-                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Input, Json(attempt.InputContext));
-                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Output, Json(attempt.OutputContext));
-                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.MappedOutput, Json(attempt.MappedOutput));
-                Add(documents, history.Key.StepId, loopKey, attempt.Attempt, SearchFields.Error, Error(attempt.ErrorContext));
-            }
-        }
-        var run = Of(null, state, [], [], logs);
-        return run with { Documents = [.. documents, .. run.Documents] };
+        return new SearchRows(runId, workflowId, startedAt, documents);
     }
 
     private static void Add(List<SearchDocument> documents, string? stepId, long loopKey, int? attempt, string field, string? body)
@@ -110,10 +83,23 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
         }
     }
 
-    // The JSON as sent (keys and values): a snippet then shows which key a value was under.
-    private static string? Json(JsonElement? value) => value is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } element
-        ? Cap(element.GetRawText())
-        : null;
+    private static readonly JsonWriterOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // The JSON with its keys (a snippet then shows which key a value was under), written as a person reads it: the
+    // stream keeps events with HTML-safe escapes (\u003C, \u0027), which would glue words to their neighbours in the index.
+    private static string? Json(JsonElement? value)
+    {
+        if (value is not { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } element)
+        {
+            return null;
+        }
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, Readable))
+        {
+            element.WriteTo(writer);
+        }
+        return Cap(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
 
     private static string? Error(ErrorInfo? error)
     {

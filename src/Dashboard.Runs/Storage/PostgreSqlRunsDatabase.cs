@@ -17,6 +17,12 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : Runs
 
     public override string LikeOperator => "ILIKE";
 
+    public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
+
+    public override string ForUpdate => " FOR UPDATE";
+
+    public override string ForShare => " FOR KEY SHARE";
+
     public override bool BatchesWrites => true;
 
     public override void EnsureSchema(StatementCache statements)
@@ -25,7 +31,7 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : Runs
         {
             PostgreSqlSchema.Migrate(connection, "runs", PostgreSqlRunsSchema.Migrations);
         }
-        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements) + Search.SearchBackfill.Run(store.Transaction, statements));
+        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements));
     }
 
     // Each term's words (punctuation made space as the index's was: ord_123 is the words ord, 123) all present, and then

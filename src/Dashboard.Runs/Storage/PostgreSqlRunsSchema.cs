@@ -179,6 +179,9 @@ internal static class PostgreSqlRunsSchema
         );
         CREATE INDEX run_search_by_step ON run_search (run_id, step_id, loop_index);
         CREATE INDEX run_search_words ON run_search USING gin (body_words);
+        -- How far the search indexer has read the runs feed ('' for its start).
+        CREATE TABLE run_search_progress (id integer PRIMARY KEY CHECK (id = 1), feed_offset text NOT NULL DEFAULT '', indexed_to bigint NOT NULL DEFAULT 0);
+        INSERT INTO run_search_progress (id, indexed_to) VALUES (1, 0);
         """,
         // Control requests (see Control.ControlSchema).
         """

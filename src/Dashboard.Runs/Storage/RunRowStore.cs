@@ -21,7 +21,6 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         {
             Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
             Insights.InsightsWriter.Write(Statements, transaction, rows.Insights);
-            Search.SearchIndexWriter.Write(Statements, transaction, rows.Search);
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
             Statements.Flush(transaction);
         }
@@ -52,10 +51,12 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         return ids;
     }
 
+    // The run's row first: the search indexer holds a share lock on it while it writes the run's documents, so on
+    // PostgreSQL this waits for those to be committed, and the documents' delete after it sees them.
     public void Delete(string runId)
     {
         var transaction = database.WriteTransaction;
-        foreach (var sql in (string[])["DELETE FROM control_requests WHERE run_id = @id", "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id", "DELETE FROM runs WHERE id = @id"])
+        foreach (var sql in (string[])["DELETE FROM runs WHERE id = @id", "DELETE FROM control_requests WHERE run_id = @id", "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id"])
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

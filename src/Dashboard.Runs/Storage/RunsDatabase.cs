@@ -47,4 +47,13 @@ internal abstract class RunsDatabase
     public virtual void CatchUpSearchIndex()
     {
     }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction of the store (the one writer on SQLite).</summary>
+    public abstract T Write<T>(Func<DbTransaction, T> work);
+
+    /// <summary>What a read that is about to be written on takes: a row lock on PostgreSQL (SQLite has one writer).</summary>
+    public virtual string ForUpdate => "";
+
+    /// <summary>A read that must stay true until the transaction ends (a row not deleted meanwhile): PostgreSQL's key share lock, which updates of the row's other columns do not wait for.</summary>
+    public virtual string ForShare => "";
 }

@@ -18,6 +18,8 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
 
     public override string LikeOperator => "LIKE";
 
+    public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
+
     public override void EnsureSchema(StatementCache statements) => store.Write(_ =>
     {
         var transaction = store.Transaction;
@@ -25,7 +27,7 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
         InsightsSchema.Ensure(transaction.Connection!, transaction);
         Search.SearchSchema.Ensure(transaction.Connection!, transaction);
         Control.ControlSchema.Ensure(transaction.Connection!, transaction);
-        return InsightsBackfill.Run(transaction, statements) + Search.SearchBackfill.Run(transaction, statements);
+        return InsightsBackfill.Run(transaction, statements);
     });
 
     // SQLite hands a text value's bytes over as stored (UTF-8): a megabyte payload is not turned into a string and back.

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Storage;
+using Dashboard.Streams.Core;
+
+namespace Dashboard.Runs.Search;
+
+/// <summary>
+/// Makes the search documents behind ingestion: it follows the runs feed from where it stopped, reads each batch's
+/// events from its run's stream (the feed entry says where the batch starts and ends), and writes their documents in
+/// one transaction per few hundred batches, moving its place in the feed in the same transaction. Ingestion writes
+/// nothing for search; a search first catches the indexer up, so whatever was stored before it is found. On PostgreSQL
+/// the place is a locked row, so instances index in turn and never twice.
+/// </summary>
+internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine engine)
+{
+    private const int FeedBatch = 500;
+
+    private readonly Lock _gate = new();
+    private readonly StatementCache _statements = new(database.BatchesWrites);
+
+    /// <summary>Indexes every batch stored so far, then fills the text index; one caller at a time in this process.</summary>
+    public void CatchUp()
+    {
+        lock (_gate)
+        {
+            while (IndexFeed() == FeedBatch)
+            {
+            }
+            database.CatchUpSearchIndex();
+        }
+    }
+
+    // One pass: the next feed entries, read without the write lock, then written under it if no other indexer moved on.
+    private int IndexFeed()
+    {
+        var place = Place();
+        var from = StreamOffset.TryParse(place, out var offset) ? offset : StreamOffset.Zero;
+        var feed = engine.Read(RunStreams.FeedPath, from, new ReadLimits(8 * 1024 * 1024, FeedBatch));
+        if (feed.Status != StreamStatus.Ok || feed.Messages.Count == 0)
+        {
+            return 0;
+        }
+        var batches = new List<SearchRows>(feed.Messages.Count);
+        var runOffsets = new Dictionary<string, StreamOffset>(StringComparer.Ordinal);
+        foreach (var message in feed.Messages)
+        {
+            var change = JsonSerializer.Deserialize<RunChange>(message.Span, ModelJson.Options);
+            if (change?.StartedAt is not { } started || !StreamOffset.TryParse(change.Offset, out var end))
+            {
+                continue;
+            }
+            // An entry from before the feed said where a batch starts: from where this pass left the run, else its start.
+            var start = StreamOffset.TryParse(change.FromOffset, out var given) ? given : runOffsets.GetValueOrDefault(change.RunId, StreamOffset.Zero);
+            runOffsets[change.RunId] = end;
+            if (Events(change.RunId, start, end) is { Count: > 0 } events)
+            {
+                batches.Add(SearchRows.OfEvents(change.RunId, change.WorkflowId, started.ToUnixTimeMilliseconds(), events, change.LogsBefore,
+                    (stepId, loop) => LatestAttempt(change.RunId, stepId, loop)));
+            }
+        }
+        var next = feed.Next.ToString();
+        var written = database.Write(transaction =>
+        {
+            using (var locked = transaction.Connection!.CreateCommand())
+            {
+                locked.Transaction = transaction;
+                locked.CommandText = $"SELECT feed_offset FROM run_search_progress WHERE id = 1{database.ForUpdate}";
+                if ((string?)locked.ExecuteScalar() != place)
+                {
+                    return false;
+                }
+            }
+            // Only runs that are still there (retention may have deleted one since its events were read), and kept there
+            // until this commits.
+            var existing = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var runIds in batches.Select(b => b.RunId).Distinct().Chunk(500))
+            {
+                using var check = transaction.Connection!.CreateCommand();
+                check.Transaction = transaction;
+                check.CommandText = $"SELECT id FROM runs WHERE {check.In("id", "r", runIds)}{database.ForShare}";
+                using var reader = check.ExecuteReader();
+                while (reader.Read())
+                {
+                    existing.Add(reader.GetString(0));
+                }
+            }
+            try
+            {
+                foreach (var batch in batches.Where(b => existing.Contains(b.RunId)))
+                {
+                    SearchIndexWriter.Write(_statements, transaction, batch);
+                }
+                var move = _statements.For(transaction, "UPDATE run_search_progress SET feed_offset = @next WHERE id = 1");
+                StatementCache.Set(move, "next", next);
+                _statements.Execute(move);
+                _statements.Flush(transaction);
+            }
+            catch
+            {
+                _statements.Discard();
+                throw;
+            }
+            return true;
+        });
+        return written ? feed.Messages.Count : 0;
+    }
+
+    private string Place()
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT feed_offset FROM run_search_progress WHERE id = 1";
+        return (string?)command.ExecuteScalar() ?? "";
+    }
+
+    // The batch's events as the run's stream keeps them; none when the run was deleted since (retention).
+    private List<RunEvent> Events(string runId, StreamOffset start, StreamOffset end)
+    {
+        var events = new List<RunEvent>();
+        var path = RunStreams.PathOf(runId);
+        var at = start;
+        while (at < end)
+        {
+            var read = engine.Read(path, at, new ReadLimits(16 * 1024 * 1024, 10_000));
+            if (read.Status != StreamStatus.Ok || read.Messages.Count == 0)
+            {
+                return events;
+            }
+            for (var i = 0; i < read.Messages.Count && read.MessageEnds[i] <= end.Position; i++)
+            {
+                using var document = JsonDocument.Parse(read.Messages[i]);
+                if (RunEventParser.ParseOne(document.RootElement, i).Event is { } e)
+                {
+                    events.Add(e);
+                }
+            }
+            at = read.Next;
+        }
+        return events;
+    }
+
+    private int LatestAttempt(string runId, string stepId, int? loopIndex)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(attempt), 1) FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop";
+        command.With("run", runId).With("step", stepId).With("loop", Projections.RunProjectionSchema.LoopKey(loopIndex));
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
