@@ -45,6 +45,27 @@ public sealed class ComparePageTests : RealServiceTestContext
     }
 
     [Fact]
+    public async Task ARowsDiff_ShowsBothRunsAttemptsLineByLine_OnTheFieldThatDiffers()
+    {
+        var good = await RunAsync("good", fails: false);
+        var bad = await RunAsync("bad", fails: true);
+        var page = Render<ComparePage>(p => p.Add(c => c.RunId, good).Add(c => c.OtherRunId, bad));
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".compare-table tbody tr").Count), TimeSpan.FromSeconds(10));
+
+        page.Find("button[aria-label='Compare the payloads of charge']").Click();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll(".payload-diff .compare")), TimeSpan.FromSeconds(10));
+        var diff = page.Find(".payload-diff .compare");
+        Assert.StartsWith("error: left run (attempt 1) → right run (attempt 1)", diff.QuerySelector(".mud-typography")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Contains(page.FindAll(".payload-diff .diff-added"), line => line.TextContent.Contains("<b>card</b> declined", StringComparison.Ordinal));
+        Assert.Empty(page.FindAll(".payload-diff pre b"));
+        Assert.Equal("true", page.Find("button[aria-label='Compare the payloads of charge']").GetAttribute("aria-expanded"));
+
+        page.FindAll(".diff-fields button").Single(b => b.TextContent.Trim() == "output").Click();
+        page.WaitForAssertion(() => Assert.StartsWith("output:", page.Find(".payload-diff .compare .mud-typography").TextContent.Trim(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AnUnknownRun_SaysSo()
     {
         var page = Render<ComparePage>(p => p.Add(c => c.RunId, "nope-1").Add(c => c.OtherRunId, "nope-2"));

@@ -21,6 +21,10 @@ public sealed partial class AttemptCompare
     [Parameter]
     public string Field { get; set; } = "input";
 
+    /// <summary>What the two sides are, when they are not two attempts of one step (two runs' attempts of a step, say).</summary>
+    [Parameter]
+    public string? Sides { get; set; }
+
     protected override void OnParametersSet() => _diff = LineDiff.Compare(Text(Left), Text(Right));
 
     private string? Text(StepTrace? attempt) => attempt is null ? null : Field switch

@@ -15,6 +15,7 @@ public sealed partial class ComparePage : IDisposable
     private readonly CancellationTokenSource _disposed = new();
     private RunComparison? _comparison;
     private string? _error;
+    private readonly Dictionary<int, CompareDiff> _diffs = [];
 
     [Parameter]
     public required string RunId { get; set; }
@@ -30,6 +31,7 @@ public sealed partial class ComparePage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
+        _diffs.Clear();
         _comparison = null;
         _error = null;
         try
@@ -59,6 +61,35 @@ public sealed partial class ComparePage : IDisposable
         builder.CloseElement();
         builder.AddContent(4, $" · {DisplayFormat.Duration(side.DurationMs)}{(side.ErrorMessage is null ? "" : " · " + side.ErrorMessage)}");
     };
+
+    /// <summary>A row's payloads side by side: both runs' latest attempts of the step, read when the row is opened.</summary>
+    private async Task ToggleDiffAsync(int row)
+    {
+        if (_diffs.Remove(row) || _comparison is not { } comparison)
+        {
+            return;
+        }
+        var step = comparison.Steps[row];
+        var diff = _diffs[row] = new CompareDiff { Field = CompareDiff.FieldFor(step.Difference) };
+        try
+        {
+            var left = Client.Run(comparison.Left.Id).StepTraceAsync(step.StepId, loopIndex: step.LoopIndex, cancellationToken: _disposed.Token);
+            var right = Client.Run(comparison.Right.Id).StepTraceAsync(step.StepId, loopIndex: step.LoopIndex, cancellationToken: _disposed.Token);
+            (diff.Left, diff.Right) = ((await left).Latest, (await right).Latest);
+        }
+        catch (RunsClientException ex)
+        {
+            diff.Problem = $"The attempts could not be read: {ListLoadView<object>.Describe(ex).Title}.";
+        }
+    }
+
+    private void SetField(int row, string field)
+    {
+        if (_diffs.TryGetValue(row, out var diff))
+        {
+            diff.Field = field;
+        }
+    }
 
     private static string DifferenceText(StepDifference difference) => difference switch
     {
