@@ -28,6 +28,30 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     private Uri Link(string runId, DateTimeOffset expires) => EmbedLinks.SignRun(fixture.App.BaseAddress, runId, expires, EmbedFixture.SigningKey);
 
     [Fact]
+    public async Task AnEmbeddedRun_OffersActions_OnlyWithASignedActionsGrant()
+    {
+        var runId = $"embed-act-{Guid.NewGuid():N}";
+        await PostAsync(runId, $$"""[{"type":"run_started","timestamp":"{{Time()}}","workflowId":"wf-embed","workflowName":"Acting embed"},{"type":"step_started","timestamp":"{{Time()}}","stepId":"work"}]""");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+
+        await page.GotoAsync(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10)).ToString());
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Acting embed", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" })).ToHaveCountAsync(0);
+
+        var granted = EmbedLinks.SignRun(fixture.App.BaseAddress, runId, DateTimeOffset.UtcNow.AddMinutes(10), EmbedFixture.SigningKey, allowActions: true);
+        await page.GotoAsync(granted.ToString());
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // The grant is signed: added by hand to a link without it, the link opens nothing.
+        await page.GotoAsync(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10)) + "&grant=actions");
+        await Assertions.Expect(page.GetByText("The link is not valid for this run.")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task ARunIdWithSlashesPercentAndUnicode_OpensFromTheList_ByDeepLink_Exported_AndEmbedded()
     {
         var runId = $"orders/{Guid.NewGuid():N} 100% ünï ✓";

@@ -13,21 +13,25 @@ namespace Dashboard.Client;
 /// </summary>
 public static class EmbedLinks
 {
-    public static string RunScope(string runId) => "run:" + runId;
+    /// <summary>The grant that lets a link's viewer act on its runs (cancel, resume, rerun); signed with the scope.</summary>
+    public const string ActionsGrant = "actions";
 
-    public static string WorkflowScope(string workflowId) => "workflow:" + workflowId;
+    public static string RunScope(string runId, bool actions = false) => "run:" + runId + (actions ? "+" + ActionsGrant : "");
+
+    public static string WorkflowScope(string workflowId, bool actions = false) => "workflow:" + workflowId + (actions ? "+" + ActionsGrant : "");
 
     /// <summary>
     /// A link to the chromeless list of one workflow's runs, valid until <paramref name="expires"/>; its runs open in
     /// the same frame under the same signature.
     /// </summary>
-    public static Uri SignWorkflow(Uri dashboard, string workflowId, DateTimeOffset expires, string key, string? theme = null, string? timeZone = null)
+    public static Uri SignWorkflow(Uri dashboard, string workflowId, DateTimeOffset expires, string key, string? theme = null, string? timeZone = null,
+        bool allowActions = false)
     {
         ArgumentNullException.ThrowIfNull(dashboard);
         ArgumentException.ThrowIfNullOrEmpty(workflowId);
         ArgumentException.ThrowIfNullOrEmpty(key);
         var exp = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var query = $"exp={exp}&sig={Signature(WorkflowScope(workflowId), exp, key)}" + Cosmetics(theme, timeZone);
+        var query = $"exp={exp}&sig={Signature(WorkflowScope(workflowId, allowActions), exp, key)}" + Grant(allowActions) + Cosmetics(theme, timeZone);
         return new Uri(dashboard, $"embed/workflows/{Uri.EscapeDataString(workflowId)}?{query}");
     }
 
@@ -38,15 +42,20 @@ public static class EmbedLinks
     /// <param name="key">The dashboard's <c>Embedding:SigningKey</c>.</param>
     /// <param name="theme">light or dark (not signed: cosmetic).</param>
     /// <param name="timeZone">An IANA time zone to show times in (not signed: cosmetic).</param>
-    public static Uri SignRun(Uri dashboard, string runId, DateTimeOffset expires, string key, string? theme = null, string? timeZone = null)
+    /// <param name="allowActions">Whether the link's viewer may cancel, resume and rerun the run (signed: an unsigned
+    /// <c>grant</c> makes the link invalid).</param>
+    public static Uri SignRun(Uri dashboard, string runId, DateTimeOffset expires, string key, string? theme = null, string? timeZone = null,
+        bool allowActions = false)
     {
         ArgumentNullException.ThrowIfNull(dashboard);
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentException.ThrowIfNullOrEmpty(key);
         var exp = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var query = $"exp={exp}&sig={Signature(RunScope(runId), exp, key)}" + Cosmetics(theme, timeZone);
+        var query = $"exp={exp}&sig={Signature(RunScope(runId, allowActions), exp, key)}" + Grant(allowActions) + Cosmetics(theme, timeZone);
         return new Uri(dashboard, $"embed/runs/{Uri.EscapeDataString(runId)}?{query}");
     }
+
+    private static string Grant(bool actions) => actions ? "&grant=" + ActionsGrant : "";
 
     private static string Cosmetics(string? theme, string? timeZone) =>
         (theme is null ? "" : "&theme=" + Uri.EscapeDataString(theme)) + (timeZone is null ? "" : "&tz=" + Uri.EscapeDataString(timeZone));

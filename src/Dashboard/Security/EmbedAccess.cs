@@ -12,21 +12,29 @@ public static class EmbedAccess
 {
     public sealed record Decision(EmbedLinks.Verdict Verdict, WorkflowAccess? LinkAccess);
 
-    public static Decision Decide(EmbeddingOptions embedding, bool signInRequired, bool signedIn, string? runId, string? workflowId, string? exp, string? sig, DateTimeOffset now)
+    /// <param name="grant">The link's <c>grant</c>: <see cref="EmbedLinks.ActionsGrant"/> lets its viewer act on its
+    /// runs, if the signature covers it; without it a link never acts.</param>
+    public static Decision Decide(EmbeddingOptions embedding, bool signInRequired, bool signedIn, string? runId, string? workflowId, string? exp, string? sig, DateTimeOffset now,
+        string? grant = null)
     {
+        var actions = grant == EmbedLinks.ActionsGrant;
         if (embedding.SigningKey is not { Length: > 0 } key)
         {
             return new Decision(!signInRequired || signedIn ? EmbedLinks.Verdict.Valid : EmbedLinks.Verdict.Missing, null);
         }
         if (workflowId is { Length: > 0 })
         {
-            var verdict = EmbedLinks.Verify(EmbedLinks.WorkflowScope(workflowId), exp, sig, key, now);
-            return new Decision(verdict, verdict == EmbedLinks.Verdict.Valid ? WorkflowAccess.OfWorkflow(workflowId) : null);
+            var verdict = EmbedLinks.Verify(EmbedLinks.WorkflowScope(workflowId, actions), exp, sig, key, now);
+            var access = WorkflowAccess.OfWorkflow(workflowId);
+            return new Decision(verdict, verdict != EmbedLinks.Verdict.Valid ? null
+                : actions ? access with { ControlWorkflows = new HashSet<string>(StringComparer.Ordinal) { workflowId } } : access);
         }
         if (runId is { Length: > 0 })
         {
-            var verdict = EmbedLinks.Verify(EmbedLinks.RunScope(runId), exp, sig, key, now);
-            return new Decision(verdict, verdict == EmbedLinks.Verdict.Valid ? WorkflowAccess.OfRun(runId) : null);
+            var verdict = EmbedLinks.Verify(EmbedLinks.RunScope(runId, actions), exp, sig, key, now);
+            // The one run only: what it may act on is whatever that run is.
+            return new Decision(verdict, verdict != EmbedLinks.Verdict.Valid ? null
+                : actions ? WorkflowAccess.OfRun(runId) with { ControlWorkflows = null } : WorkflowAccess.OfRun(runId));
         }
         return new Decision(EmbedLinks.Verdict.Missing, null);
     }

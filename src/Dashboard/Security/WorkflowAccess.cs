@@ -23,8 +23,8 @@ public sealed record WorkflowAccess(IReadOnlySet<string>? Workflows, string? Run
 
     public static WorkflowAccess Nothing { get; } = new(new HashSet<string>(StringComparer.Ordinal));
 
-    /// <summary>Whether this viewer may act on runs of <paramref name="workflowId"/>: a link to one run never may.</summary>
-    public bool CanAct(string workflowId) => RunId is null && SeesWorkflow(workflowId) && (ControlWorkflows is null || ControlWorkflows.Contains(workflowId));
+    /// <summary>Whether this viewer may act on runs of <paramref name="workflowId"/> (an embed link only with its signed grant).</summary>
+    public bool CanAct(string workflowId) => SeesWorkflow(workflowId) && (ControlWorkflows is null || ControlWorkflows.Contains(workflowId));
 
     public static WorkflowAccess OfWorkflow(string workflowId) => new(new HashSet<string>(StringComparer.Ordinal) { workflowId });
 

@@ -27,6 +27,10 @@ public sealed partial class EmbedRunPage
     [SupplyParameterFromQuery(Name = "sig")]
     public string? Signature { get; set; }
 
+    /// <summary><c>actions</c> when the link (signed with it) lets its viewer act on its runs.</summary>
+    [SupplyParameterFromQuery(Name = "grant")]
+    public string? Grant { get; set; }
+
     [Inject]
     public required IOptions<EmbeddingOptions> Options { get; init; }
 
@@ -44,7 +48,7 @@ public sealed partial class EmbedRunPage
     protected override void OnParametersSet()
     {
         var decision = EmbedAccess.Decide(Options.Value, DashboardOptions.Value.Authentication.RequiresSignIn, Viewer.UserName is not null,
-            RunId, WorkflowId, Expires, Signature, Clock.GetUtcNow());
+            RunId, WorkflowId, Expires, Signature, Clock.GetUtcNow(), Grant);
         _verdict = decision.Verdict;
         if (decision.LinkAccess is { } access)
         {

@@ -23,6 +23,10 @@ public sealed partial class EmbedWorkflowPage
     [SupplyParameterFromQuery(Name = "sig")]
     public string? Signature { get; set; }
 
+    /// <summary><c>actions</c> when the link (signed with it) lets its viewer act on its runs.</summary>
+    [SupplyParameterFromQuery(Name = "grant")]
+    public string? Grant { get; set; }
+
     [SupplyParameterFromQuery(Name = "theme")]
     public string? Theme { get; set; }
 
@@ -44,7 +48,7 @@ public sealed partial class EmbedWorkflowPage
     protected override void OnParametersSet()
     {
         var decision = EmbedAccess.Decide(Options.Value, DashboardOptions.Value.Authentication.RequiresSignIn, Viewer.UserName is not null,
-            null, WorkflowId, Expires, Signature, Clock.GetUtcNow());
+            null, WorkflowId, Expires, Signature, Clock.GetUtcNow(), Grant);
         _verdict = decision.Verdict;
         if (decision.LinkAccess is { } access)
         {
@@ -57,6 +61,7 @@ public sealed partial class EmbedWorkflowPage
         var query = new List<string> { "wf=" + Uri.EscapeDataString(WorkflowId) };
         AddIfSet(query, "exp", Expires);
         AddIfSet(query, "sig", Signature);
+        AddIfSet(query, "grant", Grant);
         AddIfSet(query, "theme", Theme);
         AddIfSet(query, "tz", TimeZone);
         return DashboardUrls.EmbedRun(runId) + "?" + string.Join('&', query);
