@@ -17,7 +17,7 @@ namespace Dashboard.Runs.Search;
 /// </summary>
 internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine engine)
 {
-    private const int FeedBatch = 500;
+    private const int FeedBatch = 100;
 
     private readonly Lock _gate = new();
     private readonly StatementCache _statements = new(database.BatchesWrites);

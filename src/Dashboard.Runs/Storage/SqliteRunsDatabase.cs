@@ -42,7 +42,7 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
         return ("run_search_text JOIN run_search s ON s.id = run_search_text.rowid", "run_search_text MATCH @match", "run_search_text.rowid");
     }
 
-    private const int IndexBatch = 5000;
+    private const int IndexBatch = 1000;
 
     public override void CatchUpSearchIndex()
     {
