@@ -218,6 +218,11 @@ public sealed partial class Executions : IDisposable
         {
             return;
         }
+        if (!_bulk.IsRunning && (filter with { Cursor = null, PageSize = 50, OldestFirst = false }) != (_filter with { Cursor = null, PageSize = 50, OldestFirst = false }))
+        {
+            // Another filter, another set of runs: what was picked under the last one is not silently kept.
+            _bulk.Clear();
+        }
         _filter = filter;
         _now = Clock.GetUtcNow();
         await LoadAsync();
