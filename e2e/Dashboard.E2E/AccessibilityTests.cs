@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "run", "live", "embed"])
+        foreach (var page in (string[])["overview", "list", "run", "run-children", "live", "embed"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -27,7 +27,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     [MemberData(nameof(PagesAndThemes))]
     public async Task NoSeriousOrCriticalViolation(string name, bool dark)
     {
-        var failedRun = await fixture.RunOfAsync("refund-request", "failed");
+        var failedRun = await fixture.RunOfAsync(name == "run-children" ? "customer-onboarding" : "refund-request", name == "run-children" ? "completed" : "failed");
         var (context, page, _) = await fixture.NewPageAsync(bypassCsp: true);
         await using var __ = context;
         await page.SetViewportSizeAsync(1440, 900);
@@ -37,6 +37,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
             "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
+            "run-children" => ($"{runPath}?step=provision", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
             _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
         };
@@ -57,6 +58,12 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             await page.WaitForInteractiveAsync();
         }
         await Assertions.Expect(ready).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        if (name == "run-children")
+        {
+            // A parent's step with its child run's steps unfolded under it (rows that open the child's page).
+            await page.Locator(".child-toggle").ClickAsync();
+            await Assertions.Expect(page.TimelineRow("Configure SSO")).ToBeVisibleAsync();
+        }
 
         await page.AddScriptTagAsync(new() { Content = AxeScript });
         var json = await page.EvaluateAsync<JsonElement>("""

@@ -149,6 +149,36 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheSampleParentRun_UnfoldsItsChildsStepsUnderTheStepThatStartedIt()
+    {
+        var parent = await fixture.RunOfAsync("customer-onboarding", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{parent}");
+        await page.WaitForInteractiveAsync();
+
+        // With the keyboard: on the step that started the child, → unfolds its steps.
+        var step = page.TimelineRow("Provision account (child run)");
+        await Assertions.Expect(step).ToHaveAccessibleNameAsync(new Regex("started 1 run, right arrow to unfold"));
+        await step.ClickAsync();
+        await Assertions.Expect(step).ToHaveAttributeAsync("aria-selected", "true");
+        await page.Keyboard.PressAsync("ArrowRight");
+
+        // The child's steps follow its row, between the parent's step and the parent's next one.
+        var labels = page.GetByRole(AriaRole.Listbox, new() { Name = "Step timeline" }).Locator(".timeline-row .label-text");
+        await Assertions.Expect(labels).ToHaveTextAsync(
+            ["Create CRM record", "Provision account (child run)", "Provision account", "Create tenant", "Configure SSO", "Invite admins", "Write welcome email"]);
+        await page.ScreenshotAsync("run-child-steps");
+
+        // A child's step leads to that step on the child's page.
+        await page.TimelineRow("Configure SSO").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/provision-account-[^?]+\\?step=configure-sso$"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Provision account", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.TimelineRow("Configure SSO")).ToHaveAttributeAsync("aria-selected", "true");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task AFailedRun_ComparedWithTheLastSuccessfulOne_ShowsWhereTheyDiverge()
     {
         var workflow = $"wf-diff-{Guid.NewGuid():N}"[..20];
@@ -226,7 +256,7 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await page.GotoAsync($"/runs/{syncRun}");
         await page.WaitForInteractiveAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Unfold Sync table" }).ClickAsync();
+        await page.TimelineRow("Sync table").ClickAsync();
         await page.TimelineRow("iteration 3 of sync-table").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("loop=3"), new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByLabel("Step details")).ToContainTextAsync("iteration 3");

@@ -108,4 +108,62 @@ public sealed class RunPageTests : RealServiceTestContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll(".timeline-row").Count));
         Assert.Empty(Subscriptions.Runs);
     }
+
+    [Fact]
+    public async Task AStepsChildRuns_UnfoldUnderIt_OnTheParentsAxis_AndARunningChildIsFollowedLive()
+    {
+        await Real.ReportAsync("parent-1", [
+            new RunStarted { Timestamp = At(0), WorkflowId = "wf-parent", WorkflowName = "Parent" },
+            new StepStarted { Timestamp = At(1), StepId = "spawn", StepName = "Spawn children" },
+            new StepStarted { Timestamp = At(2), StepId = "other" },
+            new StepCompleted { Timestamp = At(3), StepId = "other" },
+        ], cancellationToken: Token);
+        await Real.ReportAsync("child-done", [
+            new RunStarted { Timestamp = At(2), WorkflowId = "wf-child", WorkflowName = "<i>Done child</i>", ParentRunId = "parent-1", ParentStepId = "spawn" },
+            new StepStarted { Timestamp = At(4), StepId = "c-one", StepName = "<script>alert(1)</script>" },
+            new StepCompleted { Timestamp = At(6), StepId = "c-one" },
+            new RunCompleted { Timestamp = At(6) },
+        ], cancellationToken: Token);
+        await Real.ReportAsync("child-going", [
+            new RunStarted { Timestamp = At(3), WorkflowId = "wf-child", WorkflowName = "Going child", ParentRunId = "parent-1", ParentStepId = "spawn" },
+            new StepStarted { Timestamp = At(5), StepId = "g-one" },
+        ], cancellationToken: Token);
+        var childOffset = (await Real.Run("child-going").TimelineAsync(cancellationToken: Token)).Offset;
+
+        var cut = Open("parent-1", "?step=spawn");
+        string[] Labels() => cut.FindAll(".timeline-row .label-text").Select(e => e.TextContent.Trim()).ToArray();
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "other"], Labels()));
+        var toggle = cut.Find(".child-toggle");
+        Assert.Equal("▸ 2 runs", toggle.TextContent.Trim());
+        Assert.Contains("started 2 runs, right arrow to unfold", cut.Find(".row-step .visually-hidden").TextContent, StringComparison.Ordinal);
+
+        // → on the selected step unfolds them.
+        cut.Find(".timeline").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "ArrowRight" });
+
+        // Each child in the order it started, its steps under it; the rest of the parent after them.
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "<i>Done child</i>", "<script>alert(1)</script>", "Going child", "g-one", "other"], Labels()),
+            TimeSpan.FromSeconds(10));
+        Assert.Empty(cut.FindAll(".timeline-row script, .timeline-row i"));
+        Assert.Equal("true", cut.Find(".child-toggle").GetAttribute("data-unfolded"));
+        // On the parent's axis: the child's step started 4 s after the parent did.
+        var axis = cut.FindComponent<StepTimeline>().Instance.AxisMs;
+        var bar = cut.FindAll(".row-childstep .bar")[0].GetAttribute("style")!;
+        Assert.Contains($"left:{(100 * 4000 / axis).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}%", bar, StringComparison.Ordinal);
+
+        // The child still going is followed from where it was read; its next step shows under it.
+        cut.WaitForState(() => Subscriptions.Runs.FirstOrDefault(r => r.RunId == "child-going") is not null, TimeSpan.FromSeconds(10));
+        Assert.Equal(childOffset, Subscriptions.Runs.Single(r => r.RunId == "child-going").FromOffset);
+        Assert.DoesNotContain(Subscriptions.Runs, r => r.RunId == "child-done");
+        await Subscriptions.PushAsync("child-going", Live(new StepCompleted { Timestamp = At(7), StepId = "g-one" }), Live(new StepStarted { Timestamp = At(8), StepId = "g-two" }));
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "<i>Done child</i>", "<script>alert(1)</script>", "Going child", "g-one", "g-two", "other"], Labels()));
+
+        // A child's step opens on the child's page.
+        cut.FindAll(".row-childstep .row-option")[0].Click();
+        Assert.EndsWith("/runs/child-done?step=c-one", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+
+        // Folded: the rows go, and so does the child's subscription.
+        cut.Find(".child-toggle").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "other"], Labels()));
+        Assert.True(Subscriptions.Runs.Single(r => r.RunId == "child-going").Disposed);
+    }
 }

@@ -168,4 +168,75 @@ public sealed class RunViewTests
         Assert.Equal([TimelineRowKind.LoopGroup, TimelineRowKind.Iteration, TimelineRowKind.Iteration], view.Rows.Select(r => r.Kind));
         Assert.Equal([0, 1], view.IterationsOf(new StepKey("loop", 0), Now).Select(r => r.LoopIndex));
     }
+
+    private static RunRecord Child(string id, string parentStep, int startSecond) =>
+        new() { Id = id, WorkflowId = "wf-child", ParentRunId = "run-1", ParentStepId = parentStep, Status = RunStatus.Running, StartedAt = At(startSecond) };
+
+    [Fact]
+    public void ALoopsChildRuns_UnfoldAfterItsIterations_AndAFanOutShowsTwentyAndCountsTheRest()
+    {
+        var events = Started();
+        events.Add(Placed(new StepStarted { Timestamp = At(1), StepId = "fan", LoopIndex = 0 }));
+        events.Add(Placed(new StepStarted { Timestamp = At(1), StepId = "fan", LoopIndex = 1 }));
+        events.Add(Placed(new StepStarted { Timestamp = At(2), StepId = "after" }));
+        var children = Enumerable.Range(0, 25).Select(i => Child($"child-{i:D2}", "fan", 2 + i)).ToList();
+        var view = new RunView();
+        view.ShowFirst(Snapshot(events), children, [], Now);
+        Assert.Equal(25, view.Rows[0].ChildRuns);
+        Assert.Equal(0, view.Rows[1].ChildRuns);
+        view.ToggleLoop("fan", Now);
+
+        var toRead = view.ToggleChildren("fan", Now);
+
+        Assert.Equal(ChildRows.MaxPerStep, toRead.Count);
+        Assert.Equal("child-00", toRead[0].Id);
+        Assert.Equal(
+            [TimelineRowKind.LoopGroup, TimelineRowKind.Iteration, TimelineRowKind.Iteration, .. Enumerable.Repeat(TimelineRowKind.ChildRun, 21), TimelineRowKind.Step],
+            view.Rows.Select(r => r.Kind));
+        Assert.Equal("5 more child runs: see the child run tree", view.Rows[^2].Label);
+        Assert.Null(view.Rows[^2].ChildRunId);
+        // A child run's row is a bar on the parent's axis from when it started; running, it reaches the present.
+        var first = view.Rows[3];
+        Assert.Equal(("child-00", 2000d), (first.ChildRunId, first.Bars.Single().StartMs));
+        Assert.True(first.Bars.Single().Open);
+        Assert.Equal((Now - T0).TotalMilliseconds, view.AxisMs);
+    }
+
+    [Fact]
+    public void AChildRead_ShowsItsStepsUnderIt_LiveEventsMoveThem_AndFoldingHidesThem()
+    {
+        var view = new RunView();
+        view.ShowFirst(Snapshot(Started("spawn", "after")), [Child("child-1", "spawn", 1)], [], Now);
+        Assert.Equal(["child-1"], view.ToggleChildren("spawn", Now).Select(c => c.Id));
+        var childState = new RunState("child-1");
+        RunReducer.Apply(childState, Placed(new RunStarted { Timestamp = At(1), WorkflowId = "wf-child", ParentRunId = "run-1", ParentStepId = "spawn" }));
+        RunReducer.Apply(childState, Placed(new StepStarted { Timestamp = At(3), StepId = "inner" }));
+        var child = new ChildTimeline(new RunSnapshot
+        {
+            Record = childState.Record!,
+            Attempts = childState.Steps.SelectMany(s => s.Attempts).ToList(),
+            AttemptCount = 1,
+            Offset = childState.Offset,
+        });
+
+        view.ShowChild(child, Now);
+
+        Assert.Equal(["spawn", "spawn", "inner", "after"], view.Rows.Select(r => r.StepId));
+        Assert.Equal(TimelineRowKind.ChildStep, view.Rows[2].Kind);
+        Assert.Equal(3000d, view.Rows[2].Bars.Single().StartMs);
+        Assert.True(child.CanFollow);
+
+        view.ApplyChild("child-1", [Placed(new StepCompleted { Timestamp = At(4), StepId = "inner" }), Placed(new RunCompleted { Timestamp = At(5) })]);
+        view.Refresh(Now);
+
+        Assert.Equal(StepStatus.Completed, view.Rows[2].Status);
+        Assert.Equal((StepStatus.Completed, 5000d), (view.Rows[1].Status, view.Rows[1].Bars.Single().EndMs));
+        Assert.False(child.CanFollow);
+
+        // Folded and unfolded again: nothing to read, the child is still there.
+        view.ToggleChildren("spawn", Now);
+        Assert.Equal(["spawn", "after"], view.Rows.Select(r => r.StepId));
+        Assert.Empty(view.ToggleChildren("spawn", Now));
+        Assert.Equal(4, view.Rows.Count);
+    }
 }

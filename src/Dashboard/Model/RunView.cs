@@ -10,11 +10,15 @@ namespace Dashboard.Model;
 /// reducer the service uses), the header record, every attempt, the rollups, the timeline rows for the current filter
 /// and folds, and a version per step so that the selected step's panel reloads only when that step changed. A big run
 /// arrives in two parts (its first attempts, then all of them): <see cref="IsPartial"/> until the whole is shown.
+/// A step that started child runs can unfold them: their steps join the rows, on this run's axis.
 /// The page keeps the URL, navigation and markup.
 /// </summary>
 public sealed class RunView
 {
     private readonly HashSet<string> _expandedLoops = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unfoldedChildren = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChildTimeline> _childTimelines = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, IReadOnlyList<RunRecord>> _childrenByStep = new Dictionary<string, IReadOnlyList<RunRecord>>();
     private readonly Dictionary<StepKey, int> _stepVersions = [];
     private readonly Dictionary<string, int> _stepIdVersions = new(StringComparer.Ordinal);
     private RunState? _state;
@@ -31,11 +35,21 @@ public sealed class RunView
     /// <summary>The run's and its children's rollups; null until every attempt is here.</summary>
     public FamilyRollup? Rollup { get; private set; }
 
-    public IReadOnlyList<RunRecord> Children { get; private set; } = [];
+    public IReadOnlyList<RunRecord> Children
+    {
+        get;
+        private set
+        {
+            field = value;
+            _childrenByStep = ChildRows.ByStep(value);
+        }
+    } = [];
 
     /// <summary>The child runs that name <paramref name="stepId"/> as the step that started them.</summary>
-    public IReadOnlyList<RunRecord> ChildrenStartedBy(string stepId) =>
-        Children.Count == 0 ? [] : Children.Where(c => c.ParentStepId == stepId).ToList();
+    public IReadOnlyList<RunRecord> ChildrenStartedBy(string stepId) => _childrenByStep.GetValueOrDefault(stepId) ?? [];
+
+    /// <summary>Steps whose child runs are unfolded in the timeline.</summary>
+    public IReadOnlySet<string> UnfoldedChildren => _unfoldedChildren;
 
     public IReadOnlyList<RunRollup> ChildRollups { get; private set; } = [];
 
@@ -68,6 +82,9 @@ public sealed class RunView
     public void ShowFirst(RunSnapshot snapshot, IReadOnlyList<RunRecord> children, IReadOnlyList<RunRollup> childRollups, DateTimeOffset now)
     {
         (Children, ChildRollups) = (children, childRollups);
+        // Read again, the children are folded: what was unfolded was read before and may be stale.
+        _unfoldedChildren.Clear();
+        _childTimelines.Clear();
         if (snapshot.IsComplete)
         {
             _state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
@@ -107,7 +124,7 @@ public sealed class RunView
         Project();
         if (whole.Rows is not null && whole.Filter == _filter && whole.ExpandedLoops.SetEquals(_expandedLoops) && Record is not null)
         {
-            (Rows, AxisMs) = (whole.Rows, whole.AxisMs);
+            (Rows, AxisMs) = WithChildren(Record, Attempts, whole.Rows, now);
             _rowsBuiltFrom = (Attempts, _filter, _expandedVersion, Record);
         }
         else
@@ -179,6 +196,42 @@ public sealed class RunView
         }
     }
 
+    /// <summary>
+    /// Unfolds (or folds) the child runs <paramref name="stepId"/> started; returns those unfolded that have not been read
+    /// yet (for <see cref="ShowChild"/>), at most <see cref="ChildRows.MaxPerStep"/>.
+    /// </summary>
+    public IReadOnlyList<RunRecord> ToggleChildren(string stepId, DateTimeOffset now)
+    {
+        var unfolding = _unfoldedChildren.Add(stepId);
+        if (!unfolding)
+        {
+            _unfoldedChildren.Remove(stepId);
+        }
+        _expandedVersion++;
+        BuildRows(now);
+        return unfolding ? ChildrenStartedBy(stepId).Take(ChildRows.MaxPerStep).Where(c => !_childTimelines.ContainsKey(c.Id)).ToList() : [];
+    }
+
+    /// <summary>A child run read for its parent's timeline.</summary>
+    public void ShowChild(ChildTimeline child, DateTimeOffset now)
+    {
+        _childTimelines[child.Record.Id] = child;
+        _expandedVersion++;
+        BuildRows(now);
+    }
+
+    public ChildTimeline? ChildTimelineOf(string childRunId) => _childTimelines.GetValueOrDefault(childRunId);
+
+    /// <summary>Live events of an unfolded child: its rows are made again on the next <see cref="Refresh"/>.</summary>
+    public void ApplyChild(string childRunId, IReadOnlyList<RunEvent> events)
+    {
+        if (_childTimelines.TryGetValue(childRunId, out var child))
+        {
+            child.Apply(events);
+            _expandedVersion++;
+        }
+    }
+
     /// <summary>The iterations of the loop <paramref name="key"/> belongs to, as rows (for the panel's iteration picker).</summary>
     public IReadOnlyList<TimelineRow> IterationsOf(StepKey key, DateTimeOffset now) =>
         key.LoopIndex is null || Record is null
@@ -222,7 +275,15 @@ public sealed class RunView
             return;
         }
         _rowsBuiltFrom = inputs;
-        (Rows, AxisMs) = RowsOf(Record, Attempts, now, _expandedLoops, _filter);
+        (Rows, AxisMs) = WithChildren(Record, Attempts, RowsOf(Record, Attempts, now, _expandedLoops, _filter).Rows, now);
+    }
+
+    /// <summary>The run's rows with its child runs woven in, and the axis they need (a child may outlast its parent).</summary>
+    private (IReadOnlyList<TimelineRow> Rows, double AxisMs) WithChildren(RunRecord record, IReadOnlyList<StepTrace> attempts, IReadOnlyList<TimelineRow> rows, DateTimeOffset now)
+    {
+        var summary = record.ToSummary();
+        var woven = ChildRows.Weave(rows, _childrenByStep, _unfoldedChildren, _childTimelines, TimelineBuilder.Origin(summary, attempts, now), now);
+        return (woven, TimelineBuilder.AxisMs(summary, woven, now));
     }
 
     private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(

@@ -15,12 +15,14 @@ public sealed record TimelineFilter(bool FailedOnly = false, string? Text = null
 public static class TimelineBuilder
 {
     /// <param name="allAttempts">Every attempt of every (step, loop iteration), in the order steps first started.</param>
+    /// <param name="origin">Where the axis starts: the run's start unless given (a child run's steps go on its parent's axis).</param>
     public static IReadOnlyList<TimelineRow> Build(
         RunSummary run,
         IReadOnlyList<StepTrace> allAttempts,
         DateTimeOffset now,
         IReadOnlySet<string> expandedLoops,
-        TimelineFilter filter)
+        TimelineFilter filter,
+        DateTimeOffset? origin = null)
     {
         var attempts = new Dictionary<(string StepId, int? LoopIndex), List<StepTrace>>();
         var latest = new List<StepTrace>();
@@ -38,7 +40,7 @@ public static class TimelineBuilder
         {
             latest[i] = attempts[(latest[i].StepId, latest[i].LoopIndex)].MaxBy(a => a.Attempt)!;
         }
-        var origin = run.StartedAt ?? latest.Select(s => s.StartedAt).Where(t => t is not null).Min() ?? now;
+        var axisStart = origin ?? Origin(run, allAttempts, now);
         var rows = new List<TimelineRow>();
         var groups = latest.GroupBy(s => s.StepId).ToList();
         // Keep the order in which steps first started (the trace's order), grouping a loop's iterations at its first.
@@ -49,7 +51,7 @@ public static class TimelineBuilder
             if (!isLoop)
             {
                 var step = entries[0];
-                var row = StepRow(TimelineRowKind.Step, step, AttemptsOf(attempts, step), origin, now);
+                var row = StepRow(TimelineRowKind.Step, step, AttemptsOf(attempts, step), axisStart, now);
                 if (Matches(row, step, filter))
                 {
                     rows.Add(row);
@@ -57,7 +59,7 @@ public static class TimelineBuilder
                 continue;
             }
 
-            var iterations = entries.OrderBy(e => e.LoopIndex).Select(e => StepRow(TimelineRowKind.Iteration, e, AttemptsOf(attempts, e), origin, now) with
+            var iterations = entries.OrderBy(e => e.LoopIndex).Select(e => StepRow(TimelineRowKind.Iteration, e, AttemptsOf(attempts, e), axisStart, now) with
             {
                 Label = $"iteration {e.LoopIndex}",
             }).ToList();
@@ -88,6 +90,10 @@ public static class TimelineBuilder
         }
         return rows;
     }
+
+    /// <summary>Where a run's time axis starts: when it started, or (before that is known) when its first attempt did.</summary>
+    public static DateTimeOffset Origin(RunSummary run, IReadOnlyList<StepTrace> allAttempts, DateTimeOffset now) =>
+        run.StartedAt ?? allAttempts.Select(s => s.StartedAt).Where(t => t is not null).Min() ?? now;
 
     /// <summary>The length of the time axis: the run's duration, or until now while it runs.</summary>
     public static double AxisMs(RunSummary run, IReadOnlyList<TimelineRow> rows, DateTimeOffset now)

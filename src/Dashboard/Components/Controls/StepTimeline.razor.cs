@@ -8,7 +8,8 @@ namespace Dashboard.Components.Controls;
 
 /// <summary>
 /// The waterfall of a run's steps on one time axis: every attempt is a bar on its step's row, loop iterations fold
-/// under their loop. Virtualised, so a 10,000-step run scrolls like a 10-step one. Arrow keys move the selection.
+/// under their loop, and a step's child runs can unfold under it (their rows link to the child's page). Virtualised, so
+/// a 10,000-step run scrolls like a 10-step one. Arrow keys move the selection among the run's own steps.
 /// </summary>
 public sealed partial class StepTimeline
 {
@@ -41,6 +42,9 @@ public sealed partial class StepTimeline
     public IReadOnlySet<string> ExpandedLoops { get; set; } = new HashSet<string>();
 
     [Parameter]
+    public IReadOnlySet<string> UnfoldedChildren { get; set; } = new HashSet<string>();
+
+    [Parameter]
     public bool Filtered { get; set; }
 
     [Parameter]
@@ -49,26 +53,73 @@ public sealed partial class StepTimeline
     [Parameter]
     public EventCallback<string> OnToggleLoop { get; set; }
 
+    [Parameter]
+    public EventCallback<string> OnToggleChildren { get; set; }
+
+    /// <summary>A child run's row (or one of its steps) was clicked outside its link.</summary>
+    [Parameter]
+    public EventCallback<TimelineRow> OnOpenChild { get; set; }
+
     [Inject]
     public required Services.BrowserInterop Browser { get; init; }
 
     /// <summary>The rows after the static ones, for the virtualised list (a view, not a copy of 10,000 references).</summary>
     private ICollection<TimelineRow> Tail => new ListTail<TimelineRow>(Rows, StaticRows);
 
-    private string? ActiveId => Rows.FirstOrDefault(IsSelected) is { } row ? RowId(row) : null;
+    /// <summary>
+    /// A child run's row the arrow keys are on: marked, not opened (opening it leaves this run), until Enter. The run's
+    /// own rows are opened as the arrows reach them.
+    /// </summary>
+    private TimelineRow? _activeChild;
+
+    private string? ActiveId => Rows.FirstOrDefault(IsActive) is { } row ? RowId(row) : null;
+
+    private bool IsActive(TimelineRow row) => _activeChild is null ? IsSelected(row) : row == _activeChild;
 
     private bool IsSelected(TimelineRow row) =>
-        Selected is { } key && row.Kind != TimelineRowKind.LoopGroup && row.StepId == key.StepId && row.LoopIndex == key.LoopIndex;
+        Selected is { } key && row.Kind is TimelineRowKind.Step or TimelineRowKind.Iteration && row.StepId == key.StepId && row.LoopIndex == key.LoopIndex;
 
     private bool IsExpanded(TimelineRow row) => ExpandedLoops.Contains(row.StepId);
 
-    private static string RowId(TimelineRow row) =>
-        "step-" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(row.StepId + "|" + row.LoopIndex + "|" + row.Kind)).ToLowerInvariant();
+    private bool IsUnfolded(TimelineRow row) => UnfoldedChildren.Contains(row.StepId);
 
-    private Task SelectAsync(TimelineRow row) =>
-        row.Kind == TimelineRowKind.LoopGroup ? ToggleLoopAsync(row) : OnSelect.InvokeAsync(row);
+    private static string RowId(TimelineRow row) =>
+        "step-" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(row.ChildRunId + "|" + row.StepId + "|" + row.LoopIndex + "|" + row.Kind)).ToLowerInvariant();
+
+    private static int Indent(TimelineRow row) => row.Kind switch
+    {
+        TimelineRowKind.LoopGroup => 22,
+        TimelineRowKind.Iteration or TimelineRowKind.ChildRun => 28,
+        TimelineRowKind.ChildStep => 48,
+        _ => 4,
+    };
+
+    /// <summary>Short, beside a label that needs the room; the button's name and title say what it unfolds.</summary>
+    private static string ChildCount(TimelineRow row) => row.ChildRuns == 1 ? "1 run" : $"{row.ChildRuns:#,0} runs";
+
+    private Task SelectAsync(TimelineRow row)
+    {
+        _activeChild = null;
+        return row.Kind switch
+        {
+            TimelineRowKind.LoopGroup => ToggleLoopAsync(row),
+            TimelineRowKind.ChildRun or TimelineRowKind.ChildStep => row.ChildRunId is null ? Task.CompletedTask : OnOpenChild.InvokeAsync(row),
+            _ => OnSelect.InvokeAsync(row),
+        };
+    }
+
+    /// <summary>A child's row the arrows were on is let go when it is folded away.</summary>
+    protected override void OnParametersSet()
+    {
+        if (_activeChild is not null && !Rows.Contains(_activeChild))
+        {
+            _activeChild = null;
+        }
+    }
 
     private Task ToggleLoopAsync(TimelineRow row) => OnToggleLoop.InvokeAsync(row.StepId);
+
+    private Task ToggleChildrenAsync(TimelineRow row) => OnToggleChildren.InvokeAsync(row.StepId);
 
     /// <summary>
     /// A step chosen by a link or the keyboard may be far down a virtualised list that has not rendered its row: the list
@@ -93,13 +144,18 @@ public sealed partial class StepTimeline
 
     private async Task OnKeyDownAsync(KeyboardEventArgs e)
     {
-        _handledKey = e.Key is "ArrowDown" or "ArrowUp" or "Home" or "End" or "Enter";
-        var selectable = Rows.Where(r => r.Kind != TimelineRowKind.LoopGroup || !IsExpanded(r)).ToList();
+        _handledKey = e.Key is "ArrowDown" or "ArrowUp" or "Home" or "End" or "Enter" or "ArrowRight" or "ArrowLeft";
+        if (e.Key is "ArrowRight" or "ArrowLeft")
+        {
+            await UnfoldAsync(e.Key == "ArrowRight");
+            return;
+        }
+        var selectable = Rows.Where(r => (r.Kind != TimelineRowKind.LoopGroup || !IsExpanded(r)) && (r.Kind != TimelineRowKind.ChildRun || r.ChildRunId is not null)).ToList();
         if (!_handledKey || selectable.Count == 0)
         {
             return;
         }
-        var current = selectable.FindIndex(IsSelected);
+        var current = selectable.FindIndex(IsActive);
         var next = e.Key switch
         {
             "ArrowDown" => Math.Min(selectable.Count - 1, current + 1),
@@ -108,7 +164,40 @@ public sealed partial class StepTimeline
             "End" => selectable.Count - 1,
             _ => Math.Max(0, current),
         };
-        await SelectAsync(selectable[next]);
+        var row = selectable[next];
+        if (row.IsChild && e.Key != "Enter")
+        {
+            _activeChild = row;
+            var index = 0;
+            while (Rows[index] != row)
+            {
+                index++;
+            }
+            await Browser.KeepInViewAsync(_rows, index * RowHeight, RowHeight);
+            return;
+        }
+        _activeChild = null;
+        await SelectAsync(row);
+    }
+
+    /// <summary>
+    /// → unfolds what the current row holds (its child runs, or its loop's iterations), ← folds it (from an iteration, its
+    /// loop).
+    /// </summary>
+    private async Task UnfoldAsync(bool unfold)
+    {
+        if (Rows.FirstOrDefault(IsActive) is not { IsChild: false } row)
+        {
+            return;
+        }
+        if (row.ChildRuns > 0 && IsUnfolded(row) != unfold)
+        {
+            await ToggleChildrenAsync(row);
+        }
+        else if (row.Kind == TimelineRowKind.Iteration && !unfold && ExpandedLoops.Contains(row.StepId))
+        {
+            await OnToggleLoop.InvokeAsync(row.StepId);
+        }
     }
 
     private string Percent(double ms) => (100 * ms / AxisMs).ToString("0.###", CultureInfo.InvariantCulture) + "%";
@@ -117,15 +206,24 @@ public sealed partial class StepTimeline
     private string Width(AttemptBar bar) => "max(3px, " + (100 * (bar.EndMs - bar.StartMs) / AxisMs).ToString("0.###", CultureInfo.InvariantCulture) + "%)";
 
     private static string BarTitle(TimelineRow row, AttemptBar bar) =>
-        row.Kind == TimelineRowKind.LoopGroup
+        row.Kind == TimelineRowKind.ChildRun
+            ? $"Child run {row.Label}: {StepStatusStyle.Name(bar.Status)}, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}"
+            : row.Iterations > 0
             ? $"{row.Label}: {row.Iterations} iterations, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}"
             : $"{row.Label}, attempt {bar.Attempt}: {StepStatusStyle.Name(bar.Status)}, {DisplayFormat.Duration((long)(bar.EndMs - bar.StartMs))}";
 
     /// <summary>What the row's colours and bars show, said to a screen reader after the visible label.</summary>
-    private static string AccessibleDetail(TimelineRow row) => row.Kind switch
+    private string AccessibleDetail(TimelineRow row) => row.Kind switch
     {
-        TimelineRowKind.LoopGroup => $", loop of {row.Iterations} iterations, {StepStatusStyle.Name(row.Status)}",
+        TimelineRowKind.LoopGroup => $", loop of {row.Iterations} iterations, {StepStatusStyle.Name(row.Status)}{ChildrenDetail(row)}",
         TimelineRowKind.Iteration => $" of {row.StepId}, {StepStatusStyle.Name(row.Status)}",
-        _ => $", {StepStatusStyle.Name(row.Status)}{(row.AttemptCount > 1 ? $", {row.AttemptCount} attempts" : "")}",
+        TimelineRowKind.ChildRun => row.ChildRunId is null ? "" : $", child run {row.ChildRunId}, {StepStatusStyle.Name(row.Status)}",
+        TimelineRowKind.ChildStep => $", step of child run {row.ChildRunId}, {StepStatusStyle.Name(row.Status)}",
+        _ => $", {StepStatusStyle.Name(row.Status)}{(row.AttemptCount > 1 ? $", {row.AttemptCount} attempts" : "")}{ChildrenDetail(row)}",
     };
+
+    private string ChildrenDetail(TimelineRow row) =>
+        row.ChildRuns == 0 ? ""
+        : IsUnfolded(row) ? $", started {ChildCount(row)}, shown below"
+        : $", started {ChildCount(row)}, right arrow to unfold";
 }

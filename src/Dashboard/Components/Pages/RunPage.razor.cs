@@ -25,6 +25,9 @@ public sealed partial class RunPage : IDisposable
     /// </summary>
     private const int FirstAttempts = 200;
 
+    /// <summary>Attempts of an unfolded child run shown in its parent's timeline; its own page has the rest.</summary>
+    private const int ChildAttempts = 500;
+
     private readonly ListLoadView<Loaded> _view = new(_ => false);
     private ListLoadView<WholeRun> _rest = new(_ => false);
     private RunView _run = new();
@@ -33,6 +36,10 @@ public sealed partial class RunPage : IDisposable
     private bool _notFound;
     private string? _loadedRunId;
     private IDisposable? _following;
+
+    /// <summary>Unfolded child runs that are still going, followed live like the run itself.</summary>
+    private readonly Dictionary<string, IDisposable> _childFollowing = new(StringComparer.Ordinal);
+    private string? _childProblem;
     private CallbackThrottler? _render;
     private bool _disposed;
 
@@ -118,6 +125,7 @@ public sealed partial class RunPage : IDisposable
         if (_loadedRunId != RunId)
         {
             _loadedRunId = RunId;
+            StopFollowingChildren();
             _run = new RunView();
             _run.SetFilter(CurrentFilter, Now);
             await LoadAsync();
@@ -263,10 +271,108 @@ public sealed partial class RunPage : IDisposable
     {
         _following?.Dispose();
         _following = null;
+        StopFollowingChildren();
         await LoadAsync();
     }
 
     private void ToggleLoop(string stepId) => _run.ToggleLoop(stepId, Now);
+
+    /// <summary>
+    /// Unfolds a step's child runs: each is read (its first attempts) and shown as it arrives; those still going are
+    /// followed live. Folding stops following them.
+    /// </summary>
+    private async Task ToggleChildrenAsync(string stepId)
+    {
+        _childProblem = null;
+        var run = _run;
+        var toRead = run.ToggleChildren(stepId, Now);
+        if (!run.UnfoldedChildren.Contains(stepId))
+        {
+            foreach (var child in run.ChildrenStartedBy(stepId))
+            {
+                if (_childFollowing.Remove(child.Id, out var following))
+                {
+                    following.Dispose();
+                }
+            }
+            return;
+        }
+        foreach (var child in run.ChildrenStartedBy(stepId).Take(ChildRows.MaxPerStep).Where(c => !toRead.Contains(c)))
+        {
+            // Read before and folded since: followed again from where it was.
+            if (run.ChildTimelineOf(child.Id) is { CanFollow: true } known)
+            {
+                await FollowChildAsync(run, known);
+            }
+        }
+        await Task.WhenAll(toRead.Select(child => ReadChildAsync(run, child.Id)));
+    }
+
+    private async Task ReadChildAsync(RunView run, string childRunId)
+    {
+        ChildTimeline child;
+        try
+        {
+            child = new ChildTimeline(await Client.Run(childRunId).TimelineAsync(ChildAttempts));
+        }
+        catch (RunsClientException ex)
+        {
+            _childProblem = $"Child run {childRunId} could not be read: {ex.Message}";
+            StateHasChanged();
+            return;
+        }
+        if (run != _run)
+        {
+            return;
+        }
+        run.ShowChild(child, Now);
+        StateHasChanged();
+        await FollowChildAsync(run, child);
+    }
+
+    private async Task FollowChildAsync(RunView run, ChildTimeline child)
+    {
+        var childRunId = child.Record.Id;
+        if (!child.CanFollow || _childFollowing.ContainsKey(childRunId) || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        var following = await Live.FollowRunAsync(childRunId, child.Offset, events => InvokeAsync(() =>
+        {
+            if (run == _run)
+            {
+                run.ApplyChild(childRunId, events);
+                _render?.Request();
+            }
+        }));
+        if (following is null)
+        {
+            return;
+        }
+        if (_disposed || run != _run || _childFollowing.ContainsKey(childRunId) || !run.UnfoldedChildren.Contains(child.Record.ParentStepId ?? ""))
+        {
+            following.Dispose();
+            return;
+        }
+        _childFollowing[childRunId] = following;
+    }
+
+    private void StopFollowingChildren()
+    {
+        foreach (var following in _childFollowing.Values)
+        {
+            following.Dispose();
+        }
+        _childFollowing.Clear();
+    }
+
+    private void OpenChild(TimelineRow row)
+    {
+        if (ChildRows.Url(row) is { } url)
+        {
+            Navigation.NavigateTo(url);
+        }
+    }
 
     /// <summary>
     /// The step opens at once; the URL follows (the navigation goes to the browser and back before the parameters say it,
@@ -348,6 +454,7 @@ public sealed partial class RunPage : IDisposable
         _disposed = true;
         Time.Changed -= OnTimeChanged;
         _following?.Dispose();
+        StopFollowingChildren();
         _render?.Dispose();
         _view.Dispose();
         _rest.Dispose();
