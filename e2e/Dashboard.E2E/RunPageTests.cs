@@ -55,6 +55,9 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await page.GetByRole(AriaRole.Option, new() { Name = "error and above" }).ClickAsync();
         await Assertions.Expect(lines).ToHaveCountAsync(1);
         await Assertions.Expect(lines.First).ToContainTextAsync("window closed");
+        // The line whole, with its fields, below the list.
+        await lines.First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { NameRegex = new Regex("^Log line \\d+$") })).ToContainTextAsync("window closed");
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
         await page.ScreenshotAsync($"run-logs-{width}");
 

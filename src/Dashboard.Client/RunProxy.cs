@@ -71,11 +71,13 @@ public sealed class RunProxy
 
     /// <summary>
     /// A page of the run's log lines, oldest first. <paramref name="level"/> means that level and above (<c>warn</c>: warn
-    /// and error); <paramref name="cursor"/> is the previous page's <see cref="RunLogPage.NextCursor"/>.
+    /// and error); <paramref name="cursor"/> is the previous page's <see cref="RunLogPage.NextCursor"/>, or
+    /// <paramref name="offset"/> skips that many matching lines (a jump into the middle; not with a cursor). The first
+    /// page says how many lines match in all (<see cref="RunLogPage.Total"/>).
     /// </summary>
     public Task<RunLogPage> LogsAsync(string? level = null, string? stepId = null, int? attempt = null, int? loopIndex = null, string? text = null,
-        string? cursor = null, int? limit = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        _client.CallAsync(token => _client.Api.GetLogsAsync(RunId, level, stepId, attempt, loopIndex, text, cursor, limit, token), timeout, cancellationToken);
+        string? cursor = null, int? limit = null, long? offset = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        _client.CallAsync(token => _client.Api.GetLogsAsync(RunId, level, stepId, attempt, loopIndex, text, cursor, limit, offset, token), timeout, cancellationToken);
 
     /// <summary>This run (left) against <paramref name="otherRunId"/> (right): steps aligned, the first divergence, deltas.</summary>
     public Task<Dashboard.Model.Comparing.RunComparison> CompareWithAsync(string otherRunId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>

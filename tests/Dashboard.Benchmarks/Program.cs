@@ -22,6 +22,9 @@ switch (suite)
     case "insights":
         await InsightsBenchmark.RunAsync();
         break;
+    case "logs":
+        await LogsBenchmark.RunAsync();
+        break;
     case "live":
         await LiveBenchmark.RunAsync(postgres: args.Contains("--postgresql"));
         break;
@@ -34,7 +37,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, search, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, search, logs, live, run-page");
         return 2;
 }
 return 0;

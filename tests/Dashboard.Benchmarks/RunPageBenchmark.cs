@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Dashboard.Testing;
 using Microsoft.Playwright;
+using static Dashboard.Benchmarks.Percentiles;
 
 namespace Dashboard.Benchmarks;
 
@@ -34,12 +35,7 @@ internal static class RunPageBenchmark
         }
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-        });
+        await using var browser = await BenchmarkBrowser.LaunchAsync(playwright);
 
         // Warm the app once (JIT, static assets) so the figures are those of a user's visit, not of the first request ever.
         await VisitAsync(browser, app.BaseAddress, "/runs/" + RunId);
@@ -238,18 +234,6 @@ internal static class RunPageBenchmark
         Console.WriteLine($"  driven: first render {firstRender:F0} ms, timeline {timelineShown:F0} ms, interactive {interactive:F0} ms");
         await context.CloseAsync();
         return new Visit(firstRender, timelineShown, interactive);
-    }
-
-    private static string Spread(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return string.Create(CultureInfo.InvariantCulture, $"{Median(sorted):F0} ms ({sorted[0]:F0}-{sorted[^1]:F0})");
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     /// <summary>A tab on the 5 MB output with "needle" searched, left open.</summary>

@@ -147,7 +147,12 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
         Assert.Equal(Enumerable.Range(0, 7).Select(i => $"line {i}"), lines.Select(l => l.Message));
         Assert.Equal(["line 5"], (await run.LogsAsync(level: "warn", cancellationToken: Token)).Items.Select(l => l.Message));
         Assert.Equal(3, (await run.LogsAsync(stepId: "fetch", cancellationToken: Token)).Items.Count);
+        Assert.Equal(7, (await run.LogsAsync(limit: 1, cancellationToken: Token)).Total);
+        var jumped = await run.LogsAsync(offset: 4, limit: 2, cancellationToken: Token);
+        Assert.Equal(["line 4", "line 5"], jumped.Items.Select(l => l.Message));
+        Assert.Null(jumped.Total);
         await Assert.ThrowsAsync<InvalidInputException>(() => run.LogsAsync(level: "loud", cancellationToken: Token));
+        await Assert.ThrowsAsync<InvalidInputException>(() => run.LogsAsync(cursor: "1", offset: 2, cancellationToken: Token));
     }
 
     [Fact]

@@ -69,7 +69,36 @@ public abstract class LogsTests(RunsServiceFixture fixture)
         Assert.Equal(3, pages);
     }
 
+    [Fact]
+    public async Task TheFirstPage_CountsTheMatchingLines_AndAnOffsetJumpsPastThatMany()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started()));
+        await Http.PostOkAsync(runId, Batch(Enumerable.Range(0, 30).Select(i => Log(i % 3 == 0 ? "warn" : "info", $"line {i}")).ToArray()));
+
+        var first = await Http.GetJsonAsync($"api/runs/{runId}/logs?limit=5");
+        Assert.Equal(30, first.GetProperty("total").GetInt64());
+        Assert.Equal(10, (await Http.GetJsonAsync($"api/runs/{runId}/logs?level=warn&offset=0")).GetProperty("total").GetInt64());
+        Assert.Equal(0, (await Http.GetJsonAsync($"api/runs/{runId}/logs?q=nothing")).GetProperty("total").GetInt64());
+
+        // Offsets count matching lines: the 4th warn line is line 9; later pages are not counted again.
+        var jumped = await Http.GetJsonAsync($"api/runs/{runId}/logs?level=warn&offset=3&limit=2");
+        Assert.Equal(["line 9", "line 12"], Messages(jumped.GetProperty("items").EnumerateArray()));
+        Assert.False(jumped.TryGetProperty("total", out _));
+        // The cursor it gives continues from there.
+        var next = await Http.GetJsonAsync($"api/runs/{runId}/logs?level=warn&limit=2&cursor={jumped.GetProperty("nextCursor").GetString()}");
+        Assert.Equal(["line 15", "line 18"], Messages(next.GetProperty("items").EnumerateArray()));
+        Assert.False(next.TryGetProperty("total", out _));
+        // Past the end: nothing, no cursor.
+        var beyond = await Http.GetJsonAsync($"api/runs/{runId}/logs?offset=30");
+        Assert.Empty(beyond.GetProperty("items").EnumerateArray());
+        Assert.False(beyond.TryGetProperty("nextCursor", out _));
+    }
+
     [Theory]
+    [InlineData("offset=-1")]
+    [InlineData("offset=x")]
+    [InlineData("offset=2&cursor=1")]
     [InlineData("level=verbose")]
     [InlineData("attempt=0")]
     [InlineData("loopIndex=-1")]

@@ -25,7 +25,7 @@ public sealed class RunLogsTests : RealServiceTestContext
     }
 
     [Fact]
-    public async Task Closed_UntilOpened_ThenShowsTheLinesAsText_AndLoadsMore()
+    public async Task Closed_UntilOpened_ThenShowsTheLinesAsText_AndCountsThem()
     {
         var runId = await RunWithLogsAsync(250);
         var panel = Render<RunLogs>(p => p.Add(c => c.RunId, runId));
@@ -33,14 +33,54 @@ public sealed class RunLogsTests : RealServiceTestContext
 
         panel.Find("button[aria-controls='run-logs-body']").Click();
 
-        panel.WaitForAssertion(() => Assert.Contains("Load 200 more", panel.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        panel.WaitForAssertion(() => Assert.Equal("250 lines", panel.Find(".logs-count").TextContent), TimeSpan.FromSeconds(10));
+        panel.WaitForAssertion(() => Assert.NotEmpty(panel.FindAll(".log-line")), TimeSpan.FromSeconds(10));
         var first = panel.Find(".log-line");
         Assert.Equal("<script>alert('x')</script> started", first.QuerySelector(".log-message")!.TextContent);
         Assert.Empty(panel.FindAll(".log-line script"));
         Assert.Equal("fetch", first.QuerySelector(".log-where")!.TextContent);
 
-        panel.FindAll("button").Single(b => b.TextContent.Contains("Load 200 more", StringComparison.Ordinal)).Click();
-        panel.WaitForAssertion(() => Assert.DoesNotContain("Load 200 more", panel.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        // A line clicked opens whole below the list, as text.
+        first.Click();
+        var detail = panel.Find(".log-detail");
+        Assert.Equal("Log line 1", detail.GetAttribute("aria-label"));
+        Assert.Equal("<script>alert('x')</script> started", detail.QuerySelector(".log-detail-text")!.TextContent);
+        Assert.Empty(panel.FindAll(".log-detail script"));
+        panel.Find("button[aria-label='Close the log line']").Click();
+        Assert.Empty(panel.FindAll(".log-detail"));
+    }
+
+    [Fact]
+    public async Task TheView_ReadsThePagesItIsAskedFor_ByOffset_AndHoldsOnlyAWindowOfThem()
+    {
+        var runId = await RunWithLogsAsync(6_000);
+        var view = new Dashboard.Model.RunLogsView(runId);
+        await view.SetFilterAsync(Real, null, null, Token);
+        Assert.Equal(6_000, view.Total);
+
+        // A jump into the middle reads the pages there, not the ones before.
+        var middle = await view.LinesAsync(Real, 4_190, 20, Token);
+        Assert.Equal(Enumerable.Range(4_190, 20).Select(i => $"line {i}"), middle.Select(l => l.Message));
+        Assert.Equal(3 * Dashboard.Model.RunLogsView.PageSize, view.LinesHeld);
+
+        // Scrolled through every line: only the pages nearest the last screen are held.
+        for (var start = 0; start < 6_000; start += 100)
+        {
+            Assert.Equal(100, (await view.LinesAsync(Real, start, 100, Token)).Count);
+        }
+        Assert.Equal(Dashboard.Model.RunLogsView.MaxPages * Dashboard.Model.RunLogsView.PageSize, view.LinesHeld);
+        Assert.Equal(["line 5998", "line 5999"], (await view.LinesAsync(Real, 5_998, 50, Token)).Select(l => l.Message));
+
+        // Filtered: counted and paged over the matching lines only (every tenth is an error).
+        await view.SetFilterAsync(Real, "error", null, Token);
+        Assert.Equal(600, view.Total);
+        Assert.Equal(["line 4009", "line 4019"], (await view.LinesAsync(Real, 400, 2, Token)).Select(l => l.Message));
+
+        // More lines reported: a follow counts them.
+        await Real.ReportAsync(runId, [new LogEvent { Timestamp = T0.AddHours(1), Level = "error", Message = "late" }], cancellationToken: Token);
+        Assert.True(await view.FollowAsync(Real, Token));
+        Assert.Equal(601, view.Total);
+        Assert.Equal(["late"], (await view.LinesAsync(Real, 600, 10, Token)).Select(l => l.Message));
     }
 
     [Fact]

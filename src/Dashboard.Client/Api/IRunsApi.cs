@@ -52,7 +52,7 @@ public interface IRunsApi
 
     [Get("/api/runs/{runId}/logs")]
     Task<RunLogPage> GetLogsAsync(string runId, string? level, string? stepId, int? attempt, int? loopIndex, string? q, string? cursor, int? limit,
-        CancellationToken cancellationToken);
+        long? offset, CancellationToken cancellationToken);
 
     [Get("/api/runs/{runId}/compare/{otherRunId}")]
     Task<Dashboard.Model.Comparing.RunComparison> CompareRunsAsync(string runId, string otherRunId, CancellationToken cancellationToken);

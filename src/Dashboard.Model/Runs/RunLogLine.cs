@@ -25,8 +25,11 @@ public sealed record RunLogLine
     public IReadOnlyDictionary<string, JsonElement>? Fields { get; init; }
 }
 
-/// <summary>A page of a run's log lines, oldest first; <see cref="NextCursor"/> continues after the last.</summary>
-public sealed record RunLogPage(IReadOnlyList<RunLogLine> Items, string? NextCursor);
+/// <summary>
+/// A page of a run's log lines, oldest first; <see cref="NextCursor"/> continues after the last. <see cref="Total"/>
+/// (how many lines match the filter in all) comes with the first page (read with no cursor and no offset, or offset 0).
+/// </summary>
+public sealed record RunLogPage(IReadOnlyList<RunLogLine> Items, string? NextCursor, long? Total = null);
 
 /// <summary>The levels of run-events.md, ranked so that a filter means "this level and above".</summary>
 public static class LogLevels

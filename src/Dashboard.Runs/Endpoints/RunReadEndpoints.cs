@@ -308,12 +308,12 @@ internal static class RunReadEndpoints
         {
             return ApiError.RunNotFound(context);
         }
-        var (filter, after, limit, error) = RunLogFilter.Parse(context.Request.Query);
+        var (filter, start, limit, error) = RunLogFilter.Parse(context.Request.Query);
         if (error is not null)
         {
             return ApiError.Invalid(context, error);
         }
-        var (lines, next) = queries.Logs(runId, filter!, after, limit);
+        var (lines, next, total) = queries.Logs(runId, filter!, start, limit);
         return Json(writer =>
         {
             writer.WriteStartObject();
@@ -326,6 +326,10 @@ internal static class RunReadEndpoints
             if (next is { } seq)
             {
                 writer.WriteString("nextCursor", seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (total is { } count)
+            {
+                writer.WriteNumber("total", count);
             }
             writer.WriteEndObject();
         });

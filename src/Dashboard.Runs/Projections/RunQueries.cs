@@ -169,12 +169,12 @@ public sealed class RunQueries
             .ToList();
 
     /// <summary>A page of a run's log lines after <paramref name="after"/> (oldest first), as stored JSON, and the seq to continue after.</summary>
-    internal (IReadOnlyList<string> Lines, long? Next) Logs(string runId, RunLogFilter filter, long after, int limit)
+    internal (IReadOnlyList<string> Lines, long? Next, long? Total) Logs(string runId, RunLogFilter filter, LogPageStart start, int limit)
     {
         using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
         var where = new List<string> { "run_id = @run", "seq > @after" };
-        command.With("run", runId).With("after", after);
+        command.With("run", runId).With("after", start.After);
         if (filter.MinimumRank is { } rank)
         {
             where.Add("level_rank >= @rank");
@@ -200,22 +200,42 @@ public sealed class RunQueries
             where.Add($"message {_database.LikeOperator} @text ESCAPE '\\'");
             command.With("text", "%" + EscapeLike(text) + "%");
         }
-        // Along the key (run, seq): a page reads its lines and the filtered-out ones between them, never the whole run.
-        command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY seq LIMIT @limit";
+        // Along the key (run, seq): a page reads its lines and the filtered-out ones between them (and, at an offset, the
+        // lines before it: a jump into the middle of 100,000 lines skips 50,000 index entries), never the whole run.
+        command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY seq LIMIT @limit" + (start.Offset is null ? "" : " OFFSET @offset");
         command.With("limit", limit + 1);
+        if (start.Offset is { } offset)
+        {
+            command.With("offset", offset);
+        }
         var lines = new List<string>(Math.Min(limit, 256));
         long last = 0;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        long? next = null;
+        using (var reader = command.ExecuteReader())
         {
-            if (lines.Count == limit)
+            while (reader.Read())
             {
-                return (lines, last);
+                if (lines.Count == limit)
+                {
+                    next = last;
+                    break;
+                }
+                lines.Add(reader.GetString(0));
+                last = reader.GetInt64(1);
             }
-            lines.Add(reader.GetString(0));
-            last = reader.GetInt64(1);
         }
-        return (lines, null);
+        if (!start.CountsTotal)
+        {
+            return (lines, next, null);
+        }
+        // The same filter counted (same parameters; the page's own clauses dropped): what a scrollbar over every line needs.
+        command.Parameters.RemoveAt("limit");
+        if (start.Offset is not null)
+        {
+            command.Parameters.RemoveAt("offset");
+        }
+        command.CommandText = $"SELECT COUNT(*) FROM run_logs {WhereClause(where)}";
+        return (lines, next, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public IReadOnlyList<string> Children(string parentRunId, IReadOnlySet<string>? allowedWorkflows)

@@ -3,18 +3,27 @@ using Dashboard.Client;
 using Dashboard.Model;
 using Dashboard.Model.Runs;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web.Virtualization;
 
 namespace Dashboard.Components.Controls;
 
 /// <summary>
 /// A run's log lines below its rollup: closed until asked for (a run page does not pay for logs it does not show), then
-/// a level and a text filter over the logs API, a page at a time, the lines virtualised. Every string is rendered as text.
+/// a level and a text filter over the logs API. The list is virtualised over every matching line: it reads the pages
+/// it scrolls to (by offset), so 100,000 lines scroll like 100. Every string is rendered as text.
 /// </summary>
 public sealed partial class RunLogs : IDisposable
 {
     private readonly CancellationTokenSource _disposed = new();
     private RunLogsView _view = null!;
     private bool _open;
+    private Virtualize<RunLogLine>? _list;
+
+    /// <summary>The line opened in full below the list.</summary>
+    private RunLogLine? _selected;
+
+    /// <summary>A new list for each filter: its scroll position and the items it asked for belong to the old one.</summary>
+    private int _generation;
 
     [Parameter, EditorRequired]
     public required string RunId { get; set; }
@@ -55,7 +64,10 @@ public sealed partial class RunLogs : IDisposable
             if (_open && Version != _version)
             {
                 _version = Version;
-                await _view.FollowAsync(Client, _disposed.Token);
+                if (await _view.FollowAsync(Client, _disposed.Token) && _list is not null)
+                {
+                    await _list.RefreshDataAsync();
+                }
             }
             return;
         }
@@ -66,7 +78,7 @@ public sealed partial class RunLogs : IDisposable
         _open = AlwaysOpen || find is not null;
         if (_open)
         {
-            await _view.SetFilterAsync(Client, null, find, _disposed.Token);
+            await SetFilterAsync(null, find);
         }
     }
 
@@ -78,15 +90,36 @@ public sealed partial class RunLogs : IDisposable
         _open = !_open;
         if (_open && !_view.HasLoaded)
         {
-            await _view.SetFilterAsync(Client, _view.Level, _view.Text, _disposed.Token);
+            await SetFilterAsync(_view.Level, _view.Text);
         }
     }
 
-    private Task OnLevelChanged(string level) => _view.SetFilterAsync(Client, level, _view.Text, _disposed.Token);
+    private Task OnLevelChanged(string level) => SetFilterAsync(level, _view.Text);
 
-    private Task OnTextChanged(string? text) => _view.SetFilterAsync(Client, _view.Level, text, _disposed.Token);
+    private Task OnTextChanged(string? text) => SetFilterAsync(_view.Level, text);
 
-    private Task LoadMoreAsync() => _view.LoadMoreAsync(Client, _disposed.Token);
+    private async Task SetFilterAsync(string? level, string? text)
+    {
+        _selected = null;
+        await _view.SetFilterAsync(Client, level, text, _disposed.Token);
+        _generation++;
+    }
+
+    private async ValueTask<ItemsProviderResult<RunLogLine>> ProvideLinesAsync(ItemsProviderRequest request)
+    {
+        IReadOnlyList<RunLogLine> lines;
+        try
+        {
+            lines = await _view.LinesAsync(Client, request.StartIndex, request.Count, request.CancellationToken);
+        }
+        catch (OperationCanceledException) when (request.CancellationToken.IsCancellationRequested)
+        {
+            // Scrolled on before the page came: the list asked for others meanwhile and drops this answer. (The read's own
+            // cancellation carries another token than the list's, which would otherwise end the circuit.)
+            lines = [];
+        }
+        return new ItemsProviderResult<RunLogLine>(lines, (int)Math.Min(_view.Total, int.MaxValue));
+    }
 
     // A step panel's tab and the run's panel are on one page: each body has its own id.
     private string BodyId => StepId is null ? "run-logs-body" : "step-logs-body";
@@ -94,7 +127,12 @@ public sealed partial class RunLogs : IDisposable
     private static string Where(RunLogLine line) => line.StepId is null ? "run" :
         line.StepId + (line.LoopIndex is { } loop ? $" [{loop}]" : "") + (line.Attempt is { } attempt ? $" #{attempt}" : "");
 
-    private static string FieldsText(IReadOnlyDictionary<string, JsonElement> fields) =>
+    private static string FieldsJson(IReadOnlyDictionary<string, JsonElement> fields) =>
+        JsonSerializer.Serialize(fields, IndentedJson);
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+        private static string FieldsText(IReadOnlyDictionary<string, JsonElement> fields) =>
         string.Join("  ", fields.Select(pair => $"{pair.Key}={(pair.Value.ValueKind == JsonValueKind.String ? pair.Value.GetString() : pair.Value.GetRawText())}"));
 
     public void Dispose()
