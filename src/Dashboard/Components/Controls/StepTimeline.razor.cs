@@ -8,7 +8,7 @@ namespace Dashboard.Components.Controls;
 
 /// <summary>
 /// The waterfall of a run's steps on one time axis: every attempt is a bar on its step's row, loop iterations fold
-/// under their loop, and a step's child runs can unfold under it (their rows link to the child's page). Virtualised, so
+/// under their loop, and a step's child runs can unfold under it (their rows open the child's page). Virtualised, so
 /// a 10,000-step run scrolls like a 10-step one. Arrow keys move the selection among the run's own steps.
 /// </summary>
 public sealed partial class StepTimeline
@@ -56,7 +56,7 @@ public sealed partial class StepTimeline
     [Parameter]
     public EventCallback<string> OnToggleChildren { get; set; }
 
-    /// <summary>A child run's row (or one of its steps) was clicked outside its link.</summary>
+    /// <summary>A child run's row (or one of its steps) was clicked, or Enter pressed on it.</summary>
     [Parameter]
     public EventCallback<TimelineRow> OnOpenChild { get; set; }
 
@@ -94,7 +94,7 @@ public sealed partial class StepTimeline
         _ => 4,
     };
 
-    /// <summary>Short, beside a label that needs the room; the button's name and title say what it unfolds.</summary>
+    /// <summary>Short, beside a label that needs the room; the option's text and the toggle's title say what it unfolds.</summary>
     private static string ChildCount(TimelineRow row) => row.ChildRuns == 1 ? "1 run" : $"{row.ChildRuns:#,0} runs";
 
     private Task SelectAsync(TimelineRow row)
@@ -181,8 +181,8 @@ public sealed partial class StepTimeline
     }
 
     /// <summary>
-    /// → unfolds what the current row holds (its child runs, or its loop's iterations), ← folds it (from an iteration, its
-    /// loop).
+    /// → unfolds the current step's child runs, ← folds them (on a loop iteration, ← folds its loop; a folded loop
+    /// unfolds when the arrows reach it).
     /// </summary>
     private async Task UnfoldAsync(bool unfold)
     {
