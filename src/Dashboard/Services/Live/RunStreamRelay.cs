@@ -131,21 +131,38 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         while (!subscriber.TryGoLive());
     }
 
-    /// <summary>A run subscriber fell too far behind: catch it up again from the last event it was given.</summary>
+    /// <summary>
+    /// A run subscriber fell too far behind: catch it up again from the last event it was given. A read that fails is
+    /// tried again (after a growing pause) until it succeeds or the subscription ends: given up, the subscriber would
+    /// hold live events and never be given them.
+    /// </summary>
     private async Task ResyncRunAsync(string runId, RelaySubscriber<RunEvent> subscriber)
     {
         LogOverflow(logger, runId, maxQueuedItems);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await CatchUpAsync(runId, subscriber, subscriber.Stopping);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-            // Disposed meanwhile.
-        }
-        catch (RunsClientException ex)
-        {
-            LogUpstreamFailed(logger, runId, ex);
+            try
+            {
+                await CatchUpAsync(runId, subscriber, subscriber.Stopping);
+                return;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                // Disposed meanwhile.
+                return;
+            }
+            catch (RunsClientException ex)
+            {
+                LogUpstreamFailed(logger, runId, ex);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * attempt)), subscriber.Stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
