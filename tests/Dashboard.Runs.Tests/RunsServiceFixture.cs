@@ -38,11 +38,15 @@ public class RunsServiceFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The same service on a PostgreSQL database of its own (on the assembly's shared test server).</summary>
+/// <summary>
+/// The same service on a PostgreSQL database of its own (on the assembly's shared test server). A search reads the
+/// newest 3 documents in order before it asks the text index (10,000 in service), so that the tests' few documents
+/// take both ways and the seam between them.
+/// </summary>
 public sealed class PostgreSqlRunsServiceFixture : RunsServiceFixture
 {
     protected override async Task<IEnumerable<string>> StorageArgumentsAsync() =>
-        ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("runs")];
+        ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("runs"), "--Search:NewestWindow", "3"];
 }
 
 /// <summary>The two stores a service can run on, for tests written once for both.</summary>

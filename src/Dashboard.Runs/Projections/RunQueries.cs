@@ -392,16 +392,7 @@ public sealed class RunQueries
         Equal(command, where, "trigger_type", filter.TriggerType);
         Equal(command, where, "experiment_id", filter.ExperimentId);
         Equal(command, where, "parent_run_id", filter.ParentRunId);
-        if (filter.From is { } from)
-        {
-            where.Add("started_at >= @from");
-            command.With("from", from.ToUnixTimeMilliseconds());
-        }
-        if (filter.To is { } to)
-        {
-            where.Add("started_at < @to");
-            command.With("to", to.ToUnixTimeMilliseconds());
-        }
+        command.Within(where, "started_at", filter.From, filter.To);
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             var like = $"{_database.LikeOperator} @text ESCAPE '\\'";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Data.Common;
 using Dashboard.Model.Search;
 using Dashboard.Runs.Storage;
 
@@ -12,72 +13,107 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         // What was stored before the search is found by it, however far behind the background indexing is.
         indexer.CatchUp();
         using var connection = database.OpenRead();
-        var hits = new List<(long Id, SearchHit Hit)>(request.Limit);
-        var more = false;
-        using (var command = connection.CreateCommand())
+        var hits = new List<(long Id, SearchHit Hit)>(request.Limit + 1);
+        if (database.SearchNewestFirst is { } window)
         {
-            var (from, match, id) = database.SearchSource(command, request.Terms);
-            var where = new List<string> { match };
-            if (request.AllowedWorkflows is { } allowed)
+            // The newest documents read in order first: a term found often fills the page there and then, where the text
+            // index would have handed over every document that has it, to be sorted for the newest 20. Only what the
+            // window did not fill is asked of the index, below the window.
+            var below = request.Before is null ? "" : "WHERE id < @before";
+            var floor = WindowFloor(connection, below, request.Before, window);
+            Read(connection, request, $"(SELECT * FROM run_search {below} ORDER BY id DESC LIMIT {window}) s", hits, floorId: null);
+            if (hits.Count <= request.Limit && floor is not null)
             {
-                where.Add(command.In("s.workflow_id", "allowed", allowed));
+                Read(connection, request, null, hits, floor);
             }
-            if (request.WorkflowId is { } workflowId)
-            {
-                where.Add("s.workflow_id = @workflow");
-                command.With("workflow", workflowId);
-            }
-            if (request.From is { } start)
-            {
-                where.Add("s.started_at >= @from");
-                command.With("from", start.ToUnixTimeMilliseconds());
-            }
-            if (request.To is { } end)
-            {
-                where.Add("s.started_at < @to");
-                command.With("to", end.ToUnixTimeMilliseconds());
-            }
-            if (request.Before is { } before)
-            {
-                where.Add($"{id} < @before");
-                command.With("before", before);
-            }
-            command.CommandText = $"""
-                SELECT {id}, s.run_id, s.workflow_id, s.started_at, s.step_id, s.loop_index, s.attempt, s.field, s.log_seq, s.body
-                FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY {id} DESC LIMIT @limit
-                """;
-            command.With("limit", request.Limit + 1);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                if (hits.Count == request.Limit)
-                {
-                    more = true;
-                    break;
-                }
-                var (snippet, matches) = SearchSnippet.Of(reader.GetString(9), request.Terms);
-                var loopKey = reader.GetInt64(5);
-                hits.Add((reader.GetInt64(0), new SearchHit
-                {
-                    RunId = reader.GetString(1),
-                    WorkflowId = reader.GetString(2),
-                    StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                    StepId = reader.IsDBNull(4) ? null : reader.GetString(4),
-                    LoopIndex = loopKey < 0 ? null : (int)loopKey,
-                    Attempt = reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                    Field = reader.GetString(7),
-                    LogSeq = reader.IsDBNull(8) ? null : reader.GetInt64(8),
-                    Snippet = snippet,
-                    Matches = matches,
-                }));
-            }
+        }
+        else
+        {
+            Read(connection, request, null, hits, floorId: null);
+        }
+        var more = hits.Count > request.Limit;
+        if (more)
+        {
+            hits.RemoveAt(hits.Count - 1);
         }
         var items = WithRuns(connection, hits.Select(h => h.Hit).ToList());
         return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null);
     }
 
+    // The id of the oldest document in the window of the newest ones below the cursor; null when the window holds them all.
+    private static long? WindowFloor(DbConnection connection, string below, long? before, int window)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id FROM run_search {below} ORDER BY id DESC OFFSET {window - 1} LIMIT 1";
+        if (before is not null)
+        {
+            command.With("before", before);
+        }
+        return command.ExecuteScalar() is long id ? id : null;
+    }
+
+    // Adds to hits, newest first, up to one more than a page: the documents of source (the whole index when null) that
+    // match, below floorId when given.
+    private void Read(DbConnection connection, SearchRequest request, string? source, List<(long Id, SearchHit Hit)> hits, long? floorId)
+    {
+        using var command = connection.CreateCommand();
+        var (from, match, id) = database.SearchSource(command, request.Terms);
+        var where = new List<string> { match };
+        if (request.AllowedWorkflows is { } allowed)
+        {
+            where.Add(command.In("s.workflow_id", "allowed", allowed));
+        }
+        if (request.WorkflowId is { } workflowId)
+        {
+            where.Add("s.workflow_id = @workflow");
+            command.With("workflow", workflowId);
+        }
+        command.Within(where, "s.started_at", request.From, request.To);
+        if (source is not null)
+        {
+            (from, id) = (source, "s.id");
+        }
+        else if (request.Before is not null)
+        {
+            where.Add($"{id} < @before");
+        }
+        if (request.Before is { } before)
+        {
+            command.With("before", before);
+        }
+        if (floorId is { } floor)
+        {
+            where.Add($"{id} < @floor");
+            command.With("floor", floor);
+        }
+        command.CommandText = $"""
+            SELECT {id}, s.run_id, s.workflow_id, s.started_at, s.step_id, s.loop_index, s.attempt, s.field, s.log_seq, s.body
+            FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY {id} DESC LIMIT @limit
+            """;
+        command.With("limit", request.Limit + 1 - hits.Count);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var (snippet, matches) = SearchSnippet.Of(reader.GetString(9), request.Terms);
+            var loopKey = reader.GetInt64(5);
+            hits.Add((reader.GetInt64(0), new SearchHit
+            {
+                RunId = reader.GetString(1),
+                WorkflowId = reader.GetString(2),
+                StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                StepId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                LoopIndex = loopKey < 0 ? null : (int)loopKey,
+                Attempt = reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                Field = reader.GetString(7),
+                LogSeq = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                Snippet = snippet,
+                Matches = matches,
+            }));
+        }
+    }
+
     // The runs' status and name as they are now (a hit's run may have finished since its payload was indexed).
-    private static List<SearchHit> WithRuns(System.Data.Common.DbConnection connection, List<SearchHit> hits)
+    private static List<SearchHit> WithRuns(DbConnection connection, List<SearchHit> hits)
     {
         if (hits.Count == 0)
         {

@@ -15,6 +15,21 @@ internal static class DbCommandExtensions
         return command;
     }
 
+    /// <summary>Adds <c>column &gt;= @from</c> and <c>column &lt; @to</c> to <paramref name="where"/> for the bounds given (Unix milliseconds).</summary>
+    public static void Within(this DbCommand command, List<string> where, string column, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        if (from is { } start)
+        {
+            where.Add($"{column} >= @from");
+            command.With("from", start.ToUnixTimeMilliseconds());
+        }
+        if (to is { } end)
+        {
+            where.Add($"{column} < @to");
+            command.With("to", end.ToUnixTimeMilliseconds());
+        }
+    }
+
     /// <summary>
     /// <c>column IN (@prefix0, @prefix1, …)</c> with one parameter per value: both providers plan it with the index, where
     /// SQLite's <c>json_each</c> and PostgreSQL's <c>= ANY</c> would each need their own text. An empty set matches nothing.

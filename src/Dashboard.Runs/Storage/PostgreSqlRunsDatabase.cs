@@ -6,7 +6,7 @@ using Dashboard.Streams.Storage;
 namespace Dashboard.Runs.Storage;
 
 /// <summary>The runs service's tables in the PostgreSQL database of the streams, shared by every instance.</summary>
-internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : RunsDatabase
+internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int newestWindow = PostgreSqlRunsDatabase.DefaultNewestWindow) : RunsDatabase
 {
     public override DbConnection OpenRead() => store.DataSource.OpenConnection();
 
@@ -33,6 +33,12 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store) : Runs
         }
         store.Write(_ => InsightsBackfill.Run(store.Transaction, statements));
     }
+
+    // A GIN index gives its matches in no order: a word in one document of sixty meant fetching and sorting 85,000 rows
+    // of five million for a page of 20 (0.6 s). Reading the newest 10,000 in order (a few ms) fills such a page.
+    public const int DefaultNewestWindow = 10_000;
+
+    public override int? SearchNewestFirst => newestWindow;
 
     // Each term's words (punctuation made space as the index's was: ord_123 is the words ord, 123) all present, and then
     // in order. The first condition is what the planner can estimate from the column's statistics (a phrase it cannot:

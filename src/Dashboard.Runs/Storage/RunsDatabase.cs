@@ -41,6 +41,12 @@ internal abstract class RunsDatabase
     public abstract (string From, string Match, string Id) SearchSource(DbCommand command, IReadOnlyList<string> terms);
 
     /// <summary>
+    /// How many of the newest documents a search reads in order before it asks the text index, where the index cannot
+    /// hand its matches over newest first (null: it can, as SQLite's FTS5 does along its rowids).
+    /// </summary>
+    public virtual int? SearchNewestFirst => null;
+
+    /// <summary>
     /// Brings the text index up to every stored document, where it is filled behind ingestion (SQLite); called in the
     /// background and before each search. Nothing to do where the index follows each write (PostgreSQL).
     /// </summary>

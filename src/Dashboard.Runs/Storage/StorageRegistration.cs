@@ -22,7 +22,9 @@ internal static class StorageRegistration
         // Registered before the streams' defaults (which only fill what is missing), so the engine runs on this store.
         services.AddSingleton(sp => new PostgreSqlStreamStore(connectionString, sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IStreamStore>(sp => sp.GetRequiredService<PostgreSqlStreamStore>());
-        services.AddSingleton<RunsDatabase>(sp => new PostgreSqlRunsDatabase(sp.GetRequiredService<PostgreSqlStreamStore>()));
+        // Search:NewestWindow is there for the tests, which reach below the window with a few documents, not 10,000.
+        var newestWindow = configuration.GetValue<int?>("Search:NewestWindow") ?? PostgreSqlRunsDatabase.DefaultNewestWindow;
+        services.AddSingleton<RunsDatabase>(sp => new PostgreSqlRunsDatabase(sp.GetRequiredService<PostgreSqlStreamStore>(), newestWindow));
         services.AddSingleton<PostgreSqlChangeRelayService>();
         services.AddHostedService(sp => sp.GetRequiredService<PostgreSqlChangeRelayService>());
         // Rate limits count every instance's requests.
