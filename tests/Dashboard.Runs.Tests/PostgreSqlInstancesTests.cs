@@ -156,6 +156,13 @@ public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IC
         var steps = await instances.HttpA.GetJsonAsync($"api/insights/steps?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z");
         Assert.All(steps.GetProperty("steps").EnumerateArray(), step => Assert.Equal(30, step.GetProperty("attempts").GetInt32()));
         Assert.Equal(5, steps.GetProperty("steps").GetArrayLength());
+
+        // The counts above were summed over rows written by different connections: writers at once do not queue on one row.
+        await using var connection = new NpgsqlConnection(instances.ConnectionString);
+        await connection.OpenAsync(Token);
+        await using var shards = new NpgsqlCommand("SELECT count(DISTINCT shard) FROM insight_runs WHERE workflow_id = @workflow", connection);
+        shards.Parameters.AddWithValue("workflow", workflow);
+        Assert.True((long)(await shards.ExecuteScalarAsync(Token))! > 1);
     }
 
     [Fact]

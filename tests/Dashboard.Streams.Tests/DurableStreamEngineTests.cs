@@ -206,6 +206,71 @@ public abstract class StreamEngineContract : IDisposable
     }
 
     [Fact]
+    public async Task AppendsAtCommit_FromManyWritersAtOnce_AreEachStoredOnce_AtContiguousOffsets()
+    {
+        // The feed's way: every transaction appends one entry, placed at the feed's tail when it commits (PostgreSQL
+        // moves the tail in the commit's own statements; SQLite appends as usual). A transaction that fails after its
+        // entry leaves none; ordinary appends interleave.
+        for (var w = 0; w < 8; w++)
+        {
+            CreateJson($"/run{w}");
+        }
+        CreateJson("/feed");
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var fails = i % 10 == 3;
+                try
+                {
+                    AppendJson($"/run{w}", $"[{i}]", hook: context =>
+                    {
+                        context.AppendAtCommit("/feed", Utf8($$"""{"w":{{w}},"i":{{i}}}"""));
+                        if (fails)
+                        {
+                            throw new InvalidOperationException("refused after the feed entry");
+                        }
+                    });
+                    Assert.False(fails);
+                }
+                catch (InvalidOperationException) when (fails)
+                {
+                }
+                if (w == 0 && i % 8 == 0)
+                {
+                    AppendJson("/feed", $$"""{"plain":{{i}}}""");
+                }
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        var entries = System.Text.Json.JsonDocument.Parse(ReadAll("/feed")).RootElement.EnumerateArray().Select(e => e.GetRawText()).ToList();
+        var expected = Enumerable.Range(0, 8).SelectMany(w => Enumerable.Range(0, 40).Where(i => i % 10 != 3).Select(i => $$"""{"w":{{w}},"i":{{i}}}"""))
+            .Concat(Enumerable.Range(0, 40).Where(i => i % 8 == 0).Select(i => $$"""{"plain":{{i}}}"""));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), entries.Order(StringComparer.Ordinal));
+        // Each writer's entries in its own order, and the tail exactly the bytes kept.
+        for (var w = 0; w < 8; w++)
+        {
+            var mine = entries.Where(e => e.StartsWith($$"""{"w":{{w}},""", StringComparison.Ordinal)).ToList();
+            Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 10 != 3).Select(i => $$"""{"w":{{w}},"i":{{i}}}"""), mine);
+        }
+        Assert.Equal(Engine.Read("/feed", StreamOffset.Zero, new ReadLimits(long.MaxValue, int.MaxValue)).Next, Engine.Head("/feed").NextOffset!.Value);
+        // Read from an offset in the middle: the rest, without gap or repeat.
+        var middle = Engine.Read("/feed", StreamOffset.Zero, new ReadLimits(long.MaxValue, 100));
+        var rest = Engine.Read("/feed", middle.Next, new ReadLimits(long.MaxValue, int.MaxValue));
+        Assert.Equal(entries.Count, 100 + System.Text.Json.JsonDocument.Parse(rest.Body()).RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void AnAppendAtCommit_ToAStreamThatIsNotThere_FailsTheWholeTransaction()
+    {
+        CreateJson("/run", "[0]");
+
+        Assert.ThrowsAny<Exception>(() => AppendJson("/run", "[1]", hook: context => context.AppendAtCommit("/nowhere", Utf8("{}"))));
+
+        Assert.Equal("[0]", ReadAll("/run"));
+    }
+
+    [Fact]
     public async Task InTransactionHook_AppendToAnotherStream_WakesItsReadersAfterTheCommit()
     {
         CreateJson("/run");

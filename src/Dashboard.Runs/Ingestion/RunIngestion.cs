@@ -152,21 +152,14 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             {
                 var end = context.Stream.TailOffset.ToString();
                 rows.Write(runRows, end);
-                var feed = context.Append(new AppendRequest
+                // At the commit: every batch of every run appends to the feed, and would otherwise hold its lock from
+                // here to the commit (PostgreSQL), one batch after the other.
+                context.AppendAtCommit(RunStreams.FeedPath, JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied) with
                 {
-                    Path = RunStreams.FeedPath,
-                    ContentType = StreamContentType.Json,
                     // With the batch's place in the run's stream: what the search indexer reads behind ingestion.
-                    Body = JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied) with
-                    {
-                        FromOffset = expectedTail.ToString(),
-                        LogsBefore = state.LogCount - applied.Count(e => e is LogEvent),
-                    }, ModelJson.Options),
-                });
-                if (feed.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
-                {
-                    throw new InvalidOperationException($"The feed refused the entry of run {runId}: {feed.Error}");
-                }
+                    FromOffset = expectedTail.ToString(),
+                    LogsBefore = state.LogCount - applied.Count(e => e is LogEvent),
+                }, ModelJson.Options));
             },
         });
         if (appended.TailMoved)

@@ -15,7 +15,7 @@ internal static class InsightsBackfill
 {
     private const int Page = 500;
 
-    public static int Run(DbTransaction transaction, StatementCache statements)
+    public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
         var connection = transaction.Connection!;
         if (!Backfill.IsNeeded(transaction, "insight_runs"))
@@ -37,7 +37,7 @@ internal static class InsightsBackfill
             foreach (var record in records.Where(r => r.StartedAt is not null))
             {
                 var stored = Attempts(connection, transaction, record.Id);
-                InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
+                InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)), shard);
                 // Before the next run's: a failure group's examples are read back from the table.
                 statements.Flush(transaction);
                 count++;

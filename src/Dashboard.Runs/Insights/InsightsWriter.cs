@@ -6,7 +6,7 @@ using static Dashboard.Runs.Storage.StatementCache;
 namespace Dashboard.Runs.Insights;
 
 /// <summary>
-/// Adds an <see cref="InsightsDelta"/> to the SQLite aggregates. Called inside the transaction that appends the batch,
+/// Adds an <see cref="InsightsDelta"/> to the aggregates. Called inside the transaction that appends the batch,
 /// so both land or neither; everything but the additions was worked out before the transaction.
 /// </summary>
 internal static class InsightsWriter
@@ -14,17 +14,19 @@ internal static class InsightsWriter
     private const int ExamplesKept = 5;
 
     // Columns of the stored row are named through the alias: PostgreSQL finds a bare name in DO UPDATE ambiguous
-    // between the row and EXCLUDED; SQLite accepts either.
-    private const string RunSql = """
-        INSERT INTO insight_runs AS r (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES (@grain, @bucket, @workflow, @runs, @running, @waiting, @completed, @failed, @cancelled, @timeout, @cost, @prompt, @cached, @completion, @durations)
-        ON CONFLICT (grain, bucket, workflow_id) DO UPDATE SET runs = r.runs + excluded.runs, running = r.running + excluded.running,
+    // between the row and EXCLUDED; SQLite accepts either. Sharded (PostgreSQL): see RunsDatabase.InsightShard.
+    private static string RunSql(bool sharded) => $"""
+        INSERT INTO insight_runs AS r (grain, bucket, workflow_id{(sharded ? ", shard" : "")}, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow{(sharded ? ", @shard" : "")}, @runs, @running, @waiting, @completed, @failed, @cancelled, @timeout, @cost, @prompt, @cached, @completion, @durations)
+        ON CONFLICT (grain, bucket, workflow_id{(sharded ? ", shard" : "")}) DO UPDATE SET runs = r.runs + excluded.runs, running = r.running + excluded.running,
             durations = hist_merge(r.durations, excluded.durations),
             waiting = r.waiting + excluded.waiting, completed = r.completed + excluded.completed, failed = r.failed + excluded.failed,
             cancelled = r.cancelled + excluded.cancelled, timeout = r.timeout + excluded.timeout, cost_pico = r.cost_pico + excluded.cost_pico,
             prompt_tokens = r.prompt_tokens + excluded.prompt_tokens, cached_tokens = r.cached_tokens + excluded.cached_tokens,
             completion_tokens = r.completion_tokens + excluded.completion_tokens
         """;
+
+    private static readonly string[] RunStatements = [RunSql(sharded: false), RunSql(sharded: true)];
 
     // Two-argument min and max are written as CASE: SQLite has min/max, PostgreSQL least/greatest, neither has the other's.
     private const string WorkflowSql = """
@@ -35,15 +37,17 @@ internal static class InsightsWriter
 
     private const string TriggerSql = "INSERT INTO insight_triggers (workflow_id, trigger_type) VALUES (@workflow, @trigger) ON CONFLICT DO NOTHING";
 
-    private const string StepSql = """
-        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES (@grain, @bucket, @workflow, @step, @name, @attempts, @retries, @failed, @cost, @prompt, @cached, @completion, @durations)
-        ON CONFLICT (workflow_id, grain, bucket, step_id) DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
+    private static string StepSql(bool sharded) => $"""
+        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id{(sharded ? ", shard" : "")}, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow, @step{(sharded ? ", @shard" : "")}, @name, @attempts, @retries, @failed, @cost, @prompt, @cached, @completion, @durations)
+        ON CONFLICT (workflow_id, grain, bucket, step_id{(sharded ? ", shard" : "")}) DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
             durations = hist_merge(s.durations, excluded.durations),
             attempts = s.attempts + excluded.attempts, retries = s.retries + excluded.retries, failed = s.failed + excluded.failed,
             cost_pico = s.cost_pico + excluded.cost_pico, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens,
             cached_tokens = s.cached_tokens + excluded.cached_tokens, completion_tokens = s.completion_tokens + excluded.completion_tokens
         """;
+
+    private static readonly string[] StepStatements = [StepSql(sharded: false), StepSql(sharded: true)];
 
     private const string FailureGroupSql = """
         INSERT INTO insight_failure_groups AS g (signature, workflow_id, step_id, error_code, error_type, message, first_seen, last_seen, examples)
@@ -64,11 +68,17 @@ internal static class InsightsWriter
             last_failure_at = CASE WHEN coalesce(w.last_failure_at, 0) > excluded.last_failure_at THEN w.last_failure_at ELSE excluded.last_failure_at END
         """;
 
-    public static void Write(StatementCache statements, DbTransaction transaction, InsightsDelta delta)
+    /// <summary>Adds <paramref name="delta"/>; <paramref name="shard"/>: the row of each aggregate to add to, where they are split (PostgreSQL).</summary>
+    public static void Write(StatementCache statements, DbTransaction transaction, InsightsDelta delta, int? shard)
     {
         if (delta.Run is { } run)
         {
-            WriteRun(statements, statements.For(transaction, RunSql), run);
+            var command = statements.For(transaction, RunStatements[shard is null ? 0 : 1]);
+            if (shard is not null)
+            {
+                Set(command, "shard", shard);
+            }
+            WriteRun(statements, command, run);
         }
         if (delta.Workflow is { } workflow)
         {
@@ -87,7 +97,12 @@ internal static class InsightsWriter
         }
         if (delta.Steps.Count > 0)
         {
-            WriteSteps(statements, statements.For(transaction, StepSql), delta);
+            var command = statements.For(transaction, StepStatements[shard is null ? 0 : 1]);
+            if (shard is not null)
+            {
+                Set(command, "shard", shard);
+            }
+            WriteSteps(statements, command, delta);
         }
         if (delta.Failure is { } failure)
         {

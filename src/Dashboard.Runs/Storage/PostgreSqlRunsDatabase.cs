@@ -25,13 +25,25 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     public override bool BatchesWrites => true;
 
+    // A batch's rows go with its stream's writes and its feed entry, in one round trip right before the commit: the
+    // aggregate rows every batch of a workflow adds to are locked only from then on.
+    public override DbBatch? WritesAtCommit => store.PendingWrites;
+
+    // Every batch of every run of a workflow adds to the same few aggregate rows (its minute, hour and day), and a row
+    // added to stays locked until the commit: at 1,000 events/s the batches of one workflow queued behind each other for
+    // up to a second. Split in 16 rows chosen by the connection, transactions that run at once (each on its own
+    // connection) rarely meet on a row.
+    public const int InsightShards = 16;
+
+    public override int? InsightShard(DbTransaction transaction) => ((Npgsql.NpgsqlConnection)transaction.Connection!).ProcessID % InsightShards;
+
     public override void EnsureSchema(StatementCache statements)
     {
         using (var connection = store.DataSource.OpenConnection())
         {
             PostgreSqlSchema.Migrate(connection, "runs", PostgreSqlRunsSchema.Migrations);
         }
-        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements));
+        store.Write(_ => InsightsBackfill.Run(store.Transaction, statements, shard: 0));
     }
 
     // A GIN index gives its matches in no order: a word in one document of sixty meant fetching and sorting 85,000 rows

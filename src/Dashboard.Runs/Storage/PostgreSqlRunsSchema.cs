@@ -201,5 +201,12 @@ internal static class PostgreSqlRunsSchema
         );
         CREATE INDEX control_requests_by_run ON control_requests (run_id, requested_at);
         """,
+        // The run and step aggregates split in rows summed when read (see PostgreSqlRunsDatabase.InsightShards).
+        """
+        ALTER TABLE insight_runs ADD COLUMN shard smallint NOT NULL DEFAULT 0;
+        ALTER TABLE insight_runs DROP CONSTRAINT insight_runs_pkey, ADD PRIMARY KEY (grain, bucket, workflow_id, shard);
+        ALTER TABLE insight_steps ADD COLUMN shard smallint NOT NULL DEFAULT 0;
+        ALTER TABLE insight_steps DROP CONSTRAINT insight_steps_pkey, ADD PRIMARY KEY (workflow_id, grain, bucket, step_id, shard);
+        """,
     ];
 }

@@ -20,9 +20,16 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         try
         {
             Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
-            Insights.InsightsWriter.Write(Statements, transaction, rows.Insights);
+            Insights.InsightsWriter.Write(Statements, transaction, rows.Insights, database.InsightShard(transaction));
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
-            Statements.Flush(transaction);
+            if (database.WritesAtCommit is { } atCommit)
+            {
+                Statements.MoveTo(atCommit);
+            }
+            else
+            {
+                Statements.Flush(transaction);
+            }
         }
         catch
         {

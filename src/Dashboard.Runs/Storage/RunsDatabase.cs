@@ -25,6 +25,12 @@ internal abstract class RunsDatabase
     /// <summary>Whether the rows of a batch are sent in one round trip (<see cref="StatementCache"/>): a server's, not a file's.</summary>
     public virtual bool BatchesWrites => false;
 
+    /// <summary>
+    /// Where batched writes of the write transaction go to be sent with the stream's own, just before the commit (null:
+    /// each cache sends its own).
+    /// </summary>
+    public virtual DbBatch? WritesAtCommit => null;
+
     /// <summary>The case-insensitive <c>LIKE</c>: SQLite's <c>LIKE</c> already ignores ASCII case; PostgreSQL's does not.</summary>
     public abstract string LikeOperator { get; }
 
@@ -45,6 +51,12 @@ internal abstract class RunsDatabase
     /// hand its matches over newest first (null: it can, as SQLite's FTS5 does along its rowids).
     /// </summary>
     public virtual int? SearchNewestFirst => null;
+
+    /// <summary>
+    /// Which row of each insights aggregate a write transaction adds to, where an aggregate is split in several rows
+    /// summed when read (PostgreSQL); null where it is one row (SQLite, whose writers take turns anyway).
+    /// </summary>
+    public virtual int? InsightShard(DbTransaction transaction) => null;
 
     /// <summary>
     /// Brings the text index up to every stored document, where it is filled behind ingestion (SQLite); called in the

@@ -27,7 +27,7 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
         InsightsSchema.Ensure(transaction.Connection!, transaction);
         Search.SearchSchema.Ensure(transaction.Connection!, transaction);
         Control.ControlSchema.Ensure(transaction.Connection!, transaction);
-        return InsightsBackfill.Run(transaction, statements);
+        return InsightsBackfill.Run(transaction, statements, shard: null);
     });
 
     // SQLite hands a text value's bytes over as stored (UTF-8): a megabyte payload is not turned into a string and back.

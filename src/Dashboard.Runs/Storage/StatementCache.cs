@@ -52,16 +52,7 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
             return;
         }
         _pending ??= command.Connection!.CreateBatch();
-        var queued = _pending.CreateBatchCommand();
-        queued.CommandText = command.CommandText;
-        foreach (DbParameter parameter in command.Parameters)
-        {
-            var copy = queued.CreateParameter();
-            copy.ParameterName = parameter.ParameterName;
-            copy.Value = parameter.Value;
-            queued.Parameters.Add(copy);
-        }
-        _pending.BatchCommands.Add(queued);
+        _pending.BatchCommands.Add(Copy(_pending, command.CommandText, command.Parameters));
     }
 
     /// <summary>Sends the queued statements in <paramref name="transaction"/>, in the order they were queued.</summary>
@@ -78,6 +69,37 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
             batch.Transaction = transaction;
             batch.ExecuteNonQuery();
         }
+    }
+
+    /// <summary>Hands the queued statements to <paramref name="target"/>, to be sent with its own, in the order they were queued.</summary>
+    public void MoveTo(DbBatch target)
+    {
+        if (_pending is not { } batch)
+        {
+            return;
+        }
+        _pending = null;
+        using (batch)
+        {
+            foreach (var command in batch.BatchCommands)
+            {
+                target.BatchCommands.Add(Copy(target, command.CommandText, command.Parameters));
+            }
+        }
+    }
+
+    private static DbBatchCommand Copy(DbBatch batch, string sql, DbParameterCollection parameters)
+    {
+        var queued = batch.CreateBatchCommand();
+        queued.CommandText = sql;
+        foreach (DbParameter parameter in parameters)
+        {
+            var copy = queued.CreateParameter();
+            copy.ParameterName = parameter.ParameterName;
+            copy.Value = parameter.Value;
+            queued.Parameters.Add(copy);
+        }
+        return queued;
     }
 
     /// <summary>Drops what was queued (its transaction failed).</summary>

@@ -632,5 +632,22 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
             }
             return result;
         }
+
+        public void AppendAtCommit(string path, ReadOnlyMemory<byte> message)
+        {
+            if (AlsoChanged is null)
+            {
+                throw new InvalidOperationException("Only the append a hook belongs to can append to another stream in its transaction.");
+            }
+            if (!Writer.TryAppendAtCommit(path, message))
+            {
+                var result = Engine.AppendInTransaction(Writer, new AppendRequest { Path = path, ContentType = StreamContentType.Json, Messages = [message] });
+                if (result.Status is not (StreamStatus.Ok or StreamStatus.NoContent))
+                {
+                    throw new InvalidOperationException($"The append to {path} was refused: {result.Error}");
+                }
+            }
+            AlsoChanged.Add(path);
+        }
     }
 }

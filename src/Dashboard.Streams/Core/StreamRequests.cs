@@ -70,6 +70,14 @@ public interface IAppendContext
     /// transaction is committed.
     /// </summary>
     StreamResult Append(AppendRequest request);
+
+    /// <summary>
+    /// Appends one JSON message to another (open, JSON) stream in the same transaction, at that stream's tail as it is
+    /// when the transaction commits: for a stream every transaction appends to (a feed), whose lock is then held only
+    /// while committing (PostgreSQL) rather than from here on. Nothing to check, no producer; a stream that is missing or
+    /// closed fails the transaction. Its readers are woken once the transaction is committed.
+    /// </summary>
+    void AppendAtCommit(string path, ReadOnlyMemory<byte> message);
 }
 
 public sealed record StreamResult

@@ -54,4 +54,11 @@ public interface IStreamWriter
     IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition);
 
     IReadOnlyList<StreamRecord> Expired(DateTimeOffset now);
+
+    /// <summary>
+    /// Appends one message to the stream at <paramref name="path"/>, placed at its tail as it is when the transaction
+    /// commits, where the store can do so without reading the stream first; false where it cannot (the caller then
+    /// appends as usual).
+    /// </summary>
+    bool TryAppendAtCommit(string path, ReadOnlyMemory<byte> message) => false;
 }

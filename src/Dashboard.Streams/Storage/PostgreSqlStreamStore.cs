@@ -47,6 +47,13 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     public NpgsqlTransaction Transaction => _current.Value?.Transaction
         ?? throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
 
+    /// <summary>
+    /// The statements of the write transaction in progress on this thread that are sent together before its next read or
+    /// its commit: work inside <see cref="Write{T}"/> adds its own writes there to send them in the same round trip.
+    /// </summary>
+    public NpgsqlBatch PendingWrites => _current.Value?.Pending
+        ?? throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
+
     public T Write<T>(Func<IStreamWriter, T> work)
     {
         if (_current.Value is { } open)
@@ -85,6 +92,7 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         try
         {
             var result = work(writer);
+            writer.Flush();
             transaction.Commit();
             return result;
         }

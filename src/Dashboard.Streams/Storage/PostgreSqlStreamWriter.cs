@@ -5,8 +5,14 @@ using NpgsqlTypes;
 namespace Dashboard.Streams.Storage;
 
 /// <summary>The operations of one <see cref="PostgreSqlStreamStore"/> write transaction. Tables as in SQLite's store.</summary>
+/// <summary>
+/// One write transaction's statements. Writes are queued and sent together, before the next read and before the commit:
+/// a round trip fewer for each, and the rows they lock are held that much less long.
+/// </summary>
 internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now) : IStreamWriter
 {
+    private NpgsqlBatch? _pending;
+
     private const string Columns =
         "id, path, content_type, ttl_seconds, expires_at, created_at, last_access_at, tail, closed, last_stream_seq, " +
         "soft_deleted, fork_count, fork_source_id, fork_source_path, fork_position, fork_sub_offset";
@@ -62,37 +68,51 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     // A stream read in a write transaction is locked until the commit: writers of one stream take turns, writers of
     // different streams do not wait for each other (the row lock is what serialises a stream's offsets and producers).
-    public StreamRecord? Find(string path) => FindStream(connection, transaction, "path = @key FOR UPDATE", path);
+    public StreamRecord? Find(string path)
+    {
+        Flush();
+        return FindStream(connection, transaction, "path = @key FOR UPDATE", path);
+    }
 
-    public StreamRecord? FindById(long id) => FindStream(connection, transaction, "id = @key FOR UPDATE", id);
+    public StreamRecord? FindById(long id)
+    {
+        Flush();
+        return FindStream(connection, transaction, "id = @key FOR UPDATE", id);
+    }
 
     public StreamRecord Insert(StreamRecord record)
     {
+        Flush();
         using var command = Command($"INSERT INTO streams ({Columns[4..]}) VALUES ({Values}) RETURNING id");
-        Bind(command, record);
+        Bind(command.Parameters, record);
         return record with { Id = (long)command.ExecuteScalar()! };
     }
 
     public void Update(StreamRecord record)
     {
-        using var command = Command($"UPDATE streams SET ({Columns[4..]}) = ({Values}) WHERE id = @id");
-        Bind(command, record);
+        var command = Queue($"UPDATE streams SET ({Columns[4..]}) = ({Values}) WHERE id = @id");
+        Bind(command.Parameters, record);
         command.Parameters.AddWithValue("id", record.Id);
-        command.ExecuteNonQuery();
     }
 
     public void Remove(long streamId)
     {
-        using var command = Command("DELETE FROM chunks WHERE stream_id = @id; DELETE FROM producers WHERE stream_id = @id; DELETE FROM streams WHERE id = @id");
-        command.Parameters.AddWithValue("id", streamId);
-        command.ExecuteNonQuery();
+        foreach (var table in (string[])["chunks", "producers"])
+        {
+            Queue($"DELETE FROM {table} WHERE stream_id = @id").Parameters.AddWithValue("id", streamId);
+        }
+        Queue("DELETE FROM streams WHERE id = @id").Parameters.AddWithValue("id", streamId);
     }
 
-    public ProducerState? GetProducer(long streamId, string producerId) => ReadProducer(connection, transaction, streamId, producerId);
+    public ProducerState? GetProducer(long streamId, string producerId)
+    {
+        Flush();
+        return ReadProducer(connection, transaction, streamId, producerId);
+    }
 
     public void SetProducer(long streamId, ProducerState state)
     {
-        using var command = Command("""
+        var command = Queue("""
             INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (@stream, @producer, @epoch, @seq)
             ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq
             """);
@@ -100,7 +120,6 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         command.Parameters.AddWithValue("producer", state.ProducerId);
         command.Parameters.AddWithValue("epoch", state.Epoch);
         command.Parameters.AddWithValue("seq", state.LastSeq);
-        command.ExecuteNonQuery();
     }
 
     public void AddMessages(long streamId, IReadOnlyList<StoredMessage> messages)
@@ -110,17 +129,53 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         foreach (var (first, count) in StoreRows.Batches(messages))
         {
             var (data, lengths) = StoreRows.Pack(messages, first, count);
-            using var command = Command("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES (@stream, @pos, @data, @lengths)");
+            var command = Queue("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES (@stream, @pos, @data, @lengths)");
             command.Parameters.AddWithValue("stream", streamId);
             command.Parameters.AddWithValue("pos", messages[first].BatchPosition);
             command.Parameters.AddWithValue("data", NpgsqlDbType.Bytea, data);
             command.Parameters.AddWithValue("lengths", NpgsqlDbType.Bytea, (object?)lengths ?? DBNull.Value);
-            command.ExecuteNonQuery();
+        }
+    }
+
+    // One statement that moves the tail and stores the message where the tail was, sent with the commit's other writes:
+    // the stream's row is locked from then until the commit, not from a read early in the transaction. A stream that is
+    // not there (or closed, or deleted) leaves the subqueries empty, and the NULL they give fails the transaction.
+    public bool TryAppendAtCommit(string path, ReadOnlyMemory<byte> message)
+    {
+        var command = Queue("""
+            WITH moved AS (
+                UPDATE streams SET tail = tail + @length, last_access_at = @now
+                WHERE path = @path AND NOT closed AND NOT soft_deleted
+                RETURNING id, tail - @length AS pos)
+            INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ((SELECT id FROM moved), (SELECT pos FROM moved), @data, NULL)
+            """);
+        command.Parameters.AddWithValue("length", (long)message.Length);
+        command.Parameters.AddWithValue("now", Now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("path", path);
+        command.Parameters.AddWithValue("data", NpgsqlDbType.Bytea, message.ToArray());
+        return true;
+    }
+
+    /// <summary>The writes queued to be sent before the next read or the commit, for rows of the caller's own to join.</summary>
+    public NpgsqlBatch Pending => _pending ??= new NpgsqlBatch(connection, transaction);
+
+    /// <summary>Sends the queued writes; called before each read of the transaction and before its commit.</summary>
+    public void Flush()
+    {
+        if (_pending is not { } batch)
+        {
+            return;
+        }
+        _pending = null;
+        using (batch)
+        {
+            batch.ExecuteNonQuery();
         }
     }
 
     public IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition)
     {
+        Flush();
         using var command = Command("SELECT pos, data, lengths FROM chunks WHERE stream_id = @stream AND pos = @batch");
         command.Parameters.AddWithValue("stream", streamId);
         command.Parameters.AddWithValue("batch", batchPosition);
@@ -129,6 +184,7 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     public IReadOnlyList<StreamRecord> Expired(DateTimeOffset now)
     {
+        Flush();
         using var command = Command($"""
             SELECT {Columns} FROM streams WHERE NOT soft_deleted
               AND ((expires_at IS NOT NULL AND expires_at <= @now) OR (ttl_seconds IS NOT NULL AND last_access_at + ttl_seconds * 1000 <= @now))
@@ -144,6 +200,13 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     }
 
     private NpgsqlCommand Command(string sql) => new(sql, connection, transaction);
+
+    private NpgsqlBatchCommand Queue(string sql)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        Pending.BatchCommands.Add(command);
+        return command;
+    }
 
     internal static StreamRecord? FindStream(NpgsqlConnection connection, NpgsqlTransaction? transaction, string where, object key)
     {
@@ -185,9 +248,8 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         return StoreRows.Read(reader, maxBytes, maxMessages, from);
     }
 
-    private static void Bind(NpgsqlCommand command, StreamRecord r)
+    private static void Bind(NpgsqlParameterCollection p, StreamRecord r)
     {
-        var p = command.Parameters;
         p.AddWithValue("path", r.Path);
         p.AddWithValue("content_type", r.ContentType);
         p.AddWithValue("ttl_seconds", NpgsqlDbType.Bigint, (object?)r.TtlSeconds ?? DBNull.Value);
