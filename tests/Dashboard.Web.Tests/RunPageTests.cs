@@ -166,4 +166,40 @@ public sealed class RunPageTests : RealServiceTestContext
         cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "other"], Labels()));
         Assert.True(Subscriptions.Runs.Single(r => r.RunId == "child-going").Disposed);
     }
+
+    [Fact]
+    public async Task AChildStartedWhileThePageIsOpen_GetsItsToggle_AndJoinsAnUnfoldedStep()
+    {
+        await Real.ReportAsync("parent-live", [
+            new RunStarted { Timestamp = At(0), WorkflowId = "wf-parent", WorkflowName = "Parent" },
+            new StepStarted { Timestamp = At(1), StepId = "spawn", StepName = "Spawn children" },
+        ], cancellationToken: Token);
+        var cut = Open("parent-live", "?step=spawn");
+        string[] Labels() => cut.FindAll(".timeline-row .label-text").Select(e => e.TextContent.Trim()).ToArray();
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children"], Labels()));
+        cut.WaitForState(() => Subscriptions.Runs.Any(r => r.RunId == "parent-live"), TimeSpan.FromSeconds(10));
+        Assert.Empty(cut.FindAll(".child-toggle"));
+
+        // The engine starts a child, and the parent goes on: the step offers its child run without a reload.
+        await Real.ReportAsync("late-child-1", [
+            new RunStarted { Timestamp = At(2), WorkflowId = "wf-child", WorkflowName = "First late child", ParentRunId = "parent-live", ParentStepId = "spawn" },
+            new StepStarted { Timestamp = At(3), StepId = "l-one" },
+        ], cancellationToken: Token);
+        await Subscriptions.PushAsync("parent-live", Live(new StepStarted { Timestamp = At(3), StepId = "wait" }));
+        cut.WaitForAssertion(() => Assert.Equal("▸ 1 run", cut.Find(".child-toggle").TextContent.Trim()), TimeSpan.FromSeconds(10));
+
+        cut.Find(".child-toggle").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "First late child", "l-one", "wait"], Labels()), TimeSpan.FromSeconds(10));
+
+        // Unfolded, the step's next child is read and shown under it as it starts.
+        await Real.ReportAsync("late-child-2", [
+            new RunStarted { Timestamp = At(4), WorkflowId = "wf-child", WorkflowName = "Second late child", ParentRunId = "parent-live", ParentStepId = "spawn" },
+            new StepStarted { Timestamp = At(5), StepId = "m-one" },
+        ], cancellationToken: Token);
+        await Subscriptions.PushAsync("parent-live", Live(new StepCompleted { Timestamp = At(5), StepId = "wait" }));
+        cut.WaitForAssertion(() => Assert.Equal(["Spawn children", "First late child", "l-one", "Second late child", "m-one", "wait"], Labels()),
+            TimeSpan.FromSeconds(10));
+        Assert.Equal("▾ 2 runs", cut.Find(".child-toggle").TextContent.Trim());
+        cut.WaitForState(() => Subscriptions.Runs.Any(r => r.RunId == "late-child-2"), TimeSpan.FromSeconds(10));
+    }
 }

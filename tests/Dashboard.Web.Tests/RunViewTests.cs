@@ -239,4 +239,20 @@ public sealed class RunViewTests
         Assert.Empty(view.ToggleChildren("spawn", Now));
         Assert.Equal(4, view.Rows.Count);
     }
+
+    [Fact]
+    public void ChildrenReadAgain_GiveAStepItsCount_AndAnUnfoldedStepItsNewChildrenToRead()
+    {
+        var view = new RunView();
+        view.ShowFirst(Snapshot(Started("spawn", "after")), [], [], Now);
+        Assert.Equal(0, view.Rows[0].ChildRuns);
+
+        Assert.Empty(view.UpdateChildren([Child("child-1", "spawn", 1)], Now));
+        Assert.Equal(1, view.Rows[0].ChildRuns);
+
+        Assert.Equal(["child-1"], view.ToggleChildren("spawn", Now).Select(c => c.Id));
+        // child-1 is being read (not shown yet): read again, both are still to read; another step's child is not.
+        Assert.Equal(["child-1", "child-2"], view.UpdateChildren([Child("child-1", "spawn", 1), Child("child-2", "spawn", 2), Child("child-3", "after", 3)], Now).Select(c => c.Id));
+        Assert.Equal((2, 1), (view.Rows[0].ChildRuns, view.Rows[^1].ChildRuns));
+    }
 }

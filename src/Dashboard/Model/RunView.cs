@@ -212,6 +212,18 @@ public sealed class RunView
         return unfolding ? ChildrenStartedBy(stepId).Take(ChildRows.MaxPerStep).Where(c => !_childTimelines.ContainsKey(c.Id)).ToList() : [];
     }
 
+    /// <summary>
+    /// The child runs read again (a run still going starts more): the steps' counts follow; returns the children of
+    /// unfolded steps that have not been read yet (for <see cref="ShowChild"/>).
+    /// </summary>
+    public IReadOnlyList<RunRecord> UpdateChildren(IReadOnlyList<RunRecord> children, DateTimeOffset now)
+    {
+        Children = children;
+        _expandedVersion++;
+        BuildRows(now);
+        return _unfoldedChildren.SelectMany(step => ChildrenStartedBy(step).Take(ChildRows.MaxPerStep)).Where(c => !_childTimelines.ContainsKey(c.Id)).ToList();
+    }
+
     /// <summary>A child run read for its parent's timeline.</summary>
     public void ShowChild(ChildTimeline child, DateTimeOffset now)
     {

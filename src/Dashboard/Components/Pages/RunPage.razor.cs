@@ -41,6 +41,7 @@ public sealed partial class RunPage : IDisposable
     private readonly Dictionary<string, IDisposable> _childFollowing = new(StringComparer.Ordinal);
     private string? _childProblem;
     private CallbackThrottler? _render;
+    private CallbackThrottler? _childrenReread;
     private bool _disposed;
 
     /// <summary>A step picked in the timeline, until the URL says it (with no attempt or comparison chosen).</summary>
@@ -117,6 +118,7 @@ public sealed partial class RunPage : IDisposable
     {
         Time.Changed += OnTimeChanged;
         _render = new CallbackThrottler(() => InvokeAsync(RefreshFromState), TimeSpan.FromMilliseconds(100), Clock);
+        _childrenReread = new CallbackThrottler(() => InvokeAsync(RereadChildrenAsync), TimeSpan.FromSeconds(2), Clock);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -258,7 +260,37 @@ public sealed partial class RunPage : IDisposable
         }
         run.Apply(events);
         _render?.Request();
+        if (Viewer.Access.RunId is null)
+        {
+            _childrenReread?.Request();
+        }
     });
+
+    /// <summary>
+    /// A run still going may start child runs: while its events come, its children are read again (at most every two
+    /// seconds), so that a step that started one offers to unfold it, and an unfolded step shows its new ones.
+    /// </summary>
+    private async Task RereadChildrenAsync()
+    {
+        var (runId, run) = (RunId, _run);
+        IReadOnlyList<RunRecord> children;
+        try
+        {
+            children = await Client.Run(runId).ChildrenAsync();
+        }
+        catch (RunsClientException)
+        {
+            // What is shown stays; the next events try again.
+            return;
+        }
+        if (_disposed || run != _run || runId != RunId)
+        {
+            return;
+        }
+        var toRead = run.UpdateChildren(children, Now);
+        StateHasChanged();
+        await Task.WhenAll(toRead.Select(child => ReadChildAsync(run, child.Id)));
+    }
 
     private void RefreshFromState()
     {
@@ -456,6 +488,7 @@ public sealed partial class RunPage : IDisposable
         _following?.Dispose();
         StopFollowingChildren();
         _render?.Dispose();
+        _childrenReread?.Dispose();
         _view.Dispose();
         _rest.Dispose();
     }
