@@ -47,6 +47,41 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task RunLogs_FollowNewLines_WhenTheReaderIsAtTheEnd_AndStayPutOtherwise()
+    {
+        var runId = $"live-logs-{Guid.NewGuid():N}";
+        string Log(int n) => Event("log", $"\"level\":\"info\",\"message\":\"line {n:D3}\"");
+        await PostAsync(runId, [Event("run_started", "\"workflowId\":\"wf-live-logs\""), .. Enumerable.Range(1, 40).Select(Log)]);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status, new() { Name = "Live updates: live" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Logs" }).ClickAsync();
+        var log = page.GetByRole(AriaRole.Log, new() { Name = "Log lines" });
+        var count = page.Locator(".logs-count");
+        await Assertions.Expect(count).ToHaveTextAsync("40 lines");
+        // The whole list in the window (420 px of a 900 px one): what shows of it is what its own scrolling shows.
+        await page.SetViewportSizeAsync(1280, 900);
+        await log.ScrollIntoViewIfNeededAsync();
+
+        // Read from the top: new lines are counted, and the view stays where the reader is.
+        await PostAsync(runId, Log(41));
+        await Assertions.Expect(count).ToHaveTextAsync("41 lines");
+        await Assertions.Expect(log.GetByText("line 001")).ToBeInViewportAsync();
+
+        // At the end: new lines come into view as they arrive.
+        await log.EvaluateAsync("list => list.scrollTop = list.scrollHeight");
+        await Assertions.Expect(log.GetByText("line 041")).ToBeInViewportAsync();
+        await PostAsync(runId, Log(42), Log(43));
+        await Assertions.Expect(count).ToHaveTextAsync("43 lines");
+        await Assertions.Expect(log.GetByText("line 043")).ToBeInViewportAsync();
+        await PostAsync(runId, Log(44));
+        await Assertions.Expect(log.GetByText("line 044")).ToBeInViewportAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task LiveFeed_OpensWithRecentChanges_ThenAddsEachChangeWithItsEventAndStep_AndFiltersProblems()
     {
         var earlier = $"feed-{Guid.NewGuid():N}";

@@ -73,6 +73,26 @@ export function keepInView(element, top, height) {
   }
 }
 
+// Keeps a growing list at its end once the reader has scrolled there (following a run's log as lines arrive), and where
+// the reader scrolled to otherwise. Only a scroll of the reader's arms it: a list still empty while its first lines load
+// is "at its end" too, and would otherwise open at its last line. A virtualised list grows by its spacers' heights,
+// hence the watch on their style.
+const stuckToEnd = new WeakSet();
+export function stickToEnd(element) {
+  if (!element || stuckToEnd.has(element)) {
+    return;
+  }
+  stuckToEnd.add(element);
+  const isAtEnd = () => element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
+  let atEnd = false;
+  element.addEventListener("scroll", () => { atEnd = isAtEnd(); }, { passive: true });
+  new MutationObserver(() => {
+    if (atEnd && !isAtEnd()) {
+      element.scrollTop = element.scrollHeight;
+    }
+  }).observe(element, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
+}
+
 // Brings a row of a virtualised list into view: the list renders only what is near its scroll position.
 export function scrollElementTo(element, top, left) {
   element?.scrollTo({ top: Math.max(0, top), left: Math.max(0, left) });

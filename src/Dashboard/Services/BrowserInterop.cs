@@ -31,6 +31,10 @@ public sealed class BrowserInterop(IJSRuntime js) : IAsyncDisposable
     public async Task ScrollToAsync(Microsoft.AspNetCore.Components.ElementReference element, double top, double left) =>
         await (await Module).InvokeVoidAsync("scrollElementTo", element, top, left);
 
+    /// <summary>Keeps the scrolling list <paramref name="element"/> at its end as it grows, while the reader is at its end.</summary>
+    public async Task StickToEndAsync(Microsoft.AspNetCore.Components.ElementReference element) =>
+        await (await Module).InvokeVoidAsync("stickToEnd", element);
+
     /// <summary>Scrolls the element matching <paramref name="selector"/> into view as soon as a render has added it.</summary>
     public async Task ScrollIntoViewWhenPresentAsync(string selector) =>
         await (await Module).InvokeVoidAsync("scrollIntoViewWhenPresent", selector);

@@ -18,6 +18,10 @@ public sealed partial class RunLogs : IDisposable
     private RunLogsView _view = null!;
     private bool _open;
     private Virtualize<RunLogLine>? _list;
+    private ElementReference _listElement;
+
+    /// <summary>The list element told to follow its end (a new one each time the panel opens).</summary>
+    private ElementReference? _stuck;
 
     /// <summary>The line opened in full below the list.</summary>
     private RunLogLine? _selected;
@@ -84,6 +88,26 @@ public sealed partial class RunLogs : IDisposable
 
     private (string, string?, int?, int?) _scope;
     private string? _version;
+
+    [Inject]
+    public required Services.BrowserInterop Browser { get; init; }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // A reader at the end of the lines stays there as new ones arrive, as a terminal's tail does.
+        if (_open && _listElement.Id is not null && !_stuck.Equals(_listElement))
+        {
+            _stuck = _listElement;
+            try
+            {
+                await Browser.StickToEndAsync(_listElement);
+            }
+            catch (Microsoft.JSInterop.JSDisconnectedException)
+            {
+                // The circuit went while the list rendered.
+            }
+        }
+    }
 
     private async Task ToggleAsync()
     {
