@@ -40,7 +40,9 @@ public static class DashboardHostingExtensions
         services.AddOptions<EmbeddingOptions>().Bind(builder.Configuration.GetSection("Embedding"));
         services.AddSingleton<IValidateOptions<DashboardOptions>, ValidateDashboardOptions>();
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // Circuits:DisconnectedCircuitRetentionPeriod and the rest of Blazor's circuit options: a page whose tab went is
+        // kept for a reconnect (three minutes by default), with all it holds.
+        services.AddRazorComponents().AddInteractiveServerComponents(circuits => builder.Configuration.GetSection("Circuits").Bind(circuits));
         // Toasts (copied, …) at the bottom, away from the run page's export buttons at the top right.
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft);
         services.AddSingleton(TimeProvider.System);
