@@ -92,8 +92,11 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         try
         {
             var result = work(writer);
-            writer.Flush();
-            transaction.Commit();
+            // Npgsql sees the COMMIT the batch ended with: the transaction object is completed, and disposing it does nothing.
+            if (!writer.FlushAndCommit())
+            {
+                transaction.Commit();
+            }
             return result;
         }
         finally

@@ -159,6 +159,22 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     /// <summary>The writes queued to be sent before the next read or the commit, for rows of the caller's own to join.</summary>
     public NpgsqlBatch Pending => _pending ??= new NpgsqlBatch(connection, transaction);
 
+    /// <summary>
+    /// Sends the queued writes with the commit after them, in one round trip: the rows they lock (the feed's, shared by
+    /// every ingesting transaction) are held until the server has committed, not until the client asks it to. False
+    /// when nothing is queued (the caller commits as usual). If a write fails, the commit after it is not run.
+    /// </summary>
+    public bool FlushAndCommit()
+    {
+        if (_pending is null)
+        {
+            return false;
+        }
+        Pending.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        Flush();
+        return true;
+    }
+
     /// <summary>Sends the queued writes; called before each read of the transaction and before its commit.</summary>
     public void Flush()
     {
