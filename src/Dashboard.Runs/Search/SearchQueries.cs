@@ -19,9 +19,15 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
             // The newest documents read in order first: a term found often fills the page there and then, where the text
             // index would have handed over every document that has it, to be sorted for the newest 20. Only what the
             // window did not fill is asked of the index, below the window.
-            var below = request.Before is null ? "" : "WHERE id < @before";
-            var floor = WindowFloor(connection, below, request.Before, window);
-            Read(connection, request, $"(SELECT * FROM run_search {below} ORDER BY id DESC LIMIT {window}) s", hits, floorId: null);
+            // The window is fixed by its ids before it is read: documents stored meanwhile neither push its oldest ones
+            // out of it (they would then be in neither read) nor join it. Its LIMIT keeps the planner on the id order.
+            var (top, floor) = Window(connection, request.Before, window);
+            if (top is not null)
+            {
+                var range = floor is null ? "id <= @top" : "id <= @top AND id >= @floor";
+                Read(connection, request, $"(SELECT * FROM run_search WHERE {range} ORDER BY id DESC LIMIT {window * 2}) s", hits, floorId: null,
+                    (top, floor));
+            }
             if (hits.Count <= request.Limit && floor is not null)
             {
                 Read(connection, request, null, hits, floor);
@@ -40,21 +46,26 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null);
     }
 
-    // The id of the oldest document in the window of the newest ones below the cursor; null when the window holds them all.
-    private static long? WindowFloor(DbConnection connection, string below, long? before, int window)
+    // The newest document below the cursor and the oldest of the window of the newest ones (null: the window holds
+    // them all); both null when there is none.
+    private static (long? Top, long? Floor) Window(DbConnection connection, long? before, int window)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT id FROM run_search {below} ORDER BY id DESC OFFSET {window - 1} LIMIT 1";
+        var below = before is null ? "" : "WHERE id < @before";
+        command.CommandText = $"SELECT (SELECT max(id) FROM run_search {below}), (SELECT id FROM run_search {below} ORDER BY id DESC OFFSET {window - 1} LIMIT 1)";
         if (before is not null)
         {
             command.With("before", before);
         }
-        return command.ExecuteScalar() is long id ? id : null;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
     }
 
     // Adds to hits, newest first, up to one more than a page: the documents of source (the whole index when null) that
     // match, below floorId when given.
-    private void Read(DbConnection connection, SearchRequest request, string? source, List<(long Id, SearchHit Hit)> hits, long? floorId)
+    private void Read(DbConnection connection, SearchRequest request, string? source, List<(long Id, SearchHit Hit)> hits, long? floorId,
+        (long? Top, long? Floor) window = default)
     {
         using var command = connection.CreateCommand();
         var (from, match, id) = database.SearchSource(command, request.Terms);
@@ -71,14 +82,17 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         command.Within(where, "s.started_at", request.From, request.To);
         if (source is not null)
         {
+            // The window's range is below the cursor already.
             (from, id) = (source, "s.id");
+            command.With("top", window.Top);
+            if (window.Floor is { } bottom)
+            {
+                command.With("floor", bottom);
+            }
         }
-        else if (request.Before is not null)
+        else if (request.Before is { } before)
         {
             where.Add($"{id} < @before");
-        }
-        if (request.Before is { } before)
-        {
             command.With("before", before);
         }
         if (floorId is { } floor)
