@@ -129,7 +129,7 @@ public sealed class RunViewTests
         Assert.True(view.IsPartial);
         Assert.False(view.IsComplete);
         Assert.Null(view.Rollup);
-        Assert.Equal((2, 4), (view.Attempts.Count, view.AttemptCount));
+        Assert.Equal((2, 4), (view.ShownAttemptCount, view.AttemptCount));
         Assert.Equal(["a", "b"], view.Rows.Select(r => r.StepId));
 
         view.ShowWhole(RunView.Prepare(Snapshot(events), view.ChildRollups, view.ExpandedLoops, view.Filter, Now), Now);

@@ -76,8 +76,13 @@ public static class DisplayFormat
                 iterations.Add((attempt.StepId, loop));
             }
         }
-        var text = $"{Count(attempts.Count)} {Plural(attempts.Count, "attempt")} of {Count(steps.Count)} {Plural(steps.Count, "step")}";
-        return text + (iterations.Count > 0 ? $" ({Count(iterations.Count)} loop {Plural(iterations.Count, "iteration")}) shown" : " shown");
+        return AttemptsShown(attempts.Count, steps.Count, iterations.Count);
+    }
+
+    public static string AttemptsShown(int attempts, int steps, int iterations)
+    {
+        var text = $"{Count(attempts)} {Plural(attempts, "attempt")} of {Count(steps)} {Plural(steps, "step")}";
+        return text + (iterations > 0 ? $" ({Count(iterations)} loop {Plural(iterations, "iteration")}) shown" : " shown");
     }
 
     private static string Plural(long count, string word) => count == 1 ? word : word + "s";

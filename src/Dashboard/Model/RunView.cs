@@ -24,13 +24,26 @@ public sealed class RunView
     private RunState? _state;
     private TimelineFilter _filter = new();
     private int _expandedVersion;
-    private (IReadOnlyList<StepTrace>, TimelineFilter, int, RunRecord?) _rowsBuiltFrom;
+
+    /// <summary>Moves with each change of the attempts (a first read, the whole, live events): rows are made again then.</summary>
+    private int _attemptsVersion;
+    private (int, TimelineFilter, int, RunRecord?) _rowsBuiltFrom;
+    private IReadOnlyList<StepTrace> _firstAttempts = [];
 
     /// <summary>The run's header: from the prerender's read, the first part, or the whole.</summary>
     public RunRecord? Record { get; private set; }
 
-    /// <summary>Every attempt shown, in the order steps first started.</summary>
-    public IReadOnlyList<StepTrace> Attempts { get; private set; } = [];
+    /// <summary>
+    /// Every attempt shown, in the order steps first started, made on demand: the whole run is held compactly (a
+    /// 100,000-step run's attempts as objects would outweigh the rest of the page).
+    /// </summary>
+    public IEnumerable<StepTrace> Attempts => _state is { } state ? state.Steps.SelectMany(s => s.Attempts) : _firstAttempts;
+
+    /// <summary>How many attempts are shown (of <see cref="AttemptCount"/> while <see cref="IsPartial"/>).</summary>
+    public int ShownAttemptCount => _state?.AttemptCount ?? _firstAttempts.Count;
+
+    /// <summary>What the timeline holds, as the caption under it says it.</summary>
+    public string ShownText { get; private set; } = DisplayFormat.AttemptsShown([]);
 
     /// <summary>The run's and its children's rollups; null until every attempt is here.</summary>
     public FamilyRollup? Rollup { get; private set; }
@@ -87,7 +100,7 @@ public sealed class RunView
         _childTimelines.Clear();
         if (snapshot.IsComplete)
         {
-            _state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
+            _state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset, compact: true);
             IsPartial = false;
             Project();
         }
@@ -96,10 +109,12 @@ public sealed class RunView
             _state = null;
             IsPartial = true;
             Record = snapshot.Record;
-            Attempts = snapshot.Attempts;
+            _firstAttempts = snapshot.Attempts;
             AttemptCount = snapshot.AttemptCount ?? 0;
             Rollup = null;
+            ShownText = DisplayFormat.AttemptsShown(snapshot.Attempts);
         }
+        _attemptsVersion++;
         BuildRows(now);
     }
 
@@ -110,9 +125,8 @@ public sealed class RunView
     public static WholeRun Prepare(RunSnapshot snapshot, IReadOnlyList<RunRollup> childRollups, IReadOnlySet<string> expandedLoops, TimelineFilter filter,
         DateTimeOffset now)
     {
-        var state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset);
-        var projection = ProjectionOf(state, childRollups);
-        var rows = projection is null ? default : RowsOf(projection.Value.Record, projection.Value.Attempts, now, expandedLoops, filter);
+        var state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset, compact: true);
+        var rows = state.Record is null ? default : RowsOf(state.Record, state, now, expandedLoops, filter);
         return new WholeRun(state, new HashSet<string>(expandedLoops, StringComparer.Ordinal), filter, rows.Rows, rows.AxisMs);
     }
 
@@ -120,12 +134,14 @@ public sealed class RunView
     public void ShowWhole(WholeRun whole, DateTimeOffset now)
     {
         _state = whole.State;
+        _firstAttempts = [];
         IsPartial = false;
+        _attemptsVersion++;
         Project();
         if (whole.Rows is not null && whole.Filter == _filter && whole.ExpandedLoops.SetEquals(_expandedLoops) && Record is not null)
         {
-            (Rows, AxisMs) = WithChildren(Record, Attempts, whole.Rows, now);
-            _rowsBuiltFrom = (Attempts, _filter, _expandedVersion, Record);
+            (Rows, AxisMs) = WithChildren(Record, whole.Rows, whole.AxisMs, now);
+            _rowsBuiltFrom = (_attemptsVersion, _filter, _expandedVersion, Record);
         }
         else
         {
@@ -149,7 +165,9 @@ public sealed class RunView
             // Duplicates (by offset) are dropped by the reducer.
             RunReducer.Apply(_state, e);
         }
-        foreach (var key in _state.TakeChanges())
+        var changes = _state.TakeChanges();
+        _attemptsVersion += changes.Count > 0 ? 1 : 0;
+        foreach (var key in changes)
         {
             _stepVersions[key] = _stepVersions.GetValueOrDefault(key) + 1;
             _stepIdVersions[key.StepId] = _stepIdVersions.GetValueOrDefault(key.StepId) + 1;
@@ -248,20 +266,26 @@ public sealed class RunView
     public IReadOnlyList<TimelineRow> IterationsOf(StepKey key, DateTimeOffset now) =>
         key.LoopIndex is null || Record is null
             ? []
-            : TimelineBuilder.Build(Record.ToSummary(), Attempts.Where(a => a.StepId == key.StepId).ToList(), now, new HashSet<string> { key.StepId }, new TimelineFilter())
+            : TimelineBuilder.Build(Record.ToSummary(), AttemptsOf(key.StepId), now, new HashSet<string> { key.StepId }, new TimelineFilter())
                 .Where(r => r.Kind == TimelineRowKind.Iteration).ToList();
+
+    private List<StepTrace> AttemptsOf(string stepId) =>
+        _state is { } state
+            ? state.Iterations(stepId).SelectMany(h => h.Attempts).ToList()
+            : _firstAttempts.Where(a => a.StepId == stepId).ToList();
 
     private void Project()
     {
         if (_state is not null && ProjectionOf(_state, ChildRollups) is { } projection)
         {
-            (Record, Attempts, Rollup) = projection;
-            AttemptCount = Attempts.Count;
+            (Record, Rollup) = projection;
+            AttemptCount = _state.AttemptCount;
+            ShownText = DisplayFormat.AttemptsShown(AttemptCount, _state.DistinctStepCount, _state.IterationCount);
         }
     }
 
-    /// <summary>What the page shows of a state: the record, every attempt in order, the rollups.</summary>
-    private static (RunRecord Record, IReadOnlyList<StepTrace> Attempts, FamilyRollup Rollup)? ProjectionOf(RunState state, IReadOnlyList<RunRollup> childRollups)
+    /// <summary>What the page shows of a state besides its rows: the record and the rollups.</summary>
+    private static (RunRecord Record, FamilyRollup Rollup)? ProjectionOf(RunState state, IReadOnlyList<RunRollup> childRollups)
     {
         if (state.Record is null)
         {
@@ -270,7 +294,7 @@ public sealed class RunView
         var run = RollupCalculator.ForRun(state);
         // The panel lists the ten costliest steps; the other rows of a 10,000-step run need not live as long as the page.
         var family = RollupCalculator.ForFamily(run with { ByStep = Components.Controls.RollupPanel.Top(run.ByStep) }, childRollups);
-        return (state.Record, state.Steps.SelectMany(s => s.Attempts).ToList(), family);
+        return (state.Record, family);
     }
 
     private void BuildRows(DateTimeOffset now)
@@ -281,21 +305,30 @@ public sealed class RunView
         }
         // Picking a step, an attempt or a tab changes nothing the rows are made of: a 10,000-step run's rows are not built
         // again for that. A run still going is, for its open bars to reach the present.
-        var inputs = (Attempts, _filter, _expandedVersion, Record);
+        var inputs = (_attemptsVersion, _filter, _expandedVersion, Record);
         if (Record.Status.IsTerminal() && _rowsBuiltFrom.Equals(inputs))
         {
             return;
         }
         _rowsBuiltFrom = inputs;
-        (Rows, AxisMs) = WithChildren(Record, Attempts, RowsOf(Record, Attempts, now, _expandedLoops, _filter).Rows, now);
+        var (rows, axisMs) = _state is { } state ? RowsOf(Record, state, now, _expandedLoops, _filter) : RowsOf(Record, _firstAttempts, now, _expandedLoops, _filter);
+        (Rows, AxisMs) = WithChildren(Record, rows, axisMs, now);
     }
 
-    /// <summary>The run's rows with its child runs woven in, and the axis they need (a child may outlast its parent).</summary>
-    private (IReadOnlyList<TimelineRow> Rows, double AxisMs) WithChildren(RunRecord record, IReadOnlyList<StepTrace> attempts, IReadOnlyList<TimelineRow> rows, DateTimeOffset now)
+    /// <summary>
+    /// The run's rows with its child runs woven in, and the axis they need (a child may outlast its parent). A big run's
+    /// rows stay made on demand unless a step's children are unfolded (their rows are then made, for as long as that lasts).
+    /// </summary>
+    private (IReadOnlyList<TimelineRow> Rows, double AxisMs) WithChildren(RunRecord record, IReadOnlyList<TimelineRow> rows, double axisMs, DateTimeOffset now)
     {
+        if (rows is LazyTimelineRows lazy && _unfoldedChildren.Count == 0)
+        {
+            return (lazy.WithChildren(_childrenByStep), axisMs);
+        }
         var summary = record.ToSummary();
-        var woven = ChildRows.Weave(rows, _childrenByStep, _unfoldedChildren, _childTimelines, TimelineBuilder.Origin(summary, attempts, now), now);
-        return (woven, TimelineBuilder.AxisMs(summary, woven, now));
+        var origin = summary.StartedAt ?? TimelineBuilder.Origin(summary, Attempts.ToList(), now);
+        var woven = ChildRows.Weave(rows, _childrenByStep, _unfoldedChildren, _childTimelines, origin, now);
+        return (woven, Math.Max(axisMs, TimelineBuilder.AxisMs(summary, woven, now)));
     }
 
     private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
@@ -305,6 +338,10 @@ public sealed class RunView
         var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter);
         return (rows, TimelineBuilder.AxisMs(summary, rows, now));
     }
+
+    private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
+        RunRecord record, RunState state, DateTimeOffset now, IReadOnlySet<string> expandedLoops, TimelineFilter filter) =>
+        TimelineBuilder.BuildLazy(record.ToSummary(), state, now, expandedLoops, filter);
 }
 
 /// <summary>A big run's whole, prepared away from the circuit (<see cref="RunView.Prepare"/>), with the folds and filter its rows were made for.</summary>

@@ -72,7 +72,43 @@ public sealed partial class StepTimeline
     /// </summary>
     private TimelineRow? _activeChild;
 
-    private string? ActiveId => Rows.FirstOrDefault(IsActive) is { } row ? RowId(row) : null;
+    private string? ActiveId => ActiveIndex() is var index and >= 0 ? RowId(Rows[index]) : null;
+
+    /// <summary>
+    /// Where the active row is: a big run's rows are made when asked for, so its selected step is looked up by key rather
+    /// than by making every row before it (this runs on every render).
+    /// </summary>
+    private int ActiveIndex()
+    {
+        if (_activeChild is null && Rows is LazyTimelineRows lazy)
+        {
+            return Selected is { } key ? lazy.IndexOf(key) : -1;
+        }
+        for (var i = 0; i < Rows.Count; i++)
+        {
+            if (IsActive(Rows[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private bool IsSelectable(TimelineRow row) =>
+        (row.Kind != TimelineRowKind.LoopGroup || !IsExpanded(row)) && (row.Kind != TimelineRowKind.ChildRun || row.ChildRunId is not null);
+
+    /// <summary>The first selectable row from <paramref name="from"/> on, going by <paramref name="step"/>; -1 if none.</summary>
+    private int NextSelectable(int from, int step)
+    {
+        for (var i = from; i >= 0 && i < Rows.Count; i += step)
+        {
+            if (IsSelectable(Rows[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     private bool IsActive(TimelineRow row) => _activeChild is null ? IsSelected(row) : row == _activeChild;
 
@@ -131,15 +167,24 @@ public sealed partial class StepTimeline
         {
             return;
         }
+        var index = Rows is LazyTimelineRows lazy ? lazy.IndexOf(selected) : IndexOfSelected();
+        if (index >= 0)
+        {
+            _inView = selected;
+            await Browser.KeepInViewAsync(_rows, index * RowHeight, RowHeight);
+        }
+    }
+
+    private int IndexOfSelected()
+    {
         for (var i = 0; i < Rows.Count; i++)
         {
             if (IsSelected(Rows[i]))
             {
-                _inView = selected;
-                await Browser.KeepInViewAsync(_rows, i * RowHeight, RowHeight);
-                return;
+                return i;
             }
         }
+        return -1;
     }
 
     private async Task OnKeyDownAsync(KeyboardEventArgs e)
@@ -150,29 +195,29 @@ public sealed partial class StepTimeline
             await UnfoldAsync(e.Key == "ArrowRight");
             return;
         }
-        var selectable = Rows.Where(r => (r.Kind != TimelineRowKind.LoopGroup || !IsExpanded(r)) && (r.Kind != TimelineRowKind.ChildRun || r.ChildRunId is not null)).ToList();
-        if (!_handledKey || selectable.Count == 0)
+        var first = NextSelectable(0, 1);
+        if (!_handledKey || first < 0)
         {
             return;
         }
-        var current = selectable.FindIndex(IsActive);
-        var next = e.Key switch
+        // Walked row by row from the active one (not by listing the selectable rows: a big run's are made when asked for).
+        var current = ActiveIndex();
+        var index = current < 0 ? first : e.Key switch
         {
-            "ArrowDown" => Math.Min(selectable.Count - 1, current + 1),
-            "ArrowUp" => Math.Max(0, current < 0 ? 0 : current - 1),
-            "Home" => 0,
-            "End" => selectable.Count - 1,
-            _ => Math.Max(0, current),
+            "ArrowDown" => NextSelectable(current + 1, 1) is var below and >= 0 ? below : current,
+            "ArrowUp" => NextSelectable(current - 1, -1) is var above and >= 0 ? above : current,
+            "Home" => first,
+            "End" => NextSelectable(Rows.Count - 1, -1),
+            _ => current,
         };
-        var row = selectable[next];
+        if (current < 0 && e.Key == "End")
+        {
+            index = NextSelectable(Rows.Count - 1, -1);
+        }
+        var row = Rows[index];
         if (row.IsChild && e.Key != "Enter")
         {
             _activeChild = row;
-            var index = 0;
-            while (Rows[index] != row)
-            {
-                index++;
-            }
             await Browser.KeepInViewAsync(_rows, index * RowHeight, RowHeight);
             return;
         }
@@ -186,7 +231,7 @@ public sealed partial class StepTimeline
     /// </summary>
     private async Task UnfoldAsync(bool unfold)
     {
-        if (Rows.FirstOrDefault(IsActive) is not { IsChild: false } row)
+        if (ActiveIndex() is var index && (index < 0 || Rows[index] is not { IsChild: false } row))
         {
             return;
         }
