@@ -29,15 +29,16 @@ switch (suite)
         await LiveBenchmark.RunAsync(postgres: args.Contains("--postgresql"));
         break;
     case "run-page":
-        await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"),
-            steps: args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).DefaultIfEmpty(10_000).First());
+        await RunPageBenchmark.RunAsync(timesOnly: args.Contains("--times-only"), steps: Steps());
         break;
     case "run-page-by-type":
         // Not a benchmark: where a run-page circuit's memory goes, by type (for finding what to cut).
-        await RunPageBenchmark.RunAsync(byType: true);
+        await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
         Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, search, logs, live, run-page");
         return 2;
 }
 return 0;
+
+int Steps() => args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).DefaultIfEmpty(10_000).First();

@@ -50,8 +50,10 @@ public sealed class CompactRunStateTests
         return state;
     }
 
-    private static RunState Compact(RunState state) =>
-        RunState.FromSnapshot(state.Record!, state.Steps.SelectMany(s => s.Attempts).ToList(), state.Offset, compact: true);
+    /// <summary>As a viewer reads it (the service's snapshot says each entry's attempt count on its latest attempt), in one form or the other.</summary>
+    private static RunState Snapshot(RunState state, bool compact = true) =>
+        RunState.FromSnapshot(state.Record!, state.Steps.SelectMany(s => s.Attempts.Select(a => a == s.Latest ? a with { AttemptCount = s.Attempts.Count } : a)).ToList(),
+            state.Offset, compact);
 
     /// <summary>Every field as JSON, payloads left out (a compact state does not keep them).</summary>
     private static List<string> Attempts(RunState state) =>
@@ -60,9 +62,9 @@ public sealed class CompactRunStateTests
     [Fact]
     public void HoldsEveryAttemptAsTheOrdinaryStateDoes_PayloadsAside()
     {
-        var state = Reduce(MixedRun());
+        var state = Snapshot(Reduce(MixedRun()), compact: false);
 
-        var compact = Compact(state);
+        var compact = Snapshot(state);
 
         Assert.Equal(Attempts(state), Attempts(compact));
         Assert.Equal(state.StepOrder, compact.StepOrder);
@@ -94,9 +96,8 @@ public sealed class CompactRunStateTests
     [Fact]
     public void MovesOnUnderLiveEvents_AsTheOrdinaryStateDoes()
     {
-        var first = MixedRun();
-        var ordinary = Reduce(first);
-        var compact = Compact(ordinary);
+        var ordinary = Snapshot(Reduce(MixedRun()), compact: false);
+        var compact = Snapshot(ordinary);
         var more = new List<RunEvent>
         {
             _e.StepCompleted("still-running", cost: 0.5m),
@@ -120,8 +121,8 @@ public sealed class CompactRunStateTests
     [Fact]
     public void ARejectedBatch_LeavesTheCompactStateAsItWas()
     {
-        var ordinary = Reduce(MixedRun());
-        var compact = Compact(ordinary);
+        var ordinary = Snapshot(Reduce(MixedRun()), compact: false);
+        var compact = Snapshot(ordinary);
         var before = Attempts(compact);
         var order = compact.StepOrder.ToList();
         var counts = (compact.DistinctStepCount, compact.AttemptCount, compact.IterationCount);

@@ -298,6 +298,7 @@ internal sealed class CompactSteps
             InputSize = (int)(trace.InputSizeBytes ?? None),
             OutputSize = (int)(trace.OutputSizeBytes ?? None),
             MappedSize = (int)(trace.MappedOutputSizeBytes ?? None),
+            AttemptCount = trace.AttemptCount ?? int.MinValue,
         };
     }
 
@@ -318,14 +319,17 @@ internal sealed class CompactSteps
     private static bool IsUnusual(StepTrace trace) =>
         trace.SkipReason is not null
         || trace.TruncatedFields is not null
-        || trace.AttemptCount is not null
         || trace.StartedAt is { Offset.Ticks: not 0 }
         || trace.CompletedAt is { Offset.Ticks: not 0 }
         || trace.Tokens is { } tokens && (OutOfInt(tokens.Prompt) || OutOfInt(tokens.Cached) || OutOfInt(tokens.Completion) || OutOfInt(tokens.Total))
         || trace.InputSizeBytes is { } input && OutOfInt(input)
         || trace.OutputSizeBytes is { } output && OutOfInt(output)
         || trace.MappedOutputSizeBytes is { } mapped && OutOfInt(mapped)
-        || trace.StepIndex == int.MinValue;
+        || trace.StepIndex == int.MinValue
+        || trace.AttemptCount == int.MinValue
+        || trace.DurationMs == long.MinValue
+        || trace.StartedAt is { UtcTicks: 0 }
+        || trace.CompletedAt is { UtcTicks: 0 };
 
     private static bool OutOfInt(long value) => value is < 0 or > int.MaxValue;
 
@@ -358,6 +362,7 @@ internal sealed class CompactSteps
             MappedOutputSizeBytes = row.MappedSize < 0 ? null : row.MappedSize,
             Truncated = (row.Flags & SlotFlags.Truncated) != 0,
             WillRetry = (row.Flags & SlotFlags.WillRetry) != 0 ? true : (row.Flags & SlotFlags.WontRetry) != 0 ? false : null,
+            AttemptCount = row.AttemptCount == int.MinValue ? null : row.AttemptCount,
         };
     }
 
@@ -394,6 +399,9 @@ internal sealed class CompactSteps
         public int InputSize;
         public int OutputSize;
         public int MappedSize;
+
+        /// <summary>As the snapshot gave it (on each entry's latest attempt), or <see cref="int.MinValue"/>.</summary>
+        public int AttemptCount;
         public short Model;
         public short Operation;
         public byte Status;

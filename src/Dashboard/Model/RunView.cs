@@ -101,6 +101,7 @@ public sealed class RunView
         if (snapshot.IsComplete)
         {
             _state = RunState.FromSnapshot(snapshot.Record, snapshot.Attempts, snapshot.Offset, compact: true);
+            _firstAttempts = [];
             IsPartial = false;
             Project();
         }
