@@ -65,6 +65,40 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
             words.Add($"plainto_tsquery('simple', regexp_replace(@term{i}, '[[:punct:]]+', ' ', 'g'))");
             phrases.Add($"phraseto_tsquery('simple', regexp_replace(@term{i}, '[[:punct:]]+', ' ', 'g'))");
         }
-        return ("run_search s", $"s.body_words @@ ({string.Join(" && ", words)}) AND s.body_words @@ ({string.Join(" && ", phrases)})", "s.id");
+        var match = $"s.body_words @@ ({string.Join(" && ", words)}) AND s.body_words @@ ({string.Join(" && ", phrases)})";
+        var pairs = PairsOf(command, terms);
+        return ("run_search s", pairs.Count == 0 ? match : $"{match} AND s.body_pairs @@ ({string.Join(" && ", pairs)})", "s.id");
+    }
+
+    /// <summary>
+    /// The word pairs of the terms that are phrases, as tsquery literals (asked of the database, which splits words as it
+    /// did for the documents): they narrow a phrase search to documents where its words follow one another.
+    /// </summary>
+    private static List<string> PairsOf(DbCommand command, IReadOnlyList<string> terms)
+    {
+        var pairs = new List<string>();
+        if (!terms.Any(t => t.Any(char.IsWhiteSpace) || t.Any(char.IsPunctuation) || t.Any(char.IsSymbol)))
+        {
+            return pairs;
+        }
+        using var ask = command.Connection!.CreateCommand();
+        ask.Transaction = command.Transaction;
+        ask.CommandText = "SELECT " + string.Join(", ", terms.Select((_, i) => $"search_pairs_query(@t{i})::text"));
+        for (var i = 0; i < terms.Count; i++)
+        {
+            ask.With("t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), terms[i]);
+        }
+        using var reader = ask.ExecuteReader();
+        reader.Read();
+        for (var i = 0; i < terms.Count; i++)
+        {
+            if (!reader.IsDBNull(i))
+            {
+                var name = "pairs" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                command.With(name, reader.GetString(i));
+                pairs.Add($"@{name}::tsquery");
+            }
+        }
+        return pairs;
     }
 }

@@ -208,5 +208,25 @@ internal static class PostgreSqlRunsSchema
         ALTER TABLE insight_steps ADD COLUMN shard smallint NOT NULL DEFAULT 0;
         ALTER TABLE insight_steps DROP CONSTRAINT insight_steps_pkey, ADD PRIMARY KEY (workflow_id, grain, bucket, step_id, shard);
         """,
+        // Each pair of neighbouring words of a document, as one lexeme ('card declined'), under a GIN index of its own: a
+        // quoted phrase whose words are both common (in tens of thousands of documents) but rarely in its order is then
+        // answered from the index, where the words' index alone hands over every document that has both, each to be read
+        // for their positions. Made from the same words (the tsvector's positions), so a pair is exactly two words that
+        // follow one another there; search_pairs_query makes a phrase's pairs (null for one word).
+        """
+        CREATE FUNCTION search_pairs(words tsvector) RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
+                SELECT lexeme || ' ' || lead(lexeme) OVER (ORDER BY pos) AS pair, lead(pos) OVER (ORDER BY pos) - pos AS gap
+                FROM (SELECT lexeme, unnest(positions) AS pos FROM unnest(words)) w
+            ) p WHERE gap = 1
+        $$;
+        CREATE FUNCTION search_pairs_query(phrase text) RETURNS tsquery LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            SELECT string_agg(quote_literal(pair), ' & ')::tsquery
+            FROM unnest(tsvector_to_array(search_pairs(to_tsvector('simple', regexp_replace(phrase, '[[:punct:]]+', ' ', 'g'))))) AS pair
+        $$;
+        ALTER TABLE run_search ADD COLUMN body_pairs tsvector
+            GENERATED ALWAYS AS (search_pairs(to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g')))) STORED;
+        CREATE INDEX run_search_pairs ON run_search USING gin (body_pairs);
+        """,
     ];
 }
