@@ -65,9 +65,9 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
             words.Add($"plainto_tsquery('simple', regexp_replace(@term{i}, '[[:punct:]]+', ' ', 'g'))");
             phrases.Add($"phraseto_tsquery('simple', regexp_replace(@term{i}, '[[:punct:]]+', ' ', 'g'))");
         }
-        var match = $"s.body_words @@ ({string.Join(" && ", words)}) AND s.body_words @@ ({string.Join(" && ", phrases)})";
-        var pairs = PairsOf(command, terms);
-        return ("run_search s", pairs.Count == 0 ? match : $"{match} AND s.body_pairs @@ ({string.Join(" && ", pairs)})", "s.id");
+        // The phrases' word pairs join the words: the index scan intersects them all.
+        words.AddRange(PairsOf(command, terms));
+        return ("run_search s", $"s.body_words @@ ({string.Join(" && ", words)}) AND s.body_words @@ ({string.Join(" && ", phrases)})", "s.id");
     }
 
     /// <summary>

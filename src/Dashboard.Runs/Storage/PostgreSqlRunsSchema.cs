@@ -208,11 +208,12 @@ internal static class PostgreSqlRunsSchema
         ALTER TABLE insight_steps ADD COLUMN shard smallint NOT NULL DEFAULT 0;
         ALTER TABLE insight_steps DROP CONSTRAINT insight_steps_pkey, ADD PRIMARY KEY (workflow_id, grain, bucket, step_id, shard);
         """,
-        // Each pair of neighbouring words of a document, as one lexeme ('card declined'), under a GIN index of its own: a
-        // quoted phrase whose words are both common (in tens of thousands of documents) but rarely in its order is then
-        // answered from the index, where the words' index alone hands over every document that has both, each to be read
-        // for their positions. Made from the same words (the tsvector's positions), so a pair is exactly two words that
-        // follow one another there; search_pairs_query makes a phrase's pairs (null for one word).
+        // A document's words now include each pair of neighbouring words as one more lexeme ('card declined'; a word never
+        // holds a space): a quoted phrase whose words are both common (in tens of thousands of documents) but rarely in its
+        // order is answered by the one GIN scan, which intersects the pair's documents with the words', where the words
+        // alone handed over every document holding both, each to be read for their positions. The pairs are made from the
+        // words' positions, so a pair is exactly two words that follow one another there; search_pairs_query makes a
+        // phrase's pairs (null for one word).
         """
         CREATE FUNCTION search_pairs(words tsvector) RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
             SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
@@ -220,13 +221,17 @@ internal static class PostgreSqlRunsSchema
                 FROM (SELECT lexeme, unnest(positions) AS pos FROM unnest(words)) w
             ) p WHERE gap = 1
         $$;
+        CREATE FUNCTION search_words(body text) RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            SELECT w || search_pairs(w) FROM to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g')) AS w
+        $$;
         CREATE FUNCTION search_pairs_query(phrase text) RETURNS tsquery LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
             SELECT string_agg(quote_literal(pair), ' & ')::tsquery
             FROM unnest(tsvector_to_array(search_pairs(to_tsvector('simple', regexp_replace(phrase, '[[:punct:]]+', ' ', 'g'))))) AS pair
         $$;
-        ALTER TABLE run_search ADD COLUMN body_pairs tsvector
-            GENERATED ALWAYS AS (search_pairs(to_tsvector('simple', regexp_replace(body, '[[:punct:]]+', ' ', 'g')))) STORED;
-        CREATE INDEX run_search_pairs ON run_search USING gin (body_pairs);
+        DROP INDEX run_search_words;
+        ALTER TABLE run_search DROP COLUMN body_words;
+        ALTER TABLE run_search ADD COLUMN body_words tsvector GENERATED ALWAYS AS (search_words(body)) STORED;
+        CREATE INDEX run_search_words ON run_search USING gin (body_words);
         """,
     ];
 }
