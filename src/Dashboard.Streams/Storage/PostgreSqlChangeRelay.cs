@@ -82,24 +82,42 @@ public sealed partial class PostgreSqlChangeRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>One connection announces the changes, in order; a burst of appends costs one round trip per change.</summary>
+    /// <summary>Paths announced in one statement at most: a NOTIFY payload is small, a statement of thousands is not.</summary>
+    private const int MaxPerStatement = 500;
+
+    /// <summary>
+    /// One connection announces the changes, all those waiting in one statement (each path once): a statement per change
+    /// fell behind under a thousand appends a second (each append also moves the runs feed), and the others' readers
+    /// woke as late as that queue was long.
+    /// </summary>
     private async Task PublishAsync()
     {
+        var paths = new List<string>(MaxPerStatement);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var path in _outgoing.Reader.ReadAllAsync(_stop.Token))
+            while (await _outgoing.Reader.WaitToReadAsync(_stop.Token))
             {
+                paths.Clear();
+                seen.Clear();
+                while (paths.Count < MaxPerStatement && _outgoing.Reader.TryRead(out var path))
+                {
+                    if (seen.Add(path))
+                    {
+                        paths.Add(_instance + "|" + path);
+                    }
+                }
                 try
                 {
-                    await using var command = _dataSource.CreateCommand("SELECT pg_notify(@channel, @payload)");
+                    await using var command = _dataSource.CreateCommand("SELECT pg_notify(@channel, payload) FROM unnest(@payloads) AS payload");
                     command.Parameters.AddWithValue("channel", Channel);
-                    command.Parameters.AddWithValue("payload", _instance + "|" + path);
+                    command.Parameters.AddWithValue("payloads", paths.ToArray());
                     await command.ExecuteNonQueryAsync(_stop.Token);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
                 {
                     // The others' readers still find the data at their next look (their long-poll ends at its time-out).
-                    LogPublishFailed(_logger, path, ex);
+                    LogPublishFailed(_logger, paths.Count, ex);
                 }
             }
         }
@@ -121,6 +139,6 @@ public sealed partial class PostgreSqlChangeRelay : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for other instances' stream changes failed; again in {Retry}")]
     private static partial void LogListenFailed(ILogger logger, TimeSpan retry, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell other instances that {Path} changed")]
-    private static partial void LogPublishFailed(ILogger logger, string path, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell other instances that {Count} streams changed")]
+    private static partial void LogPublishFailed(ILogger logger, int count, Exception exception);
 }
