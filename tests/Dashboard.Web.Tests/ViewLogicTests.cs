@@ -70,14 +70,14 @@ public sealed class ViewLogicTests
             customer = new { name = "Acme", address = new { city = "Lyon" } },
             lines = Enumerable.Range(0, 450).Select(i => new { sku = $"SKU-{i}" }).ToArray(),
         });
-        var state = new JsonViewerState(document);
+        var state = new JsonViewerState(JsonPayload.Of(document));
 
         Assert.Equal(["$", "$.customer", "$.lines"], state.Rows.Select(r => r.Node?.Path));
         state.Toggle("$.lines");
         Assert.Equal(JsonViewerState.PageSize + 4, state.Rows.Count);
         Assert.Equal(250, state.Rows[^1].Hidden);
 
-        state.Search("sku-420", document);
+        state.Search("sku-420");
         Assert.Equal(1, state.MatchCount);
         Assert.True(state.IsMatch("$.lines[420].sku"));
         Assert.Contains(state.Rows, r => r.Node?.Path == "$.lines[420].sku");
@@ -85,7 +85,7 @@ public sealed class ViewLogicTests
         // Between the first page and the match, the skipped items are one folded line.
         Assert.Contains(state.Rows, r => r.WithoutMatch && r.Hidden == 220 && r.CanShowMore);
 
-        state.Search("lyon", document);
+        state.Search("lyon");
         Assert.True(state.IsOpen("$.customer.address"));
     }
 
@@ -101,9 +101,9 @@ public sealed class ViewLogicTests
                 $"{{\"id\":{count},\"name\":\"record {count}\",\"note\":\"{(count % 1000 == 7 ? "needle" : "hay")} lorem ipsum\"}}");
         }
         using var document = JsonDocument.Parse(json.Append("]}").ToString());
-        var state = new JsonViewerState(document.RootElement);
+        var state = new JsonViewerState(JsonPayload.Of(document.RootElement));
 
-        state.Search("needle", document.RootElement);
+        state.Search("needle");
         var rows = state.Rows;
 
         var needles = Enumerable.Range(0, count).Where(i => i % 1000 == 7).ToList();
@@ -117,6 +117,75 @@ public sealed class ViewLogicTests
         var records = (JsonArrayChildren)state.Root.Children[0].Children;
         Assert.Equal(count, records.Count);
         Assert.True(records.MadeCount <= JsonViewerState.PageSize + needles.Count, $"{records.MadeCount} nodes made");
+    }
+
+    [Fact]
+    public void JsonViewer_ReadsThePayloadsText_EscapesNestingAndSpacingAsWritten()
+    {
+        // Spaced as an engine might send it, with escapes, non-ASCII text, arrays in arrays and every kind of value.
+        var payload = JsonPayload.Parse("""
+            {
+              "say": "line one\nline \"two\" \u00e9t\u00e9",
+              "grid" : [ [1, 2.50, -3e2], [], [ { "k\u0065y": null } ] ],
+              "flags": [true, false],
+              "städte": { "zürich": "Zürich" }
+            }
+            """);
+        var state = new JsonViewerState(payload);
+        var root = state.Root;
+
+        Assert.Equal("{ 4 keys }", root.Display);
+        Assert.Equal(["say", "grid", "flags", "städte"], root.Children.Select(c => c.Name));
+        Assert.Equal("line one\nline \"two\" été", root.Children[0].Display);
+        var grid = root.Children[1];
+        Assert.Equal("[ 3 items ]", grid.Display);
+        Assert.Equal(["1", "2.50", "-3e2"], grid.Children[0].Children.Select(c => c.Display));
+        Assert.Equal("[ 0 items ]", grid.Children[1].Display);
+        Assert.Equal("$.grid[2][0].key", grid.Children[2].Children[0].Children[0].Path);
+        Assert.Equal(JsonValueKind.Null, grid.Children[2].Children[0].Children[0].Kind);
+        Assert.Equal(["true", "false"], root.Children[2].Children.Select(c => c.Display));
+        Assert.Equal("""{ "zürich": "Zürich" }""", root.Children[3].Json(indented: false));
+        Assert.Equal("{\n  \"zürich\": \"Zürich\"\n}", root.Children[3].Json().ReplaceLineEndings("\n"));
+
+        // Keys and values, escaped or not, numbers as written; a key and its value matching count once.
+        Assert.Equal(["$.say"], JsonSearch.Find(payload.Root, "\"TWO\"").Paths);
+        Assert.Equal(["$.say"], JsonSearch.Find(payload.Root, "été").Paths);
+        Assert.Equal(["$.grid[2][0].key"], JsonSearch.Find(payload.Root, "key").Paths);
+        Assert.Equal(["$.grid[0][1]"], JsonSearch.Find(payload.Root, "2.5").Paths);
+        Assert.Equal(["$.städte.zürich"], JsonSearch.Find(payload.Root, "ZÜRICH").Paths);
+        Assert.Equal(["$.flags[1]"], JsonSearch.Find(payload.Root, "fals").Paths);
+        var capped = JsonSearch.Find(payload.Root, "e", max: 2);
+        Assert.Equal(2, capped.Paths.Count);
+        Assert.True(capped.More);
+
+        // A bare value is its own root; the text kept is the value's, not the spacing around it.
+        var bare = JsonPayload.Parse("  \"needle in hay\"  ");
+        Assert.Equal(["$"], JsonSearch.Find(bare.Root, "needle").Paths);
+        Assert.Equal("\"needle in hay\"", bare.Root.Text);
+    }
+
+    [Fact]
+    public void StepAttempt_KeepsTheRecordWithoutItsPayloads_AndThePayloadsAsTheirText()
+    {
+        using var read = JsonDocument.Parse("""{"input":{"q":"été"},"output":[1,{"a":"<script>"}]}""");
+        var trace = Attempt("s", 2, StepStatus.Completed, 0, 1) with
+        {
+            InputContext = read.RootElement.GetProperty("input"),
+            OutputContext = read.RootElement.GetProperty("output"),
+        };
+
+        var kept = StepAttempt.Of(trace);
+
+        // Nothing of the document the client read is kept: the panel's record has no payload elements.
+        Assert.Null(kept.Trace.InputContext);
+        Assert.Null(kept.Trace.OutputContext);
+        Assert.Equal(2, kept.Attempt);
+        Assert.Equal("""{"q":"été"}""", kept.Input!.Root.Text);
+        Assert.Equal("""[1,{"a":"<script>"}]""", kept.Output!.Root.Text);
+        Assert.Null(kept.MappedOutput);
+        Assert.Equal(JsonSerializer.Serialize(trace.OutputContext, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }),
+            kept.Text("output"));
+        Assert.Null(kept.Text("mapped"));
     }
 
     [Fact]

@@ -1,19 +1,17 @@
 using System.Collections;
-using System.Text.Json;
 
 namespace Dashboard.Model;
 
 /// <summary>
-/// The items of a JSON array as tree nodes, each made when first asked for and kept. The viewer asks in increasing
-/// order (a page of items, then those leading to search matches), so one walk along the array serves a whole render.
+/// The items of a JSON array as tree nodes, each made when first asked for and kept. Where each item starts is read in
+/// one pass when the array is first opened (4 bytes an item), so any item is found without walking to it.
 /// </summary>
-internal sealed class JsonArrayChildren(JsonElement array, string parentPath, int depth) : IReadOnlyList<JsonTreeNode>
+internal sealed class JsonArrayChildren(RawJson array, string parentPath, int depth) : IReadOnlyList<JsonTreeNode>
 {
     private readonly Dictionary<int, JsonTreeNode> _made = [];
-    private JsonElement.ArrayEnumerator _cursor;
-    private int _cursorIndex = -1;
+    private readonly int[] _starts = array.ItemStarts();
 
-    public int Count { get; } = array.GetArrayLength();
+    public int Count => _starts.Length;
 
     /// <summary>How many item nodes exist so far (what the viewer costs in memory).</summary>
     public int MadeCount => _made.Count;
@@ -26,26 +24,11 @@ internal sealed class JsonArrayChildren(JsonElement array, string parentPath, in
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
             if (!_made.TryGetValue(index, out var node))
             {
-                node = new JsonTreeNode(ElementAt(index), $"[{index}]", $"{parentPath}[{index}]", depth);
+                node = new JsonTreeNode(array.ItemAt(_starts[index]), $"[{index}]", $"{parentPath}[{index}]", depth);
                 _made[index] = node;
             }
             return node;
         }
-    }
-
-    private JsonElement ElementAt(int index)
-    {
-        if (_cursorIndex < 0 || index < _cursorIndex)
-        {
-            _cursor = array.EnumerateArray();
-            _cursorIndex = -1;
-        }
-        while (_cursorIndex < index)
-        {
-            _cursor.MoveNext();
-            _cursorIndex++;
-        }
-        return _cursor.Current;
     }
 
     public IEnumerator<JsonTreeNode> GetEnumerator()

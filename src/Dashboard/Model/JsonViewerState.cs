@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Dashboard.Model;
 
 /// <summary>
@@ -26,10 +24,12 @@ public sealed class JsonViewerState
     /// <summary>For each array holding matches: the indexes of its items on the way to one, in order.</summary>
     private Dictionary<string, SortedSet<int>> _matchedItems = new(StringComparer.Ordinal);
     private IReadOnlyList<JsonViewerRow>? _rows;
+    private readonly JsonPayload _payload;
 
-    public JsonViewerState(JsonElement root)
+    public JsonViewerState(JsonPayload payload)
     {
-        Root = new JsonTreeNode(root);
+        _payload = payload;
+        Root = new JsonTreeNode(payload.Root);
         ExpandToDepth(1);
     }
 
@@ -86,9 +86,9 @@ public sealed class JsonViewerState
     }
 
     /// <summary>Marks matches and opens their ancestors; an empty text clears the search.</summary>
-    public void Search(string? text, JsonElement root)
+    public void Search(string? text)
     {
-        var result = JsonSearch.Find(root, text ?? "");
+        var result = JsonSearch.Find(_payload.Root, text ?? "");
         _matches = result.Paths.ToHashSet(StringComparer.Ordinal);
         MoreMatches = result.More;
         foreach (var path in JsonSearch.Ancestors(result.Paths))

@@ -17,6 +17,13 @@ public sealed partial class AttemptCompare
     [Parameter]
     public StepTrace? Right { get; set; }
 
+    /// <summary>The left side as the step panel keeps it (payloads as text), instead of <see cref="Left"/>.</summary>
+    [Parameter]
+    public StepAttempt? LeftAttempt { get; set; }
+
+    [Parameter]
+    public StepAttempt? RightAttempt { get; set; }
+
     /// <summary>input, output, mapped or error.</summary>
     [Parameter]
     public string Field { get; set; } = "input";
@@ -25,7 +32,23 @@ public sealed partial class AttemptCompare
     [Parameter]
     public string? Sides { get; set; }
 
-    protected override void OnParametersSet() => _diff = LineDiff.Compare(Text(Left), Text(Right));
+    private (object? Left, object? Right, string Field)? _compared;
+
+    private int? LeftNumber => LeftAttempt?.Attempt ?? Left?.Attempt;
+
+    private int? RightNumber => RightAttempt?.Attempt ?? Right?.Attempt;
+
+    protected override void OnParametersSet()
+    {
+        // Rendered again with the same sides (the page re-renders on each live event), the diff stands.
+        var sides = ((object?)LeftAttempt ?? Left, (object?)RightAttempt ?? Right, Field);
+        if (_compared is { } compared && ReferenceEquals(compared.Left, sides.Item1) && ReferenceEquals(compared.Right, sides.Item2) && compared.Field == Field)
+        {
+            return;
+        }
+        _compared = sides;
+        _diff = LineDiff.Compare(LeftAttempt?.Text(Field) ?? Text(Left), RightAttempt?.Text(Field) ?? Text(Right));
+    }
 
     private string? Text(StepTrace? attempt) => attempt is null ? null : Field switch
     {

@@ -26,6 +26,8 @@ public sealed partial class JsonViewer
     private ElementReference _tree;
     private bool _scrollToMatch;
     private JsonElement? _shown;
+    private JsonPayload? _shownPayload;
+    private JsonPayload? _payload;
     private string? _rawText;
     private bool _raw;
     private bool _showWholeRaw;
@@ -34,8 +36,13 @@ public sealed partial class JsonViewer
     [Parameter, EditorRequired]
     public required string Title { get; set; }
 
+    /// <summary>The value as an element (its text is copied once: a page that keeps big payloads passes <see cref="Payload"/>).</summary>
     [Parameter]
     public JsonElement? Value { get; set; }
+
+    /// <summary>The value as text kept by the page (a step's payloads), instead of <see cref="Value"/>.</summary>
+    [Parameter]
+    public JsonPayload? Payload { get; set; }
 
     /// <summary>The payload's original size in bytes (as the service recorded it).</summary>
     [Parameter]
@@ -63,33 +70,29 @@ public sealed partial class JsonViewer
 
     private long StoredBytes => System.Text.Encoding.UTF8.GetByteCount(RawText);
 
-    private string RawText => _rawText ??= Value is not { } value
+    private string RawText => _rawText ??= _payload is not { } payload
         ? ""
-        : IsTruncated && value.ValueKind == JsonValueKind.String
-            ? value.GetString() ?? ""
-            : JsonSerializer.Serialize(value, IndentedOptions);
+        : IsTruncated && payload.Kind == JsonValueKind.String
+            ? payload.Root.GetString()
+            : payload.Indented();
 
     private string RawPreview => _showWholeRaw || RawText.Length <= RawPreviewLimit ? RawText : RawText[..RawPreviewLimit] + "\n…";
 
-    private static readonly JsonSerializerOptions IndentedOptions = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     protected override void OnParametersSet()
     {
-        if (Equals(_shown, Value))
+        if (Equals(_shown, Value) && ReferenceEquals(_shownPayload, Payload))
         {
             return;
         }
         _shown = Value;
+        _shownPayload = Payload;
+        _payload = Payload ?? JsonPayload.Of(Value);
         _rawText = null;
         _showWholeRaw = false;
         _search = null;
-        _state = Value is { } value && !IsTruncated ? new JsonViewerState(value) : null;
+        _state = _payload is { } payload && !IsTruncated ? new JsonViewerState(payload) : null;
         // A bare string or number has no tree worth showing.
-        _raw = Value is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Array) };
+        _raw = _payload is { Kind: not (JsonValueKind.Object or JsonValueKind.Array) };
         if (!string.IsNullOrWhiteSpace(Find) && _state is not null && !_raw)
         {
             _ = SearchAsync(Find);
@@ -107,10 +110,10 @@ public sealed partial class JsonViewer
     private Task SearchAsync(string? text)
     {
         _search = text;
-        if (_state is not null && Value is { } value)
+        if (_state is not null)
         {
             _raw = false;
-            _state.Search(text, value);
+            _state.Search(text);
             _scrollToMatch = _state.MatchCount > 0;
         }
         return Task.CompletedTask;

@@ -14,8 +14,8 @@ namespace Dashboard.Components.Controls;
 public sealed partial class StepPanel : IDisposable
 {
     private static readonly string[] TabKeys = ["input", "output", "mapped", "error", "logs"];
-    private readonly ListLoadView<StepTraceResult> _view = new(result => result.Attempts.Count == 0);
-    private IReadOnlyList<StepTrace> _attempts = [];
+    private readonly ListLoadView<IReadOnlyList<StepAttempt>> _view = new(attempts => attempts.Count == 0);
+    private IReadOnlyList<StepAttempt> _attempts = [];
     private HashSet<int> _compareSet = [];
     private string? _compareParameter;
     private StepKey? _loadedKey;
@@ -79,14 +79,16 @@ public sealed partial class StepPanel : IDisposable
 
     private string? _loadedVersion;
 
-    private StepTrace? Current => Attempt is { } n ? _attempts.FirstOrDefault(a => a.Attempt == n) ?? _attempts.LastOrDefault() : _attempts.LastOrDefault();
+    private StepAttempt? CurrentAttempt => Attempt is { } n ? _attempts.FirstOrDefault(a => a.Attempt == n) ?? _attempts.LastOrDefault() : _attempts.LastOrDefault();
+
+    private StepTrace? Current => CurrentAttempt?.Trace;
 
     private int TabIndex => Math.Max(0, Array.IndexOf(TabKeys, Tab ?? DefaultTab));
 
     /// <summary>A failed step opens on its error; others on their output.</summary>
-    private string DefaultTab => Current?.Status == StepStatus.Failed ? "error" : Current?.OutputContext is not null ? "output" : "input";
+    private string DefaultTab => Current?.Status == StepStatus.Failed ? "error" : CurrentAttempt?.Output is not null ? "output" : "input";
 
-    private (StepTrace Left, StepTrace Right)? CompareAttempts
+    private (StepAttempt Left, StepAttempt Right)? CompareAttempts
     {
         get
         {
@@ -101,16 +103,17 @@ public sealed partial class StepPanel : IDisposable
         }
     }
 
-    private sealed record TabModel(string Key, string Label, JsonElement? Value, long? Size, bool Truncated);
+    private sealed record TabModel(string Key, string Label, JsonPayload? Value, long? Size, bool Truncated);
 
     private IEnumerable<TabModel> Tabs
     {
         get
         {
-            var step = Current!;
-            yield return new TabModel("input", "Input", step.InputContext, step.InputSizeBytes, IsCut(step, "input"));
-            yield return new TabModel("output", "Output", step.OutputContext, step.OutputSizeBytes, IsCut(step, "output"));
-            yield return new TabModel("mapped", "Mapped output", step.MappedOutput, step.MappedOutputSizeBytes, IsCut(step, "mappedOutput"));
+            var attempt = CurrentAttempt!;
+            var step = attempt.Trace;
+            yield return new TabModel("input", "Input", attempt.Input, step.InputSizeBytes, IsCut(step, "input"));
+            yield return new TabModel("output", "Output", attempt.Output, step.OutputSizeBytes, IsCut(step, "output"));
+            yield return new TabModel("mapped", "Mapped output", attempt.MappedOutput, step.MappedOutputSizeBytes, IsCut(step, "mappedOutput"));
             yield return new TabModel("error", "Error", null, null, IsCut(step, "error.data"));
             yield return new TabModel("logs", "Logs", null, null, false);
         }
@@ -132,8 +135,8 @@ public sealed partial class StepPanel : IDisposable
         }
         _loadedKey = Key;
         _loadedVersion = Version;
-        await _view.LoadAsync(token => Client.Run(RunId).StepTraceAsync(Key.StepId, Dashboard.Client.Attempt.All, Key.LoopIndex, cancellationToken: token));
-        _attempts = _view.Page?.Attempts ?? [];
+        await _view.LoadAsync(async token => StepAttempt.Of((await Client.Run(RunId).StepTraceAsync(Key.StepId, Dashboard.Client.Attempt.All, Key.LoopIndex, cancellationToken: token)).Attempts));
+        _attempts = _view.Page ?? [];
         await OnLoaded.InvokeAsync();
     }
 
