@@ -128,14 +128,20 @@ public sealed class ViewLogicTests
               "say": "line one\nline \"two\" \u00e9t\u00e9",
               "grid" : [ [1, 2.50, -3e2], [], [ { "k\u0065y": null } ] ],
               "flags": [true, false],
-              "städte": { "zürich": "Zürich" }
+              "städte": { "zürich": "Zürich" },
+              "tricky" : [ "a,b]" , "q\"}", "back\\", {"x,y": "{["} ]
             }
             """);
         var state = new JsonViewerState(payload);
         var root = state.Root;
 
-        Assert.Equal("{ 4 keys }", root.Display);
-        Assert.Equal(["say", "grid", "flags", "städte"], root.Children.Select(c => c.Name));
+        Assert.Equal("{ 5 keys }", root.Display);
+        Assert.Equal(["say", "grid", "flags", "städte", "tricky"], root.Children.Select(c => c.Name));
+        // Commas, brackets and escaped quotes inside strings are text, not structure.
+        var tricky = root.Children[4];
+        Assert.Equal("[ 4 items ]", tricky.Display);
+        Assert.Equal(["a,b]", "q\"}", "back\\", "{ 1 key }"], tricky.Children.Select(c => c.Display));
+        Assert.Equal(("x,y", "{["), (tricky.Children[3].Children[0].Name, tricky.Children[3].Children[0].Display));
         Assert.Equal("line one\nline \"two\" été", root.Children[0].Display);
         var grid = root.Children[1];
         Assert.Equal("[ 3 items ]", grid.Display);

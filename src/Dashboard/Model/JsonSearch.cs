@@ -17,7 +17,7 @@ public static class JsonSearch
         {
             return new Result(paths, false);
         }
-        var more = Walk(root.Utf8.Span, text.Trim(), paths, max);
+        var more = Walk(root.Utf8, text.Trim(), paths, max);
         return new Result(paths, more);
     }
 
@@ -39,24 +39,44 @@ public static class JsonSearch
     }
 
     /// <summary>
-    /// A container being read: its path, and for an array the index of its next item. Paths of values are made only
-    /// for matches and containers, so a pass over 60,000 records makes a string per record, not per field.
+    /// A container being read. Its path is made only when asked (for a match inside it), from its parent's and its own
+    /// place there (an index, or the name's bytes), so a pass over 60,000 records makes no string for those without one.
     /// </summary>
-    private sealed class Frame(string path, bool isArray)
+    private sealed class Frame(Frame? parent, bool isArray, int index, int nameStart, int nameLength, ReadOnlyMemory<byte> utf8)
     {
-        public string Path { get; } = path;
-        public bool IsArray { get; } = isArray;
-        public int NextIndex { get; set; }
-        public string? Property { get; set; }
+        private string? _path;
 
-        public string PathOfNext() => IsArray ? $"{Path}[{NextIndex++}]" : $"{Path}.{Property}";
+        public Frame? Parent { get; } = parent;
+
+        public bool IsArray { get; } = isArray;
+
+        /// <summary>For an array, the index of its next item.</summary>
+        public int NextIndex { get; set; }
+
+        /// <summary>For an object, where the name read last is (its quotes included).</summary>
+        public int NameStart { get; set; }
+
+        public int NameLength { get; set; }
+
+        public string Path => _path ??= Parent is null
+            ? "$"
+            : Parent.IsArray ? $"{Parent.Path}[{index}]" : $"{Parent.Path}.{NameAt(utf8, nameStart, nameLength)}";
+
+        public string PathOfName() => $"{Path}.{NameAt(utf8, NameStart, NameLength)}";
+
+        public Frame Child(bool isArray) => new(this, isArray, IsArray ? NextIndex++ : -1, NameStart, NameLength, utf8);
+
+        /// <summary>The path of the value just read (a primitive), counting it as an array's item.</summary>
+        public string PathOfValue() => IsArray ? $"{Path}[{NextIndex++}]" : PathOfName();
+
+        private static string NameAt(ReadOnlyMemory<byte> utf8, int start, int length) => new RawJson(utf8.Slice(start, length)).GetString();
     }
 
     /// <summary>True when it stopped at <paramref name="max"/> matches.</summary>
-    private static bool Walk(ReadOnlySpan<byte> utf8, string text, List<string> paths, int max)
+    private static bool Walk(ReadOnlyMemory<byte> utf8, string text, List<string> paths, int max)
     {
-        var reader = RawJson.Reader(utf8);
-        var frames = new Stack<Frame>();
+        var reader = RawJson.Reader(utf8.Span);
+        Frame? frame = null;
         var buffer = ArrayPool<char>.Shared.Rent(256);
         try
         {
@@ -65,22 +85,24 @@ public static class JsonSearch
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        var frame = frames.Peek();
-                        frame.Property = reader.GetString();
-                        if (frame.Property!.Contains(text, StringComparison.OrdinalIgnoreCase))
+                        // The name's bytes as written, quotes included (an escaped name's bytes are its escapes).
+                        frame!.NameStart = (int)reader.TokenStartIndex;
+                        frame.NameLength = reader.ValueSpan.Length + 2;
+                        if (Contains(ref reader, text, ref buffer))
                         {
-                            paths.Add($"{frame.Path}.{frame.Property}");
+                            paths.Add(frame.PathOfName());
                         }
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        frames.Push(new Frame(frames.TryPeek(out var parent) ? parent.PathOfNext() : "$", reader.TokenType == JsonTokenType.StartArray));
+                        var isArray = reader.TokenType == JsonTokenType.StartArray;
+                        frame = frame is null ? new Frame(null, isArray, -1, 0, 0, utf8) : frame.Child(isArray);
                         break;
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        frames.Pop();
+                        frame = frame!.Parent;
                         break;
                     default:
                         var matched = Contains(ref reader, text, ref buffer);
-                        if (!frames.TryPeek(out var container))
+                        if (frame is null)
                         {
                             if (matched)
                             {
@@ -90,15 +112,15 @@ public static class JsonSearch
                         else if (matched)
                         {
                             // A key that matched has its path listed already.
-                            var path = container.PathOfNext();
+                            var path = frame.PathOfValue();
                             if (paths.Count == 0 || paths[^1] != path)
                             {
                                 paths.Add(path);
                             }
                         }
-                        else if (container.IsArray)
+                        else if (frame.IsArray)
                         {
-                            container.NextIndex++;
+                            frame.NextIndex++;
                         }
                         break;
                 }
@@ -118,7 +140,7 @@ public static class JsonSearch
     /// <summary>Whether a string's content, or a number or literal as written, contains the text: decoded into a reused buffer.</summary>
     private static bool Contains(ref Utf8JsonReader reader, string text, ref char[] buffer)
     {
-        if (reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
         {
             var raw = reader.ValueSpan;
             var length = Encoding.UTF8.GetChars(raw, Grow(ref buffer, raw.Length));

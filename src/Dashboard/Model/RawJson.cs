@@ -42,50 +42,35 @@ public readonly struct RawJson
     /// <summary>An object's properties, in order, each value a slice of this one.</summary>
     public List<KeyValuePair<string, RawJson>> Properties()
     {
-        var properties = new List<KeyValuePair<string, RawJson>>();
-        var reader = Reader(Utf8.Span);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var members = new List<(int Start, int End)>();
+        Members(Utf8.Span, members);
+        var properties = new List<KeyValuePair<string, RawJson>>(members.Count);
+        foreach (var (start, end) in members)
         {
-            var name = reader.GetString()!;
-            reader.Read();
-            var start = (int)reader.TokenStartIndex;
-            reader.Skip();
-            properties.Add(new(name, new RawJson(Utf8[start..(int)reader.BytesConsumed])));
+            // A member is "name": value; the name is read as a JSON string (escapes and all), the value is not read.
+            var span = Utf8.Span;
+            var nameEnd = ClosingQuote(span, start) + 1;
+            var name = new RawJson(Utf8[start..nameEnd]).GetString();
+            var valueStart = NextNonSpace(span, NextNonSpace(span, nameEnd) + 1);
+            properties.Add(new(name, new RawJson(Utf8[valueStart..end])));
         }
         return properties;
     }
 
     /// <summary>How many children an object or array has, without making them.</summary>
-    public int CountChildren()
-    {
-        var count = 0;
-        var reader = Reader(Utf8.Span);
-        reader.Read();
-        while (reader.Read() && reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray))
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName)
-            {
-                reader.Read();
-            }
-            count++;
-            reader.Skip();
-        }
-        return count;
-    }
+    public int CountChildren() => Members(Utf8.Span, null);
 
     /// <summary>Where each item of an array starts: one pass over it, 4 bytes an item, so item N is found without a walk.</summary>
     public int[] ItemStarts()
     {
-        var starts = new List<int>();
-        var reader = Reader(Utf8.Span);
-        reader.Read();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var members = new List<(int Start, int End)>();
+        Members(Utf8.Span, members);
+        var starts = new int[members.Count];
+        for (var i = 0; i < starts.Length; i++)
         {
-            starts.Add((int)reader.TokenStartIndex);
-            reader.Skip();
+            starts[i] = members[i].Start;
         }
-        return [.. starts];
+        return starts;
     }
 
     /// <summary>The item of an array that starts at <paramref name="start"/> (one of <see cref="ItemStarts"/>).</summary>
@@ -100,6 +85,82 @@ public readonly struct RawJson
 
     /// <summary>The value as a parsed element, for what needs one (indenting, copying a subtree); the caller disposes it.</summary>
     public JsonDocument Parse() => JsonDocument.Parse(Utf8, new JsonDocumentOptions { MaxDepth = 256 });
+
+    /// <summary>
+    /// The members of an object or items of an array: where each starts and ends (no space around). The text is valid
+    /// JSON already (it was parsed before it was kept), so this only follows strings and brackets: several times faster
+    /// than a validating reader skipping the same megabytes, which is what opening a big payload's rows costs.
+    /// </summary>
+    private static int Members(ReadOnlySpan<byte> utf8, List<(int Start, int End)>? members)
+    {
+        var count = 0;
+        var depth = 0;
+        var start = -1;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            switch (utf8[i])
+            {
+                case (byte)'"':
+                    i = ClosingQuote(utf8, i);
+                    break;
+                case (byte)'{' or (byte)'[':
+                    if (++depth == 1)
+                    {
+                        start = NextNonSpace(utf8, i + 1);
+                        if (utf8[start] is (byte)'}' or (byte)']')
+                        {
+                            return 0;
+                        }
+                    }
+                    break;
+                case (byte)'}' or (byte)']':
+                    if (--depth == 0)
+                    {
+                        members?.Add((start, LastNonSpace(utf8, i - 1) + 1));
+                        return count + 1;
+                    }
+                    break;
+                case (byte)',' when depth == 1:
+                    members?.Add((start, LastNonSpace(utf8, i - 1) + 1));
+                    count++;
+                    start = NextNonSpace(utf8, i + 1);
+                    break;
+            }
+        }
+        return count;
+    }
+
+    private static int ClosingQuote(ReadOnlySpan<byte> utf8, int open)
+    {
+        var i = open + 1;
+        while (true)
+        {
+            i += utf8[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (utf8[i] == (byte)'"')
+            {
+                return i;
+            }
+            i += 2;
+        }
+    }
+
+    private static int NextNonSpace(ReadOnlySpan<byte> utf8, int i)
+    {
+        while (utf8[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            i++;
+        }
+        return i;
+    }
+
+    private static int LastNonSpace(ReadOnlySpan<byte> utf8, int i)
+    {
+        while (utf8[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            i--;
+        }
+        return i;
+    }
 
     internal static Utf8JsonReader Reader(ReadOnlySpan<byte> utf8) => new(utf8, ReaderOptions);
 }
