@@ -201,5 +201,11 @@ public sealed class RunPageTests : RealServiceTestContext
             TimeSpan.FromSeconds(10));
         Assert.Equal("▾ 2 runs", cut.Find(".child-toggle").TextContent.Trim());
         cut.WaitForState(() => Subscriptions.Runs.Any(r => r.RunId == "late-child-2"), TimeSpan.FromSeconds(10));
+
+        // A child's cost counts in the family's as it comes, though the page read no rollup of children at load.
+        Assert.Equal("—", cut.Find("[data-testid=rollup-cost]").TextContent.Trim());
+        await Real.ReportAsync("late-child-1", [new StepCompleted { Timestamp = At(6), StepId = "l-one", CostUsd = 1.25m }], cancellationToken: Token);
+        await Subscriptions.PushAsync("parent-live", Live(new StepStarted { Timestamp = At(6), StepId = "report" }));
+        cut.WaitForAssertion(() => Assert.Equal("$1.25", cut.Find("[data-testid=rollup-cost]").TextContent.Trim()), TimeSpan.FromSeconds(10));
     }
 }

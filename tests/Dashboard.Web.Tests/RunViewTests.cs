@@ -1,6 +1,7 @@
 using Dashboard.Model;
 using Dashboard.Model.Events;
 using Dashboard.Model.Reducing;
+using Dashboard.Model.Rollups;
 using Dashboard.Model.Runs;
 
 namespace Dashboard.Web.Tests;
@@ -254,5 +255,34 @@ public sealed class RunViewTests
         // child-1 is being read (not shown yet): read again, both are still to read; another step's child is not.
         Assert.Equal(["child-1", "child-2"], view.UpdateChildren([Child("child-1", "spawn", 1), Child("child-2", "spawn", 2), Child("child-3", "after", 3)], Now).Select(c => c.Id));
         Assert.Equal((2, 1), (view.Rows[0].ChildRuns, view.Rows[^1].ChildRuns));
+    }
+
+    [Fact]
+    public void ChildrenThatMovedOn_HaveTheirRollupsReadAgain_AndTheFamilysCostCountsThem()
+    {
+        var view = new RunView();
+        var known = Child("child-0", "spawn", 1) with { EventCount = 3 };
+        view.ShowFirst(Snapshot(Started("spawn")), [known], [new RunRollup { RunId = "child-0", CostUsd = 1m }], Now);
+        var own = view.Rollup!.Run.CostUsd ?? 0;
+        Assert.Equal(own + 1m, view.Rollup.Total.CostUsd);
+        Assert.Empty(view.ChildrenWithStaleRollups());
+
+        // 25 children started since: twenty are read at a time, those never read first.
+        var started = Enumerable.Range(1, 25).Select(i => Child($"child-{i}", "spawn", i) with { EventCount = 1 }).ToList();
+        view.UpdateChildren([known, .. started], Now);
+        var first = view.ChildrenWithStaleRollups();
+        Assert.Equal(started.Take(RunView.ChildRollupsPerRead).Select(c => c.Id), first.Select(c => c.Id));
+        view.UpdateChildRollups([.. first.Select(c => (c, new RunRollup { RunId = c.Id, CostUsd = 0.5m }))]);
+        Assert.Equal(own + 11m, view.Rollup!.Total.CostUsd);
+        Assert.Equal(started.Skip(RunView.ChildRollupsPerRead).Select(c => c.Id), view.ChildrenWithStaleRollups().Select(c => c.Id));
+
+        // A child that went on (more events) is read again; one that did not is not.
+        view.UpdateChildren([known with { EventCount = 5 }, .. started], Now);
+        var stale = view.ChildrenWithStaleRollups().Select(c => c.Id).ToList();
+        Assert.Contains("child-0", stale);
+        Assert.DoesNotContain("child-1", stale);
+        view.UpdateChildRollups([(known with { EventCount = 5 }, new RunRollup { RunId = "child-0", CostUsd = 4m })]);
+        Assert.Equal(own + 14m, view.Rollup!.Total.CostUsd);
+        Assert.Equal(21, view.ChildRollups.Count);
     }
 }

@@ -66,6 +66,16 @@ public sealed class RunView
 
     public IReadOnlyList<RunRollup> ChildRollups { get; private set; } = [];
 
+    /// <summary>How many child rollups one re-read of the children reads at most (the rest wait for the next).</summary>
+    public const int ChildRollupsPerRead = 20;
+
+    /// <summary>
+    /// For each child whose rollup is held: its event count when that rollup was read, and the order of the reads, so
+    /// a child that moved on is read again and the children waiting longest go first.
+    /// </summary>
+    private readonly Dictionary<string, (int EventCount, long Read)> _childRollupsRead = new(StringComparer.Ordinal);
+    private long _childRollupReads;
+
     /// <summary>Only the first attempts of a big run are shown; <see cref="AttemptCount"/> says how many it has.</summary>
     public bool IsPartial { get; private set; }
 
@@ -95,6 +105,12 @@ public sealed class RunView
     public void ShowFirst(RunSnapshot snapshot, IReadOnlyList<RunRecord> children, IReadOnlyList<RunRollup> childRollups, DateTimeOffset now)
     {
         (Children, ChildRollups) = (children, childRollups);
+        _childRollupsRead.Clear();
+        var withRollups = childRollups.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
+        foreach (var child in children.Where(c => withRollups.Contains(c.Id)))
+        {
+            _childRollupsRead[child.Id] = (child.EventCount, ++_childRollupReads);
+        }
         // Read again, the children are folded: what was unfolded was read before and may be stale.
         _unfoldedChildren.Clear();
         _childTimelines.Clear();
@@ -241,6 +257,36 @@ public sealed class RunView
         _expandedVersion++;
         BuildRows(now);
         return _unfoldedChildren.SelectMany(step => ChildrenStartedBy(step).Take(ChildRows.MaxPerStep)).Where(c => !_childTimelines.ContainsKey(c.Id)).ToList();
+    }
+
+    /// <summary>
+    /// The children whose cost and tokens may have moved since their rollup was read (a child started or gone on since):
+    /// at most <see cref="ChildRollupsPerRead"/>, those never read first, then those read longest ago.
+    /// </summary>
+    public IReadOnlyList<RunRecord> ChildrenWithStaleRollups() =>
+        Children
+            .Where(c => !_childRollupsRead.TryGetValue(c.Id, out var read) || read.EventCount != c.EventCount)
+            .OrderBy(c => _childRollupsRead.TryGetValue(c.Id, out var read) ? read.Read : 0)
+            .Take(ChildRollupsPerRead)
+            .ToList();
+
+    /// <summary>Children's rollups read again: the family's cost and tokens count them from now on.</summary>
+    public void UpdateChildRollups(IReadOnlyList<(RunRecord Child, RunRollup Rollup)> read)
+    {
+        if (read.Count == 0)
+        {
+            return;
+        }
+        var byId = ChildRollups.ToDictionary(r => r.RunId, StringComparer.Ordinal);
+        foreach (var (child, rollup) in read)
+        {
+            byId[child.Id] = rollup;
+            _childRollupsRead[child.Id] = (child.EventCount, ++_childRollupReads);
+        }
+        // In the children's order, as the service lists them.
+        var listed = Children.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        ChildRollups = [.. Children.Where(c => byId.ContainsKey(c.Id)).Select(c => byId[c.Id]), .. byId.Values.Where(r => !listed.Contains(r.RunId))];
+        Project();
     }
 
     /// <summary>A child run read for its parent's timeline.</summary>

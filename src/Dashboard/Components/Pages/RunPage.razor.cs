@@ -289,7 +289,38 @@ public sealed partial class RunPage : IDisposable
         }
         var toRead = run.UpdateChildren(children, Now);
         StateHasChanged();
-        await Task.WhenAll(toRead.Select(child => ReadChildAsync(run, child.Id)));
+        await Task.WhenAll(toRead.Select(child => ReadChildAsync(run, child.Id)).Append(RereadChildRollupsAsync(run)));
+    }
+
+    /// <summary>
+    /// The cost and tokens of children started or gone on since their rollups were read: each child's own rollup (the
+    /// parent's, with its thousands of steps, is not read again for that).
+    /// </summary>
+    private async Task RereadChildRollupsAsync(RunView run)
+    {
+        var stale = run.ChildrenWithStaleRollups();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+        var read = await Task.WhenAll(stale.Select(async child =>
+        {
+            try
+            {
+                return ((RunRecord, RunRollup)?)(child, (await Client.Run(child.Id).RollupAsync()).Run);
+            }
+            catch (RunsClientException)
+            {
+                // Kept as it was; the next read of the children tries again.
+                return null;
+            }
+        }));
+        if (_disposed || run != _run)
+        {
+            return;
+        }
+        run.UpdateChildRollups([.. read.OfType<(RunRecord, RunRollup)>()]);
+        StateHasChanged();
     }
 
     private void RefreshFromState()
