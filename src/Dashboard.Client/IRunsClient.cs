@@ -31,6 +31,12 @@ public interface IRunsClient
     /// <summary>Changes of every run as they are reported, from <paramref name="offset"/> (<c>now</c>: only new ones).</summary>
     IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The feed's offset as it is when the service answers: following from it (<see cref="LiveFeedAsync"/>) gives every
+    /// change made after this call returned, where <c>now</c> would start wherever the feed is when the follow starts.
+    /// </summary>
+    Task<string> FeedTailAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The workflows (with names) and trigger types of the runs this client may see: what a list can filter by.</summary>
     Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default);
 

@@ -107,6 +107,18 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
         }
     }
 
+    public Task<string> FeedTailAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(async token =>
+        {
+            using var response = await api.GetFeedAsync("now", null, null, null, token).ConfigureAwait(false);
+            if (await ApiErrorMapper.FromResponseAsync(response, token).ConfigureAwait(false) is { } error)
+            {
+                throw error;
+            }
+            return StreamFollower.Header(response, "Stream-Next-Offset")
+                ?? throw new RunsClientException("The runs feed answered without its offset (Stream-Next-Offset).");
+        }, null, cancellationToken);
+
     public Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(token => api.GetFacetsAsync(token), null, cancellationToken);
 

@@ -38,19 +38,20 @@ public sealed class FakeRunSubscriptions : IRunSubscriptions
         return Task.FromResult<IDisposable>(new Unsubscriber(() => follower.Disposed = true));
     }
 
-    public IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null)
+    public Task<IDisposable> SubscribeFeedAsync(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null,
+        CancellationToken cancellationToken = default)
     {
         lock (_feeds)
         {
             _feeds.Add((deliver, onGap));
         }
-        return new Unsubscriber(() =>
+        return Task.FromResult<IDisposable>(new Unsubscriber(() =>
         {
             lock (_feeds)
             {
                 _feeds.Remove((deliver, onGap));
             }
-        });
+        }));
     }
 
     /// <summary>Changes to every feed subscriber.</summary>

@@ -75,6 +75,8 @@ public sealed class FakeRunsClient : IRunsClient
 
     public IAsyncEnumerable<RunChange> LiveFeedAsync(string offset = "now", LiveOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public Task<string> FeedTailAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
     public Task<(IReadOnlyList<Execution> Executions, string? NextCursor)> ListExecutionsAsync(string workflowId, string? cursor = null, int limit = 50, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<Execution> GetExecutionAsync(string workflowId, string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -170,6 +170,42 @@ public sealed class RunStreamRelayTests : IAsyncLifetime
         Assert.Equal(0, relay.ActiveUpstreams);
     }
 
+    [Fact]
+    public async Task AFeedSubscriber_IsGivenTheChangeMadeRightAfterItJoined_AndNoneFromBefore()
+    {
+        // Each round joins a relay with no feed reader yet: the join must not return before the reader knows where the
+        // feed is, or a change reported right after it (what a portal does next) reaches nobody.
+        for (var round = 0; round < 5; round++)
+        {
+            var before = $"feed-before-{round}";
+            var after = $"feed-after-{round}";
+            await ReportAsync(before, new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+            using var relay = NewRelay();
+            var changes = new List<RunChange>();
+            using var subscription = await relay.SubscribeFeedAsync(Everything, batch =>
+            {
+                lock (changes)
+                {
+                    changes.AddRange(batch);
+                }
+                return Task.CompletedTask;
+            }, cancellationToken: Token);
+            await ReportAsync(after, new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+
+            await WaitUntilAsync(() =>
+            {
+                lock (changes)
+                {
+                    return changes.Any(c => c.RunId == after);
+                }
+            });
+            lock (changes)
+            {
+                Assert.DoesNotContain(changes, c => c.RunId == before);
+            }
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

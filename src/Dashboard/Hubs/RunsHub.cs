@@ -48,12 +48,18 @@ public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscripti
         return Task.CompletedTask;
     }
 
-    /// <summary>Changes of every run this connection may see, from now on.</summary>
-    public Task JoinFeed()
+    /// <summary>Changes of every run this connection may see: every one made after this call returns.</summary>
+    public async Task JoinFeed()
     {
-        var client = hub.Clients.Client(Context.ConnectionId);
-        subscriptions.Set(Context.ConnectionId, "feed", relay.SubscribeFeed(Access, client.RunChanges, () => client.RunChanges([])));
-        return Task.CompletedTask;
+        var connectionId = Context.ConnectionId;
+        var client = hub.Clients.Client(connectionId);
+        var subscription = await relay.SubscribeFeedAsync(Access, client.RunChanges, () => client.RunChanges([]), Context.ConnectionAborted);
+        subscriptions.Set(connectionId, "feed", subscription);
+        if (Context.ConnectionAborted.IsCancellationRequested)
+        {
+            // Gone while joining: OnDisconnectedAsync may have run before the subscription was kept.
+            subscriptions.RemoveAll(connectionId);
+        }
     }
 
     public Task LeaveFeed()

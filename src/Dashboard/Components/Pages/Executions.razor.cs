@@ -123,7 +123,7 @@ public sealed partial class Executions : IDisposable
     private Task RunBulkAsync() => _bulk.RunAsync(RunsClient, run => Viewer.Access.CanAct(run.WorkflowId), Viewer.UserName ?? "a dashboard user",
         () => InvokeAsync(StateHasChanged), CancellationToken.None);
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
         _reload = new FeedReloader(Live, () => InvokeAsync(async () =>
@@ -134,7 +134,7 @@ public sealed partial class Executions : IDisposable
         if (RendererInfo.IsInteractive)
         {
             // Before the first read: a change during it reloads once more (a prerender follows nothing).
-            _reload.Start();
+            await _reload.StartAsync();
         }
     }
 

@@ -14,6 +14,7 @@ public sealed partial class LiveFeed : IAsyncDisposable
 {
     private readonly LiveFeedView _view = new();
     private CallbackThrottler? _render;
+    private readonly CancellationTokenSource _gone = new();
     private IDisposable? _feed;
 
     [Inject]
@@ -40,7 +41,19 @@ public sealed partial class LiveFeed : IAsyncDisposable
             return;
         }
         // Changes dropped because this page fell behind are read back from the feed's last entries (merged by offset).
-        _feed = Live.FollowFeed(OnChanges, () => InvokeAsync(AddRecentAsync));
+        try
+        {
+            _feed = await Live.FollowFeedAsync(OnChanges, () => InvokeAsync(AddRecentAsync), _gone.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (_gone.IsCancellationRequested)
+        {
+            _feed.Dispose();
+            return;
+        }
         await AddRecentAsync();
     }
 
@@ -71,6 +84,7 @@ public sealed partial class LiveFeed : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _gone.Cancel();
         _feed?.Dispose();
         _render?.Dispose();
         return ValueTask.CompletedTask;

@@ -59,7 +59,7 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required LiveUpdates Live { get; init; }
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         // Every change of every run arrives on the feed; the figures are sums over the period, so a read every few
         // seconds shows them moving without a read per change.
@@ -72,7 +72,7 @@ public sealed partial class Overview : IDisposable
         if (RendererInfo.IsInteractive)
         {
             // Before the first read: a change during it reloads once more (a prerender follows nothing).
-            _reload.Start();
+            await _reload.StartAsync();
         }
     }
 

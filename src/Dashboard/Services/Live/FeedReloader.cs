@@ -8,6 +8,7 @@ public sealed class FeedReloader : IDisposable
 {
     private readonly LiveUpdates _live;
     private readonly CallbackThrottler _throttler;
+    private readonly CancellationTokenSource _disposed = new();
     private IDisposable? _subscription;
 
     public FeedReloader(LiveUpdates live, Func<Task> reload, TimeSpan interval, TimeProvider time)
@@ -17,10 +18,30 @@ public sealed class FeedReloader : IDisposable
     }
 
     /// <summary>
-    /// Follows the feed. Called before the page's first read (on an interactive render): a change made while that read
+    /// Follows the feed. Awaited before the page's first read (on an interactive render): a change made while that read
     /// runs then reloads the page once more, rather than waiting for the next change to show.
     /// </summary>
-    public void Start() => _subscription ??= _live.FollowFeed(Request, Request);
+    public async Task StartAsync()
+    {
+        if (_subscription is not null)
+        {
+            return;
+        }
+        try
+        {
+            var subscription = await _live.FollowFeedAsync(Request, Request, _disposed.Token);
+            if (_disposed.IsCancellationRequested)
+            {
+                subscription.Dispose();
+                return;
+            }
+            _subscription = subscription;
+        }
+        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        {
+            // The page went while the feed was being joined.
+        }
+    }
 
     private Task Request(IReadOnlyList<Model.Runs.RunChange> changes) => Request();
 
@@ -32,6 +53,7 @@ public sealed class FeedReloader : IDisposable
 
     public void Dispose()
     {
+        _disposed.Cancel();
         _subscription?.Dispose();
         _throttler.Dispose();
     }

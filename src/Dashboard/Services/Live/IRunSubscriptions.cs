@@ -14,6 +14,10 @@ public interface IRunSubscriptions
     Task<IDisposable> SubscribeRunAsync(string runId, string? fromOffset, WorkflowAccess access, Func<IReadOnlyList<RunEvent>, Task> deliver,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Changes of the runs <paramref name="access"/> sees, from now on; <paramref name="onGap"/> when some were dropped.</summary>
-    IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null);
+    /// <summary>
+    /// Changes of the runs <paramref name="access"/> sees, every one made after the returned task completes;
+    /// <paramref name="onGap"/> when some were dropped.
+    /// </summary>
+    Task<IDisposable> SubscribeFeedAsync(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null,
+        CancellationToken cancellationToken = default);
 }

@@ -51,9 +51,18 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
         }
     }
 
-    /// <summary>Changes of the runs this viewer sees, from now on; <paramref name="onGap"/> when some were dropped.</summary>
-    public IDisposable FollowFeed(Func<IReadOnlyList<RunChange>, Task> onChanges, Func<Task> onGap) =>
-        Counted(relay.SubscribeFeed(viewer.Access, onChanges, onGap));
+    /// <summary>
+    /// Changes of the runs this viewer sees, every one made after the returned task completes; <paramref name="onGap"/>
+    /// when some were dropped.
+    /// </summary>
+    public async Task<IDisposable> FollowFeedAsync(Func<IReadOnlyList<RunChange>, Task> onChanges, Func<Task> onGap, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _following) == 0)
+        {
+            SetStatus(LiveStatus.Connecting);
+        }
+        return Counted(await relay.SubscribeFeedAsync(viewer.Access, onChanges, onGap, cancellationToken));
+    }
 
     private Following Counted(IDisposable subscription)
     {

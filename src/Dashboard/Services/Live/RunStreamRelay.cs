@@ -77,10 +77,12 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
     }
 
     /// <summary>
-    /// Changes of every run <paramref name="access"/> may see, from now on. <paramref name="onGap"/> is told when
-    /// changes were dropped (this subscriber fell too far behind): a page then reads again what it lists.
+    /// Changes of every run <paramref name="access"/> may see, from now on: every change made after the returned task
+    /// completes is delivered. <paramref name="onGap"/> is told when changes were dropped (this subscriber fell too far
+    /// behind): a page then reads again what it lists.
     /// </summary>
-    public IDisposable SubscribeFeed(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null)
+    public async Task<IDisposable> SubscribeFeedAsync(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null,
+        CancellationToken cancellationToken = default)
     {
         RelaySubscriber<RunChange> subscriber = null!;
         subscriber = new RelaySubscriber<RunChange>(change => change.FeedOffset, changes =>
@@ -95,13 +97,26 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
             _ = onGap?.Invoke();
         });
         subscriber.TryGoLive();
+        Upstream<RunChange> feed;
         lock (_gate)
         {
-            var feed = _feed ??= new Upstream<RunChange>("feed");
+            feed = _feed ??= new Upstream<RunChange>("feed");
             feed.Subscribers.Add(subscriber);
             feed.Reader ??= Task.Run(() => FollowFeedAsync(feed));
         }
-        return new Subscription(() => Unsubscribe(subscriber));
+        var subscription = new Subscription(() => Unsubscribe(subscriber));
+        try
+        {
+            // A new reader first learns where the feed is; until then "from now on" would be from wherever its first
+            // live request lands, and a change made meanwhile would reach nobody.
+            await feed.Positioned.WaitAsync(cancellationToken);
+            return subscription;
+        }
+        catch
+        {
+            subscription.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -228,7 +243,9 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
     {
         try
         {
-            await foreach (var change in Client.LiveFeedAsync("now", Upstream<RunChange>.Live, upstream.Stopping).ConfigureAwait(false))
+            var tail = await Client.FeedTailAsync(upstream.Stopping).ConfigureAwait(false);
+            upstream.SetPositioned();
+            await foreach (var change in Client.LiveFeedAsync(tail, Upstream<RunChange>.Live, upstream.Stopping).ConfigureAwait(false))
             {
                 Dispatch(upstream, change);
             }
@@ -240,6 +257,11 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         catch (RunsClientException ex)
         {
             LogUpstreamFailed(logger, "feed", ex);
+        }
+        finally
+        {
+            // A reader that stopped before it was positioned must not hold its subscribers' joins forever.
+            upstream.SetPositioned();
         }
     }
 
@@ -272,11 +294,17 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         public static readonly LiveOptions Live = new() { Transport = LiveTransport.ServerSentEvents };
 
         private readonly CancellationTokenSource _stop = new();
+        private readonly TaskCompletionSource _positioned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Key { get; } = key;
         public List<RelaySubscriber<T>> Subscribers { get; } = [];
         public Task? Reader { get; set; }
         public CancellationToken Stopping => _stop.Token;
+
+        /// <summary>Completes when the reader knows the offset it follows from (or has stopped).</summary>
+        public Task Positioned => _positioned.Task;
+
+        public void SetPositioned() => _positioned.TrySetResult();
 
         public void Stop()
         {
