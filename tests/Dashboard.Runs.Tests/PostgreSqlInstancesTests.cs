@@ -172,10 +172,19 @@ public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IC
         var random = new Random(7);
         await using var connection = new NpgsqlConnection(instances.ConnectionString);
         await connection.OpenAsync(Token);
-        for (var i = 0; i < 50; i++)
+        var wide = DurationHistogram.Of([0, 5, 5, 900, 70_000, 4_000_000]);
+        // What ingestion adds most: one duration, into a bin the stored histogram has, or before, between or after its bins.
+        (byte[]? Stored, byte[]? Addition)[] edges =
+        [
+            (wide, DurationHistogram.Of([5])), (wide, DurationHistogram.Of([0])), (wide, DurationHistogram.Of([4_000_000])),
+            (wide, DurationHistogram.Of([1])), (wide, DurationHistogram.Of([1_000])), (wide, DurationHistogram.Of([9_000_000])),
+            ([], DurationHistogram.Of([42])), (null, DurationHistogram.Of([42])), (wide, []), (wide, DurationHistogram.Of([5, 5, 1, 9_000_000])),
+        ];
+        var randoms = Enumerable.Range(0, 80).Select(i => (
+            Stored: i % 10 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(0, 40)).Select(_ => (long)random.Next(0, 5_000_000))),
+            Addition: i % 7 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(1, i % 2 == 0 ? 2 : 40)).Select(_ => (long)random.Next(0, 5_000_000)))));
+        foreach (var (stored, addition) in edges.Concat(randoms))
         {
-            var stored = i % 10 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(0, 40)).Select(_ => (long)random.Next(0, 5_000_000)));
-            var addition = i % 7 == 0 ? null : DurationHistogram.Of(Enumerable.Range(0, random.Next(1, 40)).Select(_ => (long)random.Next(0, 5_000_000)));
             await using var command = new NpgsqlCommand("SELECT hist_merge(@stored, @addition)", connection);
             command.Parameters.Add(new NpgsqlParameter("stored", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)stored ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("addition", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)addition ?? DBNull.Value });

@@ -233,5 +233,53 @@ internal static class PostgreSqlRunsSchema
         ALTER TABLE run_search ADD COLUMN body_words tsvector GENERATED ALWAYS AS (search_words(body)) STORED;
         CREATE INDEX run_search_words ON run_search USING gin (body_words);
         """,
+        // hist_merge again, same stored form and result, as PL/pgSQL: the SQL function above was planned anew at every
+        // call (its body is a query with aggregates, never inlined), about 0.5 ms of the server's CPU even when there was
+        // nothing to add, under every aggregate upsert of every ingested batch. This one's statements are planned once
+        // a session, and it adds each entry where a binary search over the sorted entries finds its bin (a batch adds one
+        // or a few), instead of unpacking and regrouping the whole stored histogram.
+        """
+        CREATE OR REPLACE FUNCTION hist_merge(stored bytea, addition bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+        DECLARE
+            merged bytea := coalesce(stored, ''::bytea);
+            entries int := length(merged) / 6;
+            bin int;
+            n bigint;
+            lo int;
+            hi int;
+            mid int;
+        BEGIN
+            IF addition IS NULL THEN
+                RETURN stored;
+            END IF;
+            FOR i IN 0 .. length(addition) / 6 - 1 LOOP
+                bin := get_byte(addition, 6 * i) + (get_byte(addition, 6 * i + 1) << 8);
+                n := get_byte(addition, 6 * i + 2)::bigint + (get_byte(addition, 6 * i + 3)::bigint << 8)
+                    + (get_byte(addition, 6 * i + 4)::bigint << 16) + (get_byte(addition, 6 * i + 5)::bigint << 24);
+                lo := 0;
+                hi := entries;
+                WHILE lo < hi LOOP
+                    mid := (lo + hi) / 2;
+                    IF get_byte(merged, 6 * mid) + (get_byte(merged, 6 * mid + 1) << 8) < bin THEN
+                        lo := mid + 1;
+                    ELSE
+                        hi := mid;
+                    END IF;
+                END LOOP;
+                IF lo < entries AND get_byte(merged, 6 * lo) + (get_byte(merged, 6 * lo + 1) << 8) = bin THEN
+                    n := n + get_byte(merged, 6 * lo + 2)::bigint + (get_byte(merged, 6 * lo + 3)::bigint << 8)
+                        + (get_byte(merged, 6 * lo + 4)::bigint << 16) + (get_byte(merged, 6 * lo + 5)::bigint << 24);
+                    merged := overlay(merged PLACING set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea,
+                        0, (n & 255)::int), 1, ((n >> 8) & 255)::int), 2, ((n >> 16) & 255)::int), 3, ((n >> 24) & 255)::int)
+                        FROM 6 * lo + 3 FOR 4);
+                ELSE
+                    merged := substring(merged FROM 1 FOR 6 * lo) || substring(addition FROM 6 * i + 1 FOR 6) || substring(merged FROM 6 * lo + 1);
+                    entries := entries + 1;
+                END IF;
+            END LOOP;
+            RETURN merged;
+        END
+        $fn$;
+        """,
     ];
 }
