@@ -38,20 +38,27 @@ public sealed class FakeRunSubscriptions : IRunSubscriptions
         return Task.FromResult<IDisposable>(new Unsubscriber(() => follower.Disposed = true));
     }
 
-    public Task<IDisposable> SubscribeFeedAsync(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null,
+    /// <summary>Set, feed joins wait for it (or their cancellation), as a join waits for the relay's reader to be positioned.</summary>
+    public TaskCompletionSource? FeedJoinGate { get; set; }
+
+    public async Task<IDisposable> SubscribeFeedAsync(WorkflowAccess access, Func<IReadOnlyList<RunChange>, Task> deliver, Func<Task>? onGap = null,
         CancellationToken cancellationToken = default)
     {
+        if (FeedJoinGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
         lock (_feeds)
         {
             _feeds.Add((deliver, onGap));
         }
-        return Task.FromResult<IDisposable>(new Unsubscriber(() =>
+        return new Unsubscriber(() =>
         {
             lock (_feeds)
             {
                 _feeds.Remove((deliver, onGap));
             }
-        }));
+        });
     }
 
     /// <summary>Changes to every feed subscriber.</summary>

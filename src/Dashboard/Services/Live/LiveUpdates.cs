@@ -61,7 +61,16 @@ public sealed class LiveUpdates(IRunSubscriptions relay, ViewerScope viewer, ILo
         {
             SetStatus(LiveStatus.Connecting);
         }
-        return Counted(await relay.SubscribeFeedAsync(viewer.Access, onChanges, onGap, cancellationToken));
+        try
+        {
+            return Counted(await relay.SubscribeFeedAsync(viewer.Access, onChanges, onGap, cancellationToken));
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref _following) == 0)
+        {
+            // The page went while joining: the next page of this circuit must not start from "connecting".
+            SetStatus(LiveStatus.Idle);
+            throw;
+        }
     }
 
     private Following Counted(IDisposable subscription)
