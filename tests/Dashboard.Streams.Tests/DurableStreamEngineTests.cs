@@ -78,6 +78,26 @@ public abstract class StreamEngineContract : IDisposable
     }
 
     [Fact]
+    public void Read_Until_StopsAtThatOffset_AndSaysTheStreamGoesOn()
+    {
+        CreateJson("/s");
+        var ends = new List<StreamOffset>();
+        for (var i = 0; i < 6; i++)
+        {
+            ends.Add(AppendJson("/s", $$"""{"n":{{i}}}""").NextOffset!.Value);
+        }
+
+        var part = Engine.Read("/s", ends[1], until: ends[3]);
+
+        Assert.Equal(["""{"n":2}""", """{"n":3}"""], part.Messages.Select(m => Encoding.UTF8.GetString(m.Span)));
+        Assert.Equal(ends[3], part.Next);
+        Assert.False(part.UpToDate);
+        // A bound past the tail is the tail; one before the start reads nothing.
+        Assert.Equal(4, Engine.Read("/s", ends[1], until: new StreamOffset(ends[5].Position + 1000)).Messages.Count);
+        Assert.Empty(Engine.Read("/s", ends[3], until: ends[1]).Messages);
+    }
+
+    [Fact]
     public void Reopen_KeepsDataAndContinuesOffsets()
     {
         CreateJson("/s", """[{"n":1}]""");

@@ -125,7 +125,9 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
         var at = start;
         while (at < end)
         {
-            var read = engine.Read(path, at, new ReadLimits(16 * 1024 * 1024, 10_000));
+            // Only the batch: reading on to the tail re-read every later batch of the run once per batch (quadratic in
+            // how far the indexer is behind, and most of PostgreSQL's reads under load).
+            var read = engine.Read(path, at, new ReadLimits(16 * 1024 * 1024, 10_000), until: end);
             if (read.Status != StreamStatus.Ok || read.Messages.Count == 0)
             {
                 return events;

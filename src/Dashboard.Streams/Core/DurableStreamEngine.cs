@@ -322,9 +322,11 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
     }
 
     /// <summary>
-    /// Reads from <paramref name="from"/> (null: from the current tail) within <paramref name="limits"/>. A read renews a TTL.
+    /// Reads from <paramref name="from"/> (null: from the current tail) within <paramref name="limits"/>, and not past
+    /// <paramref name="until"/> when given (a reader that knows where its part ends is not sent what follows). A read
+    /// renews a TTL.
     /// </summary>
-    public StreamRead Read(string path, StreamOffset? from, ReadLimits? limits = null)
+    public StreamRead Read(string path, StreamOffset? from, ReadLimits? limits = null, StreamOffset? until = null)
     {
         var stream = Resolve(path, out var failure);
         if (failure is not null)
@@ -344,7 +346,8 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         var messages = new List<ReadOnlyMemory<byte>>();
         var ends = new List<long>();
         var budget = new Budget(limits ?? ReadLimits.Default);
-        var end = ReadChain(stream, start, stream.Tail, messages, ends, budget);
+        var stop = until is { } bound ? Math.Clamp(bound.Position, start, stream.Tail) : stream.Tail;
+        var end = ReadChain(stream, start, stop, messages, ends, budget);
         return new StreamRead
         {
             Status = StreamStatus.Ok,
