@@ -288,18 +288,27 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         }
     }
 
-    private sealed class Upstream<T>(string key) where T : class
+    private sealed class Upstream<T> where T : class
     {
         /// <summary>One server-sent-events connection per upstream: a busy run costs no request per event.</summary>
         public static readonly LiveOptions Live = new() { Transport = LiveTransport.ServerSentEvents };
 
-        private readonly CancellationTokenSource _stop = new();
+        private readonly CancellationTokenSource _stop;
         private readonly TaskCompletionSource _positioned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public string Key { get; } = key;
+        public Upstream(string key)
+        {
+            Key = key;
+            _stop = new CancellationTokenSource();
+            // Taken once: the reader asks for it after Stop() has disposed the source (in its catch filter, or when it
+            // starts late), and a disposed source's Token throws where its token does not.
+            Stopping = _stop.Token;
+        }
+
+        public string Key { get; }
         public List<RelaySubscriber<T>> Subscribers { get; } = [];
         public Task? Reader { get; set; }
-        public CancellationToken Stopping => _stop.Token;
+        public CancellationToken Stopping { get; }
 
         /// <summary>Completes when the reader knows the offset it follows from (or has stopped).</summary>
         public Task Positioned => _positioned.Task;
