@@ -229,10 +229,10 @@ public sealed class RunQueries
             return (lines, next, null);
         }
         // The same filter counted (same parameters; the page's own clauses dropped): what a scrollbar over every line needs.
-        command.Parameters.RemoveAt("limit");
+        command.Parameters.RemoveAt(DbCommandExtensions.Named("limit"));
         if (start.Offset is not null)
         {
-            command.Parameters.RemoveAt("offset");
+            command.Parameters.RemoveAt(DbCommandExtensions.Named("offset"));
         }
         command.CommandText = $"SELECT COUNT(*) FROM run_logs {WhereClause(where)}";
         return (lines, next, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));

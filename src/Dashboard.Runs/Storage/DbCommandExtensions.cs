@@ -9,11 +9,16 @@ internal static class DbCommandExtensions
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Named with its '@': SQLite binds an unprefixed name by looking it up under every prefix it knows, four lookups
+        // (each a scan of the statement's names) where one will do; under ingestion that was about a tenth of the CPU.
+        parameter.ParameterName = Named(name);
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return command;
     }
+
+    /// <summary>The parameter's name as the statement writes it.</summary>
+    public static string Named(string name) => "@" + name;
 
     /// <summary>Adds <c>column &gt;= @from</c> and <c>column &lt; @to</c> to <paramref name="where"/> for the bounds given (Unix milliseconds).</summary>
     public static void Within(this DbCommand command, List<string> where, string column, DateTimeOffset? from, DateTimeOffset? to)

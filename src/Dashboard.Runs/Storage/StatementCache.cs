@@ -34,7 +34,7 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     /// <summary>Sets <c>@name</c> of a command that runs many times (adding it the first time); null is SQL NULL.</summary>
     public static void Set(DbCommand command, string name, object? value)
     {
-        var index = command.Parameters.IndexOf(name);
+        var index = command.Parameters.IndexOf(DbCommandExtensions.Named(name));
         if (index < 0)
         {
             command.With(name, value);
