@@ -98,6 +98,8 @@ internal static class SearchBenchmark
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;");
+        // The documents go to the index's own file beside the runs' (run_search is found there by its name).
+        Execute(connection, $"ATTACH '{Path.ChangeExtension(database, null)}.search.db' AS search; PRAGMA search.journal_mode=WAL; PRAGMA search.synchronous=OFF;");
         using var transaction = connection.BeginTransaction();
         using var run = connection.CreateCommand();
         run.Transaction = transaction;
@@ -105,7 +107,7 @@ internal static class SearchBenchmark
         var runParameters = new[] { "$id", "$wf", "$status", "$at" }.Select(n => run.Parameters.Add(n, SqliteType.Text)).ToArray();
         using var document = connection.CreateCommand();
         document.Transaction = transaction;
-        document.CommandText = "INSERT INTO run_search (run_id, workflow_id, started_at, step_id, loop_index, attempt, field, body) VALUES ($id, $wf, $at, $step, -1, $attempt, $field, $body)";
+        document.CommandText = "INSERT INTO search.run_search (run_id, workflow_id, started_at, step_id, loop_index, attempt, field, body) VALUES ($id, $wf, $at, $step, -1, $attempt, $field, $body)";
         var documentParameters = new[] { "$id", "$wf", "$at", "$step", "$attempt", "$field", "$body" }.Select(n => document.Parameters.Add(n, SqliteType.Text)).ToArray();
         long count = 0;
         for (var i = 0; i < Runs; i++)
@@ -123,7 +125,7 @@ internal static class SearchBenchmark
         // The insights tables are not what is measured: one row tells the start-up backfill that they are filled.
         Execute(connection, "INSERT INTO insight_runs (grain, bucket, workflow_id, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens) VALUES (0, 0, 'seed', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)", transaction);
         // The text index built at once from the stored documents (what the service's indexer does in batches), and marked so.
-        Execute(connection, "INSERT INTO run_search_text(run_search_text) VALUES ('rebuild'); UPDATE run_search_progress SET indexed_to = (SELECT MAX(id) FROM run_search)", transaction);
+        Execute(connection, "INSERT INTO search.run_search_text(run_search_text) VALUES ('rebuild'); UPDATE search.run_search_progress SET indexed_to = (SELECT MAX(id) FROM search.run_search)", transaction);
         transaction.Commit();
         return count;
     }

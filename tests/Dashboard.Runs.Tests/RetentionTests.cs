@@ -62,5 +62,14 @@ public sealed class RetentionTests
         // Their payloads left the search index with them.
         var hits = (await http.GetJsonAsync("api/search?q=zretained&limit=100")).GetProperty("items").EnumerateArray();
         Assert.Equal(["old-running", "recent"], hits.Select(h => h.GetProperty("runId").GetString()).Order(StringComparer.Ordinal));
+        if (store == "sqlite")
+        {
+            // Gone from the index's own file too, not only hidden from the search's answer (which leaves out runs it cannot find).
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(service.DataDirectory, "runs.search.db")};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM run_search WHERE run_id LIKE 'old-%' AND run_id <> 'old-running'";
+            Assert.Equal(0L, (long)count.ExecuteScalar()!);
+        }
     }
 }

@@ -5,142 +5,190 @@ using static Dashboard.Runs.Tests.Api;
 
 namespace Dashboard.Runs.Tests;
 
-public sealed class SchemaUpgradeTests
+/// <summary>Files written by earlier versions of the service, opened by this one: each test has a data directory of its own.</summary>
+public sealed class SchemaUpgradeTests : IDisposable
 {
+    private static readonly string[] Args = ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning"];
+
+    private readonly string _data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_data, recursive: true);
+    }
+
     [Fact]
     public async Task AFileFromBeforeTheTimelineColumn_IsUpgradedAtStart_AndItsRunsReadAsBefore()
     {
-        var data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
-        var args = new[] { "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning" };
         var runId = NewRunId();
-        try
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
         {
-            await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, data))
-            {
-                using var http = new HttpClient { BaseAddress = before.BaseAddress };
-                await http.PostOkAsync(runId, Batch(Started(), StepStarted("charge", input: "{\"amount\":42}"), StepCompleted("charge", output: "{\"receipt\":\"r-1\"}", cost: "0.5")));
-            }
-            // The file as the service wrote it before the column existed.
-            using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "runs.db")};Pooling=False"))
-            {
-                connection.Open();
-                using var drop = connection.CreateCommand();
-                drop.CommandText = "ALTER TABLE run_steps DROP COLUMN timeline_json";
-                drop.ExecuteNonQuery();
-            }
-
-            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, data);
-            using var client = new HttpClient { BaseAddress = after.BaseAddress };
-            var timeline = await client.GetJsonAsync($"api/runs/{runId}/timeline");
-            var attempt = timeline.GetProperty("attempts").EnumerateArray().Single();
-            Assert.Equal(("charge", "completed", "0.5"), (attempt.GetProperty("stepId").GetString(), attempt.GetProperty("status").GetString(), attempt.GetProperty("costUsd").GetString()));
-            Assert.False(attempt.TryGetProperty("inputContext", out _));
-            Assert.False(attempt.TryGetProperty("outputContext", out _));
-            var step = await client.GetJsonAsync($"api/runs/{runId}/steps/charge/trace");
-            Assert.Equal("r-1", step.GetProperty("outputContext").GetProperty("receipt").GetString());
-
-            // And what is written from now on has the column too.
-            await client.PostOkAsync(runId, Batch(StepStarted("notify", input: "{\"to\":\"ops\"}"), StepCompleted("notify")));
-            var later = await client.GetJsonAsync($"api/runs/{runId}/timeline");
-            Assert.Equal(["charge", "notify"], later.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
-            Assert.All(later.GetProperty("attempts").EnumerateArray(), a => Assert.False(a.TryGetProperty("inputContext", out JsonElement _)));
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, Batch(Started(), StepStarted("charge", input: "{\"amount\":42}"), StepCompleted("charge", output: "{\"receipt\":\"r-1\"}", cost: "0.5")));
         }
-        finally
+        // The file as the service wrote it before the column existed.
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False"))
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "ALTER TABLE run_steps DROP COLUMN timeline_json";
+            drop.ExecuteNonQuery();
         }
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", Args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        var timeline = await client.GetJsonAsync($"api/runs/{runId}/timeline");
+        var attempt = timeline.GetProperty("attempts").EnumerateArray().Single();
+        Assert.Equal(("charge", "completed", "0.5"), (attempt.GetProperty("stepId").GetString(), attempt.GetProperty("status").GetString(), attempt.GetProperty("costUsd").GetString()));
+        Assert.False(attempt.TryGetProperty("inputContext", out _));
+        Assert.False(attempt.TryGetProperty("outputContext", out _));
+        var step = await client.GetJsonAsync($"api/runs/{runId}/steps/charge/trace");
+        Assert.Equal("r-1", step.GetProperty("outputContext").GetProperty("receipt").GetString());
+
+        // And what is written from now on has the column too.
+        await client.PostOkAsync(runId, Batch(StepStarted("notify", input: "{\"to\":\"ops\"}"), StepCompleted("notify")));
+        var later = await client.GetJsonAsync($"api/runs/{runId}/timeline");
+        Assert.Equal(["charge", "notify"], later.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("stepId").GetString()));
+        Assert.All(later.GetProperty("attempts").EnumerateArray(), a => Assert.False(a.TryGetProperty("inputContext", out JsonElement _)));
     }
 
     [Fact]
     public async Task AFileFromBeforeTheInsights_GetsItsRunsCountedOnceAtStart()
     {
-        var data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
-        var args = new[] { "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning" };
-        try
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
         {
-            await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, data))
-            {
-                using var http = new HttpClient { BaseAddress = before.BaseAddress };
-                await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepCompleted("charge", cost: "0.5"), RunCompleted()));
-                await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
-            }
-            // The file as the service wrote it before the aggregates existed.
-            using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "runs.db")};Pooling=False"))
-            {
-                connection.Open();
-                using var drop = connection.CreateCommand();
-                drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
-                drop.ExecuteNonQuery();
-            }
-
-            for (var start = 0; start < 2; start++)
-            {
-                // A second start must not count them again.
-                await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, data);
-                using var client = new HttpClient { BaseAddress = after.BaseAddress };
-                var period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=wf-old";   // Api.Time() counts from 2026-11-23
-                var summary = await client.GetJsonAsync($"api/insights/summary?{period}");
-                var failures = await client.GetJsonAsync($"api/insights/failures?{period}");
-                var steps = await client.GetJsonAsync($"api/insights/steps?{period}");
-
-                Assert.Equal(2, summary.GetProperty("runs").GetInt64());
-                Assert.Equal(1, summary.GetProperty("byStatus").GetProperty("failed").GetInt64());
-                Assert.Equal("0.5", summary.GetProperty("costUsd").GetString());
-                Assert.Equal("card declined 42", failures.GetProperty("groups")[0].GetProperty("message").GetString());
-                Assert.Equal(2, steps.GetProperty("steps")[0].GetProperty("attempts").GetInt64());
-            }
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepCompleted("charge", cost: "0.5"), RunCompleted()));
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
         }
-        finally
+        // The file as the service wrote it before the aggregates existed.
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False"))
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
+            drop.ExecuteNonQuery();
+        }
+
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not count them again.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", Args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=wf-old";   // Api.Time() counts from 2026-11-23
+            var summary = await client.GetJsonAsync($"api/insights/summary?{period}");
+            var failures = await client.GetJsonAsync($"api/insights/failures?{period}");
+            var steps = await client.GetJsonAsync($"api/insights/steps?{period}");
+
+            Assert.Equal(2, summary.GetProperty("runs").GetInt64());
+            Assert.Equal(1, summary.GetProperty("byStatus").GetProperty("failed").GetInt64());
+            Assert.Equal("0.5", summary.GetProperty("costUsd").GetString());
+            Assert.Equal("card declined 42", failures.GetProperty("groups")[0].GetProperty("message").GetString());
+            Assert.Equal(2, steps.GetProperty("steps")[0].GetProperty("attempts").GetInt64());
         }
     }
 
     [Fact]
     public async Task AFileFromBeforeTheSearchIndex_GetsItsRunsIndexedOnceAtStart()
     {
-        var data = Directory.CreateTempSubdirectory("runs-upgrade-").FullName;
-        var args = new[] { "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning" };
         var runId = NewRunId();
-        try
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
         {
-            await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, data))
-            {
-                using var http = new HttpClient { BaseAddress = before.BaseAddress };
-                await http.PostOkAsync(runId, Batch(Started("wf-old"), StepStarted("charge", input: "{\"card\":\"zoldcard\"}"),
-                    $$"""{"type":"log","timestamp":"{{Time()}}","level":"error","message":"zoldlog happened","stepId":"charge","attempt":1}""",
-                    StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
-            }
-            // The file as the service wrote it before the index existed.
-            using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "runs.db")};Pooling=False"))
-            {
-                connection.Open();
-                using var drop = connection.CreateCommand();
-                drop.CommandText = "DROP TABLE run_search_text; DROP TABLE run_search; DROP TABLE run_search_progress;";
-                drop.ExecuteNonQuery();
-            }
-
-            for (var start = 0; start < 2; start++)
-            {
-                // A second start must not index them again.
-                await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, data);
-                using var client = new HttpClient { BaseAddress = after.BaseAddress };
-                var fields = new List<string?>();
-                foreach (var word in (string[])["zoldcard", "zoldlog", "declined"])
-                {
-                    var hits = (await client.GetJsonAsync($"api/search?q={word}")).GetProperty("items").EnumerateArray().ToList();
-                    Assert.All(hits, h => Assert.Equal(runId, h.GetProperty("runId").GetString()));
-                    fields.AddRange(hits.Select(h => h.GetProperty("field").GetString()));
-                }
-                Assert.Equal(["input", "log", "error"], fields);   // the step failed with "upstream 502", the run with "card declined 42"
-            }
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, Batch(Started("wf-old"), StepStarted("charge", input: "{\"card\":\"zoldcard\"}"),
+                $$"""{"type":"log","timestamp":"{{Time()}}","level":"error","message":"zoldlog happened","stepId":"charge","attempt":1}""",
+                StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
         }
-        finally
+        // The runs' file as the service wrote it before the index existed: no index beside it.
+        DeleteSearchFile(_data);
+
+        for (var start = 0; start < 2; start++)
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
+            // A second start must not index them again.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", Args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var fields = new List<string?>();
+            foreach (var word in (string[])["zoldcard", "zoldlog", "declined"])
+            {
+                var hits = (await client.GetJsonAsync($"api/search?q={word}")).GetProperty("items").EnumerateArray().ToList();
+                Assert.All(hits, h => Assert.Equal(runId, h.GetProperty("runId").GetString()));
+                fields.AddRange(hits.Select(h => h.GetProperty("field").GetString()));
+            }
+            Assert.Equal(["input", "log", "error"], fields);   // the step failed with "upstream 502", the run with "card declined 42"
+        }
+    }
+
+    [Fact]
+    public async Task AFileThatKeptTheSearchIndexInside_LosesItThere_AndGetsItsRunsIndexedInTheFileBeside()
+    {
+        var runId = NewRunId();
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, Batch(Started("wf-old"), StepStarted("charge", input: "{\"card\":\"zinsidecard\"}"), RunFailed("card declined 43")));
+        }
+        // The layout before the index had its own file: its tables in the runs' file (with a document the new index
+        // must not keep: it is made again from the runs' streams), nothing beside it.
+        DeleteSearchFile(_data);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE run_search (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, started_at INTEGER NOT NULL,
+                    step_id TEXT, loop_index INTEGER NOT NULL, attempt INTEGER, field TEXT NOT NULL, log_seq INTEGER, body TEXT NOT NULL);
+                CREATE VIRTUAL TABLE run_search_text USING fts5(body, content='run_search', content_rowid='id');
+                CREATE TABLE run_search_progress (id INTEGER PRIMARY KEY CHECK (id = 1), feed_offset TEXT NOT NULL DEFAULT '', indexed_to INTEGER NOT NULL);
+                INSERT INTO run_search (run_id, workflow_id, started_at, loop_index, field, body) VALUES ('gone', 'wf-old', 0, -1, 'input', 'zinsidecard');
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", Args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        var hits = (await client.GetJsonAsync("api/search?q=zinsidecard")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([runId], hits.Select(h => h.GetProperty("runId").GetString()));
+        Assert.True(File.Exists(Path.Combine(_data, "runs.search.db")));
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            connection.Open();
+            using var tables = connection.CreateCommand();
+            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'run_search%'";
+            Assert.Equal(0L, (long)tables.ExecuteScalar()!);
+        }
+    }
+
+    [Fact]
+    public async Task ARunsFileReplacedBesideAnOldIndex_GetsAnIndexOfItsOwn()
+    {
+        var (oldRun, newRun) = (NewRunId(), NewRunId());
+        await using (var first = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = first.BaseAddress };
+            await http.PostOkAsync(oldRun, Batch(Started("wf-old"), StepStarted("charge", input: "{\"card\":\"zreplacedcard\"}")));
+            Assert.Single((await http.GetJsonAsync("api/search?q=zreplacedcard")).GetProperty("items").EnumerateArray());
+        }
+        // A new runs file (restored, or started afresh) beside the index of the old one.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_data, "runs.db*"))
+        {
+            File.Delete(file);
+        }
+
+        await using var second = await AppProcess.StartAsync("Dashboard.Runs", Args, _data);
+        using var client = new HttpClient { BaseAddress = second.BaseAddress };
+        await client.PostOkAsync(newRun, Batch(Started("wf-new"), StepStarted("charge", input: "{\"card\":\"zreplacedcard\"}")));
+        var hits = (await client.GetJsonAsync("api/search?q=zreplacedcard")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([newRun], hits.Select(h => h.GetProperty("runId").GetString()));
+    }
+
+    private static void DeleteSearchFile(string data)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(data, "runs.search.db*"))
+        {
+            File.Delete(file);
         }
     }
 }

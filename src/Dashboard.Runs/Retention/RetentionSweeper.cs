@@ -9,12 +9,12 @@ namespace Dashboard.Runs.Retention;
 
 /// <summary>
 /// <c>Runs:RetentionDays</c>: runs that ended and started longer ago than that are deleted, their stream and their rows
-/// in one transaction, a batch of <see cref="BatchSize"/> runs per transaction so that ingestion waits at most for one
+/// in one transaction (the search index's documents right after, where it has a file of its own), a batch of <see cref="BatchSize"/> runs per transaction so that ingestion waits at most for one
 /// small batch. The insights aggregates are kept (they are sums per period, not runs); a failure group's example may then
 /// name a run that no longer exists.
 /// </summary>
 internal sealed partial class RetentionSweeper(IStreamStore store, DurableStreamEngine engine, IRunRowStore rows, RunStateCache states,
-    IOptions<RunsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
+    Search.SearchIndexer indexer, IOptions<RunsOptions> options, TimeProvider time, ILogger<RetentionSweeper> logger) : BackgroundService
 {
     internal const int BatchSize = 50;
 
@@ -64,6 +64,7 @@ internal sealed partial class RetentionSweeper(IStreamStore store, DurableStream
                 }
                 return 0;
             });
+            indexer.Forget(batch);
             foreach (var runId in batch)
             {
                 states.Evict(runId);

@@ -34,6 +34,33 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
         }
     }
 
+    /// <summary>
+    /// Removes the documents of runs just deleted, where the index is apart from the runs (<see cref="RunsDatabase.SearchApart"/>;
+    /// elsewhere they went in the run's own delete). Under the indexer's lock, after the runs' delete: a pass that found
+    /// one of them still there has written its documents before this removes them.
+    /// </summary>
+    public void Forget(IReadOnlyCollection<string> runIds)
+    {
+        if (!database.SearchApart || runIds.Count == 0)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            database.WriteSearch(transaction =>
+            {
+                foreach (var chunk in runIds.Chunk(500))
+                {
+                    using var delete = transaction.Connection!.CreateCommand();
+                    delete.Transaction = transaction;
+                    delete.CommandText = $"DELETE FROM run_search WHERE {delete.In("run_id", "r", chunk)}";
+                    delete.ExecuteNonQuery();
+                }
+                return 0;
+            });
+        }
+    }
+
     // One pass: the next feed entries, read without the write lock, then written under it if no other indexer moved on.
     private int IndexFeed()
     {
@@ -63,7 +90,7 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
             }
         }
         var next = feed.Next.ToString();
-        var written = database.Write(transaction =>
+        var written = database.WriteSearch(transaction =>
         {
             using (var locked = transaction.Connection!.CreateCommand())
             {
@@ -76,18 +103,7 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
             }
             // Only runs that are still there (retention may have deleted one since its events were read), and kept there
             // until this commits.
-            var existing = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var runIds in batches.Select(b => b.RunId).Distinct().Chunk(500))
-            {
-                using var check = transaction.Connection!.CreateCommand();
-                check.Transaction = transaction;
-                check.CommandText = $"SELECT id FROM runs WHERE {check.In("id", "r", runIds)}{database.ForShare}";
-                using var reader = check.ExecuteReader();
-                while (reader.Read())
-                {
-                    existing.Add(reader.GetString(0));
-                }
-            }
+            var existing = database.ExistingRuns(transaction, batches.Select(b => b.RunId));
             try
             {
                 foreach (var batch in batches.Where(b => existing.Contains(b.RunId)))
@@ -111,7 +127,7 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
 
     private string Place()
     {
-        using var connection = database.OpenRead();
+        using var connection = database.OpenSearchRead();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT feed_offset FROM run_search_progress WHERE id = 1";
         return (string?)command.ExecuteScalar() ?? "";

@@ -12,7 +12,7 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
     {
         // What was stored before the search is found by it, however far behind the background indexing is.
         indexer.CatchUp();
-        using var connection = database.OpenRead();
+        using var connection = database.OpenSearchRead();
         var hits = new List<(long Id, SearchHit Hit)>(request.Limit + 1);
         if (database.SearchNewestFirst is { } window)
         {
@@ -42,7 +42,7 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         {
             hits.RemoveAt(hits.Count - 1);
         }
-        var items = WithRuns(connection, hits.Select(h => h.Hit).ToList());
+        var items = WithRuns(hits.Select(h => h.Hit).ToList());
         return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null);
     }
 
@@ -126,13 +126,15 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         }
     }
 
-    // The runs' status and name as they are now (a hit's run may have finished since its payload was indexed).
-    private static List<SearchHit> WithRuns(DbConnection connection, List<SearchHit> hits)
+    // The runs' status and name as they are now (a hit's run may have finished since its payload was indexed); a hit of a
+    // run deleted since is left out (its documents go right after it, or, after a crash in between, never come back).
+    private List<SearchHit> WithRuns(List<SearchHit> hits)
     {
         if (hits.Count == 0)
         {
             return hits;
         }
+        using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT id, status, workflow_name FROM runs WHERE {command.In("id", "run", hits.Select(h => h.RunId).Distinct())}";
         var runs = new Dictionary<string, (string Status, string? Name)>(StringComparer.Ordinal);
@@ -143,6 +145,6 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
                 runs[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
             }
         }
-        return hits.Select(h => runs.TryGetValue(h.RunId, out var run) ? h with { RunStatus = run.Status, WorkflowName = run.Name } : h).ToList();
+        return [.. hits.Where(h => runs.ContainsKey(h.RunId)).Select(h => h with { RunStatus = runs[h.RunId].Status, WorkflowName = runs[h.RunId].Name })];
     }
 }

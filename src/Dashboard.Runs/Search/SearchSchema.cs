@@ -3,12 +3,13 @@ using Microsoft.Data.Sqlite;
 namespace Dashboard.Runs.Search;
 
 /// <summary>
-/// The search index on SQLite: <c>run_search</c> holds each document once (with where it belongs), written by the
-/// indexer that follows the runs feed (<see cref="SearchIndexer"/>); an FTS5 table indexes its text without a second copy
-/// (external content), filled thousands of documents per transaction (<see cref="Storage.SqliteRunsDatabase.CatchUpSearchIndex"/>).
-/// Written in each batch's transaction, documents and text index cost more than half of ingestion's throughput. A
-/// search catches the index up before it reads, so what was stored is found. PostgreSQL's version is migration 5 of
-/// <see cref="Storage.PostgreSqlRunsSchema"/>.
+/// The search index on SQLite, in its own file (<see cref="Storage.SqliteSearchFile"/>): <c>run_search</c> holds each
+/// document once (with where it belongs), written by the indexer that follows the runs feed (<see cref="SearchIndexer"/>);
+/// an FTS5 table indexes its text without a second copy (external content), filled thousands of documents per transaction
+/// (<see cref="Storage.SqliteRunsDatabase.CatchUpSearchIndex"/>). Written in each batch's transaction, documents and text
+/// index cost more than half of ingestion's throughput; written behind it in the runs' file, they still held its one
+/// writer. A search catches the index up before it reads, so what was stored is found. PostgreSQL's version is
+/// migration 5 of <see cref="Storage.PostgreSqlRunsSchema"/>.
 /// </summary>
 internal static class SearchSchema
 {
@@ -43,20 +44,52 @@ internal static class SearchSchema
         END;
         """;
 
-    public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)
+    // Which runs file the index was made from: a random id kept in the runs' file, copied into the index's.
+    private const string HomeSql = """
+        CREATE TABLE IF NOT EXISTS search_home (id INTEGER PRIMARY KEY CHECK (id = 1), file_id TEXT NOT NULL);
+        INSERT OR IGNORE INTO search_home (id, file_id) VALUES (1, lower(hex(randomblob(16))));
+        """;
+
+    private const string DropSql = """
+        DROP TRIGGER IF EXISTS run_search_removed; DROP TRIGGER IF EXISTS run_search_added;
+        DROP TABLE IF EXISTS run_search_text; DROP TABLE IF EXISTS run_search; DROP TABLE IF EXISTS run_search_progress;
+        """;
+
+    /// <summary>
+    /// In the runs' file: its id, and no search tables (a file from before the index had a file of its own kept them
+    /// here; they go, and the index is made again from the runs feed in its own file).
+    /// </summary>
+    public static string EnsureRunsFile(SqliteConnection connection, SqliteTransaction transaction)
     {
+        Execute(connection, transaction, HomeSql);
+        Execute(connection, transaction, DropSql);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT file_id FROM search_home WHERE id = 1";
+        return (string)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// In the index's file: its tables, emptied first when they were made from another runs file than
+    /// <paramref name="runsFileId"/> (a runs file replaced by a copy or a new one beside an old index), so that the
+    /// indexer reads this file's feed from its start.
+    /// </summary>
+    public static void EnsureSearchFile(SqliteConnection connection, SqliteTransaction transaction, string runsFileId)
+    {
+        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS search_home (id INTEGER PRIMARY KEY CHECK (id = 1), file_id TEXT NOT NULL)");
+        using (var home = connection.CreateCommand())
+        {
+            home.Transaction = transaction;
+            home.CommandText = "SELECT file_id FROM search_home WHERE id = 1";
+            if (home.ExecuteScalar() as string != runsFileId)
+            {
+                Execute(connection, transaction, DropSql);
+                home.CommandText = "INSERT INTO search_home (id, file_id) VALUES (1, @id) ON CONFLICT (id) DO UPDATE SET file_id = excluded.file_id";
+                home.Parameters.AddWithValue("@id", runsFileId);
+                home.ExecuteNonQuery();
+            }
+        }
         Execute(connection, transaction, Sql);
-        // A file from before the indexer read the feed: it reads it from the start (documents already there stay; the
-        // feed entries of that time carry no batch boundaries, so those runs are indexed from the runs' streams again).
-        if (Scalar(connection, transaction, "SELECT COUNT(*) FROM pragma_table_info('run_search_progress') WHERE name = 'feed_offset'") == 0)
-        {
-            Execute(connection, transaction, "ALTER TABLE run_search_progress ADD COLUMN feed_offset TEXT NOT NULL DEFAULT ''");
-        }
-        // A file from when the text index followed each insert (a trigger): everything is indexed already.
-        if (Scalar(connection, transaction, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'run_search_added'") > 0)
-        {
-            Execute(connection, transaction, "DROP TRIGGER run_search_added; UPDATE run_search_progress SET indexed_to = (SELECT COALESCE(MAX(id), 0) FROM run_search)");
-        }
         Execute(connection, transaction, RemovedTrigger);
     }
 
@@ -66,13 +99,5 @@ internal static class SearchSchema
         command.Transaction = transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private static long Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
     }
 }

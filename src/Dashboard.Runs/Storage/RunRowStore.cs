@@ -58,12 +58,18 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
         return ids;
     }
 
+    private static readonly string[] Deletes = ["DELETE FROM runs WHERE id = @id", "DELETE FROM control_requests WHERE run_id = @id",
+        "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id"];
+
+    // Where the search index has its own file, its documents are removed after the run (Search.SearchIndexer.Forget).
+    private static readonly string[] DeletesApartFromSearch = [.. Deletes.Where(sql => !sql.Contains("run_search", StringComparison.Ordinal))];
+
     // The run's row first: the search indexer holds a share lock on it while it writes the run's documents, so on
     // PostgreSQL this waits for those to be committed, and the documents' delete after it sees them.
     public void Delete(string runId)
     {
         var transaction = database.WriteTransaction;
-        foreach (var sql in (string[])["DELETE FROM runs WHERE id = @id", "DELETE FROM control_requests WHERE run_id = @id", "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id"])
+        foreach (var sql in database.SearchApart ? DeletesApartFromSearch : Deletes)
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

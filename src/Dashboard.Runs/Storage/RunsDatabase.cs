@@ -66,6 +66,43 @@ internal abstract class RunsDatabase
     {
     }
 
+    /// <summary>A connection for reading the search index, opened; the caller disposes it. The database's own where it holds the index.</summary>
+    public virtual DbConnection OpenSearchRead() => OpenRead();
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction of the search index: the store's own, unless the index has a file of its own (SQLite).</summary>
+    public virtual T WriteSearch<T>(Func<DbTransaction, T> work) => Write(work);
+
+    /// <summary>
+    /// Whether the search index is apart from the runs' rows (its own SQLite file): a run's documents are then not
+    /// deleted in the transaction that deletes the run, but after it (<see cref="Search.SearchIndexer.Forget"/>).
+    /// </summary>
+    public virtual bool SearchApart => false;
+
+    /// <summary>
+    /// Which of <paramref name="runIds"/> still have their run, read from the search index's write transaction. Where the
+    /// index is in the same database, the rows stay locked until it ends (a run deleted meanwhile waits for the documents
+    /// to be committed, and its delete then removes them).
+    /// </summary>
+    public virtual HashSet<string> ExistingRuns(DbTransaction searchTransaction, IEnumerable<string> runIds) =>
+        ExistingRuns(searchTransaction.Connection!, searchTransaction, runIds, ForShare);
+
+    protected static HashSet<string> ExistingRuns(DbConnection connection, DbTransaction? transaction, IEnumerable<string> runIds, string lockClause)
+    {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in runIds.Distinct().Chunk(500))
+        {
+            using var check = connection.CreateCommand();
+            check.Transaction = transaction;
+            check.CommandText = $"SELECT id FROM runs WHERE {check.In("id", "r", chunk)}{lockClause}";
+            using var reader = check.ExecuteReader();
+            while (reader.Read())
+            {
+                existing.Add(reader.GetString(0));
+            }
+        }
+        return existing;
+    }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction of the store (the one writer on SQLite).</summary>
     public abstract T Write<T>(Func<DbTransaction, T> work);
 

@@ -5,8 +5,11 @@ using Dashboard.Streams.Storage;
 
 namespace Dashboard.Runs.Storage;
 
-/// <summary>The runs service's tables in the SQLite file of the streams (the embedded default).</summary>
-internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
+/// <summary>
+/// The runs service's tables in the SQLite file of the streams (the embedded default), and the search index in a file of
+/// its own beside it (<see cref="SqliteSearchFile"/>).
+/// </summary>
+internal sealed class SqliteRunsDatabase(SqliteStreamStore store, SqliteSearchFile search) : RunsDatabase
 {
     public override DbConnection OpenRead() => store.OpenReadConnection();
 
@@ -20,15 +23,38 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
 
     public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
 
-    public override void EnsureSchema(StatementCache statements) => store.Write(_ =>
+    public override void EnsureSchema(StatementCache statements)
     {
-        var transaction = store.Transaction;
-        RunProjectionSchema.Ensure(transaction.Connection!, transaction);
-        InsightsSchema.Ensure(transaction.Connection!, transaction);
-        Search.SearchSchema.Ensure(transaction.Connection!, transaction);
-        Control.ControlSchema.Ensure(transaction.Connection!, transaction);
-        return InsightsBackfill.Run(transaction, statements, shard: null);
-    });
+        var runsFileId = store.Write(_ =>
+        {
+            var transaction = store.Transaction;
+            RunProjectionSchema.Ensure(transaction.Connection!, transaction);
+            InsightsSchema.Ensure(transaction.Connection!, transaction);
+            Control.ControlSchema.Ensure(transaction.Connection!, transaction);
+            InsightsBackfill.Run(transaction, statements, shard: null);
+            return Search.SearchSchema.EnsureRunsFile(transaction.Connection!, transaction);
+        });
+        search.Write(transaction =>
+        {
+            Search.SearchSchema.EnsureSearchFile(transaction.Connection!, transaction, runsFileId);
+            return 0;
+        });
+    }
+
+    public override DbConnection OpenSearchRead() => search.OpenRead();
+
+    public override T WriteSearch<T>(Func<DbTransaction, T> work) => search.Write(work);
+
+    public override bool SearchApart => true;
+
+    // The runs are in the other file: read there, as they are now. Retention removes a deleted run's documents after
+    // the run, under the indexer's lock (SearchIndexer.Forget), so a run seen here either stays or loses these
+    // documents right after this pass.
+    public override HashSet<string> ExistingRuns(DbTransaction searchTransaction, IEnumerable<string> runIds)
+    {
+        using var connection = OpenRead();
+        return ExistingRuns(connection, null, runIds, "");
+    }
 
     // SQLite hands a text value's bytes over as stored (UTF-8): a megabyte payload is not turned into a string and back.
     public override byte[] ReadUtf8(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
@@ -46,8 +72,8 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
 
     public override void CatchUpSearchIndex()
     {
-        // Looked at without the write lock first: an idle service does not queue behind ingestion every few hundred ms.
-        using (var connection = OpenRead())
+        // Looked at without the write lock first: an idle service does not take it every few hundred ms.
+        using (var connection = search.OpenRead())
         using (var probe = connection.CreateCommand())
         {
             probe.CommandText = "SELECT EXISTS (SELECT 1 FROM run_search WHERE id > (SELECT indexed_to FROM run_search_progress WHERE id = 1))";
@@ -56,15 +82,14 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store) : RunsDatabase
                 return;
             }
         }
-        while (store.Write(_ => IndexPending()) == IndexBatch)
+        while (search.Write(IndexPending) == IndexBatch)
         {
         }
     }
 
     // The next documents into the text index in one transaction: one FTS5 segment for thousands of documents.
-    private int IndexPending()
+    private static int IndexPending(Microsoft.Data.Sqlite.SqliteTransaction transaction)
     {
-        var transaction = store.Transaction;
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """

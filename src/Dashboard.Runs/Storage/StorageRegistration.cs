@@ -15,7 +15,8 @@ internal static class StorageRegistration
         if (StorageSettings.PostgreSqlConnectionString(configuration) is not { } connectionString)
         {
             services.AddSingleton(sp => (SqliteStreamStore)sp.GetRequiredService<IStreamStore>());
-            services.AddSingleton<RunsDatabase>(sp => new SqliteRunsDatabase(sp.GetRequiredService<SqliteStreamStore>()));
+            services.AddSingleton(sp => new SqliteSearchFile(sp.GetRequiredService<SqliteStreamStore>()));
+            services.AddSingleton<RunsDatabase>(sp => new SqliteRunsDatabase(sp.GetRequiredService<SqliteStreamStore>(), sp.GetRequiredService<SqliteSearchFile>()));
             services.AddSingleton<IRequestRateLimiter, LocalRateLimiter>();
             return services;
         }

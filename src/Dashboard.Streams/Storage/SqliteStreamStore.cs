@@ -54,6 +54,9 @@ public sealed class SqliteStreamStore : IStreamStore
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
 
+    /// <summary>How the store opens its file (pooled, private cache, its timeout), for files kept beside it the same way.</summary>
+    public string ConnectionString => _connectionString;
+
     /// <summary>Opens a pooled connection on the same database, for callers that read their own tables beside the streams.</summary>
     public SqliteConnection OpenReadConnection()
     {
