@@ -89,6 +89,56 @@ public sealed class SchemaUpgradeTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeTheStatusCounts_GetsItsRunsCountedOnceAtStart(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), RunCompleted()));
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), RunFailed()));
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-other")));
+        }
+        // The store as the service wrote it before the counts were kept (on PostgreSQL, one migration back).
+        if (store == "sqlite")
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TRIGGER runs_count_insert; DROP TRIGGER runs_count_update; DROP TRIGGER runs_count_delete; DROP TABLE run_status_counts;";
+            drop.ExecuteNonQuery();
+        }
+        else
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var drop = new Npgsql.NpgsqlCommand("""
+                DROP TRIGGER runs_count_rows ON runs; DROP TRIGGER runs_count_update ON runs; DROP FUNCTION runs_count_status();
+                DROP FUNCTION run_status_count_add(text, text, smallint, int); DROP TABLE run_status_counts;
+                UPDATE schema_versions SET version = version - 1 WHERE component = 'runs';
+                """, connection);
+            await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not count them again; a run ending after the upgrade moves from one count to the other.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var counts = (await client.GetJsonAsync("api/runs?limit=1")).GetProperty("statusCounts");
+            Assert.Equal((1 + start, 1, 1 - start), (counts.GetProperty("completed").GetInt32(), counts.GetProperty("failed").GetInt32(), counts.GetProperty("running").GetInt32()));
+            var old = (await client.GetJsonAsync("api/runs?limit=1&workflowId=wf-old")).GetProperty("statusCounts");
+            Assert.Equal((1, 1, 0), (old.GetProperty("completed").GetInt32(), old.GetProperty("failed").GetInt32(), old.GetProperty("running").GetInt32()));
+            if (start == 0)
+            {
+                var running = (await client.GetJsonAsync("api/runs?workflowId=wf-other")).GetProperty("items")[0].GetProperty("id").GetString()!;
+                await client.PostOkAsync(running, Batch(RunCompleted()));
+            }
+        }
+    }
+
     [Fact]
     public async Task AFileFromBeforeTheSearchIndex_GetsItsRunsIndexedOnceAtStart()
     {

@@ -14,6 +14,9 @@ public sealed class PostgreSqlInsightsTests(PostgreSqlRunsServiceFixture fixture
 public sealed class SqliteListFilterTests(RunsServiceFixture fixture) : ListFilterTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlListFilterTests(PostgreSqlRunsServiceFixture fixture) : ListFilterTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
 
+public sealed class SqliteStatusCountTests(RunsServiceFixture fixture) : StatusCountTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlStatusCountTests(PostgreSqlRunsServiceFixture fixture) : StatusCountTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
 public sealed class SqliteListTests(RunsServiceFixture fixture) : ListTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlListTests(PostgreSqlRunsServiceFixture fixture) : ListTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
 

@@ -55,6 +55,32 @@ internal static class RunProjectionSchema
         """;
 
     /// <summary>
+    /// How many runs each workflow has in each status, kept by triggers on <c>runs</c> whatever writes it (ingestion,
+    /// retention, a backfill): the executions list's status chips are a sum over a few rows, not a count over every run
+    /// (PostgreSQL: the same table, see <see cref="Storage.PostgreSqlRunsSchema"/>).
+    /// </summary>
+    private const string StatusCountsSql = """
+        CREATE TABLE IF NOT EXISTS run_status_counts (
+            workflow_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (workflow_id, status)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS runs_count_insert AFTER INSERT ON runs BEGIN
+            INSERT INTO run_status_counts (workflow_id, status, count) VALUES (NEW.workflow_id, NEW.status, 1)
+                ON CONFLICT (workflow_id, status) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS runs_count_update AFTER UPDATE OF status ON runs WHEN OLD.status IS NOT NEW.status BEGIN
+            UPDATE run_status_counts SET count = count - 1 WHERE workflow_id = OLD.workflow_id AND status = OLD.status;
+            INSERT INTO run_status_counts (workflow_id, status, count) VALUES (NEW.workflow_id, NEW.status, 1)
+                ON CONFLICT (workflow_id, status) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS runs_count_delete AFTER DELETE ON runs BEGIN
+            UPDATE run_status_counts SET count = count - 1 WHERE workflow_id = OLD.workflow_id AND status = OLD.status;
+        END;
+        """;
+
+    /// <summary>
     /// The fields of a stored attempt that can be megabytes: what the timeline and the rollups leave out. Kept in step with
     /// <see cref="RunProjectionWriter"/>, which writes <c>timeline_json</c> without them.
     /// </summary>
@@ -67,6 +93,26 @@ internal static class RunProjectionSchema
         command.CommandText = Sql;
         command.ExecuteNonQuery();
         AddTimelineColumn(connection, transaction);
+        AddStatusCounts(connection, transaction);
+    }
+
+    /// <summary>
+    /// The status counts' table and triggers; a file written before them gets its runs counted once, in the transaction
+    /// that adds the triggers, so that no run is counted twice or missed.
+    /// </summary>
+    private static void AddStatusCounts(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'run_status_counts'";
+        var existed = (long)command.ExecuteScalar()! > 0;
+        command.CommandText = StatusCountsSql;
+        command.ExecuteNonQuery();
+        if (!existed)
+        {
+            command.CommandText = "INSERT INTO run_status_counts (workflow_id, status, count) SELECT workflow_id, status, COUNT(*) FROM runs GROUP BY workflow_id, status";
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>

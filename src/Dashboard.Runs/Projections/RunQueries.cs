@@ -68,8 +68,19 @@ public sealed class RunQueries
     {
         using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
-        var where = Where(command, filter, includeStatus: false);
-        command.CommandText = $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
+        if (CountsAreKeptFor(filter))
+        {
+            // The executions list as it opens (every run, or one workflow's): a sum over the counts the triggers keep.
+            var kept = new List<string>();
+            Equal(command, kept, "workflow_id", filter.WorkflowId);
+            AddWorkflowScope(command, kept, filter.AllowedWorkflows);
+            command.CommandText = $"SELECT status, CAST(SUM(count) AS bigint) FROM run_status_counts {WhereClause(kept)} GROUP BY status";
+        }
+        else
+        {
+            var where = Where(command, filter, includeStatus: false);
+            command.CommandText = $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
+        }
         var counts = Enum.GetValues<RunStatus>().ToDictionary(s => s.ToWire(), _ => 0);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -78,6 +89,10 @@ public sealed class RunQueries
         }
         return counts;
     }
+
+    /// <summary>Whether the kept counts (per workflow and status) answer: no filter but the workflow and the caller's scope.</summary>
+    private static bool CountsAreKeptFor(RunListFilter filter) =>
+        filter is { TriggerType: null, ExperimentId: null, ParentRunId: null, From: null, To: null } && string.IsNullOrWhiteSpace(filter.Text);
 
     /// <summary>
     /// An attempt's JSON without its payloads (input, output, mapped output, error stack and data): what timelines and

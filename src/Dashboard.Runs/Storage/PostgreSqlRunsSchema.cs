@@ -281,5 +281,51 @@ internal static class PostgreSqlRunsSchema
         END
         $fn$;
         """,
+        // How many runs each workflow has in each status (SQLite: RunProjectionSchema.StatusCountsSql), kept by triggers
+        // on runs, so that the executions list's status chips are a sum over a few rows instead of a count over every run.
+        // Split in rows by run id, summed when read: the runs of one workflow starting and ending in parallel transactions
+        // would otherwise all wait for one row. A status change moves the two rows in the order of their statuses, so two
+        // runs moving opposite ways (running to waiting, waiting to running) cannot lock them in opposite orders.
+        // CREATE TRIGGER locks the runs table against writes until this migration commits, so the counts made here from
+        // the runs already stored miss none written meanwhile by other instances.
+        """
+        CREATE TABLE run_status_counts (
+            workflow_id text COLLATE "C" NOT NULL,
+            status text COLLATE "C" NOT NULL,
+            shard smallint NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (workflow_id, status, shard)
+        );
+        CREATE FUNCTION run_status_count_add(workflow text, run_status text, shard smallint, delta int) RETURNS void LANGUAGE sql AS $fn$
+            INSERT INTO run_status_counts AS c (workflow_id, status, shard, count) VALUES (workflow, run_status, shard, delta)
+            ON CONFLICT (workflow_id, status, shard) DO UPDATE SET count = c.count + excluded.count
+        $fn$;
+        CREATE FUNCTION runs_count_status() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        DECLARE
+            row_shard smallint;
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM run_status_count_add(OLD.workflow_id, OLD.status, (hashtext(OLD.id) & 7)::smallint, -1);
+                RETURN NULL;
+            END IF;
+            row_shard := (hashtext(NEW.id) & 7)::smallint;
+            IF TG_OP = 'INSERT' THEN
+                PERFORM run_status_count_add(NEW.workflow_id, NEW.status, row_shard, 1);
+            ELSIF OLD.status COLLATE "C" < NEW.status COLLATE "C" THEN
+                PERFORM run_status_count_add(OLD.workflow_id, OLD.status, row_shard, -1);
+                PERFORM run_status_count_add(NEW.workflow_id, NEW.status, row_shard, 1);
+            ELSE
+                PERFORM run_status_count_add(NEW.workflow_id, NEW.status, row_shard, 1);
+                PERFORM run_status_count_add(OLD.workflow_id, OLD.status, row_shard, -1);
+            END IF;
+            RETURN NULL;
+        END
+        $fn$;
+        CREATE TRIGGER runs_count_rows AFTER INSERT OR DELETE ON runs FOR EACH ROW EXECUTE FUNCTION runs_count_status();
+        CREATE TRIGGER runs_count_update AFTER UPDATE OF status ON runs FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+            EXECUTE FUNCTION runs_count_status();
+        INSERT INTO run_status_counts (workflow_id, status, shard, count)
+            SELECT workflow_id, status, (hashtext(id) & 7)::smallint, count(*) FROM runs GROUP BY 1, 2, 3;
+        """,
     ];
 }
