@@ -106,6 +106,10 @@ internal static class StoresBenchmark
             """, connection) { CommandTimeout = 600 };
         command.Parameters.AddWithValue("count", count);
         command.ExecuteNonQuery();
+        // The triggers that keep the status counts updated their few rows 200,000 times in that one statement: what
+        // autovacuum would soon clear on a serving database is cleared before the reads are measured.
+        using var vacuum = new NpgsqlCommand("VACUUM ANALYZE run_status_counts", connection);
+        vacuum.ExecuteNonQuery();
         return watch.Elapsed.TotalSeconds;
     }
 

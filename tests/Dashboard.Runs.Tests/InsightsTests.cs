@@ -181,6 +181,31 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
         Assert.Equal(["schedule"], scoped.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
     }
 
+    [Fact]
+    public async Task ManyRunsReportedAtOnce_AreEachCountedOnce()
+    {
+        // Batches that arrive together are stored together (SQLite commits them as one group, and sums their aggregates
+        // before it writes them): every run, cost, step attempt and duration must still count exactly once.
+        var wf = $"wf-many-{Guid.NewGuid():N}";
+        var start = Hour.AddMinutes(20);
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            RunAsync(wf, start.AddMilliseconds(i), i < 30 ? 1000 : 3000, i % 10 == 9 ? "failed" : "completed", "0.01", error: "card declined")));
+
+        var period = Period(Hour, Hour.AddHours(1), wf);
+        var summary = await Http.GetJsonAsync($"api/insights/summary?{period}");
+        Assert.Equal(40, summary.GetProperty("runs").GetInt64());
+        var byStatus = summary.GetProperty("byStatus");
+        Assert.Equal((36, 4), (byStatus.GetProperty("completed").GetInt64(), byStatus.GetProperty("failed").GetInt64()));
+        Assert.Equal("0.4", summary.GetProperty("costUsd").GetString());
+        // 30 runs of 1,000 ms and 10 of 3,000 ms: p50 1,000, p95 3,000 (within the histogram's 1 %).
+        Assert.InRange(summary.GetProperty("durationMs").GetProperty("p50").GetInt64(), 990, 1010);
+        Assert.InRange(summary.GetProperty("durationMs").GetProperty("p95").GetInt64(), 2970, 3030);
+        var step = Assert.Single((await Http.GetJsonAsync($"api/insights/steps?{period}")).GetProperty("steps").EnumerateArray());
+        Assert.Equal((40, "0.4"), (step.GetProperty("attempts").GetInt32(), step.GetProperty("costUsd").GetString()));
+        var group = Assert.Single((await Http.GetJsonAsync($"api/insights/failures?{period}")).GetProperty("groups").EnumerateArray());
+        Assert.Equal(4, group.GetProperty("count").GetInt32());
+    }
+
     [Theory]
     [InlineData("api/insights/summary?from=2026-01-10T11:00:00Z&to=2026-01-10T10:00:00Z", "from must be before to")]
     [InlineData("api/insights/summary?from=yesterday", "from must be an RFC 3339")]

@@ -1,28 +1,55 @@
+using Dashboard.Runs.Insights;
+
 namespace Dashboard.Runs.Storage;
 
 /// <summary>
 /// The runs service's rows, written through the stream store's write transaction, on either provider: the statements are
 /// the same, the database supplies the transaction and the schema.
 /// </summary>
-internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDisposable
+internal sealed class RunRowStore : IRunRowStore, IDisposable
 {
+    private readonly RunsDatabase _database;
+
     // One cache per writing thread: SQLite has one writer, but PostgreSQL's writers of different runs write at once,
     // each on its own thread (a write transaction runs start to end on the thread that began it).
-    private readonly ThreadLocal<StatementCache> _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
+    private readonly ThreadLocal<StatementCache> _caches;
+
+    // SQLite: the insights deltas of a group commit's batches, summed and written once before it commits.
+    private readonly Streams.Storage.CommitQueue<InsightsDelta>? _insightsAtCommit;
+
+    public RunRowStore(RunsDatabase database)
+    {
+        _database = database;
+        _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
+        _insightsAtCommit = database.AddCommitQueue<InsightsDelta>((transaction, deltas) =>
+        {
+            foreach (var delta in InsightsDeltaMerge.Merge(deltas))
+            {
+                InsightsWriter.Write(Statements, transaction, delta, shard: null);
+            }
+        });
+    }
 
     private StatementCache Statements => _caches.Value!;
 
-    public void Ensure() => database.EnsureSchema(Statements);
+    public void Ensure() => _database.EnsureSchema(Statements);
 
     public void Write(RunRows rows, string offset)
     {
-        var transaction = database.WriteTransaction;
+        var transaction = _database.WriteTransaction;
         try
         {
             Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
-            Insights.InsightsWriter.Write(Statements, transaction, rows.Insights, database.InsightShard(transaction));
+            if (_insightsAtCommit is not null)
+            {
+                _insightsAtCommit.Add(rows.Insights);
+            }
+            else
+            {
+                InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction));
+            }
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
-            if (database.WritesAtCommit is { } atCommit)
+            if (_database.WritesAtCommit is { } atCommit)
             {
                 Statements.MoveTo(atCommit);
             }
@@ -41,7 +68,7 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
 
     public IReadOnlyList<string> EndedBefore(DateTimeOffset before, int limit)
     {
-        using var connection = database.OpenRead();
+        using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
         // Through the index on started_at: only the oldest rows are visited.
         command.CommandText = """
@@ -68,8 +95,8 @@ internal sealed class RunRowStore(RunsDatabase database) : IRunRowStore, IDispos
     // PostgreSQL this waits for those to be committed, and the documents' delete after it sees them.
     public void Delete(string runId)
     {
-        var transaction = database.WriteTransaction;
-        foreach (var sql in database.SearchApart ? DeletesApartFromSearch : Deletes)
+        var transaction = _database.WriteTransaction;
+        foreach (var sql in _database.SearchApart ? DeletesApartFromSearch : Deletes)
         {
             var command = Statements.For(transaction, sql);
             StatementCache.Set(command, "id", runId);

@@ -31,6 +31,13 @@ internal abstract class RunsDatabase
     /// </summary>
     public virtual DbBatch? WritesAtCommit => null;
 
+    /// <summary>
+    /// Where the store has one writer serving several callers per transaction (SQLite's group commit), a queue whose items
+    /// the writes of one transaction hand to <paramref name="flush"/> together before it commits; null where each write is
+    /// a transaction of its own (PostgreSQL).
+    /// </summary>
+    public virtual Streams.Storage.CommitQueue<T>? AddCommitQueue<T>(Action<DbTransaction, IReadOnlyList<T>> flush) => null;
+
     /// <summary>The case-insensitive <c>LIKE</c>: SQLite's <c>LIKE</c> already ignores ASCII case; PostgreSQL's does not.</summary>
     public abstract string LikeOperator { get; }
 

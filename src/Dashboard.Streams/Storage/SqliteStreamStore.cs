@@ -21,6 +21,7 @@ public sealed class SqliteStreamStore : IStreamStore
     private bool _leaderActive;
     private readonly TimeProvider _time;
     private readonly WalCheckpointer _checkpointer;
+    private readonly List<ICommitQueue> _commitQueues = [];
 
     public SqliteStreamStore(string databasePath, TimeProvider? time = null, bool synchronousFull = false)
     {
@@ -72,6 +73,32 @@ public sealed class SqliteStreamStore : IStreamStore
     public SqliteTransaction Transaction => _writeLock.IsHeldByCurrentThread
         ? _writer.Transaction
         : throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
+
+    /// <summary>
+    /// A queue whose items, added by writes, are handed to <paramref name="flush"/> together at the end of each
+    /// transaction (<see cref="CommitQueue{T}"/>). Made at start-up, before the first write.
+    /// </summary>
+    public CommitQueue<T> AddCommitQueue<T>(Action<SqliteTransaction, IReadOnlyList<T>> flush)
+    {
+        var queue = new CommitQueue<T>(flush);
+        lock (_writeLock)
+        {
+            _commitQueues.Add(queue);
+        }
+        return queue;
+    }
+
+    /// <summary>How many writes wait for the next transaction (for tests that need a group commit of several).</summary>
+    internal int QueuedWrites
+    {
+        get
+        {
+            lock (_queueLock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
 
     public T Write<T>(Func<IStreamWriter, T> work)
     {
@@ -163,6 +190,7 @@ public sealed class SqliteStreamStore : IStreamStore
                 {
                     // Alone: a failure rolls the whole transaction back, with no savepoint to pay for.
                     batch[0].Run(_writer);
+                    KeepQueued();
                 }
                 else
                 {
@@ -171,12 +199,20 @@ public sealed class SqliteStreamStore : IStreamStore
                         RunInSavepoint(pending);
                     }
                 }
+                foreach (var queue in _commitQueues)
+                {
+                    queue.Flush(transaction);
+                }
                 transaction.Commit();
                 _checkpointer.Wrote();
             }
             finally
             {
                 _writer.End();
+                foreach (var queue in _commitQueues)
+                {
+                    queue.Clear();
+                }
             }
         }
         catch (Exception ex)
@@ -197,12 +233,25 @@ public sealed class SqliteStreamStore : IStreamStore
         {
             pending.Run(_writer);
             Execute(_writeConnection, "RELEASE one_write", _writer.Transaction);
+            KeepQueued();
         }
         catch (Exception ex)
         {
             // Only this caller's work is undone; the others in the transaction go on.
             Execute(_writeConnection, "ROLLBACK TO one_write; RELEASE one_write", _writer.Transaction);
+            foreach (var queue in _commitQueues)
+            {
+                queue.Drop();
+            }
             pending.Complete(ex);
+        }
+    }
+
+    private void KeepQueued()
+    {
+        foreach (var queue in _commitQueues)
+        {
+            queue.Keep();
         }
     }
 
