@@ -10,6 +10,8 @@ namespace Dashboard.Streams.Core;
 /// </summary>
 public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notifier, TimeProvider time)
 {
+    private readonly SharedReads _sharedReads = new();
+
     public IStreamStore Store => store;
 
     public StreamNotifier Notifier => notifier;
@@ -362,6 +364,16 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
     }
 
     /// <summary>
+    /// <see cref="Read"/> for a reader holding <paramref name="change"/>, the stream's next change taken before this read:
+    /// readers woken together that read from the same place with the same limits share one read (<see cref="SharedReads"/>).
+    /// </summary>
+    public Task<StreamRead> ReadAfterAsync(Task change, string path, StreamOffset? from, ReadLimits? limits = null)
+    {
+        var bounded = limits ?? ReadLimits.Default;
+        return _sharedReads.Read(change, path, from, bounded, () => Read(path, from, bounded));
+    }
+
+    /// <summary>
     /// The offset from which the last <paramref name="appends"/> appends remain (the stream's start when it has fewer);
     /// null when the stream cannot be read.
     /// </summary>
@@ -382,7 +394,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         while (true)
         {
             var change = notifier.NextChange(path);
-            var read = Read(path, position, limits);
+            var read = await ReadAfterAsync(change, path, position, limits).ConfigureAwait(false);
             if (read.Status != StreamStatus.Ok || read.HasData || read.Closed)
             {
                 return read;

@@ -54,6 +54,9 @@ public static class StreamSseWriter
         var recycleAt = DateTimeOffset.UtcNow.AddMilliseconds(options.SseRecycleMs);
         var position = first.From;
         var read = first;
+        // The stream's next change, when it was taken before `read` was made: an up-to-date read then needs no second
+        // read to learn that nothing came between them, only a wait.
+        Task? change = null;
         var sentUpToDate = false;
         try
         {
@@ -85,16 +88,21 @@ public static class StreamSseWriter
                     return;
                 }
 
+                var limits = new ReadLimits(options.ReadChunkBytes);
                 if (!read.UpToDate)
                 {
-                    read = engine.Read(path, position, new ReadLimits(options.ReadChunkBytes));
+                    change = null;
+                    read = engine.Read(path, position, limits);
                     continue;
                 }
-                var change = engine.Notifier.NextChange(path);
-                read = engine.Read(path, position, new ReadLimits(options.ReadChunkBytes));
-                if (read.HasData || read.Status != StreamStatus.Ok || read.Closed)
+                if (change is null)
                 {
-                    continue;
+                    change = engine.Notifier.NextChange(path);
+                    read = await engine.ReadAfterAsync(change, path, position, limits);
+                    if (read.HasData || read.Status != StreamStatus.Ok || read.Closed)
+                    {
+                        continue;
+                    }
                 }
                 var untilRecycle = recycleAt - DateTimeOffset.UtcNow;
                 if (untilRecycle <= TimeSpan.Zero)
@@ -103,12 +111,19 @@ public static class StreamSseWriter
                 }
                 var wait = TimeSpan.FromMilliseconds(Math.Min(options.SseHeartbeatMs, untilRecycle.TotalMilliseconds));
                 var woke = await Task.WhenAny(change, Task.Delay(wait, aborted));
-                if (woke != change && !aborted.IsCancellationRequested)
+                if (woke != change)
                 {
-                    await response.Body.WriteAsync(Heartbeat, aborted);
-                    await response.Body.FlushAsync(aborted);
+                    // Nothing changed: the read in hand is still the tail's; a heartbeat, and wait on the same change.
+                    if (!aborted.IsCancellationRequested)
+                    {
+                        await response.Body.WriteAsync(Heartbeat, aborted);
+                        await response.Body.FlushAsync(aborted);
+                    }
+                    read = read with { Messages = [], MessageEnds = [], From = position, Next = position };
+                    continue;
                 }
-                read = engine.Read(path, position, new ReadLimits(options.ReadChunkBytes));
+                change = engine.Notifier.NextChange(path);
+                read = await engine.ReadAfterAsync(change, path, position, limits);
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
