@@ -166,6 +166,36 @@ public sealed class PostgreSqlInstancesTests(TwoInstancesFixture instances) : IC
     }
 
     [Fact]
+    public async Task BothInstancesIndexing_EachDocumentIsWrittenOnce_AndASearchOnEitherFindsWhatTheOtherStored()
+    {
+        // Both instances' background indexers follow the feed (each pass locks the place first; one that finds it held
+        // skips its turn); a search on either catches up first, waiting for the other's pass if it holds the place.
+        var token = "zi" + Guid.NewGuid().ToString("N")[..10];
+        var runs = Enumerable.Range(0, 24).Select(_ => NewRunId("indexed")).ToList();
+        await Task.WhenAll(runs.Select(async (runId, r) =>
+        {
+            var http = r % 2 == 0 ? instances.HttpA : instances.HttpB;
+            await http.PostOkAsync(runId, Batch(Started("wf-indexed"), StepStarted("lookup", input: $"{{\"ticket\":\"{token}\"}}")));
+            await http.PostOkAsync(runId, Batch(StepCompleted("lookup", output: $"{{\"answer\":\"{token} done\"}}")));
+        }));
+
+        foreach (var http in new[] { instances.HttpB, instances.HttpA })
+        {
+            var hits = (await http.GetJsonAsync($"api/search?q={token}&limit=100")).GetProperty("items").EnumerateArray()
+                .Select(h => (h.GetProperty("runId").GetString(), h.GetProperty("field").GetString())).ToList();
+            // One input and one output document per run, none twice.
+            Assert.Equal(runs.Count * 2, hits.Count);
+            Assert.Equal(runs.Order(StringComparer.Ordinal), hits.Select(h => h.Item1!).Distinct().Order(StringComparer.Ordinal));
+            Assert.Equal(hits.Count, hits.Distinct().Count());
+        }
+        await using var connection = new NpgsqlConnection(instances.ConnectionString);
+        await connection.OpenAsync(Token);
+        await using var documents = new NpgsqlCommand("SELECT count(*) FROM run_search WHERE run_id = ANY(@runs)", connection);
+        documents.Parameters.AddWithValue("runs", runs.ToArray());
+        Assert.Equal(runs.Count * 2L, (long)(await documents.ExecuteScalarAsync(Token))!);
+    }
+
+    [Fact]
     public async Task HistogramMerge_InPostgreSql_IsTheSameAsTheModels()
     {
         // SQLite merges stored duration histograms with DurationHistogram.Merge; PostgreSQL with its own SQL function.

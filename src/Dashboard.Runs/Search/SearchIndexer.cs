@@ -13,7 +13,8 @@ namespace Dashboard.Runs.Search;
 /// events from its run's stream (the feed entry says where the batch starts and ends), and writes their documents in
 /// one transaction per few hundred batches, moving its place in the feed in the same transaction. Ingestion writes
 /// nothing for search; a search first catches the indexer up, so whatever was stored before it is found. On PostgreSQL
-/// the place is a locked row, so instances index in turn and never twice.
+/// the place is a row each pass locks before it reads, so instances index in turn, never twice, and the background's
+/// passes skip a turn rather than wait.
 /// </summary>
 internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine engine)
 {
@@ -22,12 +23,23 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
     private readonly Lock _gate = new();
     private readonly StatementCache _statements = new(database.BatchesWrites);
 
-    /// <summary>Indexes every batch stored so far, then fills the text index; one caller at a time in this process.</summary>
-    public void CatchUp()
+    /// <summary>
+    /// Indexes every batch stored so far, then fills the text index; one caller at a time in this process. A search
+    /// calls it before it reads: if another instance is indexing, it waits for that pass and then does what is left.
+    /// </summary>
+    public void CatchUp() => CatchUp(waitForOthers: true);
+
+    /// <summary>
+    /// The background's catch-up: when another instance is already indexing, this one leaves it the work instead of
+    /// reading the same batches only to find, at the end, that the other has written them.
+    /// </summary>
+    public void CatchUpUnlessBusy() => CatchUp(waitForOthers: false);
+
+    private void CatchUp(bool waitForOthers)
     {
         lock (_gate)
         {
-            while (IndexFeed() == FeedBatch)
+            while (IndexFeed(waitForOthers) == FeedBatch)
             {
             }
             database.CatchUpSearchIndex();
@@ -61,10 +73,23 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
         }
     }
 
-    // One pass: the next feed entries, read without the write lock, then written under it if no other indexer moved on.
-    private int IndexFeed()
+    // One pass: the indexer's place in the feed locked (on PostgreSQL a row every instance's indexer locks, so they take
+    // turns), the next feed entries and their batches read, their documents written and the place moved, then the commit.
+    private int IndexFeed(bool waitForOthers) => database.WriteSearch(transaction =>
     {
-        var place = Place();
+        string place;
+        using (var locked = transaction.Connection!.CreateCommand())
+        {
+            locked.Transaction = transaction;
+            locked.CommandText = $"SELECT feed_offset FROM run_search_progress WHERE id = 1{(waitForOthers ? database.ForUpdate : database.ForUpdateUnlessHeld)}";
+            using var reader = locked.ExecuteReader();
+            if (!reader.Read())
+            {
+                // Another instance holds the place: its pass is indexing these batches now.
+                return 0;
+            }
+            place = reader.IsDBNull(0) ? "" : reader.GetString(0);
+        }
         var from = StreamOffset.TryParse(place, out var offset) ? offset : StreamOffset.Zero;
         var feed = engine.Read(RunStreams.FeedPath, from, new ReadLimits(8 * 1024 * 1024, FeedBatch));
         if (feed.Status != StreamStatus.Ok || feed.Messages.Count == 0)
@@ -89,49 +114,27 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
                     (stepId, loop) => LatestAttempt(change.RunId, stepId, loop)));
             }
         }
-        var next = feed.Next.ToString();
-        var written = database.WriteSearch(transaction =>
+        // Only runs that are still there (retention may have deleted one since its events were read), and kept there
+        // until this commits.
+        var existing = database.ExistingRuns(transaction, batches.Select(b => b.RunId));
+        try
         {
-            using (var locked = transaction.Connection!.CreateCommand())
+            foreach (var batch in batches.Where(b => existing.Contains(b.RunId)))
             {
-                locked.Transaction = transaction;
-                locked.CommandText = $"SELECT feed_offset FROM run_search_progress WHERE id = 1{database.ForUpdate}";
-                if ((string?)locked.ExecuteScalar() != place)
-                {
-                    return false;
-                }
+                SearchIndexWriter.Write(_statements, transaction, batch);
             }
-            // Only runs that are still there (retention may have deleted one since its events were read), and kept there
-            // until this commits.
-            var existing = database.ExistingRuns(transaction, batches.Select(b => b.RunId));
-            try
-            {
-                foreach (var batch in batches.Where(b => existing.Contains(b.RunId)))
-                {
-                    SearchIndexWriter.Write(_statements, transaction, batch);
-                }
-                var move = _statements.For(transaction, "UPDATE run_search_progress SET feed_offset = @next WHERE id = 1");
-                StatementCache.Set(move, "next", next);
-                _statements.Execute(move);
-                _statements.Flush(transaction);
-            }
-            catch
-            {
-                _statements.Discard();
-                throw;
-            }
-            return true;
-        });
-        return written ? feed.Messages.Count : 0;
-    }
-
-    private string Place()
-    {
-        using var connection = database.OpenSearchRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT feed_offset FROM run_search_progress WHERE id = 1";
-        return (string?)command.ExecuteScalar() ?? "";
-    }
+            var move = _statements.For(transaction, "UPDATE run_search_progress SET feed_offset = @next WHERE id = 1");
+            StatementCache.Set(move, "next", feed.Next.ToString());
+            _statements.Execute(move);
+            _statements.Flush(transaction);
+        }
+        catch
+        {
+            _statements.Discard();
+            throw;
+        }
+        return feed.Messages.Count;
+    });
 
     // The batch's events as the run's stream keeps them; none when the run was deleted since (retention).
     private List<RunEvent> Events(string runId, StreamOffset start, StreamOffset end)

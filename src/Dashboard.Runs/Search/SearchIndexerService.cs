@@ -16,7 +16,7 @@ internal sealed partial class SearchIndexerService(SearchIndexer indexer, ILogge
                 try
                 {
                     // On a pool thread: the write lock may be held by ingestion for a moment.
-                    await Task.Run(indexer.CatchUp, stoppingToken);
+                    await Task.Run(indexer.CatchUpUnlessBusy, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -21,6 +21,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     public override string ForUpdate => " FOR UPDATE";
 
+    public override string ForUpdateUnlessHeld => " FOR UPDATE SKIP LOCKED";
+
     public override string ForShare => " FOR KEY SHARE";
 
     public override bool BatchesWrites => true;

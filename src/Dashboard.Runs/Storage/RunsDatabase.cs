@@ -116,6 +116,12 @@ internal abstract class RunsDatabase
     /// <summary>What a read that is about to be written on takes: a row lock on PostgreSQL (SQLite has one writer).</summary>
     public virtual string ForUpdate => "";
 
+    /// <summary>
+    /// <see cref="ForUpdate"/> for a reader that would rather do nothing than wait: a row another transaction holds is
+    /// left out of its answer (PostgreSQL's <c>SKIP LOCKED</c>; SQLite's one writer never finds a row held).
+    /// </summary>
+    public virtual string ForUpdateUnlessHeld => "";
+
     /// <summary>A read that must stay true until the transaction ends (a row not deleted meanwhile): PostgreSQL's key share lock, which updates of the row's other columns do not wait for.</summary>
     public virtual string ForShare => "";
 }
