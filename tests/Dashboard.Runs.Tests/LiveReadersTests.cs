@@ -6,7 +6,8 @@ namespace Dashboard.Runs.Tests;
 
 /// <summary>
 /// Readers waiting at a stream's tail on a real service, on each store: many woken by one append (they share one read),
-/// and a server-sent-events reader across heartbeats (it waits on the change it took before its last read).
+/// and a server-sent-events reader across heartbeats (it waits on the change it took before its last read, and still
+/// renews a stream's TTL as its reads always did).
 /// </summary>
 public sealed class LiveReadersTests
 {
@@ -102,5 +103,30 @@ public sealed class LiveReadersTests
         await ReadUntilAsync(() => false);
 
         Assert.Equal(["""[{"n":1}]""", """[{"n":2}]""", """[{"n":3}]"""], data);
+    }
+
+    [Fact]
+    public async Task AnSseReaderAtTheTail_KeepsAStreamWithATtlAlive()
+    {
+        await using var service = await StartAsync("sqlite");
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var path = $"v1/stream/ttl-{Guid.NewGuid():N}";
+        using var create = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent("", Encoding.UTF8, "application/json") };
+        create.Headers.Add("Stream-TTL", "2");
+        Assert.Equal(HttpStatusCode.Created, (await http.SendAsync(create, Token)).StatusCode);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        using var response = await http.GetAsync($"{path}?offset=-1&live=sse", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+
+        // Thirty heartbeats (three seconds and more) without an append: longer than the TTL, which the reader renews.
+        var heartbeats = 0;
+        while (heartbeats < 30 && await lines.ReadLineAsync(timeout.Token) is { } line)
+        {
+            heartbeats += line.StartsWith(": heartbeat", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Token);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
 }

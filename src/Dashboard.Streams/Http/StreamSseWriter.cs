@@ -119,6 +119,13 @@ public static class StreamSseWriter
                         await response.Body.WriteAsync(Heartbeat, aborted);
                         await response.Body.FlushAsync(aborted);
                     }
+                    if (read.Stream is { TtlSeconds: not null })
+                    {
+                        // A stream with a TTL: each read renews it, and a reader at its tail keeps it alive.
+                        change = engine.Notifier.NextChange(path);
+                        read = await engine.ReadAfterAsync(change, path, position, limits);
+                        continue;
+                    }
                     read = read with { Messages = [], MessageEnds = [], From = position, Next = position };
                     continue;
                 }
