@@ -165,6 +165,9 @@ internal static class InsightsWriter
         // The group keeps its latest examples: read, put this run first, write back (inside the transaction, so two
         // failing runs of one group cannot lose each other).
         List<string> examples = [];
+        // Where writes are queued (PostgreSQL), those of a failure of the same group earlier in this transaction are sent
+        // first, so that the read sees them.
+        statements.Flush(transaction);
         var read = statements.For(transaction, "SELECT examples FROM insight_failure_groups WHERE signature = @signature");
         Set(read, "signature", failure.Signature);
         if (read.ExecuteScalar() is string json)

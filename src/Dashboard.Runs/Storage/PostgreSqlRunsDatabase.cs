@@ -19,6 +19,11 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
 
+    public override CommitQueue<T> AddCommitQueue<T>(Action<DbTransaction, IReadOnlyList<T>> flush) => store.AddCommitQueue(flush);
+
+    // The indexer's passes are long and may wait for another instance's turn: never in a group of appends.
+    public override T WriteSearch<T>(Func<DbTransaction, T> work) => store.WriteAlone(_ => work(store.Transaction));
+
     public override string ForUpdate => " FOR UPDATE";
 
     public override string ForUpdateUnlessHeld => " FOR UPDATE SKIP LOCKED";
@@ -33,11 +38,16 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     // Every batch of every run of a workflow adds to the same few aggregate rows (its minute, hour and day), and a row
     // added to stays locked until the commit: at 1,000 events/s the batches of one workflow queued behind each other for
-    // up to a second. Split in 16 rows chosen by the connection, transactions that run at once (each on its own
-    // connection) rarely meet on a row.
+    // up to a second. Split in 16 rows: the groups of writes an instance runs at once each add to their own (by lane,
+    // from a place chosen at random per instance, so that instances rarely meet either); a write outside a group by
+    // its connection.
     public const int InsightShards = 16;
 
-    public override int? InsightShard(DbTransaction transaction) => ((Npgsql.NpgsqlConnection)transaction.Connection!).ProcessID % InsightShards;
+    private readonly int _firstShard = Random.Shared.Next(InsightShards);
+
+    public override int? InsightShard(DbTransaction transaction) => store.CurrentLane is { } lane
+        ? (_firstShard + lane) % InsightShards
+        : ((Npgsql.NpgsqlConnection)transaction.Connection!).ProcessID % InsightShards;
 
     public override void EnsureSchema(StatementCache statements)
     {

@@ -14,7 +14,8 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
     // each on its own thread (a write transaction runs start to end on the thread that began it).
     private readonly ThreadLocal<StatementCache> _caches;
 
-    // SQLite: the insights deltas of a group commit's batches, summed and written once before it commits.
+    // The insights deltas of a group commit's batches, summed and written once before it commits (both stores group the
+    // writes that arrive while one transaction runs).
     private readonly Streams.Storage.CommitQueue<InsightsDelta>? _insightsAtCommit;
 
     public RunRowStore(RunsDatabase database)
@@ -23,10 +24,15 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
         _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
         _insightsAtCommit = database.AddCommitQueue<InsightsDelta>((transaction, deltas) =>
         {
-            foreach (var delta in InsightsDeltaMerge.Merge(deltas))
+            var shard = database.InsightShard(transaction);
+            // In one order in every transaction (by workflow, its sums before its other rows): transactions that run at
+            // once and add to the same unsplit rows (a workflow's) wait for each other rather than deadlock.
+            foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
+                .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
             {
-                InsightsWriter.Write(Statements, transaction, delta, shard: null);
+                InsightsWriter.Write(Statements, transaction, delta, shard);
             }
+            Send(transaction);
         });
     }
 
@@ -49,20 +55,26 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
                 InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction));
             }
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
-            if (_database.WritesAtCommit is { } atCommit)
-            {
-                Statements.MoveTo(atCommit);
-            }
-            else
-            {
-                Statements.Flush(transaction);
-            }
+            Send(transaction);
         }
         catch
         {
             // The transaction rolls back: what was queued for it must not be sent with the next one's.
             Statements.Discard();
             throw;
+        }
+    }
+
+    // Where the store sends its writes with the commit (PostgreSQL), the statements join them; otherwise they run now.
+    private void Send(System.Data.Common.DbTransaction transaction)
+    {
+        if (_database.WritesAtCommit is { } atCommit)
+        {
+            Statements.MoveTo(atCommit);
+        }
+        else
+        {
+            Statements.Flush(transaction);
         }
     }
 

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Dashboard.Streams.Storage;
 
@@ -9,37 +9,50 @@ namespace Dashboard.Streams.Storage;
 /// write whose work fails, and whose savepoint is rolled back, is dropped. The flush runs inside the transaction, after
 /// every write's own work and before the commit; if it fails, the transaction fails whole.
 /// </summary>
+/// <remarks>
+/// A transaction runs start to end on one thread, and PostgreSQL's store runs several at once (one per thread), so the
+/// items are kept per thread.
+/// </remarks>
 public sealed class CommitQueue<T> : ICommitQueue
 {
-    private readonly Action<SqliteTransaction, IReadOnlyList<T>> _flush;
-    private readonly List<T> _kept = [];
-    private readonly List<T> _current = [];
+    private readonly Action<DbTransaction, IReadOnlyList<T>> _flush;
+    private readonly ThreadLocal<Items> _items = new(() => new Items());
 
-    internal CommitQueue(Action<SqliteTransaction, IReadOnlyList<T>> flush) => _flush = flush;
+    internal CommitQueue(Action<DbTransaction, IReadOnlyList<T>> flush) => _flush = flush;
+
+    private Items Mine => _items.Value!;
 
     /// <summary>Adds an item of the write running now (only from inside the store's <c>Write</c>, on its thread).</summary>
-    public void Add(T item) => _current.Add(item);
+    public void Add(T item) => Mine.Current.Add(item);
 
     void ICommitQueue.Keep()
     {
-        _kept.AddRange(_current);
-        _current.Clear();
+        var items = Mine;
+        items.Kept.AddRange(items.Current);
+        items.Current.Clear();
     }
 
-    void ICommitQueue.Drop() => _current.Clear();
+    void ICommitQueue.Drop() => Mine.Current.Clear();
 
-    void ICommitQueue.Flush(SqliteTransaction transaction)
+    void ICommitQueue.Flush(DbTransaction transaction)
     {
-        if (_kept.Count > 0)
+        if (Mine.Kept is { Count: > 0 } kept)
         {
-            _flush(transaction, _kept);
+            _flush(transaction, kept);
         }
     }
 
     void ICommitQueue.Clear()
     {
-        _kept.Clear();
-        _current.Clear();
+        var items = Mine;
+        items.Kept.Clear();
+        items.Current.Clear();
+    }
+
+    private sealed class Items
+    {
+        public List<T> Kept { get; } = [];
+        public List<T> Current { get; } = [];
     }
 }
 
@@ -50,7 +63,7 @@ internal interface ICommitQueue
 
     void Drop();
 
-    void Flush(SqliteTransaction transaction);
+    void Flush(DbTransaction transaction);
 
     void Clear();
 }

@@ -14,7 +14,10 @@ internal abstract class PendingWrite
     /// <summary>Set (under the queue's lock) when this caller is to lead the next transaction.</summary>
     public bool Leads { get; set; }
 
-    public bool Completed { get; private set; }
+    // Read without the queue's lock by a caller that leads while another group completes its write (PostgreSQL).
+    private volatile bool _completed;
+
+    public bool Completed => _completed;
 
     public Exception? Error { get; private set; }
 
@@ -31,7 +34,7 @@ internal abstract class PendingWrite
     public void Complete(Exception? error)
     {
         Error ??= error;
-        Completed = true;
+        _completed = true;
     }
 
     public void Dispose() => _signal.Dispose();

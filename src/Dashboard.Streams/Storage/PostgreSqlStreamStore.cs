@@ -15,6 +15,10 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
     private readonly ThreadLocal<PostgreSqlStreamWriter?> _current = new();
+    private readonly Lock _queueLock = new();
+    private List<PendingWrite> _queue = [];
+    private int _leaders;
+    private readonly CommitQueues _commitQueues = new();
     private int _disposed;
 
     public PostgreSqlStreamStore(string connectionString, TimeProvider? time = null)
@@ -54,6 +58,31 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     public NpgsqlBatch PendingWrites => _current.Value?.Pending
         ?? throw new InvalidOperationException("The store's transaction is only reachable from work running inside Write.");
 
+    /// <summary>
+    /// A queue whose items, added by writes, are handed to <paramref name="flush"/> together at the end of each
+    /// transaction (<see cref="CommitQueue{T}"/>), with the writes it sends before the commit. Made at start-up.
+    /// </summary>
+    public CommitQueue<T> AddCommitQueue<T>(Action<System.Data.Common.DbTransaction, IReadOnlyList<T>> flush) =>
+        _commitQueues.Add(flush);
+
+    /// <summary>How many writes wait for the next transaction (for tests that need a group of several).</summary>
+    internal int QueuedWrites
+    {
+        get
+        {
+            lock (_queueLock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction. Writes that arrive while one runs wait and are run together in
+    /// the next (group commit): under many small appends (one event per request) each paid for its own transaction, its
+    /// own append to the runs' feed, whose row every ingesting transaction locks until its commit, and its own aggregate
+    /// rows; PostgreSQL spent its time on those, and the writers on waiting for the feed's row in turn.
+    /// </summary>
     public T Write<T>(Func<IStreamWriter, T> work)
     {
         if (_current.Value is { } open)
@@ -61,11 +90,172 @@ public sealed class PostgreSqlStreamStore : IStreamStore
             // Work that writes again from inside a transaction joins that transaction.
             return work(open);
         }
+        // Not disposed: a caller may return (its write done by another group while it led one) before that group has
+        // woken it, and its signal must still take that wake (it waits on a monitor: no handle of the system to free).
+        var pending = new PendingWrite<T>(work);
+        lock (_queueLock)
+        {
+            _queue.Add(pending);
+            if (_leaders < MaxGroupsAtOnce)
+            {
+                _leaders++;
+                pending.Leads = true;
+            }
+        }
+        // A caller given one of the groups' places (on arrival, or by a group that ended) leads a group of whatever
+        // waits then: with several groups at once, another may already have taken this caller's own write, and
+        // the place is used all the same (every place given is one Lead, which hands it on or gives it back).
+        // Otherwise it waits until a group has done its work or a place is given to it.
+        while (true)
+        {
+            if (pending.Leads)
+            {
+                Lead(pending);
+            }
+            else if (pending.Completed)
+            {
+                break;
+            }
+            else
+            {
+                pending.Wait();
+            }
+        }
+        if (pending.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return pending.Result!;
+    }
+
+    /// <summary>
+    /// A write in a transaction of its own, never grouped with others: for long work (the search indexer's passes, which
+    /// take their own locks and may wait for another instance's) that the appends queued behind it should not wait for.
+    /// </summary>
+    public T WriteAlone<T>(Func<IStreamWriter, T> work) =>
+        _current.Value is { } open ? work(open) : WithRetries(() => WriteOnce(work));
+
+    /// <summary>
+    /// How many groups run at once, each on its own connection and thread: one alone kept the database waiting while its
+    /// thread did each caller's work between round trips, and the callers waiting for it.
+    /// </summary>
+    public const int MaxGroupsAtOnce = 8;
+
+    private readonly bool[] _lanesTaken = new bool[MaxGroupsAtOnce];
+    private readonly ThreadLocal<int?> _lane = new();
+
+    /// <summary>
+    /// Which of the <see cref="MaxGroupsAtOnce"/> groups running at once the current thread's transaction is (null outside
+    /// a grouped write): the runs service adds to its aggregate rows by it, so that groups running at once never wait
+    /// for each other's rows.
+    /// </summary>
+    public int? CurrentLane => _lane.Value;
+
+    /// <summary>Runs everything waiting, then hands the place on to a caller that came meanwhile (or gives it back).</summary>
+    private void Lead(PendingWrite leader)
+    {
+        List<PendingWrite> group;
+        int lane;
+        lock (_queueLock)
+        {
+            leader.Leads = false;
+            group = _queue;
+            _queue = [];
+            lane = Array.IndexOf(_lanesTaken, false);
+            _lanesTaken[lane] = true;
+        }
+        try
+        {
+            _lane.Value = lane;
+            Commit(group);
+        }
+        finally
+        {
+            _lane.Value = null;
+            lock (_queueLock)
+            {
+                _lanesTaken[lane] = false;
+                // Not to a caller given a place already and not yet leading: each place given must be one Lead.
+                if (_queue.Find(waiting => !waiting.Leads) is { } next)
+                {
+                    next.Leads = true;
+                    next.Wake();
+                }
+                else
+                {
+                    _leaders--;
+                }
+            }
+            foreach (var done in group)
+            {
+                done.Wake();
+            }
+        }
+    }
+
+    private void Commit(List<PendingWrite> group)
+    {
+        if (group.Count > 1 && TryTogether(group))
+        {
+            return;
+        }
+        foreach (var pending in group)
+        {
+            try
+            {
+                WithRetries(() => WriteOnce(writer => RunQueued(pending, writer)));
+                pending.Complete(null);
+            }
+            catch (Exception ex)
+            {
+                pending.Complete(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The group in one transaction. If any of its work fails, or the database refuses the transaction, nothing of it is
+    /// stored and each write is run again alone (false): a failing write takes only itself down, as it would have alone,
+    /// without a savepoint per write for what is rare.
+    /// </summary>
+    private bool TryTogether(List<PendingWrite> group)
+    {
+        try
+        {
+            WriteOnce(writer =>
+            {
+                foreach (var pending in group)
+                {
+                    RunQueued(pending, writer);
+                }
+                return 0;
+            });
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+        foreach (var pending in group)
+        {
+            pending.Complete(null);
+        }
+        return true;
+    }
+
+    private int RunQueued(PendingWrite pending, PostgreSqlStreamWriter writer)
+    {
+        pending.Run(writer);
+        _commitQueues.KeepAll();
+        return 0;
+    }
+
+    private static T WithRetries<T>(Func<T> write)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return WriteOnce(work);
+                return write();
             }
             catch (PostgresException ex) when (attempt < MaxAttempts && IsRetryable(ex))
             {
@@ -83,7 +273,8 @@ public sealed class PostgreSqlStreamStore : IStreamStore
 
     private const int MaxAttempts = 5;
 
-    private T WriteOnce<T>(Func<IStreamWriter, T> work)
+    // The commit queues keep each thread's items apart: a write alone, running beside the groups, flushes only its own.
+    private T WriteOnce<T>(Func<PostgreSqlStreamWriter, T> work)
     {
         using var connection = _dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
@@ -92,6 +283,7 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         try
         {
             var result = work(writer);
+            _commitQueues.FlushAll(transaction);
             // Npgsql sees the COMMIT the batch ended with: the transaction object is completed, and disposing it does nothing.
             if (!writer.FlushAndCommit())
             {
@@ -102,6 +294,8 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         finally
         {
             _current.Value = null;
+            // Kept or not, an attempt's items are done with: a retry adds its own again.
+            _commitQueues.ClearAll();
         }
     }
 
@@ -149,6 +343,7 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         {
             _dataSource.Dispose();
             _current.Dispose();
+            _lane.Dispose();
         }
     }
 }

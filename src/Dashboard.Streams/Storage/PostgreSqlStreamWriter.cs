@@ -68,16 +68,30 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     // A stream read in a write transaction is locked until the commit: writers of one stream take turns, writers of
     // different streams do not wait for each other (the row lock is what serialises a stream's offsets and producers).
-    public StreamRecord? Find(string path)
-    {
-        Flush();
-        return FindStream(connection, transaction, "path = @key FOR UPDATE", path);
-    }
+    public StreamRecord? Find(string path) =>
+        QueryAfterPending($"SELECT {Columns} FROM streams WHERE path = @key FOR UPDATE", p => p.AddWithValue("key", path), ReadRecord);
 
-    public StreamRecord? FindById(long id)
+    public StreamRecord? FindById(long id) =>
+        QueryAfterPending($"SELECT {Columns} FROM streams WHERE id = @key FOR UPDATE", p => p.AddWithValue("key", id), ReadRecord);
+
+    private static StreamRecord? ReadRecord(NpgsqlDataReader reader) => reader.Read() ? StoreRows.ReadRecord(reader) : null;
+
+    /// <summary>
+    /// A read of the transaction, sent in one round trip after the writes queued so far (which it sees): under group
+    /// commit the writes of one caller went in a round trip of their own before the next caller's first read.
+    /// </summary>
+    private T QueryAfterPending<T>(string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, T> read)
     {
-        Flush();
-        return FindStream(connection, transaction, "id = @key FOR UPDATE", id);
+        var batch = _pending ?? new NpgsqlBatch(connection, transaction);
+        _pending = null;
+        using (batch)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            bind(command.Parameters);
+            batch.BatchCommands.Add(command);
+            using var reader = batch.ExecuteReader();
+            return read(reader);
+        }
     }
 
     public StreamRecord Insert(StreamRecord record)
@@ -104,11 +118,12 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         Queue("DELETE FROM streams WHERE id = @id").Parameters.AddWithValue("id", streamId);
     }
 
-    public ProducerState? GetProducer(long streamId, string producerId)
-    {
-        Flush();
-        return ReadProducer(connection, transaction, streamId, producerId);
-    }
+    public ProducerState? GetProducer(long streamId, string producerId) =>
+        QueryAfterPending("SELECT epoch, last_seq FROM producers WHERE stream_id = @stream AND producer_id = @producer", p =>
+        {
+            p.AddWithValue("stream", streamId);
+            p.AddWithValue("producer", producerId);
+        }, reader => reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null);
 
     public void SetProducer(long streamId, ProducerState state)
     {
@@ -137,23 +152,57 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         }
     }
 
-    // One statement that moves the tail and stores the message where the tail was, sent with the commit's other writes:
-    // the stream's row is locked from then until the commit, not from a read early in the transaction. A stream that is
-    // not there (or closed, or deleted) leaves the subqueries empty, and the NULL they give fails the transaction.
+    // Kept until the commit, and then one statement per stream that moves the tail and stores the messages where the tail
+    // was, sent last before the COMMIT: the stream's row (the runs' feed, which every ingesting transaction appends to) is
+    // locked from then until the commit, not from a read early in the transaction, and a group of writes appends once. A
+    // stream that is not there (or closed, or deleted) leaves the subqueries empty, and the NULL they give fails the
+    // transaction.
     public bool TryAppendAtCommit(string path, ReadOnlyMemory<byte> message)
     {
-        var command = Queue("""
-            WITH moved AS (
-                UPDATE streams SET tail = tail + @length, last_access_at = @now
-                WHERE path = @path AND NOT closed AND NOT soft_deleted
-                RETURNING id, tail - @length AS pos)
-            INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ((SELECT id FROM moved), (SELECT pos FROM moved), @data, NULL)
-            """);
-        command.Parameters.AddWithValue("length", (long)message.Length);
-        command.Parameters.AddWithValue("now", Now.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("path", path);
-        command.Parameters.AddWithValue("data", NpgsqlDbType.Bytea, message.ToArray());
+        _atCommit ??= new Dictionary<string, List<ReadOnlyMemory<byte>>>(StringComparer.Ordinal);
+        if (!_atCommit.TryGetValue(path, out var messages))
+        {
+            _atCommit[path] = messages = [];
+        }
+        messages.Add(message);
         return true;
+    }
+
+    private Dictionary<string, List<ReadOnlyMemory<byte>>>? _atCommit;
+
+    private void QueueAppendsAtCommit()
+    {
+        if (_atCommit is null)
+        {
+            return;
+        }
+        foreach (var (path, messages) in _atCommit)
+        {
+            // Each message stays an append of its own (one row): readers of the feed count its entries by appends.
+            var starts = new long[messages.Count];
+            var data = new byte[messages.Count][];
+            long length = 0;
+            for (var i = 0; i < messages.Count; i++)
+            {
+                starts[i] = length;
+                data[i] = messages[i].ToArray();
+                length += data[i].Length;
+            }
+            var command = Queue("""
+                WITH moved AS (
+                    UPDATE streams SET tail = tail + @length, last_access_at = @now
+                    WHERE path = @path AND NOT closed AND NOT soft_deleted
+                    RETURNING id, tail - @length AS pos)
+                INSERT INTO chunks (stream_id, pos, data, lengths)
+                SELECT (SELECT id FROM moved), (SELECT pos FROM moved) + m.start, m.data, NULL FROM unnest(@starts, @data) AS m(start, data)
+                """);
+            command.Parameters.AddWithValue("length", length);
+            command.Parameters.AddWithValue("now", Now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("path", path);
+            command.Parameters.AddWithValue("starts", NpgsqlDbType.Array | NpgsqlDbType.Bigint, starts);
+            command.Parameters.AddWithValue("data", NpgsqlDbType.Array | NpgsqlDbType.Bytea, data);
+        }
+        _atCommit = null;
     }
 
     /// <summary>The writes queued to be sent before the next read or the commit, for rows of the caller's own to join.</summary>
@@ -166,6 +215,7 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     /// </summary>
     public bool FlushAndCommit()
     {
+        QueueAppendsAtCommit();
         if (_pending is null)
         {
             return false;

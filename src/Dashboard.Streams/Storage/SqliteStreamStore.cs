@@ -21,7 +21,7 @@ public sealed class SqliteStreamStore : IStreamStore
     private bool _leaderActive;
     private readonly TimeProvider _time;
     private readonly WalCheckpointer _checkpointer;
-    private readonly List<ICommitQueue> _commitQueues = [];
+    private readonly CommitQueues _commitQueues = new();
 
     public SqliteStreamStore(string databasePath, TimeProvider? time = null, bool synchronousFull = false)
     {
@@ -78,15 +78,8 @@ public sealed class SqliteStreamStore : IStreamStore
     /// A queue whose items, added by writes, are handed to <paramref name="flush"/> together at the end of each
     /// transaction (<see cref="CommitQueue{T}"/>). Made at start-up, before the first write.
     /// </summary>
-    public CommitQueue<T> AddCommitQueue<T>(Action<SqliteTransaction, IReadOnlyList<T>> flush)
-    {
-        var queue = new CommitQueue<T>(flush);
-        lock (_writeLock)
-        {
-            _commitQueues.Add(queue);
-        }
-        return queue;
-    }
+    public CommitQueue<T> AddCommitQueue<T>(Action<System.Data.Common.DbTransaction, IReadOnlyList<T>> flush) =>
+        _commitQueues.Add(flush);
 
     /// <summary>How many writes wait for the next transaction (for tests that need a group commit of several).</summary>
     internal int QueuedWrites
@@ -190,7 +183,7 @@ public sealed class SqliteStreamStore : IStreamStore
                 {
                     // Alone: a failure rolls the whole transaction back, with no savepoint to pay for.
                     batch[0].Run(_writer);
-                    KeepQueued();
+                    _commitQueues.KeepAll();
                 }
                 else
                 {
@@ -199,20 +192,14 @@ public sealed class SqliteStreamStore : IStreamStore
                         RunInSavepoint(pending);
                     }
                 }
-                foreach (var queue in _commitQueues)
-                {
-                    queue.Flush(transaction);
-                }
+                _commitQueues.FlushAll(transaction);
                 transaction.Commit();
                 _checkpointer.Wrote();
             }
             finally
             {
                 _writer.End();
-                foreach (var queue in _commitQueues)
-                {
-                    queue.Clear();
-                }
+                _commitQueues.ClearAll();
             }
         }
         catch (Exception ex)
@@ -233,25 +220,14 @@ public sealed class SqliteStreamStore : IStreamStore
         {
             pending.Run(_writer);
             Execute(_writeConnection, "RELEASE one_write", _writer.Transaction);
-            KeepQueued();
+            _commitQueues.KeepAll();
         }
         catch (Exception ex)
         {
             // Only this caller's work is undone; the others in the transaction go on.
             Execute(_writeConnection, "ROLLBACK TO one_write; RELEASE one_write", _writer.Transaction);
-            foreach (var queue in _commitQueues)
-            {
-                queue.Drop();
-            }
+            _commitQueues.DropAll();
             pending.Complete(ex);
-        }
-    }
-
-    private void KeepQueued()
-    {
-        foreach (var queue in _commitQueues)
-        {
-            queue.Keep();
         }
     }
 
