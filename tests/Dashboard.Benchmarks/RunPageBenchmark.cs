@@ -18,6 +18,9 @@ internal static class RunPageBenchmark
     private static int Steps = 10_000;
     private const string RunId = "big-run";
     private static int BigStep => Steps / 2;
+
+    // Issue #15 set 1.5 s for the 100,000-step run; the 10,000-step run's target came before it.
+    private static string InteractiveTarget => Steps >= 100_000 ? "1,500 ms" : "2,000 ms";
     private const int MemoryTabs = 6;
     private const int Visits = 7;
 
@@ -125,7 +128,7 @@ internal static class RunPageBenchmark
         report.AppendLine("|---|---:|---:|");
         report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first render (header: status, error, timings) | {Spread(inPage.Select(v => v.FirstRender))} | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| run page: first timeline row rendered | {Spread(inPage.Select(v => v.Timeline))} | |");
-        report.AppendLine(CultureInfo.InvariantCulture, $"| run page: interactive (a click on a step opens its panel) | {Spread(inPage.Select(v => v.Interactive))} | 2,000 ms |");
+        report.AppendLine(CultureInfo.InvariantCulture, $"| run page: interactive (a click on a step opens its panel) | {Spread(inPage.Select(v => v.Interactive))} | {InteractiveTarget} |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| the same driven by Playwright: first render / first row / interactive | {drivenFirstRender:F0} / {drivenTimeline:F0} / {drivenInteractive:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| deep link to the 5 MB output: viewer shown | {bigOutput:F0} ms | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| search \"needle\" in that output: {NeedleCount} matches counted, first one on screen | {search:F0} ms | |");
