@@ -67,6 +67,8 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
 
         // From the list: the link opens the run, whose URL carries the id as one segment.
         await page.GotoAsync("runs?workflow=wf-awkward");
+        // Clicked once the circuit is up: in one CI run under load, a click made while it started did not navigate.
+        await page.WaitForInteractiveAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = runId }).ClickAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Awkward ids", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         var runPath = "runs/" + Uri.EscapeDataString(runId);

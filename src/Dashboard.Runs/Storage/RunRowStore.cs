@@ -25,14 +25,23 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
         _insightsAtCommit = database.AddCommitQueue<InsightsDelta>((transaction, deltas) =>
         {
             var shard = database.InsightShard(transaction);
-            // In one order in every transaction (by workflow, its sums before its other rows): transactions that run at
-            // once and add to the same unsplit rows (a workflow's) wait for each other rather than deadlock.
-            foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
-                .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
+            try
             {
-                InsightsWriter.Write(Statements, transaction, delta, shard);
+                // In one order in every transaction (by workflow, its sums before its other rows): transactions that run
+                // at once and add to the same unsplit rows (a workflow's) wait for each other rather than deadlock.
+                foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
+                    .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
+                {
+                    InsightsWriter.Write(Statements, transaction, delta, shard);
+                }
+                Send(transaction);
             }
-            Send(transaction);
+            catch
+            {
+                // As in Write: the transaction fails, and what was queued for it must not go with this thread's next one.
+                Statements.Discard();
+                throw;
+            }
         });
     }
 
