@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace Dashboard.Runs.Storage;
 
@@ -16,13 +17,19 @@ namespace Dashboard.Runs.Storage;
 internal sealed class StatementCache(bool batching = false) : IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    // SQLite: each command's statement, prepared on the connection's handle (null: a text of several statements).
+    private readonly Dictionary<DbCommand, SqlitePreparedStatement?> _prepared = new(ReferenceEqualityComparer.Instance);
     private DbBatch? _pending;
 
     public DbCommand For(DbTransaction transaction, string sql)
     {
         if (!_commands.TryGetValue(sql, out var command) || command.Connection != transaction.Connection)
         {
-            command?.Dispose();
+            if (command is not null)
+            {
+                Forget(command);
+            }
             command = transaction.Connection!.CreateCommand();
             command.CommandText = sql;
             _commands[sql] = command;
@@ -34,13 +41,18 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     /// <summary>Sets <c>@name</c> of a command that runs many times (adding it the first time); null is SQL NULL.</summary>
     public static void Set(DbCommand command, string name, object? value)
     {
-        var index = command.Parameters.IndexOf(DbCommandExtensions.Named(name));
-        if (index < 0)
+        // Found by comparing without the '@', rather than making "@name" for each value set (a few hundred per batch).
+        var parameters = command.Parameters;
+        for (var i = 0; i < parameters.Count; i++)
         {
-            command.With(name, value);
-            return;
+            var parameter = parameters[i];
+            if (parameter.ParameterName.AsSpan(1).SequenceEqual(name))
+            {
+                parameter.Value = value ?? DBNull.Value;
+                return;
+            }
         }
-        command.Parameters[index].Value = value ?? DBNull.Value;
+        command.With(name, value);
     }
 
     /// <summary>Runs the statement now, or queues it (with its parameters' current values) when batching.</summary>
@@ -48,6 +60,10 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     {
         if (!batching)
         {
+            if (command is SqliteCommand { Connection: { } connection } && Prepared(command, connection) is { } prepared && prepared.TryRun(command.Parameters))
+            {
+                return;
+            }
             command.ExecuteNonQuery();
             return;
         }
@@ -88,6 +104,25 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
         }
     }
 
+    private SqlitePreparedStatement? Prepared(DbCommand command, SqliteConnection connection)
+    {
+        if (!_prepared.TryGetValue(command, out var prepared))
+        {
+            prepared = SqlitePreparedStatement.TryPrepare(connection, command.CommandText);
+            _prepared[command] = prepared;
+        }
+        return prepared;
+    }
+
+    private void Forget(DbCommand command)
+    {
+        if (_prepared.Remove(command, out var prepared))
+        {
+            prepared?.Dispose();
+        }
+        command.Dispose();
+    }
+
     private static DbBatchCommand Copy(DbBatch batch, string sql, DbParameterCollection parameters)
     {
         var queued = batch.CreateBatchCommand();
@@ -113,7 +148,7 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     {
         foreach (var command in _commands.Values)
         {
-            command.Dispose();
+            Forget(command);
         }
         _commands.Clear();
     }
