@@ -20,7 +20,7 @@ namespace Dashboard.Runs.Ingestion;
 /// to the store. Everything that can be worked out before the write transaction is (the rows' JSON, the aggregates'
 /// deltas): the store has one writer, and what it does while holding it bounds ingestion.
 /// </summary>
-internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, IOptions<RunsOptions> options)
+internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, Search.RecentBatches recent, IOptions<RunsOptions> options)
 {
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly SnapshotTruncator _truncator = new(options.Value.SnapshotLimitBytes);
@@ -140,6 +140,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
 
         var messages = Serialize(applied);
         var terminal = state.Record!.Status.IsTerminal();
+        StreamOffset? end = null;
         var appended = engine.Append(new AppendRequest
         {
             Path = path,
@@ -150,11 +151,11 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             ExpectedTail = expectedTail,
             InTransaction = context =>
             {
-                var end = context.Stream.TailOffset.ToString();
-                rows.Write(runRows, end);
+                end = context.Stream.TailOffset;
+                rows.Write(runRows, end.Value.ToString());
                 // At the commit: every batch of every run appends to the feed, and would otherwise hold its lock from
                 // here to the commit (PostgreSQL), one batch after the other.
-                context.AppendAtCommit(RunStreams.FeedPath, JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end, applied) with
+                context.AppendAtCommit(RunStreams.FeedPath, JsonSerializer.SerializeToUtf8Bytes(RunChange.From(state.Record, end.Value.ToString(), applied) with
                 {
                     // With the batch's place in the run's stream: what the search indexer reads behind ingestion.
                     FromOffset = expectedTail.ToString(),
@@ -184,6 +185,8 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
 
         var offset = appended.NextOffset!.Value.ToString();
         state.AdvanceOffset(offset);
+        // Committed: the search indexer, when it reaches this batch in the feed, takes these events instead of parsing the stream's.
+        recent.Add(runId, expectedTail, end!.Value, applied, messages.Sum(m => (long)m.Length));
         return new IngestOutcome { Status = 200, Accepted = applied.Count, Duplicates = duplicates, NextOffset = offset };
     }
 

@@ -16,7 +16,7 @@ namespace Dashboard.Runs.Search;
 /// the place is a row each pass locks before it reads, so instances index in turn, never twice, and the background's
 /// passes skip a turn rather than wait.
 /// </summary>
-internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine engine)
+internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine engine, RecentBatches recent)
 {
     private const int FeedBatch = 100;
 
@@ -108,7 +108,7 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
             // An entry from before the feed said where a batch starts: from where this pass left the run, else its start.
             var start = StreamOffset.TryParse(change.FromOffset, out var given) ? given : runOffsets.GetValueOrDefault(change.RunId, StreamOffset.Zero);
             runOffsets[change.RunId] = end;
-            if (Events(change.RunId, start, end) is { Count: > 0 } events)
+            if ((recent.Take(change.RunId, start, end) ?? Events(change.RunId, start, end)) is { Count: > 0 } events)
             {
                 batches.Add(SearchRows.OfEvents(change.RunId, change.WorkflowId, started.ToUnixTimeMilliseconds(), events, change.LogsBefore,
                     (stepId, loop) => LatestAttempt(change.RunId, stepId, loop)));
