@@ -76,6 +76,29 @@ public sealed class StatementCacheTests : IDisposable
     }
 
     [Fact]
+    public void ACommandThatOnceHeldAValueOfAnotherType_StoresEveryLaterValueAsBefore()
+    {
+        using (var transaction = _connection.BeginTransaction())
+        using (var statements = new StatementCache())
+        {
+            var command = statements.For(transaction, Insert);
+            SetAll(command, id: 1, "before");
+            statements.Execute(command);
+            SetAll(command, id: 2, 12.50m);
+            statements.Execute(command);
+            SetAll(command, id: 3, "after");
+            statements.Execute(command);
+            transaction.Commit();
+        }
+
+        Assert.Equal("text:'before'", Row(1)[1]);
+        Assert.Equal("text:'12.5'", Row(2)[6]); // as Microsoft.Data.Sqlite writes a decimal
+        Assert.Equal("null:NULL", Row(2)[1]);
+        Assert.Equal("text:'after'", Row(3)[1]);
+        Assert.Equal("null:NULL", Row(3)[6]);
+    }
+
+    [Fact]
     public void AStatementSQLiteRefuses_ThrowsItsError_AndTheStatementRunsAgainAfterwards()
     {
         using var transaction = _connection.BeginTransaction();

@@ -60,9 +60,16 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     {
         if (!batching)
         {
-            if (command is SqliteCommand { Connection: { } connection } && Prepared(command, connection) is { } prepared && prepared.TryRun(command.Parameters))
+            if (command is SqliteCommand { Connection: { } connection } && Prepared(command, connection) is { } prepared)
             {
-                return;
+                if (prepared.TryRun(command.Parameters))
+                {
+                    return;
+                }
+                // A value of a type bound only by Microsoft.Data.Sqlite: this command goes through it from now on, rather
+                // than binding part of its values twice on every run.
+                prepared.Dispose();
+                _prepared[command] = null;
             }
             command.ExecuteNonQuery();
             return;
