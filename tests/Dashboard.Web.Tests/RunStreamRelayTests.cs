@@ -206,6 +206,50 @@ public sealed class RunStreamRelayTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task AStalledFeedSubscriber_IsToldOfTheGap_AndGetsLiveChangesAgainOnceItReads()
+    {
+        using var relay = NewRelay(maxQueuedItems: 5);
+        var stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gaps = 0;
+        var changes = new List<RunChange>();
+        using var subscription = await relay.SubscribeFeedAsync(Everything, async batch =>
+        {
+            await stall.Task;
+            lock (changes)
+            {
+                changes.AddRange(batch);
+            }
+        }, () =>
+        {
+            Interlocked.Increment(ref gaps);
+            return Task.CompletedTask;
+        }, Token);
+
+        // Twelve runs start while the subscriber reads nothing: more than its queue of five.
+        for (var i = 0; i < 12; i++)
+        {
+            await ReportAsync($"feed-stall-{i}", new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+        }
+        await WaitUntilAsync(() => Volatile.Read(ref gaps) > 0);
+
+        // It reads again: a change made now reaches it, as every one after.
+        stall.SetResult();
+        await ReportAsync("feed-after-gap", new RunStarted { Timestamp = At(0), WorkflowId = "wf" });
+        await WaitUntilAsync(() =>
+        {
+            lock (changes)
+            {
+                return changes.Any(c => c.RunId == "feed-after-gap");
+            }
+        });
+        lock (changes)
+        {
+            var offsets = changes.Select(c => new EventOffset(c.FeedOffset!)).ToList();
+            Assert.Equal(offsets.Distinct().Order(), offsets);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -22,11 +22,15 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
     private readonly Action<RelaySubscriber<T>> _onOverflow;
     private readonly CancellationTokenSource _stop = new();
     private readonly int _limit;
-    private int _waiting;
+    // Items in the queue the pump has not taken. Held items are counted apart: the pump cannot drain them, so a
+    // catch-up pass paced on both would wait for a queue that is already empty.
+    private int _queued;
     private bool _live;
     private bool _catchingUp = true;
     private bool _needsResync;
     private string? _lastDelivered;
+    // The last item the pass under way queued: held items up to it are repeats, not queued after the pass.
+    private string? _lastQueued;
 
     public RelaySubscriber(Func<T, string?> offsetOf, Func<IReadOnlyList<T>, Task> deliver, int limit, Action<RelaySubscriber<T>> onOverflow)
     {
@@ -69,13 +73,14 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
             {
                 return;
             }
-            if (++_waiting > _limit)
+            if (_queued + _held.Count + 1 > _limit)
             {
                 Overflow();
                 return;
             }
             if (_live)
             {
+                _queued++;
                 _queue.Writer.TryWrite(item);
             }
             else
@@ -91,6 +96,7 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
         lock (_gate)
         {
             _needsResync = false;
+            _lastQueued = _lastDelivered;
             return _lastDelivered;
         }
     }
@@ -104,7 +110,7 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
         var chunk = Math.Max(1, _limit / 2);
         foreach (var part in items.Chunk(chunk))
         {
-            while (Volatile.Read(ref _waiting) > _limit - chunk && !Volatile.Read(ref _needsResync))
+            while (Volatile.Read(ref _queued) > _limit - chunk && !Volatile.Read(ref _needsResync))
             {
                 // A disposed subscriber delivers nothing more: its queue will not drain.
                 if (_stop.IsCancellationRequested)
@@ -119,10 +125,11 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
                 {
                     return false;
                 }
-                _waiting += part.Length;
+                _queued += part.Length;
                 foreach (var item in part)
                 {
                     _queue.Writer.TryWrite(item);
+                    _lastQueued = _offsetOf(item) ?? _lastQueued;
                 }
             }
         }
@@ -141,14 +148,40 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
             {
                 return false;
             }
-            foreach (var item in _held)
+            GoLive();
+            return true;
+        }
+    }
+
+    /// <summary>Called under the gate: the held items that follow what was queued, then everything live, go to the queue.</summary>
+    private void GoLive()
+    {
+        // Live items the pass also read are dropped here rather than by the pump: queued, they would count against the
+        // limit and could overflow a subscriber that is not behind.
+        foreach (var item in _held)
+        {
+            if (EventOffset.IsNew(_offsetOf(item), _lastQueued))
             {
                 _queue.Writer.TryWrite(item);
+                _queued++;
             }
-            _held.Clear();
-            _live = true;
-            _catchingUp = false;
-            return true;
+        }
+        _held.Clear();
+        _live = true;
+        _catchingUp = false;
+    }
+
+    /// <summary>
+    /// After an overflow, for a subscriber that has no catch-up (the feed): what was dropped stays dropped (the caller
+    /// tells its reader so), and live items are delivered again from here.
+    /// </summary>
+    public void SkipToLive()
+    {
+        lock (_gate)
+        {
+            _needsResync = false;
+            _lastQueued = _lastDelivered;
+            GoLive();
         }
     }
 
@@ -163,7 +196,7 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
         {
         }
         _held.Clear();
-        _waiting = 0;
+        _queued = 0;
         _live = false;
         _needsResync = true;
         if (!_catchingUp)
@@ -186,7 +219,7 @@ internal sealed class RelaySubscriber<T> : IDisposable where T : class
                 {
                     while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                     {
-                        _waiting = Math.Max(0, _waiting - 1);
+                        _queued = Math.Max(0, _queued - 1);
                         var offset = _offsetOf(item);
                         if (!EventOffset.IsNew(offset, _lastDelivered))
                         {

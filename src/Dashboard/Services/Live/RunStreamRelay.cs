@@ -93,7 +93,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         {
             // The feed has no catch-up: the subscriber is told what it missed is unknown, and takes live changes again.
             LogOverflow(logger, "feed", maxQueuedItems);
-            overflowed.TryGoLive();
+            overflowed.SkipToLive();
             _ = onGap?.Invoke();
         });
         subscriber.TryGoLive();
