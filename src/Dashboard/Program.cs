@@ -1,8 +1,9 @@
 using Dashboard;
+using Dashboard.Runs.Configuration;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args,
+    Args = HostArguments.WithSettingsReadOnce(args),
     // The top-level appsettings.json and wwwroot/ are copied beside the binary (see Dashboard.csproj), so the content
     // root is the binary's folder for `dotnet run` and for the built output alike.
     ContentRootPath = AppContext.BaseDirectory,

@@ -140,4 +140,26 @@ public sealed class EmbeddedServiceTests(EmbeddedAndStandalone apps) : IClassFix
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{string.Join('\n', app.Output.TakeLast(20))}");
         Assert.DoesNotContain(app.Output, line => line.Contains("Unhandled exception", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task NeitherDeployment_WatchesTheFolderItsDatabaseIsWrittenIn()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("Reads the process's handles from /proc.");
+        }
+        // Both run from their data directory (the standalone service's content root, its database under it): a watcher
+        // there is woken by every page SQLite writes. Data written first, so that a watcher started lazily would show.
+        foreach (var (name, app) in ((string, AppProcess)[])[("the runs service", apps.Standalone), ("the dashboard", apps.Embedded)])
+        {
+            using var http = new HttpClient { BaseAddress = app.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started()));
+
+            var watchers = Directory.GetFiles($"/proc/{app.ProcessId}/fd")
+                .Select(fd => new FileInfo(fd).LinkTarget)
+                .Count(target => target == "anon_inode:inotify");
+
+            Assert.True(watchers == 0, $"{name}: {watchers} inotify handle(s) open");
+        }
+    }
 }
