@@ -26,13 +26,13 @@ internal static class IngestBenchmark
             throw new InvalidOperationException("Run `bash .ci/setup` first: the reference server's npm packages are missing.");
         }
 
-        (double Cold, double Warm) ours, reference;
+        Measured ours, reference;
         TimeSpan indexBehind;
         await using (var service = await AppProcess.StartAsync("Dashboard.Runs",
             ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"]))
         {
             using var http = Client(service.BaseAddress);
-            ours = await MeasureAsync("ours", (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http);
+            ours = await MeasureAsync("ours", (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, CpuOf(service));
             // The search index is made behind ingestion; a search first catches it up. How far behind it was at the end,
             // in the time that takes: the throughput above is only honest if the index keeps up with it.
             var search = Stopwatch.StartNew();
@@ -55,7 +55,7 @@ internal static class IngestBenchmark
             using var http = Client(server.BaseAddress);
             // One stream per writer and round: the file-backed reference answers 404 for some of its streams once it holds more
             // than about a hundred (round 1 of one stream per run failed so), and a raw append does not care whose run it is.
-            reference = await MeasureAsync("reference", (writer, round, _) => $"v1/stream/ingest-{round}-{writer}", createStreams: true, http);
+            reference = await MeasureAsync("reference", (writer, round, _) => $"v1/stream/ingest-{round}-{writer}", createStreams: true, http, CpuOf(server));
         }
         finally
         {
@@ -68,6 +68,23 @@ internal static class IngestBenchmark
         Console.WriteLine(report);
     }
 
+    /// <summary>Cold and warm throughput, and the server's CPU time (user and kernel) per 1,000 events over the warm rounds.</summary>
+    private sealed record Measured(double Cold, double Warm, double CpuMsPer1000);
+
+    /// <summary>
+    /// The server process's CPU time so far. Beside the throughput, which follows whatever else this shared machine is
+    /// doing, the CPU a server spends on each event is its own cost, and holds better from run to run.
+    /// </summary>
+    private static Func<TimeSpan> CpuOf(AppProcess app)
+    {
+        var process = Process.GetProcessById(app.ProcessId);
+        return () =>
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        };
+    }
+
     private static HttpClient Client(Uri baseAddress) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
 
@@ -76,11 +93,12 @@ internal static class IngestBenchmark
     /// each run in <see cref="BatchesPerRun"/> batches of about 100 events (as an engine reports a run while it goes). The
     /// reference gets the same bytes, appended to one stream per writer.
     /// </summary>
-    private static async Task<(double Cold, double Warm)> MeasureAsync(string name, Func<int, int, int, string> url, bool createStreams, HttpClient http)
+    private static async Task<Measured> MeasureAsync(string name, Func<int, int, int, string> url, bool createStreams, HttpClient http, Func<TimeSpan> cpu)
     {
         var batches = Enumerable.Range(0, BatchesPerRun).Select(b => Batch(b)).ToArray();
         var eventsPerRun = batches.Sum(b => b.Events);
         var rounds = new List<double>();
+        var warmCpu = TimeSpan.Zero;
         for (var round = 0; round < Rounds; round++)
         {
             if (createStreams)
@@ -91,6 +109,7 @@ internal static class IngestBenchmark
                     created.EnsureSuccessStatusCode();
                 }
             }
+            var cpuBefore = cpu();
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Writers).Select(async w =>
             {
@@ -108,9 +127,14 @@ internal static class IngestBenchmark
             }));
             var perSecond = Writers * RunsPerWriterPerRound * eventsPerRun / watch.Elapsed.TotalSeconds;
             rounds.Add(perSecond);
+            if (round >= WarmRounds)
+            {
+                warmCpu += cpu() - cpuBefore;
+            }
             Console.WriteLine($"[{name}] round {round}: {perSecond:N0} events/s");
         }
-        return (rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50));
+        var warmEvents = (Rounds - WarmRounds) * Writers * RunsPerWriterPerRound * eventsPerRun;
+        return new Measured(rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50), warmCpu.TotalMilliseconds * 1000 / warmEvents);
     }
 
     private static string Ts(int second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'.'fff'Z'", CultureInfo.InvariantCulture);
@@ -145,7 +169,7 @@ internal static class IngestBenchmark
         return (Encoding.UTF8.GetBytes(body.Append(']').ToString()), events);
     }
 
-    private static string Report((double Cold, double Warm) ours, (double Cold, double Warm) reference, TimeSpan indexBehind)
+    private static string Report(Measured ours, Measured reference, TimeSpan indexBehind)
     {
         static string Ratio(double a, double b) => (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
         var r = new StringBuilder();
@@ -163,6 +187,9 @@ internal static class IngestBenchmark
         r.AppendLine("|---|---:|---:|---:|");
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, warm | {ours.Warm:N0} | {reference.Warm:N0} | {Ratio(ours.Warm, reference.Warm)} |");
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, cold first round | {ours.Cold:N0} | {reference.Cold:N0} | {Ratio(ours.Cold, reference.Cold)} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| server CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} |");
+        r.AppendLine();
+        r.AppendLine("Server CPU: the server process's user and kernel time over the warm rounds (whatever of the search indexer ran in that time included), per 1,000 events: what each event costs it, whatever else the machine was doing.");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"The search index is made behind ingestion (a search catches it up first): the first search after the last round answered in {indexBehind.TotalMilliseconds:N0} ms, which is how far behind the index was.");
         return r.ToString();

@@ -23,9 +23,9 @@ internal sealed class SqliteSearchFile : IDisposable
         _writeConnection = new SqliteConnection(_connectionString);
         _writeConnection.Open();
         // The index is made again from the streams if it is lost, so a crash may cost its last commits (NORMAL), never
-        // its consistency (WAL).
+        // its consistency (WAL). A small page cache: each commit walks all of it (see SqliteStreamStore).
         using var pragmas = _writeConnection.CreateCommand();
-        pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;";
+        pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;";
         pragmas.ExecuteNonQuery();
     }
 
