@@ -11,10 +11,8 @@ public sealed class RunEventParserTests
     private static ParsedBatch Parse(string json, EventSource source = EventSource.Engine) =>
         RunEventParser.ParseBatch(Encoding.UTF8.GetBytes(json), source);
 
-    [Fact]
-    public void ParseBatch_ReadsEveryEventType()
-    {
-        const string json = """
+    /// <summary>Every event type with most of its fields, out of order and escaped in places.</summary>
+    private const string EveryType = """
         [
           {"type":"run_started","timestamp":"2026-11-23T09:00:00Z","workflowId":"wf","triggerType":"job","stepCount":2,"input":{"a":[1,2]}},
           {"type":"step_started","timestamp":"2026-11-23T09:00:01.5+01:00","stepId":"s","attempt":1,"loopIndex":0,"input":"x"},
@@ -30,7 +28,11 @@ public sealed class RunEventParserTests
           {"type":"run_timed_out","timestamp":"2026-11-23T09:00:06Z"}
         ]
         """;
-        var batch = Parse(json);
+
+    [Fact]
+    public void ParseBatch_ReadsEveryEventType()
+    {
+        var batch = Parse(EveryType);
 
         Assert.True(batch.IsValid, batch.Rejection?.ToString());
         Assert.Equal(
@@ -85,6 +87,50 @@ public sealed class RunEventParserTests
         Assert.Empty(batch.Events);
     }
 
+    [Theory]
+    [InlineData(EveryType)]
+    [InlineData("""[{"workflowId":"w\u00e9","timestamp":"2026-11-23T09:00:00Z","type":"run_started","input":{"offset":1,"truncated":"no"},"x":[null,{}]}]""")]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z","message":"<script>alert(1)</script>","level":"warn","attempt":2,"extra":{"deep":[[1.5e300]]}}]""")]
+    public void ABatch_ReadsTheSameEvents_AsReadThroughADocument(string json)
+    {
+        // ParseBatch reads a well-formed body in one pass; the document route is the one that names faults.
+        var fast = Parse(json);
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 128 });
+        var viaDocument = RunEventParser.ParseBatch(document.RootElement, EventSource.Engine);
+
+        Assert.True(fast.IsValid, fast.Rejection?.ToString());
+        Assert.True(viaDocument.IsValid, viaDocument.Rejection?.ToString());
+        Assert.Equal(viaDocument.Events.Select(e => JsonSerializer.Serialize(e, ModelJson.Options)), fast.Events.Select(e => JsonSerializer.Serialize(e, ModelJson.Options)));
+    }
+
+    [Theory]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z","off\u0073et":"0001"}]""", "offset")]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z","offset":null}]""", "offset")]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z","trunc\u0061ted":{"input":1}}]""", "truncated")]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z"},null]""", "event")]
+    [InlineData("""[{"type":"log","timestamp":"2026-11-23T09:00:00Z"}] []""", "body")]
+    public void FieldsOnlyTheServiceSets_AndOddShapes_AreRefusedHoweverWritten(string json, string field)
+    {
+        var batch = Parse(json);
+
+        Assert.False(batch.IsValid);
+        Assert.Equal(field, batch.Rejection!.Field);
+        Assert.Empty(batch.Events);
+    }
+
+    [Fact]
+    public void NestingUpToTheLimit_IsAccepted_AndOneLevelMoreIsNot()
+    {
+        // The batch's array and the event's object are two levels; the payload gets the rest of the 128.
+        static string Nested(int levels) =>
+            $$"""[{"type":"run_started","timestamp":"2026-11-23T09:00:00Z","workflowId":"w","input":{{new string('[', levels)}}{{new string(']', levels)}}}]""";
+
+        Assert.True(Parse(Nested(126)).IsValid);
+        var refused = Parse(Nested(127));
+        Assert.False(refused.IsValid);
+        Assert.Equal("body", refused.Rejection!.Field);
+    }
+
     [Fact]
     public void StoredEvents_MayCarryOffsetAndTruncation()
     {
@@ -112,6 +158,27 @@ public sealed class RunEventParserTests
         Assert.Contains("\"costUsd\":\"0.100000001\"", json, StringComparison.Ordinal);
         Assert.Contains("\"status\":\"completed\"", json, StringComparison.Ordinal);
         Assert.Equal(0.100000001m, JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!.CostUsd);
+    }
+
+    [Fact]
+    public void Times_AreWrittenAsFormatWritesThem_WhateverTheFraction()
+    {
+        var random = new Random(20261203);
+        DateTimeOffset[] samples =
+        [
+            DateTimeOffset.UnixEpoch, new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero), new(2026, 11, 23, 9, 0, 0, 500, TimeSpan.FromHours(-5)),
+            new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.FromMinutes(330)).AddTicks(1), new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero).AddTicks(1_000_000),
+            DateTimeOffset.MaxValue, DateTimeOffset.MinValue.AddHours(1),
+            .. Enumerable.Range(0, 2_000).Select(_ => new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay),
+                TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60)))),
+        ];
+
+        foreach (var at in samples)
+        {
+            var json = JsonSerializer.Serialize(at, ModelJson.Options);
+            Assert.Equal($"\"{Rfc3339DateTimeOffsetConverter.Format(at)}\"", json);
+            Assert.Equal(at, JsonSerializer.Deserialize<DateTimeOffset>(json, ModelJson.Options));
+        }
     }
 
     [Fact]

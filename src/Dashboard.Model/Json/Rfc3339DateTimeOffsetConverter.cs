@@ -25,8 +25,13 @@ public sealed partial class Rfc3339DateTimeOffsetConverter : JsonConverter<DateT
         throw new JsonException("Expected an RFC 3339 timestamp with an offset, such as \"2026-11-23T10:15:00.123Z\".");
     }
 
+    /// <summary>
+    /// The same text as <see cref="Format"/>: System.Text.Json writes a UTC <see cref="DateTime"/> as ISO 8601 with a
+    /// 'Z' and its fraction's trailing zeros cut, straight into the output (no string in between; every attempt
+    /// written at ingestion has two or three times).
+    /// </summary>
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(Format(value));
+        writer.WriteStringValue(value.UtcDateTime);
 
     public static string Format(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
