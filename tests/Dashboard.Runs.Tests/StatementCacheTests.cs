@@ -98,6 +98,38 @@ public sealed class StatementCacheTests : IDisposable
         Assert.Equal("null:NULL", Row(3)[6]);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"stepId\":\"s\",\"inputContext\":{\"note\":\"<script>alert('x')</script> ünïcödé ✓ 🚀\"}}")]
+    public void TextAlreadyInUtf8_IsStoredAsTheSameText_BoundDirectlyOrThroughTheDriver(string text)
+    {
+        using (var transaction = _connection.BeginTransaction())
+        using (var statements = new StatementCache())
+        {
+            var command = statements.For(transaction, Insert);
+            SetAll(command, id: 1, null);
+            StatementCache.Set(command, "text", new Utf8Text(System.Text.Encoding.UTF8.GetBytes(text)));
+            statements.Execute(command);
+            // Once a value the direct binding does not take has been set, the command goes through the driver.
+            SetAll(command, id: 2, 1.5m);
+            statements.Execute(command);
+            SetAll(command, id: 3, null);
+            StatementCache.Set(command, "text", new Utf8Text(System.Text.Encoding.UTF8.GetBytes(text)));
+            statements.Execute(command);
+            transaction.Commit();
+        }
+        using (var plain = _connection.CreateCommand())
+        {
+            plain.CommandText = Insert;
+            SetAll(plain, id: 4, text);
+            plain.ExecuteNonQuery();
+        }
+
+        Assert.Equal(Row(4)[1], Row(1)[1]);
+        Assert.Equal(Row(4)[1], Row(3)[1]);
+        Assert.StartsWith("text:", Row(1)[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AStatementSQLiteRefuses_ThrowsItsError_AndTheStatementRunsAgainAfterwards()
     {

@@ -3,20 +3,21 @@ using Dashboard.Model.Events;
 using Dashboard.Model.Json;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
+using Dashboard.Runs.Storage;
 
 namespace Dashboard.Runs.Projections;
 
 /// <summary>One stored attempt: where it sits in the run, and its JSON (whole, and without payloads for the timeline).</summary>
-internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, string TimelineJson, string TraceJson);
+internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, Utf8Text TimelineJson, Utf8Text TraceJson);
 
 /// <summary>One log line: its filter columns and the line as the logs API serves it.</summary>
-internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, string LineJson);
+internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, Utf8Text LineJson);
 
 /// <summary>
 /// The projection rows a batch changes: the run's row and every attempt of each step it touched, as the values the
 /// tables hold. Made before the write transaction (serialising is most of the cost), written inside it.
 /// </summary>
-internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed,
+internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed,
     IReadOnlyList<LogRow> Logs)
 {
     public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
@@ -38,11 +39,13 @@ internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IR
                 var isLatest = i == history.Attempts.Count - 1;
                 var trace = isLatest ? history.Attempts[i] with { AttemptCount = history.Attempts.Count } : history.Attempts[i];
                 steps.Add(new StepRow(key.StepId, loopKey, trace.Attempt, order, isLatest,
-                    JsonSerializer.Serialize(WithoutPayloads(trace), ModelJson.Options), JsonSerializer.Serialize(trace, ModelJson.Options)));
+                    Json(WithoutPayloads(trace)), Json(trace)));
             }
         }
-        return new RunProjectionRows(record, JsonSerializer.Serialize(record, ModelJson.Options), steps, removed, LogsOf(state, applied));
+        return new RunProjectionRows(record, Json(record), steps, removed, LogsOf(state, applied));
     }
+
+    private static Utf8Text Json<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, ModelJson.Options));
 
     /// <summary>The batch's log lines, numbered on from the run's earlier ones (the reducer counts them).</summary>
     private static List<LogRow> LogsOf(RunState state, IReadOnlyList<RunEvent> applied)
@@ -65,7 +68,7 @@ internal sealed record RunProjectionRows(RunRecord Record, string RecordJson, IR
                 Fields = log.Extra is { Count: > 0 } extra ? extra : null,
             };
             rows.Add(new LogRow(seq, log.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(level), log.StepId, log.Attempt,
-                RunProjectionSchema.LoopKey(log.LoopIndex), log.Message, JsonSerializer.Serialize(line, ModelJson.Options)));
+                RunProjectionSchema.LoopKey(log.LoopIndex), log.Message, Json(line)));
         }
         return rows;
     }

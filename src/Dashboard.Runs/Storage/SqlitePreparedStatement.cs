@@ -98,13 +98,15 @@ internal sealed class SqlitePreparedStatement : IDisposable
         return indexes;
     }
 
-    // The types the writers set, bound as Microsoft.Data.Sqlite binds them (bool and integers as INTEGER, text as UTF-8).
+    // The types the writers set, bound as Microsoft.Data.Sqlite binds them (bool and integers as INTEGER, text as UTF-8;
+    // Utf8Text as the TEXT it already is).
     private bool TryBind(int index, object? value)
     {
         var rc = value switch
         {
             null or DBNull => raw.sqlite3_bind_null(_statement, index),
             string text => BindText(index, text),
+            Utf8Text text => raw.sqlite3_bind_text(_statement, index, text.Bytes),
             long number => raw.sqlite3_bind_int64(_statement, index, number),
             int number => raw.sqlite3_bind_int64(_statement, index, number),
             bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),

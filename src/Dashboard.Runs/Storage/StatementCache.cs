@@ -71,6 +71,10 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
                 prepared.Dispose();
                 _prepared[command] = null;
             }
+            foreach (DbParameter parameter in command.Parameters)
+            {
+                parameter.Value = DriverValue(parameter.Value);
+            }
             command.ExecuteNonQuery();
             return;
         }
@@ -138,11 +142,14 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
         {
             var copy = queued.CreateParameter();
             copy.ParameterName = parameter.ParameterName;
-            copy.Value = parameter.Value;
+            copy.Value = DriverValue(parameter.Value);
             queued.Parameters.Add(copy);
         }
         return queued;
     }
+
+    /// <summary>A value as a driver takes it: <see cref="Utf8Text"/> is only bound as it is by <see cref="SqlitePreparedStatement"/>.</summary>
+    private static object? DriverValue(object? value) => value is Utf8Text text ? text.ToString() : value;
 
     /// <summary>Drops what was queued (its transaction failed).</summary>
     public void Discard()
