@@ -49,12 +49,7 @@ public sealed class StatementCacheTests : IDisposable
             statements.Execute(command);
             transaction.Commit();
         }
-        using (var plain = _connection.CreateCommand())
-        {
-            plain.CommandText = Insert;
-            SetAll(plain, id: 2, value);
-            plain.ExecuteNonQuery();
-        }
+        InsertThroughTheDriver(2, value);
 
         Assert.Equal(Row(2)[1..], Row(1)[1..]);
     }
@@ -118,12 +113,7 @@ public sealed class StatementCacheTests : IDisposable
             statements.Execute(command);
             transaction.Commit();
         }
-        using (var plain = _connection.CreateCommand())
-        {
-            plain.CommandText = Insert;
-            SetAll(plain, id: 4, text);
-            plain.ExecuteNonQuery();
-        }
+        InsertThroughTheDriver(4, text);
 
         Assert.Equal(Row(4)[1], Row(1)[1]);
         Assert.Equal(Row(4)[1], Row(3)[1]);
@@ -172,6 +162,15 @@ public sealed class StatementCacheTests : IDisposable
 
         Assert.Equal("10", Row(10)[0]);
         Assert.Equal("11", Row(11)[0]);
+    }
+
+    /// <summary>The same insert made by Microsoft.Data.Sqlite alone: what the cache's rows are compared with.</summary>
+    private void InsertThroughTheDriver(long id, object? value)
+    {
+        using var plain = _connection.CreateCommand();
+        plain.CommandText = Insert;
+        SetAll(plain, id, value);
+        plain.ExecuteNonQuery();
     }
 
     private static void SetAll(System.Data.Common.DbCommand command, long id, object? value)
