@@ -73,7 +73,10 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
             }
             foreach (DbParameter parameter in command.Parameters)
             {
-                parameter.Value = DriverValue(parameter.Value);
+                if (parameter.Value is Utf8Text text)
+                {
+                    parameter.Value = text.ToString();
+                }
             }
             command.ExecuteNonQuery();
             return;
