@@ -459,6 +459,48 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void ABatch_LeavesTheSameRecordAsItsEventsAppliedOneByOne()
+    {
+        // The record's counters are brought up to date once per batch: they must come out as one event at a time makes them,
+        // the last event time included when the events' own times go back and forth.
+        var early = _e.Log() with { Timestamp = _e.Now.AddSeconds(-30) };
+        RunEvent[] events =
+        [
+            _e.Started(), _e.StepStarted("a"), _e.StepCompleted("a", tokens: Events.Tokens(10, 5), cost: 0.5m), _e.StepStarted("item", loopIndex: 0),
+            early, _e.StepFailed("item", loopIndex: 0, willRetry: true), _e.StepStarted("item", attempt: 2, loopIndex: 0), _e.StepSkipped("b"),
+            _e.Log(), _e.StepCompleted("item", loopIndex: 0, output: new { ok = true }),
+        ];
+        var batched = new RunState("run-1");
+        Assert.True(RunReducer.ApplyBatch(batched, events).Accepted);
+        var single = new RunState("run-1");
+        foreach (var e in events)
+        {
+            Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(single, e).Outcome);
+        }
+
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(single.Record, Dashboard.Model.Json.ModelJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(batched.Record, Dashboard.Model.Json.ModelJson.Options));
+        Assert.Equal(10, batched.Record!.EventCount);
+        Assert.Equal(3, batched.Record.StepCount);
+        Assert.Equal(_e.Now, batched.Record.LastEventAt);
+    }
+
+    [Fact]
+    public void ABatchRejectedAfterASecondBatch_LeavesTheFirstBatchesCounters()
+    {
+        var state = Run(_e.Started(), _e.StepStarted("a"), _e.StepCompleted("a"));
+        var before = System.Text.Json.JsonSerializer.Serialize(state.Record, Dashboard.Model.Json.ModelJson.Options);
+
+        Assert.False(RunReducer.ApplyBatch(state, [_e.StepStarted("b"), _e.Log(), _e.StepCompleted("nope")]).Accepted);
+
+        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(state.Record, Dashboard.Model.Json.ModelJson.Options));
+        Assert.Equal(3, state.Record!.EventCount);
+        Assert.True(RunReducer.ApplyBatch(state, [_e.StepStarted("b")]).Accepted);
+        Assert.Equal(4, state.Record!.EventCount);
+        Assert.Equal(2, state.Record.StepCount);
+    }
+
+    [Fact]
     public void StepCount_OfARejectedBatch_LeavesNoTrace()
     {
         var state = Run(_e.Started(), _e.StepStarted("a"));

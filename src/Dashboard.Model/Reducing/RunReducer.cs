@@ -100,13 +100,7 @@ public static class RunReducer
         {
             state.SetOffset(e.Offset);
         }
-        var record = state.Record!;
-        var at = e.Timestamp!.Value;
-        state.SetRecord(record with
-        {
-            EventCount = record.EventCount + 1,
-            LastEventAt = record.LastEventAt is { } last && last > at ? last : at,
-        });
+        state.Stamp(e.Timestamp!.Value);
     }
 
     private static ReduceResult ApplyRunStarted(RunState state, RunStarted e, int index)
@@ -233,7 +227,7 @@ public static class RunReducer
             Truncated = truncatedInput is not null,
         };
         state.SetStep(history is null ? new StepHistory(key, [trace]) : history.Append(trace));
-        UpdateStepCount(state);
+        state.StepCountChanged();
         return ReduceResult.Applied;
     }
 
@@ -280,6 +274,12 @@ public static class RunReducer
         }
 
         var tokens = e.Tokens;
+        var completed = e as StepCompleted;
+        var stepFailed = e as StepFailed ?? (completed is null ? throw new System.Diagnostics.UnreachableException($"A step end the reducer does not know: {e.Type}.") : null);
+        var truncated = completed is not null
+            ? Merge(attempt.TruncatedFields, Pick(completed.Truncated, "output", "mappedOutput"))
+            : Merge(attempt.TruncatedFields, Pick(stepFailed!.Truncated, "error.data"));
+        // One copy of the attempt per event (this runs for every step): what only one kind of end sets is kept otherwise.
         var ended = attempt with
         {
             CompletedAt = e.Timestamp,
@@ -287,42 +287,24 @@ public static class RunReducer
             ModelUsed = e.ModelUsed,
             Tokens = tokens,
             CostUsd = e.CostUsd,
+            Status = completed is not null ? StepStatus.Completed : StepStatus.Failed,
+            OutputContext = completed is not null ? completed.Output : attempt.OutputContext,
+            OutputSizeBytes = completed is not null ? SizeOf(completed.Output, completed.Truncated, "output") : attempt.OutputSizeBytes,
+            MappedOutput = completed is not null ? completed.MappedOutput : attempt.MappedOutput,
+            MappedOutputSizeBytes = completed is not null ? SizeOf(completed.MappedOutput, completed.Truncated, "mappedOutput") : attempt.MappedOutputSizeBytes,
+            ErrorContext = stepFailed is not null ? stepFailed.Error : attempt.ErrorContext,
+            WillRetry = stepFailed is not null ? stepFailed.WillRetry : attempt.WillRetry,
+            TruncatedFields = truncated,
+            Truncated = truncated is not null,
         };
         var record = state.Record!;
-        switch (e)
+        if (completed is not null && record.FailedStepId == key.StepId && record.FailedStepLoopIndex == key.LoopIndex)
         {
-            case StepCompleted completed:
-                var truncated = Merge(attempt.TruncatedFields, Pick(completed.Truncated, "output", "mappedOutput"));
-                ended = ended with
-                {
-                    Status = StepStatus.Completed,
-                    OutputContext = completed.Output,
-                    OutputSizeBytes = SizeOf(completed.Output, completed.Truncated, "output"),
-                    MappedOutput = completed.MappedOutput,
-                    MappedOutputSizeBytes = SizeOf(completed.MappedOutput, completed.Truncated, "mappedOutput"),
-                    TruncatedFields = truncated,
-                    Truncated = truncated is not null,
-                };
-                if (record.FailedStepId == key.StepId && record.FailedStepLoopIndex == key.LoopIndex)
-                {
-                    record = record with { FailedStepId = null, FailedStepLoopIndex = null };
-                }
-                break;
-            case StepFailed stepFailed:
-                var truncatedError = Merge(attempt.TruncatedFields, Pick(stepFailed.Truncated, "error.data"));
-                ended = ended with
-                {
-                    Status = StepStatus.Failed,
-                    ErrorContext = stepFailed.Error,
-                    WillRetry = stepFailed.WillRetry,
-                    TruncatedFields = truncatedError,
-                    Truncated = truncatedError is not null,
-                };
-                if (stepFailed.WillRetry != true)
-                {
-                    record = record with { FailedStepId = key.StepId, FailedStepLoopIndex = key.LoopIndex };
-                }
-                break;
+            record = record with { FailedStepId = null, FailedStepLoopIndex = null };
+        }
+        if (stepFailed is not null && stepFailed.WillRetry != true)
+        {
+            record = record with { FailedStepId = key.StepId, FailedStepLoopIndex = key.LoopIndex };
         }
 
         state.SetStep(history.Replace(attempt, ended));
@@ -364,7 +346,7 @@ public static class RunReducer
                 SkipReason = e.Reason,
             };
             state.SetStep(new StepHistory(key, [skipped]));
-            UpdateStepCount(state);
+            state.StepCountChanged();
             return ReduceResult.Applied;
         }
         var latest = history.Latest;
@@ -513,16 +495,6 @@ public static class RunReducer
             return Reject(index, e.Type, "loopIndex", "must not be negative");
         }
         return null;
-    }
-
-    private static void UpdateStepCount(RunState state)
-    {
-        var record = state.Record!;
-        var count = state.AnnouncedStepCount ?? state.DistinctStepCount;
-        if (record.StepCount != count)
-        {
-            state.SetRecord(record with { StepCount = count });
-        }
     }
 
     private static long? Milliseconds(DateTimeOffset? from, DateTimeOffset? to) =>

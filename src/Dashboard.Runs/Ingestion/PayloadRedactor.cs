@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Model.Events;
@@ -25,15 +26,18 @@ public sealed partial class PayloadRedactor
     public PayloadRedactor(IEnumerable<string>? patterns = null) =>
         _patterns = (patterns ?? DefaultPatterns).Select(Normalize).Where(p => p.Length > 0).Distinct().ToArray();
 
+    /// <summary>The event with its secrets masked; the same instance when it has none (as almost every event).</summary>
     public RunEvent Apply(RunEvent e) => e switch
     {
-        RunStarted started => started with { Input = Redact(started.Input), Metadata = Redact(started.Metadata) },
-        StepStarted started => started with { Input = Redact(started.Input) },
-        StepCompleted completed => completed with { Output = Redact(completed.Output), MappedOutput = Redact(completed.MappedOutput) },
-        StepFailed failed => failed with { Error = RedactError(failed.Error) },
-        RunCompleted completed => completed with { Result = Redact(completed.Result) },
-        RunFailed failed => failed with { Error = RedactError(failed.Error) },
-        RunTimedOut timedOut => timedOut with { Error = RedactError(timedOut.Error) },
+        RunStarted started when HasSecret(started.Input) || HasSecret(started.Metadata) =>
+            started with { Input = Redact(started.Input), Metadata = Redact(started.Metadata) },
+        StepStarted started when HasSecret(started.Input) => started with { Input = Redact(started.Input) },
+        StepCompleted completed when HasSecret(completed.Output) || HasSecret(completed.MappedOutput) =>
+            completed with { Output = Redact(completed.Output), MappedOutput = Redact(completed.MappedOutput) },
+        StepFailed failed when HasSecret(failed.Error?.Data) => failed with { Error = RedactError(failed.Error) },
+        RunCompleted completed when HasSecret(completed.Result) => completed with { Result = Redact(completed.Result) },
+        RunFailed failed when HasSecret(failed.Error?.Data) => failed with { Error = RedactError(failed.Error) },
+        RunTimedOut timedOut when HasSecret(timedOut.Error?.Data) => timedOut with { Error = RedactError(timedOut.Error) },
         LogEvent log => log with { Message = RedactText(log.Message), Extra = RedactFields(log.Extra) },
         _ => e,
     };
@@ -44,6 +48,36 @@ public sealed partial class PayloadRedactor
         foreach (var pattern in _patterns)
         {
             if (normalized.EndsWith(pattern, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="IsSecretKey"/> on the property's name as it is in the payload, without making a string of it: a
+    /// printable ASCII name without escapes (nearly all) is normalised on the stack; any other goes the string's way.
+    /// </summary>
+    private bool IsSecretName(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Length > 256 || raw.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0 || raw.Contains((byte)'\\'))
+        {
+            return IsSecretKey(property.Name);
+        }
+        Span<char> normalized = stackalloc char[raw.Length];
+        var length = 0;
+        foreach (var b in raw)
+        {
+            if (b is not ((byte)'-' or (byte)'_'))
+            {
+                normalized[length++] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b + ('a' - 'A') : b);
+            }
+        }
+        foreach (var pattern in _patterns)
+        {
+            if (normalized[..length].EndsWith(pattern, StringComparison.Ordinal))
             {
                 return true;
             }
@@ -84,12 +118,37 @@ public sealed partial class PayloadRedactor
 
     private ErrorInfo? RedactError(ErrorInfo? error) => error?.Data is null ? error : error with { Data = Redact(error.Data) };
 
-    private bool HasSecret(JsonElement element) => element.ValueKind switch
+    // Loops, not LINQ: this walks every payload of every event ingested, and a lambda over `this` is an allocation a call.
+    private bool HasSecret(JsonElement? value)
     {
-        JsonValueKind.Object => element.EnumerateObject().Any(p => IsSecretKey(p.Name) || HasSecret(p.Value)),
-        JsonValueKind.Array => element.EnumerateArray().Any(HasSecret),
-        _ => false,
-    };
+        if (value is not { } element)
+        {
+            return false;
+        }
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (IsSecretName(property) || HasSecret(property.Value))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (HasSecret(item))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            default:
+                return false;
+        }
+    }
 
     private void MaskSecrets(JsonNode? node)
     {

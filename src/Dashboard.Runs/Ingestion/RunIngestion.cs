@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Dashboard.Model.Errors;
 using Dashboard.Model.Events;
@@ -191,21 +190,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
     }
 
     /// <summary>Each event as the message it is stored as: serialised once here, not joined and split again by the stream.</summary>
-    private static List<ReadOnlyMemory<byte>> Serialize(List<RunEvent> events)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using var writer = new Utf8JsonWriter(buffer);
-        var messages = new List<ReadOnlyMemory<byte>>(events.Count);
-        foreach (var e in events)
-        {
-            JsonSerializer.Serialize<RunEvent>(writer, e, ModelJson.Options);
-            writer.Flush();
-            messages.Add(buffer.WrittenSpan.ToArray());
-            buffer.ResetWrittenCount();
-            writer.Reset();
-        }
-        return messages;
-    }
+    private static List<ReadOnlyMemory<byte>> Serialize(List<RunEvent> events) => SerializedEach.Of(events, ModelJson.Options);
 
     /// <summary>The answer to a producer claim that is not the next batch (<see cref="ProducerVerdict"/>).</summary>
     private IngestOutcome Refused(ProducerVerdict verdict, int events, string path) => verdict.Kind switch

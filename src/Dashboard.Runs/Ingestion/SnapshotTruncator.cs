@@ -13,8 +13,13 @@ namespace Dashboard.Runs.Ingestion;
 /// </summary>
 public sealed class SnapshotTruncator(int limitBytes)
 {
+    /// <summary>The event with its payloads over the limit cut; the same instance when none is (as almost every event).</summary>
     public RunEvent Apply(RunEvent e)
     {
+        if (!Exceeds(e))
+        {
+            return e;
+        }
         var truncated = new Dictionary<string, long>();
         var result = e switch
         {
@@ -31,8 +36,23 @@ public sealed class SnapshotTruncator(int limitBytes)
             RunTimedOut timedOut => timedOut with { Error = CutError(timedOut.Error, truncated) },
             _ => e,
         };
-        return truncated.Count == 0 ? e : result with { Truncated = truncated };
+        return result with { Truncated = truncated };
     }
+
+    /// <summary>Whether any payload of the event is over the limit.</summary>
+    private bool Exceeds(RunEvent e) => e switch
+    {
+        RunStarted started => Over(started.Input),
+        StepStarted started => Over(started.Input),
+        StepCompleted completed => Over(completed.Output) || Over(completed.MappedOutput),
+        StepFailed failed => Over(failed.Error?.Data),
+        RunCompleted completed => Over(completed.Result),
+        RunFailed failed => Over(failed.Error?.Data),
+        RunTimedOut timedOut => Over(timedOut.Error?.Data),
+        _ => false,
+    };
+
+    private bool Over(JsonElement? value) => value is { } element && JsonMarshal.GetRawUtf8Value(element).Length > limitBytes;
 
     private ErrorInfo? CutError(ErrorInfo? error, Dictionary<string, long> truncated) =>
         error?.Data is { } data ? error with { Data = Cut(data, "error.data", truncated) } : error;

@@ -69,20 +69,63 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
 
     /// <summary>
     /// The batch's finished attempts, summed per step: a loop of a hundred iterations in one batch is one upsert and one
-    /// histogram update per grain, not a hundred.
+    /// histogram update per grain, not a hundred. One pass, in the order steps first appear: this runs for every batch, and
+    /// a batch of a hundred distinct steps made a hundred groups of LINQ enumerators.
     /// </summary>
     private static List<StepCounts> StepCountsOf(IEnumerable<StepTrace> attempts)
     {
-        var steps = new List<StepCounts>();
-        foreach (var step in attempts.GroupBy(a => a.StepId, StringComparer.Ordinal))
+        var sums = new List<StepSum>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var attempt in attempts)
         {
-            var tokens = step.Aggregate(TokenBreakdown.Zero, (sum, a) => sum + (a.Tokens ?? TokenBreakdown.Zero));
-            var durations = step.Select(a => a.DurationMs).OfType<long>().ToList();
-            steps.Add(new StepCounts(step.Key, step.Select(a => a.StepName).LastOrDefault(name => name is not null), step.Count(),
-                step.Count(a => a.Attempt > 1), step.Count(a => a.Status == StepStatus.Failed), step.Sum(a => Pico(a.CostUsd)),
-                tokens.Prompt, tokens.Cached, tokens.Completion, durations.Count == 0 ? null : DurationHistogram.Of(durations)));
+            if (!index.TryGetValue(attempt.StepId, out var i))
+            {
+                i = sums.Count;
+                index[attempt.StepId] = i;
+                sums.Add(new StepSum(attempt.StepId));
+            }
+            sums[i].Add(attempt);
+        }
+        var steps = new List<StepCounts>(sums.Count);
+        foreach (var sum in sums)
+        {
+            steps.Add(new StepCounts(sum.StepId, sum.StepName, sum.Attempts, sum.Retries, sum.Failed, sum.CostPico, sum.Prompt, sum.Cached,
+                sum.Completion, sum.Durations is { } durations ? DurationHistogram.Of(durations) : null));
         }
         return steps;
+    }
+
+    private sealed class StepSum(string stepId)
+    {
+        public string StepId { get; } = stepId;
+        public string? StepName { get; private set; }
+        public int Attempts { get; private set; }
+        public int Retries { get; private set; }
+        public int Failed { get; private set; }
+        public long CostPico { get; private set; }
+        public long Prompt { get; private set; }
+        public long Cached { get; private set; }
+        public long Completion { get; private set; }
+        public List<long>? Durations { get; private set; }
+
+        public void Add(StepTrace attempt)
+        {
+            StepName = attempt.StepName ?? StepName;
+            Attempts++;
+            Retries += attempt.Attempt > 1 ? 1 : 0;
+            Failed += attempt.Status == StepStatus.Failed ? 1 : 0;
+            CostPico += Pico(attempt.CostUsd);
+            if (attempt.Tokens is { } tokens)
+            {
+                Prompt += tokens.Prompt;
+                Cached += tokens.Cached;
+                Completion += tokens.Completion;
+            }
+            if (attempt.DurationMs is { } duration)
+            {
+                (Durations ??= []).Add(duration);
+            }
+        }
     }
 
     private static FailureSeen FailureOf(RunState state, RunRecord after, DateTimeOffset start)

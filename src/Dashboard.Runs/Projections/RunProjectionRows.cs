@@ -23,7 +23,9 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
     public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var record = state.Record!;
-        var steps = new List<StepRow>();
+        var places = new List<(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest)>();
+        var traces = new List<StepTrace>();
+        var timelines = new List<StepTrace>();
         var removed = new List<(string, long)>();
         foreach (var key in changedSteps)
         {
@@ -38,50 +40,64 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
             {
                 var isLatest = i == history.Attempts.Count - 1;
                 var trace = isLatest ? history.Attempts[i] with { AttemptCount = history.Attempts.Count } : history.Attempts[i];
-                steps.Add(new StepRow(key.StepId, loopKey, trace.Attempt, order, isLatest,
-                    Json(WithoutPayloads(trace)), Json(trace)));
+                places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest));
+                traces.Add(trace);
+                timelines.Add(WithoutErrorDetail(trace));
             }
         }
-        return new RunProjectionRows(record, Json(record), steps, removed, LogsOf(state, applied));
+        // Two serialiser calls for the batch's attempts, not two for each (SerializedEach).
+        var traceJson = SerializedEach.Of(traces, ModelJson.Options);
+        var timelineJson = SerializedEach.Of(timelines, TimelineJson.Options);
+        var steps = new List<StepRow>(places.Count);
+        for (var i = 0; i < places.Count; i++)
+        {
+            var (stepId, loopKey, attempt, order, isLatest) = places[i];
+            steps.Add(new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(timelineJson[i]), new Utf8Text(traceJson[i])));
+        }
+        return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied));
     }
-
-    private static Utf8Text Json<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, ModelJson.Options));
 
     /// <summary>The batch's log lines, numbered on from the run's earlier ones (the reducer counts them).</summary>
     private static List<LogRow> LogsOf(RunState state, IReadOnlyList<RunEvent> applied)
     {
         var logs = applied.OfType<LogEvent>().ToList();
-        var rows = new List<LogRow>(logs.Count);
+        if (logs.Count == 0)
+        {
+            return [];
+        }
+        var lines = new List<RunLogLine>(logs.Count);
         var seq = (long)state.LogCount - logs.Count;
         foreach (var log in logs)
         {
-            var level = LogLevels.Normalize(log.Level);
-            var line = new RunLogLine
+            lines.Add(new RunLogLine
             {
                 Seq = ++seq,
                 Timestamp = log.Timestamp,
-                Level = level,
+                Level = LogLevels.Normalize(log.Level),
                 Message = log.Message,
                 StepId = log.StepId,
                 Attempt = log.Attempt,
                 LoopIndex = log.LoopIndex,
                 Fields = log.Extra is { Count: > 0 } extra ? extra : null,
-            };
-            rows.Add(new LogRow(seq, log.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(level), log.StepId, log.Attempt,
-                RunProjectionSchema.LoopKey(log.LoopIndex), log.Message, Json(line)));
+            });
+        }
+        var json = SerializedEach.Of(lines, ModelJson.Options);
+        var rows = new List<LogRow>(logs.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            rows.Add(new LogRow(line.Seq, line.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(line.Level), line.StepId, line.Attempt,
+                RunProjectionSchema.LoopKey(line.LoopIndex), line.Message, new Utf8Text(json[i])));
         }
         return rows;
     }
 
     /// <summary>
-    /// The attempt as the timeline and the rollups read it: times, status, model, tokens, cost and the error's message,
-    /// without the payloads (<see cref="RunProjectionSchema.PayloadPaths"/>), which can be megabytes each.
+    /// The attempt as the timeline keeps it (<see cref="TimelineJson"/> leaves its payloads out): its error's stack and data,
+    /// which can be as big as a payload, taken out here, in a copy only for an attempt that has them.
     /// </summary>
-    private static StepTrace WithoutPayloads(StepTrace trace) => trace with
-    {
-        InputContext = null,
-        OutputContext = null,
-        MappedOutput = null,
-        ErrorContext = trace.ErrorContext is { } error ? error with { Stack = null, Data = null } : null,
-    };
+    private static StepTrace WithoutErrorDetail(StepTrace trace) =>
+        trace.ErrorContext is { } error && (error.Stack is not null || error.Data is not null)
+            ? trace with { ErrorContext = error with { Stack = null, Data = null } }
+            : trace;
 }

@@ -30,7 +30,8 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
         Func<string, int?, int> latestAttempt)
     {
         var documents = new List<SearchDocument>();
-        var started = new Dictionary<(string, int?), int>();
+        var started = new Dictionary<(string, int?), int>(events.Count / 2);
+        using var text = new PayloadText();
         var logs = 0;
         var runKey = RunProjectionSchema.LoopKey(null);
         foreach (var e in events)
@@ -39,28 +40,28 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
             {
                 case StepStarted { StepId: { } stepId } step:
                     started[(stepId, step.LoopIndex)] = step.Attempt ?? 1;
-                    Add(documents, stepId, RunProjectionSchema.LoopKey(step.LoopIndex), step.Attempt ?? 1, SearchFields.Input, Json(step.Input));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(step.LoopIndex), step.Attempt ?? 1, SearchFields.Input, text.Of(step.Input));
                     break;
                 case StepCompleted { StepId: { } stepId } completed:
                     var done = completed.Attempt ?? (started.TryGetValue((stepId, completed.LoopIndex), out var a) ? a : latestAttempt(stepId, completed.LoopIndex));
-                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.Output, Json(completed.Output));
-                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.MappedOutput, Json(completed.MappedOutput));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.Output, text.Of(completed.Output));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(completed.LoopIndex), done, SearchFields.MappedOutput, text.Of(completed.MappedOutput));
                     break;
                 case StepFailed { StepId: { } stepId } failed:
                     var attempt = failed.Attempt ?? (started.TryGetValue((stepId, failed.LoopIndex), out var f) ? f : latestAttempt(stepId, failed.LoopIndex));
-                    Add(documents, stepId, RunProjectionSchema.LoopKey(failed.LoopIndex), attempt, SearchFields.Error, Error(failed.Error));
+                    Add(documents, stepId, RunProjectionSchema.LoopKey(failed.LoopIndex), attempt, SearchFields.Error, Error(failed.Error, text));
                     break;
                 case RunStarted run:
-                    Add(documents, null, runKey, null, SearchFields.RunInput, Json(run.Input));
+                    Add(documents, null, runKey, null, SearchFields.RunInput, text.Of(run.Input));
                     break;
                 case RunCompleted completed:
-                    Add(documents, null, runKey, null, SearchFields.Result, Json(completed.Result));
+                    Add(documents, null, runKey, null, SearchFields.Result, text.Of(completed.Result));
                     break;
                 case RunFailed failed:
-                    Add(documents, null, runKey, null, SearchFields.Error, Error(failed.Error));
+                    Add(documents, null, runKey, null, SearchFields.Error, Error(failed.Error, text));
                     break;
                 case RunTimedOut timedOut:
-                    Add(documents, null, runKey, null, SearchFields.Error, Error(timedOut.Error));
+                    Add(documents, null, runKey, null, SearchFields.Error, Error(timedOut.Error, text));
                     break;
                 case LogEvent log:
                     logs++;
@@ -83,32 +84,45 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
         }
     }
 
-    private static readonly JsonWriterOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    // The JSON with its keys (a snippet then shows which key a value was under), written as a person reads it: the
-    // stream keeps events with HTML-safe escapes (\u003C, \u0027), which would glue words to their neighbours in the index.
-    private static string? Json(JsonElement? value)
+    /// <summary>
+    /// A payload's text as indexed: the JSON with its keys (a snippet then shows which key a value was under), written as a
+    /// person reads it: the stream keeps events with HTML-safe escapes (\u003C, \u0027), which would glue words to their
+    /// neighbours in the index. One buffer and writer for a batch's payloads, not one each.
+    /// </summary>
+    private sealed class PayloadText : IDisposable
     {
-        if (value is not { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } element)
+        private static readonly JsonWriterOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1024);
+        private readonly Utf8JsonWriter _writer;
+
+        public PayloadText() => _writer = new Utf8JsonWriter(_buffer, Readable);
+
+        public string? Of(JsonElement? value)
         {
-            return null;
+            if (value is not { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } element)
+            {
+                return null;
+            }
+            _buffer.ResetWrittenCount();
+            _writer.Reset();
+            element.WriteTo(_writer);
+            _writer.Flush();
+            // Only the first MaxBodyLength characters are indexed; no character takes more than 4 bytes.
+            var written = _buffer.WrittenSpan;
+            return Cap(Encoding.UTF8.GetString(written.Length <= 4 * MaxBodyLength ? written : written[..(4 * MaxBodyLength)]));
         }
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, Readable))
-        {
-            element.WriteTo(writer);
-        }
-        return Cap(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+
+        public void Dispose() => _writer.Dispose();
     }
 
-    private static string? Error(ErrorInfo? error)
+    private static string? Error(ErrorInfo? error, PayloadText payloads)
     {
         if (error is null)
         {
             return null;
         }
         var text = new StringBuilder(error.Message);
-        foreach (var part in new[] { error.Code, error.Type, Json(error.Data), error.Stack })
+        foreach (var part in new[] { error.Code, error.Type, payloads.Of(error.Data), error.Stack })
         {
             if (!string.IsNullOrEmpty(part))
             {

@@ -106,7 +106,7 @@ internal sealed class SqlitePreparedStatement : IDisposable
         {
             null or DBNull => raw.sqlite3_bind_null(_statement, index),
             string text => BindText(index, text),
-            Utf8Text text => raw.sqlite3_bind_text(_statement, index, text.Bytes),
+            Utf8Text text => raw.sqlite3_bind_text(_statement, index, text.Bytes.Span),
             long number => raw.sqlite3_bind_int64(_statement, index, number),
             int number => raw.sqlite3_bind_int64(_statement, index, number),
             bool flag => raw.sqlite3_bind_int64(_statement, index, flag ? 1 : 0),

@@ -8,9 +8,9 @@ namespace Dashboard.Runs.Storage;
 /// to UTF-8 when bound), for every attempt of every batch. Where a driver takes only strings (Microsoft.Data.Sqlite's
 /// own binding, Npgsql), <see cref="StatementCache"/> hands it over as one.
 /// </summary>
-internal sealed class Utf8Text(byte[] bytes)
+internal sealed class Utf8Text(ReadOnlyMemory<byte> bytes)
 {
-    public byte[] Bytes { get; } = bytes;
+    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 
-    public override string ToString() => Encoding.UTF8.GetString(Bytes);
+    public override string ToString() => Encoding.UTF8.GetString(Bytes.Span);
 }

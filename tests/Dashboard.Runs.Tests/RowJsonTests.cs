@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Projections;
+using Dashboard.Runs.Storage;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>
+/// What ingestion stores is written in one serialiser call per batch, and events without anything to mask or cut are passed
+/// on as they came: the stored text must be exactly what one call per item wrote before.
+/// </summary>
+public sealed class RowJsonTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private static readonly RunEvent[] Events =
+    [
+        new RunStarted { Timestamp = At, WorkflowId = "wf", Input = Json("""{"a":[1,2,{"b":"<script>"}]}""") },
+        new StepStarted { Timestamp = At.AddSeconds(1), StepId = "s-1", Input = Json("\"text with \\\"quotes\\\" and ]}, inside\"") },
+        new StepCompleted { Timestamp = At.AddSeconds(2), StepId = "s-1", Output = Json("[]"), Tokens = new TokenBreakdown { Prompt = 3, Completion = 4 }, CostUsd = 0.25m },
+        new LogEvent { Timestamp = At.AddSeconds(3), Level = "info", Message = "ünïcödé ✓ {not json" },
+        new StepFailed { Timestamp = At.AddSeconds(4), StepId = "s-2", Error = new ErrorInfo { Message = "boom", Stack = "at x", Data = Json("""{"k":1}""") } },
+        new RunCompleted { Timestamp = At.AddSeconds(5), Result = Json("null") },
+    ];
+
+    [Fact]
+    public void EachEvent_IsStoredAsTheJsonItWouldHaveAlone()
+    {
+        var slices = SerializedEach.Of(Events, ModelJson.Options);
+
+        Assert.Equal(Events.Length, slices.Count);
+        for (var i = 0; i < Events.Length; i++)
+        {
+            Assert.Equal(JsonSerializer.Serialize<RunEvent>(Events[i], ModelJson.Options), Encoding.UTF8.GetString(slices[i].Span));
+        }
+        Assert.Empty(SerializedEach.Of(Array.Empty<RunEvent>(), ModelJson.Options));
+    }
+
+    [Fact]
+    public void TheTimelineJson_IsTheAttemptWithoutItsPayloads()
+    {
+        var attempt = new StepTrace
+        {
+            StepId = "s-1", Attempt = 2, Status = StepStatus.Failed, StartedAt = At, CompletedAt = At.AddSeconds(1), DurationMs = 1000,
+            InputContext = Json("""{"in":1}"""), OutputContext = Json("""{"out":2}"""), MappedOutput = Json("3"), InputSizeBytes = 8,
+            ErrorContext = new ErrorInfo { Message = "boom", Code = "E", Stack = "at x", Data = Json("""{"k":1}""") }, AttemptCount = 2,
+        };
+        // The error's stack and data are taken out before (RunProjectionRows); the options leave out the rest.
+        var errorWithoutDetail = attempt with { ErrorContext = attempt.ErrorContext with { Stack = null, Data = null } };
+        var withoutPayloads = errorWithoutDetail with { InputContext = null, OutputContext = null, MappedOutput = null };
+
+        var timeline = Encoding.UTF8.GetString(SerializedEach.Of([errorWithoutDetail], TimelineJson.Options)[0].Span);
+
+        Assert.Equal(JsonSerializer.Serialize(withoutPayloads, ModelJson.Options), timeline);
+        Assert.DoesNotContain("\"in\"", timeline, StringComparison.Ordinal);
+        Assert.Contains("\"inputSizeBytes\":8", timeline, StringComparison.Ordinal);
+        // The wire's own options are untouched: the whole attempt keeps its payloads.
+        Assert.Contains("\"outputContext\":{\"out\":2}", JsonSerializer.Serialize(attempt, ModelJson.Options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEventWithNothingToMaskOrCut_IsPassedOnAsItCame()
+    {
+        var redactor = new PayloadRedactor();
+        var truncator = new SnapshotTruncator(1024);
+        foreach (var e in Events.Where(e => e is not LogEvent))
+        {
+            Assert.Same(e, redactor.Apply(e));
+            Assert.Same(e, truncator.Apply(e));
+        }
+
+        var secret = new StepStarted { Timestamp = At, StepId = "s", Input = Json("""{"nested":[{"Api-Key":"k-1"}]}""") };
+        var masked = (StepStarted)redactor.Apply(secret);
+        Assert.Equal(PayloadRedactor.Mask, masked.Input!.Value.GetProperty("nested")[0].GetProperty("Api-Key").GetString());
+        var big = new StepCompleted { Timestamp = At, StepId = "s", Output = Json($"\"{new string('x', 2000)}\"") };
+        var cut = (StepCompleted)truncator.Apply(big);
+        Assert.Equal(2002, cut.Truncated!["output"]);
+    }
+}
