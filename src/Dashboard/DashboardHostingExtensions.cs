@@ -26,10 +26,13 @@ public static class DashboardHostingExtensions
         if (IsEmbedded(builder.Configuration))
         {
             // The runs service lives in this process, on a SQLite file in the data directory (or on PostgreSQL when
-            // Storage:Provider says so); the pages still reach it over HTTP through the client, as they would a separate service.
+            // Storage:Provider says so); the pages still read it over HTTP through the client, as they would a separate
+            // service, and only the live relay follows its streams in-process.
             var dataDirectory = builder.Configuration["Storage:DataDirectory"] ?? "data";
             builder.Configuration["Streams:DatabasePath"] ??= Path.Combine(dataDirectory, "runs.db");
             services.AddRunsService(builder.Configuration);
+            // The live relay reads the runs' streams where this process keeps them, not back over loopback HTTP.
+            services.AddSingleton<IRunStreamSource, EngineRunStreamSource>();
             if (builder.Configuration.GetValue("SampleWorkload:Enabled", defaultValue: true))
             {
                 services.AddHostedService<SampleWorkloadService>();

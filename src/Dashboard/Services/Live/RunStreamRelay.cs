@@ -10,8 +10,8 @@ namespace Dashboard.Services;
 /// <summary>
 /// Relays runs' Durable Streams to subscribers in this process: the pages of every circuit, and <see cref="Hubs.RunsHub"/>
 /// for clients outside it. For each run at least one subscription watches, one upstream reader follows the run's stream
-/// (through the client, over server-sent events, resuming with backoff); it stops when the last subscription is
-/// disposed. A subscription first catches up from the offset it asks for, then receives the live events: nothing is
+/// (<see cref="IRunStreamSource"/>: in-process when the runs service is, else over server-sent events through the
+/// client, resuming with backoff); it stops when the last subscription is disposed. A subscription first catches up from the offset it asks for, then receives the live events: nothing is
 /// missed between the two and nothing is delivered twice (<see cref="RelaySubscriber{T}"/>). Events are parsed once,
 /// by the upstream reader, and the same objects go to every subscriber.
 /// </summary>
@@ -35,6 +35,9 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
 
     // The service key's whole view: the relay is shared; each subscription is checked against its viewer's access.
     private RunsClient Client => services.GetRequiredService<RunsClient>();
+
+    // In-process when the runs service is (the embedded default); otherwise over HTTP through the client.
+    private IRunStreamSource Source => services.GetService<IRunStreamSource>() ?? new ClientRunStreamSource(Client);
 
     /// <summary>
     /// Events of <paramref name="runId"/> after <paramref name="fromOffset"/> (null or "-1": from the start), delivered in
@@ -224,7 +227,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
     {
         try
         {
-            await foreach (var e in Client.Run(upstream.Key).LiveTraceAsync(from, Upstream<RunEvent>.Live, upstream.Stopping).ConfigureAwait(false))
+            await foreach (var e in Source.FollowRunAsync(upstream.Key, from, upstream.Stopping).ConfigureAwait(false))
             {
                 Dispatch(upstream, e);
             }
@@ -233,7 +236,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         {
             // The last subscriber left.
         }
-        catch (RunsClientException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogUpstreamFailed(logger, upstream.Key, ex);
         }
@@ -245,7 +248,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         {
             var tail = await Client.FeedTailAsync(upstream.Stopping).ConfigureAwait(false);
             upstream.SetPositioned();
-            await foreach (var change in Client.LiveFeedAsync(tail, Upstream<RunChange>.Live, upstream.Stopping).ConfigureAwait(false))
+            await foreach (var change in Source.FollowFeedAsync(tail, upstream.Stopping).ConfigureAwait(false))
             {
                 Dispatch(upstream, change);
             }
@@ -254,7 +257,7 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
         {
             // The last subscriber left.
         }
-        catch (RunsClientException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogUpstreamFailed(logger, "feed", ex);
         }
@@ -290,9 +293,6 @@ public sealed partial class RunStreamRelay(IServiceProvider services, ILogger<Ru
 
     private sealed class Upstream<T> where T : class
     {
-        /// <summary>One server-sent-events connection per upstream: a busy run costs no request per event.</summary>
-        public static readonly LiveOptions Live = new() { Transport = LiveTransport.ServerSentEvents };
-
         private readonly CancellationTokenSource _stop;
         private readonly TaskCompletionSource _positioned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

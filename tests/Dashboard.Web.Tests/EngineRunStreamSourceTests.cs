@@ -1,0 +1,173 @@
+using System.Text.Json;
+using Dashboard.Client;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Runs;
+using Dashboard.Security;
+using Dashboard.Services;
+using Dashboard.Streams.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>
+/// The embedded default's relay follows the runs' streams in-process (<see cref="EngineRunStreamSource"/>): its
+/// subscribers must be given exactly what a relay following the same service over HTTP is given, offsets included.
+/// The runs service is hosted in this test's process (real Kestrel on loopback, real SQLite file), as the dashboard hosts it.
+/// </summary>
+public sealed class EngineRunStreamSourceTests : IAsyncLifetime
+{
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("engine-source-");
+    private WebApplication _service = null!;
+    private ServiceProvider _overHttp = null!;
+    private ServiceProvider _inProcess = null!;
+
+    private static CancellationToken Token => Xunit.TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Streams:DatabasePath"] = Path.Combine(_data.FullName, "runs.db");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddRunsService(builder.Configuration);
+        _service = builder.Build();
+        _service.UseRunsService();
+        _service.MapRunsService();
+        await _service.StartAsync(Token);
+        var address = new Uri(_service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        _overHttp = Clients(address);
+        var inProcess = new ServiceCollection();
+        inProcess.AddRunsClient((_, o) => o.BaseAddress = address);
+        inProcess.AddSingleton<IRunStreamSource>(new EngineRunStreamSource(_service.Services.GetRequiredService<DurableStreamEngine>(), NullLogger<EngineRunStreamSource>.Instance));
+        _inProcess = inProcess.BuildServiceProvider();
+    }
+
+    private static ServiceProvider Clients(Uri address)
+    {
+        var services = new ServiceCollection();
+        services.AddRunsClient((_, o) => o.BaseAddress = address);
+        return services.BuildServiceProvider();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _inProcess.DisposeAsync();
+        await _overHttp.DisposeAsync();
+        await _service.StopAsync();
+        await _service.DisposeAsync();
+        _data.Delete(recursive: true);
+    }
+
+    private IRunsClient Client => _overHttp.GetRequiredService<IRunsClient>();
+
+    private static DateTimeOffset At(int second) => new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero).AddSeconds(second);
+
+    private static readonly WorkflowAccess Everything = new(null);
+
+    [Fact]
+    public void TheEmbeddedDashboard_RegistersTheInProcessSource()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Storage:DataDirectory"] = Path.Combine(_data.FullName, "embedded");
+        builder.AddDashboard();
+        using var services = builder.Services.BuildServiceProvider();
+        Assert.IsType<EngineRunStreamSource>(services.GetRequiredService<IRunStreamSource>());
+    }
+
+    [Fact]
+    public async Task ARunFollowedInProcess_IsDeliveredExactlyAsOverHttp_OffsetsIncluded()
+    {
+        using var overHttp = new RunStreamRelay(_overHttp, NullLogger<RunStreamRelay>.Instance);
+        using var inProcess = new RunStreamRelay(_inProcess, NullLogger<RunStreamRelay>.Instance);
+        await Client.ReportAsync("engine-1", [new RunStarted { Timestamp = At(0), WorkflowId = "wf", Input = Json("""{"q":"<script>alert(1)</script>"}""") }], cancellationToken: Token);
+        var viaHttp = new List<RunEvent>();
+        var viaEngine = new List<RunEvent>();
+        using var a = await overHttp.SubscribeRunAsync("engine-1", "-1", Everything, Collect(viaHttp), Token);
+        using var b = await inProcess.SubscribeRunAsync("engine-1", "-1", Everything, Collect(viaEngine), Token);
+
+        for (var step = 0; step < 20; step++)
+        {
+            await Client.ReportAsync("engine-1",
+            [
+                new StepStarted { Timestamp = At(1 + step), StepId = $"s-{step}", Input = Json($$"""{"n":{{step}},"text":"ünï ✓"}""") },
+                new StepCompleted { Timestamp = At(2 + step), StepId = $"s-{step}", Tokens = new TokenBreakdown { Prompt = 10, Completion = step }, CostUsd = 0.001m * step },
+                new LogEvent { Timestamp = At(2 + step), Level = "info", Message = $"step {step} done", StepId = $"s-{step}" },
+            ], cancellationToken: Token);
+        }
+        await Client.ReportAsync("engine-1", [new RunCompleted { Timestamp = At(30), Result = Json("""{"ok":true}""") }], cancellationToken: Token);
+
+        await WaitUntilAsync(() => Count(viaHttp) >= 62 && Count(viaEngine) >= 62);
+        Assert.Equal(62, Count(viaEngine));
+        Assert.Equal(Wire(viaHttp), Wire(viaEngine));
+        Assert.All(Snapshot(viaEngine), e => Assert.NotNull(e.Offset));
+    }
+
+    [Fact]
+    public async Task TheFeedFollowedInProcess_IsDeliveredExactlyAsOverHttp()
+    {
+        using var overHttp = new RunStreamRelay(_overHttp, NullLogger<RunStreamRelay>.Instance);
+        using var inProcess = new RunStreamRelay(_inProcess, NullLogger<RunStreamRelay>.Instance);
+        var viaHttp = new List<RunChange>();
+        var viaEngine = new List<RunChange>();
+        using var a = await overHttp.SubscribeFeedAsync(Everything, Collect(viaHttp), cancellationToken: Token);
+        using var b = await inProcess.SubscribeFeedAsync(Everything, Collect(viaEngine), cancellationToken: Token);
+
+        for (var run = 0; run < 5; run++)
+        {
+            await Client.ReportAsync($"engine-feed-{run}", [new RunStarted { Timestamp = At(run), WorkflowId = "wf-feed" }], cancellationToken: Token);
+            await Client.ReportAsync($"engine-feed-{run}", [new RunFailed { Timestamp = At(run + 1), Error = new ErrorInfo { Message = "boom" } }], cancellationToken: Token);
+        }
+
+        await WaitUntilAsync(() => Count(viaHttp) >= 10 && Count(viaEngine) >= 10);
+        Assert.Equal(Wire(viaHttp), Wire(viaEngine));
+        Assert.All(Snapshot(viaEngine), change => Assert.NotNull(change.FeedOffset));
+    }
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private static Func<IReadOnlyList<T>, Task> Collect<T>(List<T> into) => items =>
+    {
+        lock (into)
+        {
+            into.AddRange(items);
+        }
+        return Task.CompletedTask;
+    };
+
+    private static int Count<T>(List<T> items)
+    {
+        lock (items)
+        {
+            return items.Count;
+        }
+    }
+
+    private static List<T> Snapshot<T>(List<T> items)
+    {
+        lock (items)
+        {
+            return items.ToList();
+        }
+    }
+
+    private static List<string> Wire<T>(List<T> items) => Snapshot(items).Select(item => JsonSerializer.Serialize(item, ModelJson.Options)).ToList();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the relays");
+            await Task.Delay(25, Token);
+        }
+    }
+}
