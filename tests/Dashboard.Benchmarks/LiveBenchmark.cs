@@ -227,7 +227,9 @@ internal static class LiveBenchmark
         report.AppendLine("run posts one event per request on a fixed schedule; one `HubConnection` client per run (the real .NET SignalR client,");
         report.AppendLine("JSON protocol) joins it at `/hubs/runs`. Latency is from the engine starting its POST to the client's handler");
         report.AppendLine("receiving the event, so it includes ingestion (validation, reducer, durable append) as well as relay and hub.");
-        report.AppendLine("The relay follows each run's stream over one server-sent-events connection per run (loopback HTTP, through the client)");
+        report.AppendLine(file == "live.md"
+            ? "The relay follows each run's stream in-process (the embedded service's own streams, woken by its appends)"
+            : "The relay follows each run's stream over one server-sent-events connection per run (HTTP to the second instance, through the client)");
         report.AppendLine("and hands each event to the hub's subscriptions in-process. Engines, clients and the dashboard share this machine's");
         report.AppendLine(CultureInfo.InvariantCulture, $"cores. Before each measured {Duration.TotalSeconds:F0} s, the same load runs for {WarmUp.TotalSeconds:F0} s on other runs and clients, unmeasured, so that the");
         report.AppendLine("figures are a serving dashboard's, not its first seconds'.");
