@@ -19,15 +19,24 @@ public static class RunReducer
         ArgumentNullException.ThrowIfNull(events);
         var outcomes = new ReduceOutcome[events.Count];
         state.BeginBatch();
-        for (var i = 0; i < events.Count; i++)
+        try
         {
-            var result = Apply(state, events[i], i);
-            if (result.Outcome == ReduceOutcome.Rejected)
+            for (var i = 0; i < events.Count; i++)
             {
-                state.RollbackBatch();
-                return new BatchResult(false, [], result.Rejection);
+                var result = Apply(state, events[i], i);
+                if (result.Outcome == ReduceOutcome.Rejected)
+                {
+                    state.RollbackBatch();
+                    return new BatchResult(false, [], result.Rejection);
+                }
+                outcomes[i] = result.Outcome;
             }
-            outcomes[i] = result.Outcome;
+        }
+        catch
+        {
+            // Not expected (bad input is a rejection), but a state left inside a batch would never count its events again.
+            state.RollbackBatch();
+            throw;
         }
         state.CommitBatch();
         return new BatchResult(true, outcomes, null);
