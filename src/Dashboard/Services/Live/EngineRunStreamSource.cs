@@ -65,6 +65,11 @@ public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, IL
                 read = await engine.WaitAsync(path, position, Wait, ReadLimits.Default, cancellationToken).ConfigureAwait(false);
                 failures = 0;
             }
+            catch (ObjectDisposedException)
+            {
+                // The service is shutting down with this process.
+                yield break;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogReadFailed(logger, path, ex);
