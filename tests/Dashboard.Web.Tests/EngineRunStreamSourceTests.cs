@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Dashboard.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,36 +22,50 @@ namespace Dashboard.Web.Tests;
 /// <summary>
 /// The embedded default's relay follows the runs' streams in-process (<see cref="EngineRunStreamSource"/>): its
 /// subscribers must be given exactly what a relay following the same service over HTTP is given, offsets included.
-/// The runs service is hosted in this test's process (real Kestrel on loopback, real SQLite file), as the dashboard hosts it.
+/// The runs service is hosted in this test's process (real Kestrel on loopback), as the dashboard hosts it: on a SQLite
+/// file, and on PostgreSQL with two instances, the events reported through the first and followed in the second's process.
 /// </summary>
-public sealed class EngineRunStreamSourceTests : IAsyncLifetime
+public abstract class EngineRunStreamSourceTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("engine-source-");
-    private WebApplication _service = null!;
+    private readonly List<WebApplication> _services = [];
     private ServiceProvider _overHttp = null!;
     private ServiceProvider _inProcess = null!;
 
     private static CancellationToken Token => Xunit.TestContext.Current.CancellationToken;
 
+    /// <summary>The store's settings, and whether a second instance on the same store follows what the first is sent.</summary>
+    protected abstract Task<(Dictionary<string, string?> Settings, bool SecondInstance)> StoreAsync(string dataDirectory);
+
     public async ValueTask InitializeAsync()
     {
+        var (settings, secondInstance) = await StoreAsync(_data.FullName);
+        var reported = await HostAsync(settings);
+        var followed = secondInstance ? await HostAsync(settings) : reported;
+
+        _overHttp = Clients(Address(reported));
+        var inProcess = new ServiceCollection();
+        inProcess.AddRunsClient((_, o) => o.BaseAddress = Address(followed));
+        inProcess.AddSingleton<IRunStreamSource>(new EngineRunStreamSource(followed.Services.GetRequiredService<DurableStreamEngine>(), NullLogger<EngineRunStreamSource>.Instance));
+        _inProcess = inProcess.BuildServiceProvider();
+    }
+
+    private async Task<WebApplication> HostAsync(Dictionary<string, string?> settings)
+    {
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration["Streams:DatabasePath"] = Path.Combine(_data.FullName, "runs.db");
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddRunsService(builder.Configuration);
-        _service = builder.Build();
-        _service.UseRunsService();
-        _service.MapRunsService();
-        await _service.StartAsync(Token);
-        var address = new Uri(_service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-        _overHttp = Clients(address);
-        var inProcess = new ServiceCollection();
-        inProcess.AddRunsClient((_, o) => o.BaseAddress = address);
-        inProcess.AddSingleton<IRunStreamSource>(new EngineRunStreamSource(_service.Services.GetRequiredService<DurableStreamEngine>(), NullLogger<EngineRunStreamSource>.Instance));
-        _inProcess = inProcess.BuildServiceProvider();
+        var app = builder.Build();
+        app.UseRunsService();
+        app.MapRunsService();
+        await app.StartAsync(Token);
+        _services.Add(app);
+        return app;
     }
+
+    private static Uri Address(WebApplication app) => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     private static ServiceProvider Clients(Uri address)
     {
@@ -62,8 +78,11 @@ public sealed class EngineRunStreamSourceTests : IAsyncLifetime
     {
         await _inProcess.DisposeAsync();
         await _overHttp.DisposeAsync();
-        await _service.StopAsync();
-        await _service.DisposeAsync();
+        foreach (var app in _services)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
         _data.Delete(recursive: true);
     }
 
@@ -72,16 +91,6 @@ public sealed class EngineRunStreamSourceTests : IAsyncLifetime
     private static DateTimeOffset At(int second) => new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero).AddSeconds(second);
 
     private static readonly WorkflowAccess Everything = new(null);
-
-    [Fact]
-    public void TheEmbeddedDashboard_RegistersTheInProcessSource()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration["Storage:DataDirectory"] = Path.Combine(_data.FullName, "embedded");
-        builder.AddDashboard();
-        using var services = builder.Services.BuildServiceProvider();
-        Assert.IsType<EngineRunStreamSource>(services.GetRequiredService<IRunStreamSource>());
-    }
 
     [Fact]
     public async Task ARunFollowedInProcess_IsDeliveredExactlyAsOverHttp_OffsetsIncluded()
@@ -170,4 +179,38 @@ public sealed class EngineRunStreamSourceTests : IAsyncLifetime
             await Task.Delay(25, Token);
         }
     }
+}
+
+public sealed class EngineRunStreamSourceOnSqliteTests : EngineRunStreamSourceTests
+{
+    protected override Task<(Dictionary<string, string?> Settings, bool SecondInstance)> StoreAsync(string dataDirectory) =>
+        Task.FromResult((new Dictionary<string, string?> { ["Streams:DatabasePath"] = Path.Combine(dataDirectory, "runs.db") }, false));
+
+    [Fact]
+    public void TheEmbeddedDashboard_RegistersTheInProcessSource()
+    {
+        var data = Directory.CreateTempSubdirectory("engine-source-embedded-");
+        try
+        {
+            var builder = WebApplication.CreateBuilder();
+            builder.Configuration["Storage:DataDirectory"] = data.FullName;
+            builder.AddDashboard();
+            using var services = builder.Services.BuildServiceProvider();
+            Assert.IsType<EngineRunStreamSource>(services.GetRequiredService<IRunStreamSource>());
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+}
+
+public sealed class EngineRunStreamSourceOnPostgreSqlTests : EngineRunStreamSourceTests
+{
+    protected override async Task<(Dictionary<string, string?> Settings, bool SecondInstance)> StoreAsync(string dataDirectory) =>
+        (new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "PostgreSql",
+            ["ConnectionStrings:Runs"] = await SharedPostgres.NewDatabaseAsync("engine_source"),
+        }, true);
 }
