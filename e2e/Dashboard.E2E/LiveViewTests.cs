@@ -82,6 +82,47 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task ALogReaderWhoReachesTheEndAsLinesArrive_IsFollowed_OneWhoScrolledUpIsNot()
+    {
+        // The race the logs panel meets under load: the reader's scroll to the end and new lines land in one frame, so the
+        // lines' mutation is seen before the scroll's event. Made deterministic here on a plain list with the app's own script.
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        var outcome = await page.EvaluateAsync<bool[]>("""
+            async () => {
+              const { stickToEnd } = await import('/js/interop.js');
+              const list = () => {
+                const element = document.createElement('div');
+                element.style.cssText = 'height:200px;overflow:auto';
+                for (let i = 0; i < 50; i++) { const line = document.createElement('div'); line.textContent = 'line ' + i; line.style.height = '20px'; element.appendChild(line); }
+                document.body.appendChild(element);
+                stickToEnd(element);
+                return element;
+              };
+              const add = element => { const line = document.createElement('div'); line.textContent = 'new'; line.style.height = '20px'; element.appendChild(line); };
+              const frame = () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+              const atEnd = element => element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
+
+              const reader = list();
+              reader.scrollTop = reader.scrollHeight; add(reader);
+              await frame();
+              const followed = atEnd(reader);
+
+              const upward = list();
+              upward.scrollTop = 100; add(upward);
+              await frame();
+              const stayed = upward.scrollTop === 100;
+              return [followed, stayed];
+            }
+            """);
+        Assert.True(outcome[0], "the reader who had just reached the end was left behind by the new line");
+        Assert.True(outcome[1], "a reader in the middle of the lines was moved");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task LiveFeed_OpensWithRecentChanges_ThenAddsEachChangeWithItsEventAndStep_AndFiltersProblems()
     {
         var earlier = $"feed-{Guid.NewGuid():N}";

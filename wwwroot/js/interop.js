@@ -76,7 +76,9 @@ export function keepInView(element, top, height) {
 // Keeps a growing list at its end once the reader has scrolled there (following a run's log as lines arrive), and where
 // the reader scrolled to otherwise. Only a scroll of the reader's arms it: a list still empty while its first lines load
 // is "at its end" too, and would otherwise open at its last line. A virtualised list grows by its spacers' heights,
-// hence the watch on their style.
+// hence the watch on their style. A scroll whose event has not fired yet when lines arrive (the two in one frame) is
+// judged against the list as it was before they came: judged after, a reader who had just reached the end was not
+// followed.
 const stuckToEnd = new WeakSet();
 export function stickToEnd(element) {
   if (!element || stuckToEnd.has(element)) {
@@ -85,11 +87,22 @@ export function stickToEnd(element) {
   stuckToEnd.add(element);
   const isAtEnd = () => element.scrollTop + element.clientHeight >= element.scrollHeight - 4;
   let atEnd = false;
-  element.addEventListener("scroll", () => { atEnd = isAtEnd(); }, { passive: true });
+  let seenTop = element.scrollTop;
+  let heightBefore = element.scrollHeight;
+  element.addEventListener("scroll", () => {
+    atEnd = isAtEnd();
+    seenTop = element.scrollTop;
+    heightBefore = element.scrollHeight;
+  }, { passive: true });
   new MutationObserver(() => {
+    if (element.scrollTop !== seenTop) {
+      atEnd = element.scrollTop + element.clientHeight >= heightBefore - 4;
+      seenTop = element.scrollTop;
+    }
     if (atEnd && !isAtEnd()) {
       element.scrollTop = element.scrollHeight;
     }
+    heightBefore = element.scrollHeight;
   }).observe(element, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
 }
 
