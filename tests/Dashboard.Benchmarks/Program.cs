@@ -10,6 +10,9 @@ switch (suite)
     case "stores":
         await StoresBenchmark.RunAsync();
         break;
+    case "store-reads":
+        await StoreReadsBenchmark.RunAsync();
+        break;
     case "ingest":
         await IngestBenchmark.RunAsync();
         break;
@@ -36,7 +39,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, ingest, runs, insights, search, logs, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, runs, insights, search, logs, live, run-page");
         return 2;
 }
 return 0;

@@ -22,6 +22,7 @@ public sealed class SqliteStreamStore : IStreamStore
     private readonly TimeProvider _time;
     private readonly WalCheckpointer _checkpointer;
     private readonly CommitQueues _commitQueues = new();
+    private readonly SqliteStreamReaders _readers;
 
     public SqliteStreamStore(string databasePath, TimeProvider? time = null, bool synchronousFull = false)
     {
@@ -52,6 +53,7 @@ public sealed class SqliteStreamStore : IStreamStore
         Execute(_writeConnection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=16000; PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY;");
         Execute(_writeConnection, Schema);
         _writer = new SqliteStreamWriter(_writeConnection, _time);
+        _readers = new SqliteStreamReaders(_connectionString);
         _checkpointer = new WalCheckpointer(_connectionString, TimeSpan.FromMilliseconds(200));
     }
 
@@ -217,66 +219,33 @@ public sealed class SqliteStreamStore : IStreamStore
 
     private void RunInSavepoint(PendingWrite pending)
     {
-        Execute(_writeConnection, "SAVEPOINT one_write", _writer.Transaction);
+        _writer.Execute("SAVEPOINT one_write");
         try
         {
             pending.Run(_writer);
-            Execute(_writeConnection, "RELEASE one_write", _writer.Transaction);
+            _writer.Execute("RELEASE one_write");
             _commitQueues.KeepAll();
         }
         catch (Exception ex)
         {
             // Only this caller's work is undone; the others in the transaction go on.
-            Execute(_writeConnection, "ROLLBACK TO one_write; RELEASE one_write", _writer.Transaction);
+            _writer.Execute("ROLLBACK TO one_write");
+            _writer.Execute("RELEASE one_write");
             _commitQueues.DropAll();
             pending.Complete(ex);
         }
     }
 
-    public StreamRecord? Find(string path)
-    {
-        using var connection = OpenReadConnection();
-        return SqliteStreamWriter.FindStream(connection, null, "path = $key", path);
-    }
+    public StreamRecord? Find(string path) => _readers.Find(path);
 
-    public StreamRecord? FindById(long id)
-    {
-        using var connection = OpenReadConnection();
-        return SqliteStreamWriter.FindStream(connection, null, "id = $key", id);
-    }
+    public StreamRecord? FindById(long id) => _readers.FindById(id);
 
-    public ProducerState? ReadProducer(long streamId, string producerId)
-    {
-        using var connection = OpenReadConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT epoch, last_seq FROM producers WHERE stream_id = $stream AND producer_id = $producer";
-        command.Parameters.AddWithValue("$stream", streamId);
-        command.Parameters.AddWithValue("$producer", producerId);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null;
-    }
+    public ProducerState? ReadProducer(long streamId, string producerId) => _readers.ReadProducer(streamId, producerId);
 
-    public IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages)
-    {
-        using var connection = OpenReadConnection();
-        return SqliteStreamWriter.ReadMessages(connection, null, streamId, from, to, maxBytes, maxMessages);
-    }
+    public IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages) =>
+        _readers.ReadOwn(streamId, from, to, maxBytes, maxMessages);
 
-    public long StartOfLastAppends(long streamId, int appends)
-    {
-        using var connection = OpenReadConnection();
-        using var command = connection.CreateCommand();
-        // One chunk per append, keyed by its start position: the N-th from the end, found through the primary key.
-        command.CommandText = """
-            SELECT coalesce(
-                (SELECT pos FROM chunks WHERE stream_id = $stream ORDER BY pos DESC LIMIT 1 OFFSET $skip),
-                (SELECT min(pos) FROM chunks WHERE stream_id = $stream),
-                0)
-            """;
-        command.Parameters.AddWithValue("$stream", streamId);
-        command.Parameters.AddWithValue("$skip", Math.Max(0, appends - 1));
-        return (long)command.ExecuteScalar()!;
-    }
+    public long StartOfLastAppends(long streamId, int appends) => _readers.StartOfLastAppends(streamId, appends);
 
     /// <summary>
     /// Closes the store; later calls do nothing (a container that knows the store under two types disposes it twice).
@@ -288,6 +257,7 @@ public sealed class SqliteStreamStore : IStreamStore
             return;
         }
         _checkpointer.Dispose();
+        _readers.Dispose();
         lock (_writeLock)
         {
             _writer.Dispose();

@@ -10,7 +10,23 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         "id, path, content_type, ttl_seconds, expires_at, created_at, last_access_at, tail, closed, last_stream_seq, " +
         "soft_deleted, fork_count, fork_source_id, fork_source_path, fork_position, fork_sub_offset";
 
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private const string SelectRecord = $"SELECT {Columns} FROM streams WHERE ";
+
+    /// <summary>A stream's messages from the chunk that contains <c>$from</c> (a resumed offset may fall inside one) up to <c>$to</c>.</summary>
+    internal const string SelectMessages = """
+        SELECT pos, data, lengths FROM chunks
+        WHERE stream_id = $stream
+          AND pos >= IFNULL((SELECT MAX(pos) FROM chunks WHERE stream_id = $stream AND pos <= $from), 0)
+          AND pos < $to
+        ORDER BY pos LIMIT $limit
+        """;
+
+    internal const string SelectProducer = "SELECT epoch, last_seq FROM producers WHERE stream_id = $stream AND producer_id = $producer";
+
+    internal const string FindByPath = SelectRecord + "path = $key";
+    internal const string FindByIdSql = SelectRecord + "id = $key";
+
+    private readonly PreparedCommands _commands = new(connection);
     private SqliteTransaction? _transaction;
 
     public DateTimeOffset Now { get; private set; }
@@ -28,13 +44,15 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
 
     internal void End() => _transaction = null;
 
-    public StreamRecord? Find(string path) => FindPrepared("path = $key", path);
+    public StreamRecord? Find(string path) => FindRecord(Command(FindByPath), path);
 
-    public StreamRecord? FindById(long id) => FindPrepared("id = $key", id);
+    public StreamRecord? FindById(long id) => FindRecord(Command(FindByIdSql), id);
 
-    private StreamRecord? FindPrepared(string where, object key)
+    /// <summary>Runs a statement with no result (a savepoint's), prepared once like the others.</summary>
+    internal void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    internal static StreamRecord? FindRecord(SqliteCommand command, object key)
     {
-        var command = Command($"SELECT {Columns} FROM streams WHERE {where}");
         command.Parameters["$key"].Value = key;
         using var reader = command.ExecuteReader();
         return reader.Read() ? StoreRows.ReadRecord(reader) : null;
@@ -68,7 +86,11 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
 
     public ProducerState? GetProducer(long streamId, string producerId)
     {
-        var command = Command("SELECT epoch, last_seq FROM producers WHERE stream_id = $stream AND producer_id = $producer");
+        return ReadProducer(Command(SelectProducer), streamId, producerId);
+    }
+
+    internal static ProducerState? ReadProducer(SqliteCommand command, long streamId, string producerId)
+    {
         command.Parameters["$stream"].Value = streamId;
         command.Parameters["$producer"].Value = producerId;
         using var reader = command.ExecuteReader();
@@ -122,41 +144,14 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         return expired;
     }
 
-    public void Dispose()
-    {
-        foreach (var command in _commands.Values)
-        {
-            command.Dispose();
-        }
-        _commands.Clear();
-    }
+    public void Dispose() => _commands.Dispose();
 
-    internal static StreamRecord? FindStream(SqliteConnection connection, SqliteTransaction? transaction, string where, object key)
+    internal static IReadOnlyList<StoredMessage> ReadMessages(SqliteCommand command, long streamId, long from, long to, long maxBytes, int maxMessages)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM streams WHERE {where}";
-        command.Parameters.AddWithValue("$key", key);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? StoreRows.ReadRecord(reader) : null;
-    }
-
-    internal static IReadOnlyList<StoredMessage> ReadMessages(SqliteConnection connection, SqliteTransaction? transaction, long streamId, long from, long to, long maxBytes, int maxMessages)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        // Start at the chunk that contains `from` (a resumed offset may fall inside one).
-        command.CommandText = """
-            SELECT pos, data, lengths FROM chunks
-            WHERE stream_id = $stream
-              AND pos >= IFNULL((SELECT MAX(pos) FROM chunks WHERE stream_id = $stream AND pos <= $from), 0)
-              AND pos < $to
-            ORDER BY pos LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$stream", streamId);
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", to);
-        command.Parameters.AddWithValue("$limit", maxMessages);
+        command.Parameters["$stream"].Value = streamId;
+        command.Parameters["$from"].Value = from;
+        command.Parameters["$to"].Value = to;
+        command.Parameters["$limit"].Value = maxMessages;
         return ReadAll(command, maxBytes, maxMessages, from);
     }
 
@@ -185,25 +180,6 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         command.Parameters["$fork_sub_offset"].Value = (object?)r.ForkSubOffset ?? DBNull.Value;
     }
 
-    /// <summary>A prepared command per statement, created once on the write connection; parameters are declared from the text.</summary>
-    private SqliteCommand Command(string sql)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(sql, @"\$[a-z_]+"))
-            {
-                if (!command.Parameters.Contains(match.Value))
-                {
-                    command.Parameters.Add(new SqliteParameter(match.Value, null));
-                }
-            }
-            command.Transaction = _transaction;
-            command.Prepare();
-            _commands[sql] = command;
-        }
-        command.Transaction = _transaction;
-        return command;
-    }
+    /// <summary>A prepared command per statement, on the write connection, in the transaction in progress.</summary>
+    private SqliteCommand Command(string sql) => _commands.Get(sql, _transaction);
 }
