@@ -1,8 +1,5 @@
 using Dashboard.Client;
-using Dashboard.Configuration;
-using Dashboard.Security;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.Options;
 
 namespace Dashboard.Components.Pages;
 
@@ -12,20 +9,8 @@ namespace Dashboard.Components.Pages;
 /// </summary>
 public sealed partial class EmbedWorkflowPage
 {
-    private EmbedLinks.Verdict _verdict = EmbedLinks.Verdict.Missing;
-
     [Parameter]
     public required string WorkflowId { get; set; }
-
-    [SupplyParameterFromQuery(Name = "exp")]
-    public string? Expires { get; set; }
-
-    [SupplyParameterFromQuery(Name = "sig")]
-    public string? Signature { get; set; }
-
-    /// <summary><c>actions</c> when the link (signed with it) lets its viewer act on its runs.</summary>
-    [SupplyParameterFromQuery(Name = "grant")]
-    public string? Grant { get; set; }
 
     [SupplyParameterFromQuery(Name = "theme")]
     public string? Theme { get; set; }
@@ -33,28 +18,11 @@ public sealed partial class EmbedWorkflowPage
     [SupplyParameterFromQuery(Name = "tz")]
     public string? TimeZone { get; set; }
 
-    [Inject]
-    public required IOptions<EmbeddingOptions> Options { get; init; }
+    protected override string? LinkRunId => null;
 
-    [Inject]
-    public required IOptions<DashboardOptions> DashboardOptions { get; init; }
+    protected override string? LinkWorkflowId => WorkflowId;
 
-    [Inject]
-    public required ViewerScope Viewer { get; init; }
-
-    [Inject]
-    public required TimeProvider Clock { get; init; }
-
-    protected override void OnParametersSet()
-    {
-        var decision = EmbedAccess.Decide(Options.Value, DashboardOptions.Value.Authentication.RequiresSignIn, Viewer.UserName is not null,
-            null, WorkflowId, Expires, Signature, Clock.GetUtcNow(), Grant);
-        _verdict = decision.Verdict;
-        if (decision.LinkAccess is { } access)
-        {
-            Viewer.UseLink(access);
-        }
-    }
+    protected override string Subject => "workflow";
 
     private string RunHref(string runId)
     {
