@@ -41,7 +41,7 @@ public abstract class CommitQueueContract : IDisposable
         for (var i = 0; i < GroupsAtOnce; i++)
         {
             using var running = new ManualResetEventSlim();
-            holders.Add(Task.Run(() => Store.Write(_ =>
+            holders.Add(OnOwnThread(() => Store.Write(_ =>
             {
                 queue.Add("held");
                 running.Set();
@@ -52,6 +52,14 @@ public abstract class CommitQueueContract : IDisposable
         }
         return holders;
     }
+
+    /// <summary>
+    /// Blocking work on a thread of its own: the writers here wait inside the store (the holders up to 30 s), and on two
+    /// cores a busy machine's thread pool took longer than that to add the threads for all of them, so the writes meant
+    /// to queue behind the holders ran after the holders had given up.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void AssertFlushed(System.Collections.Concurrent.ConcurrentQueue<string[]> flushed, int held, params string[][] others)
     {
@@ -66,14 +74,14 @@ public abstract class CommitQueueContract : IDisposable
         var queue = AddCommitQueue<string>(Store, (_, items) => flushed.Enqueue([.. items]));
 
         var holders = HoldEveryTransactionUntil(queue, waiting: 2);
-        var failing = Task.Run(() => Store.Write<int>(w =>
+        var failing = OnOwnThread(() => Store.Write<int>(w =>
         {
             queue.Add("b");
             w.Insert(NewStream("/failing"));
             throw new InvalidOperationException("the work of this write fails");
         }));
         Assert.True(SpinWait.SpinUntil(() => QueuedWrites(Store) == 1, TimeSpan.FromSeconds(30)));
-        var succeeding = Task.Run(() => Store.Write(w =>
+        var succeeding = OnOwnThread(() => Store.Write(w =>
         {
             queue.Add("c");
             queue.Add("d");
@@ -100,7 +108,7 @@ public abstract class CommitQueueContract : IDisposable
         var queue = AddCommitQueue<string>(Store, (_, items) => flushed.Enqueue([.. items]));
 
         var holders = HoldEveryTransactionUntil(queue, waiting: 3);
-        var others = Enumerable.Range(1, 3).Select(i => Task.Run(() => Store.Write(w =>
+        var others = Enumerable.Range(1, 3).Select(i => OnOwnThread(() => Store.Write(w =>
         {
             queue.Add($"w{i}");
             w.Insert(NewStream($"/together-{i}"));
@@ -131,7 +139,7 @@ public abstract class CommitQueueContract : IDisposable
             }
         });
 
-        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(() =>
+        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(writer => OnOwnThread(() =>
         {
             var wrong = 0;
             for (var i = 0; i < Rounds; i++)
@@ -149,7 +157,7 @@ public abstract class CommitQueueContract : IDisposable
                 }
             }
             return wrong;
-        }, TestContext.Current.CancellationToken)));
+        })));
 
         Assert.All(results, wrong => Assert.Equal(0, wrong));
         Assert.Equal(writers * Rounds, flushed.Count);

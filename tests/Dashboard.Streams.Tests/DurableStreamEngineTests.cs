@@ -391,6 +391,59 @@ public abstract class StreamEngineContract : IDisposable
         Assert.Equal(StreamStatus.NotFound, Engine.Head("/src").Status);
     }
 
+    /// <summary>Whether the store reads a stream's own messages with its record (<see cref="Storage.IStreamStore.FindAndRead"/>).</summary>
+    private protected virtual bool ReadsWithRecord => false;
+
+    [Fact]
+    public void FindAndRead_GivesTheRecordAndWhatReadOwnGives_FromEveryPlace_WithinEveryBudget()
+    {
+        CreateJson("/src", "[1,2]");
+        AppendJson("/src", """[{"a":"three"},{"b":4},{"c":[5,5]}]""");
+        Assert.Equal(StreamStatus.Created, Engine.Create(new CreateStreamRequest { Path = "/fork", ForkedFrom = "/src" }).Status);
+        AppendJson("/src", "[6]");
+        AppendJson("/fork", """[{"own":7},{"own":8}]""");
+        AppendJson("/fork", "[9]");
+        var store = Temp.Store;
+
+        var missing = store.FindAndRead("/nope", 0, 1024, 10);
+        Assert.Null(missing.Stream);
+        Assert.Null(missing.Own);
+        var prefetchedSomewhere = false;
+        foreach (var path in new[] { "/src", "/fork" })
+        {
+            var stream = store.Find(path)!;
+            var read = Engine.Read(path, StreamOffset.Zero);
+            // Every message boundary (inside an append too), and past the tail.
+            var places = read.MessageEnds.Prepend(0).Append(stream.Tail + 5).ToList();
+            foreach (var from in places)
+            {
+                foreach (var (bytes, count) in new[] { (1024L * 1024, 10_000), (1L, 10_000), (12L, 10_000), (1024L, 2), (1024L, 1) })
+                {
+                    var (found, own) = store.FindAndRead(path, from, bytes, count);
+                    Assert.Equal(stream, found);
+                    var inherited = stream.ForkSourceId is not null && from < stream.ForkPosition;
+                    if (from >= stream.Tail || inherited)
+                    {
+                        Assert.Null(own);
+                        continue;
+                    }
+                    if (own is null)
+                    {
+                        Assert.False(ReadsWithRecord, $"{path} from {from}: not read with the record");
+                        continue;
+                    }
+                    prefetchedSomewhere = true;
+                    var expected = store.ReadOwn(stream.Id, from, stream.Tail, bytes, count);
+                    Assert.Equal(Describe(expected), Describe(own));
+                }
+            }
+        }
+        Assert.Equal(ReadsWithRecord, prefetchedSomewhere);
+
+        static List<string> Describe(IReadOnlyList<StoredMessage> messages) =>
+            messages.Select(m => $"{m.Position}/{m.BatchPosition}:{Encoding.UTF8.GetString(m.Data.Span)}").ToList();
+    }
+
     [Fact]
     public void Ttl_ExpiresAfterIdleTime_AndReadsRenewIt()
     {
@@ -506,4 +559,6 @@ public sealed class DurableStreamEngineTests : StreamEngineContract
 public sealed class PostgreSqlStreamEngineTests(PostgresFixture postgres) : StreamEngineContract, IClassFixture<PostgresFixture>
 {
     private protected override TempStore NewStore(TimeProvider? time = null) => new(time, postgres.NewDatabase());
+
+    private protected override bool ReadsWithRecord => true;
 }

@@ -330,7 +330,19 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
     /// </summary>
     public StreamRead Read(string path, StreamOffset? from, ReadLimits? limits = null, StreamOffset? until = null)
     {
-        var stream = Resolve(path, out var failure);
+        var bounded = limits ?? ReadLimits.Default;
+        StreamRecord? found;
+        IReadOnlyList<StoredMessage>? prefetched = null;
+        if (from is { } at && until is null)
+        {
+            // A reader that says where it is (every follower) is read with the record where the store can.
+            (found, prefetched) = store.FindAndRead(path, at.Position, bounded.MaxBytes, bounded.MaxMessages);
+        }
+        else
+        {
+            found = store.Find(path);
+        }
+        var stream = Resolved(path, found, out var failure);
         if (failure is not null)
         {
             return new StreamRead { Status = failure.Status, Error = failure.Error };
@@ -338,6 +350,11 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         if (stream!.TtlSeconds is not null)
         {
             stream = store.Write(w => Touch(w, path)) ?? stream;
+        }
+        if (!ReferenceEquals(stream, found))
+        {
+            // Expired or touched since: what was read with the old record is not this one's.
+            prefetched = null;
         }
         var start = from?.Position ?? stream.Tail;
         if (start > stream.Tail)
@@ -347,9 +364,9 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
 
         var messages = new List<ReadOnlyMemory<byte>>();
         var ends = new List<long>();
-        var budget = new Budget(limits ?? ReadLimits.Default);
+        var budget = new Budget(bounded);
         var stop = until is { } bound ? Math.Clamp(bound.Position, start, stream.Tail) : stream.Tail;
-        var end = ReadChain(stream, start, stop, messages, ends, budget);
+        var end = ReadChain(stream, start, stop, messages, ends, budget, prefetched);
         return new StreamRead
         {
             Status = StreamStatus.Ok,
@@ -454,10 +471,12 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         return paths;
     }
 
-    private StreamRecord? Resolve(string path, out StreamResult? failure)
+    private StreamRecord? Resolve(string path, out StreamResult? failure) => Resolved(path, store.Find(path), out failure);
+
+    /// <summary><see cref="Resolve"/> for the record <paramref name="stream"/> found at <paramref name="path"/>.</summary>
+    private StreamRecord? Resolved(string path, StreamRecord? stream, out StreamResult? failure)
     {
         failure = null;
-        var stream = store.Find(path);
         if (stream is { SoftDeleted: false } && stream.IsExpired(time.GetUtcNow()))
         {
             stream = store.Write(w => w.Find(path) is { SoftDeleted: false } current && current.IsExpired(w.Now) ? ExpireIn(w, current) : w.Find(path));
@@ -520,9 +539,14 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
     private static StreamRecord? LiveOrNull(IStreamWriter w, StreamRecord? stream) =>
         stream is { SoftDeleted: false } && stream.IsExpired(w.Now) ? ExpireIn(w, stream) : stream;
 
-    /// <summary>Reads [from, to) of a stream, descending into its fork source for the inherited part.</summary>
-    private long ReadChain(StreamRecord stream, long from, long to, List<ReadOnlyMemory<byte>> messages, List<long> ends, Budget budget)
+    /// <summary>
+    /// Reads [from, to) of a stream, descending into its fork source for the inherited part. <paramref name="prefetched"/>:
+    /// the stream's own messages from <paramref name="from"/> to its tail, read with its record (<see cref="IStreamStore.FindAndRead"/>).
+    /// </summary>
+    private long ReadChain(StreamRecord stream, long from, long to, List<ReadOnlyMemory<byte>> messages, List<long> ends, Budget budget,
+        IReadOnlyList<StoredMessage>? prefetched = null)
     {
+        var began = from;
         if (stream.ForkSourceId is { } sourceId && from < stream.ForkPosition)
         {
             var source = store.FindById(sourceId)
@@ -537,7 +561,10 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         {
             return from;
         }
-        var own = store.ReadOwn(stream.Id, from, to, budget.RemainingBytes, budget.RemainingMessages);
+        // Read with the record for the whole budget from where the read began: nothing came from a fork's source first.
+        var own = prefetched is not null && from == began && to == stream.Tail
+            ? prefetched
+            : store.ReadOwn(stream.Id, from, to, budget.RemainingBytes, budget.RemainingMessages);
         foreach (var message in own)
         {
             if (message.End <= from)

@@ -17,6 +17,15 @@ public interface IStreamStore : IDisposable
 
     ProducerState? ReadProducer(long streamId, string producerId);
 
+    /// <summary>
+    /// The stream at <paramref name="path"/> with, where the store reads both at once, what <see cref="ReadOwn"/> gives
+    /// from <paramref name="from"/> to its tail: a follower's read is then one round trip to a database server, not two.
+    /// Own is null when it was not read with the record (the store does not, the stream is not found, the position is at
+    /// or past its tail, or before a fork's own data); the caller then reads as usual.
+    /// </summary>
+    (StreamRecord? Stream, IReadOnlyList<StoredMessage>? Own) FindAndRead(string path, long from, long maxBytes, int maxMessages) =>
+        (Find(path), null);
+
     /// <summary>The stream's own messages overlapping [from, to), oldest first, within the byte and count budget (at least one).</summary>
     IReadOnlyList<StoredMessage> ReadOwn(long streamId, long from, long to, long maxBytes, int maxMessages);
 

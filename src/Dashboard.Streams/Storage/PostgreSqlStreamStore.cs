@@ -311,6 +311,12 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         return PostgreSqlStreamWriter.FindStream(connection, null, "id = @key", id);
     }
 
+    public (StreamRecord? Stream, IReadOnlyList<StoredMessage>? Own) FindAndRead(string path, long from, long maxBytes, int maxMessages)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgreSqlStreamWriter.FindAndRead(connection, path, from, maxBytes, maxMessages);
+    }
+
     public ProducerState? ReadProducer(long streamId, string producerId)
     {
         using var connection = _dataSource.OpenConnection();

@@ -282,6 +282,47 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         return reader.Read() ? StoreRows.ReadRecord(reader) : null;
     }
 
+    /// <summary>
+    /// The stream's row and its own chunks from the one holding <c>@from</c> to its tail, in one statement (one snapshot):
+    /// one row per chunk, each with the stream's columns first; one row with null chunk columns when there are none to
+    /// read (at or past the tail, or before a fork's own data, which the engine reads from the fork's source first).
+    /// </summary>
+    private const string FindAndReadSql = $"""
+        SELECT {Columns}, c.pos, c.data, c.lengths
+        FROM streams s
+        LEFT JOIN LATERAL (
+            SELECT pos, data, lengths FROM chunks
+            WHERE stream_id = s.id
+              AND @from < s.tail
+              AND (s.fork_source_id IS NULL OR @from >= s.fork_position)
+              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = s.id AND pos <= @from), 0)
+              AND pos < s.tail
+            ORDER BY pos LIMIT @limit) c ON true
+        WHERE s.path = @path
+        """;
+
+    /// <summary>The number of the stream's columns in <see cref="FindAndReadSql"/>: its chunk's columns follow.</summary>
+    private const int ColumnCount = 16;
+
+    internal static (StreamRecord? Stream, IReadOnlyList<StoredMessage>? Own) FindAndRead(NpgsqlConnection connection, string path, long from, long maxBytes, int maxMessages)
+    {
+        using var command = new NpgsqlCommand(FindAndReadSql, connection);
+        command.Parameters.AddWithValue("path", path);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("limit", (long)maxMessages);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return (null, null);
+        }
+        var stream = StoreRows.ReadRecord(reader);
+        if (reader.IsDBNull(ColumnCount))
+        {
+            return (stream, null);
+        }
+        return (stream, StoreRows.Read(reader, ColumnCount, onRow: true, maxBytes, maxMessages, from));
+    }
+
     internal static ProducerState? ReadProducer(NpgsqlConnection connection, NpgsqlTransaction? transaction, long streamId, string producerId)
     {
         using var command = new NpgsqlCommand("SELECT epoch, last_seq FROM producers WHERE stream_id = @stream AND producer_id = @producer", connection, transaction);

@@ -49,15 +49,27 @@ internal static class StoreRows
     /// Splits rows of (pos, data, lengths) into messages, skipping those that end at or before <paramref name="from"/>,
     /// within the byte and count budget.
     /// </summary>
-    public static List<StoredMessage> Read(DbDataReader reader, long maxBytes, int maxMessages, long from = long.MinValue)
+    public static List<StoredMessage> Read(DbDataReader reader, long maxBytes, int maxMessages, long from = long.MinValue) =>
+        Read(reader, column: 0, onRow: reader.Read(), maxBytes, maxMessages, from);
+
+    /// <summary>
+    /// <see cref="Read(DbDataReader, long, int, long)"/> for rows whose (pos, data, lengths) start at
+    /// <paramref name="column"/>, the reader already on the first row when <paramref name="onRow"/>; a row whose pos is
+    /// null holds no messages (a stream read with its record, which has none to give).
+    /// </summary>
+    public static List<StoredMessage> Read(DbDataReader reader, int column, bool onRow, long maxBytes, int maxMessages, long from)
     {
         var messages = new List<StoredMessage>();
         long bytes = 0;
-        while (reader.Read())
+        for (var more = onRow; more; more = reader.Read())
         {
-            var position = reader.GetInt64(0);
-            var data = (byte[])reader.GetValue(1);
-            var lengths = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
+            if (reader.IsDBNull(column))
+            {
+                continue;
+            }
+            var position = reader.GetInt64(column);
+            var data = (byte[])reader.GetValue(column + 1);
+            var lengths = reader.IsDBNull(column + 2) ? null : (byte[])reader.GetValue(column + 2);
             var count = lengths is null ? 1 : lengths.Length / 4;
             var at = 0;
             for (var i = 0; i < count; i++)
@@ -79,6 +91,7 @@ internal static class StoreRows
         }
         return messages;
     }
+
     /// <summary>
     /// A <c>streams</c> row (columns in the stores' shared order) as a record. Flags are integers in SQLite and booleans
     /// in PostgreSQL.
