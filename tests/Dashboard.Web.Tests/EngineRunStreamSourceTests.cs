@@ -4,6 +4,7 @@ using Dashboard.Model.Events;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs;
+using Dashboard.Runs.Ingestion;
 using Dashboard.Security;
 using Dashboard.Services;
 using Dashboard.Streams.Core;
@@ -46,7 +47,7 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
         _overHttp = Clients(Address(reported));
         var inProcess = new ServiceCollection();
         inProcess.AddRunsClient((_, o) => o.BaseAddress = Address(followed));
-        inProcess.AddSingleton<IRunStreamSource>(new EngineRunStreamSource(followed.Services.GetRequiredService<DurableStreamEngine>(), NullLogger<EngineRunStreamSource>.Instance));
+        inProcess.AddSingleton<IRunStreamSource>(new EngineRunStreamSource(followed.Services.GetRequiredService<DurableStreamEngine>(), followed.Services.GetRequiredService<RunBatchHandoff>(), NullLogger<EngineRunStreamSource>.Instance));
         _inProcess = inProcess.BuildServiceProvider();
     }
 
@@ -86,6 +87,9 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
         _data.Delete(recursive: true);
     }
 
+    /// <summary>The hand-off of the instance the in-process relay follows.</summary>
+    protected RunBatchHandoff Handoff => _services[^1].Services.GetRequiredService<RunBatchHandoff>();
+
     private IRunsClient Client => _overHttp.GetRequiredService<IRunsClient>();
 
     private static DateTimeOffset At(int second) => new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero).AddSeconds(second);
@@ -118,6 +122,39 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
         Assert.Equal(62, Count(viaEngine));
         Assert.Equal(Wire(viaHttp), Wire(viaEngine));
         Assert.All(Snapshot(viaEngine), e => Assert.NotNull(e.Offset));
+    }
+
+    [Fact]
+    public async Task EventsAppendedAnotherWay_BetweenHandedBatches_AreReadFromTheStore_InOrder()
+    {
+        using var overHttp = new RunStreamRelay(_overHttp, NullLogger<RunStreamRelay>.Instance);
+        using var inProcess = new RunStreamRelay(_inProcess, NullLogger<RunStreamRelay>.Instance);
+        await Client.ReportAsync("engine-mixed", [new RunStarted { Timestamp = At(0), WorkflowId = "wf" }], cancellationToken: Token);
+        var viaHttp = new List<RunEvent>();
+        var viaEngine = new List<RunEvent>();
+        using var a = await overHttp.SubscribeRunAsync("engine-mixed", "-1", Everything, Collect(viaHttp), Token);
+        using var b = await inProcess.SubscribeRunAsync("engine-mixed", "-1", Everything, Collect(viaEngine), Token);
+
+        var engine = _services[0].Services.GetRequiredService<DurableStreamEngine>();
+        for (var i = 0; i < 10; i++)
+        {
+            await Client.ReportAsync("engine-mixed", [new LogEvent { Timestamp = At(1 + i), Level = "info", Message = $"reported {i}" }], cancellationToken: Token);
+            // Stored by another writer (as another instance would): never handed to this process's relay.
+            var raw = engine.Append(new AppendRequest
+            {
+                Path = RunStreams.PathOf("engine-mixed"),
+                ContentType = StreamContentType.Json,
+                Messages = [JsonSerializer.SerializeToUtf8Bytes<RunEvent>(new LogEvent { Timestamp = At(1 + i), Level = "warn", Message = $"appended {i}" }, ModelJson.Options)],
+            });
+            Assert.Equal(StreamStatus.NoContent, raw.Status);
+        }
+        await Client.ReportAsync("engine-mixed", [new RunCompleted { Timestamp = At(30) }], cancellationToken: Token);
+
+        await WaitUntilAsync(() => Count(viaHttp) >= 22 && Count(viaEngine) >= 22);
+        Assert.Equal(22, Count(viaEngine));
+        Assert.Equal(Wire(viaHttp), Wire(viaEngine));
+        Assert.Equal(Enumerable.Range(0, 10).SelectMany(i => new[] { $"reported {i}", $"appended {i}" }),
+            Snapshot(viaEngine).OfType<LogEvent>().Select(e => e.Message));
     }
 
     [Fact]
@@ -185,6 +222,13 @@ public sealed class EngineRunStreamSourceOnSqliteTests : EngineRunStreamSourceTe
 {
     protected override Task<(Dictionary<string, string?> Settings, bool SecondInstance)> StoreAsync(string dataDirectory) =>
         Task.FromResult((new Dictionary<string, string?> { ["Streams:DatabasePath"] = Path.Combine(dataDirectory, "runs.db") }, false));
+
+    [Fact]
+    public async Task OnOneInstance_TheRelayTakesTheBatchesIngestionHandsIt()
+    {
+        await ARunFollowedInProcess_IsDeliveredExactlyAsOverHttp_OffsetsIncluded();
+        Assert.True(Handoff.BatchesTaken > 0, "the relay read every batch from the store");
+    }
 
     [Fact]
     public void TheEmbeddedDashboard_RegistersTheInProcessSource()

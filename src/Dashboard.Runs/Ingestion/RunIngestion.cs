@@ -19,7 +19,8 @@ namespace Dashboard.Runs.Ingestion;
 /// to the store. Everything that can be worked out before the write transaction is (the rows' JSON, the aggregates'
 /// deltas): the store has one writer, and what it does while holding it bounds ingestion.
 /// </summary>
-internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, Search.RecentBatches recent, IOptions<RunsOptions> options)
+internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, Search.RecentBatches recent, RunBatchHandoff handoff,
+    IOptions<RunsOptions> options)
 {
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly SnapshotTruncator _truncator = new(options.Value.SnapshotLimitBytes);
@@ -140,6 +141,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         var messages = Serialize(applied);
         var terminal = state.Record!.Status.IsTerminal();
         StreamOffset? end = null;
+        IReadOnlyList<StoredMessage> stored = [];
         var appended = engine.Append(new AppendRequest
         {
             Path = path,
@@ -151,6 +153,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             InTransaction = context =>
             {
                 end = context.Stream.TailOffset;
+                stored = context.Appended;
                 rows.Write(runRows, end.Value.ToString());
                 // At the commit: every batch of every run appends to the feed, and would otherwise hold its lock from
                 // here to the commit (PostgreSQL), one batch after the other.
@@ -161,6 +164,8 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
                     LogsBefore = state.LogCount - applied.Count(e => e is LogEvent),
                 }, ModelJson.Options));
             },
+            // Before the run's readers wake: the relay of this process takes the batch as parsed here, not from the store.
+            Committed = handoff.IsFollowed(path) ? () => handoff.Committed(path, applied, stored) : null,
         });
         if (appended.TailMoved)
         {

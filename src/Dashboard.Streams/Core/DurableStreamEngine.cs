@@ -185,6 +185,10 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         });
         if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
         {
+            if (result.Appended.Count > 0)
+            {
+                request.Committed?.Invoke();
+            }
             notifier.Changed(request.Path);
             foreach (var path in alsoChanged)
             {

@@ -19,6 +19,13 @@ public sealed class StreamNotifier
     /// <summary>A stream changed in this process (after its transaction committed).</summary>
     public event Action<string>? Published;
 
+    /// <summary>
+    /// Raised before a stream's readers are woken (here or by another instance's change); the path is null when every
+    /// reader is woken (changes may have gone unheard). For in-process followers that are handed what they read by
+    /// other means (<c>RunBatchHandoff</c>) and must know of every change that came another way.
+    /// </summary>
+    public event Action<string?>? Waking;
+
     /// <summary>A stream changed in this process: its readers here wake, and other instances are told.</summary>
     public void Changed(string path)
     {
@@ -29,6 +36,7 @@ public sealed class StreamNotifier
     /// <summary>A stream changed (here or in another instance): its readers here wake and read again.</summary>
     public void Wake(string path)
     {
+        Waking?.Invoke(path);
         if (_waiters.TryRemove(path, out var waiter))
         {
             waiter.TrySetResult();
@@ -38,6 +46,7 @@ public sealed class StreamNotifier
     /// <summary>Every reader wakes and reads again: after changes may have gone unheard (a lost connection to the others).</summary>
     public void WakeAll()
     {
+        Waking?.Invoke(null);
         foreach (var path in _waiters.Keys)
         {
             Wake(path);

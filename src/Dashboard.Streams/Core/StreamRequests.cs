@@ -54,6 +54,12 @@ public sealed record AppendRequest
 
     /// <summary>Runs inside the append's transaction after the messages are stored; throwing aborts the append.</summary>
     public Action<IAppendContext>? InTransaction { get; init; }
+
+    /// <summary>
+    /// Runs once the append is committed, before its readers in this process are woken: what it hands them (the appended
+    /// messages as the caller has them) is there when they wake. Not run when nothing was appended.
+    /// </summary>
+    public Action? Committed { get; init; }
 }
 
 /// <summary>

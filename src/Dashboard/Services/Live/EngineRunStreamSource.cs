@@ -13,26 +13,90 @@ namespace Dashboard.Services;
 /// (and, on PostgreSQL, by other instances' through the same notifier its long-polls use). Followed over loopback HTTP
 /// instead, each event was written as server-sent events, sent, received, read as JSON and then parsed again as an event,
 /// about a seventh of the dashboard's CPU under the live benchmark's 5,000 events a second; here each stored event is
-/// read once, straight into the event.
+/// read once, straight into the event. A run's batches committed by this process are not even read: ingestion hands them
+/// over as it parsed them (<see cref="RunBatchHandoff"/>), and the store is read only for what came another way.
 /// </summary>
-public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, ILogger<EngineRunStreamSource> logger) : IRunStreamSource
+public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, RunBatchHandoff handoff, ILogger<EngineRunStreamSource> logger) : IRunStreamSource
 {
     /// <summary>How long one wait for an append lasts before the next (nothing is lost between two: they read from one offset).</summary>
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     public async IAsyncEnumerable<RunEvent> FollowRunAsync(string runId, string from, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var (message, end) in FollowAsync(RunStreams.PathOf(runId), from, cancellationToken).ConfigureAwait(false))
+        var path = RunStreams.PathOf(runId);
+        if (!StreamOffset.TryParse(from, out var position))
         {
-            var e = JsonSerializer.Deserialize<RunEvent>(message.Span, ModelJson.Options)
-                ?? throw new InvalidDataException($"Run {runId} holds an event that is null.");
-            e = e with { Offset = end.ToString() };
-            yield return e;
-            if (e.IsTerminal)
+            throw new ArgumentException($"Not a stream offset: {from}", nameof(from));
+        }
+        using var follow = handoff.Follow(path);
+        // Null: the store has not been read yet, so it is read first whatever the count says.
+        long? accountedAtRead = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Taken before looking, so that a change made after the look wakes the wait below.
+            var change = engine.Notifier.NextChange(path);
+            if (follow.TryTake(position, out var handed, out var next))
             {
-                yield break;
+                foreach (var e in handed)
+                {
+                    yield return e;
+                    if (e.IsTerminal)
+                    {
+                        yield break;
+                    }
+                }
+                position = next;
+                continue;
+            }
+
+            var unaccounted = follow.Unaccounted;
+            if (accountedAtRead != unaccounted)
+            {
+                var at = position;
+                if (await ReadOrStopAsync(path, () => Task.FromResult(engine.Read(path, at, ReadLimits.Default)), cancellationToken).ConfigureAwait(false) is not { } read)
+                {
+                    yield break;
+                }
+                accountedAtRead = unaccounted;
+                for (var i = 0; i < read.Messages.Count; i++)
+                {
+                    var e = Parse(runId, read.Messages[i], new StreamOffset(read.MessageEnds[i]));
+                    yield return e;
+                    if (e.IsTerminal)
+                    {
+                        yield break;
+                    }
+                }
+                position = read.Next;
+                if (read.Closed)
+                {
+                    yield break;
+                }
+                if (read.HasData)
+                {
+                    // There may be more than one read's worth.
+                    continue;
+                }
+            }
+
+            try
+            {
+                // WaitAsync drops its timer when the change comes first (a Task.Delay would stay queued for the whole wait).
+                await change.WaitAsync(Wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing heard for a while: read anyway, as a long-poll would.
+                accountedAtRead = null;
             }
         }
+    }
+
+    private static RunEvent Parse(string runId, ReadOnlyMemory<byte> message, StreamOffset end)
+    {
+        var e = JsonSerializer.Deserialize<RunEvent>(message.Span, ModelJson.Options)
+            ?? throw new InvalidDataException($"Run {runId} holds an event that is null.");
+        return e with { Offset = end.ToString() };
     }
 
     public async IAsyncEnumerable<RunChange> FollowFeedAsync(string from, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -56,30 +120,11 @@ public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, IL
         {
             throw new ArgumentException($"Not a stream offset: {from}", nameof(from));
         }
-        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            StreamRead read;
-            try
+            var at = position;
+            if (await ReadOrStopAsync(path, () => engine.WaitAsync(path, at, Wait, ReadLimits.Default, cancellationToken), cancellationToken).ConfigureAwait(false) is not { } read)
             {
-                read = await engine.WaitAsync(path, position, Wait, ReadLimits.Default, cancellationToken).ConfigureAwait(false);
-                failures = 0;
-            }
-            catch (ObjectDisposedException)
-            {
-                // The service is shutting down with this process.
-                yield break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogReadFailed(logger, path, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * ++failures)), cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            if (read.Status != StreamStatus.Ok)
-            {
-                // Deleted (retention) or never made: nothing more will come, as the events API would answer 404.
-                LogStreamGone(logger, path, read.Status);
                 yield break;
             }
             for (var i = 0; i < read.Messages.Count; i++)
@@ -90,6 +135,37 @@ public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, IL
             if (read.Closed)
             {
                 yield break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="read"/>'s answer, tried again after a growing pause while it fails; null when following must stop:
+    /// the service is shutting down with this process, or the stream is gone (deleted by retention, or never made:
+    /// nothing more will come, as the events API would answer 404).
+    /// </summary>
+    private async Task<StreamRead?> ReadOrStopAsync(string path, Func<Task<StreamRead>> read, CancellationToken cancellationToken)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                var answer = await read().ConfigureAwait(false);
+                if (answer.Status != StreamStatus.Ok)
+                {
+                    LogStreamGone(logger, path, answer.Status);
+                    return null;
+                }
+                return answer;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogReadFailed(logger, path, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * failures)), cancellationToken).ConfigureAwait(false);
             }
         }
     }
