@@ -25,6 +25,42 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
         $$"""{"type":"{{type}}","timestamp":"{{Time()}}"{{(fields.Length == 0 ? "" : "," + fields)}}}""";
 
     [Fact]
+    public async Task TheRunsList_HoldsStillUnderThePointer_AndShowsWhatCameOnceItLeaves()
+    {
+        // A workflow of this test's own, so that only its runs are listed; started now, so that any period lists them.
+        var workflow = $"wf-hold-{Guid.NewGuid():N}"[..16];
+        string Started() => $$"""{"type":"run_started","timestamp":"{{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","workflowId":"{{workflow}}"}""";
+        var first = $"hold-first-{Guid.NewGuid():N}";
+        var second = $"hold-second-{Guid.NewGuid():N}";
+        await PostAsync(first, Started());
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs?workflow={workflow}");
+        await page.WaitForInteractiveAsync();
+        var list = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" });
+        var rows = list.Locator("tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+
+        // As a user's pointer moves onto a row: onto its status, then its run link.
+        await rows.First.Locator("td").First.HoverAsync();
+        await rows.First.GetByRole(AriaRole.Link, new() { Name = first }).HoverAsync();
+        await Assertions.Expect(list).ToHaveAttributeAsync("data-holding", "true");
+        await PostAsync(second, Started());
+        // The reload came due and waited: the row under the pointer is still the one it was.
+        await Assertions.Expect(list.GetByRole(AriaRole.Status)).ToContainTextAsync("Updates paused while pointing", new() { Timeout = 20_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync(first);
+        await page.ScreenshotAsync("executions-held");
+
+        await page.Mouse.MoveAsync(0, 0);
+        await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = 20_000 });
+        await Assertions.Expect(rows.First).ToContainTextAsync(second);
+        await Assertions.Expect(list.GetByRole(AriaRole.Status)).ToHaveCountAsync(0);
+        await Assertions.Expect(list).Not.ToHaveAttributeAsync("data-holding", "true");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task RunPage_UpdatesLive_UntilTheRunCompletes()
     {
         var runId = $"live-{Guid.NewGuid():N}";

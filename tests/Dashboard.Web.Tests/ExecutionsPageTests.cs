@@ -1,6 +1,7 @@
 using Dashboard.Client.Errors;
 using Dashboard.Components.Pages;
 using Dashboard.Model.Runs;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace Dashboard.Web.Tests;
 
@@ -59,6 +60,34 @@ public sealed class ExecutionsPageTests : DashboardTestContext
         cut.FindAll("button").Single(b => b.TextContent.Contains("Retry", StringComparison.Ordinal)).Click();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
         Assert.Equal(2, RunsClient.Queries.Count);
+    }
+
+    [Fact]
+    public async Task WhileThePointerIsOnTheList_ChangesWait_AndOneReloadFollowsWhenItLeaves()
+    {
+        var newRunReported = false;
+        RunsClient.Then((_, _) => Task.FromResult(new RunsPage
+        {
+            Items = newRunReported ? [Run("run-new", RunStatus.Running), Run("run-1", RunStatus.Running), Run("run-2", RunStatus.Failed)] : [Run("run-1", RunStatus.Running), Run("run-2", RunStatus.Failed)],
+        }));
+        var cut = Render<Executions>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var loads = RunsClient.Queries.Count;
+
+        cut.Find("[aria-label='Executions list']").TriggerEvent("onpointerenter", new PointerEventArgs());
+        newRunReported = true;
+        await Subscriptions.PushFeedAsync(new RunChange { RunId = "run-new", WorkflowId = "wf-invoices", Status = RunStatus.Running, Event = "run_started", At = DateTimeOffset.UtcNow });
+
+        // The reload came due and waited: the rows under the pointer stay where they were, and the page says why.
+        cut.WaitForAssertion(() => Assert.Contains("Updates paused while pointing", cut.Find("[aria-label='Executions list'] [role=status]").TextContent, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
+        Assert.Equal(loads, RunsClient.Queries.Count);
+        Assert.Equal(["run-1", "run-2"], cut.FindAll("tbody tr a").Select(a => a.TextContent));
+
+        cut.Find("[aria-label='Executions list']").TriggerEvent("onpointerleave", new PointerEventArgs());
+        cut.WaitForAssertion(() => Assert.Equal(["run-new", "run-1", "run-2"], cut.FindAll("tbody tr a").Select(a => a.TextContent)), TimeSpan.FromSeconds(10));
+        Assert.Equal(loads + 1, RunsClient.Queries.Count);
+        Assert.Empty(cut.FindAll("[aria-label='Executions list'] [role=status]"));
     }
 
     [Fact]

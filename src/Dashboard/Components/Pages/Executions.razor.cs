@@ -130,7 +130,7 @@ public sealed partial class Executions : IDisposable
         {
             await LoadAsync();
             StateHasChanged();
-        }), TimeSpan.FromSeconds(1), Clock);
+        }), TimeSpan.FromSeconds(1), Clock, () => InvokeAsync(StateHasChanged));
         if (RendererInfo.IsInteractive)
         {
             // Before the first read: a change during it reloads once more (a prerender follows nothing).

@@ -67,7 +67,7 @@ public sealed partial class Overview : IDisposable
         {
             await LoadAsync();
             StateHasChanged();
-        }), TimeSpan.FromSeconds(5), Clock);
+        }), TimeSpan.FromSeconds(5), Clock, () => InvokeAsync(StateHasChanged));
         Time.Changed += OnTimeChanged;
         if (RendererInfo.IsInteractive)
         {
