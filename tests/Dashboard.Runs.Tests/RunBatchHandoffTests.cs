@@ -133,6 +133,19 @@ public sealed class RunBatchHandoffTests
     }
 
     [Fact]
+    public void ABatchOfPayloadsLargerThanAFollowerKeeps_IsLeftToTheStore()
+    {
+        using var handoff = new RunBatchHandoff(_notifier);
+        using var follow = handoff.Follow(Path);
+        var events = new RunEvent[] { new LogEvent { Timestamp = DateTimeOffset.UnixEpoch, Message = "huge" } };
+        handoff.Committed(Path, events, [new StoredMessage(0, 0, new byte[5 * 1024 * 1024])]);
+        _notifier.Changed(Path);
+
+        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _));
+        Assert.True(follow.Unaccounted > 0);
+    }
+
+    [Fact]
     public void NothingIsHanded_ToARunNobodyFollows_OrAfterTheFollowEnds()
     {
         using var handoff = new RunBatchHandoff(_notifier);

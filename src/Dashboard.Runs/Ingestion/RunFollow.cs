@@ -13,9 +13,13 @@ namespace Dashboard.Runs.Ingestion;
 /// </summary>
 public sealed class RunFollow : IDisposable
 {
-    /// <summary>Batches kept for a follower that has not taken them; past either bound the oldest go (and are read from the store).</summary>
-    private const int MaxBatches = 256;
-    private const long MaxBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// Batches kept for a follower that has not taken them; past either bound the oldest go (and are read from the store).
+    /// A follower takes each batch within milliseconds of its wake-up, so these only bound a stalled one's memory (two
+    /// hundred followed runs at most 800 MB together); a batch of larger payloads than this is read from the store.
+    /// </summary>
+    private const int MaxBatches = 64;
+    private const long MaxBytes = 4 * 1024 * 1024;
 
     private readonly RunBatchHandoff _handoff;
     private readonly Lock _gate = new();
