@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "run", "run-children", "live", "embed"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -35,7 +35,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
-            "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
+            "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "run-children" => ($"{runPath}?step=provision", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
@@ -63,6 +63,18 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             // A parent's step with its child run's steps unfolded under it (rows that open the child's page).
             await page.Locator(".child-toggle").ClickAsync();
             await Assertions.Expect(page.TimelineRow("Configure SSO")).ToBeVisibleAsync();
+        }
+
+        if (name == "list-held")
+        {
+            // The pointer on the list, and a run reported meanwhile: the list holds still and says so.
+            var list = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" });
+            await list.Locator("tbody tr").First.GetByRole(AriaRole.Link).First.HoverAsync();
+            await Assertions.Expect(list).ToHaveAttributeAsync("data-holding", "true");
+            using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+            var started = $$"""[{"type":"run_started","timestamp":"{{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","workflowId":"a11y-held"}]""";
+            (await http.PostAsync($"api/runs/a11y-held-{Guid.NewGuid():N}/events", new StringContent(started, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            await Assertions.Expect(list.GetByRole(AriaRole.Status)).ToContainTextAsync("Updates paused while pointing", new() { Timeout = 20_000 });
         }
 
         await page.AddScriptTagAsync(new() { Content = AxeScript });

@@ -40,14 +40,15 @@ public sealed class RunBatchHandoffTests
         Commit(handoff, 0, 2);
         Commit(handoff, 20, 1);
 
-        Assert.True(follow.TryTake(new StreamOffset(0), out var first, out var next));
+        Assert.True(follow.TryTake(new StreamOffset(0), out var first, out var next, out _));
         Assert.Equal([new StreamOffset(10).ToString(), new StreamOffset(20).ToString()], first.Select(e => e.Offset));
         Assert.Equal(["m0", "m1"], first.Select(e => ((LogEvent)e).Message));
         Assert.Equal(new StreamOffset(20), next);
-        Assert.True(follow.TryTake(next, out var second, out next));
+        Assert.True(follow.TryTake(next, out var second, out next, out _));
         Assert.Equal("m20", ((LogEvent)Assert.Single(second)).Message);
         Assert.Equal(new StreamOffset(30), next);
-        Assert.False(follow.TryTake(next, out _, out _));
+        Assert.False(follow.TryTake(next, out _, out _, out var gap));
+        Assert.False(gap);
         // Every wake-up came with a batch it was handed: nothing to read from the store.
         Assert.Equal(0, follow.Unaccounted);
     }
@@ -59,7 +60,9 @@ public sealed class RunBatchHandoffTests
         using var follow = handoff.Follow(Path);
         Commit(handoff, 50, 1);
 
-        Assert.False(follow.TryTake(new StreamOffset(40), out var events, out var next));
+        Assert.False(follow.TryTake(new StreamOffset(40), out var events, out var next, out var gap));
+        // Something else was appended before it (another instance's batch whose wake-up may not have come yet).
+        Assert.True(gap);
         Assert.Empty(events);
         Assert.Equal(new StreamOffset(40), next);
     }
@@ -73,7 +76,7 @@ public sealed class RunBatchHandoffTests
         Commit(handoff, 10, 3);
 
         // The store was read up to 30: inside the second batch (a read stops at its limits between messages).
-        Assert.True(follow.TryTake(new StreamOffset(30), out var events, out var next));
+        Assert.True(follow.TryTake(new StreamOffset(30), out var events, out var next, out _));
         Assert.Equal("m12", ((LogEvent)Assert.Single(events)).Message);
         Assert.Equal(new StreamOffset(40), next);
     }
@@ -128,7 +131,7 @@ public sealed class RunBatchHandoffTests
         }
 
         // The oldest went; the follower at the start has a gap to read from the store, and the count says so.
-        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _));
+        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _, out _));
         Assert.True(follow.Unaccounted > 0);
     }
 
@@ -141,7 +144,7 @@ public sealed class RunBatchHandoffTests
         handoff.Committed(Path, events, [new StoredMessage(0, 0, new byte[5 * 1024 * 1024])]);
         _notifier.Changed(Path);
 
-        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _));
+        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _, out _));
         Assert.True(follow.Unaccounted > 0);
     }
 
@@ -156,8 +159,8 @@ public sealed class RunBatchHandoffTests
         follow.Dispose();
         Assert.True(handoff.IsFollowed(Path));
         Commit(handoff, 0, 1);
-        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _));
-        Assert.True(other.TryTake(new StreamOffset(0), out _, out _));
+        Assert.False(follow.TryTake(new StreamOffset(0), out _, out _, out _));
+        Assert.True(other.TryTake(new StreamOffset(0), out _, out _, out _));
         other.Dispose();
         Assert.False(handoff.IsFollowed(Path));
     }

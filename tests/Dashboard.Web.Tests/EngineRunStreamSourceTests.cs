@@ -129,7 +129,10 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
     {
         using var overHttp = new RunStreamRelay(_overHttp, NullLogger<RunStreamRelay>.Instance);
         using var inProcess = new RunStreamRelay(_inProcess, NullLogger<RunStreamRelay>.Instance);
-        await Client.ReportAsync("engine-mixed", [new RunStarted { Timestamp = At(0), WorkflowId = "wf" }], cancellationToken: Token);
+        // Reported to the instance the in-process relay follows (its batches are handed to that relay); the other writer
+        // appends through the first instance (on PostgreSQL another process's instance: heard by NOTIFY, or by the gap).
+        var followedClient = _inProcess.GetRequiredService<IRunsClient>();
+        await followedClient.ReportAsync("engine-mixed", [new RunStarted { Timestamp = At(0), WorkflowId = "wf" }], cancellationToken: Token);
         var viaHttp = new List<RunEvent>();
         var viaEngine = new List<RunEvent>();
         using var a = await overHttp.SubscribeRunAsync("engine-mixed", "-1", Everything, Collect(viaHttp), Token);
@@ -138,8 +141,8 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
         var engine = _services[0].Services.GetRequiredService<DurableStreamEngine>();
         for (var i = 0; i < 10; i++)
         {
-            await Client.ReportAsync("engine-mixed", [new LogEvent { Timestamp = At(1 + i), Level = "info", Message = $"reported {i}" }], cancellationToken: Token);
-            // Stored by another writer (as another instance would): never handed to this process's relay.
+            await followedClient.ReportAsync("engine-mixed", [new LogEvent { Timestamp = At(1 + i), Level = "info", Message = $"reported {i}" }], cancellationToken: Token);
+            // Stored by another writer: never handed to the relay.
             var raw = engine.Append(new AppendRequest
             {
                 Path = RunStreams.PathOf("engine-mixed"),
@@ -148,7 +151,7 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
             });
             Assert.Equal(StreamStatus.NoContent, raw.Status);
         }
-        await Client.ReportAsync("engine-mixed", [new RunCompleted { Timestamp = At(30) }], cancellationToken: Token);
+        await followedClient.ReportAsync("engine-mixed", [new RunCompleted { Timestamp = At(30) }], cancellationToken: Token);
 
         await WaitUntilAsync(() => Count(viaHttp) >= 22 && Count(viaEngine) >= 22);
         Assert.Equal(22, Count(viaEngine));

@@ -51,12 +51,14 @@ public sealed class RunFollow : IDisposable
 
     /// <summary>
     /// The handed events after <paramref name="position"/>, when the batches here go on from exactly there; false when
-    /// none do (nothing handed, or a gap: the next one starts further on, and the store has what is between).
+    /// none do: nothing handed, or a gap (<paramref name="gap"/>: the next one starts further on, so something was
+    /// appended another way, and the store has what is between, whether or not its wake-up has come yet).
     /// </summary>
-    public bool TryTake(StreamOffset position, out IReadOnlyList<RunEvent> events, out StreamOffset next)
+    public bool TryTake(StreamOffset position, out IReadOnlyList<RunEvent> events, out StreamOffset next, out bool gap)
     {
         events = [];
         next = position;
+        gap = false;
         lock (_gate)
         {
             while (_batches.TryPeek(out var oldest) && oldest.End <= position)
@@ -65,6 +67,7 @@ public sealed class RunFollow : IDisposable
             }
             if (!_batches.TryPeek(out var batch) || batch.Start > position)
             {
+                gap = batch is not null;
                 return false;
             }
             Dequeue();

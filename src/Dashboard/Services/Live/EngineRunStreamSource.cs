@@ -35,7 +35,7 @@ public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, Ru
         {
             // Taken before looking, so that a change made after the look wakes the wait below.
             var change = engine.Notifier.NextChange(path);
-            if (follow.TryTake(position, out var handed, out var next))
+            if (follow.TryTake(position, out var handed, out var next, out var gap))
             {
                 foreach (var e in handed)
                 {
@@ -50,7 +50,7 @@ public sealed partial class EngineRunStreamSource(DurableStreamEngine engine, Ru
             }
 
             var unaccounted = follow.Unaccounted;
-            if (accountedAtRead != unaccounted)
+            if (accountedAtRead != unaccounted || gap)
             {
                 var at = position;
                 if (await ReadOrStopAsync(path, () => Task.FromResult(engine.Read(path, at, ReadLimits.Default)), cancellationToken).ConfigureAwait(false) is not { } read)
