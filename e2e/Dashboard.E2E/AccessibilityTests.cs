@@ -67,13 +67,21 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
 
         if (name == "list-held")
         {
-            // The pointer on the list, and a run reported meanwhile: the list holds still and says so.
+            // A waiting run of a workflow of its own under the pointer (the info colour on a hovered row is the list's
+            // least contrast), and another run reported meanwhile: the list holds still and says so.
+            using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
+            var workflow = $"a11y-held-{Guid.NewGuid():N}"[..18];
+            async Task ReportAsync(string runId, string events) =>
+                (await http.PostAsync($"api/runs/{runId}/events", new StringContent(events, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            string At() => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+            await ReportAsync($"{workflow}-waiting", $$"""[{"type":"run_started","timestamp":"{{At()}}","workflowId":"{{workflow}}"},{"type":"run_waiting","timestamp":"{{At()}}","reason":"approval"}]""");
+            await page.GotoAsync($"runs?workflow={workflow}");
+            await page.WaitForInteractiveAsync();
             var list = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" });
+            await Assertions.Expect(list.Locator("tbody tr").First).ToContainTextAsync("waiting");
             await list.Locator("tbody tr").First.GetByRole(AriaRole.Link).First.HoverAsync();
             await Assertions.Expect(list).ToHaveAttributeAsync("data-holding", "true");
-            using var http = new HttpClient { BaseAddress = fixture.App.BaseAddress };
-            var started = $$"""[{"type":"run_started","timestamp":"{{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","workflowId":"a11y-held"}]""";
-            (await http.PostAsync($"api/runs/a11y-held-{Guid.NewGuid():N}/events", new StringContent(started, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+            await ReportAsync($"{workflow}-new", $$"""[{"type":"run_started","timestamp":"{{At()}}","workflowId":"{{workflow}}"}]""");
             await Assertions.Expect(list.GetByRole(AriaRole.Status)).ToContainTextAsync("Updates paused while pointing", new() { Timeout = 20_000 });
         }
 

@@ -81,15 +81,16 @@ public sealed class FeedReloader : IDisposable
     // A reload already queued when the hold began waits too: it would move the rows just as much.
     private Task ReloadUnlessHeldAsync(Func<Task> reload)
     {
-        bool firstMissed;
+        bool held, firstMissed;
         lock (_gate)
         {
-            if (!_held)
-            {
-                return reload();
-            }
-            firstMissed = !_missed;
-            _missed = true;
+            held = _held;
+            firstMissed = held && !_missed;
+            _missed |= held;
+        }
+        if (!held)
+        {
+            return reload();
         }
         return firstMissed ? _heldChanged?.Invoke() ?? Task.CompletedTask : Task.CompletedTask;
     }
