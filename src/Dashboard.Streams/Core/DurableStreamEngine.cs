@@ -426,7 +426,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
             {
                 return read;
             }
-            await Task.WhenAny(change, Task.Delay(remaining, time, cancellationToken)).ConfigureAwait(false);
+            await ChangeWait.WithinAsync(change, remaining, time, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

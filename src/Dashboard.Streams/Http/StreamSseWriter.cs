@@ -110,8 +110,7 @@ public static class StreamSseWriter
                     return;
                 }
                 var wait = TimeSpan.FromMilliseconds(Math.Min(options.SseHeartbeatMs, untilRecycle.TotalMilliseconds));
-                var woke = await Task.WhenAny(change, Task.Delay(wait, aborted));
-                if (woke != change)
+                if (!await ChangeWait.WithinAsync(change, wait, TimeProvider.System, aborted))
                 {
                     // Nothing changed: the read in hand is still the tail's; a heartbeat, and wait on the same change.
                     if (!aborted.IsCancellationRequested)
