@@ -22,8 +22,8 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" })).ToContainTextAsync("Refund request");
         await page.ScreenshotAsync("overview");
 
-        // Dispatched on the link, not at its place on screen: the groups re-sort live as other tests report failures.
-        await refunds.GetByRole(AriaRole.Link, new() { Name = "Open the newest failed run of refund-request" }).DispatchEventAsync("click");
+        // The groups re-sort live as other tests report failures: the click waits for the list to hold still.
+        await refunds.GetByRole(AriaRole.Link, new() { Name = "Open the newest failed run of refund-request" }).ClickInHeldListAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Refund request", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=issue-refund"));
         await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("refund window closed");
@@ -39,11 +39,10 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
 
         await page.GotoAsync("/");
         await page.WaitForInteractiveAsync();
-        // The click is dispatched on the link itself, not at its place on screen: the table lists the most failing
-        // workflows first and re-sorts live as other tests report runs, and a CI run once clicked the row that had just
-        // moved under the pointer ("Contract review").
+        // The table lists the most failing workflows first and re-sorts live as other tests report runs (a CI run once
+        // clicked the row that had just moved under the pointer, "Contract review"): the click waits for it to hold still.
         await page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" }).GetByRole(AriaRole.Link, new() { Name = "Invoice approval" })
-            .DispatchEventAsync("click", null, new() { Timeout = 20_000 });
+            .ClickInHeldListAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=invoice-approval"));
         var steps = page.GetByRole(AriaRole.Region, new() { Name = "Step health" });

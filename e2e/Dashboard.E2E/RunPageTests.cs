@@ -24,8 +24,8 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await Assertions.Expect(rows.Filter(new() { HasNotText = "failed" })).ToHaveCountAsync(0, new() { Timeout = 10_000 });
         await page.ScreenshotAsync("executions-failed");
 
-        // Dispatched on the link, not at its place on screen: failed runs other tests report are added above it live.
-        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^refund-request-") }).First.DispatchEventAsync("click");
+        // Failed runs other tests report are added above it live: the click waits for the list to hold still.
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^refund-request-") }).First.ClickInHeldListAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Refund request", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("REFUND_WINDOW_CLOSED");
         await page.GetByRole(AriaRole.Button, new() { Name = "Go to failing step" }).ClickAsync();

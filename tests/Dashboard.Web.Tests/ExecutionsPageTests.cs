@@ -91,6 +91,36 @@ public sealed class ExecutionsPageTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task APointerArrivingWhileAReloadReads_KeepsTheRowsItCameTo()
+    {
+        // The live reload's answer comes only after the pointer is on the list: without the hold calling it off, it
+        // would reorder the rows under the pointer after the list said it held still.
+        var slowAnswer = new TaskCompletionSource<RunsPage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fresh = new RunsPage { Items = [Run("run-new", RunStatus.Running), Run("run-1", RunStatus.Running), Run("run-2", RunStatus.Failed)] };
+        RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Running), Run("run-2", RunStatus.Failed)] })
+            .Then((_, _) => slowAnswer.Task)
+            .Returns(fresh);
+        var cut = Render<Executions>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var loads = RunsClient.Queries.Count;
+
+        await Subscriptions.PushFeedAsync(new RunChange { RunId = "run-new", WorkflowId = "wf-invoices", Status = RunStatus.Running, Event = "run_started", At = DateTimeOffset.UtcNow });
+        cut.WaitForAssertion(() => Assert.Equal(loads + 1, RunsClient.Queries.Count), TimeSpan.FromSeconds(10));
+        cut.Find("[aria-label='Executions list']").TriggerEvent("onpointerenter", new PointerEventArgs());
+        slowAnswer.SetResult(fresh);
+
+        // The answer is dropped, the change it was for waits like any other, and the page is not left "loading".
+        cut.WaitForAssertion(() => Assert.Contains("Updates paused while pointing", cut.Find("[aria-label='Executions list'] [role=status]").TextContent, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.False(cut.FindAll("button").Single(b => b.TextContent.Contains("Refresh", StringComparison.Ordinal)).HasAttribute("disabled")));
+        Assert.Equal(["run-1", "run-2"], cut.FindAll("tbody tr a").Select(a => a.TextContent));
+
+        cut.Find("[aria-label='Executions list']").TriggerEvent("onpointerleave", new PointerEventArgs());
+        cut.WaitForAssertion(() => Assert.Equal(["run-new", "run-1", "run-2"], cut.FindAll("tbody tr a").Select(a => a.TextContent)), TimeSpan.FromSeconds(10));
+        Assert.Equal(loads + 2, RunsClient.Queries.Count);
+    }
+
+    [Fact]
     public void Timeout_SaysTheServiceDidNotAnswerInTime()
     {
         RunsClient.Throws(new ApiTimeoutException("slow"));

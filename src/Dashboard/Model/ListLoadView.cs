@@ -12,7 +12,8 @@ public enum LoadState
 
 /// <summary>
 /// The load state of a page's data: loading, loaded, empty, or failed with what to tell the user. A new load cancels
-/// the one it supersedes, so a slow answer never overwrites a newer one.
+/// the one it supersedes, so a slow answer never overwrites a newer one. A load its caller calls off leaves the page as
+/// it was before it began.
 /// </summary>
 public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
     where T : class
@@ -28,17 +29,19 @@ public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
     public RunsClientException? Error { get; private set; }
     public bool IsLoading => State == LoadState.Loading;
 
-    public async Task LoadAsync(Func<CancellationToken, Task<T>> load)
+    /// <param name="cancel">Calls the load off: its answer, if one comes, is dropped, and the state is what it was.</param>
+    public async Task LoadAsync(Func<CancellationToken, Task<T>> load, CancellationToken cancel = default)
     {
         _current?.Cancel();
         _current?.Dispose();
-        var cts = _current = new CancellationTokenSource();
+        var cts = _current = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         State = LoadState.Loading;
         try
         {
             var page = await load(cts.Token);
             if (cts.IsCancellationRequested)
             {
+                CalledOff(cts);
                 return;
             }
             Page = page;
@@ -48,7 +51,8 @@ public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            // Superseded by a newer load, or the page went away.
+            // Superseded by a newer load, called off, or the page went away.
+            CalledOff(cts);
         }
         catch (RunsClientException ex)
         {
@@ -56,6 +60,21 @@ public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
             Error = ex;
             State = LoadState.Failed;
         }
+    }
+
+    /// <summary>
+    /// A load called off by its caller, and by no newer load, leaves the state the data shown has (still loading when
+    /// none is): nothing else would end its "loading".
+    /// </summary>
+    private void CalledOff(CancellationTokenSource cts)
+    {
+        if (!ReferenceEquals(_current, cts))
+        {
+            return;
+        }
+        State = Error is not null ? LoadState.Failed
+            : Page is null ? LoadState.Loading
+            : isEmpty(Page) ? LoadState.Empty : LoadState.Loaded;
     }
 
     /// <summary>What went wrong, in the words a user needs: what happened and what to try.</summary>

@@ -126,9 +126,9 @@ public sealed partial class Executions : IDisposable
     protected override async Task OnInitializedAsync()
     {
         // Runs change every second on a busy service: reload the page in view at most once a second, keeping its filters.
-        _reload = new FeedReloader(Live, () => InvokeAsync(async () =>
+        _reload = new FeedReloader(Live, cancel => InvokeAsync(async () =>
         {
-            await LoadAsync();
+            await LoadAsync(cancel);
             StateHasChanged();
         }), TimeSpan.FromSeconds(1), Clock, () => InvokeAsync(StateHasChanged));
         if (RendererInfo.IsInteractive)
@@ -228,7 +228,10 @@ public sealed partial class Executions : IDisposable
         await LoadAsync();
     }
 
-    private async Task LoadAsync()
+    private Task LoadAsync() => LoadAsync(CancellationToken.None);
+
+    /// <param name="cancel">Called off when the pointer comes onto a list the answer would reorder (FeedReloader.Hold).</param>
+    private async Task LoadAsync(CancellationToken cancel)
     {
         if (_filter.SearchesPayloads)
         {
@@ -237,7 +240,7 @@ public sealed partial class Executions : IDisposable
             return;
         }
         _now = Clock.GetUtcNow();
-        await _view.LoadAsync(token => RunsClient.ListRunsAsync(_filter.ToQuery(_now), token));
+        await _view.LoadAsync(token => RunsClient.ListRunsAsync(_filter.ToQuery(_now), token), cancel);
         if (_view.Page is { StatusCounts.Count: > 0 } page)
         {
             _counts = page.StatusCounts;

@@ -63,9 +63,9 @@ public sealed partial class Overview : IDisposable
     {
         // Every change of every run arrives on the feed; the figures are sums over the period, so a read every few
         // seconds shows them moving without a read per change.
-        _reload = new FeedReloader(Live, () => InvokeAsync(async () =>
+        _reload = new FeedReloader(Live, cancel => InvokeAsync(async () =>
         {
-            await LoadAsync();
+            await LoadAsync(cancel);
             StateHasChanged();
         }), TimeSpan.FromSeconds(5), Clock, () => InvokeAsync(StateHasChanged));
         Time.Changed += OnTimeChanged;
@@ -93,7 +93,10 @@ public sealed partial class Overview : IDisposable
         StateHasChanged();
     });
 
-    private async Task LoadAsync()
+    private Task LoadAsync() => LoadAsync(CancellationToken.None);
+
+    /// <param name="cancel">Called off when the pointer comes onto a list the answer would reorder (FeedReloader.Hold).</param>
+    private async Task LoadAsync(CancellationToken cancel)
     {
         _now = Clock.GetUtcNow();
         var range = _filter.ToRange(_now);
@@ -117,7 +120,7 @@ public sealed partial class Overview : IDisposable
                 Workflows = workflows.Result.Workflows,
                 Steps = steps?.Result.Steps,
             };
-        });
+        }, cancel);
         BuildCharts();
     }
 

@@ -4,7 +4,8 @@ namespace Dashboard.Services;
 /// Reloads a page's data when runs change: follows the all-runs feed and calls <c>reload</c> at most once per interval.
 /// For pages that show aggregates or lists, where a read per change would be wasted. While <see cref="Hold"/> is in
 /// force (the pointer is on a list whose rows a reload would move under it) changes are only noted, and one reload
-/// follows the <see cref="Release"/>.
+/// follows the <see cref="Release"/>. A reload already reading when the hold begins is called off through its token: the
+/// page keeps what it shows (<see cref="Model.ListLoadView{T}"/> drops an answer whose load was called off).
 /// </summary>
 public sealed class FeedReloader : IDisposable
 {
@@ -17,8 +18,14 @@ public sealed class FeedReloader : IDisposable
     private bool _held;
     private bool _missed;
 
+    // The token of the reloads started since the last hold began. Never disposed: a hold may cancel it while a reload
+    // that took it ends, and a token source without a timer holds nothing that needs disposing.
+    private CancellationTokenSource _loading = new();
+    private int _reading;
+
     /// <param name="heldChanged">Told when changes start waiting behind a hold, and when they stop (a page says so).</param>
-    public FeedReloader(LiveUpdates live, Func<Task> reload, TimeSpan interval, TimeProvider time, Func<Task>? heldChanged = null)
+    /// <param name="reload">Reads the page's data and shows it, unless the token is cancelled first (a hold began).</param>
+    public FeedReloader(LiveUpdates live, Func<CancellationToken, Task> reload, TimeSpan interval, TimeProvider time, Func<Task>? heldChanged = null)
     {
         _live = live;
         _heldChanged = heldChanged;
@@ -49,15 +56,33 @@ public sealed class FeedReloader : IDisposable
         }
     }
 
-    /// <summary>Changes wait (noted, not loaded) until <see cref="Release"/>. True when this began the hold.</summary>
+    /// <summary>
+    /// Changes wait (noted, not loaded) until <see cref="Release"/>, and a reload reading now is called off (it would move
+    /// the rows once its answer came, after the hold had begun; the change it was for waits too). True when this began
+    /// the hold.
+    /// </summary>
     public bool Hold()
     {
+        CancellationTokenSource loading;
         lock (_gate)
         {
-            var began = !_held;
+            if (_held)
+            {
+                return false;
+            }
             _held = true;
-            return began;
+            if (_reading == 0)
+            {
+                return true;
+            }
+            loading = _loading;
+            _loading = new CancellationTokenSource();
+            // The change that reload was for now waits, as one coming during the hold would.
+            _missed = true;
         }
+        // Outside the lock: cancelling runs the reload's registrations (its HTTP request's) here.
+        loading.Cancel();
+        return true;
     }
 
     /// <summary>Ends a hold: changes that came during it are loaded now (once, within the interval).</summary>
@@ -79,20 +104,42 @@ public sealed class FeedReloader : IDisposable
     }
 
     // A reload already queued when the hold began waits too: it would move the rows just as much.
-    private Task ReloadUnlessHeldAsync(Func<Task> reload)
+    private async Task ReloadUnlessHeldAsync(Func<CancellationToken, Task> reload)
     {
-        bool held, firstMissed;
+        CancellationTokenSource? loading = null;
+        var firstMissed = false;
         lock (_gate)
         {
-            held = _held;
-            firstMissed = held && !_missed;
-            _missed |= held;
+            if (_held)
+            {
+                firstMissed = !_missed;
+                _missed = true;
+            }
+            else
+            {
+                loading = _loading;
+                _reading++;
+            }
         }
-        if (!held)
+        if (loading is null)
         {
-            return reload();
+            if (firstMissed && _heldChanged is not null)
+            {
+                await _heldChanged();
+            }
+            return;
         }
-        return firstMissed ? _heldChanged?.Invoke() ?? Task.CompletedTask : Task.CompletedTask;
+        try
+        {
+            await reload(loading.Token);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _reading--;
+            }
+        }
     }
 
     /// <summary>
