@@ -191,7 +191,7 @@ internal static class RunsBenchmark
         }
         var deep = await MedianAsync(http, "api/runs?limit=50&counts=false&cursor=" + cursor, 30);
         var filtered = await MedianAsync(http, "api/runs?limit=50&counts=false&status=failed&workflowId=wf-03", 30);
-        var counts = await MedianAsync(http, "api/runs?limit=1&counts=true", 5);
+        var counts = await MedianAsync(http, "api/runs?limit=1&counts=true", 30);
         return (first, Math.Min(deep, deepTimes.Order().ElementAt(deepTimes.Count / 2)), filtered, counts);
     }
 

@@ -49,5 +49,28 @@ public abstract class ListFilterTests(RunsServiceFixture fixture)
         var counts = first.GetProperty("statusCounts");
         // Counts ignore the status filter itself, so each status chip can show its number.
         Assert.Equal((2, 4, 0), (counts.GetProperty("failed").GetInt32(), counts.GetProperty("completed").GetInt32(), counts.GetProperty("running").GetInt32()));
+
+        // A page asked with its counts (one command of two statements) is the page asked without, on every filter.
+        var second = (await Http.GetJsonAsync("api/runs?limit=5&counts=false")).GetProperty("nextCursor").GetString();
+        foreach (var query in new[] { "limit=5", "limit=5&status=failed", "workflowId=wf-beta&status=completed&limit=2", "q=seed-0&limit=3",
+            "triggerType=schedule&sort=asc&limit=4", $"limit=5&cursor={second}" })
+        {
+            var with = await Http.GetJsonAsync($"api/runs?{query}&counts=true");
+            var without = await Http.GetJsonAsync($"api/runs?{query}&counts=false");
+            Assert.Equal(without.GetProperty("items").GetRawText(), with.GetProperty("items").GetRawText());
+            Assert.Equal(without.TryGetProperty("nextCursor", out var a) ? a.GetString() : null, with.TryGetProperty("nextCursor", out var b) ? b.GetString() : null);
+            Assert.True(with.TryGetProperty("statusCounts", out _));
+            Assert.False(without.TryGetProperty("statusCounts", out _));
+        }
+        // And its counts are those of the runs the filter lists under every status, status by status: kept counts (no
+        // filter, a workflow) and counted ones (any other filter) alike.
+        foreach (var filter in new[] { "", "&workflowId=wf-beta", "&triggerType=schedule", "&q=seed-1" })
+        {
+            var listed = (await Http.GetJsonAsync($"api/runs?limit=100&counts=false{filter}")).GetProperty("items").EnumerateArray()
+                .GroupBy(r => r.GetProperty("status").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+            var counted = (await Http.GetJsonAsync($"api/runs?limit=1&status=running&counts=true{filter}")).GetProperty("statusCounts").EnumerateObject()
+                .Where(c => c.Value.GetInt32() > 0).ToDictionary(c => c.Name, c => c.Value.GetInt32());
+            Assert.Equal(listed.OrderBy(c => c.Key), counted.OrderBy(c => c.Key));
+        }
     }
 }

@@ -55,10 +55,10 @@ internal static class RunReadEndpoints
         {
             return ApiError.Invalid(context, error);
         }
-        var page = queries.List(filter!, cursor, limit);
         // Counts cost a scan of the filter: by default only with the first page, or when asked.
         var countsParameter = context.Request.Query["counts"].ToString();
         var withCounts = countsParameter == "true" || (countsParameter != "false" && cursor is null);
+        var (page, counts) = queries.ListWithCounts(filter!, cursor, limit, withCounts);
         return Json(writer =>
         {
             writer.WriteStartObject();
@@ -72,10 +72,10 @@ internal static class RunReadEndpoints
             {
                 writer.WriteString("nextCursor", next.Encode());
             }
-            if (withCounts)
+            if (counts is not null)
             {
                 writer.WriteStartObject("statusCounts");
-                foreach (var (status, count) in queries.StatusCounts(filter!))
+                foreach (var (status, count) in counts)
                 {
                     writer.WriteNumber(status, count);
                 }

@@ -31,10 +31,32 @@ public sealed class RunQueries
     public RunRecord? FindRecord(string runId) =>
         Find(runId) is { } row ? JsonSerializer.Deserialize<RunRecord>(row.Json, ModelJson.Options) : null;
 
-    public RunListPage List(RunListFilter filter, RunListCursor? after, int limit)
+    public RunListPage List(RunListFilter filter, RunListCursor? after, int limit) => ListWithCounts(filter, after, limit, withCounts: false).Page;
+
+    /// <summary>
+    /// A page of the list and, when asked, the counts per status (<see cref="CountsSql"/>): one command of two
+    /// statements, so on PostgreSQL the executions list's first page, which every viewer of it reloads as runs change, is
+    /// one round trip, not two.
+    /// </summary>
+    public (RunListPage Page, IReadOnlyDictionary<string, int>? Counts) ListWithCounts(RunListFilter filter, RunListCursor? after, int limit, bool withCounts)
     {
         using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
+        var list = ListSql(command, filter, after, limit);
+        var counts = withCounts ? WithParametersOf(command, scratch => CountsSql(scratch, filter)) : null;
+        command.CommandText = counts is null ? list : list + ";\n" + counts;
+        using var reader = command.ExecuteReader();
+        var page = ReadPage(reader, limit);
+        if (counts is null)
+        {
+            return (page, null);
+        }
+        reader.NextResult();
+        return (page, ReadCounts(reader));
+    }
+
+    private string ListSql(DbCommand command, RunListFilter filter, RunListCursor? after, int limit)
+    {
         var where = Where(command, filter, includeStatus: true);
         if (after is { } cursor)
         {
@@ -43,12 +65,15 @@ public sealed class RunQueries
             command.With("c_id", cursor.RunId);
         }
         var direction = filter.Ascending ? "ASC" : "DESC";
-        command.CommandText = $"SELECT record_json, started_at, id FROM runs {WhereClause(where)} ORDER BY started_at {direction}, id {direction} LIMIT @limit";
         command.With("limit", limit + 1);
+        return $"SELECT record_json, started_at, id FROM runs {WhereClause(where)} ORDER BY started_at {direction}, id {direction} LIMIT @limit";
+    }
+
+    private static RunListPage ReadPage(DbDataReader reader, int limit)
+    {
         var items = new List<string>(limit);
         RunListCursor? last = null;
         var more = false;
-        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             if (items.Count == limit)
@@ -64,30 +89,46 @@ public sealed class RunQueries
     }
 
     /// <summary>Counts per status under every filter but the status filter itself (so each status chip shows its count).</summary>
-    public IReadOnlyDictionary<string, int> StatusCounts(RunListFilter filter)
+    private string CountsSql(DbCommand command, RunListFilter filter)
     {
-        using var connection = _database.OpenRead();
-        using var command = connection.CreateCommand();
         if (CountsAreKeptFor(filter))
         {
             // The executions list as it opens (every run, or one workflow's): a sum over the counts the triggers keep.
             var kept = new List<string>();
             Equal(command, kept, "workflow_id", filter.WorkflowId);
             AddWorkflowScope(command, kept, filter.AllowedWorkflows);
-            command.CommandText = $"SELECT status, CAST(SUM(count) AS bigint) FROM run_status_counts {WhereClause(kept)} GROUP BY status";
+            return $"SELECT status, CAST(SUM(count) AS bigint) FROM run_status_counts {WhereClause(kept)} GROUP BY status";
         }
-        else
-        {
-            var where = Where(command, filter, includeStatus: false);
-            command.CommandText = $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
-        }
+        var where = Where(command, filter, includeStatus: false);
+        return $"SELECT status, COUNT(*) FROM runs {WhereClause(where)} GROUP BY status";
+    }
+
+    private static Dictionary<string, int> ReadCounts(DbDataReader reader)
+    {
         var counts = Enum.GetValues<RunStatus>().ToDictionary(s => s.ToWire(), _ => 0);
-        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             counts[reader.GetString(0)] = (int)reader.GetInt64(1);
         }
         return counts;
+    }
+
+    /// <summary>
+    /// A second statement's text for <paramref name="command"/>, its parameters added unless the first statement has them
+    /// already: both are made from one filter, so a name they share has one value.
+    /// </summary>
+    private static string WithParametersOf(DbCommand command, Func<DbCommand, string> statement)
+    {
+        using var scratch = command.Connection!.CreateCommand();
+        var text = statement(scratch);
+        foreach (DbParameter parameter in scratch.Parameters)
+        {
+            if (!command.Parameters.Contains(parameter.ParameterName))
+            {
+                command.With(parameter.ParameterName.TrimStart('@'), parameter.Value);
+            }
+        }
+        return text;
     }
 
     /// <summary>Whether the kept counts (per workflow and status) answer: no filter but the workflow and the caller's scope.</summary>
