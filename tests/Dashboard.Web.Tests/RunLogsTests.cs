@@ -40,14 +40,15 @@ public sealed class RunLogsTests : RealServiceTestContext
         Assert.Empty(panel.FindAll(".log-line script"));
         Assert.Equal("fetch", first.QuerySelector(".log-where")!.TextContent);
 
-        // A line clicked opens whole below the list, as text.
+        // A line clicked opens whole below the list, as text. (Waited for: the list's own reads may have the renderer
+        // busy when the click comes, and then the click is handled after Click returns.)
         first.Click();
-        var detail = panel.Find(".log-detail");
+        var detail = panel.WaitForElement(".log-detail", TimeSpan.FromSeconds(10));
         Assert.Equal("Log line 1", detail.GetAttribute("aria-label"));
         Assert.Equal("<script>alert('x')</script> started", detail.QuerySelector(".log-detail-text")!.TextContent);
         Assert.Empty(panel.FindAll(".log-detail script"));
         panel.Find("button[aria-label='Close the log line']").Click();
-        Assert.Empty(panel.FindAll(".log-detail"));
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll(".log-detail")), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

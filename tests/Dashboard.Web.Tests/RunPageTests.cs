@@ -159,7 +159,8 @@ public sealed class RunPageTests : RealServiceTestContext
 
         // A child's step opens on the child's page.
         cut.FindAll(".row-childstep .row-option")[0].Click();
-        Assert.EndsWith("/runs/child-done?step=c-one", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.EndsWith("/runs/child-done?step=c-one", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
 
         // Folded: the rows go, and so does the child's subscription.
         cut.Find(".child-toggle").Click();
