@@ -77,6 +77,35 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void FailureRateAndP95_AreChartsOfTheirOwn_EachOnItsOwnScale()
+    {
+        RunsClient.FakeInsights.Summary = range => Summary(range, 8, 3, 0, 0m);
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        RunsClient.FakeInsights.Buckets =
+        [
+            new InsightsBucket { Start = start, Runs = 4, ByStatus = new Dictionary<string, long> { ["failed"] = 2, ["completed"] = 2 }, FailureRate = 0.5, P95DurationMs = 240_000 },
+            new InsightsBucket { Start = start.AddHours(1), Runs = 4, ByStatus = new Dictionary<string, long> { ["failed"] = 1, ["completed"] = 3 }, FailureRate = 0.25, P95DurationMs = 60_000 },
+        ];
+
+        var cut = Render<Overview>();
+
+        // One line each: a rate of 50 % and a p95 of 240 s on one axis made the rate a flat line at the bottom.
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[aria-label='Failure rate in percent over the period'] svg")));
+        var rate = cut.Find("[aria-label='Failure rate in percent over the period']");
+        var p95 = cut.Find("[aria-label='p95 duration in seconds over the period']");
+        Assert.Equal(2, cut.FindAll(".charts h2").Count(h => h.TextContent.Contains("Failure rate", StringComparison.Ordinal) || h.TextContent.Contains("p95", StringComparison.Ordinal)));
+        Assert.InRange(HighestAxisLabel(rate), 50, 100);
+        Assert.InRange(HighestAxisLabel(p95), 240, 400);
+    }
+
+    /// <summary>The highest number among a chart's axis labels (its time labels are not numbers).</summary>
+    private static double HighestAxisLabel(AngleSharp.Dom.IElement chart) =>
+        chart.QuerySelectorAll("svg text")
+            .Select(t => double.TryParse(t.TextContent, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : double.NaN)
+            .Where(n => !double.IsNaN(n))
+            .Max();
+
+    [Fact]
     public void NoRuns_SaysSo_WithoutFiguresOrTables()
     {
         var cut = Render<Overview>();

@@ -28,9 +28,11 @@ public sealed partial class Overview : IDisposable
 
     private List<ChartSeries<double>> _statusSeries = [];
     private List<ChartSeries<double>> _rateSeries = [];
+    private List<ChartSeries<double>> _p95Series = [];
     private string[] _labels = [];
     private StackedBarChartOptions _statusOptions = new();
-    private LineChartOptions _lineOptions = new();
+    private LineChartOptions _rateOptions = new();
+    private LineChartOptions _p95Options = new();
 
     [SupplyParameterFromQuery(Name = "range")]
     public string? Range { get; set; }
@@ -136,12 +138,10 @@ public sealed partial class Overview : IDisposable
         _statusSeries = statuses.Select(s => new ChartSeries<double> { Name = s.Status, Data = new ChartData<double>(s.Counts) }).ToList();
         _statusOptions = new StackedBarChartOptions { ChartPalette = statuses.Select(s => ColorOfStatus[s.Status]).ToArray(), ShowLegend = true };
         var (rate, p95) = view.RateSeries();
-        _rateSeries =
-        [
-            new ChartSeries<double> { Name = "Failure rate (%)", Data = new ChartData<double>(rate) },
-            new ChartSeries<double> { Name = "p95 duration (s)", Data = new ChartData<double>(p95) },
-        ];
-        _lineOptions = new LineChartOptions { ChartPalette = [StatusColors[1], StatusColors[4]], ShowLegend = true };
+        _rateSeries = [new ChartSeries<double> { Name = "Failure rate (%)", Data = new ChartData<double>(rate) }];
+        _p95Series = [new ChartSeries<double> { Name = "p95 duration (s)", Data = new ChartData<double>(p95) }];
+        _rateOptions = new LineChartOptions { ChartPalette = [StatusColors[1]], ShowLegend = false };
+        _p95Options = new LineChartOptions { ChartPalette = [StatusColors[4]], ShowLegend = false };
     }
 
     /// <summary>About a dozen labels on the axis, whatever the number of buckets.</summary>
