@@ -20,10 +20,30 @@ internal static class PageExtensions
         await link.ClickAsync(new LocatorClickOptions { Timeout = timeout });
     }
 
+    /// <summary>
+    /// The whole page, as it reads from its top. The app bar and the drawer are fixed to the window: in a page scrolled
+    /// down (to a failing step, say) a full-page capture drew them across the middle of it. For the capture only, they
+    /// are placed at the top of the document instead; nothing else moves. Transitions are run to their end (a tab's
+    /// underline caught halfway between two tabs said neither was chosen).
+    /// </summary>
     public static async Task<string> ScreenshotAsync(this IPage page, string name)
     {
         var path = Path.Combine(RepoPaths.Artifacts("e2e"), name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = path,
+            FullPage = true,
+            Style = FixedChromeAtTop,
+            Animations = ScreenshotAnimations.Disabled,
+        });
         return path;
     }
+
+    // The layout is the bars' positioned ancestor: at least a window high, so the drawer reaches the bottom of a short
+    // page as it does on screen, and as high as the page when the page is longer (a fixed drawer stopped a window down).
+    private const string FixedChromeAtTop = """
+        .mud-layout { min-height: 100vh; }
+        .mud-appbar, .mud-drawer { position: absolute !important; }
+        .mud-drawer { height: auto !important; bottom: 0 !important; }
+        """;
 }

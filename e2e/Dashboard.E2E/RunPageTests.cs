@@ -31,6 +31,8 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await page.GetByRole(AriaRole.Button, new() { Name = "Go to failing step" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("step=issue-refund.*tab=error|tab=error.*step=issue-refund"), new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("refund window closed");
+        // The error's data, as a tree: what the processor said, beside the message and the stack.
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Error" })).ToContainTextAsync("stripe");
         await page.ScreenshotAsync("run-failed-error");
         Assert.Empty(errors);
     }
