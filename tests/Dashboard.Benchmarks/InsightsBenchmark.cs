@@ -225,12 +225,13 @@ internal static class InsightsBenchmark
         var histograms = durations.GroupBy(d => (d.Key.Item1, d.Key.Item2, d.Key.Item3, d.Key.Item4)).ToDictionary(
             g => g.Key,
             g => g.OrderBy(d => d.Key.Item5).Aggregate(Array.Empty<byte>(), (blob, d) => DurationHistogram.Add(blob, d.Key.Item5, (int)d.Value)));
-        Insert("INSERT INTO insight_runs VALUES ($p0,$p1,$p2,$p3,0,0,$p4,$p5,$p6,$p7,$p8,$p9,$p10,$p11,$p12)",
+        // cost_reports (the last column): every run here has a priced step; every third step is priced.
+        Insert("INSERT INTO insight_runs VALUES ($p0,$p1,$p2,$p3,0,0,$p4,$p5,$p6,$p7,$p8,$p9,$p10,$p11,$p12,$p3)",
             runs.Select(r => new object[] { r.Key.Item1, r.Key.Item2, Wf(r.Key.Item3), r.Value.Runs, r.Value.Completed, r.Value.Failed, r.Value.Cancelled, r.Value.Timeout, r.Value.CostPico, r.Value.Prompt, r.Value.Cached, r.Value.Completion,
                 histograms[(r.Key.Item1, r.Key.Item2, r.Key.Item3, 0)] }));
-        Insert("INSERT INTO insight_steps VALUES ($p0,$p1,$p2,$p3,$p4,$p5,$p6,$p7,$p8,$p9,$p10,$p11,$p12)",
+        Insert("INSERT INTO insight_steps VALUES ($p0,$p1,$p2,$p3,$p4,$p5,$p6,$p7,$p8,$p9,$p10,$p11,$p12,$p13)",
             steps.Select(s => new object[] { s.Key.Item1, s.Key.Item2, Wf(s.Key.Item3), $"step-{s.Key.Item4}", $"Step {s.Key.Item4}", s.Value.Attempts, s.Value.Retries, s.Value.Failed, s.Value.CostPico, s.Value.Prompt, s.Value.Cached, s.Value.Completion,
-                histograms[(s.Key.Item1, s.Key.Item2, s.Key.Item3, s.Key.Item4 + 1)] }));
+                histograms[(s.Key.Item1, s.Key.Item2, s.Key.Item3, s.Key.Item4 + 1)], s.Key.Item4 % 3 == 0 ? s.Value.Attempts : 0L }));
         Insert("INSERT INTO insight_failures VALUES ($p0,$p1,$p2,$p3,$p4)",
             failures.Select(f => new object[] { f.Key.Item1, f.Key.Item2, f.Key.Item3, Wf(f.Value.Workflow), f.Value.Count }));
         Insert("INSERT INTO insight_failure_groups VALUES ($p0,$p1,$p2,$p3,NULL,$p4,$p5,$p6,$p7)",

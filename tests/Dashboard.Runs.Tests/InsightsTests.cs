@@ -16,8 +16,11 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     private static string Period(DateTimeOffset from, DateTimeOffset to, string workflowId) =>
         $"from={Uri.EscapeDataString(At(from))}&to={Uri.EscapeDataString(At(to))}&workflowId={Uri.EscapeDataString(workflowId)}";
 
-    /// <summary>A run that starts at <paramref name="start"/>, runs one step costing <paramref name="cost"/>, and ends as told after <paramref name="durationMs"/>.</summary>
-    private async Task RunAsync(string workflowId, DateTimeOffset start, long durationMs, string end, string cost = "0", string step = "work",
+    /// <summary>
+    /// A run that starts at <paramref name="start"/>, runs one step costing <paramref name="cost"/> (null: none reported),
+    /// and ends as told after <paramref name="durationMs"/>.
+    /// </summary>
+    private async Task RunAsync(string workflowId, DateTimeOffset start, long durationMs, string end, string? cost = "0", string step = "work",
         string? error = null, string? code = null, bool stepFails = false)
     {
         var events = new List<string>
@@ -26,10 +29,11 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
             $$"""{"type":"step_started","timestamp":"{{At(start.AddMilliseconds(1))}}","stepId":"{{step}}"}""",
         };
         var stepEnd = At(start.AddMilliseconds(Math.Max(2, durationMs - 1)));
+        var costJson = cost is null ? "" : $",\"costUsd\":\"{cost}\"";
         var errorJson = $$$"""{"code":{{{(code is null ? "null" : $"\"{code}\"")}}},"message":{{{JsonSerializer.Serialize(error ?? "")}}}}""";
         events.Add(stepFails
-            ? $$$"""{"type":"step_failed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}","willRetry":false,"costUsd":"{{{cost}}}","error":{{{errorJson}}}}"""
-            : $$$"""{"type":"step_completed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}","costUsd":"{{{cost}}}","tokens":{"prompt":100,"cached":40,"completion":20}}""");
+            ? $$$"""{"type":"step_failed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}","willRetry":false{{{costJson}}},"error":{{{errorJson}}}}"""
+            : $$$"""{"type":"step_completed","timestamp":"{{{stepEnd}}}","stepId":"{{{step}}}"{{{costJson}}},"tokens":{"prompt":100,"cached":40,"completion":20}}""");
         var endAt = At(start.AddMilliseconds(durationMs));
         events.Add(end switch
         {
@@ -118,6 +122,34 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
         Assert.Equal(("llm", 2, 1), (llm.GetProperty("stepId").GetString(), llm.GetProperty("attempts").GetInt32(), llm.GetProperty("failed").GetInt32()));
         Assert.Equal("0.3", llm.GetProperty("costUsd").GetString());
     }
+
+    [Fact]
+    public async Task AWorkflowNobodyReportedACostFor_HasNoCost_NotZeroDollars_AndOneReportedAsZeroCostsZero()
+    {
+        var unpriced = $"wf-unpriced-{Guid.NewGuid():N}";
+        var free = $"wf-free-{Guid.NewGuid():N}";
+        await RunAsync(unpriced, Hour.AddMinutes(1), 1000, "completed", cost: null, step: "fetch");
+        await RunAsync(unpriced, Hour.AddMinutes(2), 1000, "failed", cost: null, step: "fetch", error: "timeout", stepFails: true);
+        await RunAsync(free, Hour.AddMinutes(3), 1000, "completed", cost: "0", step: "local-model");
+
+        foreach (var (workflow, expected) in new[] { (unpriced, (string?)null), (free, "0") })
+        {
+            var period = Period(Hour, Hour.AddHours(1), workflow);
+            var summary = await Http.GetJsonAsync($"api/insights/summary?{period}");
+            var health = Assert.Single((await Http.GetJsonAsync($"api/insights/workflows?{period}")).GetProperty("workflows").EnumerateArray());
+            var step = Assert.Single((await Http.GetJsonAsync($"api/insights/steps?{period}")).GetProperty("steps").EnumerateArray());
+            var series = (await Http.GetJsonAsync($"api/insights/timeseries?{period}&bucket=hour")).GetProperty("buckets").EnumerateArray().ToList();
+
+            Assert.Equal(expected, CostOf(summary));
+            Assert.Equal(expected, CostOf(health));
+            Assert.Equal(expected, CostOf(step));
+            Assert.Equal(expected, CostOf(Assert.Single(series, b => b.GetProperty("runs").GetInt64() > 0)));
+        }
+    }
+
+    /// <summary>The costUsd of an answer: null when absent or null.</summary>
+    private static string? CostOf(JsonElement element) =>
+        element.TryGetProperty("costUsd", out var cost) && cost.ValueKind == JsonValueKind.String ? cost.GetString() : null;
 
     [Fact]
     public async Task Timeseries_PutsRunsInTheBucketOfTheirStart()

@@ -101,7 +101,7 @@ public sealed class SchemaUpgradeTests : IDisposable
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), RunFailed()));
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-other")));
         }
-        // The store as the service wrote it before the counts were kept (on PostgreSQL, one migration back).
+        // The store as the service wrote it before the counts were kept (on PostgreSQL, its version the one before them).
         if (store == "sqlite")
         {
             using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
@@ -117,8 +117,7 @@ public sealed class SchemaUpgradeTests : IDisposable
             await using var drop = new Npgsql.NpgsqlCommand("""
                 DROP TRIGGER runs_count_rows ON runs; DROP TRIGGER runs_count_update ON runs; DROP FUNCTION runs_count_status();
                 DROP FUNCTION run_status_count_add(text, text, smallint, int); DROP TABLE run_status_counts;
-                UPDATE schema_versions SET version = version - 1 WHERE component = 'runs';
-                """, connection);
+                """ + VersionBefore("CREATE TABLE run_status_counts"), connection);
             await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
 
@@ -138,6 +137,66 @@ public sealed class SchemaUpgradeTests : IDisposable
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeCostReports_KeepsTheCostsItHad_AndReadsNoCostWhereNoneWasReported(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-priced"), StepStarted("llm"), StepCompleted("llm", cost: "0.5"), RunCompleted()));
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-unpriced"), StepStarted("fetch"), StepCompleted("fetch"), RunCompleted()));
+        }
+        // The store as the service wrote it before the column existed (on PostgreSQL, its version the one before it).
+        const string Drop = "ALTER TABLE insight_runs DROP COLUMN cost_reports; ALTER TABLE insight_steps DROP COLUMN cost_reports;";
+        if (store == "sqlite")
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = Drop;
+            drop.ExecuteNonQuery();
+        }
+        else
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var drop = new Npgsql.NpgsqlCommand(Drop + VersionBefore("ADD COLUMN IF NOT EXISTS cost_reports"), connection);
+            await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not count the costs again; a cost reported after the upgrade adds to them.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            const string Period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z";   // Api.Time() counts from 2026-11-23
+            var workflows = (await client.GetJsonAsync($"api/insights/workflows?{Period}")).GetProperty("workflows").EnumerateArray()
+                .ToDictionary(w => w.GetProperty("workflowId").GetString()!, CostOf);
+            Assert.Equal(start == 0 ? "0.5" : "0.75", workflows["wf-priced"]);
+            Assert.Null(workflows["wf-unpriced"]);
+            var steps = (await client.GetJsonAsync($"api/insights/steps?{Period}&workflowId=wf-unpriced")).GetProperty("steps");
+            Assert.Null(CostOf(Assert.Single(steps.EnumerateArray())));
+            if (start == 0)
+            {
+                await client.PostOkAsync(NewRunId(), Batch(Started("wf-priced"), StepStarted("llm"), StepCompleted("llm", cost: "0.25"), RunCompleted()));
+            }
+        }
+    }
+
+    /// <summary>Sets the runs' PostgreSQL schema back to before the migration that holds <paramref name="text"/>: the next start applies it and every one after it.</summary>
+    private static string VersionBefore(string text)
+    {
+        var index = Storage.PostgreSqlRunsSchema.Migrations.ToList().FindIndex(m => m.Contains(text, StringComparison.Ordinal));
+        Assert.True(index >= 0, $"no migration holds '{text}'");
+        return $" UPDATE schema_versions SET version = {index} WHERE component = 'runs';";
+    }
+
+    /// <summary>An answer's costUsd; null when it has none (a null is left out).</summary>
+    private static string? CostOf(JsonElement element) =>
+        element.TryGetProperty("costUsd", out var cost) && cost.ValueKind == JsonValueKind.String ? cost.GetString() : null;
 
     [Fact]
     public async Task AFileFromBeforeTheSearchIndex_GetsItsRunsIndexedOnceAtStart()

@@ -139,6 +139,32 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void AWorkflowOrStepWithoutAReportedCost_ShowsNoCost_NotZeroDollars()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay");
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 0, 0, 0m) with { CostUsd = null };
+        RunsClient.FakeInsights.Steps =
+        [
+            new StepHealth { StepId = "fetch", Attempts = 3, Tokens = new TokenTotals(0, 0, 0) },
+            new StepHealth { StepId = "local-llm", Attempts = 2, Tokens = new TokenTotals(0, 0, 0), CostUsd = 0m },
+        ];
+        RunsClient.FakeInsights.Workflows = [new WorkflowHealth { WorkflowId = "wf-pay", Runs = 5 }];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[aria-label='Step health'] tbody tr").Count));
+        var workflowCost = cut.Find("[aria-label='Workflow health'] tbody tr").Children[6];
+        Assert.Equal(("—", "No cost reported"), (workflowCost.TextContent, workflowCost.GetAttribute("title")));
+        var figures = cut.FindAll(".figure").ToDictionary(f => f.QuerySelector(".figure-label")!.TextContent, f => f);
+        Assert.Contains("—", figures["Cost"].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("$", figures["Cost"].TextContent, StringComparison.Ordinal);
+        var stepCosts = cut.FindAll("[aria-label='Step health'] tbody tr").ToDictionary(
+            row => row.Children[0].TextContent.Trim(), row => row.Children[7].TextContent);
+        Assert.Equal("—", stepCosts["fetch"]);
+        Assert.Equal("$0.00", stepCosts["local-llm"]);
+    }
+
+    [Fact]
     public void ServiceDown_SaysSoAndRetryLoadsAgain()
     {
         RunsClient.FakeInsights.Failure = new ApiConnectionException("refused");

@@ -12,7 +12,8 @@ public sealed record TokenTotals(long Prompt, long Cached, long Completion);
 /// <summary>
 /// Runs started in [<see cref="From"/>, <see cref="To"/>): counts by status, the failure rate ((failed + timeout) over
 /// finished runs), duration percentiles of the finished ones, cost and tokens; <see cref="Previous"/> is the same for
-/// the period of the same length just before.
+/// the period of the same length just before. Costs here and in the other answers are null when nothing in them reported
+/// a cost (a workflow without priced steps has no cost, not a cost of $0.00).
 /// </summary>
 public sealed record InsightsSummary
 {

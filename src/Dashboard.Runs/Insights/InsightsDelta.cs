@@ -5,16 +5,19 @@ using Dashboard.Model.Runs;
 
 namespace Dashboard.Runs.Insights;
 
-/// <summary>How one run's counters move in every grain's bucket of its start.</summary>
+/// <summary>
+/// How one run's counters move in every grain's bucket of its start; <see cref="CostReports"/> is 1 when the run's cost
+/// has just become known (a cost reported, even of zero).
+/// </summary>
 internal sealed record RunCounts(string WorkflowId, long[] Buckets, int NewRuns, int Running, int Waiting, int Completed, int Failed, int Cancelled,
-    int Timeout, long CostPico, long Prompt, long Cached, long Completion, byte[]? Durations);
+    int Timeout, long CostPico, int CostReports, long Prompt, long Cached, long Completion, byte[]? Durations);
 
 /// <summary>A workflow seen for the first time by this run: its name, start, trigger.</summary>
 internal sealed record WorkflowSeen(string WorkflowId, string? Name, long At, string? Trigger);
 
-/// <summary>One step's finished attempts of a batch, summed, for every step grain's bucket.</summary>
-internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, long Prompt, long Cached,
-    long Completion, byte[]? Durations);
+/// <summary>One step's finished attempts of a batch, summed, for every step grain's bucket (<see cref="CostReports"/>: those with a cost).</summary>
+internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, int CostReports, long Prompt,
+    long Cached, long Completion, byte[]? Durations);
 
 /// <summary>A run that has just failed or timed out: its failure group.</summary>
 internal sealed record FailureSeen(string Signature, string RunId, string? StepId, string? Code, string? Type, string Message, long At);
@@ -55,16 +58,17 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
     {
         var statusBefore = before?.Status;
         var cost = Pico(after.CostUsd) - Pico(before?.CostUsd);
+        var costReports = after.CostUsd is not null && before?.CostUsd is null ? 1 : 0;
         var (prompt, cached, completion) = (after.PromptTokens - (before?.PromptTokens ?? 0), after.CachedTokens - (before?.CachedTokens ?? 0),
             after.CompletionTokens - (before?.CompletionTokens ?? 0));
-        if (before is not null && statusBefore == after.Status && cost == 0 && prompt == 0 && cached == 0 && completion == 0)
+        if (before is not null && statusBefore == after.Status && cost == 0 && costReports == 0 && prompt == 0 && cached == 0 && completion == 0)
         {
             return null;
         }
         int Moved(RunStatus status) => (after.Status == status ? 1 : 0) - (statusBefore == status ? 1 : 0);
         return new RunCounts(after.WorkflowId, InsightsSchema.Grains.Select(g => InsightsSchema.BucketOf(start, g)).ToArray(), before is null ? 1 : 0,
             Moved(RunStatus.Running), Moved(RunStatus.Waiting), Moved(RunStatus.Completed), Moved(RunStatus.Failed), Moved(RunStatus.Cancelled),
-            Moved(RunStatus.Timeout), cost, prompt, cached, completion, duration);
+            Moved(RunStatus.Timeout), cost, costReports, prompt, cached, completion, duration);
     }
 
     /// <summary>
@@ -89,8 +93,8 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
         var steps = new List<StepCounts>(sums.Count);
         foreach (var sum in sums)
         {
-            steps.Add(new StepCounts(sum.StepId, sum.StepName, sum.Attempts, sum.Retries, sum.Failed, sum.CostPico, sum.Prompt, sum.Cached,
-                sum.Completion, sum.Durations is { } durations ? DurationHistogram.Of(durations) : null));
+            steps.Add(new StepCounts(sum.StepId, sum.StepName, sum.Attempts, sum.Retries, sum.Failed, sum.CostPico, sum.CostReports, sum.Prompt,
+                sum.Cached, sum.Completion, sum.Durations is { } durations ? DurationHistogram.Of(durations) : null));
         }
         return steps;
     }
@@ -103,6 +107,7 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
         public int Retries { get; private set; }
         public int Failed { get; private set; }
         public long CostPico { get; private set; }
+        public int CostReports { get; private set; }
         public long Prompt { get; private set; }
         public long Cached { get; private set; }
         public long Completion { get; private set; }
@@ -115,6 +120,7 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
             Retries += attempt.Attempt > 1 ? 1 : 0;
             Failed += attempt.Status == StepStatus.Failed ? 1 : 0;
             CostPico += Pico(attempt.CostUsd);
+            CostReports += attempt.CostUsd is null ? 0 : 1;
             if (attempt.Tokens is { } tokens)
             {
                 Prompt += tokens.Prompt;

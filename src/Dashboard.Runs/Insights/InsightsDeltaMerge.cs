@@ -60,6 +60,7 @@ internal static class InsightsDeltaMerge
                 Cancelled = a.Cancelled + b.Cancelled,
                 Timeout = a.Timeout + b.Timeout,
                 CostPico = a.CostPico + b.CostPico,
+                CostReports = a.CostReports + b.CostReports,
                 Prompt = a.Prompt + b.Prompt,
                 Cached = a.Cached + b.Cached,
                 Completion = a.Completion + b.Completion,
@@ -83,8 +84,8 @@ internal static class InsightsDeltaMerge
             var a = result[at];
             // The name the later batch reported, as the upsert would have left it.
             result[at] = new StepCounts(a.StepId, step.StepName ?? a.StepName, a.Attempts + step.Attempts, a.Retries + step.Retries,
-                a.Failed + step.Failed, a.CostPico + step.CostPico, a.Prompt + step.Prompt, a.Cached + step.Cached,
-                a.Completion + step.Completion, Histograms(a.Durations, step.Durations));
+                a.Failed + step.Failed, a.CostPico + step.CostPico, a.CostReports + step.CostReports, a.Prompt + step.Prompt,
+                a.Cached + step.Cached, a.Completion + step.Completion, Histograms(a.Durations, step.Durations));
         }
         return result;
     }

@@ -166,7 +166,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
         using var command = connection.CreateCommand();
         var where = Where(command, query, steps: true);
         command.CommandText = $"""
-            SELECT step_id, max(step_name), {Sums("attempts", "retries", "failed", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens")}
+            SELECT step_id, max(step_name), {Sums("attempts", "retries", "failed", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}
             FROM insight_steps f WHERE {where} GROUP BY step_id
             """;
         var rows = new List<StepHealth>();
@@ -184,7 +184,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
                     Retries = reader.GetInt64(3),
                     Failed = failed,
                     FailureRate = attempts == 0 ? null : (double)failed / attempts,
-                    CostUsd = Usd(reader.GetInt64(5)),
+                    CostUsd = reader.GetInt64(9) > 0 ? Usd(reader.GetInt64(5)) : null,
                     Tokens = new TokenTotals(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8)),
                 });
             }
@@ -224,16 +224,18 @@ internal sealed class InsightsQueries(RunsDatabase database)
         return new RunFacets(workflows, triggers);
     }
 
-    private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion)
+    private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion,
+        long CostReports)
     {
-        public static readonly RunSums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static readonly RunSums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         public long Finished => Completed + Failed + Cancelled + Timeout;
 
         /// <summary>(failed + timeout) over finished runs; null when none finished.</summary>
         public double? FailureRate => Finished == 0 ? null : (double)(Failed + Timeout) / Finished;
 
-        public decimal CostUsd => Usd(CostPico);
+        /// <summary>Null when no run reported a cost: a workflow without priced steps has no cost, not a cost of $0.00.</summary>
+        public decimal? CostUsd => CostReports > 0 ? Usd(CostPico) : null;
 
         public IReadOnlyDictionary<string, long> ByStatus() => new Dictionary<string, long>(StringComparer.Ordinal)
         {
@@ -254,7 +256,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
         // One total is grouped by the grain, which the period fixes: PostgreSQL refuses GROUP BY a constant, and without
         // GROUP BY an empty period would give one row of NULL sums instead of none.
         command.CommandText = $"""
-            SELECT {groupBy ?? "''"}, {Sums("runs", "running", "waiting", "completed", "failed", "cancelled", "timeout", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens")}
+            SELECT {groupBy ?? "''"}, {Sums("runs", "running", "waiting", "completed", "failed", "cancelled", "timeout", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}
             FROM insight_runs f WHERE {where} GROUP BY {groupBy ?? "f.grain"}
             """;
         var result = new Dictionary<string, RunSums>(StringComparer.Ordinal);
@@ -263,7 +265,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
         {
             result[Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!] = new RunSums(
                 reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
-                reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11));
+                reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12));
         }
         return result;
     }

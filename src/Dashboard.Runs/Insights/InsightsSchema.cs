@@ -10,6 +10,8 @@ namespace Dashboard.Runs.Insights;
 /// sums a few hundred buckets at most. A run counts in the bucket of its start, as the executions list filters by start;
 /// money is kept in pico-dollars (10^-12 USD) so that sums are exact; durations as a histogram per row
 /// (<see cref="Dashboard.Model.Insights.DurationHistogram"/>), so that percentiles over a period merge one value per bucket.
+/// <c>cost_reports</c> counts what reported a cost (runs whose cost became known, attempts with a cost), so that a
+/// workflow or step nobody reported a cost for reads as no cost, not as $0.00.
 /// </summary>
 internal static class InsightsSchema
 {
@@ -47,6 +49,7 @@ internal static class InsightsSchema
             cached_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             durations BLOB,
+            cost_reports INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (grain, bucket, workflow_id)
         ) WITHOUT ROWID;
 
@@ -64,6 +67,7 @@ internal static class InsightsSchema
             cached_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL,
             durations BLOB,
+            cost_reports INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (workflow_id, grain, bucket, step_id)
         ) WITHOUT ROWID;
 
@@ -125,6 +129,35 @@ internal static class InsightsSchema
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = Sql;
+        command.ExecuteNonQuery();
+        AddCostReports(connection, transaction);
+    }
+
+    /// <summary>
+    /// <c>cost_reports</c> for rows written before it (the same on PostgreSQL, as a migration). Those rows cannot tell a
+    /// cost reported as zero from none reported: a row with a cost counts as reported, one without as not. Run again, it
+    /// changes nothing: a row written since with a cost has its reports counted.
+    /// </summary>
+    public const string CostReportsBackfillSql = """
+        UPDATE insight_runs SET cost_reports = CASE WHEN runs > 0 THEN runs ELSE 1 END WHERE cost_pico <> 0 AND cost_reports = 0;
+        UPDATE insight_steps SET cost_reports = CASE WHEN attempts > 0 THEN attempts ELSE 1 END WHERE cost_pico <> 0 AND cost_reports = 0;
+        """;
+
+    /// <summary>Files written before <c>cost_reports</c> get it, once, at start-up.</summary>
+    private static void AddCostReports(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('insight_runs') WHERE name = 'cost_reports'";
+        if ((long)command.ExecuteScalar()! > 0)
+        {
+            return;
+        }
+        command.CommandText = $"""
+            ALTER TABLE insight_runs ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE insight_steps ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;
+            {CostReportsBackfillSql}
+            """;
         command.ExecuteNonQuery();
     }
 }

@@ -17,12 +17,13 @@ internal static class InsightsWriter
     // between the row and EXCLUDED; SQLite accepts either. The histogram is merged only when the batch adds durations
     // (most batches move a run's cost, not its duration): hist_merge is a call into .NET on SQLite, PL/pgSQL on PostgreSQL. Sharded (PostgreSQL): see RunsDatabase.InsightShard.
     private static string RunSql(bool sharded) => $"""
-        INSERT INTO insight_runs AS r (grain, bucket, workflow_id{(sharded ? ", shard" : "")}, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES (@grain, @bucket, @workflow{(sharded ? ", @shard" : "")}, @runs, @running, @waiting, @completed, @failed, @cancelled, @timeout, @cost, @prompt, @cached, @completion, @durations)
+        INSERT INTO insight_runs AS r (grain, bucket, workflow_id{(sharded ? ", shard" : "")}, runs, running, waiting, completed, failed, cancelled, timeout, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow{(sharded ? ", @shard" : "")}, @runs, @running, @waiting, @completed, @failed, @cancelled, @timeout, @cost, @costReports, @prompt, @cached, @completion, @durations)
         ON CONFLICT (grain, bucket, workflow_id{(sharded ? ", shard" : "")}) DO UPDATE SET runs = r.runs + excluded.runs, running = r.running + excluded.running,
             durations = CASE WHEN excluded.durations IS NULL THEN r.durations ELSE hist_merge(r.durations, excluded.durations) END,
             waiting = r.waiting + excluded.waiting, completed = r.completed + excluded.completed, failed = r.failed + excluded.failed,
             cancelled = r.cancelled + excluded.cancelled, timeout = r.timeout + excluded.timeout, cost_pico = r.cost_pico + excluded.cost_pico,
+            cost_reports = r.cost_reports + excluded.cost_reports,
             prompt_tokens = r.prompt_tokens + excluded.prompt_tokens, cached_tokens = r.cached_tokens + excluded.cached_tokens,
             completion_tokens = r.completion_tokens + excluded.completion_tokens
         """;
@@ -39,12 +40,12 @@ internal static class InsightsWriter
     private const string TriggerSql = "INSERT INTO insight_triggers (workflow_id, trigger_type) VALUES (@workflow, @trigger) ON CONFLICT DO NOTHING";
 
     private static string StepSql(bool sharded) => $"""
-        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id{(sharded ? ", shard" : "")}, step_name, attempts, retries, failed, cost_pico, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES (@grain, @bucket, @workflow, @step{(sharded ? ", @shard" : "")}, @name, @attempts, @retries, @failed, @cost, @prompt, @cached, @completion, @durations)
+        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id{(sharded ? ", shard" : "")}, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow, @step{(sharded ? ", @shard" : "")}, @name, @attempts, @retries, @failed, @cost, @costReports, @prompt, @cached, @completion, @durations)
         ON CONFLICT (workflow_id, grain, bucket, step_id{(sharded ? ", shard" : "")}) DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
             durations = CASE WHEN excluded.durations IS NULL THEN s.durations ELSE hist_merge(s.durations, excluded.durations) END,
             attempts = s.attempts + excluded.attempts, retries = s.retries + excluded.retries, failed = s.failed + excluded.failed,
-            cost_pico = s.cost_pico + excluded.cost_pico, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens,
+            cost_pico = s.cost_pico + excluded.cost_pico, cost_reports = s.cost_reports + excluded.cost_reports, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens,
             cached_tokens = s.cached_tokens + excluded.cached_tokens, completion_tokens = s.completion_tokens + excluded.completion_tokens
         """;
 
@@ -122,6 +123,7 @@ internal static class InsightsWriter
         Set(command, "cancelled", run.Cancelled);
         Set(command, "timeout", run.Timeout);
         Set(command, "cost", run.CostPico);
+        Set(command, "costReports", run.CostReports);
         Set(command, "prompt", run.Prompt);
         Set(command, "cached", run.Cached);
         Set(command, "completion", run.Completion);
@@ -147,6 +149,7 @@ internal static class InsightsWriter
             Set(command, "retries", step.Retries);
             Set(command, "failed", step.Failed);
             Set(command, "cost", step.CostPico);
+            Set(command, "costReports", step.CostReports);
             Set(command, "prompt", step.Prompt);
             Set(command, "cached", step.Cached);
             Set(command, "completion", step.Completion);

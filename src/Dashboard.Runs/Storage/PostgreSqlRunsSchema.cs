@@ -327,5 +327,11 @@ internal static class PostgreSqlRunsSchema
         INSERT INTO run_status_counts (workflow_id, status, shard, count)
             SELECT workflow_id, status, (hashtext(id) & 7)::smallint, count(*) FROM runs GROUP BY 1, 2, 3;
         """,
+        // What reported a cost (see Insights.InsightsSchema): a workflow or step nobody reported a cost for reads as no cost.
+        // Harmless run again (a test steps the schema back over it).
+        """
+        ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS cost_reports bigint NOT NULL DEFAULT 0;
+        ALTER TABLE insight_steps ADD COLUMN IF NOT EXISTS cost_reports bigint NOT NULL DEFAULT 0;
+        """ + Insights.InsightsSchema.CostReportsBackfillSql,
     ];
 }

@@ -38,6 +38,9 @@ public static class DisplayFormat
         return "$" + text;
     }
 
+    /// <summary>The tooltip of a rounded amount: the exact one, or that nothing reported a cost (the cell shows "—").</summary>
+    public static string CostTooltip(decimal? usd) => usd is null ? "No cost reported" : $"exactly {Cost(usd)}";
+
     /// <summary>
     /// Money summed over many runs, to the cent from a dollar up and to four significant decimals below (the exact
     /// amount goes in a tooltip): "$12.40", "$0.1011", "$0.000945".

@@ -36,7 +36,7 @@ public sealed record OverviewView
             new("Failure rate", Percent(now.FailureRate), PointsDelta(now.FailureRate, before?.FailureRate), Worse(now.FailureRate, before?.FailureRate)),
             new("p50 duration", DisplayFormat.Duration(now.DurationMs.P50), Delta(now.DurationMs.P50, before?.DurationMs.P50), Worse(now.DurationMs.P50, before?.DurationMs.P50)),
             new("p95 duration", DisplayFormat.Duration(now.DurationMs.P95), Delta(now.DurationMs.P95, before?.DurationMs.P95), Worse(now.DurationMs.P95, before?.DurationMs.P95)),
-            new("Cost", DisplayFormat.Money(now.CostUsd), Delta(now.CostUsd, before?.CostUsd), Worse(now.CostUsd, before?.CostUsd), $"exactly {DisplayFormat.Cost(now.CostUsd)}"),
+            new("Cost", DisplayFormat.Money(now.CostUsd), Delta(now.CostUsd, before?.CostUsd), Worse(now.CostUsd, before?.CostUsd), DisplayFormat.CostTooltip(now.CostUsd)),
             new("Tokens", DisplayFormat.Tokens(now.Tokens.Prompt + now.Tokens.Completion),
                 Delta(now.Tokens.Prompt + now.Tokens.Completion, before is null ? null : before.Tokens.Prompt + before.Tokens.Completion), null,
                 $"{DisplayFormat.Tokens(now.Tokens.Prompt)} prompt ({DisplayFormat.Tokens(now.Tokens.Cached)} cached) · {DisplayFormat.Tokens(now.Tokens.Completion)} completion"),
