@@ -20,6 +20,8 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await Assertions.Expect(refunds).ToContainTextAsync("issue-refund");
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" })).ToContainTextAsync("Refund request");
+        // The charts are drawn once the browser has told their size.
+        await Assertions.Expect(page.Locator(".charts svg .mud-charts-yaxis text").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await page.ScreenshotAsync("overview");
 
         // The groups re-sort live as other tests report failures: the click waits for the list to hold still.
@@ -47,6 +49,7 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=invoice-approval"));
         var steps = page.GetByRole(AriaRole.Region, new() { Name = "Step health" });
         await Assertions.Expect(steps).ToContainTextAsync("Charge corporate card", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator(".charts svg .mud-charts-yaxis text").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await page.ScreenshotAsync("overview-workflow");
         Assert.Empty(errors);
     }
@@ -122,6 +125,40 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
                     .map(t => t.closest('[aria-label]')?.getAttribute('aria-label') || 'table')
             """);
         Assert.Empty(wideTables);
+
+        // The charts' axis labels are drawn at a readable size and apart (they were 4 px high, the chart's fixed view
+        // box shrunk to its card). The charts take their box's size once drawn: the check waits for that.
+        const string AxisLabels = """
+            () => {
+                const texts = [...document.querySelectorAll('.charts svg text')].filter(t => t.textContent.trim() !== '');
+                const rects = texts.map(t => t.getBoundingClientRect());
+                const overlaps = [];
+                for (const g of document.querySelectorAll('.charts svg .mud-charts-xaxis')) {
+                    const r = [...g.querySelectorAll('text')].filter(t => t.textContent.trim() !== '').map(t => t.getBoundingClientRect());
+                    for (let i = 1; i < r.length; i++) if (r[i].left < r[i - 1].right) overlaps.push(i);
+                }
+                return { count: texts.length, smallest: Math.min(...rects.map(r => r.height)), overlaps: overlaps.length };
+            }
+            """;
+        try
+        {
+            await page.WaitForFunctionAsync($"() => {{ const f = ({AxisLabels})(); return f.count > 0 && f.smallest >= 10 && f.overlaps === 0; }}", null, new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Said by the assertions below, with the figures.
+        }
+        var labels = await page.EvaluateAsync<AxisLabelFacts>(AxisLabels);
+        Assert.True(labels.Count > 0, "The charts have no axis labels.");
+        Assert.True(labels.Smallest >= 10, $"The smallest axis label is {labels.Smallest:0.#} px high at {width} px.");
+        Assert.Equal(0, labels.Overlaps);
         await page.ScreenshotAsync($"overview-{width}");
+    }
+
+    private sealed class AxisLabelFacts
+    {
+        public int Count { get; set; }
+        public double Smallest { get; set; }
+        public int Overlaps { get; set; }
     }
 }

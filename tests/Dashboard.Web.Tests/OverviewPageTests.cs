@@ -77,7 +77,7 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
-    public void FailureRateAndP95_AreChartsOfTheirOwn_EachOnItsOwnScale()
+    public async Task FailureRateAndP95_AreChartsOfTheirOwn_EachOnItsOwnScale()
     {
         RunsClient.FakeInsights.Summary = range => Summary(range, 8, 3, 0, 0m);
         var start = DateTimeOffset.UtcNow.AddHours(-2);
@@ -90,20 +90,27 @@ public sealed class OverviewPageTests : DashboardTestContext
         var cut = Render<Overview>();
 
         // One line each: a rate of 50 % and a p95 of 240 s on one axis made the rate a flat line at the bottom.
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[aria-label='Failure rate in percent over the period'] svg")));
+        cut.WaitForAssertion(() => Assert.Equal(3, JSInterop.Invocations["mudObserveElementSize"].Count));
+        await ChartSizes.ReportAsync(JSInterop, cut, 400, 220);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[aria-label='p95 duration in seconds over the period'] svg .mud-charts-yaxis text")));
         var rate = cut.Find("[aria-label='Failure rate in percent over the period']");
         var p95 = cut.Find("[aria-label='p95 duration in seconds over the period']");
         Assert.Equal(2, cut.FindAll(".charts h2").Count(h => h.TextContent.Contains("Failure rate", StringComparison.Ordinal) || h.TextContent.Contains("p95", StringComparison.Ordinal)));
         Assert.InRange(HighestAxisLabel(rate), 50, 100);
         Assert.InRange(HighestAxisLabel(p95), 240, 400);
+        // Each from zero: an axis from 20 to 60 drew the fall from 50 % to 25 % as one of five sixths.
+        Assert.Equal(0, AxisNumbers(rate).Min());
+        Assert.Equal(0, AxisNumbers(p95).Min());
     }
 
-    /// <summary>The highest number among a chart's axis labels (its time labels are not numbers).</summary>
-    private static double HighestAxisLabel(AngleSharp.Dom.IElement chart) =>
+    /// <summary>The highest number among a chart's axis labels.</summary>
+    private static double HighestAxisLabel(AngleSharp.Dom.IElement chart) => AxisNumbers(chart).Max();
+
+    /// <summary>A chart's axis labels that are numbers (its time labels are not).</summary>
+    private static IEnumerable<double> AxisNumbers(AngleSharp.Dom.IElement chart) =>
         chart.QuerySelectorAll("svg text")
             .Select(t => double.TryParse(t.TextContent, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : double.NaN)
-            .Where(n => !double.IsNaN(n))
-            .Max();
+            .Where(n => !double.IsNaN(n));
 
     [Fact]
     public void NoRuns_SaysSo_WithoutFiguresOrTables()
