@@ -64,7 +64,52 @@ public sealed class OverviewLogicTests
 
         Assert.Equal(["completed", "failed"], view.StatusSeries().Select(s => s.Status));
         Assert.Equal([1.0, 4.0], view.StatusSeries()[0].Counts);
-        Assert.Equal([66.7, 0.0], view.RateSeries().FailureRatePercent);
-        Assert.Equal([1.5, 0.0], view.RateSeries().P95Seconds);
+        Assert.Equal([66.7, 0.0], view.FailureRatePercent());
+        Assert.Equal("seconds", view.P95Series().Unit);
+        Assert.Equal([1.5, 0.0], view.P95Series().Values);
+    }
+
+    [Theory]
+    [InlineData(240, "ms", 240.0)]
+    [InlineData(999, "ms", 999.0)]
+    [InlineData(1_500, "seconds", 1.5)]
+    [InlineData(599_000, "seconds", 599.0)]
+    [InlineData(900_000, "minutes", 15.0)]
+    public void P95Series_IsInTheUnitThatSuitsTheLongest(long longestMs, string unit, double value)
+    {
+        var view = new OverviewView
+        {
+            Summary = new InsightsSummary { From = Now, To = Now, ByStatus = new Dictionary<string, long>(), DurationMs = new(null, null, null), Tokens = new(0, 0, 0) },
+            Series = new InsightsTimeseries("hour",
+            [
+                new InsightsBucket { Start = Now, ByStatus = new Dictionary<string, long>(), P95DurationMs = longestMs },
+                new InsightsBucket { Start = Now.AddHours(1), ByStatus = new Dictionary<string, long>() },
+            ]),
+            Failures = [],
+            Workflows = [],
+        };
+
+        var (actualUnit, values) = view.P95Series();
+
+        Assert.Equal(unit, actualUnit);
+        Assert.Equal([value, 0.0], values);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(3, 1)]
+    [InlineData(8.77, 2)]
+    [InlineData(13, 5)]
+    [InlineData(30, 10)]
+    [InlineData(66.7, 20)]
+    [InlineData(100, 20)]
+    [InlineData(240, 50)]
+    [InlineData(1_800, 500)]
+    public void TickSpacing_GivesTheAxisTwoToFiveSteps(double highest, int expected)
+    {
+        var spacing = OverviewView.TickSpacing(highest);
+
+        Assert.Equal(expected, spacing);
+        Assert.InRange(Math.Ceiling(highest / spacing), highest > 4 ? 2 : 0, 5);
     }
 }

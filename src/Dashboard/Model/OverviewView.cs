@@ -52,10 +52,37 @@ public sealed record OverviewView
             .Where(series => series.Item2.Any(n => n > 0))
             .ToList();
 
-    /// <summary>Failure rate in percent and p95 duration in seconds per bucket (0 where a bucket had no finished run).</summary>
-    public (double[] FailureRatePercent, double[] P95Seconds) RateSeries() => (
-        Series.Buckets.Select(b => Math.Round((b.FailureRate ?? 0) * 100, 1)).ToArray(),
-        Series.Buckets.Select(b => Math.Round((b.P95DurationMs ?? 0) / 1000.0, 2)).ToArray());
+    /// <summary>Failure rate in percent per bucket (0 where a bucket had no finished run).</summary>
+    public double[] FailureRatePercent() => Series.Buckets.Select(b => Math.Round((b.FailureRate ?? 0) * 100, 1)).ToArray();
+
+    /// <summary>
+    /// p95 duration per bucket (0 where a bucket had no finished run) in the unit that suits the period's longest:
+    /// milliseconds under a second, seconds under ten minutes, minutes beyond. In seconds, a p95 of 200 ms drew a line
+    /// along the bottom of the chart.
+    /// </summary>
+    public (string Unit, double[] Values) P95Series()
+    {
+        var longest = Series.Buckets.Max(b => b.P95DurationMs) ?? 0;
+        var (unit, ms, decimals) = longest < 1000 ? ("ms", 1.0, 0) : longest < 600_000 ? ("seconds", 1000.0, 2) : ("minutes", 60_000.0, 2);
+        return (unit, Series.Buckets.Select(b => Math.Round((b.P95DurationMs ?? 0) / ms, decimals)).ToArray());
+    }
+
+    /// <summary>
+    /// The spacing of a chart's value axis for values up to <paramref name="highest"/>: 1, 2 or 5 times a power of ten,
+    /// at least 1 (the chart's own rule), so that the axis has two to five steps. The chart's default of 20 drew 3 runs
+    /// as a sliver at the bottom of an axis to 20.
+    /// </summary>
+    public static int TickSpacing(double highest)
+    {
+        if (!(highest > 4))
+        {
+            return 1;
+        }
+        var rough = highest / 5;
+        var power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        var step = new[] { 1, 2, 5, 10 }.Select(m => m * power).First(candidate => candidate >= rough);
+        return (int)Math.Max(1, step);
+    }
 
     public static string Percent(double? rate) => rate is { } r ? (r * 100).ToString(r is > 0 and < 0.1 ? "0.0" : "0", CultureInfo.InvariantCulture) + "%" : "—";
 

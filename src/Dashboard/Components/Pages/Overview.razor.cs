@@ -33,6 +33,7 @@ public sealed partial class Overview : IDisposable
     private StackedBarChartOptions _statusOptions = new();
     private LineChartOptions _rateOptions = new();
     private LineChartOptions _p95Options = new();
+    private string _p95Unit = "seconds";
 
     [SupplyParameterFromQuery(Name = "range")]
     public string? Range { get; set; }
@@ -136,13 +137,24 @@ public sealed partial class Overview : IDisposable
         _labels = view.Series.Buckets.Select((b, i) => i % LabelEvery(view.Series.Buckets.Count) == 0 ? Time.Axis(b.Start, days) : "").ToArray();
         var statuses = view.StatusSeries();
         _statusSeries = statuses.Select(s => new ChartSeries<double> { Name = s.Status, Data = new ChartData<double>(s.Counts) }).ToList();
-        _statusOptions = new StackedBarChartOptions { ChartPalette = statuses.Select(s => ColorOfStatus[s.Status]).ToArray(), ShowLegend = true };
-        var (rate, p95) = view.RateSeries();
+        var highestBar = Enumerable.Range(0, view.Series.Buckets.Count).Select(i => statuses.Sum(s => s.Counts[i])).DefaultIfEmpty(0).Max();
+        _statusOptions = new StackedBarChartOptions
+        {
+            ChartPalette = statuses.Select(s => ColorOfStatus[s.Status]).ToArray(), ShowLegend = true, YAxisTicks = OverviewView.TickSpacing(highestBar),
+        };
+        var rate = view.FailureRatePercent();
+        (_p95Unit, var p95) = view.P95Series();
         _rateSeries = [new ChartSeries<double> { Name = "Failure rate (%)", Data = new ChartData<double>(rate) }];
-        _p95Series = [new ChartSeries<double> { Name = "p95 duration (s)", Data = new ChartData<double>(p95) }];
+        _p95Series = [new ChartSeries<double> { Name = $"p95 duration ({_p95Unit})", Data = new ChartData<double>(p95) }];
         // From zero: an axis from 20 % to 60 % draws a rise from 25 % to 50 % as a sixfold one.
-        _rateOptions = new LineChartOptions { ChartPalette = [StatusColors[1]], ShowLegend = false, YAxisRequireZeroPoint = true };
-        _p95Options = new LineChartOptions { ChartPalette = [StatusColors[4]], ShowLegend = false, YAxisRequireZeroPoint = true };
+        _rateOptions = new LineChartOptions
+        {
+            ChartPalette = [StatusColors[1]], ShowLegend = false, YAxisRequireZeroPoint = true, YAxisTicks = OverviewView.TickSpacing(rate.DefaultIfEmpty(0).Max()),
+        };
+        _p95Options = new LineChartOptions
+        {
+            ChartPalette = [StatusColors[4]], ShowLegend = false, YAxisRequireZeroPoint = true, YAxisTicks = OverviewView.TickSpacing(p95.DefaultIfEmpty(0).Max()),
+        };
     }
 
     /// <summary>
