@@ -172,6 +172,34 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void WorkflowHealth_SortsByAColumnWhenItsHeaderIsClicked_AndSaysSo()
+    {
+        RunsClient.FakeInsights.Summary = range => Summary(range, 9, 1, 0, 1m);
+        RunsClient.FakeInsights.Workflows =
+        [
+            new WorkflowHealth { WorkflowId = "wf-flaky", Runs = 3, Failed = 1, P95DurationMs = 2_000, CostUsd = 0.5m },
+            new WorkflowHealth { WorkflowId = "wf-slow", Runs = 3, P95DurationMs = 90_000 },
+            new WorkflowHealth { WorkflowId = "wf-pricey", Runs = 3, P95DurationMs = 500, CostUsd = 4m },
+        ];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[aria-label='Workflow health'] tbody tr").Count));
+        string[] Order() => cut.FindAll("[aria-label='Workflow health'] tbody tr").Select(r => r.Children[0].TextContent.Trim()).ToArray();
+        AngleSharp.Dom.IElement Header(string label) =>
+            cut.FindAll("[aria-label='Workflow health'] th").Single(th => th.TextContent.Trim().StartsWith(label, StringComparison.Ordinal));
+        Assert.Equal(["wf-flaky", "wf-slow", "wf-pricey"], Order());   // the service's order: most failing first
+
+        Header("p95").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal(["wf-slow", "wf-flaky", "wf-pricey"], Order()));
+        Assert.Equal("descending", Header("p95").GetAttribute("aria-sort"));
+
+        Header("Cost").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal(["wf-pricey", "wf-flaky", "wf-slow"], Order()));   // no cost reported: last
+        Assert.Equal(("descending", "none"), (Header("Cost").GetAttribute("aria-sort"), Header("p95").GetAttribute("aria-sort")));
+    }
+
+    [Fact]
     public void ServiceDown_SaysSoAndRetryLoadsAgain()
     {
         RunsClient.FakeInsights.Failure = new ApiConnectionException("refused");
