@@ -197,6 +197,14 @@ public sealed class OverviewPageTests : DashboardTestContext
         Header("Cost").QuerySelector("button")!.Click();
         cut.WaitForAssertion(() => Assert.Equal(["wf-pricey", "wf-flaky", "wf-slow"], Order()));   // no cost reported: last
         Assert.Equal(("descending", "none"), (Header("Cost").GetAttribute("aria-sort"), Header("p95").GetAttribute("aria-sort")));
+
+        // A reload (live, or Refresh) keeps the reader's order, with the new figures.
+        RunsClient.FakeInsights.Workflows = [.. RunsClient.FakeInsights.Workflows.Select(w => w.WorkflowId == "wf-slow" ? w with { CostUsd = 9m } : w)];
+        var calls = RunsClient.FakeInsights.Calls.Count;
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Refresh", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Equal(["wf-slow", "wf-pricey", "wf-flaky"], Order()));
+        Assert.True(RunsClient.FakeInsights.Calls.Count > calls);
+        Assert.Equal("descending", Header("Cost").GetAttribute("aria-sort"));
     }
 
     [Fact]
