@@ -42,6 +42,11 @@ public static class RunsServiceHostingExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
         services.AddSingleton<RunIngestion>();
+        services.AddSingleton(_ => new Otlp.OtlpTraceIndex());
+        services.AddSingleton(sp => new Otlp.OtlpLogHold(sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));
+        services.AddSingleton<Otlp.OtlpLogIntake>();
+        services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
         services.AddHostedService<RunsServiceInitializer>();
         services.AddHostedService<Retention.RetentionSweeper>();
         services.AddHostedService<Search.SearchIndexerService>();

@@ -28,22 +28,8 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    /// <summary>A tracer that exports to the service: each span on its end (simple), or the whole trace on a flush (batch).</summary>
-    private (ActivitySource Source, TracerProvider Provider) Tracer(bool eachSpan = false, string service = "agent-service", params KeyValuePair<string, object>[] resource)
-    {
-        var source = new ActivitySource("otlp-tests-" + Guid.NewGuid().ToString("N"));
-        var provider = Sdk.CreateTracerProviderBuilder()
-            .AddSource(source.Name)
-            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService(service).AddAttributes(resource))
-            .AddOtlpExporter(options =>
-            {
-                options.Endpoint = new Uri(fixture.Service.BaseAddress, "v1/traces");
-                options.Protocol = OtlpExportProtocol.HttpProtobuf;
-                options.ExportProcessorType = eachSpan ? ExportProcessorType.Simple : ExportProcessorType.Batch;
-            })
-            .Build();
-        return (source, provider);
-    }
+    private (ActivitySource Source, TracerProvider Provider) Tracer(bool eachSpan = false, string service = "agent-service", params KeyValuePair<string, object>[] resource) =>
+        OtlpSdk.Tracer(fixture.Service.BaseAddress, eachSpan, service, resource);
 
     private async Task<JsonElement> StepAsync(string runId, string stepId, string attempt = "latest")
     {
@@ -235,18 +221,27 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
     }
 
     [Theory]
-    [InlineData("application/x-protobuf", "not protobuf at all \u0001\u0002\u00ff", 400)]
-    [InlineData("application/json", "{\"resourceSpans\": [", 400)]
-    [InlineData("text/plain", "{}", 415)]
-    public async Task ABadExport_IsRefusedWithTheErrorEnvelope(string contentType, string body, int status)
+    [InlineData("traces", "application/x-protobuf", "not protobuf at all \u0001\u0002\u00ff", 400)]
+    [InlineData("traces", "application/json", "{\"resourceSpans\": [", 400)]
+    [InlineData("traces", "text/plain", "{}", 415)]
+    [InlineData("logs", "application/x-protobuf", "not protobuf at all \u0001\u0002\u00ff", 400)]
+    [InlineData("logs", "application/json", "{\"resourceLogs\": [", 400)]
+    [InlineData("logs", "application/json", "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"zz\"}]}]}]}", 400)]
+    [InlineData("logs", "text/plain", "{}", 415)]
+    public async Task ABadExport_IsRefusedWithTheErrorEnvelope(string signal, string contentType, string body, int status)
     {
         using var content = new StringContent(body, Encoding.UTF8);
         content.Headers.ContentType = new(contentType);
 
-        using var response = await fixture.Http.PostAsync("v1/traces", content, Token);
+        using var response = await fixture.Http.PostAsync("v1/" + signal, content, Token);
 
         Assert.Equal(status, (int)response.StatusCode);
-        Assert.Equal("INVALID_INPUT", JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("error").GetProperty("code").GetString());
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+        if (status == 400)
+        {
+            Assert.Contains($"OTLP {signal.TrimEnd('s')} export", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

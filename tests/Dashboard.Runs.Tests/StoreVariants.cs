@@ -43,3 +43,6 @@ public sealed class PostgreSqlTreeTests(PostgreSqlRunsServiceFixture fixture) : 
 
 public sealed class SqliteControlTests(RunsServiceFixture fixture) : ControlTests(fixture), IClassFixture<RunsServiceFixture>;
 public sealed class PostgreSqlControlTests(PostgreSqlRunsServiceFixture fixture) : ControlTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;
+
+public sealed class SqliteOtlpLogsTests(RunsServiceFixture fixture) : OtlpLogsTests(fixture), IClassFixture<RunsServiceFixture>;
+public sealed class PostgreSqlOtlpLogsTests(PostgreSqlRunsServiceFixture fixture) : OtlpLogsTests(fixture), IClassFixture<PostgreSqlRunsServiceFixture>;

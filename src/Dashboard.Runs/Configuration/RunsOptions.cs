@@ -36,6 +36,12 @@ public sealed class RunsOptions
     /// </summary>
     public Dictionary<string, Otlp.ModelPrice> ModelPrices { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How long an OTLP log record waits for its trace's spans (an SDK exports logs sooner than spans, and a span only when
+    /// it ends). After it, the record becomes a line of its run if the run is there and open, and is dropped otherwise.
+    /// </summary>
+    public int OtlpLogWaitSeconds { get; set; } = 120;
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Dashboard.Model.Errors;
 using Dashboard.Model.Events;
@@ -16,44 +15,58 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// <c>POST /v1/traces</c>, OTLP/HTTP: each trace of the export becomes run events (<see cref="SpanMapping"/>), ingested
-/// through the same path as an engine's batch. A trace the run refuses is reported back as partial success (its spans
-/// rejected, with the reason); the answer is in the request's own format.
+/// OTLP/HTTP in. <c>POST /v1/traces</c>: each trace of the export becomes run events (<see cref="SpanMapping"/>),
+/// ingested through the same path as an engine's batch. <c>POST /v1/logs</c>: each record that names a trace becomes a
+/// log line of that trace's run, of the step its span became (<see cref="OtlpLogIntake"/>). What a run refuses is
+/// reported back as partial success (counted, with the reason); the answer is in the request's own format.
 /// </summary>
 internal static partial class OtlpEndpoints
 {
-    // The run of a trace whose later exports do not repeat run.id; bounded, as a long-running service sees many traces.
-    private static readonly ConcurrentDictionary<string, string> RunOfTrace = new(StringComparer.Ordinal);
-    private const int RememberedTraces = 100_000;
-
-    public static void Map(RouteGroupBuilder v1) =>
-        v1.MapPost("/traces", ExportAsync).WithName("OtlpTraces").WithTags("OpenTelemetry")
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/traces", ExportTracesAsync).WithName("OtlpTraces").WithTags("OpenTelemetry")
             .WithSummary("OTLP/HTTP trace export (application/x-protobuf or application/json, gzip or not): each trace becomes a run, its spans its steps. Needs the ingest scope.");
+        v1.MapPost("/logs", ExportLogsAsync).WithName("OtlpLogs").WithTags("OpenTelemetry")
+            .WithSummary("OTLP/HTTP log export (application/x-protobuf or application/json, gzip or not): each record with a trace id becomes a log line of that trace's run, of the step its span became. Needs the ingest scope.");
+    }
 
-    private static async Task ExportAsync(HttpContext context, RunIngestion ingestion, RunQueries queries, IOptions<RunsOptions> options, ILoggerFactory loggers)
+    /// <summary>The export's message, or null once the answer (403, 415, 413 or 400 in the error envelope) is written.</summary>
+    private static async Task<T?> ReadExportAsync<T>(HttpContext context, RunsOptions options, string what)
+        where T : class, IMessage<T>, new()
     {
         var caller = Caller.Of(context);
         if (!caller.Can(Caller.IngestScope))
         {
             await ApiError.WriteAsync(context, 403, ErrorCodes.AuthorizationError, "This key may not report runs (it needs the ingest scope).");
-            return;
+            return null;
         }
         if (OtlpRequestReader.FormatOf(context.Request.ContentType) is not { } format)
         {
             await ApiError.WriteAsync(context, 415, ErrorCodes.InvalidInput, "Send the export as application/x-protobuf or application/json.");
-            return;
+            return null;
         }
-        var (request, error, tooLarge) = await OtlpRequestReader.ReadAsync(context.Request, format, options.Value.MaxBatchBytes, context.RequestAborted);
+        var (request, error, tooLarge) = await OtlpRequestReader.ReadAsync<T>(context.Request, format, options.MaxBatchBytes, what, context.RequestAborted);
         if (tooLarge)
         {
-            await ApiError.WriteAsync(context, 413, ErrorCodes.InvalidInput, $"The export is over {options.Value.MaxBatchBytes / (1024 * 1024)} MiB; export smaller batches.");
-            return;
+            await ApiError.WriteAsync(context, 413, ErrorCodes.InvalidInput, $"The export is over {options.MaxBatchBytes / (1024 * 1024)} MiB; export smaller batches.");
+            return null;
         }
         if (request is null)
         {
             await ApiError.WriteAsync(context, 400, ErrorCodes.InvalidInput, error!);
+            return null;
+        }
+        return request;
+    }
+
+    private static async Task ExportTracesAsync(HttpContext context, RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogIntake logs,
+        IOptions<RunsOptions> options, ILoggerFactory loggers)
+    {
+        if (await ReadExportAsync<ExportTraceServiceRequest>(context, options.Value, "trace") is not { } request)
+        {
             return;
         }
+        var caller = Caller.Of(context);
 
         var (spans, invalid) = OtlpSpan.Flatten(request);
         var rejected = (long)invalid;
@@ -65,7 +78,15 @@ internal static partial class OtlpEndpoints
         foreach (var trace in spans.GroupBy(s => s.TraceId))
         {
             var traceSpans = trace.ToList();
-            var runId = RunIdFor(trace.Key, traceSpans);
+            var runId = SpanMapping.RunIdOf(traceSpans);
+            if (runId != trace.Key)
+            {
+                index.RememberRun(trace.Key, runId);
+            }
+            else
+            {
+                runId = index.RunOf(trace.Key);
+            }
             if (!Ids.IsValid(runId))
             {
                 rejected += traceSpans.Count;
@@ -74,24 +95,54 @@ internal static partial class OtlpEndpoints
             }
             var started = queries.Find(runId) is not null;
             var runContext = new SpanMapping.RunContext(started, started ? queries.HighestAttempts(runId) : new());
-            var events = SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices);
-            var body = JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<RunEvent>>(events, ModelJson.Options);
+            var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
+            // Log records that came before these spans go in with them.
+            var join = logs.Join(trace.Key, runId, caller, SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices), rootSpan);
+            var body = JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<RunEvent>>(join.Events, ModelJson.Options);
             var outcome = await ingestion.IngestAsync(runId, body, null, caller, context.RequestAborted);
             if (!outcome.Succeeded)
             {
+                logs.Refused(join);
                 rejected += traceSpans.Count;
                 problems.Add($"trace {trace.Key} (run {runId}): {outcome.Message}");
+                continue;
             }
+            logs.Stored(runId, join, rootSpan);
         }
 
         var response = new ExportTraceServiceResponse();
         if (rejected > 0)
         {
             // An exporter does not show what the service answered: the reason is in the service's log as well.
-            LogRejected(loggers.CreateLogger(typeof(OtlpEndpoints)), rejected, string.Join("; ", problems.Take(5)));
+            LogRejected(loggers.CreateLogger(typeof(OtlpEndpoints)), rejected, "span", string.Join("; ", problems.Take(5)));
             response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = rejected, ErrorMessage = string.Join("; ", problems.Take(5)) };
         }
-        if (format == OtlpRequestReader.Format.Protobuf)
+        await AnswerAsync(context, response);
+    }
+
+    private static async Task ExportLogsAsync(HttpContext context, OtlpLogIntake intake, IOptions<RunsOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (await ReadExportAsync<ExportLogsServiceRequest>(context, options.Value, "log") is not { } request)
+        {
+            return;
+        }
+        var (records, withoutTrace) = OtlpLogRecord.Flatten(request, time.GetUtcNow());
+        var outcome = await intake.AcceptAsync(records, Caller.Of(context), context.RequestAborted);
+        var rejected = withoutTrace + outcome.Rejected;
+        var problems = (withoutTrace > 0 ? [$"{withoutTrace} record(s) without a trace id: a log line joins a run through its trace"] : new List<string>()).Concat(outcome.Problems).Take(5);
+        var response = new ExportLogsServiceResponse();
+        if (rejected > 0)
+        {
+            var message = string.Join("; ", problems);
+            LogRejected(loggers.CreateLogger(typeof(OtlpEndpoints)), rejected, "log record", message);
+            response.PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = rejected, ErrorMessage = message };
+        }
+        await AnswerAsync(context, response);
+    }
+
+    private static async Task AnswerAsync(HttpContext context, IMessage response)
+    {
+        if (OtlpRequestReader.FormatOf(context.Request.ContentType) == OtlpRequestReader.Format.Protobuf)
         {
             context.Response.ContentType = "application/x-protobuf";
             await context.Response.Body.WriteAsync(response.ToByteArray(), context.RequestAborted);
@@ -103,21 +154,6 @@ internal static partial class OtlpEndpoints
         }
     }
 
-    private static string RunIdFor(string traceId, List<OtlpSpan> spans)
-    {
-        var named = SpanMapping.RunIdOf(spans);
-        if (named != traceId)
-        {
-            if (RunOfTrace.Count > RememberedTraces)
-            {
-                RunOfTrace.Clear();
-            }
-            RunOfTrace[traceId] = named;
-            return named;
-        }
-        return RunOfTrace.TryGetValue(traceId, out var remembered) ? remembered : traceId;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export: {Rejected} span(s) rejected: {Reasons}")]
-    private static partial void LogRejected(ILogger logger, long rejected, string reasons);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export: {Rejected} {What}(s) rejected: {Reasons}")]
+    private static partial void LogRejected(ILogger logger, long rejected, string what, string reasons);
 }

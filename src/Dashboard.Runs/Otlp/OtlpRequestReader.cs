@@ -1,14 +1,13 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dashboard.Runs.Otlp.Wire;
 using Google.Protobuf;
 
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// An OTLP/HTTP trace export as sent: protobuf or JSON (<c>Content-Type</c>), gzip or not (<c>Content-Encoding</c>). JSON
-/// follows OTLP's mapping of the protobuf messages, in which trace and span ids are hex, not base64: they are turned
+/// An OTLP/HTTP export (traces or logs) as sent: protobuf or JSON (<c>Content-Type</c>), gzip or not (<c>Content-Encoding</c>).
+/// JSON follows OTLP's mapping of the protobuf messages, in which trace and span ids are hex, not base64: they are turned
 /// into base64 before the protobuf JSON parser reads the rest.
 /// </summary>
 internal static class OtlpRequestReader
@@ -29,7 +28,8 @@ internal static class OtlpRequestReader
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     /// <summary>The request, or what is wrong with it. <paramref name="maxBytes"/> bounds the body as sent and as unzipped.</summary>
-    public static async Task<(ExportTraceServiceRequest? Request, string? Error, bool TooLarge)> ReadAsync(HttpRequest http, Format format, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<(T? Request, string? Error, bool TooLarge)> ReadAsync<T>(HttpRequest http, Format format, long maxBytes, string what, CancellationToken cancellationToken)
+        where T : class, IMessage<T>, new()
     {
         Stream body = http.Body;
         var encoding = http.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
@@ -62,12 +62,12 @@ internal static class OtlpRequestReader
         try
         {
             return format == Format.Protobuf
-                ? (ExportTraceServiceRequest.Parser.ParseFrom(buffer.GetBuffer(), 0, (int)buffer.Length), null, false)
-                : (Parser.Parse<ExportTraceServiceRequest>(HexIdsToBase64(buffer.ToArray())), null, false);
+                ? (new MessageParser<T>(() => new T()).ParseFrom(buffer.GetBuffer(), 0, (int)buffer.Length), null, false)
+                : (Parser.Parse<T>(HexIdsToBase64(buffer.ToArray())), null, false);
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or JsonException or FormatException)
         {
-            return (null, $"The body is not an OTLP trace export in {(format == Format.Protobuf ? "protobuf" : "JSON")}: {ex.Message}", false);
+            return (null, $"The body is not an OTLP {what} export in {(format == Format.Protobuf ? "protobuf" : "JSON")}: {ex.Message}", false);
         }
     }
 

@@ -45,7 +45,7 @@ internal sealed record OtlpSpan(
         var invalid = 0;
         foreach (var resourceSpans in request.ResourceSpans)
         {
-            var resource = ToDictionary(resourceSpans.Resource?.Attributes);
+            var resource = OtlpValues.ToDictionary(resourceSpans.Resource?.Attributes);
             foreach (var scope in resourceSpans.ScopeSpans)
             {
                 foreach (var span in scope.Spans)
@@ -58,7 +58,7 @@ internal sealed record OtlpSpan(
                     var events = new List<OtlpSpanEvent>(span.Events.Count);
                     foreach (var e in span.Events)
                     {
-                        events.Add(new OtlpSpanEvent(Time(e.TimeUnixNano), e.Name, ToDictionary(e.Attributes)));
+                        events.Add(new OtlpSpanEvent(OtlpValues.Time(e.TimeUnixNano), e.Name, OtlpValues.ToDictionary(e.Attributes)));
                     }
                     spans.Add(new OtlpSpan(
                         Convert.ToHexStringLower(span.TraceId.Span),
@@ -66,9 +66,9 @@ internal sealed record OtlpSpan(
                         span.ParentSpanId.Length == 8 ? Convert.ToHexStringLower(span.ParentSpanId.Span) : null,
                         span.Name.Length == 0 ? "span" : span.Name,
                         span.StartTimeUnixNano,
-                        Time(span.StartTimeUnixNano),
-                        Time(Math.Max(span.EndTimeUnixNano, span.StartTimeUnixNano)),
-                        ToDictionary(span.Attributes),
+                        OtlpValues.Time(span.StartTimeUnixNano),
+                        OtlpValues.Time(Math.Max(span.EndTimeUnixNano, span.StartTimeUnixNano)),
+                        OtlpValues.ToDictionary(span.Attributes),
                         resource,
                         events,
                         span.Status?.Code == Status.Types.StatusCode.Error,
@@ -78,29 +78,4 @@ internal sealed record OtlpSpan(
         }
         return (spans, invalid);
     }
-
-    // Nanoseconds since the epoch, to the millisecond the run events carry.
-    private static DateTimeOffset Time(ulong unixNanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(unixNanos / 1_000_000, 253402300799999));
-
-    private static Dictionary<string, JsonNode?> ToDictionary(IEnumerable<KeyValue>? attributes)
-    {
-        var result = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var attribute in attributes ?? [])
-        {
-            result[attribute.Key] = Value(attribute.Value);
-        }
-        return result;
-    }
-
-    private static JsonNode? Value(AnyValue? value) => value?.ValueCase switch
-    {
-        AnyValue.ValueOneofCase.StringValue => JsonValue.Create(value.StringValue),
-        AnyValue.ValueOneofCase.BoolValue => JsonValue.Create(value.BoolValue),
-        AnyValue.ValueOneofCase.IntValue => JsonValue.Create(value.IntValue),
-        AnyValue.ValueOneofCase.DoubleValue => double.IsFinite(value.DoubleValue) ? JsonValue.Create(value.DoubleValue) : JsonValue.Create(value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        AnyValue.ValueOneofCase.ArrayValue => new JsonArray(value.ArrayValue.Values.Select(Value).ToArray()),
-        AnyValue.ValueOneofCase.KvlistValue => new JsonObject(value.KvlistValue.Values.Select(kv => KeyValuePair.Create(kv.Key, Value(kv.Value)))),
-        AnyValue.ValueOneofCase.BytesValue => JsonValue.Create(Convert.ToBase64String(value.BytesValue.Span)),
-        _ => null,
-    };
 }

@@ -59,6 +59,12 @@ internal static class SpanMapping
         return events;
     }
 
+    /// <summary>The span a step's start was made from (its event id names it), or null for a start not made from a span.</summary>
+    public static string? SpanIdOf(StepStarted started) =>
+        started.EventId is { } id && id.StartsWith("otel:", StringComparison.Ordinal) && id.EndsWith(":start", StringComparison.Ordinal)
+            ? id["otel:".Length..^":start".Length]
+            : null;
+
     private static int NextLoop(Dictionary<(string, long), int> attempts, string stepId, int position) =>
         attempts.Keys.Where(k => k.Item1 == stepId && k.Item2 >= 0).Select(k => (int)k.Item2 + 1).DefaultIfEmpty(0).Max() + position;
 

@@ -367,11 +367,13 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
 
     /// <summary>
     /// An agent instrumented with OpenTelemetry instead of the runs API: spans with the GenAI conventions (model, tokens,
-    /// no cost: the service prices them from Runs:ModelPrices), a search repeated as loop iterations, exported over OTLP.
+    /// no cost: the service prices them from Runs:ModelPrices), a search repeated as loop iterations, exported over OTLP,
+    /// and log lines over OTLP too when it runs live (a logger writes the time of now, not the backlog's simulated time).
     /// </summary>
     public async Task<string> ResearchAgentAsync(CancellationToken ct)
     {
         var source = tracer!.Source;
+        var log = pace is LivePace ? tracer.Log : null;
         var runId = NewRunId("research-agent");
         var topic = new[] { "battery recycling", "heat pumps", "river restoration" }[random.Next(3)];
         var tags = new ActivityTagsCollection { ["run.id"] = runId, ["workflow.id"] = "research-agent" };
@@ -383,9 +385,15 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         for (var i = 0; i < 3; i++)
         {
             using var search = source.StartActivity("search-web", ActivityKind.Client, root.Context, tags, startTime: pace.GetUtcNow())!;
-            search.SetTag("input.value", System.Text.Json.JsonSerializer.Serialize(new { query = $"{topic} {new[] { "costs", "policy", "studies" }[i]}" }));
+            var query = $"{topic} {new[] { "costs", "policy", "studies" }[i]}";
+            search.SetTag("input.value", System.Text.Json.JsonSerializer.Serialize(new { query }));
+            log?.LogInformation("Searching the web for {Query}", query);
             await Work(200, 500, ct);
             var found = $"https://example.org/{topic.Replace(' ', '-')}/{i + 1}";
+            if (i == 1)
+            {
+                log?.LogWarning("{Url} answered slowly; kept it", found);
+            }
             sources.Add(found);
             search.SetTag("output.value", System.Text.Json.JsonSerializer.Serialize(new { url = found }));
             search.SetEndTime(pace.GetUtcNow().UtcDateTime);
@@ -398,10 +406,12 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
             summarize.SetTag("gen_ai.usage.cache_read.input_tokens", 1_200);
             summarize.SetTag("gen_ai.usage.output_tokens", 420);
             summarize.AddEvent(new ActivityEvent("sources read", pace.GetUtcNow(), new ActivityTagsCollection { ["count"] = sources.Count }));
+            log?.LogInformation("Summarising {Count} sources with {Model}", sources.Count, "gpt-4o-mini");
             await Work(600, 1_400, ct);
             summarize.SetTag("output.value", $"Three sources agree that {topic} is getting cheaper.");
             summarize.SetEndTime(pace.GetUtcNow().UtcDateTime);
         }
+        log?.LogInformation("Report on {Topic} ready", topic);
         root.SetTag("output.value", System.Text.Json.JsonSerializer.Serialize(new { topic, sources }));
         root.SetEndTime(pace.GetUtcNow().UtcDateTime);
         return runId;

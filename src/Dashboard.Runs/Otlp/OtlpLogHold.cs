@@ -1,0 +1,148 @@
+using Dashboard.Runs.Access;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// OTLP log records waiting for their trace's spans: kept by trace id until the spans come (a trace export takes
+/// them) or they have waited <see cref="MaxWait"/> (the sweeper takes them). Bounded in records and in size; past
+/// either bound the oldest are let go and counted. Each record keeps the key that sent it, and joins its run with that
+/// key's rights. In memory: what waits here is lost with a restart, and an instance only sees what was sent to it.
+/// </summary>
+internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRecords = 50_000, long maxBytes = 64L * 1024 * 1024)
+{
+    public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since);
+
+    private readonly record struct Held(Waiting Item, long Bytes);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, List<Held>> _byTrace = new(StringComparer.Ordinal);
+    // Traces in the order their first record came: the oldest are let go first.
+    private readonly LinkedList<string> _order = new();
+    private int _count;
+    private long _bytes;
+    private long _evicted;
+
+    public TimeSpan MaxWait => maxWait;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Records let go to stay within bounds since the last call (for the service's log).</summary>
+    public long TakeEvictedCount()
+    {
+        lock (_gate)
+        {
+            var evicted = _evicted;
+            _evicted = 0;
+            return evicted;
+        }
+    }
+
+    /// <summary>Keeps records that came now.</summary>
+    public void Add(IEnumerable<OtlpLogRecord> records, Caller caller)
+    {
+        var now = time.GetUtcNow();
+        Return(records.Select(r => new Waiting(r, caller, now)));
+    }
+
+    /// <summary>Keeps records again, each with the time it began to wait.</summary>
+    public void Return(IEnumerable<Waiting> items)
+    {
+        lock (_gate)
+        {
+            foreach (var item in items)
+            {
+                if (!_byTrace.TryGetValue(item.Record.TraceId, out var list))
+                {
+                    _byTrace[item.Record.TraceId] = list = [];
+                    _order.AddLast(item.Record.TraceId);
+                }
+                var bytes = SizeOf(item.Record);
+                list.Add(new Held(item, bytes));
+                _count++;
+                _bytes += bytes;
+            }
+            while ((_count > maxRecords || _bytes > maxBytes) && _order.First is { } oldest)
+            {
+                _evicted += Remove(oldest.Value).Count;
+            }
+        }
+    }
+
+    /// <summary>What waits for this trace and came with this caller's key; none of it waits after this.</summary>
+    public List<Waiting> Take(string traceId, Caller caller)
+    {
+        lock (_gate)
+        {
+            if (!_byTrace.TryGetValue(traceId, out var list))
+            {
+                return [];
+            }
+            var taken = list.Where(h => h.Item.Caller.Name == caller.Name).ToList();
+            if (taken.Count == list.Count)
+            {
+                Remove(traceId);
+            }
+            else
+            {
+                list.RemoveAll(h => h.Item.Caller.Name == caller.Name);
+                _count -= taken.Count;
+                _bytes -= taken.Sum(h => h.Bytes);
+            }
+            return taken.Select(h => h.Item).ToList();
+        }
+    }
+
+    /// <summary>Every record that has waited its time, by trace.</summary>
+    public List<List<Waiting>> TakeExpired()
+    {
+        var cutoff = time.GetUtcNow() - maxWait;
+        var expired = new List<List<Waiting>>();
+        lock (_gate)
+        {
+            foreach (var traceId in _order.ToList())
+            {
+                var list = _byTrace[traceId];
+                var done = list.Where(h => h.Item.Since <= cutoff).ToList();
+                if (done.Count == 0)
+                {
+                    continue;
+                }
+                if (done.Count == list.Count)
+                {
+                    Remove(traceId);
+                }
+                else
+                {
+                    list.RemoveAll(h => h.Item.Since <= cutoff);
+                    _count -= done.Count;
+                    _bytes -= done.Sum(h => h.Bytes);
+                }
+                expired.Add(done.Select(h => h.Item).ToList());
+            }
+        }
+        return expired;
+    }
+
+    private List<Held> Remove(string traceId)
+    {
+        var list = _byTrace[traceId];
+        _byTrace.Remove(traceId);
+        _order.Remove(traceId);
+        _count -= list.Count;
+        _bytes -= list.Sum(h => h.Bytes);
+        return list;
+    }
+
+    // About what a record holds on to: its text twice over (UTF-16) and a few hundred bytes of objects.
+    private static long SizeOf(OtlpLogRecord record) =>
+        256 + 2L * record.Message.Length + record.Attributes.Sum(a => 64 + 2L * a.Key.Length + 2L * (a.Value?.ToJsonString().Length ?? 0));
+}

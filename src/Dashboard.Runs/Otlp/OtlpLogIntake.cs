@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Dashboard.Model.Events;
+using Dashboard.Model.Json;
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Projections;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// OTLP log records into their runs: as <c>log</c> events through the same ingestion as an engine's, once the run
+/// exists and the span they name is known (<see cref="OtlpLogPlacement"/>); until then they wait in
+/// <see cref="OtlpLogHold"/>, and a trace export that brings their spans takes them in with its own events. No record
+/// makes a run: a trace whose spans never come leaves no run that looks as if it never ended.
+/// </summary>
+internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogHold hold, ILogger<OtlpLogIntake> logger)
+{
+    public sealed record Outcome(long Rejected, IReadOnlyList<string> Problems);
+
+    /// <summary>An export's records (<c>POST /v1/logs</c>): into runs that are there, the rest held.</summary>
+    public async Task<Outcome> AcceptAsync(IReadOnlyList<OtlpLogRecord> records, Caller caller, CancellationToken cancellationToken)
+    {
+        long rejected = 0;
+        var problems = new List<string>();
+        foreach (var group in records.GroupBy(RunOf))
+        {
+            var runId = group.Key;
+            if (!Ids.IsValid(runId))
+            {
+                rejected += group.Count();
+                problems.Add($"run.id {Ids.Problem(runId)}");
+                continue;
+            }
+            var run = queries.FindRecord(runId);
+            if (run is null)
+            {
+                hold.Add(group, caller);
+                continue;
+            }
+            if (run.Status.IsTerminal())
+            {
+                rejected += group.Count();
+                problems.Add($"run {runId} already ended ({run.Status.ToWire()}); a run takes no log lines after its end");
+                continue;
+            }
+            var (events, waiting) = OtlpLogPlacement.Place(group, span => StepIn(runId, span), RunSpans(run), placeAll: false);
+            hold.Add(waiting, caller);
+            if (events.Count > 0 && await IngestAsync(runId, events, caller, cancellationToken) is { } problem)
+            {
+                rejected += events.Count;
+                problems.Add(problem);
+            }
+        }
+        return new Outcome(rejected, problems);
+    }
+
+    /// <summary>
+    /// A trace's events with the records that waited for it: each of a span in the export goes to that span's step, the
+    /// rest as <see cref="OtlpLogPlacement"/> says. What is taken is returned to the hold if the batch is refused
+    /// (<see cref="Refused"/>); what still waits for a span, once it is stored (<see cref="Stored"/>).
+    /// </summary>
+    public TraceJoin Join(string traceId, string runId, Caller caller, List<RunEvent> events, string? runSpan)
+    {
+        var taken = hold.Take(traceId, caller);
+        if (taken.Count == 0)
+        {
+            return new TraceJoin(events, [], []);
+        }
+        var here = StepsOf(runId, events);
+        var runSpans = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var span in new[] { runSpan, events.OfType<RunStarted>().FirstOrDefault()?.TelemetrySpanId, queries.FindRecord(runId)?.TelemetrySpanId })
+        {
+            if (span is not null)
+            {
+                runSpans.Add(span);
+            }
+        }
+        var ends = events.Count > 0 && events[^1] is TerminalRunEvent;
+        var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record), span => here.GetValueOrDefault(span) ?? StepIn(runId, span), runSpans, placeAll: ends);
+        var stillWaiting = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
+        return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList());
+    }
+
+    public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting);
+
+    /// <summary>The trace's events were stored: their spans are remembered, and what waits for others waits on.</summary>
+    public void Stored(string runId, TraceJoin join, string? rootSpan)
+    {
+        foreach (var (span, step) in StepsOf(runId, join.Events))
+        {
+            index.RememberSpan(span, step);
+        }
+        if (rootSpan is not null)
+        {
+            index.RememberSpan(rootSpan, new OtlpTraceIndex.SpanStep(runId, null, null, null));
+        }
+        hold.Return(join.StillWaiting);
+    }
+
+    public void Refused(TraceJoin join) => hold.Return(join.Taken);
+
+    /// <summary>
+    /// Records that waited their time: into their runs if those are there and open (a span still unknown makes a line
+    /// of the run), dropped otherwise. Returns how many were dropped.
+    /// </summary>
+    public async Task<long> ReleaseExpiredAsync(CancellationToken cancellationToken)
+    {
+        long dropped = hold.TakeEvictedCount();
+        if (dropped > 0)
+        {
+            LogEvicted(logger, dropped);
+        }
+        foreach (var trace in hold.TakeExpired())
+        {
+            foreach (var group in trace.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
+            {
+                var runId = group.Key.RunId;
+                var run = Ids.IsValid(runId) ? queries.FindRecord(runId) : null;
+                if (run is null || run.Status.IsTerminal())
+                {
+                    dropped += group.Count();
+                    LogDropped(logger, group.Count(), group.First().Record.TraceId, run is null ? "no span of it came" : "its run had ended", hold.MaxWait.TotalSeconds);
+                    continue;
+                }
+                var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), span => StepIn(runId, span), RunSpans(run), placeAll: true);
+                if (await IngestAsync(runId, events, group.Key.Caller, cancellationToken) is { } problem)
+                {
+                    dropped += events.Count;
+                    LogDropped(logger, events.Count, group.First().Record.TraceId, problem, hold.MaxWait.TotalSeconds);
+                }
+            }
+        }
+        return dropped;
+    }
+
+    private string RunOf(OtlpLogRecord record) => record.NamedRunId ?? index.RunOf(record.TraceId);
+
+    private OtlpTraceIndex.SpanStep? StepIn(string runId, string span) => index.StepOf(span) is { } step && step.RunId == runId ? step : null;
+
+    private static HashSet<string> RunSpans(RunRecord run) =>
+        run.TelemetrySpanId is { } span ? new HashSet<string>(StringComparer.Ordinal) { span } : [];
+
+    // The step each span of these events became (their start's event id names the span: SpanMapping).
+    private static Dictionary<string, OtlpTraceIndex.SpanStep> StepsOf(string runId, IEnumerable<RunEvent> events)
+    {
+        var steps = new Dictionary<string, OtlpTraceIndex.SpanStep>(StringComparer.Ordinal);
+        foreach (var started in events.OfType<StepStarted>())
+        {
+            if (SpanMapping.SpanIdOf(started) is { } span)
+            {
+                steps[span] = new OtlpTraceIndex.SpanStep(runId, started.StepId, started.Attempt, started.LoopIndex);
+            }
+        }
+        return steps;
+    }
+
+    private async Task<string?> IngestAsync(string runId, IReadOnlyList<RunEvent> events, Caller caller, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<RunEvent>>(events, ModelJson.Options);
+        var outcome = await ingestion.IngestAsync(runId, body, null, caller, cancellationToken);
+        return outcome.Succeeded ? null : $"run {runId}: {outcome.Message}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) of trace {TraceId} dropped after waiting {Seconds} s: {Reason}")]
+    private static partial void LogDropped(ILogger logger, int count, string traceId, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) waiting for their spans let go to stay within the hold's bounds")]
+    private static partial void LogEvicted(ILogger logger, long count);
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// What this instance learnt from the spans it took in, for exports that do not repeat it: the run a trace went to
+/// (when <c>run.id</c> named one other than the trace id), and the step each span became, which a log record naming
+/// the span joins. Bounded: each map keeps its newest entries and the generation before them, as a long-running
+/// service sees traces without end.
+/// </summary>
+internal sealed class OtlpTraceIndex
+{
+    /// <summary>The step a span became (its attempt and loop iteration); a null step is the run's own (root) span.</summary>
+    public sealed record SpanStep(string RunId, string? StepId, int? Attempt, int? LoopIndex);
+
+    private readonly Generations<string> _runOfTrace;
+    private readonly Generations<SpanStep> _stepOfSpan;
+
+    public OtlpTraceIndex(int capacity = 100_000)
+    {
+        _runOfTrace = new(capacity);
+        _stepOfSpan = new(capacity);
+    }
+
+    public void RememberRun(string traceId, string runId) => _runOfTrace.Set(traceId, runId);
+
+    /// <summary>The run <c>run.id</c> named for this trace before, or the trace id.</summary>
+    public string RunOf(string traceId) => _runOfTrace.Get(traceId) ?? traceId;
+
+    public void RememberSpan(string spanId, SpanStep step) => _stepOfSpan.Set(spanId, step);
+
+    public SpanStep? StepOf(string spanId) => _stepOfSpan.Get(spanId);
+
+    // Two dictionaries: writes go to the newer; when it is full it becomes the older and the older is dropped.
+    private sealed class Generations<T>(int capacity) where T : class
+    {
+        private readonly object _gate = new();
+        private ConcurrentDictionary<string, T> _newer = new(StringComparer.Ordinal);
+        private ConcurrentDictionary<string, T> _older = new(StringComparer.Ordinal);
+
+        public void Set(string key, T value)
+        {
+            lock (_gate)
+            {
+                if (_newer.Count >= capacity)
+                {
+                    _older = _newer;
+                    _newer = new(StringComparer.Ordinal);
+                }
+                _newer[key] = value;
+            }
+        }
+
+        public T? Get(string key) => _newer.TryGetValue(key, out var value) || _older.TryGetValue(key, out value) ? value : null;
+    }
+}

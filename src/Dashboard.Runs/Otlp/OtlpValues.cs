@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Dashboard.Runs.Otlp.Wire;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>OTLP's attribute values and times as the run events carry them (spans and log records alike).</summary>
+internal static class OtlpValues
+{
+    /// <summary>Nanoseconds since the epoch, to the millisecond the run events carry.</summary>
+    public static DateTimeOffset Time(ulong unixNanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(unixNanos / 1_000_000, 253402300799999));
+
+    public static Dictionary<string, JsonNode?> ToDictionary(IEnumerable<KeyValue>? attributes)
+    {
+        var result = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var attribute in attributes ?? [])
+        {
+            result[attribute.Key] = Value(attribute.Value);
+        }
+        return result;
+    }
+
+    public static JsonNode? Value(AnyValue? value) => value?.ValueCase switch
+    {
+        AnyValue.ValueOneofCase.StringValue => JsonValue.Create(value.StringValue),
+        AnyValue.ValueOneofCase.BoolValue => JsonValue.Create(value.BoolValue),
+        AnyValue.ValueOneofCase.IntValue => JsonValue.Create(value.IntValue),
+        // JSON has no NaN or infinity: those are kept as their text.
+        AnyValue.ValueOneofCase.DoubleValue => double.IsFinite(value.DoubleValue) ? JsonValue.Create(value.DoubleValue) : JsonValue.Create(value.DoubleValue.ToString(CultureInfo.InvariantCulture)),
+        AnyValue.ValueOneofCase.ArrayValue => new JsonArray(value.ArrayValue.Values.Select(Value).ToArray()),
+        AnyValue.ValueOneofCase.KvlistValue => new JsonObject(value.KvlistValue.Values.Select(kv => KeyValuePair.Create(kv.Key, Value(kv.Value)))),
+        AnyValue.ValueOneofCase.BytesValue => JsonValue.Create(Convert.ToBase64String(value.BytesValue.Span)),
+        _ => null,
+    };
+
+    /// <summary>An id in lower-case hex, or null when it is missing, the wrong length or all zeroes (OTLP: invalid).</summary>
+    public static string? Id(Google.Protobuf.ByteString bytes, int length) =>
+        bytes.Length == length && bytes.Span.ContainsAnyExcept((byte)0) ? Convert.ToHexStringLower(bytes.Span) : null;
+}

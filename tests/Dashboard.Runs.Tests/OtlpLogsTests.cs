@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>
+/// OTLP logs in: records sent by the OpenTelemetry .NET SDK's own exporters (HTTP/protobuf) become log lines of the run
+/// their trace became, on the step their span became, whether they come before the spans or after.
+/// </summary>
+public abstract class OtlpLogsTests(RunsServiceFixture fixture)
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private (ActivitySource Source, TracerProvider Provider) Tracer(bool eachSpan) => OtlpSdk.Tracer(fixture.Service.BaseAddress, eachSpan, "agent-service", []);
+
+    /// <summary>
+    /// A logger that exports each record as it is written (simple), or all of them when it is disposed (batch); with the
+    /// SDK's defaults, which send a message's template as its body and its values as attributes.
+    /// </summary>
+    private ILoggerFactory Loggers(bool eachRecord) => LoggerFactory.Create(builder => builder.AddOpenTelemetry(options =>
+    {
+        options.SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("agent-service"));
+        options.AddOtlpExporter((exporter, processor) =>
+        {
+            exporter.Endpoint = new Uri(fixture.Service.BaseAddress, "v1/logs");
+            exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
+            processor.ExportProcessorType = eachRecord ? ExportProcessorType.Simple : ExportProcessorType.Batch;
+        });
+    }));
+
+    private async Task<List<JsonElement>> LogsAsync(string runId) =>
+        (await fixture.Http.GetJsonAsync($"api/runs/{runId}/logs")).GetProperty("items").EnumerateArray().ToList();
+
+    [Fact]
+    public async Task LogsSentAfterTheirSpans_AreLinesOfTheirStep_AndOfTheRun()
+    {
+        var (source, provider) = Tracer(eachSpan: true);
+        string traceId;
+        using (var root = source.StartActivity("lookup-flow")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            var loggers = Loggers(eachRecord: false);
+            var logger = loggers.CreateLogger("agent");
+            using (source.StartActivity("fetch"))
+            {
+                logger.LogWarning("retrying {Url}", "https://orders.example/42");
+            }
+            logger.LogInformation("fetched the order");
+            // The step's span went on its end; the records go now, after it.
+            loggers.Dispose();
+
+            var lines = await LogsAsync(traceId);
+            Assert.Equal(2, lines.Count);
+            Assert.Equal(("warn", "retrying https://orders.example/42", "fetch", 1),
+                (lines[0].GetProperty("level").GetString(), lines[0].GetProperty("message").GetString(), lines[0].GetProperty("stepId").GetString(), lines[0].GetProperty("attempt").GetInt32()));
+            Assert.Equal("https://orders.example/42", lines[0].GetProperty("fields").GetProperty("Url").GetString());
+            Assert.False(lines[0].GetProperty("fields").TryGetProperty("{OriginalFormat}", out _));
+            // Written in the root's span: the run's own line.
+            Assert.Equal("fetched the order", lines[1].GetProperty("message").GetString());
+            Assert.False(lines[1].TryGetProperty("stepId", out _));
+        }
+        provider.Dispose();
+        Assert.Equal("completed", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task LogsSentBeforeTheirSpans_MakeNoRun_AndJoinTheirStepsWhenTheSpansCome()
+    {
+        var (source, provider) = Tracer(eachSpan: false);
+        using var loggers = Loggers(eachRecord: true);
+        var logger = loggers.CreateLogger("agent");
+        string traceId;
+        using (var root = source.StartActivity("refund-flow")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            using (source.StartActivity("plan"))
+            {
+                logger.LogInformation("planning {Topic}", "refunds");
+            }
+            using (var check = source.StartActivity("check")!)
+            {
+                check.SetTag("step.attempt", 2);
+                logger.LogError("the ledger said no");
+            }
+            logger.LogInformation("answered");
+        }
+        // Every record went as it was written; the spans have not.
+        var (status, _) = await fixture.Http.GetErrorAsync($"api/runs/{traceId}");
+        Assert.Equal(404, status);
+
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var lines = await LogsAsync(traceId);
+        Assert.Equal(["planning refunds", "the ledger said no", "answered"], lines.Select(l => l.GetProperty("message").GetString()));
+        Assert.Equal(("plan", 1), (lines[0].GetProperty("stepId").GetString(), lines[0].GetProperty("attempt").GetInt32()));
+        Assert.Equal(("check", 2, "error"), (lines[1].GetProperty("stepId").GetString(), lines[1].GetProperty("attempt").GetInt32(), lines[1].GetProperty("level").GetString()));
+        Assert.False(lines[2].TryGetProperty("stepId", out _));
+    }
+
+    private static string TraceId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+    private static long Nanos(DateTimeOffset at) => at.ToUnixTimeMilliseconds() * 1_000_000;
+
+    /// <summary>A run that stays open: one step's span in, its root not.</summary>
+    private async Task<string> OpenRunAsync(string traceId, string stepSpan = "00000000000000b2")
+    {
+        var now = Nanos(DateTimeOffset.UtcNow);
+        var json = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"{{{stepSpan}}}","parentSpanId":"00000000000000a1","name":"classify",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 2_000_000}}}"}]}]}]}
+            """;
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return traceId;
+    }
+
+    private async Task<JsonElement> PostLogsAsync(string recordsJson, string? resourceAttributes = null)
+    {
+        var json = $$"""{"resourceLogs":[{"resource":{"attributes":[{{resourceAttributes ?? ""}}]},"scopeLogs":[{"scope":{"name":"manual"},"logRecords":[{{recordsJson}}]}]}]}""";
+        using var response = await fixture.Http.PostAsync("v1/logs", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        var body = await response.Content.ReadAsStringAsync(Token);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task AJsonExport_MapsSeverities_AndStructuredBodies_AndIsStoredOnceWhenSentAgain()
+    {
+        var traceId = await OpenRunAsync(TraceId());
+        var at = Nanos(DateTimeOffset.UtcNow);
+        string Record(int severity, string text, string body, int i) =>
+            $$$"""{"timeUnixNano":"{{{at + i}}}","severityNumber":{{{severity}}},"severityText":"{{{text}}}","body":{{{body}}},"traceId":"{{{traceId}}}","spanId":"00000000000000b2","attributes":[{"key":"i","value":{"intValue":"{{{i}}}"}}]}""";
+        var records = string.Join(",",
+            Record(5, "Debug", """{"stringValue":"cache miss"}""", 1),
+            Record(13, "Warning", """{"stringValue":"slow answer"}""", 2),
+            Record(17, "Error", """{"stringValue":"<script>alert(1)</script>"}""", 3),
+            Record(21, "Fatal", """{"kvlistValue":{"values":[{"key":"code","value":{"intValue":"7"}}]}}""", 4),
+            Record(0, "WARNING", """{"stringValue":"no number, a text"}""", 5));
+
+        var first = await PostLogsAsync(records);
+        var again = await PostLogsAsync(records);
+
+        Assert.False(first.TryGetProperty("partialSuccess", out _));
+        Assert.False(again.TryGetProperty("partialSuccess", out _));
+        var lines = await LogsAsync(traceId);
+        Assert.Equal(["debug", "warn", "error", "error", "warn"], lines.Select(l => l.GetProperty("level").GetString()));
+        Assert.Equal(["cache miss", "slow answer", "<script>alert(1)</script>", """{"code":7}""", "no number, a text"], lines.Select(l => l.GetProperty("message").GetString()));
+        Assert.All(lines, l => Assert.Equal("classify", l.GetProperty("stepId").GetString()));
+        Assert.Equal([1, 2, 3, 4, 5], lines.Select(l => l.GetProperty("fields").GetProperty("i").GetInt32()));
+    }
+
+    [Fact]
+    public async Task ARecordNamingARunId_GoesToThatRun()
+    {
+        var traceId = TraceId();
+        var runId = "otlp-named-" + Guid.NewGuid().ToString("N")[..8];
+        var now = Nanos(DateTimeOffset.UtcNow);
+        var spans = $$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"run.id","value":{"stringValue":"{{{runId}}}"}}]},"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b3","parentSpanId":"00000000000000a1","name":"draft",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 1_000_000}}}"}]}]}]}
+            """;
+        using (var response = await fixture.Http.PostAsync("v1/traces", new StringContent(spans, Encoding.UTF8, "application/json"), Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // One record names the run on its resource, the other only its trace (which the spans said is that run's).
+        await PostLogsAsync($$"""{"timeUnixNano":"{{now}}","body":{"stringValue":"named"},"traceId":"{{traceId}}","spanId":"00000000000000b3"}""",
+            $$$"""{"key":"run.id","value":{"stringValue":"{{{runId}}}"}}""");
+        await PostLogsAsync($$"""{"timeUnixNano":"{{now + 1}}","body":{"stringValue":"by its trace"},"traceId":"{{traceId}}"}""");
+
+        var lines = await LogsAsync(runId);
+        Assert.Equal(["named", "by its trace"], lines.Select(l => l.GetProperty("message").GetString()));
+        Assert.Equal("draft", lines[0].GetProperty("stepId").GetString());
+        Assert.Equal(404, (await fixture.Http.GetErrorAsync($"api/runs/{traceId}")).Status);
+    }
+
+    [Fact]
+    public async Task RecordsWithoutATrace_OrOfARunThatEnded_AreReportedAsPartialSuccess()
+    {
+        var traceId = TraceId();
+        var now = Nanos(DateTimeOffset.UtcNow);
+        var ended = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"short-flow","startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 1_000_000}}}"}]}]}]}
+            """;
+        using (var response = await fixture.Http.PostAsync("v1/traces", new StringContent(ended, Encoding.UTF8, "application/json"), Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var answer = await PostLogsAsync(string.Join(",",
+            """{"body":{"stringValue":"no trace at all"}}""",
+            $$"""{"body":{"stringValue":"too late"},"traceId":"{{traceId}}","spanId":"00000000000000a1"}"""));
+
+        var partial = answer.GetProperty("partialSuccess");
+        Assert.Equal("2", partial.GetProperty("rejectedLogRecords").GetString());
+        var message = partial.GetProperty("errorMessage").GetString();
+        Assert.Contains("without a trace id", message, StringComparison.Ordinal);
+        Assert.Contains("already ended", message, StringComparison.Ordinal);
+        Assert.Empty(await LogsAsync(traceId));
+    }
+}
+
+/// <summary>The runs service with OTLP log records waiting one second for their spans.</summary>
+public sealed class OtlpShortWaitFixture : RunsServiceFixture
+{
+    protected override IEnumerable<string> Arguments => [.. base.Arguments, "--Runs:OtlpLogWaitSeconds", "1"];
+}
+
+/// <summary>What becomes of OTLP log records whose spans do not come in time.</summary>
+public sealed class OtlpLogWaitTests(OtlpShortWaitFixture fixture) : IClassFixture<OtlpShortWaitFixture>
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private async Task UntilAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await done())
+            {
+                return;
+            }
+            // What the service logged says why (a record dropped, a batch refused).
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Timed out waiting for {what}. The service's log:\n{string.Join("\n", fixture.Service.Output.TakeLast(8))}");
+            await Task.Delay(100, Token);
+        }
+    }
+
+    private async Task PostAsync(string path, string json)
+    {
+        using var response = await fixture.Http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        var body = await response.Content.ReadAsStringAsync(Token);
+        Assert.True(response.StatusCode == HttpStatusCode.OK && !body.Contains("partialSuccess", StringComparison.Ordinal), body);
+    }
+
+    [Fact]
+    public async Task RecordsOfATraceWhoseSpansNeverCome_AreDropped_AndMakeNoRun()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+        await PostAsync("v1/logs", $$"""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"orphan"},"traceId":"{{traceId}}","spanId":"00000000000000c1"}]}]}]}""");
+
+        await UntilAsync(() => Task.FromResult(fixture.Service.Output.Any(l => l.Contains(traceId, StringComparison.Ordinal) && l.Contains("dropped", StringComparison.Ordinal))),
+            "the dropped records in the service's log");
+        Assert.Equal(404, (await fixture.Http.GetErrorAsync($"api/runs/{traceId}")).Status);
+        var list = await fixture.Http.GetJsonAsync("api/runs?limit=100");
+        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == traceId);
+    }
+
+    [Fact]
+    public async Task ARecordOfASpanThatNeverComes_BecomesALineOfItsOpenRun_KeepingTheSpansId()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        await PostAsync("v1/traces", $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"classify",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 2_000_000}}}"}]}]}]}
+            """);
+
+        await PostAsync("v1/logs", $$"""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"from a long step"},"traceId":"{{traceId}}","spanId":"00000000000000d4"}]}]}]}""");
+
+        async Task<List<JsonElement>> Lines() => (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").EnumerateArray().ToList();
+        await UntilAsync(async () => (await Lines()).Count > 0, "the record as a line of the run");
+        var found = Assert.Single(await Lines());
+        Assert.Equal("from a long step", found.GetProperty("message").GetString());
+        Assert.False(found.TryGetProperty("stepId", out _));
+        Assert.Equal("00000000000000d4", found.GetProperty("fields").GetProperty("otel.spanId").GetString());
+    }
+}
