@@ -108,6 +108,10 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
         var expired = new List<List<Waiting>>();
         lock (_gate)
         {
+            if (_count == 0)
+            {
+                return expired;
+            }
             foreach (var traceId in _order.ToList())
             {
                 var list = _byTrace[traceId];

@@ -62,7 +62,14 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     /// </summary>
     public TraceJoin Join(string traceId, string runId, Caller caller, List<RunEvent> events, string? runSpan)
     {
-        var taken = hold.Take(traceId, caller);
+        var held = hold.Take(traceId, caller);
+        // A record that named another run than its trace's spans did waits on for that run (and ends up there, or dropped).
+        var otherRun = held.Where(w => w.Record.NamedRunId is { } named && named != runId).ToList();
+        if (otherRun.Count > 0)
+        {
+            hold.Return(otherRun);
+        }
+        var taken = otherRun.Count == 0 ? held : held.Except(otherRun).ToList();
         if (taken.Count == 0)
         {
             return new TraceJoin(events, [], []);

@@ -16,7 +16,7 @@ internal sealed class OtlpTraceIndex
     private readonly Generations<string> _runOfTrace;
     private readonly Generations<SpanStep> _stepOfSpan;
 
-    public OtlpTraceIndex(int capacity = 100_000)
+    public OtlpTraceIndex(int capacity = 50_000)
     {
         _runOfTrace = new(capacity);
         _stepOfSpan = new(capacity);
