@@ -74,6 +74,33 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task AnOpenTelemetryAgentsLogLines_ShowOnTheRun_AndOnTheStepsTheyWereWrittenIn()
+    {
+        // The sample's research agent reports spans to /v1/traces and, when it runs live (not the backlog's runs), log
+        // lines to /v1/logs, with the OpenTelemetry SDK.
+        var runId = await fixture.RunWithStepLogAsync("research-agent", "Searching the web for");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Logs" }).ClickAsync();
+        var lines = page.GetByRole(AriaRole.Log, new() { Name = "Log lines" }).Locator(".log-line");
+        await Assertions.Expect(lines.Filter(new() { HasText = "Searching the web for" })).ToHaveCountAsync(3);
+        await Assertions.Expect(lines.Filter(new() { HasText = "answered slowly" })).ToHaveCountAsync(1);
+        await Assertions.Expect(lines.Last).ToContainTextAsync("ready");
+        await page.ScreenshotAsync("run-otlp-logs");
+
+        // The summarising step's own lines: its span event and the line written while it ran.
+        await page.TimelineRow("summarize").ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+        var stepLines = page.GetByRole(AriaRole.Log, new() { Name = "Log lines of this attempt" }).Locator(".log-line");
+        await Assertions.Expect(stepLines).ToHaveCountAsync(2);
+        await Assertions.Expect(stepLines.Last).ToContainTextAsync("Summarising 3 sources with gpt-4o-mini");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task FromASampleFailure_SearchAValueOfItsOutput_ReadItsErrors_AndCompareWithTheLastGoodRun()
     {
         var runId = await fixture.RunOfAsync("refund-request", "failed");

@@ -24,6 +24,27 @@ public sealed class SampleWorkloadFixture : BrowserFixture
         }
         throw new TimeoutException($"No {status} run of {workflowId} appeared.");
     }
+
+    /// <summary>A completed run of the workflow with a log line that starts so, on a step.</summary>
+    public async Task<string> RunWithStepLogAsync(string workflowId, string messageStart)
+    {
+        using var http = new HttpClient { BaseAddress = App.BaseAddress };
+        for (var i = 0; i < 360; i++)
+        {
+            var body = await http.GetStringAsync($"api/runs?workflowId={workflowId}&status=completed&limit=5");
+            foreach (var run in JsonDocument.Parse(body).RootElement.GetProperty("items").EnumerateArray())
+            {
+                var id = run.GetProperty("id").GetString()!;
+                var logs = JsonDocument.Parse(await http.GetStringAsync($"api/runs/{id}/logs")).RootElement.GetProperty("items");
+                if (logs.EnumerateArray().Any(l => l.TryGetProperty("stepId", out _) && l.GetProperty("message").GetString()!.StartsWith(messageStart, StringComparison.Ordinal)))
+                {
+                    return id;
+                }
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"No completed run of {workflowId} with a line \"{messageStart}…\" on a step appeared.");
+    }
 }
 
 internal static class RunPageExtensions

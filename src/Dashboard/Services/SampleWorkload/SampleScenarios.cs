@@ -385,6 +385,9 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         for (var i = 0; i < 3; i++)
         {
             using var search = source.StartActivity("search-web", ActivityKind.Client, root.Context, tags, startTime: pace.GetUtcNow())!;
+            // Each span is exported alone, as it ends: the iteration says itself what the service could only infer
+            // from spans of one name arriving together.
+            search.SetTag("step.loop_index", i);
             var query = $"{topic} {new[] { "costs", "policy", "studies" }[i]}";
             search.SetTag("input.value", System.Text.Json.JsonSerializer.Serialize(new { query }));
             log?.LogInformation("Searching the web for {Query}", query);
