@@ -220,6 +220,24 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
         Assert.Equal(12, (await StepAsync(traceId, "only-step")).GetProperty("tokens").GetProperty("prompt").GetInt64());
     }
 
+    [Fact]
+    public async Task SpansOfOneNameInOneExport_AreLoopIterations_NumberedFromZero()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var searches = string.Join(",", Enumerable.Range(0, 3).Select(i => $$$"""
+            {"traceId":"{{{traceId}}}","spanId":"00000000000000b{{{i}}}","parentSpanId":"00000000000000a1","name":"search",
+             "startTimeUnixNano":"{{{now + i * 1_000_000}}}","endTimeUnixNano":"{{{now + i * 1_000_000 + 500_000}}}"}
+            """));
+        var json = $$$"""{"resourceSpans":[{"scopeSpans":[{"spans":[{{{searches}}}]}]}]}""";
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray()
+            .Select(s => (s.GetProperty("stepId").GetString(), s.GetProperty("loopIndex").GetInt32(), s.GetProperty("attempt").GetInt32()));
+        Assert.Equal([("search", 0, 1), ("search", 1, 1), ("search", 2, 1)], steps);
+    }
+
     [Theory]
     [InlineData("traces", "application/x-protobuf", "not protobuf at all \u0001\u0002\u00ff", 400)]
     [InlineData("traces", "application/json", "{\"resourceSpans\": [", 400)]

@@ -35,18 +35,35 @@ internal static class SpanMapping
         var attempts = new Dictionary<(string, long), int>(context.Attempts);
         // In the order they started (to the nanosecond; a step's attempts in their order when they started at once).
         var steps = spans.Where(s => !s.IsRoot).OrderBy(s => s.StartNanos).ThenBy(s => s.Whole("step.attempt") ?? 0).ThenBy(s => s.SpanId, StringComparer.Ordinal).ToList();
-        // Spans of one name without an attempt or loop index of their own: loop iterations when they repeat here.
-        var repeated = steps.Where(s => s.Whole("step.attempt") is null && s.Whole("step.loop_index") is null)
-            .GroupBy(StepIdOf).Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.ToList());
+        // Spans of one name without an attempt or loop index of their own: loop iterations when they repeat here,
+        // numbered on from the iterations the run already has of that step.
+        var iterationOf = new Dictionary<OtlpSpan, int>(ReferenceEqualityComparer.Instance);
+        foreach (var group in steps.Where(s => s.Whole("step.attempt") is null && s.Whole("step.loop_index") is null).GroupBy(StepIdOf).Where(g => g.Count() > 1))
+        {
+            var next = context.Attempts.Keys.Where(k => k.StepId == group.Key && k.LoopKey >= 0).Select(k => (int)k.LoopKey + 1).DefaultIfEmpty(0).Max();
+            foreach (var span in group)
+            {
+                iterationOf[span] = next++;
+            }
+        }
+        // The highest attempt each step's spans give themselves: an attempt below it was retried.
+        var highestGiven = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var span in steps)
+        {
+            if (span.Whole("step.attempt") is { } given)
+            {
+                highestGiven[StepIdOf(span)] = Math.Max(highestGiven.GetValueOrDefault(StepIdOf(span)), given);
+            }
+        }
         foreach (var span in steps)
         {
             var stepId = StepIdOf(span);
             int? loop = span.Whole("step.loop_index") is { } index ? (int)index
-                : repeated.TryGetValue(stepId, out var iterations) ? NextLoop(attempts, stepId, iterations.IndexOf(span)) : null;
+                : iterationOf.TryGetValue(span, out var iteration) ? iteration : null;
             var key = (stepId, (long)(loop ?? -1));
             var attempt = span.Whole("step.attempt") is { } given ? (int)given : attempts.GetValueOrDefault(key) + 1;
             attempts[key] = Math.Max(attempts.GetValueOrDefault(key), attempt);
-            var retried = steps.Any(other => other != span && StepIdOf(other) == stepId && other.Whole("step.attempt") is { } later && later > attempt);
+            var retried = highestGiven.GetValueOrDefault(stepId) > attempt;
             // Each step whole, one after the other: steps that ran side by side are still each started before they end,
             // and a step's attempts follow one another, which is all the run's rules ask.
             events.AddRange(Step(span, stepId, attempt, loop, retried, prices));
@@ -64,9 +81,6 @@ internal static class SpanMapping
         started.EventId is { } id && id.StartsWith("otel:", StringComparison.Ordinal) && id.EndsWith(":start", StringComparison.Ordinal)
             ? id["otel:".Length..^":start".Length]
             : null;
-
-    private static int NextLoop(Dictionary<(string, long), int> attempts, string stepId, int position) =>
-        attempts.Keys.Where(k => k.Item1 == stepId && k.Item2 >= 0).Select(k => (int)k.Item2 + 1).DefaultIfEmpty(0).Max() + position;
 
     private static string StepIdOf(OtlpSpan span) => span.Text("step.id") is { Length: > 0 } id ? id : span.Name;
 
