@@ -28,6 +28,9 @@ switch (suite)
     case "logs":
         await LogsBenchmark.RunAsync();
         break;
+    case "otlp":
+        await OtlpBenchmark.RunAsync();
+        break;
     case "live":
         await LiveBenchmark.RunAsync(postgres: args.Contains("--postgresql"));
         break;
@@ -39,7 +42,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, runs, insights, search, logs, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, runs, insights, search, logs, otlp, live, run-page");
         return 2;
 }
 return 0;
