@@ -33,8 +33,21 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             return Invalid(Describe(parsed.Rejection!));
         }
+        return await IngestAsync(runId, parsed.Events, producer, caller, cancellationToken);
+    }
+
+    /// <summary>
+    /// Events the service made itself (OTLP's, mapped from spans and log records), ingested as a parsed batch would be:
+    /// they skip only the JSON round trip, and hold no <c>offset</c> or <c>truncated</c>, which are the service's to set.
+    /// </summary>
+    public async Task<IngestOutcome> IngestAsync(string runId, IReadOnlyList<RunEvent> batch, ProducerClaim? producer, Caller caller, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return Invalid("Rejected: body must hold at least one event. Nothing of this batch was stored.");
+        }
         // Secrets are masked before anything is stored or measured: no reader, export or screen can show them.
-        var events = parsed.Events.Select(_redactor.Apply).Select(_truncator.Apply).ToList();
+        var events = batch.Select(_redactor.Apply).Select(_truncator.Apply).ToList();
 
         var gate = _locks[(StringComparer.Ordinal.GetHashCode(runId) & int.MaxValue) % _locks.Length];
         await gate.WaitAsync(cancellationToken);

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Dashboard.Model.Errors;
 using Dashboard.Model.Events;
-using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Api;
@@ -98,8 +96,7 @@ internal static partial class OtlpEndpoints
             var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
             // Log records that came before these spans go in with them.
             var join = logs.Join(trace.Key, runId, caller, SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices), rootSpan);
-            var body = JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<RunEvent>>(join.Events, ModelJson.Options);
-            var outcome = await ingestion.IngestAsync(runId, body, null, caller, context.RequestAborted);
+            var outcome = await ingestion.IngestAsync(runId, join.Events, null, caller, context.RequestAborted);
             if (!outcome.Succeeded)
             {
                 logs.Refused(join);

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Dashboard.Model.Events;
-using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Ingestion;
@@ -164,8 +162,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
 
     private async Task<string?> IngestAsync(string runId, IReadOnlyList<RunEvent> events, Caller caller, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<RunEvent>>(events, ModelJson.Options);
-        var outcome = await ingestion.IngestAsync(runId, body, null, caller, cancellationToken);
+        var outcome = await ingestion.IngestAsync(runId, events, null, caller, cancellationToken);
         return outcome.Succeeded ? null : $"run {runId}: {outcome.Message}";
     }
 
