@@ -12,6 +12,7 @@ public sealed class KeyedServiceFixture : RunsServiceFixture
     public const string AlphaReader = "alpha-reader-0123456789ab";
     public const string Limited = "limited-key-0123456789abc";
     public const string AlphaOperator = "alpha-operator-0123456789";
+    public const string AlphaEngine = "alpha-engine-0123456789ab";
 
     protected override IEnumerable<string> Arguments =>
     [
@@ -23,6 +24,8 @@ public sealed class KeyedServiceFixture : RunsServiceFixture
         "--Runs:ApiKeys:2:Name", "limited", "--Runs:ApiKeys:2:Key", Limited, "--Runs:ApiKeys:2:Scopes:0", "read",
         "--Runs:ApiKeys:3:Name", "alpha-operator", "--Runs:ApiKeys:3:Key", AlphaOperator,
         "--Runs:ApiKeys:3:Scopes:0", "read", "--Runs:ApiKeys:3:Scopes:1", "control", "--Runs:ApiKeys:3:Workflows:0", "wf-alpha",
+        "--Runs:ApiKeys:4:Name", "alpha-engine", "--Runs:ApiKeys:4:Key", AlphaEngine,
+        "--Runs:ApiKeys:4:Scopes:0", "ingest", "--Runs:ApiKeys:4:Workflows:0", "wf-alpha",
         "--Runs:RateLimitPerMinute", "40",
     ];
 }
@@ -156,6 +159,30 @@ public sealed class AccessTests(KeyedServiceFixture fixture) : IClassFixture<Key
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(reader, $"api/runs/{betaRun}", "[\"wf-alpha\",\"wf-beta\"]"));
         // Garbage is refused in the envelope, not ignored (ignoring it would show the key's whole scope).
         Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(admin, "api/runs", "wf-alpha"));
+    }
+
+    [Fact]
+    public async Task OtlpLogRecords_ForAnotherWorkflowsRun_AreNeitherStoredNorAnsweredAboutDifferently()
+    {
+        using var admin = Client(KeyedServiceFixture.Admin);
+        using var engine = Client(KeyedServiceFixture.AlphaEngine);
+        var betaRun = NewRunId("beta");
+        await admin.PostOkAsync(betaRun, Batch(Started("wf-beta"), RunCompleted()));
+        string Export(string runId) => $$$"""
+            {"resourceLogs":[{"resource":{"attributes":[{"key":"run.id","value":{"stringValue":"{{{runId}}}"}}]},
+              "scopeLogs":[{"logRecords":[{"body":{"stringValue":"planted"},"traceId":"0af7651916cd43dd8448eb211c80319c"}]}]}]}
+            """;
+
+        using var hidden = await engine.PostAsync("v1/logs", new StringContent(Export(betaRun), System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var unknown = await engine.PostAsync("v1/logs", new StringContent(Export("no-such-run"), System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        // The ended run of another workflow answers as no run at all does (its records wait for a run), not "it ended".
+        Assert.Equal(HttpStatusCode.OK, hidden.StatusCode);
+        Assert.Equal(await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), await hidden.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Empty((await admin.GetJsonAsync($"api/runs/{betaRun}/logs")).GetProperty("items").EnumerateArray());
+        using var reader = Client(KeyedServiceFixture.AlphaReader);
+        using var readOnly = await reader.PostAsync("v1/logs", new StringContent(Export(betaRun), System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 problems.Add($"run.id {Ids.Problem(runId)}");
                 continue;
             }
-            var run = queries.FindRecord(runId);
+            var run = RunFor(runId, caller);
             if (run is null)
             {
                 hold.Add(group, caller);
@@ -121,7 +121,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             foreach (var group in trace.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
             {
                 var runId = group.Key.RunId;
-                var run = Ids.IsValid(runId) ? queries.FindRecord(runId) : null;
+                var run = Ids.IsValid(runId) ? RunFor(runId, group.Key.Caller) : null;
                 if (run is null || run.Status.IsTerminal())
                 {
                     dropped += group.Count();
@@ -138,6 +138,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         }
         return dropped;
     }
+
+    // A run outside the key's workflows does not exist for it (as for ingestion): its records wait, and are dropped.
+    private RunRecord? RunFor(string runId, Caller caller) =>
+        queries.FindRecord(runId) is { } run && caller.Sees(run.WorkflowId) ? run : null;
 
     private string RunOf(OtlpLogRecord record) => record.NamedRunId ?? index.RunOf(record.TraceId);
 
