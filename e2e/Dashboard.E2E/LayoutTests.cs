@@ -4,7 +4,7 @@ namespace Dashboard.E2E;
 
 /// <summary>
 /// Every page at a laptop's widths and the embed at an iframe's: the page never scrolls sideways, no table is wider than
-/// the box that holds it, and a list row is at most two lines.
+/// the box that holds it, a list row is at most two lines, and the sample's workflow names are not cut short in it.
 /// </summary>
 public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<SampleWorkloadFixture>
 {
@@ -17,7 +17,15 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           }).map(t => t.closest('[aria-label]')?.getAttribute('aria-label') ?? t.className);
           const lineHeight = 20;
           const tall = [...document.querySelectorAll('.runs-table tbody tr')].filter(r => r.getBoundingClientRect().height > 2 * lineHeight + 24).length;
-          return { overflow, wide, tall };
+          // A workflow's name is read whole in the list (two lines at most), not cut short.
+          const cut = [...document.querySelectorAll('.runs-table td.col-workflow > span')]
+            .filter(n => n.getClientRects().length > 0 && (n.scrollHeight > n.clientHeight + 1 || n.scrollWidth > n.clientWidth + 1))
+            .map(n => n.textContent);
+          // Nor is a status chip.
+          const chips = [...document.querySelectorAll('.runs-table td.col-status')]
+            .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
+            .length;
+          return { overflow, wide, tall, cut, chips };
         }
         """;
 
@@ -26,6 +34,8 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         public int Overflow { get; set; }
         public string[] Wide { get; set; } = [];
         public int Tall { get; set; }
+        public string[] Cut { get; set; } = [];
+        public int Chips { get; set; }
     }
 
     public static TheoryData<string, int> PagesAndWidths()
@@ -70,5 +80,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         Assert.True(layout.Overflow <= 0, $"{name} at {width} px scrolls sideways by {layout.Overflow} px.");
         Assert.Empty(layout.Wide);
         Assert.Equal(0, layout.Tall);
+        Assert.Empty(layout.Cut);
+        Assert.Equal(0, layout.Chips);
     }
 }
