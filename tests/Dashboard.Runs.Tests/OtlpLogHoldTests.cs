@@ -94,8 +94,8 @@ public sealed class OtlpLogHoldTests
             Record("t1", null, "no span", 0),
         };
 
-        var (events, waiting) = OtlpLogPlacement.Place(records, steps.GetValueOrDefault, new HashSet<string> { "s-root" }, placeAll: false);
-        var (all, none) = OtlpLogPlacement.Place(records, steps.GetValueOrDefault, new HashSet<string> { "s-root" }, placeAll: true);
+        var (events, waiting) = OtlpLogPlacement.Place(records, (_, span) => steps.GetValueOrDefault(span), new HashSet<string> { "s-root" }, placeAll: false);
+        var (all, none) = OtlpLogPlacement.Place(records, (_, span) => steps.GetValueOrDefault(span), new HashSet<string> { "s-root" }, placeAll: true);
 
         // In the order they happened.
         Assert.Equal(["no span", "run", "step"], events.Select(e => e.Message));

@@ -190,6 +190,34 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task LogsAndSpansSentAtOnce_EndOnTheirSteps_WhicheverComesFirst()
+    {
+        var traces = Enumerable.Range(0, 30).Select(_ => TraceId()).ToList();
+        var now = Nanos(DateTimeOffset.UtcNow);
+
+        await Task.WhenAll(traces.Select(async traceId =>
+        {
+            var spans = $$$"""
+                {"resourceSpans":[{"scopeSpans":[{"spans":[
+                    {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"classify",
+                     "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 2_000_000}}}"}]}]}]}
+                """;
+            var sendSpans = fixture.Http.PostAsync("v1/traces", new StringContent(spans, Encoding.UTF8, "application/json"), Token);
+            var sendLogs = PostLogsAsync($$"""{"timeUnixNano":"{{now + 1_000_000}}","body":{"stringValue":"classifying"},"traceId":"{{traceId}}","spanId":"00000000000000b2"}""");
+            using var spansAnswer = await sendSpans;
+            Assert.Equal(HttpStatusCode.OK, spansAnswer.StatusCode);
+            Assert.False((await sendLogs).TryGetProperty("partialSuccess", out _));
+        }));
+
+        // Each record went in with its spans or after them, none left waiting for spans that had already come.
+        foreach (var traceId in traces)
+        {
+            var line = Assert.Single(await LogsAsync(traceId));
+            Assert.Equal(("classifying", "classify"), (line.GetProperty("message").GetString(), line.GetProperty("stepId").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task RecordsWithoutATrace_OrOfARunThatEnded_AreReportedAsPartialSuccess()
     {
         var traceId = TraceId();

@@ -91,6 +91,7 @@ internal static partial class OtlpEndpoints
                 problems.Add($"trace {trace.Key}: run.id {Ids.Problem(runId)}");
                 continue;
             }
+            using var traceLock = await logs.LockTracesAsync([trace.Key], context.RequestAborted);
             var started = queries.Find(runId) is not null;
             var runContext = new SpanMapping.RunContext(started, started ? queries.HighestAttempts(runId) : new());
             var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
@@ -104,7 +105,7 @@ internal static partial class OtlpEndpoints
                 problems.Add($"trace {trace.Key} (run {runId}): {outcome.Message}");
                 continue;
             }
-            logs.Stored(runId, join, rootSpan);
+            logs.Stored(trace.Key, runId, join, rootSpan);
         }
 
         var response = new ExportTraceServiceResponse();

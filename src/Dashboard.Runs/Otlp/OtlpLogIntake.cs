@@ -16,9 +16,42 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
 {
     public sealed record Outcome(long Rejected, IReadOnlyList<string> Problems);
 
+    // Per trace (striped): a log export's "is the run there? then hold" and a trace export's "take what waits, store the
+    // spans" do not interleave, or records held just after a trace export took the hold would miss the spans they
+    // waited for.
+    private readonly SemaphoreSlim[] _traceLocks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    /// <summary>Holds these traces against each other's log and trace exports until disposed.</summary>
+    public async Task<IDisposable> LockTracesAsync(IEnumerable<string> traceIds, CancellationToken cancellationToken)
+    {
+        // In one order, so two exports that share traces cannot each hold what the other waits for.
+        var stripes = traceIds.Select(t => (StringComparer.Ordinal.GetHashCode(t) & int.MaxValue) % _traceLocks.Length).Distinct().Order().ToList();
+        var held = new List<SemaphoreSlim>(stripes.Count);
+        try
+        {
+            foreach (var stripe in stripes)
+            {
+                await _traceLocks[stripe].WaitAsync(cancellationToken);
+                held.Add(_traceLocks[stripe]);
+            }
+        }
+        catch
+        {
+            held.ForEach(l => l.Release());
+            throw;
+        }
+        return new Releaser(held);
+    }
+
+    private sealed class Releaser(List<SemaphoreSlim> held) : IDisposable
+    {
+        public void Dispose() => held.ForEach(l => l.Release());
+    }
+
     /// <summary>An export's records (<c>POST /v1/logs</c>): into runs that are there, the rest held.</summary>
     public async Task<Outcome> AcceptAsync(IReadOnlyList<OtlpLogRecord> records, Caller caller, CancellationToken cancellationToken)
     {
+        using var _ = await LockTracesAsync(records.Select(r => r.TraceId), cancellationToken);
         long rejected = 0;
         var problems = new List<string>();
         foreach (var group in records.GroupBy(RunOf))
@@ -42,7 +75,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 problems.Add($"run {runId} already ended ({run.Status.ToWire()}); a run takes no log lines after its end");
                 continue;
             }
-            var (events, waiting) = OtlpLogPlacement.Place(group, span => StepIn(runId, span), RunSpans(run), placeAll: false);
+            var (events, waiting) = OtlpLogPlacement.Place(group, (trace, span) => StepIn(runId, trace, span), RunSpans(run), placeAll: false);
             hold.Add(waiting, caller);
             if (events.Count > 0 && await IngestAsync(runId, events, caller, cancellationToken) is { } problem)
             {
@@ -82,7 +115,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             }
         }
         var ends = events.Count > 0 && events[^1] is TerminalRunEvent;
-        var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record), span => here.GetValueOrDefault(span) ?? StepIn(runId, span), runSpans, placeAll: ends);
+        var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record), (trace, span) => here.GetValueOrDefault(span) ?? StepIn(runId, trace, span), runSpans, placeAll: ends);
         var stillWaiting = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
         return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList());
     }
@@ -90,15 +123,15 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting);
 
     /// <summary>The trace's events were stored: their spans are remembered, and what waits for others waits on.</summary>
-    public void Stored(string runId, TraceJoin join, string? rootSpan)
+    public void Stored(string traceId, string runId, TraceJoin join, string? rootSpan)
     {
         foreach (var (span, step) in StepsOf(runId, join.Events))
         {
-            index.RememberSpan(span, step);
+            index.RememberSpan(traceId, span, step);
         }
         if (rootSpan is not null)
         {
-            index.RememberSpan(rootSpan, new OtlpTraceIndex.SpanStep(runId, null, null, null));
+            index.RememberSpan(traceId, rootSpan, new OtlpTraceIndex.SpanStep(runId, null, null, null));
         }
         hold.Return(join.StillWaiting);
     }
@@ -128,7 +161,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                     LogDropped(logger, group.Count(), group.First().Record.TraceId, run is null ? "no span of it came" : "its run had ended", hold.MaxWait.TotalSeconds);
                     continue;
                 }
-                var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), span => StepIn(runId, span), RunSpans(run), placeAll: true);
+                var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (trace, span) => StepIn(runId, trace, span), RunSpans(run), placeAll: true);
                 if (await IngestAsync(runId, events, group.Key.Caller, cancellationToken) is { } problem)
                 {
                     dropped += events.Count;
@@ -145,7 +178,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
 
     private string RunOf(OtlpLogRecord record) => record.NamedRunId ?? index.RunOf(record.TraceId);
 
-    private OtlpTraceIndex.SpanStep? StepIn(string runId, string span) => index.StepOf(span) is { } step && step.RunId == runId ? step : null;
+    private OtlpTraceIndex.SpanStep? StepIn(string runId, string trace, string span) => index.StepOf(trace, span) is { } step && step.RunId == runId ? step : null;
 
     private static HashSet<string> RunSpans(RunRecord run) =>
         run.TelemetrySpanId is { } span ? new HashSet<string>(StringComparer.Ordinal) { span } : [];

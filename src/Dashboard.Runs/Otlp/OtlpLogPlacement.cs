@@ -10,9 +10,10 @@ namespace Dashboard.Runs.Otlp;
 /// </summary>
 internal static class OtlpLogPlacement
 {
+    /// <param name="stepOfSpan">The step a span (trace id, span id) became, if known.</param>
     public static (List<LogEvent> Events, List<OtlpLogRecord> Waiting) Place(
         IEnumerable<OtlpLogRecord> records,
-        Func<string, OtlpTraceIndex.SpanStep?> stepOfSpan,
+        Func<string, string, OtlpTraceIndex.SpanStep?> stepOfSpan,
         IReadOnlySet<string> runSpans,
         bool placeAll)
     {
@@ -25,7 +26,7 @@ internal static class OtlpLogPlacement
             {
                 events.Add(record.ToEvent(null));
             }
-            else if (stepOfSpan(record.SpanId) is { } step)
+            else if (stepOfSpan(record.TraceId, record.SpanId) is { } step)
             {
                 events.Add(record.ToEvent(step));
             }

@@ -27,9 +27,10 @@ internal sealed class OtlpTraceIndex
     /// <summary>The run <c>run.id</c> named for this trace before, or the trace id.</summary>
     public string RunOf(string traceId) => _runOfTrace.Get(traceId) ?? traceId;
 
-    public void RememberSpan(string spanId, SpanStep step) => _stepOfSpan.Set(spanId, step);
+    // A span id is unique within its trace only.
+    public void RememberSpan(string traceId, string spanId, SpanStep step) => _stepOfSpan.Set(traceId + spanId, step);
 
-    public SpanStep? StepOf(string spanId) => _stepOfSpan.Get(spanId);
+    public SpanStep? StepOf(string traceId, string spanId) => _stepOfSpan.Get(traceId + spanId);
 
     // Two dictionaries: writes go to the newer; when it is full it becomes the older and the older is dropped.
     private sealed class Generations<T>(int capacity) where T : class
