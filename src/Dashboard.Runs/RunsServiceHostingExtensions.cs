@@ -31,6 +31,7 @@ public static class RunsServiceHostingExtensions
         services.AddDurableStreams(configuration.GetSection("Streams"));
         services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
         services.AddSingleton<ApiKeyAccess>();
+        services.AddSingleton<AccessCheck>();
         services.AddSingleton<IRunRowStore, RunRowStore>();
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>()));
         services.AddSingleton<InsightsQueries>();
@@ -47,6 +48,11 @@ public static class RunsServiceHostingExtensions
             TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));
         services.AddSingleton<Otlp.OtlpLogIntake>();
         services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
+        services.AddSingleton(sp => new Otlp.OtlpExports(sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(),
+            sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpExports>>()));
+        services.AddSingleton<Otlp.OtlpGrpcServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Otlp.OtlpGrpcServer>());
         services.AddHostedService<RunsServiceInitializer>();
         services.AddHostedService<Retention.RetentionSweeper>();
         services.AddHostedService<Search.SearchIndexerService>();

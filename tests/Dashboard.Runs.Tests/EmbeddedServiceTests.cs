@@ -16,9 +16,9 @@ public sealed class EmbeddedAndStandalone : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Standalone = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--environment", "Production", "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning"]);
+            ["--environment", "Production", "--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", .. OtlpGrpc.Arguments]);
         Embedded = await AppProcess.StartAsync("Dashboard",
-            ["--environment", "Production", "--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", "--Logging:LogLevel:Default", "Warning"]);
+            ["--environment", "Production", "--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", "--Logging:LogLevel:Default", "Warning", .. OtlpGrpc.Arguments]);
     }
 
     public async ValueTask DisposeAsync()
@@ -160,6 +160,23 @@ public sealed class EmbeddedServiceTests(EmbeddedAndStandalone apps) : IClassFix
                 .Count(target => target == "anon_inode:inotify");
 
             Assert.True(watchers == 0, $"{name}: {watchers} inotify handle(s) open");
+        }
+    }
+
+    [Fact]
+    public async Task OtlpOverGrpc_MakesTheRun_OnBothDeployments()
+    {
+        foreach (var (name, app) in ((string, AppProcess)[])[("the runs service", apps.Standalone), ("the dashboard", apps.Embedded)])
+        {
+            using var channel = OtlpGrpc.Channel(app);
+            var traceId = OtlpGrpc.NewTraceId();
+            var answer = await new Dashboard.Runs.Otlp.Wire.TraceService.TraceServiceClient(channel)
+                .ExportAsync(OtlpGrpc.Trace(traceId), cancellationToken: Token);
+
+            Assert.True(answer.PartialSuccess is null, $"{name}: {answer.PartialSuccess}");
+            using var http = new HttpClient { BaseAddress = app.BaseAddress };
+            var run = await http.GetJsonAsync($"api/runs/{traceId}");
+            Assert.Equal(("completed", "grpc-flow"), (run.GetProperty("status").GetString(), run.GetProperty("workflowId").GetString()));
         }
     }
 }

@@ -42,6 +42,12 @@ public sealed class RunsOptions
     /// </summary>
     public int OtlpLogWaitSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// Where OTLP/gRPC listens (<c>http://127.0.0.1:4317</c>, an SDK's default endpoint; port 0 for any free one). Unset:
+    /// OTLP comes over HTTP only (<c>/v1/traces</c>, <c>/v1/logs</c> on the service's own address).
+    /// </summary>
+    public string? OtlpGrpcUrl { get; set; }
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }

@@ -1,0 +1,93 @@
+using Dashboard.Model.Runs;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Configuration;
+using Dashboard.Runs.Ingestion;
+using Dashboard.Runs.Otlp.Wire;
+using Dashboard.Runs.Projections;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// What an OTLP export does once read, whichever transport brought it (OTLP/HTTP in <see cref="OtlpEndpoints"/>,
+/// OTLP/gRPC in <see cref="OtlpGrpcServices"/>): each trace becomes run events (<see cref="SpanMapping"/>), ingested
+/// through the same path as an engine's batch; each log record that names a trace becomes a log line of that trace's
+/// run (<see cref="OtlpLogIntake"/>). What a run refuses is answered as partial success (counted, with the reason).
+/// </summary>
+internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogIntake logs,
+    IOptions<RunsOptions> options, TimeProvider time, ILogger<OtlpExports> logger)
+{
+    internal async Task<ExportTraceServiceResponse> ExportTracesAsync(ExportTraceServiceRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        var (spans, invalid) = OtlpSpan.Flatten(request);
+        var rejected = (long)invalid;
+        var problems = new List<string>();
+        if (invalid > 0)
+        {
+            problems.Add($"{invalid} span(s) without a valid trace or span id");
+        }
+        foreach (var trace in spans.GroupBy(s => s.TraceId))
+        {
+            var traceSpans = trace.ToList();
+            var runId = SpanMapping.RunIdOf(traceSpans);
+            if (runId != trace.Key)
+            {
+                index.RememberRun(trace.Key, runId);
+            }
+            else
+            {
+                runId = index.RunOf(trace.Key);
+            }
+            if (!Ids.IsValid(runId))
+            {
+                rejected += traceSpans.Count;
+                problems.Add($"trace {trace.Key}: run.id {Ids.Problem(runId)}");
+                continue;
+            }
+            using var traceLock = await logs.LockTracesAsync([trace.Key], cancellationToken);
+            var started = queries.Find(runId) is not null;
+            var runContext = new SpanMapping.RunContext(started, started ? queries.HighestAttempts(runId) : new());
+            var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
+            // Log records that came before these spans go in with them.
+            var join = logs.Join(trace.Key, runId, caller, SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices), rootSpan);
+            var outcome = await ingestion.IngestAsync(runId, join.Events, null, caller, cancellationToken);
+            if (!outcome.Succeeded)
+            {
+                logs.Refused(join);
+                rejected += traceSpans.Count;
+                problems.Add($"trace {trace.Key} (run {runId}): {outcome.Message}");
+                continue;
+            }
+            logs.Stored(trace.Key, runId, join, rootSpan);
+        }
+
+        var response = new ExportTraceServiceResponse();
+        if (rejected > 0)
+        {
+            var message = string.Join("; ", problems.Take(5));
+            // An exporter does not show what the service answered: the reason is in the service's log as well.
+            LogRejected(logger, rejected, "span", message);
+            response.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = rejected, ErrorMessage = message };
+        }
+        return response;
+    }
+
+    internal async Task<ExportLogsServiceResponse> ExportLogsAsync(ExportLogsServiceRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        var (records, withoutTrace) = OtlpLogRecord.Flatten(request, time.GetUtcNow());
+        var outcome = await logs.AcceptAsync(records, caller, cancellationToken);
+        var rejected = withoutTrace + outcome.Rejected;
+        var problems = (withoutTrace > 0 ? [$"{withoutTrace} record(s) without a trace id: a log line joins a run through its trace"] : new List<string>()).Concat(outcome.Problems).Take(5);
+        var response = new ExportLogsServiceResponse();
+        if (rejected > 0)
+        {
+            var message = string.Join("; ", problems);
+            LogRejected(logger, rejected, "log record", message);
+            response.PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = rejected, ErrorMessage = message };
+        }
+        return response;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export: {Rejected} {What}(s) rejected: {Reasons}")]
+    private static partial void LogRejected(ILogger logger, long rejected, string what, string reasons);
+}
