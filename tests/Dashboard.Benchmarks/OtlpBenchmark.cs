@@ -5,16 +5,18 @@ using System.Text.Json;
 using Dashboard.Runs.Otlp.Wire;
 using Dashboard.Testing;
 using Google.Protobuf;
+using Grpc.Net.Client;
+using System.Text.RegularExpressions;
 
 namespace Dashboard.Benchmarks;
 
 /// <summary>
-/// The same runs reported two ways to one runs service, side by side: through the runs API (one batch of events per
-/// run) and over OTLP/HTTP protobuf as an instrumented agent's SDK sends them (its log records first, then its trace,
-/// so every record waits for its span and goes in with the trace). Each step: a model call with tokens, input, output
+/// The same runs reported three ways to one runs service, side by side: through the runs API (one batch of events per
+/// run), and over OTLP/HTTP protobuf and OTLP/gRPC as an instrumented agent's SDK sends them (its log records first,
+/// then its trace, so every record waits for its span and goes in with the trace). Each step: a model call with tokens, input, output
 /// and one log line. Writes results/otlp.md.
 /// </summary>
-internal static class OtlpBenchmark
+internal static partial class OtlpBenchmark
 {
     private const int Writers = 8;
     private const int RunsPerWriterPerRound = 5;
@@ -27,7 +29,12 @@ internal static class OtlpBenchmark
     public static async Task RunAsync()
     {
         await using var service = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"]);
+            ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000",
+             "--Runs:OtlpGrpcUrl", "http://127.0.0.1:0", "--Logging:LogLevel:Dashboard.Runs.Otlp.OtlpGrpcServer", "Information"]);
+        var grpcAddress = service.Output.Select(line => GrpcListening().Match(line)).First(match => match.Success).Groups[1].Value;
+        using var channel = GrpcChannel.ForAddress(grpcAddress);
+        var grpcTraces = new TraceService.TraceServiceClient(channel);
+        var grpcLogs = new LogsService.LogsServiceClient(channel);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         var process = Process.GetProcessById(service.ProcessId);
         TimeSpan Cpu()
@@ -39,7 +46,9 @@ internal static class OtlpBenchmark
         // In turn, round by round, so that both meet the same machine.
         var native = new List<(double PerSecond, TimeSpan Cpu)>();
         var otlp = new List<(double PerSecond, TimeSpan Cpu)>();
+        var grpc = new List<(double PerSecond, TimeSpan Cpu)>();
         string? lastOtlpRun = null;
+        string? lastGrpcRun = null;
         for (var round = 0; round < Rounds; round++)
         {
             native.Add(await RoundAsync(Cpu, async (writer, run) =>
@@ -56,18 +65,30 @@ internal static class OtlpBenchmark
                 await PostAsync(http, "v1/traces", "application/x-protobuf", TraceExport(trace, root, spans).ToByteArray());
                 lastOtlpRun = Convert.ToHexStringLower(trace);
             }));
-            Console.WriteLine($"round {round}: runs API {native[^1].PerSecond:N0} steps/s, OTLP {otlp[^1].PerSecond:N0} steps/s");
+            grpc.Add(await RoundAsync(Cpu, async (writer, run) =>
+            {
+                var trace = RandomId(16);
+                var spans = Enumerable.Range(0, StepsPerRun).Select(_ => RandomId(8)).ToArray();
+                var root = RandomId(8);
+                Answered("logs over gRPC", (await grpcLogs.ExportAsync(LogExport(trace, spans))).PartialSuccess);
+                Answered("traces over gRPC", (await grpcTraces.ExportAsync(TraceExport(trace, root, spans))).PartialSuccess);
+                lastGrpcRun = Convert.ToHexStringLower(trace);
+            }));
+            Console.WriteLine($"round {round}: runs API {native[^1].PerSecond:N0} steps/s, OTLP/HTTP {otlp[^1].PerSecond:N0} steps/s, OTLP/gRPC {grpc[^1].PerSecond:N0} steps/s");
         }
 
-        // Every record of the last OTLP run is a line of its step.
-        var logs = JsonDocument.Parse(await http.GetStringAsync($"api/runs/{lastOtlpRun}/logs?limit=500")).RootElement.GetProperty("items");
-        var onSteps = logs.EnumerateArray().Count(l => l.TryGetProperty("stepId", out _));
-        if (onSteps != StepsPerRun)
+        // Every record of the last OTLP runs is a line of its step.
+        foreach (var last in new[] { lastOtlpRun, lastGrpcRun })
         {
-            throw new InvalidOperationException($"the last OTLP run has {onSteps} log lines on steps, not {StepsPerRun}");
+            var logs = JsonDocument.Parse(await http.GetStringAsync($"api/runs/{last}/logs?limit=500")).RootElement.GetProperty("items");
+            var onSteps = logs.EnumerateArray().Count(l => l.TryGetProperty("stepId", out _));
+            if (onSteps != StepsPerRun)
+            {
+                throw new InvalidOperationException($"the last OTLP run {last} has {onSteps} log lines on steps, not {StepsPerRun}");
+            }
         }
 
-        var report = Report(Summarise(native), Summarise(otlp));
+        var report = Report(Summarise(native), Summarise(otlp), Summarise(grpc));
         await File.WriteAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "otlp.md"), report);
         Console.WriteLine(report);
     }
@@ -103,6 +124,17 @@ internal static class OtlpBenchmark
             throw new InvalidOperationException($"{url}: {(int)response.StatusCode} {Encoding.UTF8.GetString(answer)}");
         }
     }
+
+    private static void Answered(string what, object? partialSuccess)
+    {
+        if (partialSuccess is not null)
+        {
+            throw new InvalidOperationException($"{what}: {partialSuccess}");
+        }
+    }
+
+    [GeneratedRegex(@"OTLP/gRPC listening on: (http://\S+)")]
+    private static partial Regex GrpcListening();
 
     private static byte[] RandomId(int bytes) => Guid.NewGuid().ToByteArray()[..bytes];
 
@@ -189,7 +221,7 @@ internal static class OtlpBenchmark
         return new ExportLogsServiceRequest { ResourceLogs = { new ResourceLogs { Resource = Service(), ScopeLogs = { scope } } } };
     }
 
-    private static string Report(Measured native, Measured otlp)
+    private static string Report(Measured native, Measured otlp, Measured grpc)
     {
         static string Ratio(double a, double b) => (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
         var r = new StringBuilder();
@@ -200,15 +232,16 @@ internal static class OtlpBenchmark
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"{Writers} writers at once, each reporting {RunsPerWriterPerRound} runs in turn; each run {StepsPerRun} steps, each a model call (model, tokens, input, output) with one log line.");
         r.AppendLine("Runs API: the run's events in one `POST /api/runs/{id}/events` (its log lines as `log` events).");
-        r.AppendLine("OTLP: as an SDK sends them, in protobuf: the run's log records to `POST /v1/logs` first (each waits for its span),");
+        r.AppendLine("OTLP/HTTP: as an SDK sends them, in protobuf: the run's log records to `POST /v1/logs` first (each waits for its span),");
         r.AppendLine("then its trace (a root span and a span per step) to `POST /v1/traces`, which takes the waiting records in with its spans.");
-        r.AppendLine(CultureInfo.InvariantCulture, $"{Rounds} rounds, the two ways in turn in each; the first on cold code, the median of the last {Rounds - WarmRounds} (\"warm\"). At the end, every record of the last OTLP run is checked to be a line of its step.");
+        r.AppendLine("OTLP/gRPC: the same two exports, in the same order, to `LogsService/Export` and `TraceService/Export` (one HTTP/2 connection, Grpc.Net.Client).");
+        r.AppendLine(CultureInfo.InvariantCulture, $"{Rounds} rounds, the three ways in turn in each; the first on cold code, the median of the last {Rounds - WarmRounds} (\"warm\"). At the end, every record of the last run of each OTLP way is checked to be a line of its step.");
         r.AppendLine();
-        r.AppendLine("| measure | runs API | OTLP | OTLP / runs API |");
-        r.AppendLine("|---|---:|---:|---:|");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| steps/s, warm | {native.Warm:N0} | {otlp.Warm:N0} | {Ratio(otlp.Warm, native.Warm)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| steps/s, cold first round | {native.Cold:N0} | {otlp.Cold:N0} | {Ratio(otlp.Cold, native.Cold)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| service CPU per 1,000 steps, warm (ms) | {native.CpuMsPer1000Steps:N1} | {otlp.CpuMsPer1000Steps:N1} | {Ratio(otlp.CpuMsPer1000Steps, native.CpuMsPer1000Steps)} |");
+        r.AppendLine("| measure | runs API | OTLP/HTTP | OTLP/gRPC | OTLP/HTTP / runs API | OTLP/gRPC / runs API |");
+        r.AppendLine("|---|---:|---:|---:|---:|---:|");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| steps/s, warm | {native.Warm:N0} | {otlp.Warm:N0} | {grpc.Warm:N0} | {Ratio(otlp.Warm, native.Warm)} | {Ratio(grpc.Warm, native.Warm)} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| steps/s, cold first round | {native.Cold:N0} | {otlp.Cold:N0} | {grpc.Cold:N0} | {Ratio(otlp.Cold, native.Cold)} | {Ratio(grpc.Cold, native.Cold)} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| service CPU per 1,000 steps, warm (ms) | {native.CpuMsPer1000Steps:N1} | {otlp.CpuMsPer1000Steps:N1} | {grpc.CpuMsPer1000Steps:N1} | {Ratio(otlp.CpuMsPer1000Steps, native.CpuMsPer1000Steps)} | {Ratio(grpc.CpuMsPer1000Steps, native.CpuMsPer1000Steps)} |");
         r.AppendLine();
         r.AppendLine("Service CPU: the service process's user and kernel time over the warm rounds (the search indexer's included), per 1,000 steps. Each step is three events either way (started, a log line, completed).");
         return r.ToString();
