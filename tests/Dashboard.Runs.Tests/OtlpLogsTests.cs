@@ -162,6 +162,61 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         Assert.Equal([1, 2, 3, 4, 5], lines.Select(l => l.GetProperty("fields").GetProperty("i").GetInt32()));
     }
 
+    private async Task PostSpansAsync(string traceId, long now, params string[] stepSpans)
+    {
+        var steps = string.Join(",", stepSpans.Select((span, i) => $$$"""
+            {"traceId":"{{{traceId}}}","spanId":"{{{span}}}","parentSpanId":"00000000000000a1","name":"chat-{{{i}}}",
+             "startTimeUnixNano":"{{{now + i * 10_000_000}}}","endTimeUnixNano":"{{{now + i * 10_000_000 + 5_000_000}}}",
+             "attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}}]}
+            """));
+        var json = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[{{{steps}}},
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"genai-flow","startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 90_000_000}}}"}]}]}]}
+            """;
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<JsonElement> StepAsync(string runId, string stepId) =>
+        await fixture.Http.GetJsonAsync($"api/runs/{runId}/steps/{stepId}/trace?attempt=latest");
+
+    [Fact]
+    public async Task GenAiMessageEvents_SentBeforeTheirSpans_AreTheStepsInputAndOutput_NotLogLines()
+    {
+        var traceId = TraceId();
+        var now = Nanos(DateTimeOffset.UtcNow);
+        string Event(string name, string body, int i, string span = "00000000000000b2") =>
+            $$$"""{"timeUnixNano":"{{{now + i}}}","eventName":"{{{name}}}","body":{{{body}}},"traceId":"{{{traceId}}}","spanId":"{{{span}}}"}""";
+        var details = """
+            {"key":"gen_ai.input.messages","value":{"stringValue":"[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Summarise it\"}]}]"}},
+            {"key":"gen_ai.output.messages","value":{"stringValue":"[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Done.\"}],\"finish_reason\":\"stop\"}]"}}
+            """;
+        // As the OpenAI instrumentation sends them (one event per message, then the answer); the step's own log line besides.
+        await PostLogsAsync(string.Join(",",
+            Event("gen_ai.system.message", """{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"You triage tickets."}}]}}""", 1),
+            Event("gen_ai.user.message", """{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"<script>alert(1)</script> is broken"}}]}}""", 2),
+            Event("gen_ai.choice", """{"kvlistValue":{"values":[{"key":"index","value":{"intValue":"0"}},{"key":"finish_reason","value":{"stringValue":"stop"}},{"key":"message","value":{"kvlistValue":{"values":[{"key":"role","value":{"stringValue":"assistant"}},{"key":"content","value":{"stringValue":"Route to web team."}}]}}}]}}""", 3),
+            $$"""{"timeUnixNano":"{{now + 4}}","body":{"stringValue":"classified"},"traceId":"{{traceId}}","spanId":"00000000000000b2"}""",
+            // The current convention: one event with both sides as attributes (JSON text here).
+            $$$"""{"timeUnixNano":"{{{now + 5}}}","eventName":"gen_ai.client.inference.operation.details","traceId":"{{{traceId}}}","spanId":"00000000000000b3","attributes":[{{{details}}}]}"""));
+        await PostSpansAsync(traceId, now, "00000000000000b2", "00000000000000b3");
+
+        var first = await StepAsync(traceId, "chat-0");
+        var input = first.GetProperty("inputContext").EnumerateArray().ToList();
+        Assert.Equal([("system", "You triage tickets."), ("user", "<script>alert(1)</script> is broken")],
+            input.Select(m => (m.GetProperty("role").GetString(), m.GetProperty("content").GetString())));
+        Assert.Equal(("stop", "Route to web team."), (first.GetProperty("outputContext").GetProperty("finish_reason").GetString(),
+            first.GetProperty("outputContext").GetProperty("message").GetProperty("content").GetString()));
+
+        var second = await StepAsync(traceId, "chat-1");
+        Assert.Equal("Summarise it", second.GetProperty("inputContext")[0].GetProperty("parts")[0].GetProperty("content").GetString());
+        Assert.Equal("Done.", second.GetProperty("outputContext")[0].GetProperty("parts")[0].GetProperty("content").GetString());
+
+        // The prompts and answers are the steps' payloads; the ordinary line stays a line.
+        var lines = await LogsAsync(traceId);
+        Assert.Equal(["classified"], lines.Select(l => l.GetProperty("message").GetString()));
+    }
+
     [Fact]
     public async Task ARecordNamingARunId_GoesToThatRun()
     {

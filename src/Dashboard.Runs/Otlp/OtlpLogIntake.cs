@@ -115,7 +115,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             }
         }
         var ends = events.Count > 0 && events[^1] is TerminalRunEvent;
-        var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record), (trace, span) => here.GetValueOrDefault(span) ?? StepIn(runId, trace, span), runSpans, placeAll: ends);
+        // A model call's prompt and answer sent as events become its step's input and output, not log lines.
+        (events, var content) = GenAiContent.Apply(events, taken.Select(t => t.Record));
+        var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record).Where(r => !content.Contains(r)),
+            (trace, span) => here.GetValueOrDefault(span) ?? StepIn(runId, trace, span), runSpans, placeAll: ends);
         var stillWaiting = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
         return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList());
     }

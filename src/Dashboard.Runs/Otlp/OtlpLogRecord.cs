@@ -10,7 +10,8 @@ namespace Dashboard.Runs.Otlp;
 
 /// <summary>
 /// One OTLP log record as the runs service reads it: its trace and span (lower-case hex), the run it names (a
-/// <c>run.id</c> attribute of its own or of its resource), its time, level and message, and its attributes.
+/// <c>run.id</c> attribute of its own or of its resource), its time, level and message, and its attributes; for an
+/// event (a GenAI message, say), its name and structured body.
 /// </summary>
 internal sealed record OtlpLogRecord(
     string TraceId,
@@ -22,6 +23,12 @@ internal sealed record OtlpLogRecord(
     IReadOnlyDictionary<string, JsonNode?> Attributes,
     string EventId)
 {
+    /// <summary>The event's name: the record's own (<c>event_name</c>), or its <c>event.name</c> attribute (older SDKs).</summary>
+    public string? EventName { get; init; }
+
+    /// <summary>The body as JSON (text, or the structure an event carries).</summary>
+    public JsonNode? Body { get; init; }
+
     /// <summary>
     /// Every record of the request; those without a valid trace id are only counted: a log line belongs to a run
     /// through its trace, and one outside any trace has no run to go to. A record without a time of its own (nor one it
@@ -53,7 +60,12 @@ internal sealed record OtlpLogRecord(
                         LevelOf(record.SeverityNumber, record.SeverityText),
                         MessageOf(record, attributes),
                         attributes,
-                        EventIdOf(record)));
+                        EventIdOf(record))
+                    {
+                        EventName = record.EventName is { Length: > 0 } name ? name
+                            : attributes.GetValueOrDefault("event.name") is JsonValue v && v.TryGetValue<string>(out var named) ? named : null,
+                        Body = OtlpValues.Value(record.Body),
+                    });
                 }
             }
         }

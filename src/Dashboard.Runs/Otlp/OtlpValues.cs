@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Runs.Otlp.Wire;
 
@@ -32,6 +33,23 @@ internal static class OtlpValues
         AnyValue.ValueOneofCase.BytesValue => JsonValue.Create(Convert.ToBase64String(value.BytesValue.Span)),
         _ => null,
     };
+
+    /// <summary>An attribute as a payload (input, output): text that is JSON is read as the JSON it holds.</summary>
+    public static JsonElement Payload(JsonNode value)
+    {
+        if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.TrimStart() is [('{' or '['), ..])
+        {
+            try
+            {
+                return JsonDocument.Parse(text).RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: kept as text.
+            }
+        }
+        return JsonSerializer.SerializeToElement(value);
+    }
 
     /// <summary>An id in lower-case hex, or null when it is missing, the wrong length or all zeroes (OTLP: invalid).</summary>
     public static string? Id(Google.Protobuf.ByteString bytes, int length) =>

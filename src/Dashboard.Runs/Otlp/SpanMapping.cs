@@ -213,22 +213,10 @@ internal static class SpanMapping
     {
         foreach (var key in keys)
         {
-            if (!span.Attributes.TryGetValue(key, out var value) || value is null)
+            if (span.Attributes.TryGetValue(key, out var value) && value is not null)
             {
-                continue;
+                return OtlpValues.Payload(value);
             }
-            if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.TrimStart() is [('{' or '['), ..])
-            {
-                try
-                {
-                    return JsonDocument.Parse(text).RootElement.Clone();
-                }
-                catch (JsonException)
-                {
-                    // Not JSON after all: kept as text.
-                }
-            }
-            return JsonSerializer.SerializeToElement(value);
         }
         return null;
     }
