@@ -100,6 +100,37 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         Assert.Empty(errors);
     }
 
+    [Theory]
+    [InlineData(1440)]
+    [InlineData(800)]
+    public async Task AModelCallsInput_ReadsAsTheConversationItSent_ToolCallsAndResultsIncluded(int width)
+    {
+        var runId = await fixture.RunOfAsync("support-triage", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.SetViewportSizeAsync(width, 900);
+        await page.GotoAsync($"/runs/{runId}");
+        await page.WaitForInteractiveAsync();
+
+        await page.TimelineRow("Draft reply").ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Input" }).ClickAsync();
+        var messages = page.GetByRole(AriaRole.List, new() { Name = "Input messages" }).GetByRole(AriaRole.Listitem);
+        await Assertions.Expect(messages).ToHaveCountAsync(4);
+        await Assertions.Expect(messages.Nth(0)).ToContainTextAsync("billing support");
+        await Assertions.Expect(messages.Nth(2)).ToContainTextAsync("search_knowledge_base");
+        // The call's arguments, sent as JSON text, read indented; the tool's answer names the call.
+        await Assertions.Expect(messages.Nth(2).Locator("pre")).ToContainTextAsync("\"limit\": 3");
+        await Assertions.Expect(messages.Nth(3).Locator(".chat-tool-head")).ToHaveTextAsync(new Regex("^\\s*Result\\s*of\\s*call_\\d+\\s*$"));
+        await Assertions.Expect(messages.Nth(3)).ToContainTextAsync("KB-204");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
+        await page.ScreenshotAsync(width == 1440 ? "run-chat-messages" : $"run-chat-messages-{width}");
+
+        // The same input as JSON, a click away.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tree" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Tree, new() { Name = "Input" })).ToContainTextAsync("gpt-4o");
+        Assert.Empty(errors);
+    }
+
     [Fact]
     public async Task FromASampleFailure_SearchAValueOfItsOutput_ReadItsErrors_AndCompareWithTheLastGoodRun()
     {

@@ -76,6 +76,46 @@ public sealed class ComponentTests : DashboardTestContext
     }
 
     [Fact]
+    public void JsonViewer_AModelCallsMessages_OpenAsAConversation_WithHostileTextInert_AndTheTreeAClickAway()
+    {
+        var value = JsonSerializer.SerializeToElement(new
+        {
+            model = "gpt-4o-mini",
+            messages = new object[]
+            {
+                new { role = "system", content = "You triage tickets." },
+                new { role = "user", content = "<script>alert(1)</script><img src=x onerror=alert(2)> is broken" },
+            },
+        });
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, value));
+
+        Assert.Equal("true", cut.FindAll("button").Single(b => b.TextContent == "Messages").GetAttribute("aria-pressed"));
+        var messages = cut.FindAll(".chat-message");
+        Assert.Equal(["system", "user"], messages.Select(m => m.QuerySelector(".chat-role")!.TextContent));
+        Assert.Equal("<script>alert(1)</script><img src=x onerror=alert(2)> is broken", messages[1].QuerySelector(".chat-text")!.TextContent);
+        Assert.Empty(cut.FindAll(".chat script, .chat img"));
+
+        cut.FindAll("button").Single(b => b.TextContent == "Tree").Click();
+        Assert.Empty(cut.FindAll(".chat-message"));
+        Assert.NotEmpty(cut.FindAll("[role=tree]"));
+    }
+
+    [Fact]
+    public void JsonViewer_WithoutMessages_HasNoMessagesMode_AndALongConversationPages()
+    {
+        var plain = Render<JsonViewer>(p => p.Add(v => v.Title, "Output").Add(v => v.Value, JsonSerializer.SerializeToElement(new { label = "billing" })));
+        Assert.DoesNotContain(plain.FindAll("button"), b => b.TextContent == "Messages");
+
+        var turns = Enumerable.Range(0, 120).Select(i => new { role = i % 2 == 0 ? "user" : "assistant", content = $"turn {i}" }).ToArray();
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, JsonSerializer.SerializeToElement(turns)));
+
+        Assert.Equal(50, cut.FindAll(".chat-message").Count);
+        cut.FindAll("button").Single(b => b.TextContent.Contains("more of 70 messages", StringComparison.Ordinal)).Click();
+        Assert.Equal(100, cut.FindAll(".chat-message").Count);
+        Assert.Equal("turn 99", cut.FindAll(".chat-message")[99].QuerySelector(".chat-text")!.TextContent);
+    }
+
+    [Fact]
     public void AttemptCompare_HighlightsWhatChangedBetweenAttempts()
     {
         var first = new StepTrace { StepId = "charge", Attempt = 1, InputContext = JsonSerializer.SerializeToElement(new { amount = 10, currency = "EUR" }) };

@@ -10,7 +10,7 @@ namespace Dashboard.Model;
 /// </summary>
 public sealed class JsonPayload
 {
-    private static readonly JsonSerializerOptions IndentedOptions = new()
+    internal static readonly JsonSerializerOptions IndentedOptions = new()
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

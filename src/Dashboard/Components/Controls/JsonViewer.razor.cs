@@ -8,7 +8,8 @@ namespace Dashboard.Components.Controls;
 
 /// <summary>
 /// Shows a payload: a lazily rendered, virtualised tree (open/close, search, copy a value or the whole, download), or
-/// the raw text. A payload the service truncated is shown raw with what was cut, never as if it were whole.
+/// the raw text; a model call's messages (<see cref="ChatTranscriptReader"/>) open as a conversation first. A payload
+/// the service truncated is shown raw with what was cut, never as if it were whole.
 /// </summary>
 public sealed partial class JsonViewer
 {
@@ -29,7 +30,8 @@ public sealed partial class JsonViewer
     private JsonPayload? _shownPayload;
     private JsonPayload? _payload;
     private string? _rawText;
-    private bool _raw;
+    private ChatTranscript? _chat;
+    private ViewMode _mode;
     private bool _showWholeRaw;
     private string? _search;
 
@@ -91,15 +93,25 @@ public sealed partial class JsonViewer
         _showWholeRaw = false;
         _search = null;
         _state = _payload is { } payload && !IsTruncated ? new JsonViewerState(payload) : null;
-        // A bare string or number has no tree worth showing.
-        _raw = _payload is { Kind: not (JsonValueKind.Object or JsonValueKind.Array) };
-        if (!string.IsNullOrWhiteSpace(Find) && _state is not null && !_raw)
+        _chat = IsTruncated ? null : ChatTranscriptReader.Read(_payload);
+        // A bare string or number has no tree worth showing; messages read best as a conversation.
+        _mode = _payload is { Kind: not (JsonValueKind.Object or JsonValueKind.Array) } ? ViewMode.Raw
+            : _chat is not null ? ViewMode.Messages
+            : ViewMode.Tree;
+        if (!string.IsNullOrWhiteSpace(Find) && _state is not null && _mode != ViewMode.Raw)
         {
             _ = SearchAsync(Find);
         }
     }
 
-    private void SetMode(bool raw) => _raw = raw;
+    private enum ViewMode
+    {
+        Messages,
+        Tree,
+        Raw,
+    }
+
+    private IEnumerable<ViewMode> Modes => _chat is null ? [ViewMode.Tree, ViewMode.Raw] : [ViewMode.Messages, ViewMode.Tree, ViewMode.Raw];
 
     private void Toggle(string path) => _state?.Toggle(path);
 
@@ -112,7 +124,7 @@ public sealed partial class JsonViewer
         _search = text;
         if (_state is not null)
         {
-            _raw = false;
+            _mode = ViewMode.Tree;
             _state.Search(text);
             _scrollToMatch = _state.MatchCount > 0;
         }

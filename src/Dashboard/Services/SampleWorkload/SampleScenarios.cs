@@ -133,7 +133,16 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
         run.StartRun("support-triage", "Support ticket triage", "event", eventName: "ticket.created", stepCount: 4,
             input: new { ticketId = ticket, customer, subject = "Invoice total does not match the quote", channel = "email" });
 
-        run.StartStep("classify", new { ticketId = ticket, labels = new[] { "billing", "technical", "sales", "other" } }, stepName: "Classify ticket", operation: "llm.chat");
+        // The model calls' inputs are the chat requests they sent, as an OpenAI client records them.
+        run.StartStep("classify", new
+        {
+            model = "gpt-4o-mini",
+            messages = new object[]
+            {
+                new { role = "system", content = "Classify the support ticket as billing, technical, sales or other. Answer with JSON: label, confidence, rationale." },
+                new { role = "user", content = $"Ticket #{ticket} from {customer} (email)\nSubject: Invoice total does not match the quote" },
+            },
+        }, stepName: "Classify ticket", operation: "llm.chat");
         await Work(600, 1400, ct);
         var (tokens, cost) = Llm("gpt-4o-mini", 1_850, 42, cachedShare: 0.8);
         run.CompleteStep("classify", new { label = "billing", confidence = 0.94, rationale = "Mentions invoice and quote amounts." }, model: "gpt-4o-mini", tokens: tokens, costUsd: cost);
@@ -148,7 +157,22 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
                 loopIndex: i, model: "text-embedding-3-small", tokens: embedTokens, costUsd: embedCost);
         }
 
-        run.StartStep("draft-reply", new { tone = "friendly", language = "en", articles }, stepName: "Draft reply", operation: "llm.chat");
+        run.StartStep("draft-reply", new
+        {
+            model = "gpt-4o",
+            messages = new object[]
+            {
+                new { role = "system", content = "You write friendly, short replies for billing support, in the customer's language. Cite the articles you use." },
+                new { role = "user", content = $"Ticket #{ticket} from {customer}: the invoice total does not match the quote." },
+                new
+                {
+                    role = "assistant",
+                    content = (string?)null,
+                    tool_calls = new[] { new { id = $"call_{ticket}", type = "function", function = new { name = "search_knowledge_base", arguments = "{\"query\":\"invoice quote mismatch\",\"limit\":3}" } } },
+                },
+                new { role = "tool", tool_call_id = $"call_{ticket}", content = string.Join("\n", articles) },
+            },
+        }, stepName: "Draft reply", operation: "llm.chat");
         await Work(1200, 2500, ct);
         var (draftTokens, draftCost) = Llm("gpt-4o", 3_400, 410, cachedShare: 0.45);
         run.CompleteStep("draft-reply", new
@@ -408,6 +432,12 @@ internal sealed class SampleScenarios(IRunsClient client, ScenarioPace pace, Ran
             summarize.SetTag("gen_ai.usage.input_tokens", 3_200);
             summarize.SetTag("gen_ai.usage.cache_read.input_tokens", 1_200);
             summarize.SetTag("gen_ai.usage.output_tokens", 420);
+            // The prompt in the GenAI conventions' shape (an instrumentation with content capture on sends it so).
+            summarize.SetTag("gen_ai.input.messages", System.Text.Json.JsonSerializer.Serialize(new object[]
+            {
+                new { role = "system", parts = new[] { new { type = "text", content = "Summarise the sources in three sentences, citing each." } } },
+                new { role = "user", parts = sources.Select(url => new { type = "text", content = url }).ToArray() },
+            }));
             summarize.AddEvent(new ActivityEvent("sources read", pace.GetUtcNow(), new ActivityTagsCollection { ["count"] = sources.Count }));
             log?.LogInformation("Summarising {Count} sources with {Model}", sources.Count, "gpt-4o-mini");
             await Work(600, 1_400, ct);
