@@ -50,6 +50,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         }
         data.Add("embed", 800);
         data.Add("list", 800);
+        // An agent's run: its cost tables by model and by step, side by side only where both fit.
+        data.Add("agent-run", 800);
+        data.Add("agent-run", 1280);
+        data.Add("agent-run", 1440);
+        data.Add("agent-run", 1920);
         return data;
     }
 
@@ -62,12 +67,14 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         await using var __ = context;
         await page.SetViewportSizeAsync(width, width == 800 ? 600 : 900);
         var runPath = "runs/" + Uri.EscapeDataString(failedRun);
+        var agentRun = name == "agent-run" ? await fixture.RunOfAsync("support-triage", "completed") : null;
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
             "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
+            "agent-run" => ($"runs/{Uri.EscapeDataString(agentRun!)}", page.Locator("[title='Cost by model']")),
             _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
         };
 

@@ -27,6 +27,8 @@ internal static class DashboardTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#8c9eff",
+            // Dark text on filled primary buttons and chips: white on this light indigo reads at 2.5:1.
+            PrimaryContrastText = "#0b1020",
             Secondary = "#4db6ac",
             AppbarBackground = "#111827",
             Background = "#0b1020",
