@@ -29,22 +29,16 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
         foreach (var trace in spans.GroupBy(s => s.TraceId))
         {
             var traceSpans = trace.ToList();
-            var runId = SpanMapping.RunIdOf(traceSpans);
-            if (runId != trace.Key)
-            {
-                index.RememberRun(trace.Key, runId);
-            }
-            else
-            {
-                runId = index.RunOf(trace.Key);
-            }
+            // Under the trace's lock: two exports of one trace at once choose its run one after the other.
+            using var traceLock = await logs.LockTracesAsync([trace.Key], cancellationToken);
+            var runId = RunOfTrace(trace.Key, SpanMapping.RunIdOf(traceSpans));
             if (!Ids.IsValid(runId))
             {
                 rejected += traceSpans.Count;
                 problems.Add($"trace {trace.Key}: run.id {Ids.Problem(runId)}");
                 continue;
             }
-            using var traceLock = await logs.LockTracesAsync([trace.Key], cancellationToken);
+            index.RememberRun(trace.Key, runId);
             var started = queries.Find(runId) is not null;
             var runContext = new SpanMapping.RunContext(started, started ? queries.HighestAttempts(runId) : new());
             var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
@@ -72,6 +66,27 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
         return response;
     }
 
+    /// <summary>
+    /// The run a trace's spans go to: the one its earlier spans went to, else the <c>run.id</c> they name, else the trace
+    /// id. A trace is one run: SDKs export a span when it ends, so the root span, where <c>run.id</c> is often set, comes
+    /// last, after its children made the trace id's run; sending it elsewhere left that run open for ever without its
+    /// end and the named one without its steps. The store answers for traces this instance has not seen (a restart).
+    /// </summary>
+    private string RunOfTrace(string traceId, string named)
+    {
+        var known = index.KnownRunOf(traceId)
+            ?? (named != traceId && queries.FindRecord(traceId) is { } made && !made.Status.IsTerminal() ? traceId : null);
+        if (known is null)
+        {
+            return named;
+        }
+        if (named != traceId && named != known)
+        {
+            LogRunIdAfterItsTrace(logger, traceId, named, known);
+        }
+        return known;
+    }
+
     internal async Task<ExportLogsServiceResponse> ExportLogsAsync(ExportLogsServiceRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var (records, withoutTrace) = OtlpLogRecord.Flatten(request, time.GetUtcNow());
@@ -87,6 +102,9 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
         }
         return response;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP trace {TraceId}: run.id {Named} came after the trace's first spans went to run {RunId}; the trace stays in that run (set run.id on every span or on the resource)")]
+    private static partial void LogRunIdAfterItsTrace(ILogger logger, string traceId, string named, string runId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export: {Rejected} {What}(s) rejected: {Reasons}")]
     private static partial void LogRejected(ILogger logger, long rejected, string what, string reasons);

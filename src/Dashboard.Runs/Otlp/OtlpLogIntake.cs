@@ -179,7 +179,8 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     private RunRecord? RunFor(string runId, Caller caller) =>
         queries.FindRecord(runId) is { } run && caller.Sees(run.WorkflowId) ? run : null;
 
-    private string RunOf(OtlpLogRecord record) => record.NamedRunId ?? index.RunOf(record.TraceId);
+    // Where the trace's spans went first (a trace is one run, OtlpExports.RunOfTrace), then what the record names.
+    private string RunOf(OtlpLogRecord record) => index.KnownRunOf(record.TraceId) ?? record.NamedRunId ?? record.TraceId;
 
     private OtlpTraceIndex.SpanStep? StepIn(string runId, string trace, string span) => index.StepOf(trace, span) is { } step && step.RunId == runId ? step : null;
 

@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// What this instance learnt from the spans it took in, for exports that do not repeat it: the run a trace went to
-/// (when <c>run.id</c> named one other than the trace id), and the step each span became, which a log record naming
+/// What this instance learnt from the spans it took in, for exports that do not repeat it: the run a trace went to,
+/// and the step each span became, which a log record naming
 /// the span joins. Bounded: each map keeps its newest entries and the generation before them, as a long-running
 /// service sees traces without end.
 /// </summary>
@@ -24,8 +24,10 @@ internal sealed class OtlpTraceIndex
 
     public void RememberRun(string traceId, string runId) => _runOfTrace.Set(traceId, runId);
 
-    /// <summary>The run <c>run.id</c> named for this trace before, or the trace id.</summary>
-    public string RunOf(string traceId) => _runOfTrace.Get(traceId) ?? traceId;
+    /// <summary>The run this trace's spans went to, or the trace id when none came here yet.</summary>
+    public string RunOf(string traceId) => KnownRunOf(traceId) ?? traceId;
+
+    public string? KnownRunOf(string traceId) => _runOfTrace.Get(traceId);
 
     // A span id is unique within its trace only.
     public void RememberSpan(string traceId, string spanId, SpanStep step) => _stepOfSpan.Set(traceId + spanId, step);
