@@ -113,6 +113,13 @@ public sealed class ComponentTests : DashboardTestContext
         cut.FindAll("button").Single(b => b.TextContent.Contains("more of 70 messages", StringComparison.Ordinal)).Click();
         Assert.Equal(100, cut.FindAll(".chat-message").Count);
         Assert.Equal("turn 99", cut.FindAll(".chat-message")[99].QuerySelector(".chat-text")!.TextContent);
+
+        // One message of many parts pages the same way.
+        var parts = Enumerable.Range(0, 80).Select(i => new { type = "text", text = $"part {i}" }).ToArray();
+        var wide = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, JsonSerializer.SerializeToElement(new[] { new { role = "user", content = parts } })));
+        Assert.Equal(50, wide.FindAll(".chat-text").Count);
+        wide.FindAll("button").Single(b => b.TextContent.Contains("more of 30 parts", StringComparison.Ordinal)).Click();
+        Assert.Equal("part 79", wide.FindAll(".chat-text")[79].TextContent);
     }
 
     [Fact]
