@@ -245,6 +245,42 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task ARunIdSetOnTheRootOnly_ArrivingAfterItsChildren_DoesNotSplitTheTrace_NorItsLogLines()
+    {
+        // The usual way to name a run: a tag on the root span, which an SDK exports last, when the run ends.
+        var (source, provider) = Tracer(eachSpan: true);
+        var namedRunId = "otlp-late-" + Guid.NewGuid().ToString("N")[..8];
+        string traceId;
+        using (var root = source.StartActivity("late-name-flow")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            using (source.StartActivity("first"))
+            {
+            }
+            Assert.Equal("running", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
+            string secondSpan;
+            using (var second = source.StartActivity("second")!)
+            {
+                secondSpan = second.SpanId.ToHexString();
+            }
+            // A line of the second step whose resource names the run the root will name.
+            await PostLogsAsync($$"""{"timeUnixNano":"{{Nanos(DateTimeOffset.UtcNow)}}","body":{"stringValue":"named late"},"traceId":"{{traceId}}","spanId":"{{secondSpan}}"}""",
+                $$$"""{"key":"run.id","value":{"stringValue":"{{{namedRunId}}}"}}""");
+            root.SetTag("run.id", namedRunId);
+        }
+        provider.Dispose();
+
+        // One run with both steps and the line, ended with its root; none under the name that came too late.
+        Assert.Equal("completed", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
+        var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray();
+        Assert.Equal(["first", "second"], steps.Select(s => s.GetProperty("stepId").GetString()));
+        var line = Assert.Single(await LogsAsync(traceId));
+        Assert.Equal(("named late", "second"), (line.GetProperty("message").GetString(), line.GetProperty("stepId").GetString()));
+        Assert.Equal(404, (await fixture.Http.GetErrorAsync($"api/runs/{namedRunId}")).Status);
+        Assert.Contains(fixture.Service.Output, l => l.Contains($"run.id {namedRunId} came after", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task LogsAndSpansSentAtOnce_EndOnTheirSteps_WhicheverComesFirst()
     {
         var traces = Enumerable.Range(0, 30).Select(_ => TraceId()).ToList();

@@ -188,37 +188,6 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
     }
 
     [Fact]
-    public async Task ARunIdSetOnTheRootOnly_ArrivingAfterItsChildren_DoesNotSplitTheTrace()
-    {
-        // The usual way to name a run: a tag on the root span, which an SDK exports last, when the run ends.
-        var (source, provider) = Tracer(eachSpan: true);
-        var namedRunId = Api.NewRunId();
-        string traceId;
-        using (var root = source.StartActivity("late-name-flow")!)
-        {
-            traceId = root.TraceId.ToHexString();
-            using (source.StartActivity("first"))
-            {
-            }
-            Assert.Equal("running", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
-            using (source.StartActivity("second"))
-            {
-            }
-            root.SetTag("run.id", namedRunId);
-        }
-        provider.Dispose();
-
-        // One run with both steps that ended with its root; none under the name that came too late, nor a run left open.
-        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
-        Assert.Equal("completed", run.GetProperty("status").GetString());
-        var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray();
-        Assert.Equal(["first", "second"], steps.Select(s => s.GetProperty("stepId").GetString()));
-        using var named = await fixture.Http.GetAsync($"api/runs/{namedRunId}", Token);
-        Assert.Equal(HttpStatusCode.NotFound, named.StatusCode);
-        Assert.Contains(fixture.Service.Output, line => line.Contains($"run.id {namedRunId} came after", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task AJsonExport_WithHexIds_AndGzip_IsAccepted()
     {
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
