@@ -277,7 +277,36 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         var line = Assert.Single(await LogsAsync(traceId));
         Assert.Equal(("named late", "second"), (line.GetProperty("message").GetString(), line.GetProperty("stepId").GetString()));
         Assert.Equal(404, (await fixture.Http.GetErrorAsync($"api/runs/{namedRunId}")).Status);
-        Assert.Contains(fixture.Service.Output, l => l.Contains($"run.id {namedRunId} came after", StringComparison.Ordinal));
+        Assert.Contains(fixture.Service.Output, l => l.Contains($"run.id {namedRunId} came on the root span after its children", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnotherServiceInTheTrace_NamingItsOwnRun_StillMakesIt()
+    {
+        // A distributed trace: the caller's spans name no run (the trace id's run); the service it calls names its own.
+        var traceId = TraceId();
+        var calleeRunId = "otlp-callee-" + Guid.NewGuid().ToString("N")[..8];
+        var now = Nanos(DateTimeOffset.UtcNow);
+        async Task PostAsync(string json)
+        {
+            using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        await PostAsync($$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"call-pricing",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 5_000_000}}}"}]}]}]}
+            """);
+        await PostAsync($$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"run.id","value":{"stringValue":"{{{calleeRunId}}}"}}]},"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000c3","parentSpanId":"00000000000000b2","name":"price-quote",
+                 "startTimeUnixNano":"{{{now + 1_000_000}}}","endTimeUnixNano":"{{{now + 4_000_000}}}"}]}]}]}
+            """);
+
+        var callee = (await fixture.Http.GetJsonAsync($"api/runs/{calleeRunId}/trace")).GetProperty("steps").EnumerateArray();
+        Assert.Equal(["price-quote"], callee.Select(s => s.GetProperty("stepId").GetString()));
+        var caller = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray();
+        Assert.Equal(["call-pricing"], caller.Select(s => s.GetProperty("stepId").GetString()));
     }
 
     [Fact]

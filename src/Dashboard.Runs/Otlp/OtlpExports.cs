@@ -31,7 +31,7 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
             var traceSpans = trace.ToList();
             // Under the trace's lock: two exports of one trace at once choose its run one after the other.
             using var traceLock = await logs.LockTracesAsync([trace.Key], cancellationToken);
-            var runId = RunOfTrace(trace.Key, SpanMapping.RunIdOf(traceSpans));
+            var runId = RunOfTrace(trace.Key, SpanMapping.RunIdOf(traceSpans), traceSpans.Any(s => s.IsRoot));
             if (!Ids.IsValid(runId))
             {
                 rejected += traceSpans.Count;
@@ -67,24 +67,26 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
     }
 
     /// <summary>
-    /// The run a trace's spans go to: the one its earlier spans went to, else the <c>run.id</c> they name, else the trace
-    /// id. A trace is one run: SDKs export a span when it ends, so the root span, where <c>run.id</c> is often set, comes
-    /// last, after its children made the trace id's run; sending it elsewhere left that run open for ever without its
-    /// end and the named one without its steps. The store answers for traces this instance has not seen (a restart).
+    /// The run a trace's spans go to: the <c>run.id</c> they name, else the run its earlier spans went to, else the trace
+    /// id. But a <c>run.id</c> on the root span alone, after the children made the trace id's run, does not move the
+    /// trace: SDKs export a span when it ends, so the root (where <c>run.id</c> is often set) comes last, and sending it
+    /// elsewhere left the trace id's run open for ever without its end, and the named one without its steps. Only the
+    /// root's export: spans of another service in the trace that name their own run (no root among them) still make it.
+    /// The store answers for traces this instance has not seen (a restart).
     /// </summary>
-    private string RunOfTrace(string traceId, string named)
+    private string RunOfTrace(string traceId, string named, bool hasRoot)
     {
-        var known = index.KnownRunOf(traceId)
-            ?? (named != traceId && queries.FindRecord(traceId) is { } made && !made.Status.IsTerminal() ? traceId : null);
-        if (known is null)
+        var known = index.KnownRunOf(traceId);
+        if (named == traceId)
         {
-            return named;
+            return known ?? traceId;
         }
-        if (named != traceId && named != known)
+        if (hasRoot && (known == traceId || known is null && queries.FindRecord(traceId) is { } made && !made.Status.IsTerminal()))
         {
-            LogRunIdAfterItsTrace(logger, traceId, named, known);
+            LogRunIdAfterItsTrace(logger, traceId, named);
+            return traceId;
         }
-        return known;
+        return named;
     }
 
     internal async Task<ExportLogsServiceResponse> ExportLogsAsync(ExportLogsServiceRequest request, Caller caller, CancellationToken cancellationToken)
@@ -103,8 +105,8 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
         return response;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP trace {TraceId}: run.id {Named} came after the trace's first spans went to run {RunId}; the trace stays in that run (set run.id on every span or on the resource)")]
-    private static partial void LogRunIdAfterItsTrace(ILogger logger, string traceId, string named, string runId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP trace {TraceId}: run.id {Named} came on the root span after its children made the run {TraceId}; the trace stays in that run (set run.id on every span or on the resource)")]
+    private static partial void LogRunIdAfterItsTrace(ILogger logger, string traceId, string named);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP export: {Rejected} {What}(s) rejected: {Reasons}")]
     private static partial void LogRejected(ILogger logger, long rejected, string what, string reasons);

@@ -179,8 +179,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     private RunRecord? RunFor(string runId, Caller caller) =>
         queries.FindRecord(runId) is { } run && caller.Sees(run.WorkflowId) ? run : null;
 
-    // Where the trace's spans went first (a trace is one run, OtlpExports.RunOfTrace), then what the record names.
-    private string RunOf(OtlpLogRecord record) => index.KnownRunOf(record.TraceId) ?? record.NamedRunId ?? record.TraceId;
+    // The run its span went to, which may not be the one it names (a run.id on the root that came too late, see
+    // OtlpExports.RunOfTrace); else the one it names; else its trace's.
+    private string RunOf(OtlpLogRecord record) =>
+        (record.SpanId is { } span ? index.StepOf(record.TraceId, span)?.RunId : null) ?? record.NamedRunId ?? index.RunOf(record.TraceId);
 
     private OtlpTraceIndex.SpanStep? StepIn(string runId, string trace, string span) => index.StepOf(trace, span) is { } step && step.RunId == runId ? step : null;
 
