@@ -124,6 +124,40 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Models_SumCallsFailuresCostAndTokens_AcrossWorkflows_CostliestFirst()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var (first, second) = ($"wf-models-a-{tag}", $"wf-models-b-{tag}");
+        var (big, small, unpriced) = ($"big-{tag}", $"small-{tag}", $"local-{tag}");
+        var start = Hour.AddMinutes(20);
+        string Step(string type, string step, int attempt, string model, string? cost, int ms) =>
+            $$$"""{"type":"{{{type}}}","timestamp":"{{{At(start.AddMilliseconds(ms))}}}","stepId":"{{{step}}}","attempt":{{{attempt}}},"modelUsed":"{{{model}}}"{{{(cost is null ? "" : $",\"costUsd\":\"{cost}\"")}}},"tokens":{"prompt":100,"cached":40,"completion":20}{{{(type == "step_failed" ? ",\"willRetry\":true,\"error\":{\"message\":\"overloaded\"}" : "")}}}}""";
+        string Began(string step, int attempt, int ms) => $$"""{"type":"step_started","timestamp":"{{At(start.AddMilliseconds(ms))}}","stepId":"{{step}}","attempt":{{attempt}}}""";
+        string Run(string workflow) => $$"""{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"{{workflow}}"}""";
+        // The first workflow: a call of the big model that failed, its retry, a small one and one without a price.
+        await Http.PostOkAsync($"ins-{Guid.NewGuid():N}", Batch(Run(first),
+            Began("draft", 1, 1), Step("step_failed", "draft", 1, big, null, 2), Began("draft", 2, 3), Step("step_completed", "draft", 2, big, "0.25", 4),
+            Began("classify", 1, 5), Step("step_completed", "classify", 1, small, "0.01", 6),
+            Began("embed", 1, 7), Step("step_completed", "embed", 1, unpriced, null, 8)));
+        await Http.PostOkAsync($"ins-{Guid.NewGuid():N}", Batch(Run(second), Began("draft", 1, 1), Step("step_completed", "draft", 1, big, "0.5", 2)));
+
+        var period = $"from={Uri.EscapeDataString(At(Hour))}&to={Uri.EscapeDataString(At(Hour.AddHours(1)))}";
+        var all = (await Http.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray()
+            .Where(m => m.GetProperty("model").GetString()!.EndsWith(tag, StringComparison.Ordinal)).ToList();
+        var ofSecond = (await Http.GetJsonAsync($"api/insights/models?{period}&workflowId={second}")).GetProperty("models").EnumerateArray().ToList();
+
+        Assert.Equal([big, small, unpriced], all.Select(m => m.GetProperty("model").GetString()));
+        Assert.Equal((3, 1, 2, "0.75"), (all[0].GetProperty("calls").GetInt32(), all[0].GetProperty("failed").GetInt32(), all[0].GetProperty("workflows").GetInt32(), CostOf(all[0])));
+        Assert.Equal((300, 120, 60), (all[0].GetProperty("tokens").GetProperty("prompt").GetInt32(), all[0].GetProperty("tokens").GetProperty("cached").GetInt32(),
+            all[0].GetProperty("tokens").GetProperty("completion").GetInt32()));
+        Assert.Equal(("0.01", 1), (CostOf(all[1]), all[1].GetProperty("calls").GetInt32()));
+        // Nobody priced it: no cost, not $0.
+        Assert.Null(CostOf(all[2]));
+        var only = Assert.Single(ofSecond);
+        Assert.Equal((big, 1, "0.5"), (only.GetProperty("model").GetString(), only.GetProperty("calls").GetInt32(), CostOf(only)));
+    }
+
+    [Fact]
     public async Task AWorkflowNobodyReportedACostFor_HasNoCost_NotZeroDollars_AndOneReportedAsZeroCostsZero()
     {
         var unpriced = $"wf-unpriced-{Guid.NewGuid():N}";

@@ -150,22 +150,8 @@ public sealed class SchemaUpgradeTests : IDisposable
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-unpriced"), StepStarted("fetch"), StepCompleted("fetch"), RunCompleted()));
         }
         // The store as the service wrote it before the column existed (on PostgreSQL, its version the one before it).
-        const string Drop = "ALTER TABLE insight_runs DROP COLUMN cost_reports; ALTER TABLE insight_steps DROP COLUMN cost_reports;";
-        if (store == "sqlite")
-        {
-            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
-            connection.Open();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = Drop;
-            drop.ExecuteNonQuery();
-        }
-        else
-        {
-            await using var connection = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await using var drop = new Npgsql.NpgsqlCommand(Drop + VersionBefore("ADD COLUMN IF NOT EXISTS cost_reports"), connection);
-            await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
+        await DowngradeAsync(store, args, "ALTER TABLE insight_runs DROP COLUMN cost_reports; ALTER TABLE insight_steps DROP COLUMN cost_reports;",
+            "ADD COLUMN IF NOT EXISTS cost_reports");
 
         for (var start = 0; start < 2; start++)
         {
@@ -184,6 +170,57 @@ public sealed class SchemaUpgradeTests : IDisposable
                 await client.PostOkAsync(NewRunId(), Batch(Started("wf-priced"), StepStarted("llm"), StepCompleted("llm", cost: "0.25"), RunCompleted()));
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeTheCostByModel_GetsItsModelCallsCountedOnceAtStart(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var model = $"model-{Guid.NewGuid():N}";
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-models"), StepStarted("llm"), StepCompleted("llm", cost: "0.5", model: model), RunCompleted()));
+        }
+        // The store as the service wrote it before the models were counted (on PostgreSQL, its version the one before).
+        await DowngradeAsync(store, args, "DROP TABLE insight_models; DROP TABLE insight_backfills;", "CREATE TABLE IF NOT EXISTS insight_models");
+
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not count them again, nor the run figures that were there; a call after the upgrade adds.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            const string Period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=wf-models";   // Api.Time() counts from 2026-11-23
+            var counted = Assert.Single((await client.GetJsonAsync($"api/insights/models?{Period}")).GetProperty("models").EnumerateArray());
+            Assert.Equal((model, 1 + start, start == 0 ? "0.5" : "0.75"), (counted.GetProperty("model").GetString(), counted.GetProperty("calls").GetInt32(), CostOf(counted)));
+            Assert.Equal(1 + start, (await client.GetJsonAsync($"api/insights/summary?{Period}")).GetProperty("runs").GetInt32());
+            if (start == 0)
+            {
+                await client.PostOkAsync(NewRunId(), Batch(Started("wf-models"), StepStarted("llm"), StepCompleted("llm", cost: "0.25", model: model), RunCompleted()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Undoes a schema change in the store as the service left it: <paramref name="sql"/> on SQLite; on PostgreSQL, also
+    /// the schema version set back to the one before the migration holding <paramref name="migration"/>.
+    /// </summary>
+    private async Task DowngradeAsync(string store, string[] args, string sql, string migration)
+    {
+        if (store == "sqlite")
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = sql;
+            drop.ExecuteNonQuery();
+            return;
+        }
+        await using var pg = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
+        await pg.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand(sql + VersionBefore(migration), pg);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>Sets the runs' PostgreSQL schema back to before the migration that holds <paramref name="text"/>: the next start applies it and every one after it.</summary>

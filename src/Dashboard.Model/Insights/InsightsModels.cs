@@ -111,6 +111,25 @@ public sealed record StepHealth
 
 public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps);
 
+/// <summary>
+/// One model over the steps that named it in the period's runs: its calls (finished attempts), the failed ones, their
+/// cost (null when none reported one) and tokens; <see cref="Workflows"/>: how many workflows called it.
+/// </summary>
+public sealed record ModelUsage
+{
+    public required string Model { get; init; }
+    public long Calls { get; init; }
+    public long Failed { get; init; }
+    public int Workflows { get; init; }
+
+    [JsonConverter(typeof(DecimalStringConverter))]
+    public decimal? CostUsd { get; init; }
+
+    public required TokenTotals Tokens { get; init; }
+}
+
+public sealed record ModelUsageList(IReadOnlyList<ModelUsage> Models);
+
 /// <summary>A workflow the service has runs of, for pickers.</summary>
 public sealed record WorkflowFacet(string WorkflowId, string? WorkflowName);
 

@@ -10,18 +10,36 @@ namespace Dashboard.Runs.Insights;
 /// <summary>
 /// A data file written before the insights aggregates existed has runs but no aggregates: they are counted once, at
 /// start, from the stored records and attempts, in the start-up transaction. A file with any aggregate row is left as is.
+/// The cost by model came later than the rest: a file with the other aggregates gets only those counted, once (marked
+/// in <c>insight_backfills</c>, as a fleet without model calls has no row to tell it was done).
 /// </summary>
 internal static class InsightsBackfill
 {
     private const int Page = 500;
+    private const string ModelsDone = "models";
 
     public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
-        var connection = transaction.Connection!;
-        if (!Backfill.IsNeeded(transaction, "insight_runs"))
+        var modelsCounted = IsDone(transaction, ModelsDone);
+        var count = Backfill.IsNeeded(transaction, "insight_runs")
+            ? CountRuns(transaction, delta => InsightsWriter.Write(statements, transaction, modelsCounted ? delta with { Models = [] } : delta, shard), statements)
+            : 0;
+        if (!modelsCounted)
         {
-            return 0;
+            if (count == 0)
+            {
+                // Only the models' rows: the rest is counted already.
+                CountRuns(transaction, delta => InsightsWriter.Write(statements, transaction,
+                    delta with { Run = null, Workflow = null, Steps = [], Failure = null }, shard), statements);
+            }
+            MarkDone(transaction, ModelsDone);
         }
+        return count;
+    }
+
+    private static int CountRuns(DbTransaction transaction, Action<InsightsDelta> write, StatementCache statements)
+    {
+        var connection = transaction.Connection!;
         var count = 0;
         var after = "";
         while (true)
@@ -37,12 +55,30 @@ internal static class InsightsBackfill
             foreach (var record in records.Where(r => r.StartedAt is not null))
             {
                 var stored = Attempts(connection, transaction, record.Id);
-                InsightsWriter.Write(statements, transaction, InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)), shard);
+                write(InsightsDelta.OfStoredRun(RunState.FromSnapshot(record, stored, null)));
                 // Before the next run's: a failure group's examples are read back from the table.
                 statements.Flush(transaction);
                 count++;
             }
         }
+    }
+
+    private static bool IsDone(DbTransaction transaction, string name)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM insight_backfills WHERE name = @name)";
+        command.With("name", name);
+        return Convert.ToBoolean(command.ExecuteScalar());
+    }
+
+    private static void MarkDone(DbTransaction transaction, string name)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO insight_backfills (name) VALUES (@name) ON CONFLICT DO NOTHING";
+        command.With("name", name);
+        command.ExecuteNonQuery();
     }
 
     private static List<RunRecord> Records(DbConnection connection, DbTransaction transaction, string after)

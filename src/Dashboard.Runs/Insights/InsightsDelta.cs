@@ -19,6 +19,9 @@ internal sealed record WorkflowSeen(string WorkflowId, string? Name, long At, st
 internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, int CostReports, long Prompt,
     long Cached, long Completion, byte[]? Durations);
 
+/// <summary>One model's finished attempts of a batch, summed, for every step grain's bucket.</summary>
+internal sealed record ModelCounts(string Model, int Calls, int Failed, long CostPico, int CostReports, long Prompt, long Cached, long Completion);
+
 /// <summary>A run that has just failed or timed out: its failure group.</summary>
 internal sealed record FailureSeen(string Signature, string RunId, string? StepId, string? Code, string? Type, string Message, long At);
 
@@ -29,6 +32,9 @@ internal sealed record FailureSeen(string Signature, string RunId, string? StepI
 internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, RunCounts? Run, WorkflowSeen? Workflow, IReadOnlyList<StepCounts> Steps,
     FailureSeen? Failure)
 {
+    /// <summary>The batch's finished attempts that named a model, per model (the fleet's cost by model).</summary>
+    public IReadOnlyList<ModelCounts> Models { get; init; } = [];
+
     public long[] StepBuckets { get; } = InsightsSchema.StepGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
 
     /// <summary>For an accepted batch: <paramref name="before"/> is the record as it was, null for a new run.</summary>
@@ -39,8 +45,9 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
     public static InsightsDelta OfStoredRun(RunState state) =>
         Of(null, state, state.Steps.SelectMany(history => history.Attempts).Where(a => a.Status is StepStatus.Completed or StepStatus.Failed));
 
-    private static InsightsDelta Of(RunRecord? before, RunState state, IEnumerable<StepTrace> finishedAttempts)
+    private static InsightsDelta Of(RunRecord? before, RunState state, IEnumerable<StepTrace> attempts)
     {
+        var finishedAttempts = attempts as IReadOnlyList<StepTrace> ?? attempts.ToList();
         var after = state.Record!;
         var start = after.StartedAt!.Value;
         var justFinished = after.Status.IsTerminal() && before?.Status.IsTerminal() != true;
@@ -51,8 +58,29 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
             RunCountsOf(before, after, start, justFinished && after.DurationMs is { } duration ? DurationHistogram.Of([duration]) : null),
             before is null ? new WorkflowSeen(after.WorkflowId, after.WorkflowName, start.ToUnixTimeMilliseconds(), after.TriggerType) : null,
             StepCountsOf(finishedAttempts),
-            failure);
+            failure)
+        {
+            Models = ModelCountsOf(finishedAttempts),
+        };
     }
+
+    private static IReadOnlyList<ModelCounts> ModelCountsOf(IReadOnlyList<StepTrace> attempts)
+    {
+        IReadOnlyList<ModelCounts> models = [];
+        foreach (var attempt in attempts)
+        {
+            if (attempt.ModelUsed is { Length: > 0 } model)
+            {
+                var tokens = attempt.Tokens;
+                models = InsightsDeltaMerge.AddBy(models, [new ModelCounts(model, 1, attempt.Status == StepStatus.Failed ? 1 : 0, Pico(attempt.CostUsd),
+                    attempt.CostUsd is null ? 0 : 1, tokens?.Prompt ?? 0, tokens?.Cached ?? 0, tokens?.Completion ?? 0)], m => m.Model, Add);
+            }
+        }
+        return models;
+    }
+
+    public static ModelCounts Add(ModelCounts a, ModelCounts b) => new(a.Model, a.Calls + b.Calls, a.Failed + b.Failed, a.CostPico + b.CostPico,
+        a.CostReports + b.CostReports, a.Prompt + b.Prompt, a.Cached + b.Cached, a.Completion + b.Completion);
 
     private static RunCounts? RunCountsOf(RunRecord? before, RunRecord after, DateTimeOffset start, byte[]? duration)
     {

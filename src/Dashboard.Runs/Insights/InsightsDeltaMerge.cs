@@ -22,9 +22,9 @@ internal static class InsightsDeltaMerge
         {
             if (delta.Workflow is not null || delta.Failure is not null)
             {
-                merged.Add(delta with { Run = null, Steps = [] });
+                merged.Add(delta with { Run = null, Steps = [], Models = [] });
             }
-            if (delta.Run is null && delta.Steps.Count == 0)
+            if (delta.Run is null && delta.Steps.Count == 0 && delta.Models.Count == 0)
             {
                 continue;
             }
@@ -68,24 +68,33 @@ internal static class InsightsDeltaMerge
             },
         },
         Steps = AddSteps(sum.Steps, delta.Steps),
+        Models = AddModels(sum.Models, delta.Models),
     };
 
-    private static List<StepCounts> AddSteps(IReadOnlyList<StepCounts> sum, IReadOnlyList<StepCounts> steps)
+    private static List<ModelCounts> AddModels(IReadOnlyList<ModelCounts> sum, IReadOnlyList<ModelCounts> models) =>
+        AddBy(sum, models, m => m.Model, InsightsDelta.Add);
+
+    // The name the later batch reported, as the upsert would have left it.
+    private static List<StepCounts> AddSteps(IReadOnlyList<StepCounts> sum, IReadOnlyList<StepCounts> steps) => AddBy(sum, steps, s => s.StepId,
+        (a, step) => new StepCounts(a.StepId, step.StepName ?? a.StepName, a.Attempts + step.Attempts, a.Retries + step.Retries,
+            a.Failed + step.Failed, a.CostPico + step.CostPico, a.CostReports + step.CostReports, a.Prompt + step.Prompt,
+            a.Cached + step.Cached, a.Completion + step.Completion, Histograms(a.Durations, step.Durations)));
+
+    /// <summary><paramref name="sum"/> with each item added to the one of its key, or appended (a batch has a few keys).</summary>
+    internal static List<T> AddBy<T>(IReadOnlyList<T> sum, IReadOnlyList<T> items, Func<T, string> key, Func<T, T, T> add)
     {
-        var result = new List<StepCounts>(sum);
-        foreach (var step in steps)
+        var result = new List<T>(sum);
+        foreach (var item in items)
         {
-            var at = result.FindIndex(s => string.Equals(s.StepId, step.StepId, StringComparison.Ordinal));
+            var at = result.FindIndex(r => string.Equals(key(r), key(item), StringComparison.Ordinal));
             if (at < 0)
             {
-                result.Add(step);
-                continue;
+                result.Add(item);
             }
-            var a = result[at];
-            // The name the later batch reported, as the upsert would have left it.
-            result[at] = new StepCounts(a.StepId, step.StepName ?? a.StepName, a.Attempts + step.Attempts, a.Retries + step.Retries,
-                a.Failed + step.Failed, a.CostPico + step.CostPico, a.CostReports + step.CostReports, a.Prompt + step.Prompt,
-                a.Cached + step.Cached, a.Completion + step.Completion, Histograms(a.Durations, step.Durations));
+            else
+            {
+                result[at] = add(result[at], item);
+            }
         }
         return result;
     }

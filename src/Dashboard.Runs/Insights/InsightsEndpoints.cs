@@ -30,6 +30,9 @@ internal static class InsightsEndpoints
         insights.MapGet("/failures", Failures).WithName("InsightsFailures")
             .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
             .Produces<FailureGroupList>();
+        insights.MapGet("/models", Models).WithName("InsightsModels")
+            .WithSummary("Per model the period's steps called: calls, failed calls, workflows, cost, tokens; the costliest first. Hour rows at the finest.")
+            .Produces<ModelUsageList>();
         api.MapGet("/runs/facets", Facets).WithName("RunFacets").WithTags("Runs")
             .WithSummary("The workflows (with names) and trigger types of the runs the caller may see: what the list can be filtered by.")
             .Produces<RunFacets>();
@@ -76,6 +79,9 @@ internal static class InsightsEndpoints
 
     private static IResult Workflows(HttpContext context, InsightsQueries queries) =>
         Read(context, query => Results.Json(queries.Workflows(query), ModelJson.Options));
+
+    private static IResult Models(HttpContext context, InsightsQueries queries) =>
+        Read(context, query => Results.Json(queries.Models(query), ModelJson.Options));
 
     private static IResult Failures(HttpContext context, InsightsQueries queries) => Read(context, query =>
     {

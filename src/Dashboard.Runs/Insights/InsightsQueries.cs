@@ -197,6 +197,33 @@ internal sealed class InsightsQueries(RunsDatabase database)
         }).OrderByDescending(s => s.Failed).ThenByDescending(s => s.P95DurationMs ?? 0).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>Per model, over the period's runs (of one workflow or all): calls, failures, cost, tokens; the costliest first.</summary>
+    public ModelUsageList Models(InsightsQuery query)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        var where = Where(command, query, steps: true);
+        command.CommandText = $"""
+            SELECT model, {Sums("calls", "failed", "cost_pico", "cost_reports", "prompt_tokens", "cached_tokens", "completion_tokens")}, COUNT(DISTINCT workflow_id)
+            FROM insight_models f WHERE {where} GROUP BY model
+            """;
+        var models = new List<ModelUsage>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            models.Add(new ModelUsage
+            {
+                Model = reader.GetString(0),
+                Calls = reader.GetInt64(1),
+                Failed = reader.GetInt64(2),
+                CostUsd = reader.GetInt64(4) > 0 ? Usd(reader.GetInt64(3)) : null,
+                Tokens = new TokenTotals(reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
+                Workflows = Convert.ToInt32(reader.GetValue(8), System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+        return new ModelUsageList(models.OrderByDescending(m => m.CostUsd ?? 0).ThenByDescending(m => m.Calls).ThenBy(m => m.Model, StringComparer.Ordinal).ToList());
+    }
+
     /// <summary>The workflows and trigger types the visible runs have had (a few rows each, whatever the number of runs).</summary>
     public RunFacets Facets(IReadOnlySet<string>? visible)
     {

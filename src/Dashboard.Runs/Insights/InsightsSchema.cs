@@ -71,6 +71,24 @@ internal static class InsightsSchema
             PRIMARY KEY (workflow_id, grain, bucket, step_id)
         ) WITHOUT ROWID;
 
+        CREATE TABLE IF NOT EXISTS insight_models (
+            grain INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            workflow_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            cost_pico INTEGER NOT NULL,
+            cost_reports INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            cached_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            PRIMARY KEY (workflow_id, grain, bucket, model)
+        ) WITHOUT ROWID;
+
+        -- Counts made once from the stored runs when an aggregate came after them (InsightsBackfill).
+        CREATE TABLE IF NOT EXISTS insight_backfills (name TEXT PRIMARY KEY) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS insight_failure_groups (
             signature TEXT PRIMARY KEY,
             workflow_id TEXT NOT NULL,

@@ -51,6 +51,16 @@ internal static class InsightsWriter
 
     private static readonly string[] StepStatements = [StepSql(sharded: false), StepSql(sharded: true)];
 
+    private static string ModelSql(bool sharded) => $"""
+        INSERT INTO insight_models AS m (grain, bucket, workflow_id, model{(sharded ? ", shard" : "")}, calls, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens)
+        VALUES (@grain, @bucket, @workflow, @model{(sharded ? ", @shard" : "")}, @calls, @failed, @cost, @costReports, @prompt, @cached, @completion)
+        ON CONFLICT (workflow_id, grain, bucket, model{(sharded ? ", shard" : "")}) DO UPDATE SET calls = m.calls + excluded.calls, failed = m.failed + excluded.failed,
+            cost_pico = m.cost_pico + excluded.cost_pico, cost_reports = m.cost_reports + excluded.cost_reports, prompt_tokens = m.prompt_tokens + excluded.prompt_tokens,
+            cached_tokens = m.cached_tokens + excluded.cached_tokens, completion_tokens = m.completion_tokens + excluded.completion_tokens
+        """;
+
+    private static readonly string[] ModelStatements = [ModelSql(sharded: false), ModelSql(sharded: true)];
+
     private const string FailureGroupSql = """
         INSERT INTO insight_failure_groups AS g (signature, workflow_id, step_id, error_code, error_type, message, first_seen, last_seen, examples)
         VALUES (@signature, @workflow, @step, @code, @type, @message, @at, @at, @examples)
@@ -106,9 +116,41 @@ internal static class InsightsWriter
             }
             WriteSteps(statements, command, delta);
         }
+        if (delta.Models.Count > 0)
+        {
+            var command = statements.For(transaction, ModelStatements[shard is null ? 0 : 1]);
+            if (shard is not null)
+            {
+                Set(command, "shard", shard);
+            }
+            WriteModels(statements, command, delta);
+        }
         if (delta.Failure is { } failure)
         {
             WriteFailure(statements, transaction, delta, failure);
+        }
+    }
+
+    private static void WriteModels(StatementCache statements, DbCommand command, InsightsDelta delta)
+    {
+        Set(command, "workflow", delta.WorkflowId);
+        // In one order in every transaction, as the steps (no deadlock between two batches of one workflow).
+        foreach (var model in delta.Models.OrderBy(m => m.Model, StringComparer.Ordinal))
+        {
+            Set(command, "model", model.Model);
+            Set(command, "calls", model.Calls);
+            Set(command, "failed", model.Failed);
+            Set(command, "cost", model.CostPico);
+            Set(command, "costReports", model.CostReports);
+            Set(command, "prompt", model.Prompt);
+            Set(command, "cached", model.Cached);
+            Set(command, "completion", model.Completion);
+            for (var i = 0; i < InsightsSchema.StepGrains.Length; i++)
+            {
+                Set(command, "grain", InsightsSchema.StepGrains[i]);
+                Set(command, "bucket", delta.StepBuckets[i]);
+                statements.Execute(command);
+            }
         }
     }
 

@@ -333,5 +333,25 @@ internal static class PostgreSqlRunsSchema
         ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS cost_reports bigint NOT NULL DEFAULT 0;
         ALTER TABLE insight_steps ADD COLUMN IF NOT EXISTS cost_reports bigint NOT NULL DEFAULT 0;
         """ + Insights.InsightsSchema.CostReportsBackfillSql,
+        // Cost by model across runs (see Insights.InsightsDelta.Models), split in shards as the step rows are; and which
+        // counts were made once from the stored runs (InsightsBackfill).
+        """
+        CREATE TABLE IF NOT EXISTS insight_models (
+            grain integer NOT NULL,
+            bucket bigint NOT NULL,
+            workflow_id text COLLATE "C" NOT NULL,
+            model text COLLATE "C" NOT NULL,
+            shard smallint NOT NULL DEFAULT 0,
+            calls bigint NOT NULL,
+            failed bigint NOT NULL,
+            cost_pico bigint NOT NULL,
+            cost_reports bigint NOT NULL,
+            prompt_tokens bigint NOT NULL,
+            cached_tokens bigint NOT NULL,
+            completion_tokens bigint NOT NULL,
+            PRIMARY KEY (workflow_id, grain, bucket, model, shard)
+        );
+        CREATE TABLE IF NOT EXISTS insight_backfills (name text COLLATE "C" PRIMARY KEY);
+        """,
     ];
 }
