@@ -20,6 +20,11 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await Assertions.Expect(refunds).ToContainTextAsync("issue-refund");
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Workflow health" })).ToContainTextAsync("Refund request");
+        // The sample's model calls, by model (support triage classifies with gpt-4o-mini), each with a cost.
+        var miniRow = page.GetByRole(AriaRole.Region, new() { Name = "Cost by model" }).Locator("tbody tr")
+            .Filter(new() { Has = page.GetByRole(AriaRole.Cell, new() { Name = "gpt-4o-mini", Exact = true }) });
+        await Assertions.Expect(miniRow).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await Assertions.Expect(miniRow.Locator("td").Last).ToHaveTextAsync(new Regex(@"^\$\d"));
         // The charts are drawn once the browser has told their size.
         await Assertions.Expect(page.Locator(".charts svg .mud-charts-yaxis text").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await page.ScreenshotAsync("overview");

@@ -22,6 +22,9 @@ public interface IInsightsReader
 
     /// <summary>Steps of <see cref="InsightsRange.WorkflowId"/> (required): which is slow, flaky or expensive.</summary>
     Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>The models the period's steps called (of one workflow or all): calls, failures, cost, tokens; the costliest first.</summary>
+    Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default);
 }
 
 internal sealed class InsightsReader(RunsClient client) : IInsightsReader
@@ -43,6 +46,9 @@ internal sealed class InsightsReader(RunsClient client) : IInsightsReader
         ArgumentException.ThrowIfNullOrEmpty(range.WorkflowId, nameof(range));
         return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
     }
+
+    public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsModelsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
 
     private static string From(InsightsRange range) => Rfc3339DateTimeOffsetConverter.Format(range.From);
 

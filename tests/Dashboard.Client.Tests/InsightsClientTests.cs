@@ -22,12 +22,13 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
             reporter.StartStep("charge");
             if (fails)
             {
-                reporter.FailStep("charge", new ErrorInfo { Code = "E_CARD", Message = $"card {Random.Shared.Next(1000, 9999)} declined" }, willRetry: false);
+                reporter.FailStep("charge", new ErrorInfo { Code = "E_CARD", Message = $"card {Random.Shared.Next(1000, 9999)} declined" }, willRetry: false,
+                    model: "fraud-model");
                 reporter.FailRun(new ErrorInfo { Code = "E_CARD", Message = $"card {Random.Shared.Next(1000, 9999)} declined" });
             }
             else
             {
-                reporter.CompleteStep("charge", costUsd: 0.25m);
+                reporter.CompleteStep("charge", model: "fraud-model", costUsd: 0.25m);
                 reporter.CompleteRun();
             }
         }
@@ -38,12 +39,16 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         var groups = await scoped.FailuresAsync(range, cancellationToken: Token);
         var steps = await client.Insights.StepsAsync(range with { WorkflowId = workflow }, Token);
         var series = await client.Insights.TimeseriesAsync(range with { WorkflowId = workflow }, "minute", Token);
+        var models = await scoped.ModelsAsync(range, Token);
 
         Assert.Equal((2, 0.5, 0.25m), (summary.Runs, summary.FailureRate, summary.CostUsd));
         var group = Assert.Single(groups.Groups);
         Assert.Equal((workflow, "charge", "E_CARD", 1L), (group.WorkflowId, group.StepId, group.ErrorCode, group.Count));
         Assert.Equal(2, Assert.Single(steps.Steps).Attempts);
         Assert.Equal(2, series.Buckets.Sum(b => b.Runs));
+        // The other workflow's failed call is not the scoped caller's to see.
+        var model = Assert.Single(models.Models);
+        Assert.Equal(("fraud-model", 2L, 1L, 1, 0.25m), (model.Model, model.Calls, model.Failed, model.Workflows, model.CostUsd));
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
         Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
     }

@@ -101,6 +101,7 @@ public sealed class FakeInsightsReader : IInsightsReader
     public IReadOnlyList<FailureGroup> Groups { get; set; } = [];
     public IReadOnlyList<WorkflowHealth> Workflows { get; set; } = [];
     public IReadOnlyList<StepHealth> Steps { get; set; } = [];
+    public IReadOnlyList<ModelUsage> Models { get; set; } = [];
     public Exception? Failure { get; set; }
     public List<(string Call, InsightsRange Range)> Calls { get; } = [];
 
@@ -126,4 +127,7 @@ public sealed class FakeInsightsReader : IInsightsReader
 
     public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
         Answer("steps", range, () => new StepHealthList(Steps));
+
+    public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        Answer("models", range, () => new ModelUsageList(Models));
 }

@@ -108,6 +108,9 @@ public interface IRunsApi
     [Get("/api/insights/steps")]
     Task<StepHealthList> InsightsStepsAsync(string from, string to, string workflowId, CancellationToken cancellationToken);
 
+    [Get("/api/insights/models")]
+    Task<ModelUsageList> InsightsModelsAsync(string from, string to, string? workflowId, CancellationToken cancellationToken);
+
     /// <summary>Seed 004's snake_case shapes: read raw and parsed with the snake-case options.</summary>
     [Get("/api/workflows/{workflowId}/executions")]
     Task<HttpResponseMessage> ListExecutionsAsync(string workflowId, string? cursor, int limit, CancellationToken cancellationToken);

@@ -20,6 +20,9 @@ public sealed record OverviewView
     /// <summary>Only when one workflow is chosen: its steps.</summary>
     public IReadOnlyList<StepHealth>? Steps { get; init; }
 
+    /// <summary>The models the period's steps called, the costliest first (none when no step named one).</summary>
+    public IReadOnlyList<ModelUsage> Models { get; init; } = [];
+
     public bool IsEmpty => Summary.Runs == 0 && Summary.Previous is not { Runs: > 0 } && Failures.Count == 0;
 
     public IReadOnlyList<HeadlineFigure> Headline()

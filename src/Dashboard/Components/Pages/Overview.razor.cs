@@ -8,7 +8,7 @@ using MudBlazor;
 namespace Dashboard.Components.Pages;
 
 /// <summary>
-/// The home page: what is going wrong across runs in a period. One read of the insights API (five calls at once) builds
+/// The home page: what is going wrong across runs in a period. One read of the insights API (six or seven calls at once) builds
 /// an <see cref="OverviewView"/>; the feed of run changes asks for a new read, at most every few seconds.
 /// </summary>
 public sealed partial class Overview : IDisposable
@@ -110,10 +110,11 @@ public sealed partial class Overview : IDisposable
             var series = insights.TimeseriesAsync(range, OverviewFilter.BucketFor(range), token);
             var failures = insights.FailuresAsync(range, 25, token);
             var workflows = insights.WorkflowsAsync(range, token);
+            var models = insights.ModelsAsync(range, token);
             var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, token);
             // Every workflow known, for the picker (once: it changes when a new workflow first runs).
             var facets = _facets.Workflows.Count == 0 ? RunsClient.FacetsAsync(token) : Task.FromResult(_facets);
-            await Task.WhenAll(summary, series, failures, workflows, facets, steps ?? Task.CompletedTask);
+            await Task.WhenAll(summary, series, failures, workflows, models, facets, steps ?? Task.CompletedTask);
             _facets = facets.Result;
             return new OverviewView
             {
@@ -122,6 +123,7 @@ public sealed partial class Overview : IDisposable
                 Failures = failures.Result.Groups,
                 Workflows = workflows.Result.Workflows,
                 Steps = steps?.Result.Steps,
+                Models = models.Result.Models,
             };
         }, cancel);
         BuildCharts();
