@@ -49,9 +49,16 @@ internal static class InsightsBenchmark
                 {
                     throw new InvalidOperationException($"The seeded aggregates do not read back as seeded: {check}");
                 }
+                // And the models' rows: their costs add up to the runs' (every priced step is a model call).
+                var byModel = JsonDocument.Parse(await http.GetStringAsync(Url("models", now.AddDays(-Days - 1), now.AddMinutes(1), null))).RootElement.GetProperty("models");
+                var modelsCost = byModel.EnumerateArray().Sum(m => decimal.Parse(m.GetProperty("costUsd").GetString()!, CultureInfo.InvariantCulture));
+                if (byModel.GetArrayLength() != Models.Length || modelsCost != expectedCost)
+                {
+                    throw new InvalidOperationException($"The seeded models do not read back as seeded: {byModel}");
+                }
                 foreach (var (period, span) in (ValueTuple<string, TimeSpan>[])[("30 days", TimeSpan.FromDays(Days)), ("7 days", TimeSpan.FromDays(7)), ("24 hours", TimeSpan.FromHours(24))])
                 {
-                    foreach (var route in (string[])["summary", "timeseries", "workflows", "failures", "steps"])
+                    foreach (var route in (string[])["summary", "timeseries", "workflows", "failures", "steps", "models"])
                     {
                         var url = Url(route, now - span, now, route == "steps" ? "wf-07" : null);
                         var ms = await MedianAsync(http, url);
@@ -98,6 +105,13 @@ internal static class InsightsBenchmark
         public long Runs, Completed, Failed, Cancelled, Timeout, CostPico, Prompt, Cached, Completion;
     }
 
+    private sealed class ModelSums
+    {
+        public long Calls, Failed, CostPico, Prompt, Cached, Completion;
+    }
+
+    private static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku", "claude-sonnet-4", "text-embedding-3-small"];
+
     private sealed class StepSums
     {
         public long Attempts, Retries, Failed, CostPico, Prompt, Cached, Completion;
@@ -119,6 +133,7 @@ internal static class InsightsBenchmark
         var random = new Random(42);
         var runs = new Dictionary<(int, long, int), RunSums>();
         var steps = new Dictionary<(int, long, int, int), StepSums>();
+        var models = new Dictionary<(int, long, int, int), ModelSums>();
         var durations = new Dictionary<(int, long, int, int, int), long>();
         var failures = new Dictionary<(int, long, string), (int Workflow, long Count)>();
         var groups = new Dictionary<string, (int Workflow, int Step, string Code, string Message, long First, long Last, string Example)>();
@@ -157,6 +172,16 @@ internal static class InsightsBenchmark
                         (sums.Prompt, sums.Cached, sums.Completion) = (sums.Prompt + p, sums.Cached + c, sums.Completion + o);
                         var key = (grain, b, workflow, step + 1, DurationHistogram.BinOf(duration));
                         durations[key] = durations.GetValueOrDefault(key) + 1;
+                        if (step % 3 == 0)
+                        {
+                            // The priced steps are model calls, each workflow's on a mix of the five models.
+                            var model = (workflow + step) % Models.Length;
+                            var usage = models.TryGetValue((grain, b, workflow, model), out var had) ? had : models[(grain, b, workflow, model)] = new ModelSums();
+                            usage.Calls++;
+                            usage.Failed += failed ? 1 : 0;
+                            usage.CostPico += cost;
+                            (usage.Prompt, usage.Cached, usage.Completion) = (usage.Prompt + p, usage.Cached + c, usage.Completion + o);
+                        }
                     }
                 }
             }
@@ -232,6 +257,8 @@ internal static class InsightsBenchmark
         Insert("INSERT INTO insight_steps VALUES ($p0,$p1,$p2,$p3,$p4,$p5,$p6,$p7,$p8,$p9,$p10,$p11,$p12,$p13)",
             steps.Select(s => new object[] { s.Key.Item1, s.Key.Item2, Wf(s.Key.Item3), $"step-{s.Key.Item4}", $"Step {s.Key.Item4}", s.Value.Attempts, s.Value.Retries, s.Value.Failed, s.Value.CostPico, s.Value.Prompt, s.Value.Cached, s.Value.Completion,
                 histograms[(s.Key.Item1, s.Key.Item2, s.Key.Item3, s.Key.Item4 + 1)], s.Key.Item4 % 3 == 0 ? s.Value.Attempts : 0L }));
+        Insert("INSERT INTO insight_models VALUES ($p0,$p1,$p2,$p3,$p4,$p5,$p6,$p4,$p7,$p8,$p9)",
+            models.Select(m => new object[] { m.Key.Item1, m.Key.Item2, Wf(m.Key.Item3), Models[m.Key.Item4], m.Value.Calls, m.Value.Failed, m.Value.CostPico, m.Value.Prompt, m.Value.Cached, m.Value.Completion }));
         Insert("INSERT INTO insight_failures VALUES ($p0,$p1,$p2,$p3,$p4)",
             failures.Select(f => new object[] { f.Key.Item1, f.Key.Item2, f.Key.Item3, Wf(f.Value.Workflow), f.Value.Count }));
         Insert("INSERT INTO insight_failure_groups VALUES ($p0,$p1,$p2,$p3,NULL,$p4,$p5,$p6,$p7)",
@@ -251,7 +278,7 @@ internal static class InsightsBenchmark
         report.AppendLine("(Release build, SQLite WAL), by `dotnet run -c Release --project tests/Dashboard.Benchmarks -- insights`. Each time is the median of");
         report.AppendLine("21 requests after 3 warm-up ones, measured by the client.");
         report.AppendLine();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Data: {Runs:N0} runs and {Runs * StepsPerRun:N0} attempts over the last {Days} days, {Workflows} workflows of {StepsPerRun} steps, 8% of runs failed, timed out or cancelled ({rows:N0} aggregate rows). Target: every route ≤ 50 ms for 30 days.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Data: {Runs:N0} runs and {Runs * StepsPerRun:N0} attempts over the last {Days} days, {Workflows} workflows of {StepsPerRun} steps (every third a model call, over {Models.Length} models), 8% of runs failed, timed out or cancelled ({rows:N0} aggregate rows). Target: every route ≤ 50 ms for 30 days.");
         report.AppendLine();
         report.AppendLine("| route | 30 days | 7 days | 24 hours |");
         report.AppendLine("|---|---:|---:|---:|");

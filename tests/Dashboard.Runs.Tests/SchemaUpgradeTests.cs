@@ -202,6 +202,61 @@ public sealed class SchemaUpgradeTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreWithTheModelRowsKeyedByWorkflowFirst_IsRekeyedKeepingItsRows(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var model = $"model-{Guid.NewGuid():N}";
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started("wf-rekey"), StepStarted("llm"), StepCompleted("llm", cost: "0.5", model: model), RunCompleted()));
+        }
+        // The key the first cut of cost by model wrote (workflow first), its rows kept.
+        await DowngradeAsync(store, args, store == "sqlite"
+            ? """
+              ALTER TABLE insight_models RENAME TO m_old;
+              CREATE TABLE insight_models (grain INTEGER NOT NULL, bucket INTEGER NOT NULL, workflow_id TEXT NOT NULL, model TEXT NOT NULL,
+                  calls INTEGER NOT NULL, failed INTEGER NOT NULL, cost_pico INTEGER NOT NULL, cost_reports INTEGER NOT NULL,
+                  prompt_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+                  PRIMARY KEY (workflow_id, grain, bucket, model)) WITHOUT ROWID;
+              INSERT INTO insight_models SELECT * FROM m_old;
+              DROP TABLE m_old;
+              """
+            : "ALTER TABLE insight_models DROP CONSTRAINT insight_models_pkey, ADD PRIMARY KEY (workflow_id, grain, bucket, model, shard);",
+            "ADD PRIMARY KEY (grain, bucket, workflow_id, model, shard)");
+        Assert.Equal("workflow_id", await FirstKeyColumnOfModelsAsync(store, args));
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        Assert.Equal("grain", await FirstKeyColumnOfModelsAsync(store, args));
+        // A call after the upgrade adds to the row kept (the upsert's conflict is on the new key).
+        await client.PostOkAsync(NewRunId(), Batch(Started("wf-rekey"), StepStarted("llm"), StepCompleted("llm", cost: "0.25", model: model), RunCompleted()));
+        const string Period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=wf-rekey";
+        var counted = Assert.Single((await client.GetJsonAsync($"api/insights/models?{Period}")).GetProperty("models").EnumerateArray());
+        Assert.Equal((model, 2, "0.75"), (counted.GetProperty("model").GetString(), counted.GetProperty("calls").GetInt32(), CostOf(counted)));
+    }
+
+    private async Task<string> FirstKeyColumnOfModelsAsync(string store, string[] args)
+    {
+        if (store == "sqlite")
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT name FROM pragma_table_info('insight_models') WHERE pk = 1";
+            return (string)command.ExecuteScalar()!;
+        }
+        await using var pg = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
+        await pg.OpenAsync(TestContext.Current.CancellationToken);
+        await using var key = new Npgsql.NpgsqlCommand("""
+            SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = 'insight_models'::regclass AND i.indisprimary
+            """, pg);
+        return (string)(await key.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+    }
+
     /// <summary>
     /// Undoes a schema change in the store as the service left it: <paramref name="sql"/> on SQLite; on PostgreSQL, also
     /// the schema version set back to the one before the migration holding <paramref name="migration"/>.

@@ -32,6 +32,24 @@ internal static class InsightsSchema
 
     public const decimal PicoPerUsd = 1_000_000_000_000m;
 
+    /// <summary>Keyed by the period first, as <c>insight_runs</c>: the overview reads every workflow's models for a period.</summary>
+    private const string ModelsTableSql = """
+        CREATE TABLE IF NOT EXISTS insight_models (
+            grain INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            workflow_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            cost_pico INTEGER NOT NULL,
+            cost_reports INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            cached_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            PRIMARY KEY (grain, bucket, workflow_id, model)
+        ) WITHOUT ROWID;
+        """;
+
     public const string Sql = """
         CREATE TABLE IF NOT EXISTS insight_runs (
             grain INTEGER NOT NULL,
@@ -71,20 +89,7 @@ internal static class InsightsSchema
             PRIMARY KEY (workflow_id, grain, bucket, step_id)
         ) WITHOUT ROWID;
 
-        CREATE TABLE IF NOT EXISTS insight_models (
-            grain INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
-            workflow_id TEXT NOT NULL,
-            model TEXT NOT NULL,
-            calls INTEGER NOT NULL,
-            failed INTEGER NOT NULL,
-            cost_pico INTEGER NOT NULL,
-            cost_reports INTEGER NOT NULL,
-            prompt_tokens INTEGER NOT NULL,
-            cached_tokens INTEGER NOT NULL,
-            completion_tokens INTEGER NOT NULL,
-            PRIMARY KEY (workflow_id, grain, bucket, model)
-        ) WITHOUT ROWID;
+        """ + ModelsTableSql + """
 
         -- Counts made once from the stored runs when an aggregate came after them (InsightsBackfill).
         CREATE TABLE IF NOT EXISTS insight_backfills (name TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -149,6 +154,7 @@ internal static class InsightsSchema
         command.CommandText = Sql;
         command.ExecuteNonQuery();
         AddCostReports(connection, transaction);
+        RekeyModels(connection, transaction);
     }
 
     /// <summary>
@@ -175,6 +181,30 @@ internal static class InsightsSchema
             ALTER TABLE insight_runs ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE insight_steps ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;
             {CostReportsBackfillSql}
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Files whose <c>insight_models</c> was keyed by workflow first (the first cut) get the period-first key, once: the
+    /// overview reads every workflow's models for a period, a range of this key. SQLite cannot change a key in place.
+    /// </summary>
+    private static void RekeyModels(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT pk FROM pragma_table_info('insight_models') WHERE name = 'grain'";
+        if ((long)command.ExecuteScalar()! == 1)
+        {
+            return;
+        }
+        command.CommandText = """
+            ALTER TABLE insight_models RENAME TO insight_models_old;
+            """ + ModelsTableSql + """
+
+            INSERT INTO insight_models SELECT grain, bucket, workflow_id, model, calls, failed, cost_pico, cost_reports,
+                prompt_tokens, cached_tokens, completion_tokens FROM insight_models_old;
+            DROP TABLE insight_models_old;
             """;
         command.ExecuteNonQuery();
     }

@@ -54,7 +54,7 @@ internal static class InsightsWriter
     private static string ModelSql(bool sharded) => $"""
         INSERT INTO insight_models AS m (grain, bucket, workflow_id, model{(sharded ? ", shard" : "")}, calls, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens)
         VALUES (@grain, @bucket, @workflow, @model{(sharded ? ", @shard" : "")}, @calls, @failed, @cost, @costReports, @prompt, @cached, @completion)
-        ON CONFLICT (workflow_id, grain, bucket, model{(sharded ? ", shard" : "")}) DO UPDATE SET calls = m.calls + excluded.calls, failed = m.failed + excluded.failed,
+        ON CONFLICT (grain, bucket, workflow_id, model{(sharded ? ", shard" : "")}) DO UPDATE SET calls = m.calls + excluded.calls, failed = m.failed + excluded.failed,
             cost_pico = m.cost_pico + excluded.cost_pico, cost_reports = m.cost_reports + excluded.cost_reports, prompt_tokens = m.prompt_tokens + excluded.prompt_tokens,
             cached_tokens = m.cached_tokens + excluded.cached_tokens, completion_tokens = m.completion_tokens + excluded.completion_tokens
         """;

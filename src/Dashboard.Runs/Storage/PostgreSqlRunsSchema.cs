@@ -353,5 +353,10 @@ internal static class PostgreSqlRunsSchema
         );
         CREATE TABLE IF NOT EXISTS insight_backfills (name text COLLATE "C" PRIMARY KEY);
         """,
+        // The model rows keyed by the period first, as the run rows are: the overview reads every workflow's models for a
+        // period, a range of this key (the first key made that a scan per workflow).
+        """
+        ALTER TABLE insight_models DROP CONSTRAINT insight_models_pkey, ADD PRIMARY KEY (grain, bucket, workflow_id, model, shard);
+        """,
     ];
 }
