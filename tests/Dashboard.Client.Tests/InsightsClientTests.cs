@@ -48,7 +48,7 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         Assert.Equal(2, series.Buckets.Sum(b => b.Runs));
         // The other workflow's failed call is not the scoped caller's to see.
         var model = Assert.Single(models.Models);
-        Assert.Equal(("fraud-model", 2L, 1L, 1, 0.25m), (model.Model, model.Calls, model.Failed, model.Workflows, model.CostUsd));
+        Assert.Equal(("fraud-model", 2L, 1L, 1L, 1, 0.25m), (model.Model, model.Calls, model.Failed, model.PricedCalls, model.Workflows, model.CostUsd));
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
         Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
     }

@@ -148,6 +148,8 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
 
         Assert.Equal([big, small, unpriced], all.Select(m => m.GetProperty("model").GetString()));
         Assert.Equal((3, 1, 2, "0.75"), (all[0].GetProperty("calls").GetInt32(), all[0].GetProperty("failed").GetInt32(), all[0].GetProperty("workflows").GetInt32(), CostOf(all[0])));
+        // The failed call reported no cost: two of the three are priced (the mean cost of a call is over those).
+        Assert.Equal([2, 1, 0], all.Select(m => m.GetProperty("pricedCalls").GetInt32()));
         Assert.Equal((300, 120, 60), (all[0].GetProperty("tokens").GetProperty("prompt").GetInt32(), all[0].GetProperty("tokens").GetProperty("cached").GetInt32(),
             all[0].GetProperty("tokens").GetProperty("completion").GetInt32()));
         Assert.Equal(("0.01", 1), (CostOf(all[1]), all[1].GetProperty("calls").GetInt32()));

@@ -178,7 +178,7 @@ public sealed class OverviewPageTests : DashboardTestContext
         RunsClient.FakeInsights.Workflows = [new WorkflowHealth { WorkflowId = "wf-pay", Runs = 9 }];
         RunsClient.FakeInsights.Models =
         [
-            new ModelUsage { Model = "gpt-4o", Calls = 4, Failed = 1, Workflows = 2, CostUsd = 1m, Tokens = new TokenTotals(3000, 1000, 500) },
+            new ModelUsage { Model = "gpt-4o", Calls = 4, Failed = 1, PricedCalls = 3, Workflows = 2, CostUsd = 0.75m, Tokens = new TokenTotals(3000, 1000, 500) },
             new ModelUsage { Model = "<script>alert(1)</script>", Calls = 2, Workflows = 1, Tokens = new TokenTotals(10, 0, 5) },
         ];
 
@@ -186,11 +186,12 @@ public sealed class OverviewPageTests : DashboardTestContext
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[aria-label='Cost by model'] tbody tr").Count));
         var rows = cut.FindAll("[aria-label='Cost by model'] tbody tr").Select(r => r.Children.Select(c => c.TextContent.Trim()).ToArray()).ToArray();
-        // Model, calls, failed, rate, workflows, tokens, cost a call, cost: in the service's order, costliest first.
-        Assert.Equal(["gpt-4o", "4", "1", "25%", "2", "3,500", "$0.25", "$1.00"], rows[0]);
+        // Model, calls, failed, rate, workflows, tokens, cost a call (over the calls that reported a cost), cost: in the
+        // service's order, costliest first.
+        Assert.Equal(["gpt-4o", "4", "1", "25%", "2", "3,500", "$0.25", "$0.75"], rows[0]);
         Assert.Equal(["<script>alert(1)</script>", "2", "0", "0%", "1", "15", "—", "—"], rows[1]);
         Assert.Empty(cut.FindAll("script"));
-        Assert.Equal("$1.00 over 4 calls, about $0.25 a call", cut.Find("[aria-label='Cost by model'] tbody tr").Children[6].GetAttribute("title"));
+        Assert.Equal("$0.75 over 3 priced calls, about $0.25 a call (1 reported no cost)", cut.Find("[aria-label='Cost by model'] tbody tr").Children[6].GetAttribute("title"));
         Assert.Contains("models", RunsClient.FakeInsights.Calls.Select(c => c.Call));
 
         RunsClient.FakeInsights.Models = [];

@@ -120,6 +120,10 @@ public sealed record ModelUsage
     public required string Model { get; init; }
     public long Calls { get; init; }
     public long Failed { get; init; }
+
+    /// <summary>The calls that reported a cost: the mean cost of a call is over these (a failed call often reports none).</summary>
+    public long PricedCalls { get; init; }
+
     public int Workflows { get; init; }
 
     [JsonConverter(typeof(DecimalStringConverter))]

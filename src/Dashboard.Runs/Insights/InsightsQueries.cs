@@ -216,6 +216,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
                 Model = reader.GetString(0),
                 Calls = reader.GetInt64(1),
                 Failed = reader.GetInt64(2),
+                PricedCalls = reader.GetInt64(4),
                 CostUsd = reader.GetInt64(4) > 0 ? Usd(reader.GetInt64(3)) : null,
                 Tokens = new TokenTotals(reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
                 Workflows = Convert.ToInt32(reader.GetValue(8), System.Globalization.CultureInfo.InvariantCulture),

@@ -9,11 +9,15 @@ public static class ModelUsageFigures
     /// <summary>Failed calls over calls; null without calls.</summary>
     public static double? FailureRate(ModelUsage model) => model.Calls > 0 ? (double)model.Failed / model.Calls : null;
 
-    /// <summary>The mean cost of a call (shown as money: four significant decimals below a dollar); null when no call reported a cost.</summary>
-    public static decimal? CostPerCall(ModelUsage model) => model.CostUsd is { } cost && model.Calls > 0 ? cost / model.Calls : null;
+    /// <summary>
+    /// The mean cost of a call that reported one (shown as money: four significant decimals below a dollar); null when
+    /// none did. Over all calls, a model whose failed calls report no cost would look cheaper the more it fails.
+    /// </summary>
+    public static decimal? CostPerCall(ModelUsage model) => model.CostUsd is { } cost && model.PricedCalls > 0 ? cost / model.PricedCalls : null;
 
     public static string CostPerCallTooltip(ModelUsage model) => CostPerCall(model) is { } mean
-        ? $"{DisplayFormat.Cost(model.CostUsd)} over {DisplayFormat.Count(model.Calls)} calls, about {DisplayFormat.Money(mean)} a call"
+        ? $"{DisplayFormat.Cost(model.CostUsd)} over {DisplayFormat.Count(model.PricedCalls)} priced calls, about {DisplayFormat.Money(mean)} a call"
+            + (model.PricedCalls < model.Calls ? $" ({DisplayFormat.Count(model.Calls - model.PricedCalls)} reported no cost)" : "")
         : "No cost reported";
 
     public static string TokensTooltip(ModelUsage model) =>
