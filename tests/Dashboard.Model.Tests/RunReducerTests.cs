@@ -305,6 +305,20 @@ public sealed class RunReducerTests
         Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, _e.StepStarted(new string('s', 256))).Outcome);
     }
 
+    [Theory]
+    [InlineData("multi\nline")]
+    [InlineData("bell\u0007")]
+    [InlineData(null)]   // 257 characters
+    public void ModelNames_OfControlCharactersOrOver256Characters_AreRejected_AndStepAndRunUntouched(string? model)
+    {
+        var state = Run(_e.Started(), _e.StepStarted("llm"));
+        var rejected = Rejected(state, _e.StepCompleted("llm", model: model ?? new string('m', 257)));
+        Assert.Equal("modelUsed", rejected.Field);
+        Assert.Equal(StepStatus.Running, state.Steps.Single().Latest!.Status);
+        Assert.Equal(ReduceOutcome.Applied, RunReducer.Apply(state, _e.StepFailed("llm", willRetry: true, model: new string('m', 256))).Outcome);
+        Assert.Equal(new string('m', 256), state.Steps.Single().Latest!.ModelUsed);
+    }
+
     [Fact]
     public void StepEnd_BeforeStart_IsRejected()
     {

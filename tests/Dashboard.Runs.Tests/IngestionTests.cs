@@ -52,6 +52,24 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
         Assert.Equal(recordBefore, await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task AModelNameOfTenThousandCharacters_IsInvalidInput_AndCountsForNoModel()
+    {
+        var runId = NewRunId();
+        var workflow = $"wf-model-{Guid.NewGuid():N}";
+        await Http.PostOkAsync(runId, Batch(Started(workflow), StepStarted("llm")));
+
+        var response = await Http.PostEventsAsync(runId, Batch(StepCompleted("llm", cost: "0.5", model: "<script>" + new string('m', 10_000)), RunCompleted()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+        Assert.Contains("field modelUsed", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("running", (await Http.GetJsonAsync($"api/runs/{runId}")).GetProperty("status").GetString());
+        var period = "from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z&workflowId=" + workflow;
+        Assert.Empty((await Http.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{\"type\":\"run_started\"}")]

@@ -221,6 +221,29 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
     }
 
     [Fact]
+    public async Task ASpanWithAModelNameTheRunsApiRefuses_KeepsItsStep_WithoutTheModel()
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var hostile = "<script>" + new string('m', 10_000);
+        var json = $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"flow","startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 3_000_000}}}"},
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"chat",
+                 "startTimeUnixNano":"{{{now + 1_000_000}}}","endTimeUnixNano":"{{{now + 2_000_000}}}",
+                 "attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"{{{hostile}}}"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"7"}}]}]}]}]}
+            """;
+
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token)).RootElement.TryGetProperty("partialSuccess", out _));
+        var step = await StepAsync(traceId, "chat");
+        Assert.Equal(7, step.GetProperty("tokens").GetProperty("prompt").GetInt64());
+        Assert.False(step.TryGetProperty("modelUsed", out var model) && model.ValueKind == JsonValueKind.String);
+    }
+
+    [Fact]
     public async Task SpansOfOneNameInOneExport_AreLoopIterations_NumberedFromZero()
     {
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());

@@ -273,6 +273,10 @@ public static class RunReducer
         {
             return Reject(index, e.Type, "costUsd", costProblem);
         }
+        if (ModelNames.Problem(e.ModelUsed) is { } modelProblem)
+        {
+            return Reject(index, e.Type, "modelUsed", modelProblem);
+        }
         if (attempt.StartedAt is { } started && e.Timestamp < started)
         {
             return Reject(index, e.Type, "timestamp", $"is before the attempt started ({started:O})");

@@ -131,6 +131,8 @@ internal static class SpanMapping
             yield return log;
         }
         var model = span.Text("gen_ai.response.model") ?? span.Text("gen_ai.request.model");
+        // A name the runs API would refuse would fail the whole export with it: the span keeps its step, without a model.
+        model = ModelNames.Problem(model) is null ? model : null;
         var tokens = Tokens(span);
         var cost = span.Decimal("gen_ai.usage.cost") ?? span.Decimal("cost_usd")
             ?? (model is not null && tokens is not null && prices.TryGetValue(model, out var price) ? price.Cost(tokens.Prompt, tokens.Cached, tokens.Completion) : null);
