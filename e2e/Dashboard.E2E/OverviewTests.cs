@@ -38,6 +38,29 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AModelOfTheCostTable_LeadsToTheRunsThatCalledIt()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        await fixture.RunOfAsync("support-triage", "completed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.SetViewportSizeAsync(1440, 900);
+
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        var models = page.GetByRole(AriaRole.Region, new() { Name = "Cost by model" });
+        await models.GetByRole(AriaRole.Link, new() { Name = "gpt-4o-mini", Exact = true }).ClickInHeldListAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?model=gpt-4o-mini$"));
+        await Assertions.Expect(page.GetByLabel("Model filter")).ToContainTextAsync("gpt-4o-mini");
+        var rows = page.Locator("tbody tr");
+        await Assertions.Expect(rows.Filter(new() { HasText = "Support ticket triage" }).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        // A refund calls no model: none is listed.
+        await Assertions.Expect(rows.Filter(new() { HasText = "Refund request" })).ToHaveCountAsync(0);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task ChoosingAWorkflow_ShowsItsStepHealth_AndTheChoiceIsInTheUrl()
     {
         await fixture.RunOfAsync("invoice-approval", "completed");

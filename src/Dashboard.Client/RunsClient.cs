@@ -62,6 +62,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
             query.TriggerType,
             query.ExperimentId,
             query.ParentRunId,
+            query.Model,
             query.From is { } from ? Rfc3339DateTimeOffsetConverter.Format(from) : null,
             query.To is { } to ? Rfc3339DateTimeOffsetConverter.Format(to) : null,
             query.Text,

@@ -33,7 +33,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton<AccessCheck>();
         services.AddSingleton<IRunRowStore, RunRowStore>();
-        services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>()));
+        services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<IOptions<RunsOptions>>().Value.ModelFilterFewRuns));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(_ => new Search.RecentBatches());
         services.AddSingleton(sp => new RunBatchHandoff(sp.GetRequiredService<DurableStreamEngine>().Notifier));

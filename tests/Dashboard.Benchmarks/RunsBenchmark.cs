@@ -15,6 +15,8 @@ internal static class RunsBenchmark
 {
     private const int ListRuns = 1_000_000;
     private const int TraceSteps = 10_000;
+    private const string CommonModel = "gpt-4o";
+    private const string RareModel = "rare-model";
 
     public static async Task RunAsync()
     {
@@ -41,6 +43,12 @@ internal static class RunsBenchmark
                 using var http = Client(service.BaseAddress);
                 var (first, deep, filtered, counts) = await ListAsync(http);
                 Console.WriteLine($"first page {first:F1} ms, 1000th page {deep:F1} ms, filtered {filtered:F1} ms, counts {counts:F1} ms");
+                var common = await MedianAsync(http, $"api/runs?limit=50&counts=false&model={CommonModel}", 30);
+                var commonCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true&model={CommonModel}", 10);
+                var rare = await MedianAsync(http, $"api/runs?limit=50&counts=false&model={RareModel}", 10);
+                var rareCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true&model={RareModel}", 10);
+                await CheckModelFilterAsync(http);
+                Console.WriteLine($"model filter: common {common:F1} ms, with counts {commonCounted:F1} ms, rare {rare:F1} ms, rare with counts {rareCounted:F1} ms");
                 report.AppendLine("# Runs service benchmark");
                 report.AppendLine();
                 report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores), over HTTP on loopback against the runs service");
@@ -53,6 +61,10 @@ internal static class RunsBenchmark
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs` 1,000th page (keyset cursor) | {deep:F1} ms | 20 ms |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs?status=failed&workflowId=…` first page | {filtered:F1} ms | |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| status counts over all {ListRuns:N0} runs (`counts=true`) | {counts:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs?model=…` first page, a model every 10th run called | {common:F1} ms | 20 ms |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`: 100,000 runs counted) | {commonCounted:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs?model=…` first page, a model 100 runs called | {rare:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`) | {rareCounted:F1} ms | |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/trace`, {TraceSteps:N0} steps | {traceMs:F1} ms | 200 ms |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/timeline`, {TraceSteps:N0} steps, {TraceSteps + TraceSteps / 10:N0} attempts | {timelineMs:F1} ms | |");
                 report.AppendLine();
@@ -129,10 +141,14 @@ internal static class RunsBenchmark
         return (await MedianAsync(http, $"api/runs/{runId}/trace", 10), await MedianAsync(http, $"api/runs/{runId}/timeline", 10));
     }
 
-    private static double Seed(string database) => Seed(database, ListRuns);
+    private static double Seed(string database) => Seed(database, ListRuns, withModels: true);
 
-    /// <summary>Writes <paramref name="count"/> runs straight into a SQLite file's projection table.</summary>
-    internal static double Seed(string database, int count)
+    /// <summary>
+    /// Writes <paramref name="count"/> runs straight into a SQLite file's projection table; <paramref name="withModels"/>:
+    /// every 10th run also called <see cref="CommonModel"/>, every 10,000th <see cref="RareModel"/> (the model filter's
+    /// best and worst case: its probe per run finds a page at once, or walks nearly every run).
+    /// </summary>
+    internal static double Seed(string database, int count, bool withModels = false)
     {
         var watch = Stopwatch.StartNew();
         using var connection = new SqliteConnection($"Data Source={database}");
@@ -166,6 +182,15 @@ internal static class RunsBenchmark
             error.Value = state == "failed" ? $"Upstream 502 on attempt {i % 3}" : DBNull.Value;
             json.Value = JsonSerializer.Serialize(new { id = runId, workflowId = workflow, status = state, startedAt = DateTimeOffset.FromUnixTimeMilliseconds(at), stepCount = 12, totalTokens = 4000, costUsd = "0.0021" });
             insert.ExecuteNonQuery();
+            if (withModels && i % 10 == 0)
+            {
+                using var model = connection.CreateCommand();
+                model.Transaction = transaction;
+                model.CommandText = "INSERT INTO run_models (run_id, model) VALUES ($id, $model)";
+                model.Parameters.AddWithValue("$id", runId);
+                model.Parameters.AddWithValue("$model", i % 10_000 == 0 ? RareModel : CommonModel);
+                model.ExecuteNonQuery();
+            }
         }
         transaction.Commit();
         return watch.Elapsed.TotalSeconds;
@@ -193,6 +218,19 @@ internal static class RunsBenchmark
         var filtered = await MedianAsync(http, "api/runs?limit=50&counts=false&status=failed&workflowId=wf-03", 30);
         var counts = await MedianAsync(http, "api/runs?limit=1&counts=true", 30);
         return (first, Math.Min(deep, deepTimes.Order().ElementAt(deepTimes.Count / 2)), filtered, counts);
+    }
+
+    /// <summary>Before the figures count: the filter lists the seeded runs of the rare model, newest first, and nothing else.</summary>
+    private static async Task CheckModelFilterAsync(HttpClient http)
+    {
+        var page = JsonDocument.Parse(await http.GetStringAsync($"api/runs?limit=200&counts=true&model={RareModel}")).RootElement;
+        var ids = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+        var expected = Enumerable.Range(0, ListRuns / 10_000).Reverse().Select(k => $"seed-{k * 10_000:D7}").ToList();
+        var counted = page.GetProperty("statusCounts").EnumerateObject().Sum(c => c.Value.GetInt32());
+        if (!ids.SequenceEqual(expected) || counted != expected.Count)
+        {
+            throw new InvalidOperationException($"The model filter listed {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
+        }
     }
 
     internal static async Task<double> MedianAsync(HttpClient http, string url, int times)

@@ -49,6 +49,10 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         // The other workflow's failed call is not the scoped caller's to see.
         var model = Assert.Single(models.Models);
         Assert.Equal(("fraud-model", 2L, 1L, 1L, 1, 0.25m), (model.Model, model.Calls, model.Failed, model.PricedCalls, model.Workflows, model.CostUsd));
+        // The runs behind the row: the scoped caller's two that called the model, not the other workflow's.
+        var calledIt = await client.ForWorkflows([workflow]).ListRunsAsync(new RunsQuery { Model = "fraud-model" }, Token);
+        Assert.Equal(2, calledIt.Items.Count);
+        Assert.All(calledIt.Items, run => Assert.Equal(workflow, run.WorkflowId));
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
         Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
     }

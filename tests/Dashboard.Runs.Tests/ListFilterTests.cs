@@ -13,13 +13,23 @@ public abstract class ListFilterTests(RunsServiceFixture fixture)
     private async Task<List<string>> SeedAsync()
     {
         var ids = new List<string>();
-        // 12 runs: workflows alternate, every third fails, triggers alternate, one experiment.
+        // 12 runs: workflows alternate, every third fails, triggers alternate, one experiment; 1, 5 and 9 call gpt-4o,
+        // 2 calls claude-x in its first batch and gpt-4o in its second.
         for (var i = 0; i < 12; i++)
         {
             var id = $"seed-{i:00}";
             var workflow = i % 2 == 0 ? "wf-alpha" : "wf-beta";
             var extra = $"\"triggerType\":\"{(i % 2 == 0 ? "api" : "schedule")}\"" + (i == 5 ? ",\"experimentId\":\"exp-1\"" : "");
             var events = new List<string> { Started(workflow, extra).Replace("\"triggerType\":\"api\",", "", StringComparison.Ordinal) };
+            if (i == 2)
+            {
+                await Http.PostOkAsync(id, Batch([.. events, StepStarted("draft"), StepCompleted("draft", model: "claude-x")]));
+                events.Clear();
+            }
+            if (i % 4 == 1 || i == 2)
+            {
+                events.AddRange([StepStarted("answer"), StepCompleted("answer", cost: "0.01", model: "gpt-4o")]);
+            }
             events.Add(i % 3 == 0 ? RunFailed($"card declined {i}") : RunCompleted());
             await Http.PostOkAsync(id, Batch([.. events]));
             ids.Add(id);
@@ -44,6 +54,12 @@ public abstract class ListFilterTests(RunsServiceFixture fixture)
         Assert.Equal(["seed-03"], await IdsAsync("q=seed-03"));
         Assert.Equal(["seed-00", "seed-01"], (await IdsAsync("sort=asc&limit=2")));
         Assert.Equal(["seed-06", "seed-00"], await IdsAsync("status=failed&workflowId=wf-alpha"));
+        // A run is listed under every model its steps called, whichever batch named it.
+        Assert.Equal(["seed-09", "seed-05", "seed-02", "seed-01"], await IdsAsync("model=gpt-4o"));
+        Assert.Equal(["seed-02"], await IdsAsync("model=claude-x"));
+        Assert.Equal(["seed-09", "seed-05", "seed-01"], await IdsAsync("model=gpt-4o&workflowId=wf-beta"));
+        Assert.Equal(["seed-09"], await IdsAsync("model=gpt-4o&status=failed"));
+        Assert.Empty(await IdsAsync("model=%3Cscript%3E"));
 
         var first = await Http.GetJsonAsync("api/runs?workflowId=wf-alpha&status=failed");
         var counts = first.GetProperty("statusCounts");
@@ -53,7 +69,7 @@ public abstract class ListFilterTests(RunsServiceFixture fixture)
         // A page asked with its counts (one command of two statements) is the page asked without, on every filter.
         var second = (await Http.GetJsonAsync("api/runs?limit=5&counts=false")).GetProperty("nextCursor").GetString();
         foreach (var query in new[] { "limit=5", "limit=5&status=failed", "workflowId=wf-beta&status=completed&limit=2", "q=seed-0&limit=3",
-            "triggerType=schedule&sort=asc&limit=4", $"limit=5&cursor={second}" })
+            "triggerType=schedule&sort=asc&limit=4", "model=gpt-4o&limit=2", $"limit=5&cursor={second}" })
         {
             var with = await Http.GetJsonAsync($"api/runs?{query}&counts=true");
             var without = await Http.GetJsonAsync($"api/runs?{query}&counts=false");
@@ -64,7 +80,7 @@ public abstract class ListFilterTests(RunsServiceFixture fixture)
         }
         // And its counts are those of the runs the filter lists under every status, status by status: kept counts (no
         // filter, a workflow) and counted ones (any other filter) alike.
-        foreach (var filter in new[] { "", "&workflowId=wf-beta", "&triggerType=schedule", "&q=seed-1" })
+        foreach (var filter in new[] { "", "&workflowId=wf-beta", "&triggerType=schedule", "&q=seed-1", "&model=gpt-4o" })
         {
             var listed = (await Http.GetJsonAsync($"api/runs?limit=100&counts=false{filter}")).GetProperty("items").EnumerateArray()
                 .GroupBy(r => r.GetProperty("status").GetString()!).ToDictionary(g => g.Key, g => g.Count());

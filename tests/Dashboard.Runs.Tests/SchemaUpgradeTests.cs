@@ -204,6 +204,38 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeTheModelFilter_GetsItsRunsModelsOnceAtStart(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var (model, caller, other) = ($"model-{Guid.NewGuid():N}", NewRunId(), NewRunId());
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(caller, Batch(Started("wf-filter"), StepStarted("llm"), StepFailed("llm"), StepStarted("llm", attempt: 2),
+                StepCompleted("llm", attempt: 2, model: model), RunCompleted()));
+            await http.PostOkAsync(other, Batch(Started("wf-filter"), StepStarted("fetch"), StepCompleted("fetch"), RunCompleted()));
+        }
+        // The store as the service wrote it before runs' models were kept (on PostgreSQL, its version the one before).
+        await DowngradeAsync(store, args, "DROP TABLE run_models;", "CREATE TABLE IF NOT EXISTS run_models");
+
+        var expected = new List<string> { caller };
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not fill it again; a run after the upgrade is listed beside the old one.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var listed = (await client.GetJsonAsync($"api/runs?model={model}")).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()!);
+            Assert.Equal(expected.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+            if (start == 0)
+            {
+                expected.Add(NewRunId());
+                await client.PostOkAsync(expected[^1], Batch(Started("wf-filter"), StepStarted("llm"), StepCompleted("llm", model: model), RunCompleted()));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task AStoreWithTheModelRowsKeyedByWorkflowFirst_IsRekeyedKeepingItsRows(string store)
     {
         string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];

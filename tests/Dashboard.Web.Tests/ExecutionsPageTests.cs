@@ -1,7 +1,9 @@
 using Dashboard.Client.Errors;
 using Dashboard.Components.Pages;
 using Dashboard.Model.Runs;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
 
@@ -47,6 +49,28 @@ public sealed class ExecutionsPageTests : DashboardTestContext
         Assert.Contains("12,345", first, StringComparison.Ordinal);
         Assert.Contains("$0.0042", first, StringComparison.Ordinal);
         Assert.Equal("/runs/run-2", cut.FindAll("tbody tr")[1].QuerySelector("a")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public void AModelInTheUrl_FiltersTheList_AndItsChipTakesTheFilterAway()
+    {
+        RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Completed)] });
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/runs?model=%3Cscript%3Egpt-4o");
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Equal("<script>gpt-4o", RunsClient.Queries[^1].Model);
+        var chip = cut.Find("[aria-label='Model filter']");
+        Assert.Equal("calls <script>gpt-4o", chip.TextContent.Replace('\u00a0', ' ').Trim());
+        Assert.Empty(cut.FindAll("script"));
+
+        chip.QuerySelector("button")!.Click();
+
+        cut.WaitForAssertion(() => Assert.Null(RunsClient.Queries[^1].Model));
+        Assert.DoesNotContain("model=", navigation.Uri, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[aria-label='Model filter']"));
     }
 
     [Fact]

@@ -191,6 +191,9 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Equal(["gpt-4o", "4", "1", "25%", "2", "3,500", "$0.25", "$0.75"], rows[0]);
         Assert.Equal(["<script>alert(1)</script>", "2", "0", "0%", "1", "15", "—", "—"], rows[1]);
         Assert.Empty(cut.FindAll("script"));
+        // Each model leads to the runs that called it.
+        Assert.Equal(["/runs?model=gpt-4o", "/runs?model=%3Cscript%3Ealert%281%29%3C%2Fscript%3E"],
+            cut.FindAll("[aria-label='Cost by model'] tbody tr td:first-child a").Select(a => a.GetAttribute("href")));
         Assert.Equal("$0.75 over 3 priced calls, about $0.25 a call (1 reported no cost)", cut.Find("[aria-label='Cost by model'] tbody tr").Children[6].GetAttribute("title"));
         Assert.Contains("models", RunsClient.FakeInsights.Calls.Select(c => c.Call));
 

@@ -15,6 +15,7 @@ public interface IRunsApi
         string? triggerType,
         string? experimentId,
         string? parentRunId,
+        string? model,
         string? from,
         string? to,
         string? q,

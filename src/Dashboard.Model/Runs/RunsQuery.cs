@@ -8,6 +8,9 @@ public sealed record RunsQuery
     public string? TriggerType { get; init; }
     public string? ExperimentId { get; init; }
     public string? ParentRunId { get; init; }
+
+    /// <summary>Runs with a step that named this model (<c>modelUsed</c>).</summary>
+    public string? Model { get; init; }
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
 

@@ -48,6 +48,12 @@ public sealed class RunsOptions
     /// </summary>
     public string? OtlpGrpcUrl { get; set; }
 
+    /// <summary>
+    /// The executions list's model filter: a model fewer runs called than this has them looked up and sorted for a page;
+    /// one called by more has the list walked in its order (see <c>RunQueries</c>). A tuning knob, not a limit.
+    /// </summary>
+    public int ModelFilterFewRuns { get; set; } = 5_000;
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }

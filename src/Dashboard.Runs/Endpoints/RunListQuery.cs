@@ -69,6 +69,7 @@ internal static class RunListQuery
             TriggerType = Single(query, "triggerType"),
             ExperimentId = Single(query, "experimentId"),
             ParentRunId = Single(query, "parentRunId"),
+            Model = Single(query, "model"),
             From = from,
             To = to,
             Text = text,

@@ -10,6 +10,9 @@ public sealed record RunListFilter
     public string? TriggerType { get; init; }
     public string? ExperimentId { get; init; }
     public string? ParentRunId { get; init; }
+
+    /// <summary>Runs with a step that named this model.</summary>
+    public string? Model { get; init; }
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     public string? Text { get; init; }

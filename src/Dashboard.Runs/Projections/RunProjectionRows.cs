@@ -20,6 +20,9 @@ internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId,
 internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed,
     IReadOnlyList<LogRow> Logs)
 {
+    /// <summary>The models the batch's attempts named (the run may have them already: written as "if not there").</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
     public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var record = state.Record!;
@@ -54,7 +57,23 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
             var (stepId, loopKey, attempt, order, isLatest) = places[i];
             steps.Add(new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(timelineJson[i]), new Utf8Text(traceJson[i])));
         }
-        return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied));
+        return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied))
+        {
+            Models = ModelsOf(traces),
+        };
+    }
+
+    private static IReadOnlyList<string> ModelsOf(List<StepTrace> attempts)
+    {
+        List<string>? models = null;
+        foreach (var attempt in attempts)
+        {
+            if (attempt.ModelUsed is { Length: > 0 } model && models?.Contains(model) != true)
+            {
+                (models ??= []).Add(model);
+            }
+        }
+        return models ?? [];
     }
 
     /// <summary>The batch's log lines, numbered on from the run's earlier ones (the reducer counts them).</summary>

@@ -94,6 +94,33 @@ internal static class RunProjectionSchema
         command.ExecuteNonQuery();
         AddTimelineColumn(connection, transaction);
         AddStatusCounts(connection, transaction);
+        AddRunModels(connection, transaction);
+    }
+
+    /// <summary>
+    /// The models each run's steps named: the executions list's model filter (a probe of this key per run, as the other
+    /// filters check a column). A file written before it gets its runs' models once, from the stored attempts.
+    /// </summary>
+    private static void AddRunModels(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'run_models'";
+        var existed = (long)command.ExecuteScalar()! > 0;
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS run_models (run_id TEXT NOT NULL, model TEXT NOT NULL, PRIMARY KEY (run_id, model)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS run_models_by_model ON run_models (model, run_id);
+            """;
+        command.ExecuteNonQuery();
+        if (!existed)
+        {
+            command.CommandText = """
+                INSERT OR IGNORE INTO run_models (run_id, model)
+                SELECT DISTINCT run_id, json_extract(timeline_json, '$.modelUsed') FROM run_steps
+                WHERE timeline_json IS NOT NULL AND json_extract(timeline_json, '$.modelUsed') IS NOT NULL
+                """;
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>

@@ -31,6 +31,8 @@ internal static class RunProjectionWriter
         ON CONFLICT (run_id, seq) DO NOTHING
         """;
 
+    private const string ModelSql = "INSERT INTO run_models (run_id, model) VALUES (@run, @model) ON CONFLICT (run_id, model) DO NOTHING";
+
     private const string RemoveStepSql = "DELETE FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop";
 
     public static void Write(StatementCache statements, DbTransaction transaction, RunProjectionRows rows, string offset)
@@ -77,6 +79,16 @@ internal static class RunProjectionWriter
                 Set(log, "message", row.Message);
                 Set(log, "json", row.LineJson);
                 statements.Execute(log);
+            }
+        }
+        if (rows.Models.Count > 0)
+        {
+            var model = statements.For(transaction, ModelSql);
+            Set(model, "run", record.Id);
+            foreach (var name in rows.Models)
+            {
+                Set(model, "model", name);
+                statements.Execute(model);
             }
         }
         if (rows.Steps.Count == 0)

@@ -358,5 +358,14 @@ internal static class PostgreSqlRunsSchema
         """
         ALTER TABLE insight_models DROP CONSTRAINT insight_models_pkey, ADD PRIMARY KEY (grain, bucket, workflow_id, model, shard);
         """,
+        // The models each run's steps named: the executions list's model filter; the runs stored before get theirs once.
+        """
+        CREATE TABLE IF NOT EXISTS run_models (run_id text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL, PRIMARY KEY (run_id, model));
+        CREATE INDEX IF NOT EXISTS run_models_by_model ON run_models (model, run_id);
+        INSERT INTO run_models (run_id, model)
+            SELECT DISTINCT run_id, timeline_json::jsonb ->> 'modelUsed' FROM run_steps
+            WHERE timeline_json IS NOT NULL AND timeline_json::jsonb ->> 'modelUsed' IS NOT NULL
+            ON CONFLICT DO NOTHING;
+        """,
     ];
 }

@@ -22,6 +22,10 @@ public sealed record ExecutionsFilter
     public string? Trigger { get; init; }
     public string? Experiment { get; init; }
     public string? Parent { get; init; }
+
+    /// <summary>Runs with a step that called this model (the overview's cost-by-model rows lead here).</summary>
+    public string? Model { get; init; }
+
     public string? Text { get; init; }
     public string? Range { get; init; }
 
@@ -39,7 +43,7 @@ public sealed record ExecutionsFilter
     public bool SearchesPayloads => InPayloads && Text is not null;
 
     public static ExecutionsFilter FromUrl(string? status, string? workflow, string? trigger, string? experiment, string? parent,
-        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null, string? inWhat = null) => new ExecutionsFilter
+        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null, string? inWhat = null, string? model = null) => new ExecutionsFilter
     {
         Statuses = (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => RunStatusExtensions.TryParse(s, out var parsed) ? parsed : (RunStatus?)null)
@@ -48,6 +52,7 @@ public sealed record ExecutionsFilter
         Trigger = Blank(trigger),
         Experiment = Blank(experiment),
         Parent = Blank(parent),
+        Model = Blank(model),
         Text = Blank(text),
         Range = Ranges.Any(r => r.Key == range) ? Blank(range) : null,
         PageSize = size is { } n && PageSizes.Contains(n) ? n : 50,
@@ -76,6 +81,7 @@ public sealed record ExecutionsFilter
         ["trigger"] = Trigger,
         ["experiment"] = Experiment,
         ["parent"] = Parent,
+        ["model"] = Model,
         ["q"] = Text,
         ["range"] = Range,
         ["from"] = Range == CustomRange && From is { } from ? Json.Rfc3339DateTimeOffsetConverter.Format(from) : null,
@@ -93,6 +99,7 @@ public sealed record ExecutionsFilter
         TriggerType = Trigger,
         ExperimentId = Experiment,
         ParentRunId = Parent,
+        Model = Model,
         Text = Text,
         From = Range == CustomRange ? From : Ranges.FirstOrDefault(r => r.Key == Range).Span is { } span ? now - span : null,
         To = Range == CustomRange ? To : null,
@@ -120,7 +127,7 @@ public sealed record ExecutionsFilter
         Cursor = null,
     };
 
-    public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Text is not null || Range is not null;
+    public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Model is not null || Text is not null || Range is not null;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -39,6 +39,9 @@ public sealed partial class Executions : IDisposable
     [SupplyParameterFromQuery(Name = "parent")]
     public string? Parent { get; set; }
 
+    [SupplyParameterFromQuery(Name = "model")]
+    public string? Model { get; set; }
+
     [SupplyParameterFromQuery(Name = "q")]
     public string? Text { get; set; }
 
@@ -213,7 +216,7 @@ public sealed partial class Executions : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To, In);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To, In, Model);
         if (filter == _filter && _view.Page is not null)
         {
             return;
