@@ -19,7 +19,7 @@ public sealed class RetentionTests
         events.Append(CultureInfo.InvariantCulture, $$$""",{"type":"step_started","timestamp":"{{{Ts(started.AddSeconds(1))}}}","stepId":"a","input":{"marker":"zretained"}}""");
         if (ended)
         {
-            events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_completed","timestamp":"{{Ts(started.AddSeconds(2))}}","stepId":"a"}""");
+            events.Append(CultureInfo.InvariantCulture, $$""",{"type":"step_completed","timestamp":"{{Ts(started.AddSeconds(2))}}","stepId":"a","modelUsed":"retention-model"}""");
             events.Append(CultureInfo.InvariantCulture, $$""",{"type":"run_completed","timestamp":"{{Ts(started.AddSeconds(3))}}"}""");
         }
         using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent(events.Append(']').ToString(), Encoding.UTF8, "application/json"), Token);
@@ -62,6 +62,7 @@ public sealed class RetentionTests
         var counts = System.Text.Json.JsonDocument.Parse(list).RootElement.GetProperty("statusCounts");
         Assert.Equal((1, 1), (counts.GetProperty("completed").GetInt32(), counts.GetProperty("running").GetInt32()));
         Assert.Contains("\"recent\"", list, StringComparison.Ordinal);
+        Assert.Equal(["recent"], (await http.GetJsonAsync("api/runs?model=retention-model")).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
         // Their payloads left the search index with them.
         var hits = (await http.GetJsonAsync("api/search?q=zretained&limit=100")).GetProperty("items").EnumerateArray();
         Assert.Equal(["old-running", "recent"], hits.Select(h => h.GetProperty("runId").GetString()).Order(StringComparer.Ordinal));
@@ -73,6 +74,12 @@ public sealed class RetentionTests
             using var count = connection.CreateCommand();
             count.CommandText = "SELECT count(*) FROM run_search WHERE run_id LIKE 'old-%' AND run_id <> 'old-running'";
             Assert.Equal(0L, (long)count.ExecuteScalar()!);
+            // And the models they called from the runs' file (the list's model filter).
+            using var runs = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(service.DataDirectory, "runs.db")};Mode=ReadOnly;Pooling=False");
+            runs.Open();
+            using var models = runs.CreateCommand();
+            models.CommandText = "SELECT count(*) FROM run_models WHERE model = 'retention-model'";
+            Assert.Equal(1L, (long)models.ExecuteScalar()!);
         }
     }
 }
