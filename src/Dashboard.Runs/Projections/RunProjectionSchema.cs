@@ -98,8 +98,9 @@ internal static class RunProjectionSchema
     }
 
     /// <summary>
-    /// The models each run's steps named: the executions list's model filter (a probe of this key per run, as the other
-    /// filters check a column). A file written before it gets its runs' models once, from the stored attempts.
+    /// The models each run's steps named: the executions list's model filter (a run probed by the key, or a model's runs
+    /// found by the index; see <c>RunQueries</c>). A file written before it gets its runs' models once, from the stored
+    /// attempts.
     /// </summary>
     private static void AddRunModels(SqliteConnection connection, SqliteTransaction transaction)
     {

@@ -470,10 +470,11 @@ public sealed class RunQueries
 
     /// <summary>
     /// Whether fewer runs than <c>Runs:ModelFilterFewRuns</c> (5,000) called the model, for a page (counts always look
-    /// the model's runs up: they visit every match either way). Few: its runs are looked up by id and sorted (a walk of the list in its order,
-    /// probing each run, went through all of a million runs for a model a hundred called: 340 ms). Many: the walk finds
-    /// a page in a few thousand probes at most (looking a hundred thousand up and sorting them took 330 ms). SQLite has no
-    /// statistics to choose by; a count stopped at the bound is one short range of the model's index.
+    /// the model's runs up: they visit every match either way). Few: its runs are looked up by id and sorted (a walk of
+    /// the list in its order, probing each run, went through all of a million runs for a model a hundred called: 340 ms).
+    /// Many: the list is walked, which finds a page in a few thousand probes unless the model's runs are all old (looking
+    /// a hundred thousand up and sorting them took 330 ms). SQLite has no statistics to choose by; a count stopped at the
+    /// bound is one short range of the model's index.
     /// </summary>
     private bool FewRunsCalled(DbCommand command, string model)
     {
