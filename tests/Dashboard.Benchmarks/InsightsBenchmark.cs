@@ -172,16 +172,18 @@ internal static class InsightsBenchmark
                         (sums.Prompt, sums.Cached, sums.Completion) = (sums.Prompt + p, sums.Cached + c, sums.Completion + o);
                         var key = (grain, b, workflow, step + 1, DurationHistogram.BinOf(duration));
                         durations[key] = durations.GetValueOrDefault(key) + 1;
-                        if (step % 3 == 0)
-                        {
-                            // The priced steps are model calls, each workflow's on a mix of the five models.
-                            var model = (workflow + step) % Models.Length;
-                            var usage = models.TryGetValue((grain, b, workflow, model), out var had) ? had : models[(grain, b, workflow, model)] = new ModelSums();
-                            usage.Calls++;
-                            usage.Failed += failed ? 1 : 0;
-                            usage.CostPico += cost;
-                            (usage.Prompt, usage.Cached, usage.Completion) = (usage.Prompt + p, usage.Cached + c, usage.Completion + o);
-                        }
+                    }
+                    // The priced steps are model calls, each workflow's on a mix of the five models; models are kept in
+                    // every grain, as runs are.
+                    for (var g = 0; step % 3 == 0 && g < Grains.Length; g++)
+                    {
+                        var (grain, model) = (Grains[g], (workflow + step) % Models.Length);
+                        var b = Bucket(start, grain);
+                        var usage = models.TryGetValue((grain, b, workflow, model), out var had) ? had : models[(grain, b, workflow, model)] = new ModelSums();
+                        usage.Calls++;
+                        usage.Failed += failed ? 1 : 0;
+                        usage.CostPico += cost;
+                        (usage.Prompt, usage.Cached, usage.Completion) = (usage.Prompt + p, usage.Cached + c, usage.Completion + o);
                     }
                 }
             }

@@ -45,6 +45,8 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         var group = Assert.Single(groups.Groups);
         Assert.Equal((workflow, "charge", "E_CARD", 1L), (group.WorkflowId, group.StepId, group.ErrorCode, group.Count));
         Assert.Equal(2, Assert.Single(steps.Steps).Attempts);
+        // The whole hours the step figures cover, around the period asked for.
+        Assert.True(steps.CountedFrom <= range.From && steps.CountedTo >= range.To && steps.CountedFrom!.Value.Minute == 0, $"{steps.CountedFrom} to {steps.CountedTo}");
         Assert.Equal(2, series.Buckets.Sum(b => b.Runs));
         // The other workflow's failed call is not the scoped caller's to see.
         var model = Assert.Single(models.Models);

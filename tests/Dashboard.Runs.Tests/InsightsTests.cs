@@ -160,6 +160,32 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AShortPeriodsCostByModel_CoversItsOwnMinutes_AsTheHeadlineCostDoes_AndStepsSayWhichHoursTheyCount()
+    {
+        var wf = $"wf-short-{Guid.NewGuid():N}";
+        var model = $"model-{Guid.NewGuid():N}";
+        string Call(DateTimeOffset start, string cost) => Batch(
+            $$"""{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"{{wf}}"}""",
+            $$"""{"type":"step_started","timestamp":"{{At(start.AddSeconds(1))}}","stepId":"llm"}""",
+            $$"""{"type":"step_completed","timestamp":"{{At(start.AddSeconds(2))}}","stepId":"llm","modelUsed":"{{model}}","costUsd":"{{cost}}"}""",
+            $$"""{"type":"run_completed","timestamp":"{{At(start.AddSeconds(3))}}"}""");
+        // Two calls in one hour; the period holds only the second.
+        await Http.PostOkAsync($"ins-{Guid.NewGuid():N}", Call(Hour.AddMinutes(5), "0.25"));
+        await Http.PostOkAsync($"ins-{Guid.NewGuid():N}", Call(Hour.AddMinutes(40), "0.5"));
+        var period = Period(Hour.AddMinutes(30), Hour.AddMinutes(45), wf);
+
+        var summary = await Http.GetJsonAsync($"api/insights/summary?{period}");
+        var counted = Assert.Single((await Http.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
+        var steps = await Http.GetJsonAsync($"api/insights/steps?{period}");
+
+        Assert.Equal("0.5", CostOf(summary));
+        Assert.Equal((model, 1, "0.5"), (counted.GetProperty("model").GetString(), counted.GetProperty("calls").GetInt32(), CostOf(counted)));
+        // Steps are kept by the hour: both attempts, and the hour they were counted over, said.
+        Assert.Equal(2, Assert.Single(steps.GetProperty("steps").EnumerateArray()).GetProperty("attempts").GetInt32());
+        Assert.Equal((Hour, Hour.AddHours(1)), (steps.GetProperty("countedFrom").GetDateTimeOffset(), steps.GetProperty("countedTo").GetDateTimeOffset()));
+    }
+
+    [Fact]
     public async Task AWorkflowNobodyReportedACostFor_HasNoCost_NotZeroDollars_AndOneReportedAsZeroCostsZero()
     {
         var unpriced = $"wf-unpriced-{Guid.NewGuid():N}";

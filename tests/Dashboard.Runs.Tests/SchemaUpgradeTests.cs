@@ -204,6 +204,34 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreWithModelsKeptByTheHourOnly_GetsTheirMinuteRowsCountedOnceAtStart(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var (model, runId) = ($"model-{Guid.NewGuid():N}", NewRunId());
+        string period;
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, Batch(Started("wf-minutes"), StepStarted("llm"), StepCompleted("llm", cost: "0.5", model: model), RunCompleted()));
+            // Two minutes around the run's start: a period read from minute rows.
+            var started = (await http.GetJsonAsync($"api/runs/{runId}")).GetProperty("startedAt").GetDateTimeOffset();
+            period = $"from={Uri.EscapeDataString(started.AddMinutes(-1).ToString("O"))}&to={Uri.EscapeDataString(started.AddMinutes(1).ToString("O"))}&workflowId=wf-minutes";
+        }
+        // The store as the service wrote it when models were kept by the hour and day only.
+        await DowngradeAsync(store, args, "DELETE FROM insight_models WHERE grain = 1; DELETE FROM insight_backfills WHERE name = 'models-by-minute';", null);
+
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not count them again.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var counted = Assert.Single((await client.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
+            Assert.Equal((model, 1, "0.5"), (counted.GetProperty("model").GetString(), counted.GetProperty("calls").GetInt32(), CostOf(counted)));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task AStoreFromBeforeTheModelFilter_GetsItsRunsModelsOnceAtStart(string store)
     {
         string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
@@ -291,9 +319,10 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     /// <summary>
     /// Undoes a schema change in the store as the service left it: <paramref name="sql"/> on SQLite; on PostgreSQL, also
-    /// the schema version set back to the one before the migration holding <paramref name="migration"/>.
+    /// the schema version set back to the one before the migration holding <paramref name="migration"/> (null: no migration
+    /// to undo, only data).
     /// </summary>
-    private async Task DowngradeAsync(string store, string[] args, string sql, string migration)
+    private async Task DowngradeAsync(string store, string[] args, string sql, string? migration)
     {
         if (store == "sqlite")
         {
@@ -306,7 +335,7 @@ public sealed class SchemaUpgradeTests : IDisposable
         }
         await using var pg = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
         await pg.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new Npgsql.NpgsqlCommand(sql + VersionBefore(migration), pg);
+        await using var command = new Npgsql.NpgsqlCommand(sql + (migration is null ? "" : VersionBefore(migration)), pg);
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 

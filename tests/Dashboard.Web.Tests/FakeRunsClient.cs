@@ -126,7 +126,12 @@ public sealed class FakeInsightsReader : IInsightsReader
         Answer("failures", range, () => new FailureGroupList(Groups));
 
     public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
-        Answer("steps", range, () => new StepHealthList(Steps));
+        Answer("steps", range, () => new StepHealthList(Steps)
+        {
+            // As the service counts them: by the hour, from the hour the period starts in.
+            CountedFrom = new DateTimeOffset(range.From.UtcDateTime.Date.AddHours(range.From.UtcDateTime.Hour), TimeSpan.Zero),
+            CountedTo = new DateTimeOffset(range.To.UtcDateTime.Date.AddHours(range.To.UtcDateTime.Hour + 1), TimeSpan.Zero),
+        });
 
     public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
         Answer("models", range, () => new ModelUsageList(Models));

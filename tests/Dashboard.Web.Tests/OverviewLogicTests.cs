@@ -21,6 +21,33 @@ public sealed class OverviewLogicTests
         Assert.Null(new OverviewFilter().ToUrl()["range"]);
     }
 
+    [Fact]
+    public void StepsCountedNote_SaysWhichWholeHoursOrDaysTheStepsCover_WhereTheyAreMoreThanThePeriod()
+    {
+        var view = new OverviewView
+        {
+            Summary = new InsightsSummary { From = Now, To = Now, ByStatus = new Dictionary<string, long>(), DurationMs = new(null, null, null), Tokens = new(0, 0, 0) },
+            Series = new InsightsTimeseries("minute", []),
+            Failures = [],
+            Workflows = [],
+        };
+        var utc = new TimeDisplay();
+        string? Note(DateTimeOffset countedFrom, DateTimeOffset countedTo, InsightsRange range) =>
+            (view with { StepsCounted = (countedFrom, countedTo) }).StepsCountedNote(range, Now, utc);
+        var quarter = InsightsRange.Last(TimeSpan.FromMinutes(15), Now.AddMinutes(10));
+
+        // The last 15 minutes (11:55 to 12:10), counted from 11:00: the hours before it; nothing after now is there to count.
+        Assert.Equal("counted in whole hours, from Nov 30, 11:00 UTC", Note(Now.AddHours(-1), Now.AddHours(1), quarter with { To = Now }));
+        // A past period ending mid-hour counts to the end of that hour.
+        Assert.Equal("counted in whole hours, Nov 30, 09:00 UTC to Nov 30, 11:00 UTC",
+            Note(Now.AddHours(-3), Now.AddHours(-1), new InsightsRange(Now.AddMinutes(-150), Now.AddMinutes(-90))));
+        Assert.Equal("counted in whole days, from Nov 1, 00:00 UTC",
+            Note(new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), InsightsRange.Last(TimeSpan.FromDays(29.25), Now)));
+        // Whole hours asked for: nothing to say; no step table: nothing either.
+        Assert.Null(Note(Now.AddHours(-2), Now, InsightsRange.Last(TimeSpan.FromHours(2), Now)));
+        Assert.Null(view.StepsCountedNote(quarter, Now, utc));
+    }
+
     [Theory]
     [InlineData(15, "minute")]
     [InlineData(60 * 24, "hour")]

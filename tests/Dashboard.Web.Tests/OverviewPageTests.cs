@@ -146,6 +146,23 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void StepHealthOfAQuarterHour_SaysItCountsTheWholeHour()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay&range=15m");
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 1, 0, 0.25m);
+        RunsClient.FakeInsights.Steps = [new StepHealth { StepId = "charge", Attempts = 7, Tokens = new TokenTotals(0, 0, 0) }];
+        RunsClient.FakeInsights.Workflows = [new WorkflowHealth { WorkflowId = "wf-pay", Runs = 5 }];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[aria-label='Step health']")));
+        var from = Assert.Single(RunsClient.FakeInsights.Calls, c => c.Call == "steps").Range.From.UtcDateTime;
+        var hour = new DateTime(from.Year, from.Month, from.Day, from.Hour, 0, 0, DateTimeKind.Utc);
+        Assert.Contains(cut.FindAll("h2 ~ .hint").Select(h => h.TextContent),
+            note => note == $"counted in whole hours, from {hour.ToString("MMM d, HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC");
+    }
+
+    [Fact]
     public void AWorkflowOrStepWithoutAReportedCost_ShowsNoCost_NotZeroDollars()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay");

@@ -109,7 +109,15 @@ public sealed record StepHealth
     public required TokenTotals Tokens { get; init; }
 }
 
-public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps);
+/// <summary>
+/// Steps are counted by the hour at the finest: <see cref="CountedFrom"/> and <see cref="CountedTo"/> are the whole hours
+/// (or days) the figures cover, which can start before the period asked for and end after it.
+/// </summary>
+public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps)
+{
+    public DateTimeOffset? CountedFrom { get; init; }
+    public DateTimeOffset? CountedTo { get; init; }
+}
 
 /// <summary>
 /// One model over the steps that named it in the period's runs: its calls (finished attempts), the failed ones, their

@@ -11,12 +11,14 @@ namespace Dashboard.Runs.Insights;
 /// A data file written before the insights aggregates existed has runs but no aggregates: they are counted once, at
 /// start, from the stored records and attempts, in the start-up transaction. A file with any aggregate row is left as is.
 /// The cost by model came later than the rest: a file with the other aggregates gets only those counted, once (marked
-/// in <c>insight_backfills</c>, as a fleet without model calls has no row to tell it was done).
+/// in <c>insight_backfills</c>, as a fleet without model calls has no row to tell it was done). Models were first kept by
+/// the hour and day only: a file with those gets its models' minute rows counted, once, the same way.
 /// </summary>
 internal static class InsightsBackfill
 {
     private const int Page = 500;
     private const string ModelsDone = "models";
+    private const string ModelMinutesDone = "models-by-minute";
 
     public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
@@ -34,6 +36,12 @@ internal static class InsightsBackfill
             }
             MarkDone(transaction, ModelsDone);
         }
+        else if (!IsDone(transaction, ModelMinutesDone))
+        {
+            // Hour and day rows are there; only the minute rows are missing.
+            CountRuns(transaction, delta => InsightsWriter.WriteModelMinutes(statements, transaction, delta, shard), statements);
+        }
+        MarkDone(transaction, ModelMinutesDone);
         return count;
     }
 

@@ -19,7 +19,7 @@ internal sealed record WorkflowSeen(string WorkflowId, string? Name, long At, st
 internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, int CostReports, long Prompt,
     long Cached, long Completion, byte[]? Durations);
 
-/// <summary>One model's finished attempts of a batch, summed, for every step grain's bucket.</summary>
+/// <summary>One model's finished attempts of a batch, summed, for every grain's bucket.</summary>
 internal sealed record ModelCounts(string Model, int Calls, int Failed, long CostPico, int CostReports, long Prompt, long Cached, long Completion);
 
 /// <summary>A run that has just failed or timed out: its failure group.</summary>
@@ -36,6 +36,8 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
     public IReadOnlyList<ModelCounts> Models { get; init; } = [];
 
     public long[] StepBuckets { get; } = InsightsSchema.StepGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
+
+    public long[] ModelBuckets { get; } = InsightsSchema.ModelGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
 
     /// <summary>For an accepted batch: <paramref name="before"/> is the record as it was, null for a new run.</summary>
     public static InsightsDelta Of(RunRecord? before, RunState state, IReadOnlyList<RunEvent> applied) =>

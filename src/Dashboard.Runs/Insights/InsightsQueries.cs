@@ -194,7 +194,18 @@ internal sealed class InsightsQueries(RunsDatabase database)
         {
             var bins = durations.GetValueOrDefault(step.StepId) ?? [];
             return step with { P50DurationMs = DurationHistogram.Percentile(bins, 50), P95DurationMs = DurationHistogram.Percentile(bins, 95) };
-        }).OrderByDescending(s => s.Failed).ThenByDescending(s => s.P95DurationMs ?? 0).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList());
+        }).OrderByDescending(s => s.Failed).ThenByDescending(s => s.P95DurationMs ?? 0).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList())
+        {
+            CountedFrom = Time(InsightsSchema.BucketOf(query.From, query.StepGrain)),
+            CountedTo = Time(BucketEnd(query.To, query.StepGrain)),
+        };
+    }
+
+    /// <summary>The end of the last bucket a read of grain <paramref name="grain"/> up to <paramref name="to"/> sums.</summary>
+    private static long BucketEnd(DateTimeOffset to, int grain)
+    {
+        var start = InsightsSchema.BucketOf(to, grain);
+        return start == to.ToUnixTimeMilliseconds() ? start : start + grain * 60_000L;
     }
 
     /// <summary>Per model, over the period's runs (of one workflow or all): calls, failures, cost, tokens; the costliest first.</summary>
@@ -202,7 +213,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        var where = Where(command, query, steps: true);
+        var where = Where(command, query);
         command.CommandText = $"""
             SELECT model, {Sums("calls", "failed", "cost_pico", "cost_reports", "prompt_tokens", "cached_tokens", "completion_tokens")}, COUNT(DISTINCT workflow_id)
             FROM insight_models f WHERE {where} GROUP BY model

@@ -26,6 +26,13 @@ internal static class InsightsSchema
     /// </summary>
     public static readonly int[] StepGrains = [HourGrain, DayGrain];
 
+    /// <summary>
+    /// Models are kept in every grain: a batch adds to one row per model it named (not one per step, as steps would), at
+    /// most a row per minute, workflow and model; the overview's cost by model must cover the same minutes as its
+    /// headline cost, whatever the period.
+    /// </summary>
+    public static readonly int[] ModelGrains = Grains;
+
     /// <summary>The grain a period is read from: the finest whose rows stay few.</summary>
     public static int GrainFor(TimeSpan period) =>
         period <= TimeSpan.FromHours(6) ? MinuteGrain : period <= TimeSpan.FromDays(8) ? HourGrain : DayGrain;

@@ -123,7 +123,7 @@ internal static class InsightsWriter
             {
                 Set(command, "shard", shard);
             }
-            WriteModels(statements, command, delta);
+            WriteModels(statements, command, delta, InsightsSchema.ModelGrains);
         }
         if (delta.Failure is { } failure)
         {
@@ -131,7 +131,22 @@ internal static class InsightsWriter
         }
     }
 
-    private static void WriteModels(StatementCache statements, DbCommand command, InsightsDelta delta)
+    /// <summary>Only the minute rows of a batch's models (<see cref="InsightsBackfill"/>: a store from before they were kept).</summary>
+    public static void WriteModelMinutes(StatementCache statements, DbTransaction transaction, InsightsDelta delta, int? shard)
+    {
+        if (delta.Models.Count == 0)
+        {
+            return;
+        }
+        var command = statements.For(transaction, ModelStatements[shard is null ? 0 : 1]);
+        if (shard is not null)
+        {
+            Set(command, "shard", shard);
+        }
+        WriteModels(statements, command, delta, [InsightsSchema.MinuteGrain]);
+    }
+
+    private static void WriteModels(StatementCache statements, DbCommand command, InsightsDelta delta, int[] grains)
     {
         Set(command, "workflow", delta.WorkflowId);
         // In one order in every transaction, as the steps (no deadlock between two batches of one workflow).
@@ -145,10 +160,10 @@ internal static class InsightsWriter
             Set(command, "prompt", model.Prompt);
             Set(command, "cached", model.Cached);
             Set(command, "completion", model.Completion);
-            for (var i = 0; i < InsightsSchema.StepGrains.Length; i++)
+            foreach (var grain in grains)
             {
-                Set(command, "grain", InsightsSchema.StepGrains[i]);
-                Set(command, "bucket", delta.StepBuckets[i]);
+                Set(command, "grain", grain);
+                Set(command, "bucket", delta.ModelBuckets[Array.IndexOf(InsightsSchema.ModelGrains, grain)]);
                 statements.Execute(command);
             }
         }

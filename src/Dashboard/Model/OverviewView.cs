@@ -20,6 +20,33 @@ public sealed record OverviewView
     /// <summary>Only when one workflow is chosen: its steps.</summary>
     public IReadOnlyList<StepHealth>? Steps { get; init; }
 
+    /// <summary>The whole hours (or days) the step figures cover (steps are not counted by the minute).</summary>
+    public (DateTimeOffset From, DateTimeOffset To)? StepsCounted { get; init; }
+
+    /// <summary>
+    /// Where the step table covers more than the period: "counted in whole hours, from …" (and "to …" where the period
+    /// ended in the past, mid-hour), so that a 15-minute overview does not pass an hour's steps off as its own. Null when
+    /// the step figures cover the period exactly.
+    /// </summary>
+    public string? StepsCountedNote(InsightsRange range, DateTimeOffset now, TimeDisplay time)
+    {
+        if (StepsCounted is not var (from, to))
+        {
+            return null;
+        }
+        var unit = to - from >= TimeSpan.FromDays(1) && from.TimeOfDay == TimeSpan.Zero && to.TimeOfDay == TimeSpan.Zero ? "days" : "hours";
+        var early = from < range.From;
+        // A period up to now ends mid-hour, but nothing later than now is there to count: only a past end counts extra.
+        var late = to > range.To && range.To < now;
+        return (early, late) switch
+        {
+            (false, false) => null,
+            (true, false) => $"counted in whole {unit}, from {time.Short(from)}",
+            (false, true) => $"counted in whole {unit}, to {time.Short(to)}",
+            _ => $"counted in whole {unit}, {time.Short(from)} to {time.Short(to)}",
+        };
+    }
+
     /// <summary>The models the period's steps called, the costliest first (none when no step named one).</summary>
     public IReadOnlyList<ModelUsage> Models { get; init; } = [];
 

@@ -56,6 +56,13 @@ public sealed class TimeDisplay
         return shown.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A day and time to the minute, with its zone ("Dec 4, 14:00 UTC"), for a note in running text.</summary>
+    public string Short(DateTimeOffset at)
+    {
+        var shown = UseUtc ? at.ToUniversalTime() : TimeZoneInfo.ConvertTime(at, Zone);
+        return shown.ToString("MMM d, HH:mm", CultureInfo.InvariantCulture) + (UseUtc ? " UTC" : "");
+    }
+
     /// <summary>A chart axis label: the day for day buckets, the time of day otherwise.</summary>
     public string Axis(DateTimeOffset at, bool days)
     {

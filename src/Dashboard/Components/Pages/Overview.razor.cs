@@ -123,6 +123,7 @@ public sealed partial class Overview : IDisposable
                 Failures = failures.Result.Groups,
                 Workflows = workflows.Result.Workflows,
                 Steps = steps?.Result.Steps,
+                StepsCounted = steps?.Result is { CountedFrom: { } from, CountedTo: { } to } ? (from, to) : null,
                 Models = models.Result.Models,
             };
         }, cancel);
