@@ -45,7 +45,11 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         var owns = dataDirectory is null;
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("dashboard-test-").FullName;
-        string[] all = [RepoPaths.BuiltApp(project), "--urls", url ?? "http://127.0.0.1:0", .. (args ?? []).Select(a => a.Replace("{data}", data, StringComparison.Ordinal)),
+        string[] all = [RepoPaths.BuiltApp(project), "--urls", url ?? "http://127.0.0.1:0",
+            // OTLP/gRPC on any free port, not the SDKs' 4317 of appsettings.json: apps started at once would contend for
+            // it (the losers warn), and a collector on this machine would lose it to a test. A test's own setting comes later and wins.
+            "--Runs:OtlpGrpcUrl", "http://127.0.0.1:0",
+            .. (args ?? []).Select(a => a.Replace("{data}", data, StringComparison.Ordinal)),
             // The listening line is how the port is found, whatever log level the test asks for.
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information"];
         return await StartCommandAsync(project, "dotnet", all, data, owns);
