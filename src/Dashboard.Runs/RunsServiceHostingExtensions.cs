@@ -47,9 +47,11 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new Otlp.OtlpLogHold(sp.GetService<TimeProvider>() ?? TimeProvider.System,
             TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));
         services.AddSingleton<Otlp.OtlpLogIntake>();
+        services.AddSingleton<Otlp.OtlpContentWait>();
         services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
         services.AddSingleton(sp => new Otlp.OtlpExports(sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(),
-            sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
+            sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<Otlp.OtlpContentWait>(),
+            sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpExports>>()));
         services.AddSingleton<Otlp.OtlpGrpcServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Otlp.OtlpGrpcServer>());

@@ -19,6 +19,24 @@ public sealed class GenAiContentTests
         new StepCompleted { EventId = $"otel:{span}:end", Timestamp = At.AddSeconds(1), StepId = "chat", Output = output },
     ];
 
+    private static OtlpSpan Span(Dictionary<string, JsonNode?> attributes, params string[] eventNames) =>
+        new("t1", "b2", "a1", "call", 0, At, At.AddSeconds(1), attributes, new Dictionary<string, JsonNode?>(),
+            eventNames.Select(n => new OtlpSpanEvent(At, n, new Dictionary<string, JsonNode?>())).ToList(), false, null);
+
+    [Fact]
+    public void AModelCallsSpan_LacksContent_OnlyWhenItCarriesNeitherPromptNorAnswer()
+    {
+        Assert.True(GenAiContent.LacksContent(Span(new() { ["gen_ai.operation.name"] = "chat" })));
+        Assert.True(GenAiContent.LacksContent(Span(new() { ["gen_ai.request.model"] = "gpt-4o" })));
+        // Its prompt on the span, as an attribute or as the older conventions' span events.
+        Assert.False(GenAiContent.LacksContent(Span(new() { ["gen_ai.operation.name"] = "chat", ["gen_ai.input.messages"] = "[]" })));
+        Assert.False(GenAiContent.LacksContent(Span(new() { ["gen_ai.operation.name"] = "chat" }, "gen_ai.content.prompt")));
+        // Not a call that has messages: embeddings, a tool, a span that is no model call at all.
+        Assert.False(GenAiContent.LacksContent(Span(new() { ["gen_ai.operation.name"] = "embeddings", ["gen_ai.request.model"] = "e5" })));
+        Assert.False(GenAiContent.LacksContent(Span(new() { ["gen_ai.operation.name"] = "execute_tool" })));
+        Assert.False(GenAiContent.LacksContent(Span(new() { ["http.method"] = "GET" })));
+    }
+
     [Fact]
     public void MessagesWithoutARole_TakeTheirEventsRole_AndSeveralChoices_AreAnArrayInTheirOrder()
     {

@@ -25,6 +25,22 @@ public sealed class OtlpLogHoldTests
     private static Caller Key(string name) => new(name, new HashSet<string> { Caller.IngestScope }, null);
 
     [Fact]
+    public async Task AWaitForSpansRecords_EndsWhenEachHasOne_OrWhenItsTimeIsUp()
+    {
+        var hold = new OtlpLogHold(TimeProvider.System, TimeSpan.FromSeconds(60));
+        static bool Wanted(OtlpLogRecord r) => r.Message != "other";
+        var waiting = hold.WaitForAsync("t1", ["s1", "s2"], Wanted, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+
+        hold.Add([Record("t1", "s1"), Record("t2", "s2"), Record("t1", "s2", message: "other")], Key("engine"));
+        Assert.False(waiting.IsCompleted);
+        hold.Add([Record("t1", "s2", message: "wanted")], Key("engine"));
+
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        // One span's record never comes: the wait gives up after its time.
+        Assert.False(await hold.WaitForAsync("t1", ["s1", "s3"], Wanted, TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public void RecordsWait_UntilTheirTraceIsTaken_ByTheKeyThatSentThem()
     {
         var hold = new OtlpLogHold(new ManualTime(Start), TimeSpan.FromSeconds(60));

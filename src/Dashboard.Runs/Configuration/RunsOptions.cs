@@ -43,6 +43,12 @@ public sealed class RunsOptions
     public int OtlpLogWaitSeconds { get; set; } = 120;
 
     /// <summary>
+    /// How long a trace export holding a model call's span without its prompt and answer waits for them to come as
+    /// GenAI content events, from a service that has sent such events before (<c>OtlpContentWait</c>). 0: no wait.
+    /// </summary>
+    public int OtlpContentWaitMs { get; set; } = 1_000;
+
+    /// <summary>
     /// Where OTLP/gRPC listens (<c>http://127.0.0.1:4317</c>, an SDK's default endpoint; port 0 for any free one). Unset:
     /// OTLP comes over HTTP only (<c>/v1/traces</c>, <c>/v1/logs</c> on the service's own address).
     /// </summary>

@@ -25,6 +25,21 @@ internal static class GenAiContent
         ["gen_ai.tool.message"] = "tool",
     };
 
+    private static readonly HashSet<string> InferenceOperations = new(StringComparer.Ordinal) { "chat", "text_completion", "generate_content" };
+
+    /// <summary>
+    /// A model call's span (an inference operation, or a span naming a requested model without an operation) that
+    /// carries neither its prompt nor its answer: an instrumentation that sends those as events sends them beside it.
+    /// </summary>
+    public static bool LacksContent(OtlpSpan span)
+    {
+        var operation = span.Text("gen_ai.operation.name");
+        var modelCall = operation is null ? span.Text("gen_ai.request.model") is not null : InferenceOperations.Contains(operation);
+        return modelCall
+            && !SpanMapping.InputKeys.Concat(SpanMapping.OutputKeys).Any(span.Attributes.ContainsKey)
+            && !span.Events.Any(e => e.Name.StartsWith("gen_ai.", StringComparison.Ordinal));
+    }
+
     public static bool IsContent(OtlpLogRecord record) =>
         record.SpanId is not null && record.EventName is { } name && (name is OperationDetails or Choice || MessageRoles.ContainsKey(name));
 

@@ -14,7 +14,7 @@ namespace Dashboard.Runs.Otlp;
 /// through the same path as an engine's batch; each log record that names a trace becomes a log line of that trace's
 /// run (<see cref="OtlpLogIntake"/>). What a run refuses is answered as partial success (counted, with the reason).
 /// </summary>
-internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogIntake logs,
+internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogIntake logs, OtlpContentWait content,
     IOptions<RunsOptions> options, TimeProvider time, ILogger<OtlpExports> logger)
 {
     internal async Task<ExportTraceServiceResponse> ExportTracesAsync(ExportTraceServiceRequest request, Caller caller, CancellationToken cancellationToken)
@@ -26,6 +26,8 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
         {
             problems.Add($"{invalid} span(s) without a valid trace or span id");
         }
+        // Outside the traces' locks, which the content's log export takes to be held.
+        await content.BeforeStoringAsync(spans, cancellationToken);
         foreach (var trace in spans.GroupBy(s => s.TraceId))
         {
             var traceSpans = trace.ToList();
@@ -92,6 +94,7 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
     internal async Task<ExportLogsServiceResponse> ExportLogsAsync(ExportLogsServiceRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var (records, withoutTrace) = OtlpLogRecord.Flatten(request, time.GetUtcNow());
+        content.Learn(records);
         var outcome = await logs.AcceptAsync(records, caller, cancellationToken);
         var rejected = withoutTrace + outcome.Rejected;
         var problems = (withoutTrace > 0 ? [$"{withoutTrace} record(s) without a trace id: a log line joins a run through its trace"] : new List<string>()).Concat(outcome.Problems).Take(5);

@@ -15,6 +15,8 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
     private readonly record struct Held(Waiting Item, long Bytes);
 
     private readonly object _gate = new();
+    // Completed (and replaced) whenever records come: what waits for a record wakes and looks again.
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, List<Held>> _byTrace = new(StringComparer.Ordinal);
     // Traces in the order their first record came: the oldest are let go first.
     private readonly LinkedList<string> _order = new();
@@ -73,6 +75,42 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
             while ((_count > maxRecords || _bytes > maxBytes) && _order.First is { } oldest)
             {
                 _evicted += Remove(oldest.Value).Count;
+            }
+            _arrived.TrySetResult();
+            _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>
+    /// Waits until a record of each of these spans of the trace that <paramref name="matches"/> is here, or for
+    /// <paramref name="timeout"/>; true when all came.
+    /// </summary>
+    public async Task<bool> WaitForAsync(string traceId, IReadOnlyCollection<string> spanIds, Func<OtlpLogRecord, bool> matches, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        using var timedOut = new CancellationTokenSource(timeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timedOut.Token, cancellationToken);
+        while (true)
+        {
+            Task arrived;
+            lock (_gate)
+            {
+                var here = _byTrace.TryGetValue(traceId, out var list)
+                    ? list.Where(h => h.Item.Record.SpanId is not null && matches(h.Item.Record)).Select(h => h.Item.Record.SpanId!).ToHashSet(StringComparer.Ordinal)
+                    : [];
+                if (spanIds.All(here.Contains))
+                {
+                    return true;
+                }
+                arrived = _arrived.Task;
+            }
+            try
+            {
+                await arrived.WaitAsync(either.Token);
+            }
+            catch (OperationCanceledException) when (timedOut.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return false;
             }
         }
     }

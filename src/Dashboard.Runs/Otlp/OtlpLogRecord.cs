@@ -29,6 +29,9 @@ internal sealed record OtlpLogRecord(
     /// <summary>The body as JSON (text, or the structure an event carries).</summary>
     public JsonNode? Body { get; init; }
 
+    /// <summary>The resource's <c>service.name</c>: which service sent the record.</summary>
+    public string? ServiceName { get; init; }
+
     /// <summary>
     /// Every record of the request; those without a valid trace id are only counted: a log line belongs to a run
     /// through its trace, and one outside any trace has no run to go to. A record without a time of its own (nor one it
@@ -41,6 +44,9 @@ internal sealed record OtlpLogRecord(
         foreach (var resourceLogs in request.ResourceLogs)
         {
             var resourceRunId = RunIdIn(resourceLogs.Resource?.Attributes);
+            var service = resourceLogs.Resource?.Attributes.FirstOrDefault(a => a.Key == "service.name")?.Value is { ValueCase: AnyValue.ValueOneofCase.StringValue } serviceName
+                ? serviceName.StringValue
+                : null;
             foreach (var scope in resourceLogs.ScopeLogs)
             {
                 foreach (var record in scope.LogRecords)
@@ -65,6 +71,7 @@ internal sealed record OtlpLogRecord(
                         EventName = record.EventName is { Length: > 0 } name ? name
                             : attributes.GetValueOrDefault("event.name") is JsonValue v && v.TryGetValue<string>(out var named) ? named : null,
                         Body = OtlpValues.Value(record.Body),
+                        ServiceName = service,
                     });
                 }
             }

@@ -26,6 +26,9 @@ internal sealed record OtlpSpan(
 {
     public bool IsRoot => ParentSpanId is null;
 
+    /// <summary>The resource's <c>service.name</c>: which service sent the span.</summary>
+    public string? ServiceName => Resource.TryGetValue("service.name", out var value) && value is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+
     public string? Text(string key) => Attributes.TryGetValue(key, out var value) && value is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     public long? Whole(string key) => Attributes.TryGetValue(key, out var value) && value is JsonValue v

@@ -16,8 +16,8 @@ internal static class SpanMapping
     /// <summary>What the run has already: whether it started, and each step's (step id, loop index) highest attempt.</summary>
     public sealed record RunContext(bool Started, IReadOnlyDictionary<(string StepId, long LoopKey), int> Attempts);
 
-    private static readonly string[] InputKeys = ["input.value", "gen_ai.input.messages", "gen_ai.prompt", "input"];
-    private static readonly string[] OutputKeys = ["output.value", "gen_ai.output.messages", "gen_ai.completion", "output"];
+    internal static readonly string[] InputKeys = ["input.value", "gen_ai.input.messages", "gen_ai.prompt", "input"];
+    internal static readonly string[] OutputKeys = ["output.value", "gen_ai.output.messages", "gen_ai.completion", "output"];
 
     public static string RunIdOf(IReadOnlyList<OtlpSpan> spans) =>
         spans.Select(s => s.Text("run.id")).FirstOrDefault(id => !string.IsNullOrWhiteSpace(id))
