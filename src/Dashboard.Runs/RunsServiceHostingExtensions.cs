@@ -47,7 +47,8 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new Otlp.OtlpLogHold(sp.GetService<TimeProvider>() ?? TimeProvider.System,
             TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));
         services.AddSingleton<Otlp.OtlpLogIntake>();
-        services.AddSingleton<Otlp.OtlpContentWait>();
+        services.AddSingleton(sp => new Otlp.OtlpContentWait(sp.GetRequiredService<Otlp.OtlpLogHold>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpContentWait>>()));
         services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
         services.AddSingleton(sp => new Otlp.OtlpExports(sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(),
             sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<Otlp.OtlpContentWait>(),

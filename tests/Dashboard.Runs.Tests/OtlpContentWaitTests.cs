@@ -1,6 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dashboard.Runs.Access;
+using Dashboard.Runs.Configuration;
+using Dashboard.Runs.Otlp;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Tests;
 
@@ -112,5 +118,52 @@ public sealed class OtlpContentWaitTests(OtlpContentWaitFixture fixture) : IClas
         var step = await fixture.Http.GetJsonAsync($"api/runs/{traceId}/steps/triage/trace?attempt=latest");
         Assert.Equal("completed", step.GetProperty("status").GetString());
         Assert.False(step.TryGetProperty("inputContext", out var input) && input.ValueKind != JsonValueKind.Null);
+    }
+}
+
+/// <summary>A service whose content does not come stops being waited for a while (an exporter sends one batch at a time).</summary>
+public sealed class OtlpContentWaitPauseTests
+{
+    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static readonly DateTimeOffset Start = new(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static OtlpSpan ChatSpan(string trace) =>
+        new(trace, "b2", "a1", "chat", 0, Start, Start.AddSeconds(1), new Dictionary<string, JsonNode?> { ["gen_ai.operation.name"] = "chat" },
+            new Dictionary<string, JsonNode?> { ["service.name"] = "svc" }, [], false, null);
+
+    private static OtlpLogRecord Content(string trace) =>
+        new(trace, "b2", null, Start, "info", "", new Dictionary<string, JsonNode?>(), "e-" + trace) { EventName = "gen_ai.user.message", ServiceName = "svc" };
+
+    [Fact]
+    public async Task ThreeWaitsInARowThatCameToNothing_PauseTheServicesWaits_ForAMinute()
+    {
+        var options = new RunsOptions { OtlpContentWaitMs = 20 };
+        var clock = new ManualTime(Start);
+        var hold = new OtlpLogHold(TimeProvider.System, TimeSpan.FromMinutes(2));
+        var wait = new OtlpContentWait(hold, Options.Create(options), clock, NullLogger<OtlpContentWait>.Instance);
+        wait.Learn([Content("learnt")]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await wait.BeforeStoringAsync([ChatSpan($"t{i}")], Token);
+        }
+        // Paused: even a wait of an hour is not waited.
+        options.OtlpContentWaitMs = 3_600_000;
+        await wait.BeforeStoringAsync([ChatSpan("t3")], Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
+
+        // A minute on, the service's calls are waited for again, until their content comes.
+        clock.Now = Start.AddMinutes(1);
+        var waiting = wait.BeforeStoringAsync([ChatSpan("t4")], Token);
+        Assert.False(waiting.IsCompleted);
+        hold.Add([Content("t4")], new Caller("engine", new HashSet<string> { Caller.IngestScope }, null));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30), Token);
     }
 }

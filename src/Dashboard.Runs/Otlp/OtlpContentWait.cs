@@ -12,14 +12,25 @@ namespace Dashboard.Runs.Otlp;
 /// service that has sent content events before (capturing content is opt-in, and most services never send any),
 /// first waits up to <c>Runs:OtlpContentWaitMs</c> for those events to be held (<see cref="OtlpLogHold"/>), then goes on
 /// as before: the events join the span in the trace's batch. The export is answered after it, which an exporter
-/// (exporting in the background) does not notice.
+/// (exporting in the background) does not notice, unless it waits every time: an exporter sends one batch at a time,
+/// so a service whose content does not come (sent elsewhere, or not for every call) has its waits stopped for a while
+/// after a few in a row came to nothing.
 /// </summary>
-internal sealed partial class OtlpContentWait(OtlpLogHold hold, IOptions<RunsOptions> options, ILogger<OtlpContentWait> logger)
+internal sealed partial class OtlpContentWait(OtlpLogHold hold, IOptions<RunsOptions> options, TimeProvider time, ILogger<OtlpContentWait> logger)
 {
     // Enough for every service of a large fleet; past it, new services just do not wait.
     private const int ServicesKept = 10_000;
+    private const int MissesBeforePause = 3;
+    private static readonly TimeSpan Pause = TimeSpan.FromMinutes(1);
 
-    private readonly ConcurrentDictionary<string, byte> _senders = new(StringComparer.Ordinal);
+    /// <summary>A service that sends content: its waits that came to nothing in a row, and until when it is not waited for.</summary>
+    private sealed class Sender
+    {
+        public int Misses;
+        public DateTimeOffset PausedUntil;
+    }
+
+    private readonly ConcurrentDictionary<string, Sender> _senders = new(StringComparer.Ordinal);
 
     /// <summary>Remembers the services that sent content events among these records.</summary>
     public void Learn(IEnumerable<OtlpLogRecord> records)
@@ -28,7 +39,7 @@ internal sealed partial class OtlpContentWait(OtlpLogHold hold, IOptions<RunsOpt
         {
             if (GenAiContent.IsContent(record) && _senders.Count < ServicesKept)
             {
-                _senders.TryAdd(record.ServiceName ?? "", 0);
+                _senders.TryAdd(record.ServiceName ?? "", new Sender());
             }
         }
     }
@@ -41,7 +52,11 @@ internal sealed partial class OtlpContentWait(OtlpLogHold hold, IOptions<RunsOpt
         {
             return;
         }
-        var awaited = spans.Where(s => _senders.ContainsKey(s.ServiceName ?? "") && GenAiContent.LacksContent(s)).GroupBy(s => s.TraceId).ToList();
+        var now = time.GetUtcNow();
+        var awaited = spans
+            .Where(s => _senders.TryGetValue(s.ServiceName ?? "", out var sender) && sender.PausedUntil <= now && GenAiContent.LacksContent(s))
+            .GroupBy(s => (s.TraceId, Service: s.ServiceName ?? ""))
+            .ToList();
         if (awaited.Count == 0)
         {
             return;
@@ -49,16 +64,31 @@ internal sealed partial class OtlpContentWait(OtlpLogHold hold, IOptions<RunsOpt
         await Task.WhenAll(awaited.Select(async trace =>
         {
             var spanIds = trace.Select(s => s.SpanId).ToList();
-            LogWaiting(logger, spanIds.Count, trace.Key, wait.TotalMilliseconds);
-            if (!await hold.WaitForAsync(trace.Key, spanIds, GenAiContent.IsContent, wait, cancellationToken))
+            LogWaiting(logger, spanIds.Count, trace.Key.TraceId, wait.TotalMilliseconds);
+            var came = await hold.WaitForAsync(trace.Key.TraceId, spanIds, GenAiContent.IsContent, wait, cancellationToken);
+            var sender = _senders[trace.Key.Service];
+            lock (sender)
             {
-                LogNotCome(logger, trace.Key);
+                sender.Misses = came ? 0 : sender.Misses + 1;
+                if (sender.Misses >= MissesBeforePause)
+                {
+                    sender.Misses = 0;
+                    sender.PausedUntil = time.GetUtcNow() + Pause;
+                    LogPaused(logger, trace.Key.Service, MissesBeforePause, Pause.TotalSeconds);
+                }
+            }
+            if (!came)
+            {
+                LogNotCome(logger, trace.Key.TraceId);
             }
         }));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "OTLP trace {TraceId}: waiting up to {Ms} ms for the content events of {Count} model call span(s)")]
     private static partial void LogWaiting(ILogger logger, int count, string traceId, double ms);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OTLP service '{Service}': the content events of its model calls did not come {Misses} times in a row; its spans are not waited for in the next {Seconds} s")]
+    private static partial void LogPaused(ILogger logger, string service, int misses, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "OTLP trace {TraceId}: content events of its model calls did not come in time; stored without them")]
     private static partial void LogNotCome(ILogger logger, string traceId);
