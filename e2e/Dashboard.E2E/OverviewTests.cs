@@ -52,7 +52,7 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await models.GetByRole(AriaRole.Link, new() { Name = "gpt-4o-mini", Exact = true }).ClickInHeldListAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?model=gpt-4o-mini$"));
-        await Assertions.Expect(page.GetByLabel("Model filter")).ToContainTextAsync("gpt-4o-mini");
+        await Assertions.Expect(page.GetByLabel("Model", new() { Exact = true })).ToContainTextAsync("gpt-4o-mini");
         var rows = page.Locator("tbody tr");
         await Assertions.Expect(rows.Filter(new() { HasText = "Support ticket triage" }).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         // A refund calls no model: none is listed.
@@ -96,6 +96,10 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
         await page.GetByLabel("Trigger", new() { Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Option, new() { Name = "schedule" })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        // The sample's agents call models: the list offers them.
+        await page.GetByLabel("Model", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Option, new() { Name = "gpt-4o-mini", Exact = true })).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");
 
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^problems \\d") }).ClickAsync();

@@ -257,12 +257,15 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
-    public async Task Facets_ListTheWorkflowsAndTriggerTypesSeen_WithinTheCallersWorkflows()
+    public async Task Facets_ListTheWorkflowsTriggerTypesAndModelsSeen_WithinTheCallersWorkflows()
     {
         var mine = $"wf-facet-{Guid.NewGuid():N}";
         var theirs = $"wf-facet-{Guid.NewGuid():N}";
-        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{mine}}","workflowName":"Mine","triggerType":"schedule"}"""));
-        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{theirs}}","triggerType":"webhook-{{theirs}}"}"""));
+        var (myModel, theirModel) = ($"model-{Guid.NewGuid():N}", $"model-{Guid.NewGuid():N}");
+        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{mine}}","workflowName":"Mine","triggerType":"schedule"}""",
+            StepStarted("llm"), StepCompleted("llm", model: myModel)));
+        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{theirs}}","triggerType":"webhook-{{theirs}}"}""",
+            StepStarted("llm"), StepCompleted("llm", model: theirModel)));
 
         var all = await Http.GetJsonAsync("api/runs/facets");
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/runs/facets");
@@ -273,6 +276,8 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
         Assert.Contains($"webhook-{theirs}", all.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal([mine], scoped.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("workflowId").GetString()));
         Assert.Equal(["schedule"], scoped.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains(theirModel, all.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal([myModel], scoped.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]

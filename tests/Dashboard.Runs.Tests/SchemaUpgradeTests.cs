@@ -204,7 +204,7 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
-    public async Task AStoreWithModelsKeptByTheHourOnly_GetsTheirMinuteRowsCountedOnceAtStart(string store)
+    public async Task AStoreWithModelsKeptByTheHourOnly_GetsTheirMinuteRowsAndThePickersModelsOnceAtStart(string store)
     {
         string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
         var (model, runId) = ($"model-{Guid.NewGuid():N}", NewRunId());
@@ -217,8 +217,10 @@ public sealed class SchemaUpgradeTests : IDisposable
             var started = (await http.GetJsonAsync($"api/runs/{runId}")).GetProperty("startedAt").GetDateTimeOffset();
             period = $"from={Uri.EscapeDataString(started.AddMinutes(-1).ToString("O"))}&to={Uri.EscapeDataString(started.AddMinutes(1).ToString("O"))}&workflowId=wf-minutes";
         }
-        // The store as the service wrote it when models were kept by the hour and day only.
-        await DowngradeAsync(store, args, "DELETE FROM insight_models WHERE grain = 1; DELETE FROM insight_backfills WHERE name = 'models-by-minute';", null);
+        // The store as the service wrote it when models were kept by the hour and day only, and before the list's model
+        // picker (on PostgreSQL, its version the one before).
+        await DowngradeAsync(store, args, "DELETE FROM insight_models WHERE grain = 1; DELETE FROM insight_backfills WHERE name IN ('models-by-minute', 'workflow-models'); "
+            + "DROP TABLE insight_workflow_models;", "CREATE TABLE IF NOT EXISTS insight_workflow_models");
 
         for (var start = 0; start < 2; start++)
         {
@@ -227,6 +229,7 @@ public sealed class SchemaUpgradeTests : IDisposable
             using var client = new HttpClient { BaseAddress = after.BaseAddress };
             var counted = Assert.Single((await client.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
             Assert.Equal((model, 1, "0.5"), (counted.GetProperty("model").GetString(), counted.GetProperty("calls").GetInt32(), CostOf(counted)));
+            Assert.Contains(model, (await client.GetJsonAsync("api/runs/facets")).GetProperty("models").EnumerateArray().Select(m => m.GetString()));
         }
     }
 

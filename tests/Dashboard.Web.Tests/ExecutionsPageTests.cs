@@ -52,7 +52,7 @@ public sealed class ExecutionsPageTests : DashboardTestContext
     }
 
     [Fact]
-    public void AModelInTheUrl_FiltersTheList_AndItsChipTakesTheFilterAway()
+    public void AModelInTheUrl_FiltersTheList_ThePickerShowsItAsInertText_AndClearingTakesItAway()
     {
         RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Completed)] });
         var navigation = Services.GetRequiredService<NavigationManager>();
@@ -62,16 +62,32 @@ public sealed class ExecutionsPageTests : DashboardTestContext
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
         Assert.Equal("<script>gpt-4o", RunsClient.Queries[^1].Model);
-        var chip = cut.Find("[aria-label='Model filter']");
-        Assert.Equal("calls <script>gpt-4o", chip.TextContent.Replace('\u00a0', ' ').Trim());
+        Assert.Equal("<script>gpt-4o", ModelPicker(cut).GetAttribute("value"));
         Assert.Empty(cut.FindAll("script"));
 
-        chip.QuerySelector("button")!.Click();
+        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Clear filters").Click();
 
         cut.WaitForAssertion(() => Assert.Null(RunsClient.Queries[^1].Model));
         Assert.DoesNotContain("model=", navigation.Uri, StringComparison.Ordinal);
-        Assert.Empty(cut.FindAll("[aria-label='Model filter']"));
     }
+
+    [Fact]
+    public void TheModelPicker_IsOfferedOnlyWhereSomeStepNamedAModel()
+    {
+        RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Completed)] });
+
+        var without = Render<Executions>();
+        without.WaitForAssertion(() => Assert.Single(without.FindAll("tbody tr")));
+        Assert.DoesNotContain(without.FindAll("label"), l => l.TextContent.Trim() == "Model");
+
+        RunsClient.Facets = new Dashboard.Model.Insights.RunFacets([], []) { Models = ["gpt-4o", "claude-3-5-haiku"] };
+        var with = Render<Executions>();
+        with.WaitForAssertion(() => Assert.Equal("", ModelPicker(with).GetAttribute("value")));
+    }
+
+    /// <summary>The model picker's input (what it shows), found by its label.</summary>
+    private static AngleSharp.Dom.IElement ModelPicker(IRenderedComponent<Executions> cut) =>
+        cut.FindAll(".mud-input-control").Single(s => s.QuerySelector("label")?.TextContent.Trim() == "Model").QuerySelector("input")!;
 
     [Fact]
     public void ServiceDown_SaysSoAndRetryLoadsAgain()

@@ -146,4 +146,8 @@ public sealed record ModelUsageList(IReadOnlyList<ModelUsage> Models);
 public sealed record WorkflowFacet(string WorkflowId, string? WorkflowName);
 
 /// <summary>What the executions list can be filtered by: the workflows and trigger types the caller's runs have had.</summary>
-public sealed record RunFacets(IReadOnlyList<WorkflowFacet> Workflows, IReadOnlyList<string> TriggerTypes);
+public sealed record RunFacets(IReadOnlyList<WorkflowFacet> Workflows, IReadOnlyList<string> TriggerTypes)
+{
+    /// <summary>The models the steps of these workflows have named (the list's model filter).</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+}

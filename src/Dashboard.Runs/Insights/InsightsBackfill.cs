@@ -12,13 +12,15 @@ namespace Dashboard.Runs.Insights;
 /// start, from the stored records and attempts, in the start-up transaction. A file with any aggregate row is left as is.
 /// The cost by model came later than the rest: a file with the other aggregates gets only those counted, once (marked
 /// in <c>insight_backfills</c>, as a fleet without model calls has no row to tell it was done). Models were first kept by
-/// the hour and day only: a file with those gets its models' minute rows counted, once, the same way.
+/// the hour and day only: a file with those gets its models' minute rows counted, once, the same way; and which workflow
+/// called which model (the list's model picker) is read once from the day rows.
 /// </summary>
 internal static class InsightsBackfill
 {
     private const int Page = 500;
     private const string ModelsDone = "models";
     private const string ModelMinutesDone = "models-by-minute";
+    private const string WorkflowModelsDone = "workflow-models";
 
     public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
@@ -42,6 +44,17 @@ internal static class InsightsBackfill
             CountRuns(transaction, delta => InsightsWriter.WriteModelMinutes(statements, transaction, delta, shard), statements);
         }
         MarkDone(transaction, ModelMinutesDone);
+        if (!IsDone(transaction, WorkflowModelsDone))
+        {
+            // Which workflow called which model is in the day rows already (counted above if they were not).
+            statements.Flush(transaction);
+            using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO insight_workflow_models (workflow_id, model) SELECT DISTINCT workflow_id, model FROM insight_models "
+                + $"WHERE grain = {InsightsSchema.DayGrain} ON CONFLICT DO NOTHING";
+            command.ExecuteNonQuery();
+            MarkDone(transaction, WorkflowModelsDone);
+        }
         return count;
     }
 

@@ -236,7 +236,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
         return new ModelUsageList(models.OrderByDescending(m => m.CostUsd ?? 0).ThenByDescending(m => m.Calls).ThenBy(m => m.Model, StringComparer.Ordinal).ToList());
     }
 
-    /// <summary>The workflows and trigger types the visible runs have had (a few rows each, whatever the number of runs).</summary>
+    /// <summary>The workflows, trigger types and models the visible runs have had (a few rows each, whatever the number of runs).</summary>
     public RunFacets Facets(IReadOnlySet<string>? visible)
     {
         using var connection = database.OpenRead();
@@ -250,17 +250,23 @@ internal sealed class InsightsQueries(RunsDatabase database)
                 workflows.Add(new WorkflowFacet(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
             }
         }
-        var triggers = new List<string>();
-        using (var command = connection.CreateCommand())
+        var triggers = DistinctOf(connection, "trigger_type", "insight_triggers", visible);
+        var models = DistinctOf(connection, "model", "insight_workflow_models", visible);
+        return new RunFacets(workflows, triggers) { Models = models };
+    }
+
+    /// <summary>The values of a column of a table kept per workflow (<paramref name="table"/>), of the visible workflows, in order.</summary>
+    private static List<string> DistinctOf(DbConnection connection, string column, string table, IReadOnlySet<string>? visible)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT {column} FROM {table} {VisibleOnly(command, visible)} ORDER BY {column}";
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
         {
-            command.CommandText = $"SELECT DISTINCT trigger_type FROM insight_triggers {VisibleOnly(command, visible)} ORDER BY trigger_type";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                triggers.Add(reader.GetString(0));
-            }
+            values.Add(reader.GetString(0));
         }
-        return new RunFacets(workflows, triggers);
+        return values;
     }
 
     private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion,

@@ -129,6 +129,13 @@ internal static class InsightsSchema
             PRIMARY KEY (workflow_id, trigger_type)
         ) WITHOUT ROWID;
 
+        -- The models each workflow's steps have named: the list's model picker, without scanning the model rows.
+        CREATE TABLE IF NOT EXISTS insight_workflow_models (
+            workflow_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            PRIMARY KEY (workflow_id, model)
+        ) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS insight_workflows (
             workflow_id TEXT PRIMARY KEY,
             workflow_name TEXT,

@@ -39,6 +39,8 @@ internal static class InsightsWriter
 
     private const string TriggerSql = "INSERT INTO insight_triggers (workflow_id, trigger_type) VALUES (@workflow, @trigger) ON CONFLICT DO NOTHING";
 
+    private const string WorkflowModelSql = "INSERT INTO insight_workflow_models (workflow_id, model) VALUES (@workflow, @model) ON CONFLICT DO NOTHING";
+
     private static string StepSql(bool sharded) => $"""
         INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id{(sharded ? ", shard" : "")}, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
         VALUES (@grain, @bucket, @workflow, @step{(sharded ? ", @shard" : "")}, @name, @attempts, @retries, @failed, @cost, @costReports, @prompt, @cached, @completion, @durations)
@@ -124,6 +126,13 @@ internal static class InsightsWriter
                 Set(command, "shard", shard);
             }
             WriteModels(statements, command, delta, InsightsSchema.ModelGrains);
+            var known = statements.For(transaction, WorkflowModelSql);
+            Set(known, "workflow", delta.WorkflowId);
+            foreach (var model in delta.Models.Select(m => m.Model).Order(StringComparer.Ordinal))
+            {
+                Set(known, "model", model);
+                statements.Execute(known);
+            }
         }
         if (delta.Failure is { } failure)
         {

@@ -367,5 +367,13 @@ internal static class PostgreSqlRunsSchema
             WHERE timeline_json IS NOT NULL AND timeline_json::jsonb ->> 'modelUsed' IS NOT NULL
             ON CONFLICT DO NOTHING;
         """,
+        // The models each workflow's steps have named: the list's model picker (filled once by InsightsBackfill).
+        """
+        CREATE TABLE IF NOT EXISTS insight_workflow_models (
+            workflow_id text COLLATE "C" NOT NULL,
+            model text COLLATE "C" NOT NULL,
+            PRIMARY KEY (workflow_id, model)
+        );
+        """,
     ];
 }

@@ -202,6 +202,8 @@ public sealed partial class Executions : IDisposable
 
     private IReadOnlyList<(string Value, string Label)> TriggerChoices() => PickerChoices.Values(_facets.TriggerTypes, _filter.Trigger);
 
+    private IReadOnlyList<(string Value, string Label)> ModelChoices() => PickerChoices.Values(_facets.Models, _filter.Model);
+
     private Task SetCustomAsync(string? from, string? to)
     {
         static DateTimeOffset? Read(string? value) =>
