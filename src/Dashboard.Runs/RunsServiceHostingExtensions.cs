@@ -49,10 +49,14 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<Otlp.OtlpLogIntake>();
         services.AddSingleton(sp => new Otlp.OtlpContentWait(sp.GetRequiredService<Otlp.OtlpLogHold>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpContentWait>>()));
+        services.AddSingleton(sp => new Otlp.OtlpStore(sp.GetRequiredService<RunsDatabase>()));
+        services.AddSingleton(sp => new Otlp.OtlpRunEnds(sp.GetRequiredService<Otlp.OtlpStore>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(),
+            sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpRunEnds>>()));
         services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
         services.AddSingleton(sp => new Otlp.OtlpExports(sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(),
             sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<Otlp.OtlpContentWait>(),
-            sp.GetRequiredService<IOptions<RunsOptions>>(),
+            sp.GetRequiredService<Otlp.OtlpRunEnds>(), sp.GetRequiredService<Otlp.OtlpStore>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpExports>>()));
         services.AddSingleton<Otlp.OtlpGrpcServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Otlp.OtlpGrpcServer>());

@@ -60,7 +60,7 @@ public abstract class OtlpGrpcSdkTests(OtlpGrpcFixture fixture)
         Assert.True(provider.ForceFlush(10_000));
 
         using var reader = fixture.Reader();
-        var run = await reader.GetJsonAsync($"api/runs/{traceId}");
+        var run = await reader.GetEndedRunAsync(traceId);
         Assert.Equal(("completed", "triage-flow"), (run.GetProperty("status").GetString(), run.GetProperty("workflowId").GetString()));
         var lines = (await reader.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(["retrying https://orders.example/7", "done"], lines.Select(l => l.GetProperty("message").GetString()));

@@ -68,7 +68,7 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
             Assert.False(lines[1].TryGetProperty("stepId", out _));
         }
         provider.Dispose();
-        Assert.Equal("completed", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
+        Assert.Equal("completed", (await fixture.Http.GetEndedRunAsync(traceId)).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         Assert.True(provider.ForceFlush(10_000));
         provider.Dispose();
 
-        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        var run = await fixture.Http.GetEndedRunAsync(traceId);
         Assert.Equal("completed", run.GetProperty("status").GetString());
         var lines = await LogsAsync(traceId);
         Assert.Equal(["planning refunds", "the ledger said no", "answered"], lines.Select(l => l.GetProperty("message").GetString()));
@@ -175,6 +175,13 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
             """;
         using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task PostTracesAsync(string json)
+    {
+        using var response = await fixture.Http.PostAsync("v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), Token);
+        var body = await response.Content.ReadAsStringAsync(Token);
+        Assert.True(response.StatusCode == HttpStatusCode.OK && !body.Contains("partialSuccess", StringComparison.Ordinal), body);
     }
 
     private async Task<JsonElement> StepAsync(string runId, string stepId) =>
@@ -271,7 +278,7 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         provider.Dispose();
 
         // One run with both steps and the line, ended with its root; none under the name that came too late.
-        Assert.Equal("completed", (await fixture.Http.GetJsonAsync($"api/runs/{traceId}")).GetProperty("status").GetString());
+        Assert.Equal("completed", (await fixture.Http.GetEndedRunAsync(traceId)).GetProperty("status").GetString());
         var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray();
         Assert.Equal(["first", "second"], steps.Select(s => s.GetProperty("stepId").GetString()));
         var line = Assert.Single(await LogsAsync(traceId));
@@ -335,6 +342,38 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
             var line = Assert.Single(await LogsAsync(traceId));
             Assert.Equal(("classifying", "classify"), (line.GetProperty("message").GetString(), line.GetProperty("stepId").GetString()));
         }
+    }
+
+    [Fact]
+    public async Task RecordsSentAfterTheRootSpan_ByAServiceThatSendsLogs_AreLinesOfTheRun_ThatEndsAtItsRootsEnd()
+    {
+        // An SDK's log exporter and span exporter tick apart: the run's last lines often come after the span that ends it.
+        var traceId = TraceId();
+        var service = """{"key":"service.name","value":{"stringValue":"late-logs-service"}}""";
+        var started = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(-2).ToUnixTimeMilliseconds());
+        var now = Nanos(started);
+        string Line(string message, long at, string span) =>
+            $$"""{"timeUnixNano":"{{now + at}}","body":{"stringValue":"{{message}}"},"traceId":"{{traceId}}","spanId":"{{span}}"}""";
+        await PostLogsAsync(Line("planning", 1_000_000, "00000000000000b2"), service);
+        await PostTracesAsync($$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{{{service}}}]},"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"plan",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 5_000_000}}}"},
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"late-logs-flow",
+                 "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 9_000_000}}}"}]}]}]}
+            """);
+
+        // The root came, yet the run takes the lines its service sends after it.
+        var answer = await PostLogsAsync(string.Join(",", Line("plan ready", 4_000_000, "00000000000000b2"), Line("answered", 8_000_000, "00000000000000a1")), service);
+        Assert.False(answer.TryGetProperty("partialSuccess", out _), answer.ToString());
+
+        var run = await fixture.Http.GetEndedRunAsync(traceId);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        // Ended when its root span did, not when the end was appended.
+        Assert.Equal(started.AddMilliseconds(9), run.GetProperty("completedAt").GetDateTimeOffset());
+        var lines = await LogsAsync(traceId);
+        Assert.Equal([("planning", "plan"), ("plan ready", "plan"), ("answered", null)],
+            lines.Select(l => (l.GetProperty("message").GetString(), l.TryGetProperty("stepId", out var step) ? step.GetString() : null)));
     }
 
     [Fact]

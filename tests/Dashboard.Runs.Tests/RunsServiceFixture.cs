@@ -102,6 +102,25 @@ internal static class Api
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>
+    /// The run's record once it has ended. A run made from the spans of a service that sends log records ends a few
+    /// seconds after its root span came (its end is held for the records that service sends late: OtlpRunEnds).
+    /// </summary>
+    public static async Task<JsonElement> GetEndedRunAsync(this HttpClient http, string runId)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var run = await http.GetJsonAsync($"api/runs/{runId}");
+            if (run.GetProperty("status").GetString() is not ("running" or "waiting"))
+            {
+                return run;
+            }
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Run {runId} had not ended after 30 s: {run}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     public static async Task<(int Status, JsonElement Body)> GetErrorAsync(this HttpClient http, string url)
     {
         var response = await http.GetAsync(url, TestContext.Current.CancellationToken);

@@ -49,6 +49,13 @@ public sealed class RunsOptions
     public int OtlpContentWaitMs { get; set; } = 1_000;
 
     /// <summary>
+    /// How long a run made from OTLP spans stays open after its root span ended, for the log records its service sends
+    /// later (an SDK exports logs and spans on timers of their own); only for services that have sent log records. 0: a
+    /// run ends when its root span comes.
+    /// </summary>
+    public int OtlpEndGraceMs { get; set; } = 5_000;
+
+    /// <summary>
     /// Where OTLP/gRPC listens (<c>http://127.0.0.1:4317</c>, an SDK's default endpoint; port 0 for any free one). Unset:
     /// OTLP comes over HTTP only (<c>/v1/traces</c>, <c>/v1/logs</c> on the service's own address).
     /// </summary>

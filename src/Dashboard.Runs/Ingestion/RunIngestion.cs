@@ -40,7 +40,8 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
     /// Events the service made itself (OTLP's, mapped from spans and log records), ingested as a parsed batch would be:
     /// they skip only the JSON round trip, and hold no <c>offset</c> or <c>truncated</c>, which are the service's to set.
     /// </summary>
-    public async Task<IngestOutcome> IngestAsync(string runId, IReadOnlyList<RunEvent> batch, ProducerClaim? producer, Caller caller, CancellationToken cancellationToken)
+    public async Task<IngestOutcome> IngestAsync(string runId, IReadOnlyList<RunEvent> batch, ProducerClaim? producer, Caller caller, CancellationToken cancellationToken,
+        Otlp.OtlpRows? otlp = null)
     {
         if (batch.Count == 0)
         {
@@ -55,7 +56,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             for (var attempt = 1; ; attempt++)
             {
-                if (IngestOnce(runId, events, producer, caller) is { } outcome)
+                if (IngestOnce(runId, events, producer, caller, otlp) is { } outcome)
                 {
                     return outcome;
                 }
@@ -84,6 +85,9 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         }
     }
 
+    /// <summary>An event as it would be stored: secrets masked, payloads cut to the snapshot limit (for what waits to be ingested).</summary>
+    public RunEvent Masked(RunEvent e) => _truncator.Apply(_redactor.Apply(e));
+
     /// <summary>
     /// How often a batch is reduced again when other instances keep appending to its run in between; each retry reads
     /// the run's stream again, so a run reported through several instances at once pays for it and no other does.
@@ -91,7 +95,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
     private const int MaxAttempts = 20;
 
     /// <summary>Reduces and appends the batch on the run's state as this instance knows it; null when the stream had moved on.</summary>
-    private IngestOutcome? IngestOnce(string runId, List<RunEvent> events, ProducerClaim? producer, Caller caller)
+    private IngestOutcome? IngestOnce(string runId, List<RunEvent> events, ProducerClaim? producer, Caller caller, Otlp.OtlpRows? otlp)
     {
         var path = RunStreams.PathOf(runId);
         if (producer is not null && ProducerVerdict.Of(producer, engine.Producer(path, producer.Id)) is { Kind: not ProducerVerdictKind.Accepted } verdict)
@@ -129,7 +133,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
 
         try
         {
-            return Append(runId, path, RunRows.Of(before, state, changes, applied), state, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
+            return Append(runId, path, RunRows.Of(before, state, changes, applied) with { Otlp = otlp }, state, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using Dashboard.Model.Events;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Access;
 using Dashboard.Runs.Configuration;
@@ -15,7 +16,7 @@ namespace Dashboard.Runs.Otlp;
 /// run (<see cref="OtlpLogIntake"/>). What a run refuses is answered as partial success (counted, with the reason).
 /// </summary>
 internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogIntake logs, OtlpContentWait content,
-    IOptions<RunsOptions> options, TimeProvider time, ILogger<OtlpExports> logger)
+    OtlpRunEnds ends, OtlpStore store, IOptions<RunsOptions> options, TimeProvider time, ILogger<OtlpExports> logger)
 {
     internal async Task<ExportTraceServiceResponse> ExportTracesAsync(ExportTraceServiceRequest request, Caller caller, CancellationToken cancellationToken)
     {
@@ -43,10 +44,28 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
             index.RememberRun(trace.Key, runId);
             var started = queries.Find(runId) is not null;
             var runContext = new SpanMapping.RunContext(started, started ? queries.HighestAttempts(runId) : new());
-            var rootSpan = traceSpans.FirstOrDefault(s => s.IsRoot)?.SpanId;
+            var root = traceSpans.FirstOrDefault(s => s.IsRoot);
+            var rootSpan = root?.SpanId;
+            var mapped = SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices);
+            // The run's end waits for the log records its service sends late (OtlpRunEnds); the rest goes in now.
+            var held = mapped is [.., TerminalRunEvent end]
+                ? ends.Hold(end, root?.ServiceName ?? traceSpans.Select(s => s.ServiceName).FirstOrDefault(n => n is not null), caller, rootSpan)
+                : null;
+            if (held is not null)
+            {
+                mapped.RemoveAt(mapped.Count - 1);
+            }
             // Log records that came before these spans go in with them.
-            var join = logs.Join(trace.Key, runId, caller, SpanMapping.Map(traceSpans, runContext, options.Value.ModelPrices), rootSpan);
-            var outcome = await ingestion.IngestAsync(runId, join.Events, null, caller, cancellationToken);
+            var join = logs.Join(trace.Key, runId, caller, mapped, rootSpan);
+            var rows = new OtlpRows(trace.Key, OtlpLogIntake.SpansOf(runId, join.Events, rootSpan), held);
+            if (join.Events.Count == 0)
+            {
+                // Only the root's end came, and it is held: nothing to append yet.
+                store.Write(runId, rows);
+                logs.Stored(trace.Key, runId, join, rootSpan);
+                continue;
+            }
+            var outcome = await ingestion.IngestAsync(runId, join.Events, null, caller, cancellationToken, rows);
             if (!outcome.Succeeded)
             {
                 logs.Refused(join);
@@ -95,6 +114,7 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
     {
         var (records, withoutTrace) = OtlpLogRecord.Flatten(request, time.GetUtcNow());
         content.Learn(records);
+        ends.Learn(records);
         var outcome = await logs.AcceptAsync(records, caller, cancellationToken);
         var rejected = withoutTrace + outcome.Rejected;
         var problems = (withoutTrace > 0 ? [$"{withoutTrace} record(s) without a trace id: a log line joins a run through its trace"] : new List<string>()).Concat(outcome.Problems).Take(5);

@@ -116,7 +116,22 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
     }
 
     /// <summary>What waits for this trace and came with this caller's key; none of it waits after this.</summary>
-    public List<Waiting> Take(string traceId, Caller caller)
+    public List<Waiting> Take(string traceId, Caller caller) => TakeWhere(traceId, w => w.Caller.Name == caller.Name);
+
+    /// <summary>The spans records wait for, by trace: the oldest <paramref name="maxTraces"/> traces'.</summary>
+    public List<IGrouping<string, string>> WaitingSpans(int maxTraces)
+    {
+        lock (_gate)
+        {
+            return _order.Take(maxTraces)
+                .SelectMany(trace => _byTrace[trace].Select(h => h.Item.Record.SpanId).OfType<string>().Distinct(StringComparer.Ordinal).Select(span => (trace, span)))
+                .GroupBy(p => p.trace, p => p.span, StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+
+    /// <summary>What waits for this trace and <paramref name="matches"/>; none of it waits after this.</summary>
+    public List<Waiting> TakeWhere(string traceId, Func<Waiting, bool> matches)
     {
         lock (_gate)
         {
@@ -124,14 +139,14 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
             {
                 return [];
             }
-            var taken = list.Where(h => h.Item.Caller.Name == caller.Name).ToList();
+            var taken = list.Where(h => matches(h.Item)).ToList();
             if (taken.Count == list.Count)
             {
                 Remove(traceId);
             }
             else
             {
-                list.RemoveAll(h => h.Item.Caller.Name == caller.Name);
+                list.RemoveAll(h => matches(h.Item));
                 _count -= taken.Count;
                 _bytes -= taken.Sum(h => h.Bytes);
             }

@@ -1,7 +1,11 @@
 namespace Dashboard.Runs.Otlp;
 
-/// <summary>Every second, the OTLP log records that waited their time for their spans go to their runs or are dropped.</summary>
-internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, TimeProvider time, ILogger<OtlpLogHoldSweeper> logger) : BackgroundService
+/// <summary>
+/// Every second: OTLP log records whose spans another instance stored go onto their steps, runs' held ends that are due
+/// are appended (<see cref="OtlpRunEnds"/>), and records that waited their time for their spans go to their runs or are
+/// dropped.
+/// </summary>
+internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEnds ends, TimeProvider time, ILogger<OtlpLogHoldSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -10,6 +14,9 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, TimeProvi
         {
             try
             {
+                // Records another instance's spans answer go in first, then the held ends take what still waits.
+                await intake.PlaceStoredAsync(stoppingToken);
+                await ends.EndDueAsync(stoppingToken);
                 await intake.ReleaseExpiredAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -12,7 +12,7 @@ namespace Dashboard.Runs.Otlp;
 /// <see cref="OtlpLogHold"/>, and a trace export that brings their spans takes them in with its own events. No record
 /// makes a run: a trace whose spans never come leaves no run that looks as if it never ended.
 /// </summary>
-internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogHold hold, ILogger<OtlpLogIntake> logger)
+internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogHold hold, OtlpStore store, ILogger<OtlpLogIntake> logger)
 {
     public sealed record Outcome(long Rejected, IReadOnlyList<string> Problems);
 
@@ -52,9 +52,14 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     public async Task<Outcome> AcceptAsync(IReadOnlyList<OtlpLogRecord> records, Caller caller, CancellationToken cancellationToken)
     {
         using var _ = await LockTracesAsync(records.Select(r => r.TraceId), cancellationToken);
+        Recall(records);
+        // What waits here for spans another instance has stored since goes in with these, in the order it happened.
+        var known = records.Select(r => r.TraceId).Distinct(StringComparer.Ordinal)
+            .SelectMany(trace => hold.TakeWhere(trace, w => w.Caller.Name == caller.Name && w.Record.SpanId is { } span && index.StepOf(trace, span) is not null))
+            .Select(w => w.Record);
         long rejected = 0;
         var problems = new List<string>();
-        foreach (var group in records.GroupBy(RunOf))
+        foreach (var group in records.Concat(known).GroupBy(RunOf))
         {
             var runId = group.Key;
             if (!Ids.IsValid(runId))
@@ -142,6 +147,73 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     public void Refused(TraceJoin join) => hold.Return(join.Taken);
 
     /// <summary>
+    /// What the store knows of these records' spans and traces that this instance does not (spans another instance took,
+    /// or this one before a restart), into the index: one or two reads, only for what the index lacks.
+    /// </summary>
+    private void Recall(IEnumerable<OtlpLogRecord> records)
+    {
+        var unknown = records.Where(r => r.SpanId is { } span && index.StepOf(r.TraceId, span) is null).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+        foreach (var (trace, span, step) in store.FindSpans(unknown.GroupBy(r => r.TraceId, r => r.SpanId!, StringComparer.Ordinal)))
+        {
+            index.RememberSpan(trace, span, step);
+        }
+        var runless = unknown.Where(r => index.StepOf(r.TraceId, r.SpanId!) is null && r.NamedRunId is null && index.KnownRunOf(r.TraceId) is null)
+            .Select(r => r.TraceId).ToList();
+        foreach (var (trace, run) in runless.Count == 0 ? [] : store.RunsOf(runless))
+        {
+            index.RememberRun(trace, run);
+        }
+    }
+
+    /// <summary>
+    /// Records waiting here whose spans another instance has stored since (its trace export could not take them: they
+    /// wait in this instance's memory): onto their steps, if their runs are open. Returns how many went in.
+    /// </summary>
+    public async Task<int> PlaceStoredAsync(CancellationToken cancellationToken)
+    {
+        var waiting = hold.WaitingSpans(maxTraces: 500);
+        if (waiting.Count == 0)
+        {
+            return 0;
+        }
+        var placed = 0;
+        foreach (var trace in store.FindSpans(waiting).GroupBy(f => f.Trace, StringComparer.Ordinal))
+        {
+            using var _ = await LockTracesAsync([trace.Key], cancellationToken);
+            foreach (var (traceId, span, step) in trace)
+            {
+                index.RememberSpan(traceId, span, step);
+            }
+            var known = hold.TakeWhere(trace.Key, w => w.Record.SpanId is { } span && index.StepOf(w.Record.TraceId, span) is not null);
+            foreach (var group in known.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
+            {
+                var runId = group.Key.RunId;
+                var run = RunFor(runId, group.Key.Caller);
+                if (run is null || run.Status.IsTerminal())
+                {
+                    // Waits on, and goes the way of a record whose span never came.
+                    hold.Return(group);
+                    continue;
+                }
+                var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), RunSpans(run), placeAll: false);
+                if (events.Count > 0 && await IngestAsync(runId, events, group.Key.Caller, cancellationToken) is null)
+                {
+                    placed += events.Count;
+                }
+                else
+                {
+                    hold.Return(group);
+                }
+            }
+        }
+        return placed;
+    }
+
+    /// <summary>
     /// Records that waited their time: into their runs if those are there and open (a span still unknown makes a line
     /// of the run), dropped otherwise. Returns how many were dropped.
     /// </summary>
@@ -188,6 +260,17 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
 
     private static HashSet<string> RunSpans(RunRecord run) =>
         run.TelemetrySpanId is { } span ? new HashSet<string>(StringComparer.Ordinal) { span } : [];
+
+    /// <summary>The step each span of a trace export's events became, and the root's span as the run's own: what is stored with them.</summary>
+    public static List<KeyValuePair<string, OtlpTraceIndex.SpanStep>> SpansOf(string runId, IEnumerable<RunEvent> events, string? rootSpan)
+    {
+        var spans = StepsOf(runId, events).ToList();
+        if (rootSpan is not null)
+        {
+            spans.Add(new(rootSpan, new OtlpTraceIndex.SpanStep(runId, null, null, null)));
+        }
+        return spans;
+    }
 
     // The step each span of these events became (their start's event id names the span: SpanMapping).
     private static Dictionary<string, OtlpTraceIndex.SpanStep> StepsOf(string runId, IEnumerable<RunEvent> events)

@@ -375,5 +375,7 @@ internal static class PostgreSqlRunsSchema
             PRIMARY KEY (workflow_id, model)
         );
         """,
+        // OTLP intake's spans, held run ends and log-sending services (Otlp.OtlpSchema).
+        Otlp.OtlpSchema.PostgreSql,
     ];
 }

@@ -1,3 +1,4 @@
+using Dashboard.Model.Runs;
 using Dashboard.Runs.Insights;
 
 namespace Dashboard.Runs.Storage;
@@ -64,6 +65,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
                 InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction));
             }
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
+            Otlp.OtlpRowWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.Otlp, rows.Projection.Record.Status.IsTerminal());
             Send(transaction);
         }
         catch
@@ -108,7 +110,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
 
     private static readonly string[] Deletes = ["DELETE FROM runs WHERE id = @id", "DELETE FROM control_requests WHERE run_id = @id",
         "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id",
-        "DELETE FROM run_models WHERE run_id = @id"];
+        "DELETE FROM run_models WHERE run_id = @id", "DELETE FROM otlp_spans WHERE run_id = @id", "DELETE FROM otlp_run_ends WHERE run_id = @id"];
 
     // Where the search index has its own file, its documents are removed after the run (Search.SearchIndexer.Forget).
     private static readonly string[] DeletesApartFromSearch = [.. Deletes.Where(sql => !sql.Contains("run_search", StringComparison.Ordinal))];

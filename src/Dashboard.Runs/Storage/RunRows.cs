@@ -9,6 +9,9 @@ namespace Dashboard.Runs.Storage;
 /// <summary>Everything an accepted batch changes beside the run's stream: its projection rows, the insights aggregates and the control requests it answers (the search index is made behind, from the feed: <see cref="Search.SearchIndexer"/>).</summary>
 internal sealed record RunRows(RunProjectionRows Projection, InsightsDelta Insights, IReadOnlyList<Control.ControlOutcome> ControlOutcomes)
 {
+    /// <summary>An OTLP trace export's spans and held end (<see cref="Otlp.OtlpRows"/>); null for an engine's batch.</summary>
+    public Otlp.OtlpRows? Otlp { get; init; }
+
     /// <summary>Worked out from the reduced state, before the write transaction: what is left for it is to store values.</summary>
     public static RunRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {

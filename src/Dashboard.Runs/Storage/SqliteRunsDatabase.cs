@@ -33,6 +33,7 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store, SqliteSearchFi
             RunProjectionSchema.Ensure(transaction.Connection!, transaction);
             InsightsSchema.Ensure(transaction.Connection!, transaction);
             Control.ControlSchema.Ensure(transaction.Connection!, transaction);
+            Otlp.OtlpSchema.Ensure(transaction.Connection!, transaction);
             InsightsBackfill.Run(transaction, statements, shard: null);
             return Search.SearchSchema.EnsureRunsFile(transaction.Connection!, transaction);
         });

@@ -1,0 +1,67 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// What OTLP intake keeps in the store so that any instance, and this one after a restart, places a log record as the
+/// instance that took its spans would: the step each span became (<c>otlp_spans</c>), the ends of runs held open for
+/// their late log records (<c>otlp_run_ends</c>, see <see cref="OtlpRunEnds"/>), and the services that send log records
+/// at all (<c>otlp_log_services</c>). On SQLite here; PostgreSQL's is the last migration of
+/// <see cref="Storage.PostgreSqlRunsSchema"/>.
+/// </summary>
+internal static class OtlpSchema
+{
+    public const string Sql = """
+        CREATE TABLE IF NOT EXISTS otlp_spans (
+            trace_id TEXT NOT NULL,
+            span_id TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            step_id TEXT,
+            attempt INTEGER,
+            loop_index INTEGER,
+            PRIMARY KEY (trace_id, span_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS otlp_spans_by_run ON otlp_spans (run_id);
+        CREATE TABLE IF NOT EXISTS otlp_run_ends (
+            run_id TEXT PRIMARY KEY,
+            trace_id TEXT NOT NULL,
+            due_at INTEGER NOT NULL,
+            caller TEXT NOT NULL,
+            root_span TEXT,
+            event_json TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS otlp_run_ends_by_due ON otlp_run_ends (due_at);
+        CREATE TABLE IF NOT EXISTS otlp_log_services (service TEXT PRIMARY KEY) WITHOUT ROWID;
+        """;
+
+    public const string PostgreSql = """
+        CREATE TABLE IF NOT EXISTS otlp_spans (
+            trace_id text COLLATE "C" NOT NULL,
+            span_id text COLLATE "C" NOT NULL,
+            run_id text COLLATE "C" NOT NULL,
+            step_id text,
+            attempt integer,
+            loop_index integer,
+            PRIMARY KEY (trace_id, span_id)
+        );
+        CREATE INDEX IF NOT EXISTS otlp_spans_by_run ON otlp_spans (run_id);
+        CREATE TABLE IF NOT EXISTS otlp_run_ends (
+            run_id text COLLATE "C" PRIMARY KEY,
+            trace_id text NOT NULL,
+            due_at bigint NOT NULL,
+            caller text NOT NULL,
+            root_span text,
+            event_json text NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS otlp_run_ends_by_due ON otlp_run_ends (due_at);
+        CREATE TABLE IF NOT EXISTS otlp_log_services (service text COLLATE "C" PRIMARY KEY);
+        """;
+
+    public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = Sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using Dashboard.Runs.Storage;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// OTLP intake's reads of what any instance stored (<see cref="OtlpSchema"/>), and its few writes outside a batch's
+/// transaction. The in-memory <see cref="OtlpTraceIndex"/> answers first; this answers what it does not know: spans
+/// another instance took, or this one took before a restart.
+/// </summary>
+internal sealed class OtlpStore(RunsDatabase database)
+{
+    /// <summary>A held run end that is due (<see cref="OtlpRunEnds"/>).</summary>
+    public sealed record DueEnd(string RunId, string TraceId, string Caller, string? RootSpan, string EventJson);
+
+    /// <summary>The step each of these spans became, for those stored; at most a few hundred traces a call.</summary>
+    public List<(string Trace, string Span, OtlpTraceIndex.SpanStep Step)> FindSpans(IEnumerable<IGrouping<string, string>> spansByTrace)
+    {
+        var found = new List<(string, string, OtlpTraceIndex.SpanStep)>();
+        foreach (var chunk in spansByTrace.Chunk(100))
+        {
+            using var connection = database.OpenRead();
+            using var command = connection.CreateCommand();
+            // One key range per trace: both stores read it through the primary key.
+            var terms = chunk.Select((trace, i) =>
+            {
+                var name = "t" + i.ToString(CultureInfo.InvariantCulture);
+                command.With(name, trace.Key);
+                return $"(trace_id = @{name} AND {command.In("span_id", name + "s", trace.Distinct())})";
+            });
+            command.CommandText = $"SELECT trace_id, span_id, run_id, step_id, attempt, loop_index FROM otlp_spans WHERE {string.Join(" OR ", terms)}";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                found.Add((reader.GetString(0), reader.GetString(1), new OtlpTraceIndex.SpanStep(reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt32(5))));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The run some span of each of these traces went to (the trace's run, unless a service in it named its own).</summary>
+    public Dictionary<string, string> RunsOf(IEnumerable<string> traceIds)
+    {
+        var runs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in traceIds.Distinct().Chunk(500))
+        {
+            using var connection = database.OpenRead();
+            using var command = connection.CreateCommand();
+            // The root's row (no step) when there is one: the run the trace itself became.
+            command.CommandText = $"""
+                SELECT trace_id, run_id FROM otlp_spans WHERE {command.In("trace_id", "t", chunk)}
+                ORDER BY trace_id, CASE WHEN step_id IS NULL THEN 0 ELSE 1 END
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.TryAdd(reader.GetString(0), reader.GetString(1));
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>Run ends held until <paramref name="now"/> or before, soonest first.</summary>
+    public List<DueEnd> DueEnds(DateTimeOffset now, int limit)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT run_id, trace_id, caller, root_span, event_json FROM otlp_run_ends WHERE due_at <= @now ORDER BY due_at LIMIT @limit";
+        command.With("now", now.ToUnixTimeMilliseconds()).With("limit", limit);
+        using var reader = command.ExecuteReader();
+        var due = new List<DueEnd>();
+        while (reader.Read())
+        {
+            due.Add(new DueEnd(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+        }
+        return due;
+    }
+
+    /// <summary>A trace export's rows where it has no events to store them with (only its root's end came, and is held).</summary>
+    public void Write(string runId, OtlpRows rows) => database.Write(transaction =>
+    {
+        using var statements = new StatementCache();
+        OtlpRowWriter.Write(statements, transaction, runId, rows, runEnded: false);
+        return 0;
+    });
+
+    /// <summary>Lets go of a held end that cannot be appended (its run was deleted, or refused it).</summary>
+    public void Release(string runId) => database.Write(transaction =>
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = OtlpRowWriter.ReleaseSql;
+        command.With("run", runId);
+        return command.ExecuteNonQuery();
+    });
+
+    /// <summary>Whether some instance has had log records of <paramref name="service"/>.</summary>
+    public bool SendsLogs(string service)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM otlp_log_services WHERE service = @service";
+        command.With("service", service);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    public void RememberLogService(string service) => database.Write(transaction =>
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO otlp_log_services (service) VALUES (@service) ON CONFLICT (service) DO NOTHING";
+        command.With("service", service);
+        return command.ExecuteNonQuery();
+    });
+}
