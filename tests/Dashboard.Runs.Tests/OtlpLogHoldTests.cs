@@ -55,6 +55,23 @@ public sealed class OtlpLogHoldTests
     }
 
     [Fact]
+    public void TheSpansRecordsWaitFor_AreListedOnce_OldestTraceFirst_AndThoseFoundAreTakenAlone()
+    {
+        var hold = new OtlpLogHold(new ManualTime(Start), TimeSpan.FromSeconds(60));
+        hold.Add([Record("t1", "s1", "a"), Record("t1", "s1", "b"), Record("t1", "s2", "c"), Record("t1", null, "no span")], Key("engine"));
+        hold.Add([Record("t2", "s3", "d")], Key("engine"));
+
+        // What another instance's stored spans are looked up for (a record with no span waits for none).
+        Assert.Equal([("t1", "s1"), ("t1", "s2"), ("t2", "s3")], hold.WaitingSpans(max: 10));
+        Assert.Equal([("t1", "s1"), ("t1", "s2")], hold.WaitingSpans(max: 2));
+
+        // s1 was found: its records go, the trace's others wait on.
+        Assert.Equal(["a", "b"], hold.TakeWhere("t1", w => w.Record.SpanId == "s1").Select(w => w.Record.Message));
+        Assert.Equal(3, hold.Count);
+        Assert.Equal([("t1", "s2"), ("t2", "s3")], hold.WaitingSpans(max: 10));
+    }
+
+    [Fact]
     public void RecordsThatWaitedTheirTime_AreReleased_KeepingWhenTheyBeganToWait()
     {
         var time = new ManualTime(Start);

@@ -118,14 +118,13 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
     /// <summary>What waits for this trace and came with this caller's key; none of it waits after this.</summary>
     public List<Waiting> Take(string traceId, Caller caller) => TakeWhere(traceId, w => w.Caller.Name == caller.Name);
 
-    /// <summary>The spans records wait for, by trace: the oldest <paramref name="maxTraces"/> traces'.</summary>
-    public List<IGrouping<string, string>> WaitingSpans(int maxTraces)
+    /// <summary>The spans records wait for (trace id, span id): at most <paramref name="max"/>, the oldest traces' first.</summary>
+    public List<(string Trace, string Span)> WaitingSpans(int max)
     {
         lock (_gate)
         {
-            return _order.Take(maxTraces)
-                .SelectMany(trace => _byTrace[trace].Select(h => h.Item.Record.SpanId).OfType<string>().Distinct(StringComparer.Ordinal).Select(span => (trace, span)))
-                .GroupBy(p => p.trace, p => p.span, StringComparer.Ordinal)
+            return _order.SelectMany(trace => _byTrace[trace].Select(h => h.Item.Record.SpanId).OfType<string>().Distinct(StringComparer.Ordinal).Select(span => (trace, span)))
+                .Take(max)
                 .ToList();
         }
     }

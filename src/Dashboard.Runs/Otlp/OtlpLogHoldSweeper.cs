@@ -12,20 +12,26 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                // Records another instance's spans answer go in first, then the held ends take what still waits.
-                await intake.PlaceStoredAsync(stoppingToken);
-                await ends.EndDueAsync(stoppingToken);
-                await intake.ReleaseExpiredAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
+            // Records another instance's spans answer go in first, then the held ends take what still waits. Each on its
+            // own: one that fails (the store away for a moment) does not keep the others from their turn.
+            await RunAsync(intake.PlaceStoredAsync, "placing the records whose spans another instance stored", stoppingToken);
+            await RunAsync(ends.EndDueAsync, "appending the runs' held ends", stoppingToken);
+            await RunAsync(intake.ReleaseExpiredAsync, "releasing the records that waited for their spans", stoppingToken);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "OTLP logs: releasing the records that waited for their spans failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    private async Task RunAsync<T>(Func<CancellationToken, Task<T>> work, string what, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await work(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFailed(logger, what, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "OTLP: {What} failed")]
+    private static partial void LogFailed(ILogger logger, string what, Exception exception);
 }

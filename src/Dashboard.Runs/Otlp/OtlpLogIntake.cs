@@ -157,7 +157,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         {
             return;
         }
-        foreach (var (trace, span, step) in store.FindSpans(unknown.GroupBy(r => r.TraceId, r => r.SpanId!, StringComparer.Ordinal)))
+        foreach (var (trace, span, step) in store.FindSpans(unknown.Select(r => (r.TraceId, r.SpanId!))))
         {
             index.RememberSpan(trace, span, step);
         }
@@ -175,7 +175,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     /// </summary>
     public async Task<int> PlaceStoredAsync(CancellationToken cancellationToken)
     {
-        var waiting = hold.WaitingSpans(maxTraces: 500);
+        var waiting = hold.WaitingSpans(max: 2_000);
         if (waiting.Count == 0)
         {
             return 0;

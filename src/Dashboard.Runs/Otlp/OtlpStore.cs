@@ -13,21 +13,22 @@ internal sealed class OtlpStore(RunsDatabase database)
     /// <summary>A held run end that is due (<see cref="OtlpRunEnds"/>).</summary>
     public sealed record DueEnd(string RunId, string TraceId, string Caller, string? RootSpan, string EventJson);
 
-    /// <summary>The step each of these spans became, for those stored; at most a few hundred traces a call.</summary>
-    public List<(string Trace, string Span, OtlpTraceIndex.SpanStep Step)> FindSpans(IEnumerable<IGrouping<string, string>> spansByTrace)
+    /// <summary>The step each of these spans (trace id, span id) became, for those stored.</summary>
+    public List<(string Trace, string Span, OtlpTraceIndex.SpanStep Step)> FindSpans(IEnumerable<(string Trace, string Span)> spans)
     {
         var found = new List<(string, string, OtlpTraceIndex.SpanStep)>();
-        foreach (var chunk in spansByTrace.Chunk(100))
+        // A few hundred values a statement: well under either store's limit on parameters, however the spans fall in traces.
+        foreach (var chunk in spans.Distinct().Chunk(400))
         {
             using var connection = database.OpenRead();
             using var command = connection.CreateCommand();
             // One key range per trace: both stores read it through the primary key.
-            var terms = chunk.Select((trace, i) =>
+            var terms = chunk.GroupBy(s => s.Trace, s => s.Span, StringComparer.Ordinal).Select((trace, i) =>
             {
                 var name = "t" + i.ToString(CultureInfo.InvariantCulture);
                 command.With(name, trace.Key);
-                return $"(trace_id = @{name} AND {command.In("span_id", name + "s", trace.Distinct())})";
-            });
+                return $"(trace_id = @{name} AND {command.In("span_id", name + "s", trace)})";
+            }).ToList();
             command.CommandText = $"SELECT trace_id, span_id, run_id, step_id, attempt, loop_index FROM otlp_spans WHERE {string.Join(" OR ", terms)}";
             using var reader = command.ExecuteReader();
             while (reader.Read())
