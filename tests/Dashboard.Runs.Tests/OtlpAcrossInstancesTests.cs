@@ -42,7 +42,7 @@ public sealed class OtlpAcrossInstancesTests(TwoInstancesFixture instances) : IC
     [Fact]
     public async Task ARunsHeldEnd_AndItsSpans_OutliveARestart()
     {
-        string[] arguments = ["--Runs:OtlpEndGraceMs", "3000", "--Logging:LogLevel:Default", "Warning"];
+        string[] arguments = ["--Streams:DatabasePath", "{data}/runs.db", "--Runs:OtlpEndGraceMs", "3000", "--Logging:LogLevel:Default", "Warning"];
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         var now = DateTimeOffset.UtcNow.AddSeconds(-2).ToUnixTimeMilliseconds() * 1_000_000;
         await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);
@@ -64,6 +64,13 @@ public sealed class OtlpAcrossInstancesTests(TwoInstancesFixture instances) : IC
         var lines = (await reader.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").EnumerateArray()
             .Select(l => (l.GetProperty("message").GetString(), l.GetProperty("stepId").GetString()));
         Assert.Equal([("planning", "plan"), ("plan ready", "plan")], lines);
+
+        // Ended, the run takes no more lines: its spans and held end are not kept (the table holds open runs' only).
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(second.DataDirectory, "runs.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = $"SELECT (SELECT count(*) FROM otlp_spans WHERE trace_id = '{traceId}') + (SELECT count(*) FROM otlp_run_ends WHERE trace_id = '{traceId}')";
+        Assert.Equal(0L, (long)count.ExecuteScalar()!);
     }
 
     private static string Logs(string traceId, long now, params (string Message, long At, string Span)[] lines)

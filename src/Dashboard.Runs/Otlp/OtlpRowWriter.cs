@@ -4,7 +4,7 @@ using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Otlp;
 
-/// <summary>Stores a batch's <see cref="OtlpRows"/> in its transaction, and lets go of a held end once the run has ended.</summary>
+/// <summary>Stores a batch's <see cref="OtlpRows"/> in its transaction; once the run has ended, lets go of its held end and its spans.</summary>
 internal static class OtlpRowWriter
 {
     private const string SpanSql = """
@@ -20,6 +20,9 @@ internal static class OtlpRowWriter
 
     public const string ReleaseSql = "DELETE FROM otlp_run_ends WHERE run_id = @run";
 
+    // A run that has ended takes no more log lines, so its spans need no finding: the table holds open runs' spans only.
+    private const string ForgetSpansSql = "DELETE FROM otlp_spans WHERE run_id = @run";
+
     public static void Write(StatementCache statements, DbTransaction transaction, string runId, OtlpRows? rows, bool runEnded)
     {
         if (runEnded)
@@ -28,12 +31,15 @@ internal static class OtlpRowWriter
             var release = statements.For(transaction, ReleaseSql);
             Set(release, "run", runId);
             statements.Execute(release);
+            var forget = statements.For(transaction, ForgetSpansSql);
+            Set(forget, "run", runId);
+            statements.Execute(forget);
         }
         if (rows is null)
         {
             return;
         }
-        if (rows.Spans.Count > 0)
+        if (rows.Spans.Count > 0 && !runEnded)
         {
             var insert = statements.For(transaction, SpanSql);
             foreach (var (span, step) in rows.Spans)
