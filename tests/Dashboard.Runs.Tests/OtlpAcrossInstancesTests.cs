@@ -42,7 +42,8 @@ public sealed class OtlpAcrossInstancesTests(TwoInstancesFixture instances) : IC
     [Fact]
     public async Task ARunsHeldEnd_AndItsSpans_OutliveARestart()
     {
-        string[] arguments = ["--Streams:DatabasePath", "{data}/runs.db", "--Runs:OtlpEndGraceMs", "3000", "--Logging:LogLevel:Default", "Warning"];
+        // Held long enough for a slow machine to restart the service and send the second record before the end is due.
+        string[] arguments = ["--Streams:DatabasePath", "{data}/runs.db", "--Runs:OtlpEndGraceMs", "20000", "--Logging:LogLevel:Default", "Warning"];
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         var now = DateTimeOffset.UtcNow.AddSeconds(-2).ToUnixTimeMilliseconds() * 1_000_000;
         await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);

@@ -108,7 +108,7 @@ internal static class Api
     /// </summary>
     public static async Task<JsonElement> GetEndedRunAsync(this HttpClient http, string runId)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
         while (true)
         {
             var run = await http.GetJsonAsync($"api/runs/{runId}");
@@ -116,7 +116,7 @@ internal static class Api
             {
                 return run;
             }
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"Run {runId} had not ended after 30 s: {run}");
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Run {runId} had not ended after 60 s: {run}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
