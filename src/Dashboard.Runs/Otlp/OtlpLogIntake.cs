@@ -214,6 +214,43 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     }
 
     /// <summary>
+    /// Records waiting here for a trace whose run's end is about to be appended, by whichever instance: in now, before
+    /// it, on their steps or (a span that has not come) as lines of the run, as the end's own append would put them.
+    /// Returns how many went in.
+    /// </summary>
+    public async Task<int> PlaceBeforeEndAsync(string traceId, string runId, string? rootSpan, CancellationToken cancellationToken)
+    {
+        using var _ = await LockTracesAsync([traceId], cancellationToken);
+        // A record that named another run waits on for that run, as at the end itself.
+        var held = hold.TakeWhere(traceId, w => w.Record.NamedRunId is null || w.Record.NamedRunId == runId);
+        var placed = 0;
+        foreach (var group in held.GroupBy(w => w.Caller))
+        {
+            var run = RunFor(runId, group.Key);
+            if (run is null || run.Status.IsTerminal())
+            {
+                hold.Return(group);
+                continue;
+            }
+            var runSpans = RunSpans(run);
+            if (rootSpan is not null)
+            {
+                runSpans.Add(rootSpan);
+            }
+            var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), runSpans, placeAll: true);
+            if (await IngestAsync(runId, events, group.Key, cancellationToken) is null)
+            {
+                placed += events.Count;
+            }
+            else
+            {
+                hold.Return(group);
+            }
+        }
+        return placed;
+    }
+
+    /// <summary>
     /// Records that waited their time: into their runs if those are there and open (a span still unknown makes a line
     /// of the run), dropped otherwise. Returns how many were dropped.
     /// </summary>

@@ -73,12 +73,25 @@ internal sealed partial class OtlpRunEnds(OtlpStore store, OtlpLogIntake logs, R
         return false;
     }
 
+    /// <summary>
+    /// How long before a held end is due every instance puts in what waits with it for its trace: the instance that
+    /// appends the end takes in only what waits in its own memory. Some times the sweeper's second, so that each
+    /// instance has a turn in it even on a busy machine.
+    /// </summary>
+    private static readonly TimeSpan LinesBeforeEnd = TimeSpan.FromSeconds(3);
+
     /// <summary>Appends the held ends that are due; returns how many runs ended.</summary>
     public async Task<int> EndDueAsync(CancellationToken cancellationToken)
     {
         var ended = 0;
-        foreach (var due in store.DueEnds(time.GetUtcNow(), limit: 200))
+        var now = time.GetUtcNow();
+        foreach (var due in store.DueEnds(now + LinesBeforeEnd, limit: 200))
         {
+            if (due.DueAt > now)
+            {
+                await logs.PlaceBeforeEndAsync(due.TraceId, due.RunId, due.RootSpan, cancellationToken);
+                continue;
+            }
             var parsed = RunEventParser.ParseBatch(Encoding.UTF8.GetBytes(due.EventJson), EventSource.Stream);
             if (!parsed.IsValid || parsed.Events is not [TerminalRunEvent])
             {

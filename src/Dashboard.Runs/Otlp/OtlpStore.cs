@@ -11,7 +11,7 @@ namespace Dashboard.Runs.Otlp;
 internal sealed class OtlpStore(RunsDatabase database)
 {
     /// <summary>A held run end that is due (<see cref="OtlpRunEnds"/>).</summary>
-    public sealed record DueEnd(string RunId, string TraceId, string Caller, string? RootSpan, string EventJson);
+    public sealed record DueEnd(string RunId, string TraceId, DateTimeOffset DueAt, string Caller, string? RootSpan, string EventJson);
 
     /// <summary>The step each of these spans (trace id, span id) became, for those stored.</summary>
     public List<(string Trace, string Span, OtlpTraceIndex.SpanStep Step)> FindSpans(IEnumerable<(string Trace, string Span)> spans)
@@ -67,13 +67,14 @@ internal sealed class OtlpStore(RunsDatabase database)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT run_id, trace_id, caller, root_span, event_json FROM otlp_run_ends WHERE due_at <= @now ORDER BY due_at LIMIT @limit";
+        command.CommandText = "SELECT run_id, trace_id, due_at, caller, root_span, event_json FROM otlp_run_ends WHERE due_at <= @now ORDER BY due_at LIMIT @limit";
         command.With("now", now.ToUnixTimeMilliseconds()).With("limit", limit);
         using var reader = command.ExecuteReader();
         var due = new List<DueEnd>();
         while (reader.Read())
         {
-            due.Add(new DueEnd(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            due.Add(new DueEnd(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5)));
         }
         return due;
     }
