@@ -58,6 +58,7 @@ public static class RunsServiceHostingExtensions
             sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<Otlp.OtlpContentWait>(),
             sp.GetRequiredService<Otlp.OtlpRunEnds>(), sp.GetRequiredService<Otlp.OtlpStore>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpExports>>()));
+        services.AddSingleton<Otlp.OtlpMetrics>();
         services.AddSingleton<Otlp.OtlpGrpcServer>();
         services.AddHostedService(sp => sp.GetRequiredService<Otlp.OtlpGrpcServer>());
         services.AddHostedService<RunsServiceInitializer>();

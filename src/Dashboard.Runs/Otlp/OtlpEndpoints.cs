@@ -13,7 +13,8 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// OTLP/HTTP in: <c>POST /v1/traces</c> and <c>POST /v1/logs</c>, read here (format, size, scope) and done by
+/// OTLP/HTTP in: <c>POST /v1/traces</c> and <c>POST /v1/logs</c> (and <c>POST /v1/metrics</c>, answered by
+/// <see cref="OtlpMetrics"/>), read here (format, size, scope) and done by
 /// <see cref="OtlpExports"/>; the answer is in the request's own format.
 /// </summary>
 internal static class OtlpEndpoints
@@ -24,6 +25,8 @@ internal static class OtlpEndpoints
             .WithSummary("OTLP/HTTP trace export (application/x-protobuf or application/json, gzip or not): each trace becomes a run, its spans its steps. Needs the ingest scope.");
         v1.MapPost("/logs", ExportLogsAsync).WithName("OtlpLogs").WithTags("OpenTelemetry")
             .WithSummary("OTLP/HTTP log export (application/x-protobuf or application/json, gzip or not): each record with a trace id becomes a log line of that trace's run, of the step its span became. Needs the ingest scope.");
+        v1.MapPost("/metrics", ExportMetricsAsync).WithName("OtlpMetrics").WithTags("OpenTelemetry")
+            .WithSummary("OTLP/HTTP metric export: read and answered as partial success with every data point rejected and the reason (metrics are not stored; runs are made from spans and log records). Needs the ingest scope.");
     }
 
     /// <summary>The export's message, or null once the answer (403, 415, 413 or 400 in the error envelope) is written.</summary>
@@ -68,6 +71,14 @@ internal static class OtlpEndpoints
         if (await ReadExportAsync<ExportLogsServiceRequest>(context, options.Value, "log") is { } request)
         {
             await AnswerAsync(context, await exports.ExportLogsAsync(request, Caller.Of(context), context.RequestAborted));
+        }
+    }
+
+    private static async Task ExportMetricsAsync(HttpContext context, OtlpMetrics metrics, IOptions<RunsOptions> options)
+    {
+        if (await ReadExportAsync<ExportMetricsServiceRequest>(context, options.Value, "metric") is { } request)
+        {
+            await AnswerAsync(context, metrics.Export(request));
         }
     }
 

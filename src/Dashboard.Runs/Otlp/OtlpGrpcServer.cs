@@ -48,10 +48,12 @@ internal sealed partial class OtlpGrpcServer(IServiceProvider app, IOptions<Runs
         });
         builder.Services.AddSingleton(app.GetRequiredService<OtlpExports>());
         builder.Services.AddSingleton(app.GetRequiredService<AccessCheck>());
+        builder.Services.AddSingleton(app.GetRequiredService<OtlpMetrics>());
 
         _server = builder.Build();
         _server.MapGrpcService<OtlpGrpcServices.Traces>();
         _server.MapGrpcService<OtlpGrpcServices.Logs>();
+        _server.MapGrpcService<OtlpGrpcServices.Metrics>();
         try
         {
             await _server.StartAsync(cancellationToken);

@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// OTLP/gRPC in: the collector's <c>TraceService/Export</c> and <c>LogsService/Export</c>, the transport an SDK uses
+/// OTLP/gRPC in: the collector's <c>TraceService/Export</c> and <c>LogsService/Export</c> (and <c>MetricsService/Export</c>, answered by <see cref="OtlpMetrics"/>), the transport an SDK uses
 /// by default (the .NET exporter's <c>http://localhost:4317</c>). Same keys, scope and rate as OTLP/HTTP (the key in
 /// the <c>authorization</c> metadata, set with <c>OTEL_EXPORTER_OTLP_HEADERS</c>); refusals as gRPC statuses.
 /// </summary>
@@ -21,6 +21,16 @@ internal static class OtlpGrpcServices
     {
         public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context) =>
             await exports.ExportLogsAsync(request, await IngestingCallerAsync(access, context), context.CancellationToken);
+    }
+
+    public sealed class Metrics(OtlpMetrics metrics, AccessCheck access) : MetricsService.MetricsServiceBase
+    {
+        public override async Task<ExportMetricsServiceResponse> Export(ExportMetricsServiceRequest request, ServerCallContext context)
+        {
+            // Keys and rate as for the other signals: a metric export is no way round either.
+            await IngestingCallerAsync(access, context);
+            return metrics.Export(request);
+        }
     }
 
     private static async Task<Caller> IngestingCallerAsync(AccessCheck access, ServerCallContext context)
