@@ -53,6 +53,8 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new Otlp.OtlpRunEnds(sp.GetRequiredService<Otlp.OtlpStore>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(),
             sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpRunEnds>>()));
+        services.AddSingleton(sp => new Otlp.OtlpParkedLogs(sp.GetRequiredService<RunsDatabase>()));
+        // Before the gRPC server's and the web server's: started before them, stopped after them (it parks what waits).
         services.AddHostedService<Otlp.OtlpLogHoldSweeper>();
         services.AddSingleton(sp => new Otlp.OtlpExports(sp.GetRequiredService<RunIngestion>(), sp.GetRequiredService<RunQueries>(),
             sp.GetRequiredService<Otlp.OtlpTraceIndex>(), sp.GetRequiredService<Otlp.OtlpLogIntake>(), sp.GetRequiredService<Otlp.OtlpContentWait>(),

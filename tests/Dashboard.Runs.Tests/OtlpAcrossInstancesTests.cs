@@ -75,6 +75,51 @@ public sealed class OtlpAcrossInstancesTests(TwoInstancesFixture instances) : IC
         Assert.Equal(0L, (long)count.ExecuteScalar()!);
     }
 
+    [Fact]
+    public async Task RecordsWaitingWhenTheServiceStops_AreParked_AndLandOnTheirStepsAfterTheRestart()
+    {
+        string[] arguments = ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Dashboard.Runs.Otlp", "Information"];
+        await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        await using var second = await StopWithRecordsWaitingAsync(first, () => AppProcess.StartAsync("Dashboard.Runs", arguments, dataDirectory: first.DataDirectory));
+    }
+
+    [Fact]
+    public async Task RecordsWaitingWhenAnInstanceStops_AreTakenByAnother_OnPostgreSql()
+    {
+        string[] arguments = ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await SharedPostgres.NewDatabaseAsync("parked"),
+            "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Dashboard.Runs.Otlp", "Information"];
+        await using var other = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        await StopWithRecordsWaitingAsync(first, () => Task.FromResult(other));
+    }
+
+    /// <summary>
+    /// Two records of a run in flight wait in <paramref name="first"/> for spans it will never see (an SDK exports a
+    /// trace's spans when they end); it stops (a deploy); the spans come to <paramref name="next"/>, and the records are
+    /// lines of their step and of the run there. Returns the next instance.
+    /// </summary>
+    private static async Task<AppProcess> StopWithRecordsWaitingAsync(AppProcess first, Func<Task<AppProcess>> next)
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.AddSeconds(-2).ToUnixTimeMilliseconds() * 1_000_000;
+        using (var http = new HttpClient { BaseAddress = first.BaseAddress })
+        {
+            await PostAsync(http, "v1/logs", Logs(traceId, now, ("planning", 1_000_000, "00000000000000b2"), ("<script>done</script>", 8_000_000, "00000000000000a1")));
+        }
+        Assert.Equal(0, await first.StopGracefullyAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(first.Output, line => line.Contains("2 record(s) still waiting for their spans parked", StringComparison.Ordinal));
+
+        var instance = await next();
+        using var reader = new HttpClient { BaseAddress = instance.BaseAddress };
+        await PostAsync(reader, "v1/traces", Spans(traceId, now));
+        var run = await reader.GetEndedRunAsync(traceId);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var lines = (await reader.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").EnumerateArray()
+            .Select(l => (l.GetProperty("message").GetString(), l.TryGetProperty("stepId", out var step) ? step.GetString() : null));
+        Assert.Equal([("planning", "plan"), ("<script>done</script>", null)], lines);
+        return instance;
+    }
+
     private static string Logs(string traceId, long now, params (string Message, long At, string Span)[] lines)
     {
         var records = string.Join(",", lines.Select(l =>

@@ -166,4 +166,36 @@ public sealed class OtlpLogHoldTests
 
         Assert.Equal(expected, MessageTemplate.Render(template, values));
     }
+    [Fact]
+    public void ARecordParkedWhenTheServiceStops_ComesBackAsItWaited_WithItsKeysRights()
+    {
+        var hold = new OtlpLogHold(TimeProvider.System, TimeSpan.FromSeconds(60));
+        var record = new OtlpLogRecord("t1", null, "run-7", Start.AddMilliseconds(1.5), "warn", "<b>tool</b> said \u0000 no",
+            new Dictionary<string, JsonNode?> { ["gen_ai.tool.name"] = "search", ["attempt"] = 2, ["nested"] = JsonNode.Parse("""{"a":[1,null,"x"]}"""), ["none"] = null },
+            "otel:log:abc")
+        {
+            EventName = "gen_ai.choice",
+            Body = JsonNode.Parse("""{"message":{"role":"assistant","content":"hi"}}"""),
+            ServiceName = "agent",
+        };
+        var scoped = new Caller("portal", new HashSet<string> { Caller.IngestScope, Caller.ReadScope }, new HashSet<string> { "triage" });
+        hold.Add([record, Record("t2", "s2")], scoped);
+
+        var all = hold.TakeAll();
+        Assert.Equal(0, hold.Count);
+        Assert.Equal(["t1", "t2"], all.Select(w => w.Record.TraceId));
+
+        var (caller, json) = OtlpParkedLogs.ToJson(all[0]);
+        var back = OtlpParkedLogs.FromJson(caller, json, all[0].Since.ToUnixTimeMilliseconds());
+
+        Assert.Equal((record.TraceId, record.SpanId, record.NamedRunId, record.At, record.Level, record.Message, record.EventId),
+            (back.Record.TraceId, back.Record.SpanId, back.Record.NamedRunId, back.Record.At, back.Record.Level, back.Record.Message, back.Record.EventId));
+        Assert.Equal((record.EventName, record.ServiceName, record.Body!.ToJsonString()), (back.Record.EventName, back.Record.ServiceName, back.Record.Body!.ToJsonString()));
+        Assert.Equal(record.Attributes.Keys.Order(), back.Record.Attributes.Keys.Order());
+        Assert.True(record.Attributes.All(a => JsonNode.DeepEquals(a.Value, back.Record.Attributes[a.Key])));
+        // What the record becomes is the same event, so a line placed once before the stop is stored once.
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(record.ToEvent(null)), System.Text.Json.JsonSerializer.Serialize(back.Record.ToEvent(null)));
+        Assert.Equal(("portal", true, true, false), (back.Caller.Name, back.Caller.Can(Caller.IngestScope), back.Caller.Sees("triage"), back.Caller.Sees("billing")));
+        Assert.Equal(all[0].Since.ToUnixTimeMilliseconds(), back.Since.ToUnixTimeMilliseconds());
+    }
 }

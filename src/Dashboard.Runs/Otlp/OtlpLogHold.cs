@@ -6,7 +6,8 @@ namespace Dashboard.Runs.Otlp;
 /// OTLP log records waiting for their trace's spans: kept by trace id until the spans come (a trace export takes
 /// them) or they have waited <see cref="MaxWait"/> (the sweeper takes them). Bounded in records and in size; past
 /// either bound the oldest are let go and counted. Each record keeps the key that sent it, and joins its run with that
-/// key's rights. In memory: what waits here is lost with a restart, and an instance only sees what was sent to it.
+/// key's rights. In memory: an instance only sees what was sent to it; what still waits when it stops is parked in the
+/// store for the next (<see cref="OtlpParkedLogs"/>).
 /// </summary>
 internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRecords = 50_000, long maxBytes = 64L * 1024 * 1024)
 {
@@ -150,6 +151,20 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
                 _bytes -= taken.Sum(h => h.Bytes);
             }
             return taken.Select(h => h.Item).ToList();
+        }
+    }
+
+    /// <summary>Every record waiting, oldest traces first; none waits here after this (the service is stopping).</summary>
+    public List<Waiting> TakeAll()
+    {
+        lock (_gate)
+        {
+            var all = _order.SelectMany(trace => _byTrace[trace].Select(h => h.Item)).ToList();
+            _byTrace.Clear();
+            _order.Clear();
+            _count = 0;
+            _bytes = 0;
+            return all;
         }
     }
 

@@ -6,7 +6,8 @@ namespace Dashboard.Runs.Otlp;
 /// What OTLP intake keeps in the store so that any instance, and this one after a restart, places a log record as the
 /// instance that took its spans would: the step each span became (<c>otlp_spans</c>), the ends of runs held open for
 /// their late log records (<c>otlp_run_ends</c>, see <see cref="OtlpRunEnds"/>), and the services that send log records
-/// at all (<c>otlp_log_services</c>). On SQLite here; PostgreSQL's is the last migration of
+/// at all (<c>otlp_log_services</c>), and the records an instance still held for their spans when it stopped
+/// (<c>otlp_parked_logs</c>, see <see cref="OtlpParkedLogs"/>). On SQLite here; PostgreSQL's is the last migration of
 /// <see cref="Storage.PostgreSqlRunsSchema"/>.
 /// </summary>
 internal static class OtlpSchema
@@ -32,6 +33,13 @@ internal static class OtlpSchema
         );
         CREATE INDEX IF NOT EXISTS otlp_run_ends_by_due ON otlp_run_ends (due_at);
         CREATE TABLE IF NOT EXISTS otlp_log_services (service TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS otlp_parked_logs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            trace_id TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            caller_json TEXT NOT NULL,
+            record_json TEXT NOT NULL
+        );
         """;
 
     public const string PostgreSql = """
@@ -55,6 +63,17 @@ internal static class OtlpSchema
         );
         CREATE INDEX IF NOT EXISTS otlp_run_ends_by_due ON otlp_run_ends (due_at);
         CREATE TABLE IF NOT EXISTS otlp_log_services (service text COLLATE "C" PRIMARY KEY);
+        """;
+
+    /// <summary>PostgreSQL's migration after <see cref="PostgreSql"/>: log records parked by an instance that stopped.</summary>
+    public const string PostgreSqlParked = """
+        CREATE TABLE IF NOT EXISTS otlp_parked_logs (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            trace_id text COLLATE "C" NOT NULL,
+            since bigint NOT NULL,
+            caller_json text NOT NULL,
+            record_json text NOT NULL
+        );
         """;
 
     public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)

@@ -377,5 +377,7 @@ internal static class PostgreSqlRunsSchema
         """,
         // OTLP intake's spans, held run ends and log-sending services (Otlp.OtlpSchema).
         Otlp.OtlpSchema.PostgreSql,
+        // OTLP log records an instance parked when it stopped (Otlp.OtlpParkedLogs).
+        Otlp.OtlpSchema.PostgreSqlParked,
     ];
 }
