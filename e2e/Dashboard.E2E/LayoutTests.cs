@@ -90,4 +90,41 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         Assert.Empty(layout.Cut);
         Assert.Equal(0, layout.Chips);
     }
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(1440)]
+    [InlineData(1920)]
+    public async Task TheListsFilters_WithTheModelPicker_TakeTwoRowsAtMost(int width)
+    {
+        var (context, page, _) = await fixture.NewPageAsync();
+        await using var __ = context;
+        await page.SetViewportSizeAsync(width, 900);
+        // The longest of the started choices, which must still read whole.
+        await page.GotoAsync("runs?range=30d");
+        await page.WaitForInteractiveAsync();
+        // The sample's agents name their models: the picker is there once the list's facets are read.
+        var filters = page.GetByRole(AriaRole.Search, new() { Name = "Filter executions" });
+        await Assertions.Expect(filters.Locator(".mud-input-control.mud-select").Filter(new() { HasText = "Any model" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+
+        // Rows are told apart by their fields' middles (chips and fields of a row share a band); the clear-filters button
+        // that a filter brings may take a short row of its own.
+        var tops = await filters.EvaluateAsync<double[]>("""
+            f => [...f.children].filter(c => c.tagName !== 'BUTTON' && c.getClientRects().length > 0).map(c => c.getBoundingClientRect())
+              .map(r => r.top + r.height / 2)
+            """);
+        var rows = new List<double>();
+        foreach (var middle in tops.Order())
+        {
+            if (rows.Count == 0 || middle - rows[^1] > 20)
+            {
+                rows.Add(middle);
+            }
+        }
+        var cut = await filters.EvaluateAsync<string[]>("""
+            f => [...f.querySelectorAll('input')].filter(i => i.getClientRects().length > 0 && i.value && i.scrollWidth > i.clientWidth + 1).map(i => i.value)
+            """);
+        await page.ScreenshotAsync($"layout-list-filters-{width}");
+        Assert.True(rows.Count <= 2, $"The filters take {rows.Count} rows at {width} px.");
+        Assert.Empty(cut);
+    }
 }
