@@ -409,8 +409,20 @@ public sealed class OtlpShortWaitFixture : RunsServiceFixture
     protected override IEnumerable<string> Arguments => [.. base.Arguments, "--Runs:OtlpLogWaitSeconds", "1"];
 }
 
+/// <summary>The same on a PostgreSQL database of its own.</summary>
+public sealed class PostgreSqlOtlpShortWaitFixture : RunsServiceFixture
+{
+    protected override IEnumerable<string> Arguments => [.. base.Arguments, "--Runs:OtlpLogWaitSeconds", "1"];
+
+    protected override async Task<IEnumerable<string>> StorageArgumentsAsync() =>
+        ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await Dashboard.Testing.SharedPostgres.NewDatabaseAsync("otlpwait")];
+}
+
+public sealed class SqliteOtlpLogWaitTests(OtlpShortWaitFixture fixture) : OtlpLogWaitTests(fixture), IClassFixture<OtlpShortWaitFixture>;
+public sealed class PostgreSqlOtlpLogWaitTests(PostgreSqlOtlpShortWaitFixture fixture) : OtlpLogWaitTests(fixture), IClassFixture<PostgreSqlOtlpShortWaitFixture>;
+
 /// <summary>What becomes of OTLP log records whose spans do not come in time.</summary>
-public sealed class OtlpLogWaitTests(OtlpShortWaitFixture fixture) : IClassFixture<OtlpShortWaitFixture>
+public abstract class OtlpLogWaitTests(RunsServiceFixture fixture)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -450,8 +462,8 @@ public sealed class OtlpLogWaitTests(OtlpShortWaitFixture fixture) : IClassFixtu
         Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == traceId);
     }
 
-    [Fact]
-    public async Task ARecordOfASpanThatNeverComes_BecomesALineOfItsOpenRun_KeepingTheSpansId()
+    /// <summary>A run made from a trace whose root has not come: open, with one step (<c>classify</c>).</summary>
+    private async Task<(string TraceId, long Now)> OpenRunAsync()
     {
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
@@ -460,6 +472,13 @@ public sealed class OtlpLogWaitTests(OtlpShortWaitFixture fixture) : IClassFixtu
                 {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"classify",
                  "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 2_000_000}}}"}]}]}]}
             """);
+        return (traceId, now);
+    }
+
+    [Fact]
+    public async Task ARecordOfASpanThatNeverComes_BecomesALineOfItsOpenRun_KeepingTheSpansId()
+    {
+        var (traceId, _) = await OpenRunAsync();
 
         await PostAsync("v1/logs", $$"""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"from a long step"},"traceId":"{{traceId}}","spanId":"00000000000000d4"}]}]}]}""");
 
@@ -469,5 +488,41 @@ public sealed class OtlpLogWaitTests(OtlpShortWaitFixture fixture) : IClassFixtu
         Assert.Equal("from a long step", found.GetProperty("message").GetString());
         Assert.False(found.TryGetProperty("stepId", out _));
         Assert.Equal("00000000000000d4", found.GetProperty("fields").GetProperty("otel.spanId").GetString());
+    }
+
+    [Fact]
+    public async Task TheRunsLinesOfASpanThatComesAfterTheirWait_MoveOntoTheStepItBecomes()
+    {
+        var (traceId, now) = await OpenRunAsync();
+        // A long step's early lines (its span is exported when it ends), and one of a span that never comes.
+        await PostAsync("v1/logs", $$$"""
+            {"resourceLogs":[{"scopeLogs":[{"logRecords":[
+                {"timeUnixNano":"{{{now + 3_000_000}}}","body":{"stringValue":"crawling <script>page</script> 1"},"traceId":"{{{traceId}}}","spanId":"00000000000000d4",
+                 "attributes":[{"key":"page","value":{"intValue":"1"}}]},
+                {"timeUnixNano":"{{{now + 4_000_000}}}","body":{"stringValue":"crawling page 2"},"traceId":"{{{traceId}}}","spanId":"00000000000000d4"},
+                {"timeUnixNano":"{{{now + 5_000_000}}}","body":{"stringValue":"of a span that never comes"},"traceId":"{{{traceId}}}","spanId":"00000000000000e5"}]}]}]}
+            """);
+        async Task<List<JsonElement>> Lines(string query = "") =>
+            (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/logs{query}")).GetProperty("items").EnumerateArray().ToList();
+        await UntilAsync(async () => (await Lines()).Count == 3, "the records as lines of the run");
+        Assert.All(await Lines(), l => Assert.False(l.TryGetProperty("stepId", out _)));
+
+        await PostAsync("v1/traces", $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000d4","parentSpanId":"00000000000000a1","name":"crawl",
+                 "startTimeUnixNano":"{{{now + 2_500_000}}}","endTimeUnixNano":"{{{now + 9_000_000}}}"}]}]}]}
+            """);
+
+        await UntilAsync(async () => (await Lines("?stepId=crawl")).Count == 2, "the long step's lines on its step");
+        var all = await Lines();
+        Assert.Equal(["crawling <script>page</script> 1", "crawling page 2", "of a span that never comes"], all.Select(l => l.GetProperty("message").GetString()));
+        // As they would have been had the span come in time: on the step's attempt, without the span's id; the other stays.
+        Assert.All(all.Take(2), l => Assert.Equal(("crawl", 1), (l.GetProperty("stepId").GetString(), l.GetProperty("attempt").GetInt32())));
+        Assert.Equal(1, all[0].GetProperty("fields").GetProperty("page").GetInt32());
+        Assert.False(all[0].GetProperty("fields").TryGetProperty("otel.spanId", out _));
+        Assert.False(all[1].TryGetProperty("fields", out _));
+        Assert.False(all[2].TryGetProperty("stepId", out _));
+        Assert.Equal("00000000000000e5", all[2].GetProperty("fields").GetProperty("otel.spanId").GetString());
+        Assert.Equal(2, (await Lines("?stepId=crawl&attempt=1")).Count);
     }
 }

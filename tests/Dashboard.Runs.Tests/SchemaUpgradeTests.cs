@@ -320,6 +320,53 @@ public sealed class SchemaUpgradeTests : IDisposable
         return (string)(await key.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeLinesKeptTheirSpan_MovesAnOldLineOntoItsStepWhenTheSpanComes(string store)
+    {
+        string[] args = [.. store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"], "--Runs:OtlpLogWaitSeconds", "1"];
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        string Span(string id, string name, long end) => $$$"""
+            {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"{{{traceId}}}","spanId":"{{{id}}}","parentSpanId":"00000000000000a1","name":"{{{name}}}",
+             "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + end}}}"}]}]}]}
+            """;
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await PostOtlpAsync(http, "v1/traces", Span("00000000000000b2", "classify", 2_000_000));
+            await PostOtlpAsync(http, "v1/logs", $$"""
+                {"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"early"},"traceId":"{{traceId}}","spanId":"00000000000000d4"}]}]}]}
+                """);
+            await UntilAsync(async () => (await http.GetJsonAsync($"api/runs/{traceId}/logs")).GetProperty("items").GetArrayLength() == 1, "the line on the run");
+        }
+        // The store as the service wrote it before lines kept their span in a column (on PostgreSQL, its version the one before).
+        await DowngradeAsync(store, args, "DROP INDEX run_logs_by_span; ALTER TABLE run_logs DROP COLUMN span_id;", "ADD COLUMN IF NOT EXISTS span_id");
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        await PostOtlpAsync(client, "v1/traces", Span("00000000000000d4", "crawl", 9_000_000));
+        await UntilAsync(async () => (await client.GetJsonAsync($"api/runs/{traceId}/logs?stepId=crawl")).GetProperty("items").GetArrayLength() == 1,
+            "the old line on the step its span became");
+    }
+
+    private static async Task PostOtlpAsync(HttpClient http, string path, string json)
+    {
+        using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode && !body.Contains("partialSuccess", StringComparison.Ordinal), body);
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>
     /// Undoes a schema change in the store as the service left it: <paramref name="sql"/> on SQLite; on PostgreSQL, also
     /// the schema version set back to the one before the migration holding <paramref name="migration"/> (null: no migration

@@ -97,7 +97,7 @@ internal sealed record OtlpLogRecord(
         }
         if (keepSpan && SpanId is not null)
         {
-            fields["otel.spanId"] = JsonSerializer.SerializeToElement(SpanId);
+            fields[Projections.RunProjectionRows.OtelSpanField] = JsonSerializer.SerializeToElement(SpanId);
         }
         return new LogEvent
         {

@@ -10,8 +10,14 @@ namespace Dashboard.Runs.Projections;
 /// <summary>One stored attempt: where it sits in the run, and its JSON (whole, and without payloads for the timeline).</summary>
 internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, Utf8Text TimelineJson, Utf8Text TraceJson);
 
-/// <summary>One log line: its filter columns and the line as the logs API serves it.</summary>
-internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, Utf8Text LineJson);
+/// <summary>
+/// One log line: its filter columns and the line as the logs API serves it. <paramref name="SpanId"/>: the OTLP span a
+/// line of the run still waits to be put on (see <see cref="SpanStep"/>).
+/// </summary>
+internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, Utf8Text LineJson, string? SpanId = null);
+
+/// <summary>An OTLP span that became a step attempt in this batch: the run's lines that kept its id move onto it.</summary>
+internal sealed record SpanStep(string SpanId, string StepId, int Attempt, int? LoopIndex);
 
 /// <summary>
 /// The projection rows a batch changes: the run's row and every attempt of each step it touched, as the values the
@@ -22,6 +28,9 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
 {
     /// <summary>The models the batch's attempts named (the run may have them already: written as "if not there").</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>The OTLP spans the batch made steps of (none for an engine's batch).</summary>
+    public IReadOnlyList<SpanStep> SpanSteps { get; init; } = [];
 
     public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
     {
@@ -60,6 +69,7 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
         return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied))
         {
             Models = ModelsOf(traces),
+            SpanSteps = SpanStepsOf(applied),
         };
     }
 
@@ -74,6 +84,23 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
             }
         }
         return models ?? [];
+    }
+
+    /// <summary>
+    /// The steps OTLP spans started in the batch. A span is exported when it ends, so a step longer than the log records'
+    /// wait has had its early lines put on the run, keeping the span's id; they move onto the step when it comes.
+    /// </summary>
+    private static IReadOnlyList<SpanStep> SpanStepsOf(IReadOnlyList<RunEvent> applied)
+    {
+        List<SpanStep>? spans = null;
+        foreach (var e in applied)
+        {
+            if (e is StepStarted { StepId: { } stepId } started && Otlp.SpanMapping.SpanIdOf(started) is { } span)
+            {
+                (spans ??= []).Add(new SpanStep(span, stepId, started.Attempt ?? 1, started.LoopIndex));
+            }
+        }
+        return spans ?? [];
     }
 
     /// <summary>The batch's log lines, numbered on from the run's earlier ones (the reducer counts them).</summary>
@@ -106,10 +133,17 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
         {
             var line = lines[i];
             rows.Add(new LogRow(line.Seq, line.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(line.Level), line.StepId, line.Attempt,
-                RunProjectionSchema.LoopKey(line.LoopIndex), line.Message, new Utf8Text(json[i])));
+                RunProjectionSchema.LoopKey(line.LoopIndex), line.Message, new Utf8Text(json[i]), SpanOf(line)));
         }
         return rows;
     }
+
+    /// <summary>The span a line of the run kept the id of (an OTLP record whose span had not come when it was placed).</summary>
+    internal static string? SpanOf(RunLogLine line) =>
+        line.StepId is null && line.Fields?.GetValueOrDefault(OtelSpanField) is { ValueKind: JsonValueKind.String } span ? span.GetString() : null;
+
+    /// <summary>Where a line of the run keeps the id of the span it waited for.</summary>
+    internal const string OtelSpanField = "otel.spanId";
 
     /// <summary>
     /// The attempt as the timeline keeps it (<see cref="TimelineJson"/> leaves its payloads out): its error's stack and data,

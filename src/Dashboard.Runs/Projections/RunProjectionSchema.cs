@@ -50,6 +50,7 @@ internal static class RunProjectionSchema
             loop_index INTEGER NOT NULL,
             message TEXT,
             line_json TEXT NOT NULL,
+            span_id TEXT,
             PRIMARY KEY (run_id, seq)
         ) WITHOUT ROWID;
         """;
@@ -95,6 +96,29 @@ internal static class RunProjectionSchema
         AddTimelineColumn(connection, transaction);
         AddStatusCounts(connection, transaction);
         AddRunModels(connection, transaction);
+        AddLogSpans(connection, transaction);
+    }
+
+    /// <summary>
+    /// The span a line of the run waits to be put on (<see cref="RunProjectionWriter"/>), under a partial index that holds
+    /// only those lines. A file written before it gets the column, filled from the lines that kept a span's id.
+    /// </summary>
+    private static void AddLogSpans(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_logs') WHERE name = 'span_id'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            command.CommandText = """
+                ALTER TABLE run_logs ADD COLUMN span_id TEXT;
+                UPDATE run_logs SET span_id = json_extract(line_json, '$.fields."otel.spanId"')
+                WHERE step_id IS NULL AND instr(line_json, '"otel.spanId"') > 0;
+                """;
+            command.ExecuteNonQuery();
+        }
+        command.CommandText = "CREATE INDEX IF NOT EXISTS run_logs_by_span ON run_logs (run_id, span_id) WHERE span_id IS NOT NULL";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Storage;
-using System.Data.Common;
 using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Projections;
@@ -26,9 +28,17 @@ internal static class RunProjectionWriter
         """;
 
     private const string LogSql = """
-        INSERT INTO run_logs (run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json)
-        VALUES (@run, @seq, @at, @rank, @step, @attempt, @loop, @message, @json)
+        INSERT INTO run_logs (run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json, span_id)
+        VALUES (@run, @seq, @at, @rank, @step, @attempt, @loop, @message, @json, @span)
         ON CONFLICT (run_id, seq) DO NOTHING
+        """;
+
+    // By the partial index on (run_id, span_id): only lines of the run still waiting for a span are in it.
+    private const string LinesOfSpanSql = "SELECT seq, line_json FROM run_logs WHERE run_id = @run AND span_id = @span AND step_id IS NULL";
+
+    private const string MoveLineSql = """
+        UPDATE run_logs SET step_id = @step, attempt = @attempt, loop_index = @loop, line_json = @json, span_id = NULL
+        WHERE run_id = @run AND seq = @seq
         """;
 
     private const string ModelSql = "INSERT INTO run_models (run_id, model) VALUES (@run, @model) ON CONFLICT (run_id, model) DO NOTHING";
@@ -78,8 +88,13 @@ internal static class RunProjectionWriter
                 Set(log, "loop", row.LoopKey);
                 Set(log, "message", row.Message);
                 Set(log, "json", row.LineJson);
+                Set(log, "span", row.SpanId);
                 statements.Execute(log);
             }
+        }
+        if (rows.SpanSteps.Count > 0)
+        {
+            MoveLinesOntoSteps(statements, transaction, record.Id, rows.SpanSteps);
         }
         if (rows.Models.Count > 0)
         {
@@ -107,6 +122,55 @@ internal static class RunProjectionWriter
             Set(step, "timeline", row.TimelineJson);
             Set(step, "json", row.TraceJson);
             statements.Execute(step);
+        }
+    }
+
+    /// <summary>
+    /// Lines of the run that waited for one of these spans until they could wait no longer (an OTLP step longer than the
+    /// records' wait) go onto the step the span became, as they would have had it come in time: the logs API then finds
+    /// them under the step. Read in the transaction that stores the step; an engine's batch names no span and reads nothing.
+    /// </summary>
+    private static void MoveLinesOntoSteps(StatementCache statements, DbTransaction transaction, string runId, IReadOnlyList<SpanStep> spans)
+    {
+        var moves = new List<(long Seq, SpanStep Step, byte[] Json)>();
+        using (var find = transaction.Connection!.CreateCommand())
+        {
+            find.Transaction = transaction;
+            find.CommandText = LinesOfSpanSql;
+            Set(find, "run", runId);
+            foreach (var step in spans)
+            {
+                Set(find, "span", step.SpanId);
+                using var reader = find.ExecuteReader();
+                while (reader.Read())
+                {
+                    var line = JsonSerializer.Deserialize<RunLogLine>(reader.GetString(1), ModelJson.Options)!;
+                    var fields = line.Fields!.Where(f => f.Key != RunProjectionRows.OtelSpanField).ToDictionary(StringComparer.Ordinal);
+                    var moved = line with
+                    {
+                        StepId = step.StepId,
+                        Attempt = step.Attempt,
+                        LoopIndex = step.LoopIndex,
+                        Fields = fields.Count == 0 ? null : fields,
+                    };
+                    moves.Add((reader.GetInt64(0), step, JsonSerializer.SerializeToUtf8Bytes(moved, ModelJson.Options)));
+                }
+            }
+        }
+        if (moves.Count == 0)
+        {
+            return;
+        }
+        var move = statements.For(transaction, MoveLineSql);
+        Set(move, "run", runId);
+        foreach (var (seq, step, json) in moves)
+        {
+            Set(move, "seq", seq);
+            Set(move, "step", step.StepId);
+            Set(move, "attempt", step.Attempt);
+            Set(move, "loop", RunProjectionSchema.LoopKey(step.LoopIndex));
+            Set(move, "json", new Utf8Text(json));
+            statements.Execute(move);
         }
     }
 }

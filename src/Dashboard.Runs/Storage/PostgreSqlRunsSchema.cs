@@ -379,5 +379,12 @@ internal static class PostgreSqlRunsSchema
         Otlp.OtlpSchema.PostgreSql,
         // OTLP log records an instance parked when it stopped (Otlp.OtlpParkedLogs).
         Otlp.OtlpSchema.PostgreSqlParked,
+        // The span a line of the run waits to be put on (Projections.RunProjectionWriter), filled for the lines before it.
+        """
+        ALTER TABLE run_logs ADD COLUMN IF NOT EXISTS span_id text COLLATE "C";
+        UPDATE run_logs SET span_id = line_json::jsonb -> 'fields' ->> 'otel.spanId'
+            WHERE step_id IS NULL AND span_id IS NULL AND line_json LIKE '%"otel.spanId"%';
+        CREATE INDEX IF NOT EXISTS run_logs_by_span ON run_logs (run_id, span_id) WHERE span_id IS NOT NULL;
+        """,
     ];
 }
