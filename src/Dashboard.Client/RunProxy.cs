@@ -70,7 +70,7 @@ public sealed class RunProxy
         _client.CallAsync(token => _client.Api.GetTimelineAsync(RunId, limit, token), timeout, cancellationToken);
 
     /// <summary>
-    /// A page of the run's log lines, oldest first. <paramref name="level"/> means that level and above (<c>warn</c>: warn
+    /// A page of the run's log lines in time order (of one time, in the order they came). <paramref name="level"/> means that level and above (<c>warn</c>: warn
     /// and error); <paramref name="cursor"/> is the previous page's <see cref="RunLogPage.NextCursor"/>, or
     /// <paramref name="offset"/> skips that many matching lines (a jump into the middle; not with a cursor). The first
     /// page says how many lines match in all (<see cref="RunLogPage.Total"/>).

@@ -70,6 +70,37 @@ public abstract class LogsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task LinesAreListedByTheirTime_WhateverOrderTheyCameIn_AndPagedSo()
+    {
+        var runId = NewRunId();
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        string At(int seconds) => t0.AddSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+        string Line(int seconds, string message, string? stepId = null) =>
+            $$"""{"type":"log","timestamp":"{{At(seconds)}}","level":"info","message":"{{message}}"{{(stepId is null ? "" : $",\"stepId\":\"{stepId}\"")}}}""";
+        await Http.PostOkAsync(runId, $$"""[{"type":"run_started","timestamp":"{{At(0)}}","workflowId":"wf-logs"}]""");
+        // The run's own lines first; a step's lines later, as OTLP stores them when the step's span ends.
+        await Http.PostOkAsync(runId, $"[{Line(1, "planning")},{Line(5, "plan done")},{Line(9, "answer sent")}]");
+        await Http.PostOkAsync(runId, $"[{Line(2, "search 1", "search")},{Line(3, "search 2", "search")},{Line(5, "search 3", "search")}]");
+
+        var all = Messages((await Http.GetJsonAsync($"api/runs/{runId}/logs")).GetProperty("items").EnumerateArray());
+        // Lines of one time in the order they came.
+        Assert.Equal(["planning", "search 1", "search 2", "plan done", "search 3", "answer sent"], all);
+
+        var seen = new List<string?>();
+        string? cursor = null;
+        do
+        {
+            var page = await Http.GetJsonAsync($"api/runs/{runId}/logs?limit=4" + (cursor is null ? "" : "&cursor=" + cursor));
+            seen.AddRange(Messages(page.GetProperty("items").EnumerateArray()));
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        Assert.Equal(all, seen);
+        Assert.Equal(["search 2", "plan done"], Messages((await Http.GetJsonAsync($"api/runs/{runId}/logs?offset=2&limit=2")).GetProperty("items").EnumerateArray()));
+        Assert.Equal(["search 2", "search 3"], Messages((await Http.GetJsonAsync($"api/runs/{runId}/logs?stepId=search&offset=1")).GetProperty("items").EnumerateArray()));
+    }
+
+    [Fact]
     public async Task TheFirstPage_CountsTheMatchingLines_AndAnOffsetJumpsPastThatMany()
     {
         var runId = NewRunId();
@@ -103,6 +134,7 @@ public abstract class LogsTests(RunsServiceFixture fixture)
     [InlineData("attempt=0")]
     [InlineData("loopIndex=-1")]
     [InlineData("cursor=abc")]
+    [InlineData("cursor=999999")]
     [InlineData("limit=0")]
     [InlineData("limit=5000")]
     public async Task ABadQuery_IsInvalidInput(string query)

@@ -82,6 +82,13 @@ public sealed class RunLogsTests : RealServiceTestContext
         Assert.True(await view.FollowAsync(Real, Token));
         Assert.Equal(601, view.Total);
         Assert.Equal(["late"], (await view.LinesAsync(Real, 600, 10, Token)).Select(l => l.Message));
+
+        // A line that came late for its time (an OTLP step's, stored when its span ended) is listed in its place, not
+        // after pages held from before it came.
+        Assert.Equal(["line 4009", "line 4019"], (await view.LinesAsync(Real, 400, 2, Token)).Select(l => l.Message));
+        await Real.ReportAsync(runId, [new LogEvent { Timestamp = T0.AddMilliseconds(4_015), Level = "error", Message = "belated" }], cancellationToken: Token);
+        Assert.True(await view.FollowAsync(Real, Token));
+        Assert.Equal(["line 4009", "belated", "line 4019"], (await view.LinesAsync(Real, 400, 3, Token)).Select(l => l.Message));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed record RunLogLine
 }
 
 /// <summary>
-/// A page of a run's log lines, oldest first; <see cref="NextCursor"/> continues after the last. <see cref="Total"/>
+/// A page of a run's log lines in time order (of one time, in the order they came); <see cref="NextCursor"/> continues after the last. <see cref="Total"/>
 /// (how many lines match the filter in all) comes with the first page (read with no cursor and no offset, or offset 0).
 /// </summary>
 public sealed record RunLogPage(IReadOnlyList<RunLogLine> Items, string? NextCursor, long? Total = null);

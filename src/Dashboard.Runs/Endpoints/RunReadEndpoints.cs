@@ -313,7 +313,10 @@ internal static class RunReadEndpoints
         {
             return ApiError.Invalid(context, error);
         }
-        var (lines, next, total) = queries.Logs(runId, filter!, start, limit);
+        if (queries.Logs(runId, filter!, start, limit) is not (var lines, var next, var total))
+        {
+            return ApiError.Invalid(context, RunLogFilter.UnknownCursor);
+        }
         return Json(writer =>
         {
             writer.WriteStartObject();

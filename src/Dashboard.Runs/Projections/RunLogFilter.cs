@@ -7,6 +7,8 @@ internal sealed record RunLogFilter(int? MinimumRank, string? StepId, int? Attem
     public const int MaxLimit = 1000;
     public const int MaxTextLength = 200;
 
+    public const string UnknownCursor = "cursor is not one this API gave (use nextCursor of the previous page).";
+
     /// <summary>
     /// The query's filter, where the page starts (after a cursor, the last line's seq; or at an offset, how many matching
     /// lines come before it) and page size, or what is wrong with it.
@@ -34,7 +36,7 @@ internal sealed record RunLogFilter(int? MinimumRank, string? StepId, int? Attem
         long after = 0;
         if (query["cursor"].ToString() is { Length: > 0 } cursor && (!long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out after)))
         {
-            return (null, default, 0, "cursor is not one this API gave (use nextCursor of the previous page).");
+            return (null, default, 0, UnknownCursor);
         }
         long? offset = null;
         if (query["offset"].ToString() is { Length: > 0 } offsetText)

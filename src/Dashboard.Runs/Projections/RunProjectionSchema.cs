@@ -39,7 +39,8 @@ internal static class RunProjectionSchema
         CREATE INDEX IF NOT EXISTS run_steps_latest ON run_steps(run_id, is_latest, order_index);
         CREATE INDEX IF NOT EXISTS run_steps_order ON run_steps(run_id, order_index, attempt);
 
-        -- The log lines engines send, in the order they came (seq), with the columns the logs API filters on.
+        -- The log lines engines send, in the order they came (seq), with the columns the logs API filters on; listed by
+        -- time, along run_logs_by_time (which holds the filters' columns too, so that a filtered page reads no row it skips).
         CREATE TABLE IF NOT EXISTS run_logs (
             run_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
@@ -53,6 +54,7 @@ internal static class RunProjectionSchema
             span_id TEXT,
             PRIMARY KEY (run_id, seq)
         ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS run_logs_by_time ON run_logs (run_id, at, seq, level_rank, step_id, attempt, loop_index);
         """;
 
     /// <summary>

@@ -225,13 +225,29 @@ public sealed class RunQueries
             .Select(json => JsonSerializer.Deserialize<StepTrace>(json, ModelJson.Options)!)
             .ToList();
 
-    /// <summary>A page of a run's log lines after <paramref name="after"/> (oldest first), as stored JSON, and the seq to continue after.</summary>
-    internal (IReadOnlyList<string> Lines, long? Next, long? Total) Logs(string runId, RunLogFilter filter, LogPageStart start, int limit)
+    /// <summary>
+    /// A page of a run's log lines in time order (lines of one millisecond in the order they came), as stored JSON, and
+    /// the seq of its last line to continue after; null when the cursor names no line of the run.
+    /// </summary>
+    /// <remarks>
+    /// Time, not arrival: OTLP records wait for their spans, so a step's lines are stored when its span ends, after lines
+    /// of the run written later. A cursor stays the last line's seq (what it always was); its place in time is looked up.
+    /// </remarks>
+    internal (IReadOnlyList<string> Lines, long? Next, long? Total)? Logs(string runId, RunLogFilter filter, LogPageStart start, int limit)
     {
         using var connection = _database.OpenRead();
         using var command = connection.CreateCommand();
-        var where = new List<string> { "run_id = @run", "seq > @after" };
-        command.With("run", runId).With("after", start.After);
+        var where = new List<string> { "run_id = @run" };
+        command.With("run", runId);
+        if (start.After > 0)
+        {
+            if (LineTime(connection, runId, start.After) is not { } at)
+            {
+                return null;
+            }
+            where.Add("(at, seq) > (@at, @after)");
+            command.With("at", at).With("after", start.After);
+        }
         if (filter.MinimumRank is { } rank)
         {
             where.Add("level_rank >= @rank");
@@ -257,9 +273,10 @@ public sealed class RunQueries
             where.Add($"message {_database.LikeOperator} @text ESCAPE '\\'");
             command.With("text", "%" + EscapeLike(text) + "%");
         }
-        // Along the key (run, seq): a page reads its lines and the filtered-out ones between them (and, at an offset, the
-        // lines before it: a jump into the middle of 100,000 lines skips 50,000 index entries), never the whole run.
-        command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY seq LIMIT @limit" + (start.Offset is null ? "" : " OFFSET @offset");
+        // Along the index by time (run, at, seq, and the filters' columns): a page reads its lines and the filtered-out
+        // entries between them (and, at an offset, the entries before it: a jump into the middle of 100,000 lines skips
+        // 50,000 of them), never the whole run.
+        command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY at, seq LIMIT @limit" + (start.Offset is null ? "" : " OFFSET @offset");
         command.With("limit", limit + 1);
         if (start.Offset is { } offset)
         {
@@ -293,6 +310,15 @@ public sealed class RunQueries
         }
         command.CommandText = $"SELECT COUNT(*) FROM run_logs {WhereClause(where)}";
         return (lines, next, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // A line's time by its key; null when the run has no such line.
+    private static long? LineTime(System.Data.Common.DbConnection connection, string runId, long seq)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at FROM run_logs WHERE run_id = @run AND seq = @seq";
+        command.With("run", runId).With("seq", seq);
+        return command.ExecuteScalar() is { } at and not DBNull ? Convert.ToInt64(at, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     public IReadOnlyList<string> Children(string parentRunId, IReadOnlySet<string>? allowedWorkflows)

@@ -93,9 +93,10 @@ public sealed class RunLogsView(string runId, (string StepId, int? Attempt, int?
             return false;
         }
         var before = Total;
-        // The last page held may have been partial; the first page read again says how many there are now.
-        _pages.Remove(Math.Max(0, (Total - 1) / PageSize));
-        _pages.Remove(0);
+        // Lines are listed by time, and a new one may belong anywhere (an OTLP step's lines come when its span ends):
+        // every page held may have moved. The first page read again says how many there are now; the list reads the
+        // pages it shows again.
+        _pages.Clear();
         await ReadPageAsync(client, 0, _generation, cancellationToken);
         return Total != before;
     }
