@@ -350,6 +350,53 @@ public sealed class SchemaUpgradeTests : IDisposable
             "the old line on the step its span became");
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeLogLinesWereListedByTime_ListsItsLinesByTime(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var runId = NewRunId();
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
+        string Line(int seconds, string message) =>
+            $$"""{"type":"log","timestamp":"{{t0.AddSeconds(seconds):yyyy-MM-dd'T'HH:mm:ss'Z'}}","level":"info","message":"{{message}}"}""";
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, $$"""[{"type":"run_started","timestamp":"{{t0:yyyy-MM-dd'T'HH:mm:ss'Z'}}","workflowId":"wf-logs"},{{Line(1, "a")}},{{Line(4, "d")}}]""");
+            await http.PostOkAsync(runId, $"[{Line(2, "b")},{Line(3, "c")}]");
+        }
+        // The lines as the service kept them before: keyed by their seq (SQLite), without the index by time (PostgreSQL).
+        await DowngradeAsync(store, args, store == "sqlite"
+            ? """
+              CREATE TABLE run_logs_old (run_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER, level_rank INTEGER NOT NULL, step_id TEXT, attempt INTEGER,
+                  loop_index INTEGER NOT NULL, message TEXT, line_json TEXT NOT NULL, span_id TEXT, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+              INSERT INTO run_logs_old SELECT run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json, span_id FROM run_logs;
+              DROP TABLE run_logs;
+              ALTER TABLE run_logs_old RENAME TO run_logs;
+              """
+            : "DROP INDEX run_logs_by_time;", "run_logs_by_time");
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        async Task<List<string?>> Messages(string query = "") =>
+            (await client.GetJsonAsync($"api/runs/{runId}/logs{query}")).GetProperty("items").EnumerateArray().Select(l => l.GetProperty("message").GetString()).ToList();
+        Assert.Equal(["a", "b", "c", "d"], await Messages());
+        var first = await client.GetJsonAsync($"api/runs/{runId}/logs?limit=2");
+        Assert.Equal(["c", "d"], await Messages($"?cursor={first.GetProperty("nextCursor").GetString()}"));
+        // And a line stored after the upgrade takes its place among them.
+        await client.PostOkAsync(runId, $"[{Line(3, "c2")}]");
+        Assert.Equal(["a", "b", "c", "c2", "d"], await Messages());
+        if (store == "sqlite")
+        {
+            // Rebuilt keyed by time: a page by offset skips along the table rather than looking up each line it skips.
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var key = connection.CreateCommand();
+            key.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('run_logs') WHERE pk > 0 ORDER BY pk)";
+            Assert.Equal("run_id,at,seq", key.ExecuteScalar());
+        }
+    }
+
     private static async Task PostOtlpAsync(HttpClient http, string path, string json)
     {
         using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);

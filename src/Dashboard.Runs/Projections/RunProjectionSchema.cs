@@ -39,12 +39,13 @@ internal static class RunProjectionSchema
         CREATE INDEX IF NOT EXISTS run_steps_latest ON run_steps(run_id, is_latest, order_index);
         CREATE INDEX IF NOT EXISTS run_steps_order ON run_steps(run_id, order_index, attempt);
 
-        -- The log lines engines send, in the order they came (seq), with the columns the logs API filters on; listed by
-        -- time, along run_logs_by_time (which holds the filters' columns too, so that a filtered page reads no row it skips).
+        -- The log lines engines send, numbered in the order they came (seq), with the columns the logs API filters on.
+        -- Keyed by time, so that a page in time order is a range of the table and an offset skips along it (a secondary
+        -- index by time would look up each line it skips); seq stays unique (run_logs_by_seq, RunLogsTable).
         CREATE TABLE IF NOT EXISTS run_logs (
             run_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
-            at INTEGER,
+            at INTEGER NOT NULL,
             level_rank INTEGER NOT NULL,
             step_id TEXT,
             attempt INTEGER,
@@ -52,9 +53,8 @@ internal static class RunProjectionSchema
             message TEXT,
             line_json TEXT NOT NULL,
             span_id TEXT,
-            PRIMARY KEY (run_id, seq)
+            PRIMARY KEY (run_id, at, seq)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS run_logs_by_time ON run_logs (run_id, at, seq, level_rank, step_id, attempt, loop_index);
         """;
 
     /// <summary>
@@ -98,29 +98,7 @@ internal static class RunProjectionSchema
         AddTimelineColumn(connection, transaction);
         AddStatusCounts(connection, transaction);
         AddRunModels(connection, transaction);
-        AddLogSpans(connection, transaction);
-    }
-
-    /// <summary>
-    /// The span a line of the run waits to be put on (<see cref="RunProjectionWriter"/>), under a partial index that holds
-    /// only those lines. A file written before it gets the column, filled from the lines that kept a span's id.
-    /// </summary>
-    private static void AddLogSpans(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_logs') WHERE name = 'span_id'";
-        if ((long)command.ExecuteScalar()! == 0)
-        {
-            command.CommandText = """
-                ALTER TABLE run_logs ADD COLUMN span_id TEXT;
-                UPDATE run_logs SET span_id = json_extract(line_json, '$.fields."otel.spanId"')
-                WHERE step_id IS NULL AND instr(line_json, '"otel.spanId"') > 0;
-                """;
-            command.ExecuteNonQuery();
-        }
-        command.CommandText = "CREATE INDEX IF NOT EXISTS run_logs_by_span ON run_logs (run_id, span_id) WHERE span_id IS NOT NULL";
-        command.ExecuteNonQuery();
+        RunLogsTable.Upgrade(connection, transaction);
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ internal static class RunProjectionWriter
     private const string LogSql = """
         INSERT INTO run_logs (run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json, span_id)
         VALUES (@run, @seq, @at, @rank, @step, @attempt, @loop, @message, @json, @span)
-        ON CONFLICT (run_id, seq) DO NOTHING
+        ON CONFLICT DO NOTHING
         """;
 
     // By the partial index on (run_id, span_id): only lines of the run still waiting for a span are in it.

@@ -273,9 +273,9 @@ public sealed class RunQueries
             where.Add($"message {_database.LikeOperator} @text ESCAPE '\\'");
             command.With("text", "%" + EscapeLike(text) + "%");
         }
-        // Along the index by time (run, at, seq, and the filters' columns): a page reads its lines and the filtered-out
-        // entries between them (and, at an offset, the entries before it: a jump into the middle of 100,000 lines skips
-        // 50,000 of them), never the whole run.
+        // Along (run, at, seq), SQLite's key and PostgreSQL's index: a page reads its lines and the filtered-out ones
+        // between them (and, at an offset, the lines before it: a jump into the middle of 100,000 lines skips 50,000
+        // entries), never the whole run.
         command.CommandText = $"SELECT line_json, seq FROM run_logs {WhereClause(where)} ORDER BY at, seq LIMIT @limit" + (start.Offset is null ? "" : " OFFSET @offset");
         command.With("limit", limit + 1);
         if (start.Offset is { } offset)

@@ -386,7 +386,8 @@ internal static class PostgreSqlRunsSchema
             WHERE step_id IS NULL AND span_id IS NULL AND line_json LIKE '%"otel.spanId"%';
         CREATE INDEX IF NOT EXISTS run_logs_by_span ON run_logs (run_id, span_id) WHERE span_id IS NOT NULL;
         """,
-        // A run's log lines listed by time (Projections.RunQueries.Logs), the filters' columns beside the key as SQLite's.
+        // A run's log lines listed by time (Projections.RunQueries.Logs; SQLite keys the table so), the filters' columns
+        // beside the key for counts read from the index alone.
         """
         CREATE INDEX IF NOT EXISTS run_logs_by_time ON run_logs (run_id, at, seq) INCLUDE (level_rank, step_id, attempt, loop_index);
         """,
