@@ -93,12 +93,20 @@ public sealed class RunLogsView(string runId, (string StepId, int? Attempt, int?
             return false;
         }
         var before = Total;
-        // Lines are listed by time, and a new one may belong anywhere (an OTLP step's lines come when its span ends):
-        // every page held may have moved. The first page read again says how many there are now; the list reads the
-        // pages it shows again.
-        _pages.Clear();
+        // The first page read again says how many there are now.
+        _pages.Remove(0);
         await ReadPageAsync(client, 0, _generation, cancellationToken);
-        return Total != before;
+        if (Total == before)
+        {
+            return false;
+        }
+        // Lines are listed by time, and a new one may belong anywhere (an OTLP step's lines come when its span ends):
+        // every other page held may have moved. The list reads the pages it shows again.
+        foreach (var page in _pages.Keys.Where(page => page != 0).ToList())
+        {
+            _pages.Remove(page);
+        }
+        return true;
     }
 
     private async Task<bool> ReadPageAsync(IRunsClient client, long page, int generation, CancellationToken cancellationToken)
