@@ -14,7 +14,7 @@ internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Ord
 /// One log line: its filter columns and the line as the logs API serves it. <paramref name="SpanId"/>: the OTLP span a
 /// line of the run still waits to be put on (see <see cref="SpanStep"/>).
 /// </summary>
-internal sealed record LogRow(long Seq, long? At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, Utf8Text LineJson, string? SpanId = null);
+internal sealed record LogRow(long Seq, long At, int LevelRank, string? StepId, int? Attempt, long LoopKey, string? Message, Utf8Text LineJson, string? SpanId = null);
 
 /// <summary>An OTLP span that became a step attempt in this batch: the run's lines that kept its id move onto it.</summary>
 internal sealed record SpanStep(string SpanId, string StepId, int Attempt, int? LoopIndex);
@@ -132,7 +132,8 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            rows.Add(new LogRow(line.Seq, line.Timestamp?.ToUnixTimeMilliseconds(), LogLevels.Rank(line.Level), line.StepId, line.Attempt,
+            // The key's time: every event has one (the reducer refuses one without); 0 would list a line first.
+            rows.Add(new LogRow(line.Seq, line.Timestamp?.ToUnixTimeMilliseconds() ?? 0, LogLevels.Rank(line.Level), line.StepId, line.Attempt,
                 RunProjectionSchema.LoopKey(line.LoopIndex), line.Message, new Utf8Text(json[i]), SpanOf(line)));
         }
         return rows;
