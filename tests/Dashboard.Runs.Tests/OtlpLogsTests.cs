@@ -524,5 +524,10 @@ public abstract class OtlpLogWaitTests(RunsServiceFixture fixture)
         Assert.False(all[2].TryGetProperty("stepId", out _));
         Assert.Equal("00000000000000e5", all[2].GetProperty("fields").GetProperty("otel.spanId").GetString());
         Assert.Equal(2, (await Lines("?stepId=crawl&attempt=1")).Count);
+        // And the search finds them on the step (the index had them as lines of the run).
+        var hits = (await fixture.Http.GetJsonAsync("api/search?q=crawling")).GetProperty("items").EnumerateArray()
+            .Where(h => h.GetProperty("runId").GetString() == traceId).ToList();
+        Assert.Equal(2, hits.Count);
+        Assert.All(hits, h => Assert.Equal(("log", "crawl", 1), (h.GetProperty("field").GetString(), h.GetProperty("stepId").GetString(), h.GetProperty("attempt").GetInt32())));
     }
 }

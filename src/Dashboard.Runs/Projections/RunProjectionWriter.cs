@@ -33,11 +33,14 @@ internal static class RunProjectionWriter
         ON CONFLICT DO NOTHING
         """;
 
-    // By the partial index on (run_id, span_id): only lines of the run still waiting for a span are in it.
+    // By the partial index on (run_id, span_id), which holds only lines that kept a span's id. SQLite is told so: without
+    // statistics its planner takes the table's key, whose prefix is the run, and would read every line of the run.
     private const string LinesOfSpanSql = "SELECT seq, line_json FROM run_logs WHERE run_id = @run AND span_id = @span AND step_id IS NULL";
+    internal const string BySpanOnSqlite = "FROM run_logs INDEXED BY run_logs_by_span";
 
+    // The span's id stays in its column (not in the line): which lines moved, for the search index to follow them.
     private const string MoveLineSql = """
-        UPDATE run_logs SET step_id = @step, attempt = @attempt, loop_index = @loop, line_json = @json, span_id = NULL
+        UPDATE run_logs SET step_id = @step, attempt = @attempt, loop_index = @loop, line_json = @json
         WHERE run_id = @run AND seq = @seq
         """;
 
@@ -136,7 +139,7 @@ internal static class RunProjectionWriter
         using (var find = transaction.Connection!.CreateCommand())
         {
             find.Transaction = transaction;
-            find.CommandText = LinesOfSpanSql;
+            find.CommandText = transaction is Microsoft.Data.Sqlite.SqliteTransaction ? LinesOfSpanSql.Replace("FROM run_logs", BySpanOnSqlite, StringComparison.Ordinal) : LinesOfSpanSql;
             Set(find, "run", runId);
             foreach (var step in spans)
             {

@@ -36,4 +36,31 @@ internal static class SearchIndexWriter
             statements.Execute(insert);
         }
     }
+
+    private const string MoveLineSql = """
+        UPDATE run_search SET step_id = @step, attempt = @attempt, loop_index = @loop
+        WHERE run_id = @run AND step_id IS NULL AND field = 'log' AND log_seq = @seq
+        """;
+
+    /// <summary>
+    /// The documents of log lines that moved onto a step after they were indexed as lines of the run (an OTLP step
+    /// longer than its records' wait) follow them, so that a hit names the step; those already moved are left as they are.
+    /// </summary>
+    public static void MoveLines(StatementCache statements, DbTransaction transaction, string runId, IReadOnlyList<(long Seq, string StepId, int? Attempt, long LoopKey)> moved)
+    {
+        if (moved.Count == 0)
+        {
+            return;
+        }
+        var move = statements.For(transaction, MoveLineSql);
+        Set(move, "run", runId);
+        foreach (var (seq, stepId, attempt, loopKey) in moved)
+        {
+            Set(move, "seq", seq);
+            Set(move, "step", stepId);
+            Set(move, "attempt", attempt);
+            Set(move, "loop", loopKey);
+            statements.Execute(move);
+        }
+    }
 }

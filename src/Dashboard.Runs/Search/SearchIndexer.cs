@@ -123,6 +123,12 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
             {
                 SearchIndexWriter.Write(_statements, transaction, batch);
             }
+            // After the pass's documents (a line moved by a span of this pass may have been indexed in it): statements in
+            // order, whether run now or sent together.
+            foreach (var runId in batches.Where(b => b.StartsSpanSteps && existing.Contains(b.RunId)).Select(b => b.RunId).Distinct(StringComparer.Ordinal))
+            {
+                SearchIndexWriter.MoveLines(_statements, transaction, runId, MovedLines(runId));
+            }
             var move = _statements.For(transaction, "UPDATE run_search_progress SET feed_offset = @next WHERE id = 1");
             StatementCache.Set(move, "next", feed.Next.ToString());
             _statements.Execute(move);
@@ -162,6 +168,23 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
             at = read.Next;
         }
         return events;
+    }
+
+    // The run's log lines that waited for a span and moved onto its step when it came (RunProjectionWriter), by the
+    // partial index of lines that kept a span's id: few, whatever the run's size. The runs' store: on SQLite another file.
+    private List<(long Seq, string StepId, int? Attempt, long LoopKey)> MovedLines(string runId)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT seq, step_id, attempt, loop_index {(connection is Microsoft.Data.Sqlite.SqliteConnection ? Projections.RunProjectionWriter.BySpanOnSqlite : "FROM run_logs")} WHERE run_id = @run AND span_id IS NOT NULL AND step_id IS NOT NULL";
+        command.With("run", runId);
+        using var reader = command.ExecuteReader();
+        var moved = new List<(long, string, int?, long)>();
+        while (reader.Read())
+        {
+            moved.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetInt64(3)));
+        }
+        return moved;
     }
 
     private int LatestAttempt(string runId, string stepId, int? loopIndex)

@@ -15,6 +15,12 @@ namespace Dashboard.Runs.Search;
 internal sealed record SearchRows(string RunId, string WorkflowId, long StartedAt, IReadOnlyList<SearchDocument> Documents)
 {
     /// <summary>
+    /// Whether the batch made steps of OTLP spans: lines of the run that waited for one of them may have moved onto
+    /// its step since they were indexed (<see cref="Projections.RunProjectionWriter"/>), and their documents follow.
+    /// </summary>
+    public bool StartsSpanSteps { get; init; }
+
+    /// <summary>
     /// The text of one payload that is indexed: the first 64 K characters. A value past that in a bigger payload is not
     /// found; the index stays a bounded multiple of the runs' size however large their payloads are.
     /// </summary>
@@ -33,6 +39,7 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
         var started = new Dictionary<(string, int?), int>(events.Count / 2);
         using var text = new PayloadText();
         var logs = 0;
+        var spanSteps = false;
         var runKey = RunProjectionSchema.LoopKey(null);
         foreach (var e in events)
         {
@@ -40,6 +47,7 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
             {
                 case StepStarted { StepId: { } stepId } step:
                     started[(stepId, step.LoopIndex)] = step.Attempt ?? 1;
+                    spanSteps |= Otlp.SpanMapping.SpanIdOf(step) is not null;
                     Add(documents, stepId, RunProjectionSchema.LoopKey(step.LoopIndex), step.Attempt ?? 1, SearchFields.Input, text.Of(step.Input));
                     break;
                 case StepCompleted { StepId: { } stepId } completed:
@@ -73,7 +81,7 @@ internal sealed record SearchRows(string RunId, string WorkflowId, long StartedA
                     break;
             }
         }
-        return new SearchRows(runId, workflowId, startedAt, documents);
+        return new SearchRows(runId, workflowId, startedAt, documents) { StartsSpanSteps = spanSteps };
     }
 
     private static void Add(List<SearchDocument> documents, string? stepId, long loopKey, int? attempt, string field, string? body)
