@@ -94,6 +94,7 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     public async Task InAnIframeOf800By600_GoToFailingStep_BringsTheStepIntoTheFramesView()
     {
         var runId = $"embed-fail-{Guid.NewGuid():N}";
+        // The steps are stamped before the run's start, as by a worker whose clock is behind the engine's.
         var steps = string.Join(",", Enumerable.Range(0, 30).Select(i =>
             $$"""{"type":"step_started","timestamp":"{{Time()}}","stepId":"step-{{i}}"},{"type":"step_completed","timestamp":"{{Time()}}","stepId":"step-{{i}}"}"""));
         await PostAsync(runId, $$$"""
@@ -114,6 +115,16 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         var panel = frame.GetByLabel("Step details");
         await Assertions.Expect(panel.GetByRole(AriaRole.Heading, new() { Name = "charge" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(panel).ToBeInViewportAsync(new() { Timeout = 10_000 });
+        // Every bar lies on its own track, none over the step names.
+        var outside = await frame.Locator(".timeline-row").EvaluateAllAsync<string[]>("""
+            rows => rows.flatMap(row => {
+                const track = row.querySelector('.timeline-track').getBoundingClientRect();
+                return [...row.querySelectorAll('.bar')].map(bar => bar.getBoundingClientRect())
+                    .filter(bar => bar.left < track.left - 1 || bar.right > track.right + 4)
+                    .map(bar => `${row.querySelector('.label-text').textContent}: ${bar.left}-${bar.right} on ${track.left}-${track.right}`);
+            })
+            """);
+        Assert.Empty(outside);
         await page.ScreenshotAsync("embed-800-failing-step");
     }
 

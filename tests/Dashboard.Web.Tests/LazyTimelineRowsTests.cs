@@ -57,7 +57,7 @@ public sealed class LazyTimelineRowsTests
         var (lazy, axisMs) = TimelineBuilder.BuildLazy(run, state, now, folds, filter);
 
         Assert.Equal(eager.Select(Json), lazy.Select(Json));
-        Assert.Equal(TimelineBuilder.AxisMs(run, eager, now), axisMs);
+        Assert.Equal(TimelineBuilder.AxisMs(run, eager, now, TimelineBuilder.Origin(run, attempts, now)), axisMs);
         // Each shown step or iteration is found by its key without making the rows before it.
         for (var i = 0; i < eager.Count; i++)
         {
@@ -67,6 +67,24 @@ public sealed class LazyTimelineRowsTests
             }
         }
         Assert.Equal(-1, lazy.IndexOf(new StepKey("missing", null)));
+    }
+
+    [Fact]
+    public void StartWhereTheBuilderStarts_WhenAStepSaysItStartedBeforeItsRun()
+    {
+        // The engine's worker clock is 3 s behind its orchestrator's: the first step "started" before the run.
+        var run = new RunSummary { Id = "run-1", FlowId = "wf", Status = RunStatus.Completed, StartedAt = T0, DurationMs = 10_000 };
+        List<StepTrace> attempts = [Attempt("a", 1, StepStatus.Completed, -3, -1), Attempt("b", 1, StepStatus.Completed, 2, 9)];
+        var state = RunState.FromSnapshot(new RunRecord { Id = "run-1", WorkflowId = "wf" }, attempts, "1", compact: true);
+        var now = T0.AddSeconds(40);
+
+        var eager = TimelineBuilder.Build(run, attempts, now, new HashSet<string>(), new TimelineFilter());
+        var (lazy, axisMs) = TimelineBuilder.BuildLazy(run, state, now, new HashSet<string>(), new TimelineFilter());
+
+        Assert.Equal(eager.Select(Json), lazy.Select(Json));
+        Assert.Equal(T0.AddSeconds(-3), Assert.IsType<LazyTimelineRows>(lazy).Origin);
+        Assert.Equal([0d, 5_000d], lazy.Select(r => r.Bars[0].StartMs));
+        Assert.Equal(13_000, axisMs);
     }
 
     [Fact]

@@ -54,6 +54,23 @@ public sealed class RunPageTests : RealServiceTestContext
     }
 
     [Fact]
+    public async Task AStepStampedBeforeItsRun_IsOnTheTrack_AndThePageSaysTheAxisStartsEarlier()
+    {
+        // The step's worker clock is 3 s behind the engine's.
+        await Real.ReportAsync("page-skew", [
+            new RunStarted { Timestamp = At(10), WorkflowId = "wf-page", WorkflowName = "Skewed run" },
+            new StepStarted { Timestamp = At(7), StepId = "step-early" },
+            new StepCompleted { Timestamp = At(9), StepId = "step-early" },
+            new RunCompleted { Timestamp = At(12) },
+        ], cancellationToken: Token);
+
+        var cut = Open("page-skew");
+
+        cut.WaitForAssertion(() => Assert.Contains("left:0%", cut.Find(".timeline-row .bar").GetAttribute("style"), StringComparison.Ordinal));
+        Assert.Contains("the axis starts 3 s before the run", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LiveEvents_AddAndUpdateRows()
     {
         await StartRunAsync("page-2");

@@ -141,6 +141,33 @@ public sealed class RunViewTests
     }
 
     [Fact]
+    public void AStepStampedBeforeItsRun_StartsTheAxis_AndTheViewSaysByHowMuch_FirstAndWhole()
+    {
+        // A worker whose clock is 4 s behind the engine's: its step "started" before the run did.
+        var events = new List<RunEvent>
+        {
+            Placed(new RunStarted { Timestamp = At(10), WorkflowId = "wf" }),
+            Placed(new StepStarted { Timestamp = At(6), StepId = "early" }),
+            Placed(new StepCompleted { Timestamp = At(8), StepId = "early" }),
+            Placed(new StepStarted { Timestamp = At(11), StepId = "next" }),
+            Placed(new StepCompleted { Timestamp = At(12), StepId = "next" }),
+            Placed(new RunCompleted { Timestamp = At(20) }),
+        };
+        var view = new RunView();
+
+        view.ShowFirst(Snapshot(events, firstAttempts: 1), [], [], Now);
+
+        Assert.Equal(4_000, view.StepsBeforeRunMs);
+        Assert.Equal(0, view.Rows[0].Bars[0].StartMs);
+
+        view.ShowWhole(RunView.Prepare(Snapshot(events), view.ChildRollups, view.ExpandedLoops, view.Filter, Now), Now);
+
+        Assert.Equal(4_000, view.StepsBeforeRunMs);
+        Assert.Equal([0d, 5_000d], view.Rows.Select(r => r.Bars[0].StartMs));
+        Assert.Equal(14_000, view.AxisMs);
+    }
+
+    [Fact]
     public void AFilterSetWhileTheWholeWasRead_IsAppliedToIt()
     {
         var events = Started("alpha", "beta", "gamma");

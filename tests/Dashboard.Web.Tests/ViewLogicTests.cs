@@ -59,7 +59,22 @@ public sealed class ViewLogicTests
         var bar = Assert.Single(rows[0].Bars);
         Assert.True(bar.Open);
         Assert.Equal(30_000, bar.EndMs);
-        Assert.Equal(30_000, TimelineBuilder.AxisMs(running, rows, T0.AddSeconds(30)));
+        Assert.Equal(30_000, TimelineBuilder.AxisMs(running, rows, T0.AddSeconds(30), T0));
+    }
+
+    [Fact]
+    public void Timeline_AStepThatSaysItStartedBeforeItsRun_IsOnTheAxis()
+    {
+        // A worker whose clock runs 2 s behind the orchestrator's reports its step as started before the run.
+        IReadOnlyList<StepTrace> attempts = [Attempt("early", 1, StepStatus.Completed, -2, 1), Attempt("next", 1, StepStatus.Completed, 1, 5)];
+        var origin = TimelineBuilder.Origin(Run, attempts, T0.AddMinutes(5));
+
+        var rows = TimelineBuilder.Build(Run, attempts, T0.AddMinutes(5), new HashSet<string>(), new TimelineFilter());
+
+        Assert.Equal(T0.AddSeconds(-2), origin);
+        Assert.Equal([(0d, 3_000d), (3_000d, 7_000d)], rows.Select(r => (r.Bars[0].StartMs, r.Bars[0].EndMs)));
+        // The axis reaches the run's own end, 60 s after its start.
+        Assert.Equal(62_000, TimelineBuilder.AxisMs(Run, rows, T0.AddMinutes(5), origin));
     }
 
     [Fact]

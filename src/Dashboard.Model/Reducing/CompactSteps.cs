@@ -99,6 +99,33 @@ internal sealed class CompactSteps
         return new DateTimeOffset(latest, TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// When the earliest attempt started (or ended, without a start), without making the attempts; null when none has a
+    /// time.
+    /// </summary>
+    public DateTimeOffset? EarliestStart()
+    {
+        var earliest = long.MaxValue;
+        for (var entry = 0; entry < Count; entry++)
+        {
+            for (var slot = _entries[entry].First; slot != None; slot = _slots[slot].Next)
+            {
+                ref var row = ref _slots[slot];
+                var start = (row.Flags & SlotFlags.Unusual) != 0 ? (StartOf(_unusual[slot])?.UtcTicks ?? 0)
+                    : row.Started != 0 ? row.Started
+                    : row.Completed;
+                if (start != 0)
+                {
+                    earliest = Math.Min(earliest, start);
+                }
+            }
+        }
+        return earliest == long.MaxValue ? null : new DateTimeOffset(earliest, TimeSpan.Zero);
+    }
+
+    /// <summary>Where an attempt's bar starts: its start, or its end when it has no start.</summary>
+    internal static DateTimeOffset? StartOf(StepTrace attempt) => attempt.StartedAt ?? attempt.CompletedAt;
+
     internal static DateTimeOffset BarEnd(StepTrace attempt, DateTimeOffset origin, DateTimeOffset now)
     {
         var start = attempt.StartedAt ?? attempt.CompletedAt ?? origin;

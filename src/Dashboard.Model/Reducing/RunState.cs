@@ -138,6 +138,24 @@ public sealed class RunState
         return latest;
     }
 
+    /// <summary>When the earliest attempt started (see <see cref="CompactSteps.EarliestStart"/>).</summary>
+    public DateTimeOffset? EarliestStart()
+    {
+        if (_compact is { } compact)
+        {
+            return compact.EarliestStart();
+        }
+        DateTimeOffset? earliest = null;
+        foreach (var attempt in Steps.SelectMany(s => s.Attempts))
+        {
+            if (CompactSteps.StartOf(attempt) is { } start && (earliest is null || start < earliest))
+            {
+                earliest = start;
+            }
+        }
+        return earliest;
+    }
+
     public StepKey KeyAt(int order) => _compact?.KeyAt(order) ?? _order[order];
 
     public StepHistory? GetStep(StepKey key) => _compact is null ? _steps.GetValueOrDefault(key) : _compact.Get(key);

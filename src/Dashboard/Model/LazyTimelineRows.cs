@@ -30,6 +30,9 @@ public sealed class LazyTimelineRows : IReadOnlyList<TimelineRow>
     /// <summary>Each step's child runs: a step's or loop's row says how many it started.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<RunRecord>> Children { get; }
 
+    /// <summary>Where the rows' time axis starts (bars are placed from it).</summary>
+    public DateTimeOffset Origin => _origin;
+
     public int Count => _plans.Length;
 
     public TimelineRow this[int index]

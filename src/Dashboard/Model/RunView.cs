@@ -91,6 +91,13 @@ public sealed class RunView
 
     public double AxisMs { get; private set; } = 1;
 
+    /// <summary>
+    /// How long before the run's own start the time axis begins: more than 0 when a step reported an earlier time than
+    /// its run did (an engine's workers with clocks of their own), which the page says, as the axis no longer starts at
+    /// the run's start.
+    /// </summary>
+    public double StepsBeforeRunMs { get; private set; }
+
     public TimelineFilter Filter => _filter;
 
     public IReadOnlySet<string> ExpandedLoops => _expandedLoops;
@@ -368,22 +375,24 @@ public sealed class RunView
     /// </summary>
     private (IReadOnlyList<TimelineRow> Rows, double AxisMs) WithChildren(RunRecord record, IReadOnlyList<TimelineRow> rows, double axisMs, DateTimeOffset now)
     {
+        var summary = record.ToSummary();
+        var origin = rows is LazyTimelineRows made ? made.Origin : TimelineBuilder.Origin(summary, Attempts.ToList(), now);
+        StepsBeforeRunMs = summary.StartedAt is { } started && started > origin ? (started - origin).TotalMilliseconds : 0;
         if (rows is LazyTimelineRows lazy && _unfoldedChildren.Count == 0)
         {
             return (lazy.WithChildren(_childrenByStep), axisMs);
         }
-        var summary = record.ToSummary();
-        var origin = summary.StartedAt ?? TimelineBuilder.Origin(summary, Attempts.ToList(), now);
         var woven = ChildRows.Weave(rows, _childrenByStep, _unfoldedChildren, _childTimelines, origin, now);
-        return (woven, Math.Max(axisMs, TimelineBuilder.AxisMs(summary, woven, now)));
+        return (woven, Math.Max(axisMs, TimelineBuilder.AxisMs(summary, woven, now, origin)));
     }
 
     private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(
         RunRecord record, IReadOnlyList<StepTrace> attempts, DateTimeOffset now, IReadOnlySet<string> expandedLoops, TimelineFilter filter)
     {
         var summary = record.ToSummary();
-        var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter);
-        return (rows, TimelineBuilder.AxisMs(summary, rows, now));
+        var origin = TimelineBuilder.Origin(summary, attempts, now);
+        var rows = TimelineBuilder.Build(summary, attempts, now, expandedLoops, filter, origin);
+        return (rows, TimelineBuilder.AxisMs(summary, rows, now, origin));
     }
 
     private static (IReadOnlyList<TimelineRow> Rows, double AxisMs) RowsOf(

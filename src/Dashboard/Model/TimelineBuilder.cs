@@ -76,7 +76,7 @@ public static class TimelineBuilder
         TimelineFilter filter)
     {
         var count = state.StepEntryCount;
-        var axisStart = run.StartedAt ?? Origin(run, state.Steps.SelectMany(s => s.Attempts).ToList(), now);
+        var axisStart = Earliest(run.StartedAt, state.EarliestStart()) ?? now;
         var groupOf = new Dictionary<string, int>(count, StringComparer.Ordinal);
         var groups = new List<(string StepId, List<int> Entries, bool IsLoop)>();
         for (var entry = 0; entry < count; entry++)
@@ -144,8 +144,7 @@ public static class TimelineBuilder
         {
             shownEnd = state.LatestBarEnd(axisStart, now);
         }
-        var end = run.DurationMs ?? (run.StartedAt is { } started ? (now - started).TotalMilliseconds : 0);
-        var axisMs = Math.Max(1, Math.Max(end, plans.Count == 0 ? 0 : (shownEnd - axisStart).TotalMilliseconds));
+        var axisMs = Math.Max(1, Math.Max(RunEndMs(run, axisStart, now), plans.Count == 0 ? 0 : (shownEnd - axisStart).TotalMilliseconds));
         return (new LazyTimelineRows(state, [.. plans], [.. loops], [.. groupEntries], rowOfEntry, axisStart, now), axisMs);
     }
 
@@ -207,17 +206,35 @@ public static class TimelineBuilder
 
     private static StepTrace Latest(IReadOnlyList<StepTrace> attempts) => attempts.MaxBy(a => a.Attempt)!;
 
-    /// <summary>Where a run's time axis starts: when it started, or (before that is known) when its first attempt did.</summary>
-    public static DateTimeOffset Origin(RunSummary run, IReadOnlyList<StepTrace> allAttempts, DateTimeOffset now) =>
-        run.StartedAt ?? allAttempts.Select(s => s.StartedAt).Where(t => t is not null).Min() ?? now;
-
-    /// <summary>The length of the time axis: the run's duration, or until now while it runs.</summary>
-    public static double AxisMs(RunSummary run, IReadOnlyList<TimelineRow> rows, DateTimeOffset now)
+    /// <summary>
+    /// Where a run's time axis starts: when it started, or when its first attempt did if that was earlier. An engine's
+    /// workers keep clocks of their own, so a step can say it started before its run did; on an axis from the run's
+    /// start its bar would lie left of the track, over the step names.
+    /// </summary>
+    public static DateTimeOffset Origin(RunSummary run, IReadOnlyList<StepTrace> allAttempts, DateTimeOffset now)
     {
-        var end = run.DurationMs ?? (run.StartedAt is { } started ? (now - started).TotalMilliseconds : 0);
-        var barsEnd = rows.SelectMany(r => r.Bars).Select(b => b.EndMs).DefaultIfEmpty(0).Max();
-        return Math.Max(1, Math.Max(end, barsEnd));
+        DateTimeOffset? first = null;
+        foreach (var attempt in allAttempts)
+        {
+            first = Earliest(first, attempt.StartedAt ?? attempt.CompletedAt);
+        }
+        return Earliest(run.StartedAt, first) ?? now;
     }
+
+    /// <summary>The length of the time axis from <paramref name="origin"/>: to the run's end (or now while it runs), or the last bar's.</summary>
+    public static double AxisMs(RunSummary run, IReadOnlyList<TimelineRow> rows, DateTimeOffset now, DateTimeOffset origin)
+    {
+        var barsEnd = rows.SelectMany(r => r.Bars).Select(b => b.EndMs).DefaultIfEmpty(0).Max();
+        return Math.Max(1, Math.Max(RunEndMs(run, origin, now), barsEnd));
+    }
+
+    /// <summary>Where the run itself ends (or now, while it runs) on an axis from <paramref name="origin"/>; 0 before it started.</summary>
+    private static double RunEndMs(RunSummary run, DateTimeOffset origin, DateTimeOffset now) =>
+        run.StartedAt is not { } started ? 0
+        : (started - origin).TotalMilliseconds + (run.DurationMs ?? (now - started).TotalMilliseconds);
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
 
     private static AttemptBar Bar(StepTrace attempt, DateTimeOffset origin, DateTimeOffset now)
     {
