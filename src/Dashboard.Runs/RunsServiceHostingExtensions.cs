@@ -42,7 +42,9 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new Control.ControlRequests(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<DurableStreamEngine>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
-        services.AddSingleton<RunIngestion>();
+        services.AddSingleton(sp => new RunIngestion(sp.GetRequiredService<DurableStreamEngine>(), sp.GetRequiredService<RunStateCache>(),
+            sp.GetRequiredService<IRunRowStore>(), sp.GetRequiredService<Search.RecentBatches>(), sp.GetRequiredService<RunBatchHandoff>(),
+            sp.GetRequiredService<IOptions<RunsOptions>>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(_ => new Otlp.OtlpTraceIndex());
         services.AddSingleton(sp => new Otlp.OtlpLogHold(sp.GetService<TimeProvider>() ?? TimeProvider.System,
             TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));

@@ -53,6 +53,29 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AnEventStampedAYearAhead_IsInvalidInput_AndNothingOfItsBatchIsStored_WhileMinutesAheadAreTaken()
+    {
+        var runId = NewRunId();
+        var now = DateTimeOffset.UtcNow;
+        static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+        // A broken clock: stored, this run would top the newest-first list for a year.
+        var response = await Http.PostEventsAsync(runId,
+            $$"""[{"type":"run_started","timestamp":"{{At(now)}}","workflowId":"wf-clock"},{"type":"step_started","timestamp":"{{At(now.AddDays(365))}}","stepId":"a"}]""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+        Assert.Contains("event 1 (step_started), field timestamp: is 364 days ahead of the service's clock", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/runs/{runId}", TestContext.Current.CancellationToken)).StatusCode);
+
+        // A worker whose clock runs minutes ahead is an ordinary one.
+        await Http.PostOkAsync(runId,
+            $$"""[{"type":"run_started","timestamp":"{{At(now)}}","workflowId":"wf-clock"},{"type":"step_started","timestamp":"{{At(now.AddMinutes(5))}}","stepId":"a"}]""");
+        Assert.Equal("running", (await Http.GetJsonAsync($"api/runs/{runId}")).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task AModelNameOfTenThousandCharacters_IsInvalidInput_AndCountsForNoModel()
     {
         var runId = NewRunId();

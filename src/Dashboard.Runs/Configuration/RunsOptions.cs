@@ -15,6 +15,12 @@ public sealed class RunsOptions
     /// <summary>Requests per minute per key (or per client address when no keys are configured).</summary>
     public int RateLimitPerMinute { get; set; } = 12_000;
 
+    /// <summary>
+    /// A batch with an event stamped more than this many seconds ahead of the service's clock is refused whole (a broken
+    /// clock; stored, its run would top the newest-first list for as long as the time lies ahead). 0: no limit.
+    /// </summary>
+    public int MaxClockAheadSeconds { get; set; } = 24 * 60 * 60;
+
     /// <summary>Key patterns whose values are masked in payloads before they are stored; empty uses the defaults.</summary>
     public List<string> RedactKeys { get; set; } = [];
 

@@ -20,8 +20,9 @@ namespace Dashboard.Runs.Ingestion;
 /// deltas): the store has one writer, and what it does while holding it bounds ingestion.
 /// </summary>
 internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache states, IRunRowStore rows, Search.RecentBatches recent, RunBatchHandoff handoff,
-    IOptions<RunsOptions> options)
+    IOptions<RunsOptions> options, TimeProvider time)
 {
+    private readonly TimeSpan _maxClockAhead = TimeSpan.FromSeconds(Math.Max(0, options.Value.MaxClockAheadSeconds));
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly SnapshotTruncator _truncator = new(options.Value.SnapshotLimitBytes);
     private readonly PayloadRedactor _redactor = new(options.Value.RedactKeys.Count == 0 ? null : options.Value.RedactKeys);
@@ -46,6 +47,10 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         if (batch.Count == 0)
         {
             return Invalid("Rejected: body must hold at least one event. Nothing of this batch was stored.");
+        }
+        if (EventClockCheck.FirstTooFarAhead(batch, time.GetUtcNow(), _maxClockAhead) is { } ahead)
+        {
+            return Invalid(Describe(ahead));
         }
         // Secrets are masked before anything is stored or measured: no reader, export or screen can show them.
         var events = batch.Select(_redactor.Apply).Select(_truncator.Apply).ToList();
