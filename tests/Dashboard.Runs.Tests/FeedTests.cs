@@ -29,6 +29,17 @@ public abstract class FeedTests(RunsServiceFixture fixture)
         Assert.NotNull(entries[1].GetProperty("at").GetString());
     }
 
+    [Fact]
+    public async Task AFeedEntryOfALoopIteration_NamesTheIteration()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("item", 1, loopIndex: 3)));
+
+        var entry = (await Http.GetJsonAsync("api/runs/feed?offset=-1&tail=1"))[0];
+
+        Assert.Equal((runId, "item", 3), (entry.GetProperty("runId").GetString(), entry.GetProperty("stepId").GetString(), entry.GetProperty("loopIndex").GetInt32()));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("1001")]

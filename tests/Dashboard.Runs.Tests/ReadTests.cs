@@ -29,6 +29,11 @@ public abstract class ReadTests(RunsServiceFixture fixture)
         Assert.Equal(1, iteration.GetProperty("loopIndex").GetInt32());
         Assert.Equal(["failed", "running"], iteration.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
 
+        // Asked without its iteration, a step that only ran in a loop says which to give.
+        var (status, missing) = await Http.GetErrorAsync($"api/runs/{runId}/steps/item/trace");
+        Assert.Equal(404, status);
+        Assert.Equal($"Step item of run {runId} ran in a loop (2 iterations, 0 to 1): give loopIndex.", missing.GetProperty("error").GetProperty("message").GetString());
+
         var trace = await Http.GetJsonAsync($"api/runs/{runId}/trace");
         Assert.Equal(["charge", "item", "item"], trace.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("stepId").GetString()));
         Assert.Equal(2, trace.GetProperty("steps")[0].GetProperty("attemptCount").GetInt32());

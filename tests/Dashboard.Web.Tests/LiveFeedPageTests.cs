@@ -31,4 +31,14 @@ public sealed class LiveFeedPageTests : DashboardTestContext
         await Subscriptions.GapAsync();
         cut.WaitForAssertion(() => Assert.Contains("run-missed", cut.Markup, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AChangeOfALoopIteration_LinksToThatIteration()
+    {
+        RunsClient.Recent.Add(Change("run-loop", 1) with { StepId = "item", LoopIndex = 4 });
+
+        var cut = Render<LiveFeed>();
+
+        cut.WaitForAssertion(() => Assert.Equal("runs/run-loop?step=item&loop=4", cut.Find("a[title='run-loop']").GetAttribute("href")?.TrimStart('/')));
+    }
 }

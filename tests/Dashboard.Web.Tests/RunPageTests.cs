@@ -71,6 +71,32 @@ public sealed class RunPageTests : RealServiceTestContext
     }
 
     [Fact]
+    public async Task ALinkToALoopedStepWithoutItsIteration_OpensTheIterationThatFailed_AndAStepNotInTheRunSaysSo()
+    {
+        // The live feed's older entries and a failure group's newest run link to a step without its iteration.
+        await Real.ReportAsync("page-loop", [
+            new RunStarted { Timestamp = At(0), WorkflowId = "wf-page", WorkflowName = "Looped run" },
+            new StepStarted { Timestamp = At(1), StepId = "item", LoopIndex = 0 },
+            new StepCompleted { Timestamp = At(2), StepId = "item", LoopIndex = 0 },
+            new StepStarted { Timestamp = At(3), StepId = "item", LoopIndex = 1 },
+            new StepFailed { Timestamp = At(4), StepId = "item", LoopIndex = 1, Error = new ErrorInfo { Message = "item 1 is <b>bad</b>" } },
+            new StepStarted { Timestamp = At(5), StepId = "item", LoopIndex = 2 },
+            new StepCompleted { Timestamp = At(6), StepId = "item", LoopIndex = 2 },
+        ], cancellationToken: Token);
+
+        var cut = Open("page-loop", "?step=item&tab=error");
+
+        cut.WaitForAssertion(() => Assert.Contains("iteration 1", cut.Find("[aria-label='Step details']").TextContent, StringComparison.Ordinal));
+        Assert.Contains("item 1 is <b>bad</b>", cut.Find("[aria-label='Step details']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[aria-label='Step details'] .mud-alert"));
+
+        var missing = Open("page-loop", "?step=ghost");
+
+        missing.WaitForAssertion(() => Assert.Contains("Not in this run. Run page-loop has no step ghost.",
+            missing.Find("[aria-label='Step details'] .mud-alert").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task LiveEvents_AddAndUpdateRows()
     {
         await StartRunAsync("page-2");

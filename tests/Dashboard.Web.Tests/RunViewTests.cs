@@ -197,6 +197,44 @@ public sealed class RunViewTests
         Assert.Equal([0, 1], view.IterationsOf(new StepKey("loop", 0), Now).Select(r => r.LoopIndex));
     }
 
+    [Fact]
+    public void AStepNamedWithoutItsIteration_MeansTheIterationThatFailedTheRun_ElseTheLastFailed_ElseTheLast()
+    {
+        // Iterations 0 and 3 pass; 2 fails, then 1 (run after it) fails last: the run's failing step is iteration 1.
+        List<RunEvent> Loop(bool laterStepFails)
+        {
+            var events = Started("plain");
+            var second = 10;
+            foreach (var (index, fails) in new[] { (0, false), (2, true), (3, false), (1, true) })
+            {
+                events.Add(Placed(new StepStarted { Timestamp = At(second++), StepId = "item", LoopIndex = index }));
+                events.Add(fails
+                    ? Placed(new StepFailed { Timestamp = At(second++), StepId = "item", LoopIndex = index, Error = new ErrorInfo { Message = "bad item" } })
+                    : Placed(new StepCompleted { Timestamp = At(second++), StepId = "item", LoopIndex = index }));
+            }
+            if (laterStepFails)
+            {
+                events.Add(Placed(new StepStarted { Timestamp = At(second++), StepId = "after" }));
+                events.Add(Placed(new StepFailed { Timestamp = At(second++), StepId = "after", Error = new ErrorInfo { Message = "no" } }));
+            }
+            return events;
+        }
+        var view = new RunView();
+
+        view.ShowFirst(Snapshot(Loop(laterStepFails: false)), [], [], Now);
+        Assert.Equal(new StepKey("item", 1), view.Resolve(new StepKey("item", null)));
+
+        view.ShowFirst(Snapshot(Loop(laterStepFails: true)), [], [], Now);
+        Assert.Equal(new StepKey("item", 2), view.Resolve(new StepKey("item", null)));
+        Assert.Equal(new StepKey("item", 3), view.Resolve(new StepKey("item", 3)));
+        Assert.Equal(new StepKey("plain", null), view.Resolve(new StepKey("plain", null)));
+        Assert.Equal(new StepKey("ghost", null), view.Resolve(new StepKey("ghost", null)));
+
+        // The whole run, as a big run's compact state holds it, resolves alike.
+        view.ShowWhole(RunView.Prepare(Snapshot(Loop(laterStepFails: true)), view.ChildRollups, view.ExpandedLoops, view.Filter, Now), Now);
+        Assert.Equal(new StepKey("item", 2), view.Resolve(new StepKey("item", null)));
+    }
+
     private static RunRecord Child(string id, string parentStep, int startSecond) =>
         new() { Id = id, WorkflowId = "wf-child", ParentRunId = "run-1", ParentStepId = parentStep, Status = RunStatus.Running, StartedAt = At(startSecond) };
 

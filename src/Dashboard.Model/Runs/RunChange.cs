@@ -32,6 +32,9 @@ public sealed record RunChange
     public DateTimeOffset? At { get; init; }
     public string? StepId { get; init; }
 
+    /// <summary>The loop iteration of that step, when it ran in a loop.</summary>
+    public int? LoopIndex { get; init; }
+
     public string? Offset { get; init; }
 
     /// <summary>The run's stream offset before the batch: the batch's events are those from here to <see cref="Offset"/>.</summary>
@@ -54,6 +57,7 @@ public sealed record RunChange
             Event = last?.Type,
             At = last?.Timestamp ?? record.LastEventAt,
             StepId = (last as Events.StepEvent)?.StepId ?? (last as Events.RunWaiting)?.StepId,
+            LoopIndex = (last as Events.StepEvent)?.LoopIndex,
         };
     }
 

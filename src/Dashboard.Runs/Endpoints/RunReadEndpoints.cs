@@ -150,8 +150,11 @@ internal static class RunReadEndpoints
         var attempts = queries.Attempts(runId, stepId, loopIndex);
         if (attempts.Count == 0)
         {
+            // A step that only ran in a loop has no entry without an iteration: say which to ask for, not that it is missing.
+            var loops = loopIndex is null ? queries.LoopIterations(runId, stepId) : null;
             return ApiError.Result(context, 404, ErrorCodes.ResourceNotFound,
-                loopIndex is null ? $"Run {runId} has no step {stepId}." : $"Run {runId} has no step {stepId} in loop iteration {loopIndex}.");
+                loops is { } l ? $"Step {stepId} of run {runId} ran in a loop ({l.Count} iterations, {l.First} to {l.Last}): give loopIndex."
+                : loopIndex is null ? $"Run {runId} has no step {stepId}." : $"Run {runId} has no step {stepId} in loop iteration {loopIndex}.");
         }
         if (attemptText == "all")
         {

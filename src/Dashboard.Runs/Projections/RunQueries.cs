@@ -219,6 +219,20 @@ public sealed class RunQueries
         return rows;
     }
 
+    /// <summary>The first and last loop iteration a step ran in, and how many; null when it ran in no loop.</summary>
+    public (int First, int Last, int Count)? LoopIterations(string runId, string stepId)
+    {
+        using var connection = _database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(loop_index), MAX(loop_index), COUNT(DISTINCT loop_index) FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index >= 0";
+        command.With("run", runId);
+        command.With("step", stepId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0)
+            ? ((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2))
+            : null;
+    }
+
     /// <summary>Every attempt of every step of a run, without payloads (for rollups).</summary>
     public IReadOnlyList<StepTrace> AllAttempts(string runId) =>
         Strings($"SELECT {AttemptWithoutPayloads} FROM run_steps WHERE run_id = @run ORDER BY order_index, attempt", ("run", runId))

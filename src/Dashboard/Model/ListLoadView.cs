@@ -15,7 +15,8 @@ public enum LoadState
 /// the one it supersedes, so a slow answer never overwrites a newer one. A load its caller calls off leaves the page as
 /// it was before it began.
 /// </summary>
-public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
+/// <param name="notFound">What a 404 means here, when not "the runs API is not at this address" (a step not in its run, say).</param>
+public sealed class ListLoadView<T>(Func<T, bool> isEmpty, Func<RunNotFoundException, (string Title, string Detail)>? notFound = null) : IDisposable
     where T : class
 {
     private CancellationTokenSource? _current;
@@ -56,7 +57,7 @@ public sealed class ListLoadView<T>(Func<T, bool> isEmpty) : IDisposable
         }
         catch (RunsClientException ex)
         {
-            (ErrorTitle, ErrorDetail) = Describe(ex);
+            (ErrorTitle, ErrorDetail) = ex is RunNotFoundException missing && notFound is not null ? notFound(missing) : Describe(ex);
             Error = ex;
             State = LoadState.Failed;
         }

@@ -316,6 +316,31 @@ public sealed class RunView
         }
     }
 
+    /// <summary>
+    /// The entry a link means. A step named without an iteration that only ran in a loop (the live feed of older entries,
+    /// a failure group's newest run, a hand-made link) means one of its iterations: the one that failed the run, else the
+    /// last that failed, else the last one. Any other key is itself.
+    /// </summary>
+    public StepKey Resolve(StepKey key)
+    {
+        if (key.LoopIndex is not null || Record is null)
+        {
+            return key;
+        }
+        var attempts = AttemptsOf(key.StepId);
+        if (attempts.Count == 0 || attempts.Any(a => a.LoopIndex is null) || (_state is { } state && state.GetStep(key) is not null))
+        {
+            return key;
+        }
+        if (Record.FailedStepId == key.StepId && Record.FailedStepLoopIndex is { } failedLoop && attempts.Any(a => a.LoopIndex == failedLoop))
+        {
+            return key with { LoopIndex = failedLoop };
+        }
+        var latest = attempts.GroupBy(a => a.LoopIndex!.Value).Select(g => g.MaxBy(a => a.Attempt)!).ToList();
+        var lastFailed = latest.Where(a => a.Status == StepStatus.Failed).Select(a => (int?)a.LoopIndex).Max();
+        return key with { LoopIndex = lastFailed ?? latest.Max(a => a.LoopIndex) };
+    }
+
     /// <summary>The iterations of the loop <paramref name="key"/> belongs to, as rows (for the panel's iteration picker).</summary>
     public IReadOnlyList<TimelineRow> IterationsOf(StepKey key, DateTimeOffset now) =>
         key.LoopIndex is null || Record is null

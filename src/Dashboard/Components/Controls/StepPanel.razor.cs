@@ -14,7 +14,8 @@ namespace Dashboard.Components.Controls;
 public sealed partial class StepPanel : IDisposable
 {
     private static readonly string[] TabKeys = ["input", "output", "mapped", "error", "logs"];
-    private readonly ListLoadView<IReadOnlyList<StepAttempt>> _view = new(attempts => attempts.Count == 0);
+    // A 404 here is about the step (or its run, gone meanwhile): the service's message says which.
+    private readonly ListLoadView<IReadOnlyList<StepAttempt>> _view = new(attempts => attempts.Count == 0, missing => ("Not in this run", missing.Message));
     private IReadOnlyList<StepAttempt> _attempts = [];
     private HashSet<int> _compareSet = [];
     private string? _compareParameter;

@@ -110,7 +110,7 @@ public sealed partial class RunPage : IDisposable
     /// <summary>The step in the URL; with none chosen, a failed run opens on the step that failed it.</summary>
     private StepKey? SelectedKey =>
         _picked is { } picked ? picked
-        : Step is not null ? new StepKey(Step, Loop)
+        : Step is not null ? _run.Resolve(new StepKey(Step, Loop))
         : _run.Record?.FailedStepId is { } failed ? new StepKey(failed, _run.Record.FailedStepLoopIndex)
         : null;
 
