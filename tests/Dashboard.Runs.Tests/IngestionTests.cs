@@ -76,6 +76,38 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AnIdWithABidirectionalOverride_IsInvalidInput_AndNothingOfItsBatchIsStored_WhileRightToLeftIdsAreTaken()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("fetch")));
+        var before = await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+
+        // U+202E (right-to-left override): "approve-\u202Egnp.exe" displays as "approve-exe.png".
+        var response = await Http.PostEventsAsync(runId, Batch(StepCompleted("fetch"), StepStarted("approve-\u202Egnp.exe")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+        Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+        Assert.Contains("event 1 (step_started), field stepId: must not contain U+202E", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken));
+
+        // A run id in the path and a workflow id are held to the same rule.
+        var pathResponse = await Http.PostEventsAsync("run-\u2067x", Batch(Started()));
+        Assert.Equal(HttpStatusCode.BadRequest, pathResponse.StatusCode);
+        Assert.Contains("The run id must not contain U+2067", await MessageOf(pathResponse), StringComparison.Ordinal);
+        var workflowResponse = await Http.PostEventsAsync(NewRunId(), Batch(Started("wf-\u202Dx")));
+        Assert.Equal(HttpStatusCode.BadRequest, workflowResponse.StatusCode);
+        Assert.Contains("field workflowId: must not contain U+202D", await MessageOf(workflowResponse), StringComparison.Ordinal);
+
+        // Hebrew with a right-to-left mark is an ordinary id: only the controls that reorder a whole span are refused.
+        await Http.PostOkAsync(runId, Batch(StepCompleted("fetch"), StepStarted("\u05D0\u05D9\u05E9\u05D5\u05E8\u200F-1")));
+        Assert.Equal(2, (await Http.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").GetArrayLength());
+    }
+
+    private static async Task<string> MessageOf(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+
+    [Fact]
     public async Task AModelNameOfTenThousandCharacters_IsInvalidInput_AndCountsForNoModel()
     {
         var runId = NewRunId();

@@ -31,4 +31,24 @@ public static class Ids
         }
         return null;
     }
+
+    /// <summary>
+    /// <see cref="Problem"/>, and for an id not stored yet also Unicode's bidirectional embeddings, overrides and isolates
+    /// (U+202A-U+202E, U+2066-U+2069): inert as text, they still reorder what a screen shows, so that an id ending
+    /// "gnp.exe" after U+202E displays as "exe.png". Ids already stored keep being read (and replayed) as they are.
+    /// </summary>
+    public static string? ProblemOfNew(string? id) => Problem(id) ?? ReorderingProblem(id!);
+
+    /// <summary>The first character of <paramref name="text"/> that reorders how the rest displays, described; null when none.</summary>
+    public static string? ReorderingProblem(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
+            {
+                return $"must not contain U+{(int)c:X4} (a bidirectional control: it makes an id display as another)";
+            }
+        }
+        return null;
+    }
 }

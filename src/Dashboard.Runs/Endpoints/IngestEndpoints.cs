@@ -27,9 +27,9 @@ internal static class IngestEndpoints
         {
             return ApiError.Result(context, 403, ErrorCodes.AuthorizationError, "This key may not report runs.");
         }
-        if (!Ids.IsValid(runId))
+        if (Ids.ProblemOfNew(runId) is { } idProblem)
         {
-            return ApiError.Invalid(context, $"The run id {Ids.Problem(runId)}.");
+            return ApiError.Invalid(context, $"The run id {idProblem}.");
         }
         if (!string.Equals(Streams.Core.StreamContentType.MediaType(context.Request.ContentType ?? ""), "application/json", StringComparison.Ordinal))
         {

@@ -52,6 +52,10 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             return Invalid(Describe(ahead));
         }
+        if (EventIdCheck.FirstReordered(batch) is { } reordered)
+        {
+            return Invalid(Describe(reordered));
+        }
         // Secrets are masked before anything is stored or measured: no reader, export or screen can show them.
         var events = batch.Select(_redactor.Apply).Select(_truncator.Apply).ToList();
 

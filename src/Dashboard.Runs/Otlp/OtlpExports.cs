@@ -35,10 +35,10 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
             // Under the trace's lock: two exports of one trace at once choose its run one after the other.
             using var traceLock = await logs.LockTracesAsync([trace.Key], cancellationToken);
             var runId = RunOfTrace(trace.Key, SpanMapping.RunIdOf(traceSpans), traceSpans.Any(s => s.IsRoot));
-            if (!Ids.IsValid(runId))
+            if (Ids.ProblemOfNew(runId) is { } idProblem)
             {
                 rejected += traceSpans.Count;
-                problems.Add($"trace {trace.Key}: run.id {Ids.Problem(runId)}");
+                problems.Add($"trace {trace.Key}: run.id {idProblem}");
                 continue;
             }
             index.RememberRun(trace.Key, runId);

@@ -62,10 +62,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         foreach (var group in records.Concat(known).GroupBy(RunOf))
         {
             var runId = group.Key;
-            if (!Ids.IsValid(runId))
+            if (Ids.ProblemOfNew(runId) is { } idProblem)
             {
                 rejected += group.Count();
-                problems.Add($"run.id {Ids.Problem(runId)}");
+                problems.Add($"run.id {idProblem}");
                 continue;
             }
             var run = RunFor(runId, caller);
