@@ -99,6 +99,8 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
             $$"""{"type":"step_started","timestamp":"{{Time()}}","stepId":"step-{{i}}"},{"type":"step_completed","timestamp":"{{Time()}}","stepId":"step-{{i}}"}"""));
         await PostAsync(runId, $$$"""
             [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-embed","workflowName":"Long embedded run"},{{{steps}}},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"reconcile-every-ledger-entry-against-the-bank-statement-of-each-account"},
+             {"type":"step_completed","timestamp":"{{{Time()}}}","stepId":"reconcile-every-ledger-entry-against-the-bank-statement-of-each-account","durationMs":300000,"costUsd":"0.0123","tokens":{"prompt":1200,"completion":300}},
              {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"charge"},
              {"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"charge","willRetry":false,"error":{"code":"E_CARD","message":"card declined"}},
              {"type":"run_failed","timestamp":"{{{Time()}}}","error":{"code":"E_CARD","message":"card declined"}}]
@@ -125,6 +127,16 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
             })
             """);
         Assert.Empty(outside);
+        // The rollup's figures ("5m 00s", "1,500", "$0.0123") each stay on one line beside a long step name.
+        var broken = await frame.Locator("[title='Cost by step'] td:not(:first-child), [title='Cost by model'] td:not(:first-child)").EvaluateAllAsync<string[]>("""
+            cells => cells.filter(cell => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+            }).map(cell => cell.textContent)
+            """);
+        Assert.Empty(broken);
+        Assert.True(await frame.Locator("[title='Cost by step'] td:not(:first-child)").CountAsync() >= 8);
         await page.ScreenshotAsync("embed-800-failing-step");
     }
 
