@@ -11,21 +11,33 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
     private const string Measure = """
         () => {
           const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
-          const wide = [...document.querySelectorAll('table')].filter(t => {
+          const wider = [...document.querySelectorAll('table')].filter(t => {
             const box = t.parentElement.closest('.mud-table-container, .table-scroll, .mud-paper, main, body');
             return t.getBoundingClientRect().right > box.getBoundingClientRect().right + 1;
-          }).map(t => t.closest('[aria-label]')?.getAttribute('aria-label') ?? t.className);
+          });
+          const name = t => t.closest('[aria-label]')?.getAttribute('aria-label') ?? t.className;
+          const wide = wider.map(name);
+          // Of those, the ones that cannot be scrolled to their last column.
+          const clipped = wider.filter(t => !['auto', 'scroll'].includes(getComputedStyle(t.closest('.table-scroll') ?? t.parentElement).overflowX)).map(name);
           const lineHeight = 20;
           const tall = [...document.querySelectorAll('.runs-table tbody tr')].filter(r => r.getBoundingClientRect().height > 2 * lineHeight + 24).length;
           // A workflow's name is read whole in the list (two lines at most), not cut short.
           const cut = [...document.querySelectorAll('.runs-table td.col-workflow > span')]
             .filter(n => n.getClientRects().length > 0 && (n.scrollHeight > n.clientHeight + 1 || n.scrollWidth > n.clientWidth + 1))
             .map(n => n.textContent);
+          // Nor, in a failure group, the workflow and step it failed in.
+          cut.push(...[...document.querySelectorAll('.groups .where .workflow, .groups .where .step')]
+            .filter(n => n.getClientRects().length > 0 && n.scrollWidth > n.clientWidth + 1)
+            .map(n => n.textContent));
+          // A card's title is on one line.
+          const titles = [...document.querySelectorAll('.mud-main-content h2')]
+            .filter(h => h.getBoundingClientRect().height >= 1.5 * parseFloat(getComputedStyle(h).lineHeight))
+            .map(h => h.textContent);
           // Nor is a status chip.
           const chips = [...document.querySelectorAll('.runs-table td.col-status')]
             .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
             .length;
-          return { overflow, wide, tall, cut, chips };
+          return { overflow, wide, clipped, tall, cut, titles, chips };
         }
         """;
 
@@ -33,8 +45,10 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
     {
         public int Overflow { get; set; }
         public string[] Wide { get; set; } = [];
+        public string[] Clipped { get; set; } = [];
         public int Tall { get; set; }
         public string[] Cut { get; set; } = [];
+        public string[] Titles { get; set; } = [];
         public int Chips { get; set; }
     }
 
@@ -50,6 +64,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         }
         data.Add("embed", 800);
         data.Add("list", 800);
+        data.Add("overview", 800);
         // An agent's run: its cost tables by model and by step, side by side only where both fit.
         data.Add("agent-run", 800);
         data.Add("agent-run", 1280);
@@ -85,9 +100,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         await page.ScreenshotAsync($"layout-{name}-{width}");
 
         Assert.True(layout.Overflow <= 0, $"{name} at {width} px scrolls sideways by {layout.Overflow} px.");
-        Assert.Empty(layout.Wide);
+        // At a laptop's widths every table fits its card; in 800 px the overview's wide tables scroll inside theirs.
+        Assert.Empty(width >= 1280 ? layout.Wide : layout.Clipped);
         Assert.Equal(0, layout.Tall);
         Assert.Empty(layout.Cut);
+        Assert.Empty(layout.Titles);
         Assert.Equal(0, layout.Chips);
     }
     [Theory]
