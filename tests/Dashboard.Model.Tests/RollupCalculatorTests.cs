@@ -72,6 +72,20 @@ public sealed class RollupCalculatorTests
     }
 
     [Fact]
+    public void AStepStillRunning_IsCountedAsNotEnded_NotAsNoTime()
+    {
+        var state = new RunState("r");
+        RunReducer.ApplyBatch(state, [_e.Started(), _e.StepStarted("a"), _e.StepCompleted("a"), _e.StepStarted("approve"), _e.StepStarted("b"), _e.StepFailed("b", willRetry: true), _e.StepStarted("b", attempt: 2)]);
+
+        var rollup = RollupCalculator.ForRun(state);
+
+        var byStep = rollup.ByStep.ToDictionary(s => s.StepId);
+        Assert.Equal(0, byStep["a"].Unfinished);
+        Assert.Equal((1, 0L), (byStep["approve"].Unfinished, byStep["approve"].DurationMs));
+        Assert.Equal((2, 1), (byStep["b"].Attempts, byStep["b"].Unfinished));
+    }
+
+    [Fact]
     public void ForRun_WithNoCostAnywhere_HasNullCostNotZero()
     {
         var state = new RunState("r");

@@ -156,6 +156,25 @@ public sealed class ComponentTests : DashboardTestContext
         Assert.Contains("Child runs (1)", cut.Markup, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RollupPanel_AStepWaitingForInput_ReadsNotEnded_NotZeroTime()
+    {
+        var run = RollupCalculator.ForAttempts("r", null,
+        [
+            new StepTrace { StepId = "summarize", Attempt = 1, Status = StepStatus.Completed, DurationMs = 1650, CostUsd = 0.01m },
+            new StepTrace { StepId = "legal-approval", Attempt = 1, Status = StepStatus.Running },
+            new StepTrace { StepId = "fetch", Attempt = 1, Status = StepStatus.Failed, DurationMs = 2000 },
+            new StepTrace { StepId = "fetch", Attempt = 2, Status = StepStatus.Running },
+        ]);
+
+        var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, RollupCalculator.ForFamily(run, [])));
+
+        var times = cut.FindAll("[title='Cost by step'] tbody tr").ToDictionary(r => r.QuerySelector("td")!.TextContent.Trim(), r => r.QuerySelectorAll("td")[^1].TextContent);
+        Assert.Equal("1.65 s", times["summarize"]);
+        Assert.Equal("— (not ended)", times["legal-approval"]);
+        Assert.Equal("2 s + 1 not ended", times["fetch"]);
+    }
+
     [Theory]
     [InlineData(10_000, 10)]
     [InlineData(3, 3)]

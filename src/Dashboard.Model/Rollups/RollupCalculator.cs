@@ -69,6 +69,10 @@ public static class RollupCalculator
             step.Tokens += attemptTokens;
             step.Cost = Add(step.Cost, attempt.CostUsd);
             step.Duration += attempt.DurationMs ?? 0;
+            if (attempt.DurationMs is null && attempt.Status is StepStatus.Running or StepStatus.Pending)
+            {
+                step.Unfinished++;
+            }
         }
 
         return new RunRollup
@@ -94,6 +98,7 @@ public static class RollupCalculator
                 Tokens = s.Tokens,
                 CostUsd = s.Cost,
                 DurationMs = s.Duration,
+                Unfinished = s.Unfinished,
             }).ToList(),
         };
     }
@@ -160,5 +165,6 @@ public static class RollupCalculator
         public TokenBreakdown Tokens { get; set; } = TokenBreakdown.Zero;
         public decimal? Cost { get; set; }
         public long Duration { get; set; }
+        public int Unfinished { get; set; }
     }
 }

@@ -50,7 +50,11 @@ public sealed record StepRollup
     [JsonConverter(typeof(DecimalStringConverter))]
     public decimal? CostUsd { get; init; }
 
+    /// <summary>The time of its ended attempts.</summary>
     public long DurationMs { get; init; }
+
+    /// <summary>Attempts started and not ended (running, or waiting for input): none of their time is in <see cref="DurationMs"/>.</summary>
+    public int Unfinished { get; init; }
 }
 
 /// <summary>A run with its child runs: each counted once, the children shown apart and in the total.</summary>

@@ -5,6 +5,17 @@ namespace Dashboard.Model;
 /// <summary>How numbers, money, durations and times read on the pages. Plain functions, tested apart from markup.</summary>
 public static class DisplayFormat
 {
+    /// <summary>
+    /// A step's time in a rollup: its ended attempts' time, and how many have not ended. A step waiting for input read
+    /// "0 ms" beside a timeline that showed it open for seconds.
+    /// </summary>
+    public static string StepTime(Dashboard.Model.Rollups.StepRollup step) => step.Unfinished switch
+    {
+        0 => Duration(step.DurationMs),
+        _ when step.Unfinished == step.Attempts => "— (not ended)",
+        _ => $"{Duration(step.DurationMs)} + {step.Unfinished} not ended",
+    };
+
     public static string Duration(long? milliseconds)
     {
         if (milliseconds is not { } ms)
