@@ -58,6 +58,9 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await page.GetByRole(AriaRole.Option, new() { Name = "error and above" }).ClickAsync();
         await Assertions.Expect(lines).ToHaveCountAsync(1);
         await Assertions.Expect(lines.First).ToContainTextAsync("window closed");
+        // Which step it came from, on the line itself, in an 800 px embed too.
+        await Assertions.Expect(lines.First.Locator(".log-where")).ToBeVisibleAsync();
+        await Assertions.Expect(lines.First.Locator(".log-where")).ToContainTextAsync("issue-refund");
         // The line whole, with its fields, below the list.
         await lines.First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { NameRegex = new Regex("^Log line \\d+$") })).ToContainTextAsync("window closed");
