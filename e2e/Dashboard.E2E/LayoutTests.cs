@@ -33,6 +33,14 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           const titles = [...document.querySelectorAll('.mud-main-content h2')]
             .filter(h => h.getBoundingClientRect().height >= 1.5 * parseFloat(getComputedStyle(h).lineHeight))
             .map(h => h.textContent);
+          // Each change of the live feed can be opened without scrolling sideways.
+          const unreachable = [...document.querySelectorAll('[aria-label="Run changes"] tbody a')]
+            .filter(a => a.closest('td').getBoundingClientRect().right > document.documentElement.clientWidth).map(a => a.textContent);
+          // And its time does not run into its event.
+          const crowded = [...document.querySelectorAll('[aria-label="Run changes"] tbody td:first-child')]
+            .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.textContent);
+          cut.push(...crowded);
+          cut.push(...unreachable);
           // Nor is a status chip.
           const chips = [...document.querySelectorAll('.runs-table td.col-status')]
             .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
@@ -65,6 +73,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         data.Add("embed", 800);
         data.Add("list", 800);
         data.Add("overview", 800);
+        data.Add("live", 800);
         // An agent's run: its cost tables by model and by step, side by side only where both fit.
         data.Add("agent-run", 800);
         data.Add("agent-run", 1280);
@@ -88,7 +97,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
             "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
-            "live" => ("live", page.GetByRole(AriaRole.Heading, new() { Level = 1 })),
+            "live" => ("live", page.GetByRole(AriaRole.Log, new() { Name = "Run changes" }).Locator("tbody tr").First),
             "agent-run" => ($"runs/{Uri.EscapeDataString(agentRun!)}", page.Locator("[title='Cost by model']")),
             _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
         };
