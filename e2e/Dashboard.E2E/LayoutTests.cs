@@ -36,6 +36,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           // Each change of the live feed can be opened without scrolling sideways.
           const unreachable = [...document.querySelectorAll('[aria-label="Run changes"] tbody a')]
             .filter(a => a.closest('td').getBoundingClientRect().right > document.documentElement.clientWidth).map(a => a.textContent);
+          // A run id cut short keeps its end, which tells one run of a workflow from the next, in the list and the feed.
+          cut.push(...[...document.querySelectorAll('.runs-table .id-tail, [aria-label="Run changes"] .id-tail')].filter(t => {
+            const tail = t.getBoundingClientRect(), cell = t.closest('td').getBoundingClientRect();
+            return t.getClientRects().length > 0 && (tail.width < 1 || tail.right > cell.right + 1);
+          }).map(t => 'the end of ' + t.closest('a').title));
           // And its time does not run into its event.
           const crowded = [...document.querySelectorAll('[aria-label="Run changes"] tbody td:first-child')]
             .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.textContent);
@@ -45,7 +50,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           const chips = [...document.querySelectorAll('.runs-table td.col-status')]
             .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
             .length;
-          return { overflow, wide, clipped, tall, cut, titles, chips };
+          return { overflow, wide, clipped, tall, cut, titles, chips, tails: document.querySelectorAll('.runs-table .id-tail, [aria-label="Run changes"] .id-tail').length };
         }
         """;
 
@@ -58,6 +63,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         public string[] Cut { get; set; } = [];
         public string[] Titles { get; set; } = [];
         public int Chips { get; set; }
+        public int Tails { get; set; }
     }
 
     public static TheoryData<string, int> PagesAndWidths()
@@ -115,6 +121,10 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         Assert.Empty(layout.Cut);
         Assert.Empty(layout.Titles);
         Assert.Equal(0, layout.Chips);
+        if (name is "list" or "live")
+        {
+            Assert.True(layout.Tails > 0, "no run id keeps its end apart");
+        }
     }
     [Theory]
     [InlineData(1280)]

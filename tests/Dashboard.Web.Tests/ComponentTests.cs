@@ -156,6 +156,24 @@ public sealed class ComponentTests : DashboardTestContext
         Assert.Contains("Child runs (1)", cut.Markup, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("invoice-approval-20261205-064616-f498", "invoice-approval-20261205-064", "616-f498")]
+    [InlineData("workflow-run-1234\U0001F6001234567", "workflow-run-1234", "\U0001F6001234567")]
+    [InlineData("short-id", null, null)]
+    public void RunIdText_KeepsTheIdsEndWhole_AndReadsAsTheWholeId(string id, string? head, string? tail)
+    {
+        var cut = Render<RunIdText>(p => p.Add(r => r.Id, id));
+
+        Assert.Equal(id, cut.Markup.Contains('<') ? string.Concat(cut.FindAll("span span").Select(s => s.TextContent)) : cut.Markup);
+        if (head is null)
+        {
+            Assert.Empty(cut.FindAll(".id-tail"));
+            return;
+        }
+        Assert.Equal(head, cut.Find(".id-head").TextContent);
+        Assert.Equal(tail, cut.Find(".id-tail").TextContent);
+    }
+
     [Fact]
     public void RollupPanel_AStepWaitingForInput_ReadsNotEnded_NotZeroTime()
     {
