@@ -10,12 +10,12 @@ public sealed class ComparePageTests : RealServiceTestContext
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private async Task<string> RunAsync(string name, bool fails)
+    private async Task<string> RunAsync(string name, bool fails, string workflowId = "wf-compare")
     {
         var runId = $"{name}-{Guid.NewGuid():N}";
         List<RunEvent> events =
         [
-            new RunStarted { Timestamp = T0, WorkflowId = "wf-compare" },
+            new RunStarted { Timestamp = T0, WorkflowId = workflowId },
             new StepStarted { Timestamp = T0.AddSeconds(1), StepId = "fetch" },
             new StepCompleted { Timestamp = T0.AddSeconds(2), StepId = "fetch" },
             new StepStarted { Timestamp = T0.AddSeconds(3), StepId = "charge" },
@@ -42,6 +42,24 @@ public sealed class ComparePageTests : RealServiceTestContext
         Assert.Empty(first.QuerySelectorAll("b"));
         Assert.Contains("first diverge at step 2 of 2", page.Find("[data-testid='compare-summary']").TextContent, StringComparison.Ordinal);
         Assert.Equal($"/runs/{bad}?step=charge", page.FindAll("tr[aria-current='true'] a")[1].GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task RunsOfDifferentWorkflows_SaySo_AndRunsOfOneDoNot()
+    {
+        var good = await RunAsync("good", fails: false);
+        var bad = await RunAsync("bad", fails: true);
+        var other = await RunAsync("other", fails: true, workflowId: "wf-<i>other</i>");
+
+        var same = Render<ComparePage>(p => p.Add(c => c.RunId, good).Add(c => c.OtherRunId, bad));
+        same.WaitForAssertion(() => Assert.Equal(2, same.FindAll(".compare-table tbody tr").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(same.FindAll("[data-testid='compare-workflows']"));
+
+        var different = Render<ComparePage>(p => p.Add(c => c.RunId, good).Add(c => c.OtherRunId, other));
+        different.WaitForAssertion(() => Assert.Equal(2, different.FindAll(".compare-table tbody tr").Count), TimeSpan.FromSeconds(10));
+        var note = different.Find("[data-testid='compare-workflows']");
+        Assert.Contains("different workflows (wf-compare and wf-<i>other</i>)", note.TextContent, StringComparison.Ordinal);
+        Assert.Empty(note.QuerySelectorAll("i"));
     }
 
     [Fact]
