@@ -99,6 +99,11 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, workflowResponse.StatusCode);
         Assert.Contains("field workflowId: must not contain U+202D", await MessageOf(workflowResponse), StringComparison.Ordinal);
 
+        // So is a step's name, which the timeline shows in place of its id.
+        var nameResponse = await Http.PostEventsAsync(runId, Batch(StepCompleted("fetch"), """{"type":"step_started","timestamp":"2026-11-23T09:00:00Z","stepId":"approve","stepName":"Approve \u202Eexe.gnp"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, nameResponse.StatusCode);
+        Assert.Contains("field stepName: must not contain U+202E", await MessageOf(nameResponse), StringComparison.Ordinal);
+
         // Hebrew with a right-to-left mark is an ordinary id: only the controls that reorder a whole span are refused.
         await Http.PostOkAsync(runId, Batch(StepCompleted("fetch"), StepStarted("\u05D0\u05D9\u05E9\u05D5\u05E8\u200F-1")));
         Assert.Equal(2, (await Http.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").GetArrayLength());

@@ -93,6 +93,31 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
     }
 
     [Fact]
+    public async Task SpanNamesThatNoIdMayHold_AreMadeFit_AndTheTraceStillBecomesARun()
+    {
+        var (source, provider) = Tracer();
+        string traceId;
+        using (var root = source.StartActivity("support\u202Eagent")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            // A tool's name as a model wrote it: a line break, a right-to-left override, and far too long.
+            using (source.StartActivity("tool: lookup\n\u202Eorder " + new string('x', 300))!)
+            {
+            }
+        }
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
+        Assert.Equal("supportagent", run.GetProperty("workflowId").GetString());
+        var step = Assert.Single((await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray());
+        var stepId = step.GetProperty("stepId").GetString()!;
+        Assert.Equal(256, stepId.Length);
+        Assert.StartsWith("tool: lookuporder xxx", stepId, StringComparison.Ordinal);
+        Assert.StartsWith("tool: lookuporder xxx", step.GetProperty("stepName").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AFailingSpanWithAnException_IsTheStepsAndTheRunsError()
     {
         var (source, provider) = Tracer();

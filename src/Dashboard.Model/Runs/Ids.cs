@@ -44,11 +44,14 @@ public static class Ids
     {
         foreach (var c in text)
         {
-            if (c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
+            if (IsReordering(c))
             {
                 return $"must not contain U+{(int)c:X4} (a bidirectional control: it makes an id display as another)";
             }
         }
         return null;
     }
+
+    /// <summary>A bidirectional embedding, override or isolate (or the end of one).</summary>
+    public static bool IsReordering(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 }

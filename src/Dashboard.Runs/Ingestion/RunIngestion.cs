@@ -52,7 +52,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             return Invalid(Describe(ahead));
         }
-        if (EventIdCheck.FirstReordered(batch) is { } reordered)
+        if (BidiControlCheck.FirstReordered(batch) is { } reordered)
         {
             return Invalid(Describe(reordered));
         }

@@ -82,14 +82,15 @@ internal static class SpanMapping
             ? id["otel:".Length..^":start".Length]
             : null;
 
-    private static string StepIdOf(OtlpSpan span) => span.Text("step.id") is { Length: > 0 } id ? id : span.Name;
+    /// <summary>The step a span is: its <c>step.id</c> as given, else its name made fit for an id (<see cref="SpanNames"/>).</summary>
+    private static string StepIdOf(OtlpSpan span) => span.Text("step.id") is { Length: > 0 } id ? id : SpanNames.AsId(span.Name);
 
     private static RunStarted Started(IReadOnlyList<OtlpSpan> spans, OtlpSpan? root)
     {
         var first = root ?? spans.MinBy(s => s.Start)!;
         var workflow = spans.Select(s => s.Text("workflow.id")).FirstOrDefault(w => !string.IsNullOrWhiteSpace(w))
             ?? (first.Resource.TryGetValue("workflow.id", out var w) ? w?.GetValue<string>() : null)
-            ?? root?.Name
+            ?? (root is null ? null : SpanNames.AsId(root.Name))
             ?? (first.Resource.TryGetValue("service.name", out var service) ? service?.GetValue<string>() : null)
             ?? "otlp";
         var metadata = new JsonObject { ["otel.traceId"] = first.TraceId };
@@ -102,7 +103,7 @@ internal static class SpanMapping
             EventId = "otel:" + first.TraceId + ":start",
             Timestamp = spans.Min(s => s.Start),
             WorkflowId = workflow,
-            WorkflowName = root?.Name,
+            WorkflowName = root is null ? null : SpanNames.AsName(root.Name),
             TriggerType = "otlp",
             // The root's id; before the root itself arrives (it ends, and is exported, last), the parent its first
             // children name.
@@ -120,7 +121,7 @@ internal static class SpanMapping
             EventId = $"otel:{span.SpanId}:start",
             Timestamp = span.Start,
             StepId = stepId,
-            StepName = span.Name,
+            StepName = SpanNames.AsName(span.Name),
             Operation = span.Text("gen_ai.operation.name"),
             Attempt = attempt,
             LoopIndex = loop,

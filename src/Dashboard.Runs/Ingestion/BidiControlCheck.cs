@@ -5,11 +5,12 @@ using Dashboard.Model.Runs;
 namespace Dashboard.Runs.Ingestion;
 
 /// <summary>
-/// Refuses new ids that would display as other ids (<see cref="Ids.ProblemOfNew"/>): a step named with U+202E reads
-/// reversed on every page that lists it. The reducer's own id rules stay as they were, because it also replays what
-/// is stored; this check is for what comes in.
+/// Refuses new ids, and the step and workflow names shown in their place, that would display as others
+/// (<see cref="Ids.ProblemOfNew"/>): a step named with U+202E reads reversed on every page that lists it. Messages and
+/// payloads are free text and are not checked. The reducer's own id rules stay as they were, because it also replays
+/// what is stored; this check is for what comes in.
 /// </summary>
-internal static class EventIdCheck
+internal static class BidiControlCheck
 {
     public static EventRejection? FirstReordered(IReadOnlyList<RunEvent> events)
     {
@@ -26,10 +27,12 @@ internal static class EventIdCheck
 
     private static (string Field, string Problem)? CheckOwnIds(RunEvent e) => e switch
     {
+        StepStarted started => Check("stepId", started.StepId) ?? Check("stepName", started.StepName),
+        StepSkipped skipped => Check("stepId", skipped.StepId) ?? Check("stepName", skipped.StepName),
         StepEvent step => Check("stepId", step.StepId),
         LogEvent log => Check("stepId", log.StepId),
         RunWaiting waiting => Check("stepId", waiting.StepId),
-        RunStarted started => Check("workflowId", started.WorkflowId) ?? Check("parentRunId", started.ParentRunId) ?? Check("parentStepId", started.ParentStepId)
+        RunStarted started => Check("workflowId", started.WorkflowId) ?? Check("workflowName", started.WorkflowName) ?? Check("parentRunId", started.ParentRunId) ?? Check("parentStepId", started.ParentStepId)
             ?? Check("rerunOf", started.RerunOf) ?? Check("runnableId", started.RunnableId) ?? Check("experimentId", started.ExperimentId)
             ?? Check("experimentCandidateId", started.ExperimentCandidateId) ?? Check("accountId", started.AccountId) ?? Check("userId", started.UserId),
         _ => null,
