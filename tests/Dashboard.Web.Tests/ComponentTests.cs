@@ -191,6 +191,7 @@ public sealed class ComponentTests : DashboardTestContext
         Assert.Equal("1.65 s", times["summarize"]);
         Assert.Equal("— (not ended)", times["legal-approval"]);
         Assert.Equal("2 s + 1 not ended", times["fetch"]);
+        Assert.Equal("not ended", cut.Find("[data-testid=rollup-wall]").TextContent);
     }
 
     [Theory]
