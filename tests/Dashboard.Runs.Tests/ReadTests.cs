@@ -203,6 +203,21 @@ public abstract class ReadTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Feed_AStepsFailureCarriesItsOwnError_WhileTheRunGoesOn()
+    {
+        var tail = (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/runs/feed?offset=now"), TestContext.Current.CancellationToken)).Headers.GetValues("Stream-Next-Offset").Single();
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("charge")));
+        await Http.PostOkAsync(runId, Batch(StepFailed("charge", message: "card declined", willRetry: true)));
+
+        var change = (await Http.GetJsonAsync($"api/runs/feed?offset={tail}")).EnumerateArray().Last(c => c.GetProperty("runId").GetString() == runId);
+
+        Assert.Equal(("step_failed", "running"), (change.GetProperty("event").GetString(), change.GetProperty("status").GetString()));
+        Assert.Equal(("card declined", true), (change.GetProperty("stepError").GetString(), change.GetProperty("willRetry").GetBoolean()));
+        Assert.False(change.TryGetProperty("errorMessage", out _));
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheRoutes()
     {
         var document = await Http.GetJsonAsync("openapi/v1.json");

@@ -41,4 +41,15 @@ public sealed class LiveFeedPageTests : DashboardTestContext
 
         cut.WaitForAssertion(() => Assert.Equal("runs/run-loop?step=item&loop=4", cut.Find("a[title='run-loop']").GetAttribute("href")?.TrimStart('/')));
     }
+
+    [Fact]
+    public void AFailedStepsRow_ShowsItsError_AsText()
+    {
+        RunsClient.Recent.Add(Change("run-retry", 1) with { Event = "step_failed", StepId = "charge", StepError = "<b>card</b> declined", WillRetry = true });
+
+        var cut = Render<LiveFeed>();
+
+        cut.WaitForAssertion(() => Assert.Equal("<b>card</b> declined (will retry)", cut.Find("td.error .two-lines").TextContent));
+        Assert.Empty(cut.FindAll("td.error b"));
+    }
 }

@@ -55,6 +55,21 @@ public sealed class LiveFeedViewTests
     }
 
     [Fact]
+    public void AFailedStep_IsAProblem_AndShowsItsOwnError()
+    {
+        var view = new LiveFeedView();
+        var retried = Change(2) with { Event = "step_failed", StepError = "card declined", WillRetry = true };
+        view.Add([Change(1), retried, Change(3, RunStatus.Failed) with { Event = "run_failed", ErrorMessage = "gave up" }]);
+
+        view.ProblemsOnly = true;
+        Assert.Equal(["run-3", "run-2"], view.Shown().Select(c => c.RunId));
+        Assert.Equal("card declined (will retry)", LiveFeedView.ErrorOf(retried));
+        Assert.Equal("gave up", LiveFeedView.ErrorOf(view.Shown().First()));
+        view.Text = "declined";
+        Assert.Equal(["run-2"], view.Shown().Select(c => c.RunId));
+    }
+
+    [Fact]
     public void OnlyTheNewestAreKept()
     {
         var view = new LiveFeedView();

@@ -35,6 +35,14 @@ public sealed record RunChange
     /// <summary>The loop iteration of that step, when it ran in a loop.</summary>
     public int? LoopIndex { get; init; }
 
+    /// <summary>
+    /// When the change is a step's failure (<c>step_failed</c>): its error's message and whether the engine retries it.
+    /// The run's own <see cref="ErrorMessage"/> stays empty while the run goes on, so without these a feed shows a failed
+    /// step with no error, under a run that reads "running".
+    /// </summary>
+    public string? StepError { get; init; }
+    public bool? WillRetry { get; init; }
+
     public string? Offset { get; init; }
 
     /// <summary>The run's stream offset before the batch: the batch's events are those from here to <see cref="Offset"/>.</summary>
@@ -58,6 +66,8 @@ public sealed record RunChange
             At = last?.Timestamp ?? record.LastEventAt,
             StepId = (last as Events.StepEvent)?.StepId ?? (last as Events.RunWaiting)?.StepId,
             LoopIndex = (last as Events.StepEvent)?.LoopIndex,
+            StepError = (last as Events.StepFailed)?.Error?.Message,
+            WillRetry = (last as Events.StepFailed)?.WillRetry,
         };
     }
 

@@ -53,11 +53,23 @@ public sealed class LiveFeedView
     /// <summary>The rows to show: newest first, filtered.</summary>
     public IEnumerable<RunChange> Shown() => _changes.Where(Matches);
 
+    /// <summary>
+    /// The error a row shows: a failed step's own, where the change is one (its run goes on, with no error of its own
+    /// yet, or with another), else the run's.
+    /// </summary>
+    public static string? ErrorOf(RunChange change) => change.StepError is { } stepError
+        ? change.WillRetry == true ? $"{stepError} (will retry)" : stepError
+        : change.ErrorMessage;
+
+    /// <summary>A problem: a run that failed or timed out, or a step that failed (retried or not), in whatever run.</summary>
+    public static bool IsProblem(RunChange change) =>
+        change.Status is RunStatus.Failed or RunStatus.Timeout || change.Event == Events.RunEventTypes.StepFailed;
+
     private bool Matches(RunChange change) =>
-        (!ProblemsOnly || change.Status is RunStatus.Failed or RunStatus.Timeout)
+        (!ProblemsOnly || IsProblem(change))
         && (string.IsNullOrWhiteSpace(Text)
             || Contains(change.RunId) || Contains(change.WorkflowId) || Contains(change.WorkflowName) || Contains(change.StepId)
-            || Contains(change.Event) || Contains(change.ErrorMessage));
+            || Contains(change.Event) || Contains(ErrorOf(change)));
 
     private bool Contains(string? value) => value?.Contains(Text!.Trim(), StringComparison.OrdinalIgnoreCase) == true;
 
