@@ -50,7 +50,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           const chips = [...document.querySelectorAll('.runs-table td.col-status')]
             .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
             .length;
-          return { overflow, wide, clipped, tall, cut, titles, chips, tails: document.querySelectorAll('.runs-table .id-tail, [aria-label="Run changes"] .id-tail').length };
+          // Each run of the list says its workflow: in its column, or over the run's id where the column is dropped.
+          const unnamed = [...document.querySelectorAll('.runs-table tbody tr')]
+            .filter(r => ![...r.querySelectorAll('td.col-workflow > span, .run-workflow')].some(n => n.getClientRects().length > 0 && n.textContent.trim() !== ''))
+            .map(r => r.querySelector('a')?.title ?? '?');
+          return { overflow, wide, clipped, tall, cut, titles, chips, unnamed, tails: document.querySelectorAll('.runs-table .id-tail, [aria-label="Run changes"] .id-tail').length };
         }
         """;
 
@@ -63,6 +67,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         public string[] Cut { get; set; } = [];
         public string[] Titles { get; set; } = [];
         public int Chips { get; set; }
+        public string[] Unnamed { get; set; } = [];
         public int Tails { get; set; }
     }
 
@@ -121,6 +126,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         Assert.Empty(layout.Cut);
         Assert.Empty(layout.Titles);
         Assert.Equal(0, layout.Chips);
+        Assert.Empty(layout.Unnamed);
         if (name is "list" or "live")
         {
             Assert.True(layout.Tails > 0, "no run id keeps its end apart");
