@@ -132,13 +132,21 @@ public sealed class ReportingAndLiveTests
             }
         }, Token);
 
-        await client.ReportAsync("feed-run", [new RunStarted { Timestamp = DateTimeOffset.UtcNow, WorkflowId = "wf-feed" }], cancellationToken: Token);
-        await client.ReportAsync("feed-run", [new RunCompleted { Timestamp = DateTimeOffset.UtcNow.AddSeconds(1) }], cancellationToken: Token);
+        var start = DateTimeOffset.UtcNow;
+        await client.ReportAsync("feed-run", [new RunStarted { Timestamp = start, WorkflowId = "wf-feed" }, new StepStarted { Timestamp = start, StepId = "charge" }],
+            cancellationToken: Token);
+        await client.ReportAsync("feed-run", [new StepFailed { Timestamp = start.AddMilliseconds(500), StepId = "charge", Error = new ErrorInfo { Message = "card declined" }, WillRetry = false }],
+            cancellationToken: Token);
+        await client.ReportAsync("feed-run", [new RunCompleted { Timestamp = start.AddSeconds(1) }], cancellationToken: Token);
         await seen.Task.WaitAsync(TimeSpan.FromSeconds(20), Token);
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feed);
 
-        Assert.Equal([RunStatus.Running, RunStatus.Completed], changes.Select(c => c.Status));
+        Assert.Equal([RunStatus.Running, RunStatus.Running, RunStatus.Completed], changes.Select(c => c.Status));
+        // A step's failure carries its own error, while the run it failed in has none.
+        var failed = changes[1];
+        Assert.Equal(("step_failed", "charge", "card declined", false), (failed.Event, failed.StepId, failed.StepError, failed.WillRetry));
+        Assert.Null(failed.ErrorMessage);
     }
 
     [Fact]
