@@ -171,6 +171,22 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         var frame = page.FrameLocator("iframe");
         await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = mine })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(frame.GetByRole(AriaRole.Link, new() { Name = theirs })).ToHaveCountAsync(0);
+        // Headed by the workflow's name: the frame says whose runs these are.
+        await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Refund approvals", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(frame.GetByText($"runs of {workflow}")).ToBeVisibleAsync();
+        // Its filters sit side by side: a row they do not fill has no gaps between them (a select's wrapper grew into them).
+        var widestGap = await frame.Locator("[role=search]").EvaluateAsync<double>("""
+            f => {
+              const boxes = [...f.children].map(c => c.querySelector('.mud-input-control') ?? c).filter(c => c.getClientRects().length > 0)
+                .map(c => c.getBoundingClientRect());
+              let widest = 0;
+              for (let i = 1; i < boxes.length; i++) {
+                if (Math.abs(boxes[i].top - boxes[i - 1].top) < 8) widest = Math.max(widest, boxes[i].left - boxes[i - 1].right);
+              }
+              return widest;
+            }
+            """);
+        Assert.True(widestGap <= 16, $"a gap of {widestGap} px between two filters");
         await Assertions.Expect(frame.GetByLabel("Workflow", new() { Exact = true })).ToHaveCountAsync(0);
         // Nor a column repeating its name in every row: its run ids and errors get the room.
         await Assertions.Expect(frame.GetByRole(AriaRole.Columnheader, new() { Name = "Workflow", Exact = true })).ToBeHiddenAsync();

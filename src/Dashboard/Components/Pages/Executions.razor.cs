@@ -70,6 +70,14 @@ public sealed partial class Executions : IDisposable
     [Parameter]
     public string? WorkflowLock { get; set; }
 
+    /// <summary>
+    /// The page's title: one workflow's list (an embed) is headed by that workflow's name, as its runs report it, so a
+    /// portal's frame says whose runs these are.
+    /// </summary>
+    private string Heading => WorkflowLock is null
+        ? "Executions"
+        : _view.Page?.Items.FirstOrDefault(r => r.WorkflowName is not null)?.WorkflowName ?? WorkflowLock;
+
     /// <summary>Where a run's link leads; the dashboard's run page unless the host (an embed) says otherwise.</summary>
     [Parameter]
     public Func<string, string>? RunHref { get; set; }
