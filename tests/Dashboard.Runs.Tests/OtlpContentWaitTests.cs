@@ -28,18 +28,18 @@ public sealed class OtlpContentWaitTests(OtlpContentWaitFixture fixture) : IClas
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static string TraceId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+    internal static string TraceId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
     private static string Service(string name) => $$$"""{"key":"service.name","value":{"stringValue":"{{{name}}}"}}""";
 
     private async Task<HttpResponseMessage> PostAsync(string path, string json) =>
         await fixture.Http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), Token);
 
-    private static string Logs(string service, params string[] records) =>
+    internal static string Logs(string service, params string[] records) =>
         $$"""{"resourceLogs":[{"resource":{"attributes":[{{Service(service)}}]},"scopeLogs":[{"logRecords":[{{string.Join(",", records)}}]}]}]}""";
 
     /// <summary>One model call (a chat span, no content of its own) of a trace whose root has not ended.</summary>
-    private static string ChatSpan(string service, string traceId, long now) => $$$"""
+    internal static string ChatSpan(string service, string traceId, long now) => $$$"""
         {"resourceSpans":[{"resource":{"attributes":[{{{Service(service)}}}]},"scopeSpans":[{"spans":[
             {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"triage",
              "startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 5_000_000}}}",
@@ -49,10 +49,10 @@ public sealed class OtlpContentWaitTests(OtlpContentWaitFixture fixture) : IClas
     private static string Content(string traceId, long now, string name, string body, int i) =>
         $$$"""{"timeUnixNano":"{{{now + i}}}","eventName":"{{{name}}}","body":{{{body}}},"traceId":"{{{traceId}}}","spanId":"00000000000000b2"}""";
 
-    private static string UserMessage(string traceId, long now, string text) =>
+    internal static string UserMessage(string traceId, long now, string text) =>
         Content(traceId, now, "gen_ai.user.message", $$$"""{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"{{{text}}}"}}]}}""", 1);
 
-    private static string Choice(string traceId, long now, string text) =>
+    internal static string Choice(string traceId, long now, string text) =>
         Content(traceId, now, "gen_ai.choice", $$$$"""{"kvlistValue":{"values":[{"key":"index","value":{"intValue":"0"}},{"key":"message","value":{"kvlistValue":{"values":[{"key":"role","value":{"stringValue":"assistant"}},{"key":"content","value":{"stringValue":"{{{{text}}}}"}}]}}}]}}""", 2);
 
     private bool SaidWaiting(string traceId) =>

@@ -11,7 +11,11 @@ namespace Dashboard.Runs.Otlp;
 /// </summary>
 internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRecords = 50_000, long maxBytes = 64L * 1024 * 1024)
 {
-    public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since);
+    /// <param name="Offered">
+    /// Offered to every instance through the store too (a model call's content, <see cref="OtlpContentOffers"/>): this
+    /// instance owns it only once it has withdrawn the offer.
+    /// </param>
+    public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since, bool Offered = false);
 
     private readonly record struct Held(Waiting Item, long Bytes);
 
@@ -50,10 +54,13 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
     }
 
     /// <summary>Keeps records that came now.</summary>
-    public void Add(IEnumerable<OtlpLogRecord> records, Caller caller)
+    public void Add(IEnumerable<OtlpLogRecord> records, Caller caller) => Return(Stamp(records, caller));
+
+    /// <summary>Records that came now as they would wait here, those that <paramref name="offered"/> marked so (not kept yet).</summary>
+    public List<Waiting> Stamp(IEnumerable<OtlpLogRecord> records, Caller caller, Func<OtlpLogRecord, bool>? offered = null)
     {
         var now = time.GetUtcNow();
-        Return(records.Select(r => new Waiting(r, caller, now)));
+        return records.Select(r => new Waiting(r, caller, now, offered?.Invoke(r) ?? false)).ToList();
     }
 
     /// <summary>Keeps records again, each with the time it began to wait.</summary>

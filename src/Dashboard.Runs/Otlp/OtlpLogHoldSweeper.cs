@@ -6,8 +6,8 @@ namespace Dashboard.Runs.Otlp;
 /// (<see cref="OtlpRunEnds"/>), and records that waited their time for their spans go to their runs or are dropped.
 /// When the service stops, what still waits is parked in the store (<see cref="OtlpParkedLogs"/>).
 /// </summary>
-internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEnds ends, OtlpLogHold hold, OtlpParkedLogs parked, TimeProvider time,
-    ILogger<OtlpLogHoldSweeper> logger) : BackgroundService
+internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEnds ends, OtlpLogHold hold, OtlpParkedLogs parked, OtlpContentOffers offers,
+    TimeProvider time, ILogger<OtlpLogHoldSweeper> logger) : BackgroundService
 {
     // A claim's size: a stopped instance's hold (at most 50,000 records) comes back over a few seconds, not in one transaction.
     private const int ClaimedPerPass = 5_000;
@@ -21,6 +21,7 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
             // answer, then the held ends take what still waits. Each on its own: one that fails (the store away for a
             // moment) does not keep the others from their turn.
             await RunAsync(_ => Task.FromResult(ClaimParked()), "taking back the records parked by a stopped instance", stoppingToken);
+            await RunAsync(_ => Task.FromResult(ClaimOrphanedOffers()), "taking back the content events offered by an instance that died", stoppingToken);
             await RunAsync(intake.PlaceStoredAsync, "placing the records whose spans another instance stored", stoppingToken);
             await RunAsync(ends.EndDueAsync, "appending the runs' held ends", stoppingToken);
             await RunAsync(intake.ReleaseExpiredAsync, "releasing the records that waited for their spans", stoppingToken);
@@ -42,6 +43,22 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         return claimed.Count;
     }
 
+    /// <summary>
+    /// Content events offered longer ago than any instance keeps a record waiting (and ten seconds more): the instance
+    /// that offered them withdraws what expires within a second, so it died. Here they wait out no more time: placed or
+    /// dropped next. (Taken too soon, nothing is doubled: whoever removes the offer owns the record.)
+    /// </summary>
+    private int ClaimOrphanedOffers()
+    {
+        if (!offers.Any())
+        {
+            return 0;
+        }
+        var orphans = offers.ClaimOrphans(time.GetUtcNow() - hold.MaxWait - TimeSpan.FromSeconds(10), ClaimedPerPass);
+        hold.Return(orphans);
+        return orphans.Count;
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
@@ -49,6 +66,8 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         var waiting = hold.TakeAll();
         try
         {
+            // What this instance offered and no other claimed is its own to park.
+            waiting = offers.KeepOwned(waiting);
             if (parked.Park(waiting) is > 0 and var count)
             {
                 LogParked(logger, count);

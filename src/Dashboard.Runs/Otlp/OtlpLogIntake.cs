@@ -12,7 +12,8 @@ namespace Dashboard.Runs.Otlp;
 /// <see cref="OtlpLogHold"/>, and a trace export that brings their spans takes them in with its own events. No record
 /// makes a run: a trace whose spans never come leaves no run that looks as if it never ended.
 /// </summary>
-internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogHold hold, OtlpStore store, ILogger<OtlpLogIntake> logger)
+internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries queries, OtlpTraceIndex index, OtlpLogHold hold, OtlpStore store,
+    OtlpContentOffers offers, ILogger<OtlpLogIntake> logger)
 {
     public sealed record Outcome(long Rejected, IReadOnlyList<string> Problems);
 
@@ -54,8 +55,9 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         using var _ = await LockTracesAsync(records.Select(r => r.TraceId), cancellationToken);
         Recall(records);
         // What waits here for spans another instance has stored since goes in with these, in the order it happened.
-        var known = records.Select(r => r.TraceId).Distinct(StringComparer.Ordinal)
+        var known = offers.KeepOwned(records.Select(r => r.TraceId).Distinct(StringComparer.Ordinal)
             .SelectMany(trace => hold.TakeWhere(trace, w => w.Caller.Name == caller.Name && w.Record.SpanId is { } span && index.StepOf(trace, span) is not null))
+            .ToList())
             .Select(w => w.Record);
         long rejected = 0;
         var problems = new List<string>();
@@ -71,7 +73,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             var run = RunFor(runId, caller);
             if (run is null)
             {
-                hold.Add(group, caller);
+                Hold(group, caller);
                 continue;
             }
             if (run.Status.IsTerminal())
@@ -81,7 +83,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 continue;
             }
             var (events, waiting) = OtlpLogPlacement.Place(group, (trace, span) => StepIn(runId, trace, span), RunSpans(run), placeAll: false);
-            hold.Add(waiting, caller);
+            Hold(waiting, caller);
             if (events.Count > 0 && await IngestAsync(runId, events, caller, cancellationToken) is { } problem)
             {
                 rejected += events.Count;
@@ -98,7 +100,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     /// </summary>
     public TraceJoin Join(string traceId, string runId, Caller caller, List<RunEvent> events, string? runSpan)
     {
-        var held = hold.Take(traceId, caller);
+        var held = offers.KeepOwned(hold.Take(traceId, caller));
         // A record that named another run than its trace's spans did waits on for that run (and ends up there, or dropped).
         var otherRun = held.Where(w => w.Record.NamedRunId is { } named && named != runId).ToList();
         if (otherRun.Count > 0)
@@ -126,6 +128,17 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             (trace, span) => here.GetValueOrDefault(span) ?? StepIn(runId, trace, span), runSpans, placeAll: ends);
         var stillWaiting = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
         return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList());
+    }
+
+    /// <summary>
+    /// Records into the hold to wait for their spans; a model call's content events among them are offered to every
+    /// instance first (the one that takes the call's span may be another, <see cref="OtlpContentOffers"/>).
+    /// </summary>
+    private void Hold(IEnumerable<OtlpLogRecord> records, Caller caller)
+    {
+        var items = hold.Stamp(records, caller, GenAiContent.IsContent);
+        offers.Offer(items.Where(w => w.Offered).ToList());
+        hold.Return(items);
     }
 
     public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting);
@@ -188,7 +201,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             {
                 index.RememberSpan(traceId, span, step);
             }
-            var known = hold.TakeWhere(trace.Key, w => w.Record.SpanId is { } span && index.StepOf(w.Record.TraceId, span) is not null);
+            var known = offers.KeepOwned(hold.TakeWhere(trace.Key, w => w.Record.SpanId is { } span && index.StepOf(w.Record.TraceId, span) is not null));
             foreach (var group in known.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
             {
                 var runId = group.Key.RunId;
@@ -222,7 +235,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     {
         using var _ = await LockTracesAsync([traceId], cancellationToken);
         // A record that named another run waits on for that run, as at the end itself.
-        var held = hold.TakeWhere(traceId, w => w.Record.NamedRunId is null || w.Record.NamedRunId == runId);
+        var held = offers.KeepOwned(hold.TakeWhere(traceId, w => w.Record.NamedRunId is null || w.Record.NamedRunId == runId));
         var placed = 0;
         foreach (var group in held.GroupBy(w => w.Caller))
         {
@@ -261,7 +274,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         {
             LogEvicted(logger, dropped);
         }
-        foreach (var trace in hold.TakeExpired())
+        foreach (var trace in hold.TakeExpired().Select(offers.KeepOwned))
         {
             foreach (var group in trace.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
             {

@@ -7,7 +7,8 @@ namespace Dashboard.Runs.Otlp;
 /// instance that took its spans would: the step each span became (<c>otlp_spans</c>), the ends of runs held open for
 /// their late log records (<c>otlp_run_ends</c>, see <see cref="OtlpRunEnds"/>), and the services that send log records
 /// at all (<c>otlp_log_services</c>), and the records an instance still held for their spans when it stopped
-/// (<c>otlp_parked_logs</c>, see <see cref="OtlpParkedLogs"/>). On SQLite here; PostgreSQL's is the last migration of
+/// (<c>otlp_parked_logs</c>, see <see cref="OtlpParkedLogs"/>), and model calls' content events offered to every instance
+/// with the services that send them (<c>otlp_content_offers</c>, <c>otlp_content_services</c>, see <see cref="OtlpContentOffers"/>). On SQLite here; PostgreSQL's is the last migration of
 /// <see cref="Storage.PostgreSqlRunsSchema"/>.
 /// </summary>
 internal static class OtlpSchema
@@ -40,6 +41,17 @@ internal static class OtlpSchema
             caller_json TEXT NOT NULL,
             record_json TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS otlp_content_offers (
+            record_key TEXT PRIMARY KEY,
+            trace_id TEXT NOT NULL,
+            span_id TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            caller_json TEXT NOT NULL,
+            record_json TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS otlp_content_offers_by_span ON otlp_content_offers (trace_id, span_id);
+        CREATE INDEX IF NOT EXISTS otlp_content_offers_by_since ON otlp_content_offers (since);
+        CREATE TABLE IF NOT EXISTS otlp_content_services (service TEXT PRIMARY KEY) WITHOUT ROWID;
         """;
 
     public const string PostgreSql = """
@@ -74,6 +86,24 @@ internal static class OtlpSchema
             caller_json text NOT NULL,
             record_json text NOT NULL
         );
+        """;
+
+    /// <summary>
+    /// PostgreSQL's migration after <see cref="PostgreSqlParked"/>: model calls' content events offered to every instance
+    /// (<see cref="OtlpContentOffers"/>), and the services that send such events.
+    /// </summary>
+    public const string PostgreSqlContent = """
+        CREATE TABLE IF NOT EXISTS otlp_content_offers (
+            record_key text COLLATE "C" PRIMARY KEY,
+            trace_id text COLLATE "C" NOT NULL,
+            span_id text COLLATE "C" NOT NULL,
+            since bigint NOT NULL,
+            caller_json text NOT NULL,
+            record_json text NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS otlp_content_offers_by_span ON otlp_content_offers (trace_id, span_id);
+        CREATE INDEX IF NOT EXISTS otlp_content_offers_by_since ON otlp_content_offers (since);
+        CREATE TABLE IF NOT EXISTS otlp_content_services (service text COLLATE "C" PRIMARY KEY);
         """;
 
     public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)

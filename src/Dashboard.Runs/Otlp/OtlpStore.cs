@@ -98,20 +98,30 @@ internal sealed class OtlpStore(RunsDatabase database)
     });
 
     /// <summary>Whether some instance has had log records of <paramref name="service"/>.</summary>
-    public bool SendsLogs(string service)
+    public bool SendsLogs(string service) => Listed("otlp_log_services", service);
+
+    public void RememberLogService(string service) => List("otlp_log_services", service);
+
+    /// <summary>Whether some instance has had a model call's content events (<see cref="GenAiContent"/>) of <paramref name="service"/>.</summary>
+    public bool SendsContent(string service) => Listed("otlp_content_services", service);
+
+    public void RememberContentService(string service) => List("otlp_content_services", service);
+
+    // One of the tables of services (a constant name, never a caller's text).
+    private bool Listed(string table, string service)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM otlp_log_services WHERE service = @service";
+        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE service = @service";
         command.With("service", service);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
-    public void RememberLogService(string service) => database.Write(transaction =>
+    private void List(string table, string service) => database.Write(transaction =>
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO otlp_log_services (service) VALUES (@service) ON CONFLICT (service) DO NOTHING";
+        command.CommandText = $"INSERT INTO {table} (service) VALUES (@service) ON CONFLICT (service) DO NOTHING";
         command.With("service", service);
         return command.ExecuteNonQuery();
     });

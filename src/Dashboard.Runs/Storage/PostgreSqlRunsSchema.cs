@@ -391,5 +391,7 @@ internal static class PostgreSqlRunsSchema
         """
         CREATE INDEX IF NOT EXISTS run_logs_by_time ON run_logs (run_id, at, seq) INCLUDE (level_rank, step_id, attempt, loop_index);
         """,
+        // Model calls' content events offered to every instance, and the services that send them (Otlp.OtlpContentOffers).
+        Otlp.OtlpSchema.PostgreSqlContent,
     ];
 }

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json;
+using Dashboard.Runs.Storage;
+
+namespace Dashboard.Runs.Otlp;
+
+/// <summary>
+/// A model call's content events (<see cref="GenAiContent"/>) that wait here for their span, offered to every instance
+/// through the store (<c>otlp_content_offers</c>). An SDK's log and trace exporters keep connections of their own, which a
+/// balancer may send to different instances: the instance that takes the call's span waits for its content
+/// (<see cref="OtlpContentWait"/>) and claims it from here, where its own memory has none. Whoever deletes a record's
+/// row owns the record: the instance that offered it withdraws it before it uses it (<see cref="KeepOwned"/>) and lets
+/// go of it if another claimed it first, so a prompt is its step's input once, never also a log line elsewhere. Rows no
+/// instance took in their time (their instance died) are taken back by any (<see cref="ClaimOrphans"/>).
+/// </summary>
+internal sealed class OtlpContentOffers(RunsDatabase database)
+{
+    /// <summary>Offers these (content records as they begin to wait here): each row keyed by its record's event id.</summary>
+    public void Offer(IReadOnlyList<OtlpLogHold.Waiting> items)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+        database.Write(transaction =>
+        {
+            using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            // A record sent twice (an exporter's retry) is offered once: the second copy finds the row gone when used.
+            command.CommandText = """
+                INSERT INTO otlp_content_offers (record_key, trace_id, span_id, since, caller_json, record_json)
+                VALUES (@key, @trace, @span, @since, @caller, @record) ON CONFLICT (record_key) DO NOTHING
+                """;
+            foreach (var item in items)
+            {
+                command.Parameters.Clear();
+                var (caller, record) = OtlpParkedLogs.ToJson(item);
+                command.With("key", item.Record.EventId)
+                    .With("trace", item.Record.TraceId)
+                    .With("span", item.Record.SpanId ?? "")
+                    .With("since", item.Since.ToUnixTimeMilliseconds())
+                    .With("caller", caller)
+                    .With("record", record);
+                command.ExecuteNonQuery();
+            }
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// The offered content of these spans of the trace, whichever instance offered it; none is offered after this. Each
+    /// comes owned (not offered) by this instance.
+    /// </summary>
+    public List<OtlpLogHold.Waiting> Claim(string traceId, IReadOnlyCollection<string> spanIds)
+    {
+        if (spanIds.Count == 0 || !AnyFor(traceId, spanIds))
+        {
+            return [];
+        }
+        return database.Write(transaction =>
+        {
+            using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            command.With("trace", traceId);
+            command.CommandText = $"""
+                DELETE FROM otlp_content_offers WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)}
+                RETURNING since, caller_json, record_json
+                """;
+            return Read(command);
+        });
+    }
+
+    // A read first: a wait polls, and most polls find nothing, which should not take the store's one writer (SQLite).
+    private bool AnyFor(string traceId, IReadOnlyCollection<string> spanIds)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.With("trace", traceId);
+        command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)} LIMIT 1) offered";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>Rows offered before <paramref name="cutoff"/> and never withdrawn: their instance stopped without using them.</summary>
+    public List<OtlpLogHold.Waiting> ClaimOrphans(DateTimeOffset cutoff, int max) => database.Write(transaction =>
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            DELETE FROM otlp_content_offers WHERE record_key IN (SELECT record_key FROM otlp_content_offers WHERE since < @cutoff ORDER BY since LIMIT @max)
+            RETURNING since, caller_json, record_json
+            """;
+        command.With("cutoff", cutoff.ToUnixTimeMilliseconds()).With("max", max);
+        return Read(command);
+    });
+
+    /// <summary>Whether anything is offered at all: a read, so that an instance that sees no content writes nothing.</summary>
+    public bool Any()
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers LIMIT 1) offered";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>
+    /// Of records taken from this instance's hold to be used: those it owns. Each it offered is withdrawn first, and let
+    /// go of if another instance claimed it meanwhile. No store call when none was offered.
+    /// </summary>
+    public List<OtlpLogHold.Waiting> KeepOwned(List<OtlpLogHold.Waiting> taken)
+    {
+        if (!taken.Any(w => w.Offered))
+        {
+            return taken;
+        }
+        var withdrawn = database.Write(transaction =>
+        {
+            using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            var keys = taken.Where(w => w.Offered).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).ToList();
+            command.CommandText = $"DELETE FROM otlp_content_offers WHERE {command.In("record_key", "k", keys)} RETURNING record_key";
+            var deleted = new HashSet<string>(StringComparer.Ordinal);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                deleted.Add(reader.GetString(0));
+            }
+            return deleted;
+        });
+        var owned = new List<OtlpLogHold.Waiting>(taken.Count);
+        foreach (var item in taken)
+        {
+            if (!item.Offered)
+            {
+                owned.Add(item);
+            }
+            // Removed from the set as it is kept: a second copy of one record (sent twice) is let go.
+            else if (withdrawn.Remove(item.Record.EventId))
+            {
+                owned.Add(item with { Offered = false });
+            }
+        }
+        return owned;
+    }
+
+    private static List<OtlpLogHold.Waiting> Read(System.Data.Common.DbCommand command)
+    {
+        var claimed = new List<OtlpLogHold.Waiting>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            try
+            {
+                claimed.Add(OtlpParkedLogs.FromJson(reader.GetString(1), reader.GetString(2), reader.GetInt64(0)));
+            }
+            catch (Exception ex) when (ex is JsonException or NullReferenceException or ArgumentNullException)
+            {
+                // Offered by another version, in a form this one cannot read: let go, as a parked record would be.
+            }
+        }
+        return claimed.OrderBy(w => w.Since).ToList();
+    }
+}
