@@ -158,14 +158,17 @@ public sealed class OtlpLogHoldTests
     [Theory]
     [InlineData("retrying {Url} after {Delay:N0} ms", "retrying https://x.example after 250 ms")]
     [InlineData("{@Order} for {Missing}", "{\"id\":7} for {Missing}")]
+    [InlineData("{@Note}", "{\"to\":\"<ops> & café\"}")]
     [InlineData("literal {{Url}} and }} and {", "literal {Url} and } and {")]
     [InlineData("no holes", "no holes")]
     public void AMessageTemplate_IsWrittenOutWithItsValues(string template, string expected)
     {
-        var values = new Dictionary<string, JsonNode?> { ["Url"] = "https://x.example", ["Delay"] = 250, ["Order"] = new JsonObject { ["id"] = 7 } };
+        var values = new Dictionary<string, JsonNode?> { ["Url"] = "https://x.example", ["Delay"] = 250, ["Order"] = new JsonObject { ["id"] = 7 },
+            ["Note"] = new JsonObject { ["to"] = "<ops> & café" } };
 
         Assert.Equal(expected, MessageTemplate.Render(template, values));
     }
+
     [Fact]
     public void ARecordParkedWhenTheServiceStops_ComesBackAsItWaited_WithItsKeysRights()
     {

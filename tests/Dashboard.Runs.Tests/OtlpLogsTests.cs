@@ -148,7 +148,9 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
             Record(13, "Warning", """{"stringValue":"slow answer"}""", 2),
             Record(17, "Error", """{"stringValue":"<script>alert(1)</script>"}""", 3),
             Record(21, "Fatal", """{"kvlistValue":{"values":[{"key":"code","value":{"intValue":"7"}}]}}""", 4),
-            Record(0, "WARNING", """{"stringValue":"no number, a text"}""", 5));
+            Record(0, "WARNING", """{"stringValue":"no number, a text"}""", 5),
+            // A structured body is shown as the JSON it is, its text as written (no \u003C, no escaped accents).
+            Record(9, "Info", """{"kvlistValue":{"values":[{"key":"q","value":{"stringValue":"<b> & café 東京"}}]}}""", 6));
 
         var first = await PostLogsAsync(records);
         var again = await PostLogsAsync(records);
@@ -156,10 +158,11 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         Assert.False(first.TryGetProperty("partialSuccess", out _));
         Assert.False(again.TryGetProperty("partialSuccess", out _));
         var lines = await LogsAsync(traceId);
-        Assert.Equal(["debug", "warn", "error", "error", "warn"], lines.Select(l => l.GetProperty("level").GetString()));
-        Assert.Equal(["cache miss", "slow answer", "<script>alert(1)</script>", """{"code":7}""", "no number, a text"], lines.Select(l => l.GetProperty("message").GetString()));
+        Assert.Equal(["debug", "warn", "error", "error", "warn", "info"], lines.Select(l => l.GetProperty("level").GetString()));
+        Assert.Equal(["cache miss", "slow answer", "<script>alert(1)</script>", """{"code":7}""", "no number, a text", """{"q":"<b> & café 東京"}"""],
+            lines.Select(l => l.GetProperty("message").GetString()));
         Assert.All(lines, l => Assert.Equal("classify", l.GetProperty("stepId").GetString()));
-        Assert.Equal([1, 2, 3, 4, 5], lines.Select(l => l.GetProperty("fields").GetProperty("i").GetInt32()));
+        Assert.Equal([1, 2, 3, 4, 5, 6], lines.Select(l => l.GetProperty("fields").GetProperty("i").GetInt32()));
     }
 
     private async Task PostSpansAsync(string traceId, long now, params string[] stepSpans)

@@ -37,7 +37,7 @@ internal static class MessageTemplate
             var name = (nameEnd < 0 ? hole : hole[..nameEnd]).TrimStart('@').TrimStart('$').ToString();
             if (values.TryGetValue(name, out var value))
             {
-                text.Append(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null");
+                text.Append(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : (value is null ? "null" : OtlpValues.Text(value)));
                 i = close;
             }
             else

@@ -141,7 +141,7 @@ internal sealed record OtlpLogRecord(
         }
         if (OtlpValues.Value(record.Body) is { } structured)
         {
-            return structured.ToJsonString();
+            return OtlpValues.Text(structured);
         }
         return record.EventName is { Length: > 0 } name ? name : "";
     }

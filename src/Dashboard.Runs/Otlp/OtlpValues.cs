@@ -11,6 +11,13 @@ internal static class OtlpValues
     /// <summary>Nanoseconds since the epoch, to the millisecond the run events carry.</summary>
     public static DateTimeOffset Time(ulong unixNanos) => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(unixNanos / 1_000_000, 253402300799999));
 
+    // Text meant to be read: a message shows "<b>" and "café", not "\u003Cb\u003E" and "caf\u00E9". Safe because every
+    // screen renders a run's strings as inert text, and the API's JSON escapes what it must on the way out.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A structured value written out as JSON text for a person to read (a log line's message).</summary>
+    public static string Text(JsonNode value) => value.ToJsonString(Readable);
+
     public static Dictionary<string, JsonNode?> ToDictionary(IEnumerable<KeyValue>? attributes)
     {
         var result = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
