@@ -147,6 +147,8 @@ public sealed class ReportingAndLiveTests
         var failed = changes[1];
         Assert.Equal(("step_failed", "charge", "card declined", false), (failed.Event, failed.StepId, failed.StepError, failed.WillRetry));
         Assert.Null(failed.ErrorMessage);
+        // A batch names its last change and lists the ones before it: here the run's start.
+        Assert.Equal(("step_started", "run_started"), (changes[0].Event, changes[0].Earlier?.Single().Event));
     }
 
     [Fact]

@@ -218,6 +218,33 @@ public abstract class ReadTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Feed_AnEntryListsItsBatchsEarlierChanges_TheLatestTen()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tail = (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/runs/feed?offset=now"), ct)).Headers.GetValues("Stream-Next-Offset").Single();
+        var runId = NewRunId();
+        // As an engine's reporter sends them: a step's completion and the next step's start in one batch, a log line between.
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("fetch")));
+        await Http.PostOkAsync(runId, Batch(StepCompleted("fetch"), $$"""{"type":"log","timestamp":"{{Time()}}","level":"info","message":"fetched"}""", StepStarted("parse", loopIndex: 2)));
+        // A large batch: 30 steps started and completed, then one more started.
+        await Http.PostOkAsync(runId, Batch([.. Enumerable.Range(0, 30).SelectMany(i => new[] { StepStarted($"s{i}"), StepCompleted($"s{i}") }), StepStarted("last")]));
+
+        var changes = (await Http.GetJsonAsync($"api/runs/feed?offset={tail}")).EnumerateArray().Where(c => c.GetProperty("runId").GetString() == runId).ToList();
+
+        Assert.Equal(3, changes.Count);
+        Assert.Equal(["run_started"], changes[0].GetProperty("earlier").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(("step_started", "parse", 2), (changes[1].GetProperty("event").GetString(), changes[1].GetProperty("stepId").GetString(), changes[1].GetProperty("loopIndex").GetInt32()));
+        var earlier = changes[1].GetProperty("earlier").EnumerateArray().ToList();
+        Assert.Equal([("step_completed", "fetch")], earlier.Select(e => (e.GetProperty("event").GetString(), e.GetProperty("stepId").GetString())));
+        Assert.True(earlier[0].TryGetProperty("at", out _));
+        Assert.False(changes[1].TryGetProperty("earlierLeftOut", out _));
+
+        var large = changes[2].GetProperty("earlier").EnumerateArray().ToList();
+        Assert.Equal(["s25", "s25", "s26", "s26", "s27", "s27", "s28", "s28", "s29", "s29"], large.Select(e => e.GetProperty("stepId").GetString()));
+        Assert.Equal(60 - 10, changes[2].GetProperty("earlierLeftOut").GetInt32());
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheRoutes()
     {
         var document = await Http.GetJsonAsync("openapi/v1.json");

@@ -52,4 +52,27 @@ public sealed class LiveFeedPageTests : DashboardTestContext
         cut.WaitForAssertion(() => Assert.Equal("<b>card</b> declined (will retry)", cut.Find("td.error .two-lines").TextContent));
         Assert.Empty(cut.FindAll("td.error b"));
     }
+
+    [Fact]
+    public void ABatchsEarlierChanges_AreRowsOfTheirOwn_LinkingToTheirSteps()
+    {
+        RunsClient.Recent.Add(Change("run-batch", 1) with
+        {
+            StepId = "parse",
+            Earlier = [new FeedEvent { Event = "step_failed", At = DateTimeOffset.UtcNow, StepId = "<i>fetch</i>", LoopIndex = 1, StepError = "timed out", WillRetry = true }],
+            EarlierLeftOut = 3,
+        });
+
+        var cut = Render<LiveFeed>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var rows = cut.FindAll("tbody tr");
+        Assert.Contains("step_started", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("earlier", rows[1].ClassName, StringComparison.Ordinal);
+        Assert.Equal("<i>fetch</i>", rows[1].QuerySelectorAll("td")[2].TextContent);
+        Assert.Empty(cut.FindAll("tbody i"));
+        Assert.Equal("timed out (will retry)", rows[1].QuerySelector("td.error .two-lines")!.TextContent);
+        Assert.Equal("3 earlier in the batch", rows[1].QuerySelector(".left-out")!.TextContent);
+        Assert.Equal("runs/run-batch?step=%3Ci%3Efetch%3C%2Fi%3E&loop=1", rows[1].QuerySelector("a")!.GetAttribute("href")?.TrimStart('/'));
+    }
 }

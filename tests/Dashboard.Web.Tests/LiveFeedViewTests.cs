@@ -63,10 +63,44 @@ public sealed class LiveFeedViewTests
 
         view.ProblemsOnly = true;
         Assert.Equal(["run-3", "run-2"], view.Shown().Select(c => c.RunId));
-        Assert.Equal("card declined (will retry)", LiveFeedView.ErrorOf(retried));
+        Assert.Equal("card declined (will retry)", LiveFeedView.ErrorOf(view.Shown().Last()));
         Assert.Equal("gave up", LiveFeedView.ErrorOf(view.Shown().First()));
         view.Text = "declined";
         Assert.Equal(["run-2"], view.Shown().Select(c => c.RunId));
+    }
+
+    [Fact]
+    public void ABatchsEarlierChanges_AreRowsUnderItsOwn_NewestFirst_WithTheirOwnStepsAndErrors()
+    {
+        var view = new LiveFeedView();
+        var t = DateTimeOffset.Parse("2026-12-05T10:00:00Z");
+        // One batch: a step completed, the next failed, the run failed with it (the row it is named after).
+        view.Add([Change(1, RunStatus.Failed) with
+        {
+            Event = "run_failed", At = t.AddSeconds(3), ErrorMessage = "gave up",
+            Earlier =
+            [
+                new FeedEvent { Event = "step_completed", At = t.AddSeconds(1), StepId = "check" },
+                new FeedEvent { Event = "step_failed", At = t.AddSeconds(2), StepId = "refund", LoopIndex = 4, StepError = "window closed", WillRetry = false },
+            ],
+            EarlierLeftOut = 7,
+        }]);
+
+        var rows = view.Shown().ToList();
+        Assert.Equal(["run_failed", "step_failed", "step_completed"], rows.Select(r => r.Event));
+        Assert.Equal([null, "refund", "check"], rows.Select(r => r.StepId));
+        Assert.Equal([3, 2, 1], rows.Select(r => r.At!.Value.Second));
+        Assert.Equal(4, rows[1].LoopIndex);
+        Assert.Equal(["gave up", "window closed", null], rows.Select(LiveFeedView.ErrorOf));
+        Assert.Equal([0, 0, 7], rows.Select(r => r.LeftOut));
+        Assert.Equal(3, rows.Select(r => r.Key).Distinct().Count());
+
+        // The run's failure and the step's are problems; the completion before them is not.
+        view.ProblemsOnly = true;
+        Assert.Equal(["run_failed", "step_failed"], view.Shown().Select(r => r.Event));
+        view.ProblemsOnly = false;
+        view.Text = "check";
+        Assert.Equal(["step_completed"], view.Shown().Select(r => r.Event));
     }
 
     [Fact]

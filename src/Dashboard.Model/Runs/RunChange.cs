@@ -43,6 +43,18 @@ public sealed record RunChange
     public string? StepError { get; init; }
     public bool? WillRetry { get; init; }
 
+    /// <summary>
+    /// The batch's other changes before <see cref="Event"/> (log lines aside), oldest first, at most
+    /// <see cref="MaxEarlier"/> of the latest: engines send a step's completion and the next step's start in one batch, and
+    /// without these a feed showed only the starts (and a run's failure without the step failure that caused it).
+    /// </summary>
+    public IReadOnlyList<FeedEvent>? Earlier { get; init; }
+
+    /// <summary>How many changes of the batch before <see cref="Earlier"/> are not listed (a large batch).</summary>
+    public int? EarlierLeftOut { get; init; }
+
+    public const int MaxEarlier = 10;
+
     public string? Offset { get; init; }
 
     /// <summary>The run's stream offset before the batch: the batch's events are those from here to <see cref="Offset"/>.</summary>
@@ -59,15 +71,20 @@ public sealed record RunChange
     /// <param name="batch">The events the batch added: the change is named after the last that is not a log line.</param>
     public static RunChange From(RunRecord record, string? offset, IReadOnlyList<Events.RunEvent>? batch = null)
     {
-        var last = batch?.LastOrDefault(e => e is not Events.LogEvent) ?? batch?.LastOrDefault();
+        var changes = batch?.Where(e => e is not Events.LogEvent).ToList() ?? [];
+        var last = changes.LastOrDefault() ?? batch?.LastOrDefault();
+        var earlier = changes.Count > 1 ? changes.GetRange(Math.Max(0, changes.Count - 1 - MaxEarlier), Math.Min(changes.Count - 1, MaxEarlier)) : [];
+        var named = last is null ? null : FeedEvent.Of(last);
         return From(record, offset) with
         {
-            Event = last?.Type,
-            At = last?.Timestamp ?? record.LastEventAt,
-            StepId = (last as Events.StepEvent)?.StepId ?? (last as Events.RunWaiting)?.StepId,
-            LoopIndex = (last as Events.StepEvent)?.LoopIndex,
-            StepError = (last as Events.StepFailed)?.Error?.Message,
-            WillRetry = (last as Events.StepFailed)?.WillRetry,
+            Earlier = earlier.Count == 0 ? null : earlier.Select(FeedEvent.Of).ToList(),
+            EarlierLeftOut = changes.Count - 1 > MaxEarlier ? changes.Count - 1 - MaxEarlier : null,
+            Event = named?.Event,
+            At = named?.At ?? record.LastEventAt,
+            StepId = named?.StepId,
+            LoopIndex = named?.LoopIndex,
+            StepError = named?.StepError,
+            WillRetry = named?.WillRetry,
         };
     }
 
@@ -89,5 +106,26 @@ public sealed record RunChange
         ErrorMessage = record.Error?.Message,
         At = record.LastEventAt,
         Offset = offset,
+    };
+}
+
+/// <summary>One change of a batch that is not the one its feed entry is named after (<see cref="RunChange.Earlier"/>).</summary>
+public sealed record FeedEvent
+{
+    public required string Event { get; init; }
+    public DateTimeOffset? At { get; init; }
+    public string? StepId { get; init; }
+    public int? LoopIndex { get; init; }
+    public string? StepError { get; init; }
+    public bool? WillRetry { get; init; }
+
+    public static FeedEvent Of(Events.RunEvent e) => new()
+    {
+        Event = e.Type,
+        At = e.Timestamp,
+        StepId = (e as Events.StepEvent)?.StepId ?? (e as Events.RunWaiting)?.StepId,
+        LoopIndex = (e as Events.StepEvent)?.LoopIndex,
+        StepError = (e as Events.StepFailed)?.Error?.Message,
+        WillRetry = (e as Events.StepFailed)?.WillRetry,
     };
 }

@@ -50,26 +50,29 @@ public sealed class LiveFeedView
         }
     }
 
-    /// <summary>The rows to show: newest first, filtered.</summary>
-    public IEnumerable<RunChange> Shown() => _changes.Where(Matches);
+    /// <summary>
+    /// The rows to show, newest first, filtered: each change's own row, then the batch's earlier changes it lists
+    /// (<see cref="RunChange.Earlier"/>), so a step's completion sent with the next step's start is seen too.
+    /// </summary>
+    public IEnumerable<LiveFeedRow> Shown() => _changes.SelectMany(LiveFeedRow.Of).Where(Matches);
 
     /// <summary>
-    /// The error a row shows: a failed step's own, where the change is one (its run goes on, with no error of its own
-    /// yet, or with another), else the run's.
+    /// The error a row shows: a failed step's own (its run goes on, with no error of its own yet, or with another), else
+    /// on the change's own row the run's.
     /// </summary>
-    public static string? ErrorOf(RunChange change) => change.StepError is { } stepError
-        ? change.WillRetry == true ? $"{stepError} (will retry)" : stepError
-        : change.ErrorMessage;
+    public static string? ErrorOf(LiveFeedRow row) => row.StepError is { } stepError
+        ? row.WillRetry == true ? $"{stepError} (will retry)" : stepError
+        : row.IsLatest ? row.Change.ErrorMessage : null;
 
-    /// <summary>A problem: a run that failed or timed out, or a step that failed (retried or not), in whatever run.</summary>
-    public static bool IsProblem(RunChange change) =>
-        change.Status is RunStatus.Failed or RunStatus.Timeout || change.Event == Events.RunEventTypes.StepFailed;
+    /// <summary>A problem: a step that failed (retried or not), in whatever run, or the change that left a run failed or timed out.</summary>
+    public static bool IsProblem(LiveFeedRow row) =>
+        row.Event == Events.RunEventTypes.StepFailed || (row.IsLatest && row.Change.Status is RunStatus.Failed or RunStatus.Timeout);
 
-    private bool Matches(RunChange change) =>
-        (!ProblemsOnly || IsProblem(change))
+    private bool Matches(LiveFeedRow row) =>
+        (!ProblemsOnly || IsProblem(row))
         && (string.IsNullOrWhiteSpace(Text)
-            || Contains(change.RunId) || Contains(change.WorkflowId) || Contains(change.WorkflowName) || Contains(change.StepId)
-            || Contains(change.Event) || Contains(ErrorOf(change)));
+            || Contains(row.Change.RunId) || Contains(row.Change.WorkflowId) || Contains(row.Change.WorkflowName) || Contains(row.StepId)
+            || Contains(row.Event) || Contains(ErrorOf(row)));
 
     private bool Contains(string? value) => value?.Contains(Text!.Trim(), StringComparison.OrdinalIgnoreCase) == true;
 
