@@ -38,7 +38,10 @@ public sealed class OverviewPageTests : DashboardTestContext
     [Fact]
     public void Headline_ShowsTheFiguresAndTheirChangeAgainstThePeriodBefore()
     {
-        RunsClient.FakeInsights.Summary = range => Summary(range, 20, 3, 1, 1.5m, Summary(range, 10, 1, 0, 3m));
+        RunsClient.FakeInsights.Summary = range => Summary(range, 20, 3, 1, 1.5m, Summary(range, 10, 1, 0, 3m)) with
+        {
+            ByStatus = new Dictionary<string, long> { ["completed"] = 14, ["failed"] = 3, ["timeout"] = 1, ["cancelled"] = 2 },
+        };
 
         var cut = Render<Overview>();
 
@@ -47,7 +50,7 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("20", figures["Runs"], StringComparison.Ordinal);
         Assert.Contains("+100%", figures["Runs"], StringComparison.Ordinal);
         Assert.Contains("4", figures["Failed"], StringComparison.Ordinal);
-        Assert.Contains("3 failed · 1 timed out", figures["Failed"], StringComparison.Ordinal);
+        Assert.Contains("3 failed · 1 timed out (2 cancelled, not counted)", figures["Failed"], StringComparison.Ordinal);
         Assert.Contains("+300%", figures["Failed"], StringComparison.Ordinal);
         Assert.Contains("$1.50", figures["Cost"], StringComparison.Ordinal);
         Assert.Contains("−50%", figures["Cost"], StringComparison.Ordinal);
