@@ -33,6 +33,8 @@ public sealed class RunAlignerTests
         Assert.All(comparison.Steps, s => Assert.Equal(StepDifference.Same, s.Difference));
         Assert.Equal(500, comparison.DurationDeltaMs);
         Assert.Equal(0.015m, comparison.CostDeltaUsd);
+        Assert.Null(RunAligner.Compare(Left with { CostUsd = null }, steps, Right with { CostUsd = null }, same).CostDeltaUsd);
+        Assert.Equal(0.025m, RunAligner.Compare(Left with { CostUsd = null }, steps, Right, same).CostDeltaUsd);
     }
 
     [Fact]

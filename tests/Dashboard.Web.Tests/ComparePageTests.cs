@@ -41,6 +41,9 @@ public sealed class ComparePageTests : RealServiceTestContext
         Assert.Contains("<b>card</b> declined", first.TextContent, StringComparison.Ordinal);
         Assert.Empty(first.QuerySelectorAll("b"));
         Assert.Contains("first diverge at step 2 of 2", page.Find("[data-testid='compare-summary']").TextContent, StringComparison.Ordinal);
+        // Neither run has a cost: no "$0.00" difference, and their headers name no cost (only the duration, unknown here: neither ended).
+        Assert.DoesNotContain("$", page.Find("[data-testid='compare-summary']").TextContent, StringComparison.Ordinal);
+        Assert.All(page.FindAll(".compare-side .mud-typography-body2"), side => Assert.StartsWith("— · started ", side.TextContent, StringComparison.Ordinal));
         Assert.Equal($"/runs/{bad}?step=charge", page.FindAll("tr[aria-current='true'] a")[1].GetAttribute("href"));
     }
 

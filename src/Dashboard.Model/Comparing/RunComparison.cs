@@ -47,6 +47,7 @@ public sealed record RunComparison(RunRecord Left, RunRecord Right, IReadOnlyLis
 {
     public long? DurationDeltaMs => Left.DurationMs is { } l && Right.DurationMs is { } r ? r - l : null;
 
+    /// <summary>Right minus left; null when neither run has a cost (nothing to compare, not $0.00).</summary>
     [JsonConverter(typeof(DecimalStringConverter))]
-    public decimal? CostDeltaUsd => (Right.CostUsd ?? 0) - (Left.CostUsd ?? 0);
+    public decimal? CostDeltaUsd => Left.CostUsd is null && Right.CostUsd is null ? null : (Right.CostUsd ?? 0) - (Left.CostUsd ?? 0);
 }

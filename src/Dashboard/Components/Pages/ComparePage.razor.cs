@@ -104,8 +104,10 @@ public sealed partial class ComparePage : IDisposable
 
     private static string Signed(long milliseconds) => (milliseconds > 0 ? "+" : milliseconds < 0 ? "−" : "") + DisplayFormat.Duration(Math.Abs(milliseconds));
 
+    private static string SignedMoney(decimal usd) => (usd > 0 ? "+" : usd < 0 ? "−" : "") + DisplayFormat.Money(Math.Abs(usd));
+
     private static string Summary(RunComparison comparison) => comparison.FirstDivergence is { } index
-        ? $"They first diverge at step {index + 1} of {comparison.Steps.Count} ({comparison.Steps[index].StepName ?? comparison.Steps[index].StepId}); right minus left: {(comparison.DurationDeltaMs is { } d ? Signed(d) : "—")}, {DisplayFormat.Money(comparison.CostDeltaUsd)}."
+        ? $"They first diverge at step {index + 1} of {comparison.Steps.Count} ({comparison.Steps[index].StepName ?? comparison.Steps[index].StepId}); right minus left: {(comparison.DurationDeltaMs is { } d ? Signed(d) : "—")}{(comparison.CostDeltaUsd is { } c ? ", " + SignedMoney(c) : "")}."
         : $"The {comparison.Steps.Count} steps ended the same way with the same outputs.";
 
     public void Dispose()
