@@ -156,6 +156,19 @@ public sealed class ComponentTests : DashboardTestContext
         Assert.Contains("Child runs (1)", cut.Markup, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RollupPanel_ARunThatCalledNoModel_CountsNoTokens()
+    {
+        var run = RollupCalculator.ForAttempts("r", 900, [new StepTrace { StepId = "check", Attempt = 1, DurationMs = 400 }]);
+
+        var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, RollupCalculator.ForFamily(run, [])));
+
+        Assert.Equal("—", cut.Find("[data-testid=rollup-tokens]").TextContent);
+        Assert.Contains("no model calls reported", cut.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 / 0 / 0", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal("—", cut.Find("[title='Cost by step'] tbody tr td:nth-child(3)").TextContent);
+    }
+
     [Theory]
     [InlineData("invoice-approval-20261205-064616-f498", "invoice-approval-20261205-064", "616-f498")]
     [InlineData("workflow-run-1234\U0001F6001234567", "workflow-run-1234", "\U0001F6001234567")]
