@@ -166,10 +166,10 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
-    public void AWorkflowOrStepWithoutAReportedCost_ShowsNoCost_NotZeroDollars()
+    public void AWorkflowOrStepWithoutAReportedCost_ShowsNoCost_NotZeroDollars_NorTokensWithoutModelCalls()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay");
-        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 0, 0, 0m) with { CostUsd = null };
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 0, 0, 0m) with { CostUsd = null, Tokens = new TokenTotals(0, 0, 0) };
         RunsClient.FakeInsights.Steps =
         [
             new StepHealth { StepId = "fetch", Attempts = 3, Tokens = new TokenTotals(0, 0, 0) },
@@ -189,6 +189,10 @@ public sealed class OverviewPageTests : DashboardTestContext
             row => row.Children[0].TextContent.Trim(), row => row.Children[7].TextContent);
         Assert.Equal("—", stepCosts["fetch"]);
         Assert.Equal("$0.00", stepCosts["local-llm"]);
+        // Nor tokens where no model was called: "—", not 0 and "0 prompt (0 cached) · 0 completion".
+        Assert.Contains("No model calls reported", figures["Tokens"].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 prompt", figures["Tokens"].TextContent, StringComparison.Ordinal);
+        Assert.All(cut.FindAll("[aria-label='Step health'] tbody tr"), row => Assert.Equal("—", row.Children[8].TextContent));
     }
 
     [Fact]

@@ -71,9 +71,12 @@ public sealed record OverviewView
             new("p50 duration", DisplayFormat.Duration(now.DurationMs.P50), Delta(now.DurationMs.P50, before?.DurationMs.P50), Worse(now.DurationMs.P50, before?.DurationMs.P50)),
             new("p95 duration", DisplayFormat.Duration(now.DurationMs.P95), Delta(now.DurationMs.P95, before?.DurationMs.P95), Worse(now.DurationMs.P95, before?.DurationMs.P95)),
             new("Cost", DisplayFormat.Money(now.CostUsd), Delta(now.CostUsd, before?.CostUsd), Worse(now.CostUsd, before?.CostUsd), DisplayFormat.CostTooltip(now.CostUsd)),
-            new("Tokens", DisplayFormat.Tokens(now.Tokens.Prompt + now.Tokens.Completion),
-                Delta(now.Tokens.Prompt + now.Tokens.Completion, before is null ? null : before.Tokens.Prompt + before.Tokens.Completion), null,
-                $"{DisplayFormat.Tokens(now.Tokens.Prompt)} prompt ({DisplayFormat.Tokens(now.Tokens.Cached)} cached) · {DisplayFormat.Tokens(now.Tokens.Completion)} completion"),
+            // Workflows that call no model: "—" as for their cost, where "0 prompt (0 cached) · 0 completion" read as calls that used none.
+            now.Tokens.Prompt + now.Tokens.Completion == 0
+                ? new("Tokens", "—", Delta(0, before is null ? null : before.Tokens.Prompt + before.Tokens.Completion), null, "No model calls reported")
+                : new("Tokens", DisplayFormat.Tokens(now.Tokens.Prompt + now.Tokens.Completion),
+                    Delta(now.Tokens.Prompt + now.Tokens.Completion, before is null ? null : before.Tokens.Prompt + before.Tokens.Completion), null,
+                    $"{DisplayFormat.Tokens(now.Tokens.Prompt)} prompt ({DisplayFormat.Tokens(now.Tokens.Cached)} cached) · {DisplayFormat.Tokens(now.Tokens.Completion)} completion"),
         ];
     }
 
