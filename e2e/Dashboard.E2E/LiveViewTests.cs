@@ -199,11 +199,14 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
         var newest = log.Locator("tbody tr").First;
         await Assertions.Expect(newest).ToContainTextAsync("run_failed", new() { Timeout = 10_000 });
         await Assertions.Expect(newest).ToContainTextAsync("card declined");
+        // The batch's step failure before the run's, and the earlier batch's start under it: each change its own row.
+        await Assertions.Expect(log.Locator("tbody tr").Nth(1)).ToContainTextAsync("step_failed");
         await Assertions.Expect(log.Locator("tbody tr").Nth(1)).ToContainTextAsync("charge-card");
+        await Assertions.Expect(log.Locator("tbody tr").Nth(2)).ToContainTextAsync("step_started");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "problems only" }).ClickAsync();
         await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = earlier })).ToHaveCountAsync(0);
-        await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = failing }).First).ToBeVisibleAsync();
+        await Assertions.Expect(log.GetByRole(AriaRole.Link, new() { Name = failing })).ToHaveCountAsync(2);
         await page.ScreenshotAsync("live-feed");
         Assert.Empty(errors);
     }

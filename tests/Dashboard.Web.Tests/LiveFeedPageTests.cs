@@ -69,6 +69,9 @@ public sealed class LiveFeedPageTests : DashboardTestContext
         var rows = cut.FindAll("tbody tr");
         Assert.Contains("step_started", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("earlier", rows[1].ClassName, StringComparison.Ordinal);
+        // The run's status is the batch's, on its own row only.
+        Assert.Equal(1, rows[0].QuerySelectorAll("td.c-status .mud-chip").Length);
+        Assert.Empty(rows[1].QuerySelectorAll("td.c-status *"));
         Assert.Equal("<i>fetch</i>", rows[1].QuerySelectorAll("td")[2].TextContent);
         Assert.Empty(cut.FindAll("tbody i"));
         Assert.Equal("timed out (will retry)", rows[1].QuerySelector("td.error .two-lines")!.TextContent);
