@@ -113,4 +113,16 @@ public sealed class LiveFeedViewTests
         Assert.Equal(LiveFeedView.MaxKept, view.Count);
         Assert.Equal($"run-{LiveFeedView.MaxKept + 10}", view.Shown().First().RunId);
     }
+
+    [Fact]
+    public void AtMostMaxKeptRowsAreShown_HoweverManyChangesTheBatchesList()
+    {
+        var view = new LiveFeedView();
+        var earlier = Enumerable.Range(0, RunChange.MaxEarlier).Select(i => new FeedEvent { Event = "step_completed", StepId = $"s{i}" }).ToList();
+
+        view.Add(Enumerable.Range(1, 50).Select(i => Change(i) with { Earlier = earlier }));
+
+        Assert.Equal(LiveFeedView.MaxKept, view.Shown().Count());
+        Assert.Equal("run-50", view.Shown().First().RunId);
+    }
 }

@@ -53,8 +53,10 @@ public sealed class LiveFeedView
     /// <summary>
     /// The rows to show, newest first, filtered: each change's own row, then the batch's earlier changes it lists
     /// (<see cref="RunChange.Earlier"/>), so a step's completion sent with the next step's start is seen too.
+    /// At most <see cref="MaxKept"/> rows: a busy fleet's batches of a hundred events list ten changes each, and two thousand
+    /// rows re-rendered ten times a second would slow the page that is meant to keep up.
     /// </summary>
-    public IEnumerable<LiveFeedRow> Shown() => _changes.SelectMany(LiveFeedRow.Of).Where(Matches);
+    public IEnumerable<LiveFeedRow> Shown() => _changes.SelectMany(LiveFeedRow.Of).Where(Matches).Take(MaxKept);
 
     /// <summary>
     /// The error a row shows: a failed step's own (its run goes on, with no error of its own yet, or with another), else
