@@ -157,11 +157,30 @@ public sealed class ComponentTests : DashboardTestContext
     }
 
     [Fact]
+    public void RollupPanel_SaysWhichStepsFailed_BesideTheirAttempts()
+    {
+        var run = RollupCalculator.ForAttempts("r", 3000,
+        [
+            new StepTrace { StepId = "fetch", Attempt = 1, Status = StepStatus.Completed, DurationMs = 900 },
+            new StepTrace { StepId = "charge", Attempt = 1, Status = StepStatus.Failed, DurationMs = 500 },
+            new StepTrace { StepId = "charge", Attempt = 2, Status = StepStatus.Failed, DurationMs = 600 },
+        ]);
+
+        var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, RollupCalculator.ForFamily(run, [])));
+
+        Assert.Equal([2, 0], run.ByStep.OrderBy(s => s.StepId, StringComparer.Ordinal).Select(s => s.Failed));
+        var rows = cut.FindAll("[title='Cost by step'] tbody tr").ToDictionary(r => r.Children[0].TextContent.Trim(), r => r.Children[1].TextContent.Trim());
+        Assert.Equal("2 · 2 failed", rows["charge"]);
+        Assert.Equal("1", rows["fetch"]);
+    }
+
+    [Fact]
     public void RollupPanel_ARunThatCalledNoModel_CountsNoTokens()
     {
         var run = RollupCalculator.ForAttempts("r", 900, [new StepTrace { StepId = "check", Attempt = 1, DurationMs = 400 }]);
 
         var cut = Render<RollupPanel>(p => p.Add(r => r.Rollup, RollupCalculator.ForFamily(run, [])));
+        Assert.Empty(cut.FindAll(".failed-attempts"));
 
         Assert.Equal("—", cut.Find("[data-testid=rollup-tokens]").TextContent);
         Assert.Contains("no model calls reported", cut.Markup, StringComparison.Ordinal);

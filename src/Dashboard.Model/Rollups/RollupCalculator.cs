@@ -62,6 +62,10 @@ public static class RollupCalculator
             }
             step.Name ??= attempt.StepName;
             step.Attempts++;
+            if (attempt.Status == StepStatus.Failed)
+            {
+                step.Failed++;
+            }
             if (attempt.LoopIndex is { } loopIndex)
             {
                 step.Iterations.Add(loopIndex);
@@ -94,6 +98,7 @@ public static class RollupCalculator
                 StepId = s.StepId,
                 StepName = s.Name,
                 Attempts = s.Attempts,
+                Failed = s.Failed,
                 Iterations = s.Iterations.Count,
                 Tokens = s.Tokens,
                 CostUsd = s.Cost,
@@ -161,6 +166,7 @@ public static class RollupCalculator
         public string StepId { get; } = stepId;
         public string? Name { get; set; }
         public int Attempts { get; set; }
+        public int Failed { get; set; }
         public HashSet<int> Iterations { get; } = [];
         public TokenBreakdown Tokens { get; set; } = TokenBreakdown.Zero;
         public decimal? Cost { get; set; }

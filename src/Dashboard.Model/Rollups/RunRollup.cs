@@ -44,6 +44,10 @@ public sealed record StepRollup
     public required string StepId { get; init; }
     public string? StepName { get; init; }
     public int Attempts { get; init; }
+
+    /// <summary>Of <see cref="Attempts"/>, those that failed (retried or not).</summary>
+    public int Failed { get; init; }
+
     public int Iterations { get; init; }
     public TokenBreakdown Tokens { get; init; } = TokenBreakdown.Zero;
 
