@@ -5,17 +5,21 @@ using Dashboard.Runs.Storage;
 namespace Dashboard.Runs.Otlp;
 
 /// <summary>
-/// A model call's content events (<see cref="GenAiContent"/>) that wait here for their span, offered to every instance
-/// through the store (<c>otlp_content_offers</c>). An SDK's log and trace exporters keep connections of their own, which a
-/// balancer may send to different instances: the instance that takes the call's span waits for its content
-/// (<see cref="OtlpContentWait"/>) and claims it from here, where its own memory has none. Whoever deletes a record's
-/// row owns the record: the instance that offered it withdraws it before it uses it (<see cref="KeepOwned"/>) and lets
-/// go of it if another claimed it first, so a prompt is its step's input once, never also a log line elsewhere. Rows no
-/// instance took in their time (their instance died) are taken back by any (<see cref="ClaimOrphans"/>).
+/// OTLP log records that wait here for their spans, offered to every instance through the store
+/// (<c>otlp_content_offers</c>, named for its first use). For two reasons. An exporter counts a record delivered once its
+/// export is answered, and a record may wait minutes for its span: kept only in memory, a process killed meanwhile would
+/// lose it; offered here, whichever instance runs next takes it back when its time is up (<see cref="ClaimOrphans"/>).
+/// And an SDK's log and trace exporters keep connections of their own, which a balancer may send to different instances:
+/// the instance that takes a model call's span waits for its content (<see cref="OtlpContentWait"/>) and claims it from
+/// here, where its own memory has none. Whoever deletes a record's row owns the record: the instance that offered it
+/// withdraws it before it uses it (<see cref="KeepOwned"/>) and lets go of it if another claimed it first, so a prompt is
+/// its step's input once, never also a log line elsewhere.
 /// </summary>
 internal sealed class OtlpContentOffers(RunsDatabase database)
 {
-    /// <summary>Offers these (content records as they begin to wait here): each row keyed by its record's event id.</summary>
+    private const int WithdrawnPerStatement = 1_000;
+
+    /// <summary>Offers these (records as they begin, or go on, to wait here): each row keyed by its record's event id.</summary>
     public void Offer(IReadOnlyList<OtlpLogHold.Waiting> items)
     {
         if (items.Count == 0)
@@ -24,27 +28,57 @@ internal sealed class OtlpContentOffers(RunsDatabase database)
         }
         database.Write(transaction =>
         {
-            using var command = transaction.Connection!.CreateCommand();
-            command.Transaction = transaction;
-            // A record sent twice (an exporter's retry) is offered once: the second copy finds the row gone when used.
-            command.CommandText = """
-                INSERT INTO otlp_content_offers (record_key, trace_id, span_id, since, caller_json, record_json)
-                VALUES (@key, @trace, @span, @since, @caller, @record) ON CONFLICT (record_key) DO NOTHING
-                """;
+            var connection = transaction.Connection!;
+            // PostgreSQL: the export's rows in one round trip, not one each (an export brings hundreds). SQLite: one
+            // prepared statement run for each, which is what a batch would do there.
+            if (connection.CanCreateBatch)
+            {
+                using var batch = connection.CreateBatch();
+                batch.Transaction = transaction;
+                foreach (var item in items)
+                {
+                    var command = batch.CreateBatchCommand();
+                    command.CommandText = OfferSql;
+                    Bind(item, (name, value) =>
+                    {
+                        var parameter = command.CreateParameter();
+                        parameter.ParameterName = "@" + name;
+                        parameter.Value = value;
+                        command.Parameters.Add(parameter);
+                    });
+                    batch.BatchCommands.Add(command);
+                }
+                batch.ExecuteNonQuery();
+                return 0;
+            }
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = OfferSql;
             foreach (var item in items)
             {
-                command.Parameters.Clear();
-                var (caller, record) = OtlpParkedLogs.ToJson(item);
-                command.With("key", item.Record.EventId)
-                    .With("trace", item.Record.TraceId)
-                    .With("span", item.Record.SpanId ?? "")
-                    .With("since", item.Since.ToUnixTimeMilliseconds())
-                    .With("caller", caller)
-                    .With("record", record);
-                command.ExecuteNonQuery();
+                insert.Parameters.Clear();
+                Bind(item, (name, value) => insert.With(name, value));
+                insert.ExecuteNonQuery();
             }
             return 0;
         });
+    }
+
+    // A record sent twice (an exporter's retry) is offered once: the second copy finds the row gone when used.
+    private const string OfferSql = """
+        INSERT INTO otlp_content_offers (record_key, trace_id, span_id, since, caller_json, record_json)
+        VALUES (@key, @trace, @span, @since, @caller, @record) ON CONFLICT (record_key) DO NOTHING
+        """;
+
+    private static void Bind(OtlpLogHold.Waiting item, Action<string, object> set)
+    {
+        var (caller, record) = OtlpParkedLogs.ToJson(item);
+        set("key", item.Record.EventId);
+        set("trace", item.Record.TraceId);
+        set("span", item.Record.SpanId ?? "");
+        set("since", item.Since.ToUnixTimeMilliseconds());
+        set("caller", caller);
+        set("record", record);
     }
 
     /// <summary>
@@ -93,12 +127,16 @@ internal sealed class OtlpContentOffers(RunsDatabase database)
         return Read(command);
     });
 
-    /// <summary>Whether anything is offered at all: a read, so that an instance that sees no content writes nothing.</summary>
-    public bool Any()
+    /// <summary>
+    /// Whether anything was offered before <paramref name="cutoff"/>: a read, so that an instance whose records all wait
+    /// their time (the store holds them while they do) writes nothing.
+    /// </summary>
+    public bool AnyBefore(DateTimeOffset cutoff)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers LIMIT 1) offered";
+        command.CommandText = "SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE since < @cutoff LIMIT 1) offered";
+        command.With("cutoff", cutoff.ToUnixTimeMilliseconds());
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
@@ -114,15 +152,18 @@ internal sealed class OtlpContentOffers(RunsDatabase database)
         }
         var withdrawn = database.Write(transaction =>
         {
-            using var command = transaction.Connection!.CreateCommand();
-            command.Transaction = transaction;
-            var keys = taken.Where(w => w.Offered).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).ToList();
-            command.CommandText = $"DELETE FROM otlp_content_offers WHERE {command.In("record_key", "k", keys)} RETURNING record_key";
             var deleted = new HashSet<string>(StringComparer.Ordinal);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            // In chunks: a stopping instance withdraws its whole hold (up to 50,000 records), past what one statement may bind.
+            foreach (var keys in taken.Where(w => w.Offered).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).Chunk(WithdrawnPerStatement))
             {
-                deleted.Add(reader.GetString(0));
+                using var command = transaction.Connection!.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = $"DELETE FROM otlp_content_offers WHERE {command.In("record_key", "k", keys)} RETURNING record_key";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    deleted.Add(reader.GetString(0));
+                }
             }
             return deleted;
         });

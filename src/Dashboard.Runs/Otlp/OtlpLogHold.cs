@@ -6,14 +6,15 @@ namespace Dashboard.Runs.Otlp;
 /// OTLP log records waiting for their trace's spans: kept by trace id until the spans come (a trace export takes
 /// them) or they have waited <see cref="MaxWait"/> (the sweeper takes them). Bounded in records and in size; past
 /// either bound the oldest are let go and counted. Each record keeps the key that sent it, and joins its run with that
-/// key's rights. In memory: an instance only sees what was sent to it; what still waits when it stops is parked in the
-/// store for the next (<see cref="OtlpParkedLogs"/>).
+/// key's rights. In memory, each also offered in the store while it waits (<see cref="OtlpContentOffers"/>), so that
+/// a process killed meanwhile loses none: what still waits when it stops is parked in the store for the next
+/// (<see cref="OtlpParkedLogs"/>), and what a killed one held is taken back once its time is up.
 /// </summary>
 internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRecords = 50_000, long maxBytes = 64L * 1024 * 1024)
 {
     /// <param name="Offered">
-    /// Offered to every instance through the store too (a model call's content, <see cref="OtlpContentOffers"/>): this
-    /// instance owns it only once it has withdrawn the offer.
+    /// Offered to every instance through the store too (<see cref="OtlpContentOffers"/>): this instance owns it only
+    /// once it has withdrawn the offer.
     /// </param>
     public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since, bool Offered = false);
 
@@ -56,11 +57,11 @@ internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRe
     /// <summary>Keeps records that came now.</summary>
     public void Add(IEnumerable<OtlpLogRecord> records, Caller caller) => Return(Stamp(records, caller));
 
-    /// <summary>Records that came now as they would wait here, those that <paramref name="offered"/> marked so (not kept yet).</summary>
-    public List<Waiting> Stamp(IEnumerable<OtlpLogRecord> records, Caller caller, Func<OtlpLogRecord, bool>? offered = null)
+    /// <summary>Records that came now as they would wait here (not kept yet).</summary>
+    public List<Waiting> Stamp(IEnumerable<OtlpLogRecord> records, Caller caller)
     {
         var now = time.GetUtcNow();
-        return records.Select(r => new Waiting(r, caller, now, offered?.Invoke(r) ?? false)).ToList();
+        return records.Select(r => new Waiting(r, caller, now)).ToList();
     }
 
     /// <summary>Keeps records again, each with the time it began to wait.</summary>

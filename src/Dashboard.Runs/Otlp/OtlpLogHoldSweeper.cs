@@ -21,7 +21,7 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
             // answer, then the held ends take what still waits. Each on its own: one that fails (the store away for a
             // moment) does not keep the others from their turn.
             await RunAsync(_ => Task.FromResult(ClaimParked()), "taking back the records parked by a stopped instance", stoppingToken);
-            await RunAsync(_ => Task.FromResult(ClaimOrphanedOffers()), "taking back the content events offered by an instance that died", stoppingToken);
+            await RunAsync(_ => Task.FromResult(ClaimOrphanedOffers()), "taking back the records offered by an instance that died", stoppingToken);
             await RunAsync(intake.PlaceStoredAsync, "placing the records whose spans another instance stored", stoppingToken);
             await RunAsync(ends.EndDueAsync, "appending the runs' held ends", stoppingToken);
             await RunAsync(intake.ReleaseExpiredAsync, "releasing the records that waited for their spans", stoppingToken);
@@ -39,22 +39,27 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         {
             LogUnreadable(logger, unreadable);
         }
-        hold.Return(claimed);
+        // Offered as they wait here, as the records this instance took itself: it may be killed before their time is up.
+        var waiting = claimed.Select(w => w with { Offered = true }).ToList();
+        offers.Offer(waiting);
+        hold.Return(waiting);
         return claimed.Count;
     }
 
     /// <summary>
-    /// Content events offered longer ago than any instance keeps a record waiting (and ten seconds more): the instance
-    /// that offered them withdraws what expires within a second, so it died. Here they wait out no more time: placed or
-    /// dropped next. (Taken too soon, nothing is doubled: whoever removes the offer owns the record.)
+    /// Records offered longer ago than any instance keeps a record waiting (and ten seconds more): the instance that
+    /// offered them withdraws what expires within a second, so it died (killed, out of memory) or let them go to stay
+    /// within its hold's bounds. Here they wait out no more time: placed or dropped next. (Taken too soon, nothing is
+    /// doubled: whoever removes the offer owns the record.)
     /// </summary>
     private int ClaimOrphanedOffers()
     {
-        if (!offers.Any())
+        var cutoff = time.GetUtcNow() - hold.MaxWait - TimeSpan.FromSeconds(10);
+        if (!offers.AnyBefore(cutoff))
         {
             return 0;
         }
-        var orphans = offers.ClaimOrphans(time.GetUtcNow() - hold.MaxWait - TimeSpan.FromSeconds(10), ClaimedPerPass);
+        var orphans = offers.ClaimOrphans(cutoff, ClaimedPerPass);
         hold.Return(orphans);
         return orphans.Count;
     }

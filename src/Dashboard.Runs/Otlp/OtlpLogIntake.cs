@@ -105,7 +105,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         var otherRun = held.Where(w => w.Record.NamedRunId is { } named && named != runId).ToList();
         if (otherRun.Count > 0)
         {
-            hold.Return(otherRun);
+            WaitOn(otherRun);
         }
         var taken = otherRun.Count == 0 ? held : held.Except(otherRun).ToList();
         if (taken.Count == 0)
@@ -131,13 +131,21 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     }
 
     /// <summary>
-    /// Records into the hold to wait for their spans; a model call's content events among them are offered to every
-    /// instance first (the one that takes the call's span may be another, <see cref="OtlpContentOffers"/>).
+    /// Records into the hold to wait for their spans, each offered in the store first (<see cref="OtlpContentOffers"/>):
+    /// an exporter counts them delivered once this answers, so a process killed while they wait must not lose them (its
+    /// offers are taken back by whichever instance runs next), and a model call's content may be claimed by the instance
+    /// that takes the call's span.
     /// </summary>
-    private void Hold(IEnumerable<OtlpLogRecord> records, Caller caller)
+    private void Hold(IEnumerable<OtlpLogRecord> records, Caller caller) => WaitOn(hold.Stamp(records, caller));
+
+    /// <summary>
+    /// Records taken from the hold (withdrawn from the store as they were) that wait on: offered again, so that they stay
+    /// in the store for as long as they wait.
+    /// </summary>
+    private void WaitOn(IEnumerable<OtlpLogHold.Waiting> taken)
     {
-        var items = hold.Stamp(records, caller, GenAiContent.IsContent);
-        offers.Offer(items.Where(w => w.Offered).ToList());
+        var items = taken.Select(w => w with { Offered = true }).ToList();
+        offers.Offer(items);
         hold.Return(items);
     }
 
@@ -154,10 +162,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         {
             index.RememberSpan(traceId, rootSpan, new OtlpTraceIndex.SpanStep(runId, null, null, null));
         }
-        hold.Return(join.StillWaiting);
+        WaitOn(join.StillWaiting);
     }
 
-    public void Refused(TraceJoin join) => hold.Return(join.Taken);
+    public void Refused(TraceJoin join) => WaitOn(join.Taken);
 
     /// <summary>
     /// What the store knows of these records' spans and traces that this instance does not (spans another instance took,
@@ -209,7 +217,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 if (run is null || run.Status.IsTerminal())
                 {
                     // Waits on, and goes the way of a record whose span never came.
-                    hold.Return(group);
+                    WaitOn(group);
                     continue;
                 }
                 var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), RunSpans(run), placeAll: false);
@@ -219,7 +227,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 }
                 else
                 {
-                    hold.Return(group);
+                    WaitOn(group);
                 }
             }
         }
@@ -242,7 +250,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             var run = RunFor(runId, group.Key);
             if (run is null || run.Status.IsTerminal())
             {
-                hold.Return(group);
+                WaitOn(group);
                 continue;
             }
             var runSpans = RunSpans(run);
@@ -257,7 +265,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             }
             else
             {
-                hold.Return(group);
+                WaitOn(group);
             }
         }
         return placed;
@@ -269,11 +277,12 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     /// </summary>
     public async Task<long> ReleaseExpiredAsync(CancellationToken cancellationToken)
     {
-        long dropped = hold.TakeEvictedCount();
-        if (dropped > 0)
+        // Let go of here, not lost: their offers stay in the store, and come back as orphans once their time is up.
+        if (hold.TakeEvictedCount() is > 0 and var evicted)
         {
-            LogEvicted(logger, dropped);
+            LogEvicted(logger, evicted);
         }
+        long dropped = 0;
         foreach (var trace in hold.TakeExpired().Select(offers.KeepOwned))
         {
             foreach (var group in trace.GroupBy(w => (RunId: RunOf(w.Record), w.Caller)))
@@ -345,6 +354,6 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) of trace {TraceId} dropped after waiting {Seconds} s: {Reason}")]
     private static partial void LogDropped(ILogger logger, int count, string traceId, string reason, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) waiting for their spans let go to stay within the hold's bounds")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) waiting for their spans let go of to stay within the hold's bounds (they wait on in the store, and are placed or dropped when their time is up)")]
     private static partial void LogEvicted(ILogger logger, long count);
 }

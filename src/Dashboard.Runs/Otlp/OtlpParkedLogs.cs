@@ -10,7 +10,8 @@ namespace Dashboard.Runs.Otlp;
 /// kept in the store (<c>otlp_parked_logs</c>) and taken back by whichever instance runs next: this one after a restart
 /// or a deploy, another one at once. Each keeps the key's rights it came with and the time it began to wait, so it waits
 /// out the rest of its time as if nothing had happened. A claim deletes what it returns, in one statement, so two
-/// instances never both take a record. A process that dies without stopping parks nothing.
+/// instances never both take a record. A process that dies without stopping parks nothing: what it held is in the store
+/// as offers (<see cref="OtlpContentOffers"/>), taken back by any instance once its time is up.
 /// </summary>
 internal sealed class OtlpParkedLogs(RunsDatabase database)
 {
