@@ -15,7 +15,7 @@ namespace Dashboard.Runs.Otlp;
 /// withdraws it before it uses it (<see cref="KeepOwned"/>) and lets go of it if another claimed it first, so a prompt is
 /// its step's input once, never also a log line elsewhere.
 /// </summary>
-internal sealed class OtlpContentOffers(RunsDatabase database)
+internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<OtlpContentOffers> logger)
 {
     private const int WithdrawnPerStatement = 1_000;
 
@@ -63,6 +63,28 @@ internal sealed class OtlpContentOffers(RunsDatabase database)
             return 0;
         });
     }
+
+    /// <summary>
+    /// These records as they wait on here: offered (<see cref="Offer"/>), or, if the store cannot take them now, kept in
+    /// memory alone (as before they were offered), rather than lost with the failed write.
+    /// </summary>
+    public List<OtlpLogHold.Waiting> OfferOrKeep(IEnumerable<OtlpLogHold.Waiting> waiting)
+    {
+        var items = waiting.Select(w => w with { Offered = true }).ToList();
+        try
+        {
+            Offer(items);
+            return items;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            LogNotOffered(logger, items.Count, ex);
+            return items.Select(w => w with { Offered = false }).ToList();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) waiting for their spans could not be offered in the store; they wait in memory only (lost if this process is killed)")]
+    private static partial void LogNotOffered(ILogger logger, int count, Exception exception);
 
     // A record sent twice (an exporter's retry) is offered once: the second copy finds the row gone when used.
     private const string OfferSql = """

@@ -40,9 +40,7 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
             LogUnreadable(logger, unreadable);
         }
         // Offered as they wait here, as the records this instance took itself: it may be killed before their time is up.
-        var waiting = claimed.Select(w => w with { Offered = true }).ToList();
-        offers.Offer(waiting);
-        hold.Return(waiting);
+        hold.Return(offers.OfferOrKeep(claimed));
         return claimed.Count;
     }
 

@@ -142,12 +142,7 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     /// Records taken from the hold (withdrawn from the store as they were) that wait on: offered again, so that they stay
     /// in the store for as long as they wait.
     /// </summary>
-    private void WaitOn(IEnumerable<OtlpLogHold.Waiting> taken)
-    {
-        var items = taken.Select(w => w with { Offered = true }).ToList();
-        offers.Offer(items);
-        hold.Return(items);
-    }
+    private void WaitOn(IEnumerable<OtlpLogHold.Waiting> taken) => hold.Return(offers.OfferOrKeep(taken));
 
     public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting);
 
