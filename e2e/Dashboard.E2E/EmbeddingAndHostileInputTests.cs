@@ -293,6 +293,14 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         {
             await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = true }).ClickAsync();
             await Assertions.Expect(page.GetByLabel("Step details").GetByText(Script).First).ToBeVisibleAsync();
+            if (tab == "Input")
+            {
+                // The override and the zero-width space are shown as what they are, not obeyed: the text after reads as sent.
+                await page.GetByLabel("Step details").GetByRole(AriaRole.Button, new() { Name = "Expand two levels" }).ClickAsync();
+                await Assertions.Expect(page.GetByLabel("Step details").Locator(".hidden-char")).ToHaveTextAsync(["U+202E", "U+200B"]);
+                Assert.Equal(0, await page.EvaluateAsync<int>("() => document.body.innerText.split('').filter(c => c === '\u202E').length"));
+                await page.ScreenshotAsync("hidden-characters");
+            }
         }
         await page.ScreenshotAsync("hostile-run");
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Dashboard.Components.Controls;
+using Dashboard.Model;
+using Dashboard.Model.Runs;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class HiddenCharactersTests : DashboardTestContext
+{
+    [Fact]
+    public void Split_MarksReorderingInvisibleAndControlCharacters_InOrder()
+    {
+        var parts = HiddenCharacters.Split("refund \u202E1234\u202C for\u200Bkey\u001B[31m");
+
+        Assert.Equal(
+            ["refund ", "U+202E", "1234", "U+202C", " for", "U+200B", "key", "U+001B", "[31m"],
+            parts.Select(p => p.Text));
+        Assert.Equal([false, true, false, true, false, true, false, true, false], parts.Select(p => p.IsMarker));
+        Assert.Contains("displays reversed", parts[1].Marker, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("plain text")]
+    [InlineData("line one\nline two\ttabbed\r\n")]
+    [InlineData("שלום \u200Fעולם")] // a right-to-left mark is ordinary in Hebrew text
+    [InlineData("family \U0001F468\u200D\U0001F469\u200D\U0001F467")] // zero-width joiners make one emoji
+    [InlineData("")]
+    public void Split_LeavesOrdinaryTextWhole(string text)
+    {
+        Assert.False(HiddenCharacters.Any(text));
+        Assert.Equal([new TextPart(text, null)], HiddenCharacters.Split(text));
+    }
+
+    [Fact]
+    public void Split_MarkerAtEitherEnd_AndTwoInARow()
+    {
+        Assert.Equal(["U+202E", "abc", "U+2066", "U+2069"], HiddenCharacters.Split("\u202Eabc\u2066\u2069").Select(p => p.Text));
+    }
+
+    [Fact]
+    public void ErrorView_ShowsAnOverrideAsAMarker_SoTheMessageReadsAsSent()
+    {
+        var cut = Render<ErrorView>(p => p.Add(v => v.Error, new ErrorInfo
+        {
+            Code = "REFUND_FAILED",
+            Message = "Refund to account \u202E4321\u202C refused",
+            Stack = "at Pay()\u200B",
+        }));
+
+        var marker = cut.Find(".hidden-char");
+        Assert.Equal("U+202E", marker.TextContent);
+        Assert.Contains("right-to-left override", marker.GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Equal("Refund to account U+202E4321U+202C refused", cut.Find(".clamp-12, .break-anywhere[style]").TextContent);
+        Assert.DoesNotContain('\u202E', cut.Markup);
+        Assert.Equal("at Pay()U+200B", cut.Find("pre.error-stack").TextContent);
+    }
+
+    [Fact]
+    public void JsonViewer_MarksHiddenCharactersInKeysAndValues_ButCopiesTheValueAsSent()
+    {
+        var value = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["user\u200Bid"] = "\u202Etxt.exe" });
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, value));
+
+        Assert.Equal("userU+200Bid", cut.Find(".json-key").TextContent);
+        Assert.Equal(["U+200B", "U+202E"], cut.FindAll(".hidden-char").Select(m => m.TextContent));
+        Assert.Contains("\u202Etxt.exe", cut.Find(".json-value.json-string").GetAttribute("title"), StringComparison.Ordinal);
+    }
+}
