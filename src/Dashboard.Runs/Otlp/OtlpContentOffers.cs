@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Dashboard.Runs.Storage;
@@ -28,40 +29,50 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
         }
         database.Write(transaction =>
         {
-            var connection = transaction.Connection!;
-            // PostgreSQL: the export's rows in one round trip, not one each (an export brings hundreds). SQLite: one
-            // prepared statement run for each, which is what a batch would do there.
-            if (connection.CanCreateBatch)
-            {
-                using var batch = connection.CreateBatch();
-                batch.Transaction = transaction;
-                foreach (var item in items)
-                {
-                    var command = batch.CreateBatchCommand();
-                    command.CommandText = OfferSql;
-                    Bind(item, (name, value) =>
-                    {
-                        var parameter = command.CreateParameter();
-                        parameter.ParameterName = "@" + name;
-                        parameter.Value = value;
-                        command.Parameters.Add(parameter);
-                    });
-                    batch.BatchCommands.Add(command);
-                }
-                batch.ExecuteNonQuery();
-                return 0;
-            }
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = OfferSql;
-            foreach (var item in items)
-            {
-                insert.Parameters.Clear();
-                Bind(item, (name, value) => insert.With(name, value));
-                insert.ExecuteNonQuery();
-            }
+            OfferIn(transaction, items);
             return 0;
         });
+    }
+
+    /// <summary><see cref="Offer"/> inside a write transaction already under way (the claim of what is offered).</summary>
+    public static void OfferIn(DbTransaction transaction, IReadOnlyList<OtlpLogHold.Waiting> items)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+        var connection = transaction.Connection!;
+        // PostgreSQL: the export's rows in one round trip, not one each (an export brings hundreds). SQLite: one
+        // prepared statement run for each, which is what a batch would do there.
+        if (connection.CanCreateBatch)
+        {
+            using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var item in items)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = OfferSql;
+                Bind(item, (name, value) =>
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = "@" + name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                });
+                batch.BatchCommands.Add(command);
+            }
+            batch.ExecuteNonQuery();
+            return;
+        }
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = OfferSql;
+        foreach (var item in items)
+        {
+            insert.Parameters.Clear();
+            Bind(item, (name, value) => insert.With(name, value));
+            insert.ExecuteNonQuery();
+        }
     }
 
     /// <summary>

@@ -34,13 +34,15 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         {
             return 0;
         }
-        var (claimed, unreadable) = parked.Claim(ClaimedPerPass);
+        // Offered as they wait here, as the records this instance took itself (it may be killed before their time is up),
+        // in the transaction that takes them: a kill between the two would otherwise lose them. If the offers cannot be
+        // written, nothing is taken; they stay parked for the next pass.
+        var (claimed, unreadable) = parked.Claim(ClaimedPerPass, (transaction, items) => OtlpContentOffers.OfferIn(transaction, items));
         if (unreadable > 0)
         {
             LogUnreadable(logger, unreadable);
         }
-        // Offered as they wait here, as the records this instance took itself: it may be killed before their time is up.
-        hold.Return(offers.OfferOrKeep(claimed));
+        hold.Return(claimed.Select(w => w with { Offered = true }));
         return claimed.Count;
     }
 

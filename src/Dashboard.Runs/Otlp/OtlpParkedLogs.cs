@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Dashboard.Runs.Access;
@@ -61,8 +62,10 @@ internal sealed class OtlpParkedLogs(RunsDatabase database)
     /// <summary>
     /// Takes up to <paramref name="max"/> parked records, the oldest first; none is parked after this. A row this version
     /// cannot read (parked by another one) is counted in <c>Unreadable</c> and let go, rather than met again every second.
+    /// <paramref name="alsoInTransaction"/> runs on what was taken before the claim commits (the claimer offers them as
+    /// they wait with it): if it fails, nothing was taken.
     /// </summary>
-    public (List<OtlpLogHold.Waiting> Claimed, int Unreadable) Claim(int max) => database.Write(transaction =>
+    public (List<OtlpLogHold.Waiting> Claimed, int Unreadable) Claim(int max, Action<DbTransaction, List<OtlpLogHold.Waiting>>? alsoInTransaction = null) => database.Write(transaction =>
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
@@ -90,7 +93,9 @@ internal sealed class OtlpParkedLogs(RunsDatabase database)
             }
         }
         // RETURNING promises no order: back in the order they were parked.
-        return (claimed.OrderBy(c => c.Id).Select(c => c.Item).ToList(), unreadable);
+        var items = claimed.OrderBy(c => c.Id).Select(c => c.Item).ToList();
+        alsoInTransaction?.Invoke(transaction, items);
+        return (items, unreadable);
     });
 
     /// <summary>A waiting record as it is parked: the key's rights and the record, each as JSON.</summary>
