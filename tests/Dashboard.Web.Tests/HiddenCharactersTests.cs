@@ -38,6 +38,18 @@ public sealed class HiddenCharactersTests : DashboardTestContext
     }
 
     [Fact]
+    public void Split_PastTheMarkerLimit_WritesTheRestIntoTheText_StillShownAndNotObeyed()
+    {
+        var text = string.Concat(Enumerable.Repeat("a\u202E", HiddenCharacters.MaxMarkers + 3));
+
+        var parts = HiddenCharacters.Split(text);
+
+        Assert.Equal(HiddenCharacters.MaxMarkers, parts.Count(p => p.IsMarker));
+        Assert.Equal("a[U+202E]a[U+202E]a[U+202E]", parts[^1].Text);
+        Assert.DoesNotContain(parts, p => p.Text.Contains('\u202E', StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ErrorView_ShowsAnOverrideAsAMarker_SoTheMessageReadsAsSent()
     {
         var cut = Render<ErrorView>(p => p.Add(v => v.Error, new ErrorInfo

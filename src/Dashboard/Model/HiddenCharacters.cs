@@ -25,12 +25,20 @@ public static class HiddenCharacters
     /// <summary>Whether <paramref name="text"/> holds a character that is shown as a marker (the common case, none, costs one scan).</summary>
     public static bool Any(string? text) => text is not null && text.AsSpan().IndexOfAny(Marked) >= 0;
 
+    /// <summary>
+    /// How many markers one text gets as elements of their own. A payload of binary-like text can hold a hidden character
+    /// in every other place: past this many, each is written into the text as its label (still shown, still not obeyed),
+    /// so that a 200 KB raw view stays one text node, not a hundred thousand elements.
+    /// </summary>
+    public const int MaxMarkers = 500;
+
     /// <summary>The text in order as plain runs and markers; one plain part when nothing is marked.</summary>
     public static IReadOnlyList<TextPart> Split(string text)
     {
         var parts = new List<TextPart>();
+        var plain = new System.Text.StringBuilder();
+        var markers = 0;
         var rest = text.AsSpan();
-        var start = 0;
         while (rest.Length > 0)
         {
             var at = rest.IndexOfAny(Marked);
@@ -38,17 +46,27 @@ public static class HiddenCharacters
             {
                 break;
             }
-            if (at > 0)
+            plain.Append(rest[..at]);
+            if (markers < MaxMarkers)
             {
-                parts.Add(new TextPart(text.Substring(start, at), null));
+                if (plain.Length > 0)
+                {
+                    parts.Add(new TextPart(plain.ToString(), null));
+                    plain.Clear();
+                }
+                parts.Add(new TextPart(Label(rest[at]), Describe(rest[at])));
+                markers++;
             }
-            parts.Add(new TextPart(Label(rest[at]), Describe(rest[at])));
-            start += at + 1;
+            else
+            {
+                plain.Append('[').Append(Label(rest[at])).Append(']');
+            }
             rest = rest[(at + 1)..];
         }
-        if (start < text.Length || parts.Count == 0)
+        plain.Append(rest);
+        if (plain.Length > 0 || parts.Count == 0)
         {
-            parts.Add(new TextPart(text[start..], null));
+            parts.Add(new TextPart(plain.ToString(), null));
         }
         return parts;
     }
