@@ -36,6 +36,24 @@ public sealed class ComponentTests : DashboardTestContext
     }
 
     [Fact]
+    public void JsonViewer_TheSameValueReadAgain_KeepsWhatTheReaderOpened_ANewOneStartsAtTheRoot()
+    {
+        static JsonElement Read(string json) => JsonDocument.Parse(json).RootElement;
+        const string Json = """{"order":{"lines":[{"sku":"SKU-1"}]}}""";
+        var cut = Render<JsonViewer>(p => p.Add(v => v.Title, "Input").Add(v => v.Value, Read(Json)));
+        Assert.DoesNotContain("lines", cut.Find("[role=tree]").TextContent, StringComparison.Ordinal);
+
+        cut.Find("button[aria-label='Expand two levels']").Click();
+        Assert.Contains("lines", cut.Find("[role=tree]").TextContent, StringComparison.Ordinal);
+        // The step's attempts fetched anew: another element, the same JSON.
+        cut.Render(p => p.Add(v => v.Value, Read(Json)));
+        Assert.Contains("lines", cut.Find("[role=tree]").TextContent, StringComparison.Ordinal);
+
+        cut.Render(p => p.Add(v => v.Value, Read("""{"order":{"lines":[{"sku":"SKU-2"}]}}""")));
+        Assert.DoesNotContain("lines", cut.Find("[role=tree]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void JsonViewer_TruncatedPayload_SaysWhatWasCut_AndShowsRaw()
     {
         var kept = "{\"lines\":[{\"sku\":\"SKU-1\"},{\"sku\":\"SK";

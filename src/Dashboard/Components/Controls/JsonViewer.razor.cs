@@ -29,6 +29,7 @@ public sealed partial class JsonViewer
     private JsonElement? _shown;
     private JsonPayload? _shownPayload;
     private JsonPayload? _payload;
+    private string? _shownFind;
     private string? _rawText;
     private ChatTranscript? _chat;
     private ViewMode _mode;
@@ -88,7 +89,17 @@ public sealed partial class JsonViewer
         }
         _shown = Value;
         _shownPayload = Payload;
-        _payload = Payload ?? JsonPayload.Of(Value);
+        var next = Payload ?? JsonPayload.Of(Value);
+        if (next is not null && _payload is not null && _state is not null && string.Equals(Find, _shownFind, StringComparison.Ordinal)
+            && next.Root.Utf8.Span.SequenceEqual(_payload.Root.Utf8.Span))
+        {
+            // The same value read again (the step's attempts fetched anew, or the rest of the run loaded): the reader's
+            // open branches, search and mode stay as they were instead of folding back to the root under them. (A link
+            // that asks for another search still starts it.)
+            return;
+        }
+        _shownFind = Find;
+        _payload = next;
         _rawText = null;
         _showWholeRaw = false;
         _search = null;
