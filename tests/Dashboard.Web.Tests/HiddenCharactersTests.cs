@@ -68,6 +68,18 @@ public sealed class HiddenCharactersTests : DashboardTestContext
     }
 
     [Fact]
+    public void StepHealth_TwoStepsThatLookAlike_AreToldApart()
+    {
+        var cut = Render<StepHealthTable>(p => p.Add(t => t.Steps,
+        [
+            new Dashboard.Model.Insights.StepHealth { StepId = "charge", Tokens = new(0, 0, 0) },
+            new Dashboard.Model.Insights.StepHealth { StepId = "char\u200Bge", Tokens = new(0, 0, 0) },
+        ]));
+
+        Assert.Equal(["charU+200Bge", "charge"], cut.FindAll("td.name").Select(td => td.TextContent).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void JsonViewer_MarksHiddenCharactersInKeysAndValues_ButCopiesTheValueAsSent()
     {
         var value = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["user\u200Bid"] = "\u202Etxt.exe" });
