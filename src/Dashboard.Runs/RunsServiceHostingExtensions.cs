@@ -48,7 +48,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(_ => new Otlp.OtlpTraceIndex());
         services.AddSingleton(sp => new Otlp.OtlpLogHold(sp.GetService<TimeProvider>() ?? TimeProvider.System,
             TimeSpan.FromSeconds(Math.Max(0, sp.GetRequiredService<IOptions<RunsOptions>>().Value.OtlpLogWaitSeconds))));
-        services.AddSingleton(sp => new Otlp.OtlpContentOffers(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<ILogger<Otlp.OtlpContentOffers>>()));
+        services.AddSingleton(sp => new Otlp.OtlpContentOffers(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpContentOffers>>()));
         services.AddSingleton<Otlp.OtlpLogIntake>();
         services.AddSingleton(sp => new Otlp.OtlpContentWait(sp.GetRequiredService<Otlp.OtlpLogHold>(), sp.GetRequiredService<IOptions<RunsOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<Otlp.OtlpContentWait>>(),

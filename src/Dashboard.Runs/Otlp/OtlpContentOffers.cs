@@ -12,15 +12,21 @@ namespace Dashboard.Runs.Otlp;
 /// lose it; offered here, whichever instance runs next takes it back when its time is up (<see cref="ClaimOrphans"/>).
 /// And an SDK's log and trace exporters keep connections of their own, which a balancer may send to different instances:
 /// the instance that takes a model call's span waits for its content (<see cref="OtlpContentWait"/>) and claims it from
-/// here, where its own memory has none. Whoever deletes a record's row owns the record: the instance that offered it
-/// withdraws it before it uses it (<see cref="KeepOwned"/>) and lets go of it if another claimed it first, so a prompt is
-/// its step's input once, never also a log line elsewhere.
+/// here, where its own memory has none. Whoever marks a record's row taken owns the record: the instance that offered it
+/// takes it before it uses it (<see cref="KeepOwned"/>) and lets go of it if another took it first, so a prompt is its
+/// step's input once, never also a log line elsewhere. The taken row is deleted by the transaction that uses the record
+/// (the run's append: <see cref="OtlpRows.UsedOffers"/>), parks it or drops it; freed again if it waits on. An instance
+/// killed in between leaves it taken, and it comes back as an orphan (<see cref="ClaimOrphans"/>): nothing is lost, and
+/// a record used is never used again.
 /// </summary>
-internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<OtlpContentOffers> logger)
+internal sealed partial class OtlpContentOffers(RunsDatabase database, TimeProvider time, ILogger<OtlpContentOffers> logger)
 {
-    private const int WithdrawnPerStatement = 1_000;
+    private const int ChangedPerStatement = 1_000;
 
-    /// <summary>Offers these (records as they begin, or go on, to wait here): each row keyed by its record's event id.</summary>
+    /// <summary>
+    /// Offers these (records as they begin, or go on, to wait here): each row keyed by its record's event id. A record
+    /// this instance had taken is freed again.
+    /// </summary>
     public void Offer(IReadOnlyList<OtlpLogHold.Waiting> items)
     {
         if (items.Count == 0)
@@ -51,7 +57,7 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
             foreach (var item in items)
             {
                 var command = batch.CreateBatchCommand();
-                command.CommandText = OfferSql;
+                command.CommandText = SqlFor(item);
                 Bind(item, (name, value) =>
                 {
                     var parameter = command.CreateParameter();
@@ -66,14 +72,16 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
         }
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = OfferSql;
         foreach (var item in items)
         {
+            insert.CommandText = SqlFor(item);
             insert.Parameters.Clear();
             Bind(item, (name, value) => insert.With(name, value));
             insert.ExecuteNonQuery();
         }
     }
+
+    private static string SqlFor(OtlpLogHold.Waiting item) => item.Offer == OfferState.Taken ? FreeSql : OfferSql;
 
     /// <summary>
     /// These records as they wait on here: offered (<see cref="Offer"/>), or, if the store cannot take them now, kept in
@@ -81,26 +89,33 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
     /// </summary>
     public List<OtlpLogHold.Waiting> OfferOrKeep(IEnumerable<OtlpLogHold.Waiting> waiting)
     {
-        var items = waiting.Select(w => w with { Offered = true }).ToList();
+        var items = waiting.ToList();
         try
         {
             Offer(items);
-            return items;
+            return items.Select(w => w with { Offer = OfferState.Offered }).ToList();
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
         {
             LogNotOffered(logger, items.Count, ex);
-            return items.Select(w => w with { Offered = false }).ToList();
+            // One this instance had taken stays taken in the store: it is still this instance's, and an orphan if it dies.
+            return items;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OTLP logs: {Count} record(s) waiting for their spans could not be offered in the store; they wait in memory only (lost if this process is killed)")]
     private static partial void LogNotOffered(ILogger logger, int count, Exception exception);
 
-    // A record sent twice (an exporter's retry) is offered once: the second copy finds the row gone when used.
+    // A record sent twice (an exporter's retry) is offered once: the second copy finds the row taken or gone when used.
     private const string OfferSql = """
         INSERT INTO otlp_content_offers (record_key, trace_id, span_id, since, caller_json, record_json)
         VALUES (@key, @trace, @span, @since, @caller, @record) ON CONFLICT (record_key) DO NOTHING
+        """;
+
+    // A record this instance took that waits on: its row free again for any instance (written again if it went).
+    private const string FreeSql = """
+        INSERT INTO otlp_content_offers (record_key, trace_id, span_id, since, caller_json, record_json)
+        VALUES (@key, @trace, @span, @since, @caller, @record) ON CONFLICT (record_key) DO UPDATE SET taken_at = NULL
         """;
 
     private static void Bind(OtlpLogHold.Waiting item, Action<string, object> set)
@@ -116,7 +131,7 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
 
     /// <summary>
     /// The offered content of these spans of the trace, whichever instance offered it; none is offered after this. Each
-    /// comes owned (not offered) by this instance.
+    /// comes taken by this instance.
     /// </summary>
     public List<OtlpLogHold.Waiting> Claim(string traceId, IReadOnlyCollection<string> spanIds)
     {
@@ -128,12 +143,12 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
         {
             using var command = transaction.Connection!.CreateCommand();
             command.Transaction = transaction;
-            command.With("trace", traceId);
+            command.With("trace", traceId).With("now", Now);
             command.CommandText = $"""
-                DELETE FROM otlp_content_offers WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)}
-                RETURNING since, caller_json, record_json
+                UPDATE otlp_content_offers SET taken_at = @now WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)} AND taken_at IS NULL
+                RETURNING since, caller_json, record_json, record_key
                 """;
-            return Read(command);
+            return Read(transaction, command);
         });
     }
 
@@ -143,21 +158,30 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         command.With("trace", traceId);
-        command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)} LIMIT 1) offered";
+        command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE trace_id = @trace AND {command.In("span_id", "s", spanIds)} AND taken_at IS NULL LIMIT 1) offered";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
-    /// <summary>Rows offered before <paramref name="cutoff"/> and never withdrawn: their instance stopped without using them.</summary>
+    // Offered before the cutoff and never taken, or taken before it and never used: their instance stopped without them.
+    // On the row itself as well as in the sub-select: a second instance's claim that waited for this one's (PostgreSQL)
+    // checks the row as this one left it, and passes it by.
+    private const string OrphanedSql = "(taken_at IS NULL AND since < @cutoff OR taken_at < @cutoff)";
+
+    /// <summary>
+    /// Rows offered before <paramref name="cutoff"/> and never taken, or taken before it and never used: their instance
+    /// stopped without using them. Each comes taken by this instance.
+    /// </summary>
     public List<OtlpLogHold.Waiting> ClaimOrphans(DateTimeOffset cutoff, int max) => database.Write(transaction =>
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = """
-            DELETE FROM otlp_content_offers WHERE record_key IN (SELECT record_key FROM otlp_content_offers WHERE since < @cutoff ORDER BY since LIMIT @max)
-            RETURNING since, caller_json, record_json
+        command.CommandText = $"""
+            UPDATE otlp_content_offers SET taken_at = @now
+            WHERE record_key IN (SELECT record_key FROM otlp_content_offers WHERE {OrphanedSql} ORDER BY since LIMIT @max) AND {OrphanedSql}
+            RETURNING since, caller_json, record_json, record_key
             """;
-        command.With("cutoff", cutoff.ToUnixTimeMilliseconds()).With("max", max);
-        return Read(command);
+        command.With("cutoff", cutoff.ToUnixTimeMilliseconds()).With("max", max).With("now", Now);
+        return Read(transaction, command);
     });
 
     /// <summary>
@@ -168,68 +192,117 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, ILogger<O
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE since < @cutoff LIMIT 1) offered";
+        command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM otlp_content_offers WHERE {OrphanedSql} LIMIT 1) offered";
         command.With("cutoff", cutoff.ToUnixTimeMilliseconds());
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>
-    /// Of records taken from this instance's hold to be used: those it owns. Each it offered is withdrawn first, and let
-    /// go of if another instance claimed it meanwhile. No store call when none was offered.
+    /// Of records taken from this instance's hold to be used: those it owns. Each it offered is taken first, and let go
+    /// of if another instance took it meanwhile. No store call when none was offered.
     /// </summary>
     public List<OtlpLogHold.Waiting> KeepOwned(List<OtlpLogHold.Waiting> taken)
     {
-        if (!taken.Any(w => w.Offered))
+        if (!taken.Any(w => w.Offer == OfferState.Offered))
         {
             return taken;
         }
-        var withdrawn = database.Write(transaction =>
+        var now = Now;
+        var marked = database.Write(transaction =>
         {
-            var deleted = new HashSet<string>(StringComparer.Ordinal);
-            // In chunks: a stopping instance withdraws its whole hold (up to 50,000 records), past what one statement may bind.
-            foreach (var keys in taken.Where(w => w.Offered).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).Chunk(WithdrawnPerStatement))
+            var rows = new HashSet<string>(StringComparer.Ordinal);
+            // In chunks: a stopping instance takes its whole hold (up to 50,000 records), past what one statement may bind.
+            foreach (var keys in taken.Where(w => w.Offer == OfferState.Offered).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).Chunk(ChangedPerStatement))
             {
                 using var command = transaction.Connection!.CreateCommand();
                 command.Transaction = transaction;
-                command.CommandText = $"DELETE FROM otlp_content_offers WHERE {command.In("record_key", "k", keys)} RETURNING record_key";
+                command.With("now", now);
+                command.CommandText = $"UPDATE otlp_content_offers SET taken_at = @now WHERE {command.In("record_key", "k", keys)} AND taken_at IS NULL RETURNING record_key";
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    deleted.Add(reader.GetString(0));
+                    rows.Add(reader.GetString(0));
                 }
             }
-            return deleted;
+            return rows;
         });
         var owned = new List<OtlpLogHold.Waiting>(taken.Count);
         foreach (var item in taken)
         {
-            if (!item.Offered)
+            if (item.Offer != OfferState.Offered)
             {
                 owned.Add(item);
             }
             // Removed from the set as it is kept: a second copy of one record (sent twice) is let go.
-            else if (withdrawn.Remove(item.Record.EventId))
+            else if (marked.Remove(item.Record.EventId))
             {
-                owned.Add(item with { Offered = false });
+                owned.Add(item with { Offer = OfferState.Taken });
             }
         }
         return owned;
     }
 
-    private static List<OtlpLogHold.Waiting> Read(System.Data.Common.DbCommand command)
+    /// <summary>The rows of these records, taken by this instance, in a transaction under way (the one that parks them).</summary>
+    public static void UsedIn(DbTransaction transaction, IEnumerable<OtlpLogHold.Waiting> items)
+    {
+        foreach (var keys in KeysOf(items).Chunk(ChangedPerStatement))
+        {
+            using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"DELETE FROM otlp_content_offers WHERE {command.In("record_key", "k", keys)}";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// The rows of records this instance took and has dropped (their runs are gone or ended), or that went in with an
+    /// append that stored nothing new (all of it there already, so no transaction deleted them).
+    /// </summary>
+    public void Forget(IEnumerable<OtlpLogHold.Waiting> items)
+    {
+        var taken = items.Where(w => w.Offer == OfferState.Taken).ToList();
+        if (taken.Count > 0)
+        {
+            database.Write(transaction =>
+            {
+                UsedIn(transaction, taken);
+                return 0;
+            });
+        }
+    }
+
+    /// <summary>The keys of the rows these records' use deletes: those this instance took.</summary>
+    public static IReadOnlyList<string> KeysOf(IEnumerable<OtlpLogHold.Waiting> items) =>
+        items.Where(w => w.Offer == OfferState.Taken).Select(w => w.Record.EventId).Distinct(StringComparer.Ordinal).ToList();
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // Each row read comes taken by this instance; one offered by another version, in a form this one cannot read, is
+    // deleted in the same transaction (let go, as a parked record would be), not taken again and again.
+    private static List<OtlpLogHold.Waiting> Read(DbTransaction transaction, DbCommand command)
     {
         var claimed = new List<OtlpLogHold.Waiting>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var unreadable = new List<string>();
+        using (var reader = command.ExecuteReader())
         {
-            try
+            while (reader.Read())
             {
-                claimed.Add(OtlpParkedLogs.FromJson(reader.GetString(1), reader.GetString(2), reader.GetInt64(0)));
+                try
+                {
+                    claimed.Add(OtlpParkedLogs.FromJson(reader.GetString(1), reader.GetString(2), reader.GetInt64(0)) with { Offer = OfferState.Taken });
+                }
+                catch (Exception ex) when (ex is JsonException or NullReferenceException or ArgumentNullException)
+                {
+                    unreadable.Add(reader.GetString(3));
+                }
             }
-            catch (Exception ex) when (ex is JsonException or NullReferenceException or ArgumentNullException)
-            {
-                // Offered by another version, in a form this one cannot read: let go, as a parked record would be.
-            }
+        }
+        if (unreadable.Count > 0)
+        {
+            using var delete = transaction.Connection!.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = $"DELETE FROM otlp_content_offers WHERE {delete.In("record_key", "k", unreadable)}";
+            delete.ExecuteNonQuery();
         }
         return claimed.OrderBy(w => w.Since).ToList();
     }

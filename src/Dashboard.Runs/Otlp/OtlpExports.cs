@@ -57,7 +57,7 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
             }
             // Log records that came before these spans go in with them.
             var join = logs.Join(trace.Key, runId, caller, mapped, rootSpan);
-            var rows = new OtlpRows(trace.Key, OtlpLogIntake.SpansOf(runId, join.Events, rootSpan), held);
+            var rows = new OtlpRows(trace.Key, OtlpLogIntake.SpansOf(runId, join.Events, rootSpan), held) { UsedOffers = join.UsedOffers };
             if (join.Events.Count == 0)
             {
                 // Only the root's end came, and it is held: nothing to append yet.
@@ -73,7 +73,7 @@ internal sealed partial class OtlpExports(RunIngestion ingestion, RunQueries que
                 problems.Add($"trace {trace.Key} (run {runId}): {outcome.Message}");
                 continue;
             }
-            logs.Stored(trace.Key, runId, join, rootSpan);
+            logs.Stored(trace.Key, runId, join, rootSpan, outcome);
         }
 
         var response = new ExportTraceServiceResponse();

@@ -12,11 +12,8 @@ namespace Dashboard.Runs.Otlp;
 /// </summary>
 internal sealed class OtlpLogHold(TimeProvider time, TimeSpan maxWait, int maxRecords = 50_000, long maxBytes = 64L * 1024 * 1024)
 {
-    /// <param name="Offered">
-    /// Offered to every instance through the store too (<see cref="OtlpContentOffers"/>): this instance owns it only
-    /// once it has withdrawn the offer.
-    /// </param>
-    public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since, bool Offered = false);
+    /// <param name="Offer">Where the record stands in the store's offers (<see cref="OtlpContentOffers"/>).</param>
+    public readonly record struct Waiting(OtlpLogRecord Record, Caller Caller, DateTimeOffset Since, OfferState Offer = OfferState.None);
 
     private readonly record struct Held(Waiting Item, long Bytes);
 

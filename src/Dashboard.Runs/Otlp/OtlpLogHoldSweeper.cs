@@ -42,15 +42,16 @@ internal sealed partial class OtlpLogHoldSweeper(OtlpLogIntake intake, OtlpRunEn
         {
             LogUnreadable(logger, unreadable);
         }
-        hold.Return(claimed.Select(w => w with { Offered = true }));
+        hold.Return(claimed.Select(w => w with { Offer = OfferState.Offered }));
         return claimed.Count;
     }
 
     /// <summary>
-    /// Records offered longer ago than any instance keeps a record waiting (and ten seconds more): the instance that
-    /// offered them withdraws what expires within a second, so it died (killed, out of memory) or let them go to stay
-    /// within its hold's bounds. Here they wait out no more time: placed or dropped next. (Taken too soon, nothing is
-    /// doubled: whoever removes the offer owns the record.)
+    /// Records offered longer ago than any instance keeps a record waiting (and ten seconds more), or taken that long ago
+    /// and never used: the instance that offered them takes what expires within a second, and uses what it takes within
+    /// milliseconds, so it died (killed, out of memory) or let them go to stay within its hold's bounds. Here they wait
+    /// out no more time: placed or dropped next, their offers deleted as they are. (Taken too soon, nothing is doubled:
+    /// whoever marks the offer taken owns the record.)
     /// </summary>
     private int ClaimOrphanedOffers()
     {

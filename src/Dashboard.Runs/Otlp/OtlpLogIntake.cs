@@ -58,39 +58,70 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         var known = offers.KeepOwned(records.Select(r => r.TraceId).Distinct(StringComparer.Ordinal)
             .SelectMany(trace => hold.TakeWhere(trace, w => w.Caller.Name == caller.Name && w.Record.SpanId is { } span && index.StepOf(trace, span) is not null))
             .ToList())
-            .Select(w => w.Record);
+            .ToDictionary(w => w.Record, (IEqualityComparer<OtlpLogRecord>)ReferenceEqualityComparer.Instance);
+        // The records of this export, and those that waited here, as they stand: the latter keep their place in the store.
+        List<OtlpLogHold.Waiting> AsWaiting(IEnumerable<OtlpLogRecord> group) =>
+            [.. group.Select(r => known.TryGetValue(r, out var w) ? w : new OtlpLogHold.Waiting(r, caller, default))];
         long rejected = 0;
         var problems = new List<string>();
-        foreach (var group in records.Concat(known).GroupBy(RunOf))
+        foreach (var group in records.Concat(known.Keys).GroupBy(RunOf))
         {
             var runId = group.Key;
             if (Ids.ProblemOfNew(runId) is { } idProblem)
             {
                 rejected += group.Count();
                 problems.Add($"run.id {idProblem}");
+                offers.Forget(AsWaiting(group));
                 continue;
             }
             var run = RunFor(runId, caller);
             if (run is null)
             {
-                Hold(group, caller);
+                Hold(group, known, caller);
                 continue;
             }
             if (run.Status.IsTerminal())
             {
                 rejected += group.Count();
                 problems.Add($"run {runId} already ended ({run.Status.ToWire()}); a run takes no log lines after its end");
+                offers.Forget(AsWaiting(group));
                 continue;
             }
             var (events, waiting) = OtlpLogPlacement.Place(group, (trace, span) => StepIn(runId, trace, span), RunSpans(run), placeAll: false);
-            Hold(waiting, caller);
-            if (events.Count > 0 && await IngestAsync(runId, events, caller, cancellationToken) is { } problem)
+            Hold(waiting, known, caller);
+            if (events.Count > 0)
             {
-                rejected += events.Count;
-                problems.Add(problem);
+                var still = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
+                var used = AsWaiting(group.Where(r => !still.Contains(r)));
+                if (await IngestAsync(runId, events, caller, used, cancellationToken) is { } problem)
+                {
+                    rejected += events.Count;
+                    problems.Add(problem);
+                    offers.Forget(used);
+                }
             }
         }
         return new Outcome(rejected, problems);
+    }
+
+    // Records that wait (on) for their spans: those of the export begin to, those that waited here already go on.
+    private void Hold(IEnumerable<OtlpLogRecord> records, Dictionary<OtlpLogRecord, OtlpLogHold.Waiting> known, Caller caller)
+    {
+        var fresh = new List<OtlpLogRecord>();
+        var waitedAlready = new List<OtlpLogHold.Waiting>();
+        foreach (var record in records)
+        {
+            if (known.TryGetValue(record, out var waiting))
+            {
+                waitedAlready.Add(waiting);
+            }
+            else
+            {
+                fresh.Add(record);
+            }
+        }
+        Hold(fresh, caller);
+        WaitOn(waitedAlready);
     }
 
     /// <summary>
@@ -127,7 +158,10 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         var (logs, waiting) = OtlpLogPlacement.Place(taken.Select(t => t.Record).Where(r => !content.Contains(r)),
             (trace, span) => here.GetValueOrDefault(span) ?? StepIn(runId, trace, span), runSpans, placeAll: ends);
         var stillWaiting = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
-        return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList());
+        return new TraceJoin(OtlpLogPlacement.Insert(events, logs), taken, taken.Where(t => stillWaiting.Contains(t.Record)).ToList())
+        {
+            UsedOffers = OtlpContentOffers.KeysOf(taken.Where(t => !stillWaiting.Contains(t.Record))),
+        };
     }
 
     /// <summary>
@@ -139,16 +173,33 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
     private void Hold(IEnumerable<OtlpLogRecord> records, Caller caller) => WaitOn(hold.Stamp(records, caller));
 
     /// <summary>
-    /// Records taken from the hold (withdrawn from the store as they were) that wait on: offered again, so that they stay
-    /// in the store for as long as they wait.
+    /// Records taken from the hold (taken in the store as they were) that wait on: offered again, so that any instance may
+    /// take them while they wait.
     /// </summary>
     private void WaitOn(IEnumerable<OtlpLogHold.Waiting> taken) => hold.Return(offers.OfferOrKeep(taken));
 
-    public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting);
-
-    /// <summary>The trace's events were stored: their spans are remembered, and what waits for others waits on.</summary>
-    public void Stored(string traceId, string runId, TraceJoin join, string? rootSpan)
+    /// <param name="Taken">The records taken from the hold for the trace.</param>
+    /// <param name="StillWaiting">Of those, the ones whose spans have still not come.</param>
+    public sealed record TraceJoin(List<RunEvent> Events, List<OtlpLogHold.Waiting> Taken, List<OtlpLogHold.Waiting> StillWaiting)
     {
+        /// <summary>The offers of the records that go in with the events: deleted in the transaction that appends them (<see cref="OtlpRows.UsedOffers"/>).</summary>
+        public IReadOnlyList<string> UsedOffers { get; init; } = [];
+
+        /// <summary>The rows to append with the events when a trace export brings none of its own.</summary>
+        public OtlpRows? Rows => UsedOffers.Count == 0 ? null : OtlpRows.Using(UsedOffers);
+    }
+
+    /// <summary>
+    /// The trace's events were stored (<paramref name="outcome"/>: the append's answer, when there was one): their spans
+    /// are remembered, and what waits for others waits on.
+    /// </summary>
+    public void Stored(string traceId, string runId, TraceJoin join, string? rootSpan, IngestOutcome? outcome = null)
+    {
+        if (outcome is { Accepted: 0 } && join.UsedOffers.Count > 0)
+        {
+            // Every event was there already: no transaction appended, and none deleted the records' offers.
+            offers.Forget(join.Taken.Where(t => !join.StillWaiting.Contains(t)));
+        }
         foreach (var (span, step) in StepsOf(runId, join.Events))
         {
             index.RememberSpan(traceId, span, step);
@@ -215,14 +266,16 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                     WaitOn(group);
                     continue;
                 }
-                var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), RunSpans(run), placeAll: false);
-                if (events.Count > 0 && await IngestAsync(runId, events, group.Key.Caller, cancellationToken) is null)
+                var (events, unplaced) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), RunSpans(run), placeAll: false);
+                var (used, waitsOn) = Split(group, unplaced);
+                WaitOn(waitsOn);
+                if (events.Count > 0 && await IngestAsync(runId, events, group.Key.Caller, used, cancellationToken) is null)
                 {
                     placed += events.Count;
                 }
                 else
                 {
-                    WaitOn(group);
+                    WaitOn(used);
                 }
             }
         }
@@ -253,14 +306,16 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
             {
                 runSpans.Add(rootSpan);
             }
-            var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), runSpans, placeAll: true);
-            if (await IngestAsync(runId, events, group.Key, cancellationToken) is null)
+            var (events, waiting) = OtlpLogPlacement.Place(group.Select(w => w.Record), (t, s) => StepIn(runId, t, s), runSpans, placeAll: true);
+            var (used, waitsOn) = Split(group, waiting);
+            WaitOn(waitsOn);
+            if (events.Count > 0 && await IngestAsync(runId, events, group.Key, used, cancellationToken) is null)
             {
                 placed += events.Count;
             }
             else
             {
-                WaitOn(group);
+                WaitOn(used);
             }
         }
         return placed;
@@ -287,13 +342,15 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
                 if (run is null || run.Status.IsTerminal())
                 {
                     dropped += group.Count();
+                    offers.Forget(group);
                     LogDropped(logger, group.Count(), group.First().Record.TraceId, run is null ? "no span of it came" : "its run had ended", hold.MaxWait.TotalSeconds);
                     continue;
                 }
                 var (events, _) = OtlpLogPlacement.Place(group.Select(w => w.Record), (trace, span) => StepIn(runId, trace, span), RunSpans(run), placeAll: true);
-                if (await IngestAsync(runId, events, group.Key.Caller, cancellationToken) is { } problem)
+                if (await IngestAsync(runId, events, group.Key.Caller, [.. group], cancellationToken) is { } problem)
                 {
                     dropped += events.Count;
+                    offers.Forget(group);
                     LogDropped(logger, events.Count, group.First().Record.TraceId, problem, hold.MaxWait.TotalSeconds);
                 }
             }
@@ -340,9 +397,32 @@ internal sealed partial class OtlpLogIntake(RunIngestion ingestion, RunQueries q
         return steps;
     }
 
-    private async Task<string?> IngestAsync(string runId, IReadOnlyList<RunEvent> events, Caller caller, CancellationToken cancellationToken)
+    // Of records placed: those that went into the events, and those that wait on for their spans.
+    private static (List<OtlpLogHold.Waiting> Used, List<OtlpLogHold.Waiting> WaitsOn) Split(IEnumerable<OtlpLogHold.Waiting> group, IReadOnlyCollection<OtlpLogRecord> waiting)
     {
-        var outcome = await ingestion.IngestAsync(runId, events, null, caller, cancellationToken);
+        var still = new HashSet<OtlpLogRecord>(waiting, ReferenceEqualityComparer.Instance);
+        var used = new List<OtlpLogHold.Waiting>();
+        var waitsOn = new List<OtlpLogHold.Waiting>();
+        foreach (var item in group)
+        {
+            (still.Contains(item.Record) ? waitsOn : used).Add(item);
+        }
+        return (used, waitsOn);
+    }
+
+    /// <summary>
+    /// These events into their run, the offers of the records they hold (<paramref name="used"/>) deleted in the same
+    /// transaction: a kill before it leaves the records offered, one after it leaves none to be used again.
+    /// </summary>
+    private async Task<string?> IngestAsync(string runId, IReadOnlyList<RunEvent> events, Caller caller, IReadOnlyList<OtlpLogHold.Waiting> used, CancellationToken cancellationToken)
+    {
+        var keys = OtlpContentOffers.KeysOf(used);
+        var outcome = await ingestion.IngestAsync(runId, events, null, caller, cancellationToken, keys.Count == 0 ? null : OtlpRows.Using(keys));
+        if (outcome is { Succeeded: true, Accepted: 0 } && keys.Count > 0)
+        {
+            // Every event was there already: no transaction appended, and none deleted the records' offers.
+            offers.Forget(used);
+        }
         return outcome.Succeeded ? null : $"run {runId}: {outcome.Message}";
     }
 

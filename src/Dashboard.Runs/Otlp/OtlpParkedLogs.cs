@@ -24,7 +24,10 @@ internal sealed class OtlpParkedLogs(RunsDatabase database)
         public Caller ToCaller() => new(Name, new HashSet<string>(Scopes, StringComparer.Ordinal), Workflows is null ? null : new HashSet<string>(Workflows, StringComparer.Ordinal));
     }
 
-    /// <summary>Keeps these records in the store; returns how many.</summary>
+    /// <summary>
+    /// Keeps these records in the store; returns how many. The offers this instance took of them go in the same
+    /// transaction: a record is in one table or the other, never both, never neither.
+    /// </summary>
     public int Park(IReadOnlyList<OtlpLogHold.Waiting> waiting)
     {
         if (waiting.Count == 0)
@@ -46,6 +49,7 @@ internal sealed class OtlpParkedLogs(RunsDatabase database)
                     .With("record", record);
                 command.ExecuteNonQuery();
             }
+            OtlpContentOffers.UsedIn(transaction, waiting);
             return waiting.Count;
         });
     }

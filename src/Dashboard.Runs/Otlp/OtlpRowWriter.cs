@@ -4,7 +4,10 @@ using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Otlp;
 
-/// <summary>Stores a batch's <see cref="OtlpRows"/> in its transaction; once the run has ended, lets go of its held end and its spans.</summary>
+/// <summary>
+/// Stores a batch's <see cref="OtlpRows"/> in its transaction (deleting the offers of the log records it holds); once the run
+/// has ended, lets go of its held end and its spans.
+/// </summary>
 internal static class OtlpRowWriter
 {
     private const string SpanSql = """
@@ -23,8 +26,20 @@ internal static class OtlpRowWriter
     // A run that has ended takes no more log lines, so its spans need no finding: the table holds open runs' spans only.
     private const string ForgetSpansSql = "DELETE FROM otlp_spans WHERE run_id = @run";
 
+    // A log record's offer, gone with the append that holds the record (OfferState.Taken).
+    private const string UsedOfferSql = "DELETE FROM otlp_content_offers WHERE record_key = @key";
+
     public static void Write(StatementCache statements, DbTransaction transaction, string runId, OtlpRows? rows, bool runEnded)
     {
+        if (rows is { UsedOffers.Count: > 0 })
+        {
+            var used = statements.For(transaction, UsedOfferSql);
+            foreach (var key in rows.UsedOffers)
+            {
+                Set(used, "key", key);
+                statements.Execute(used);
+            }
+        }
         if (runEnded)
         {
             // However the run ended (its held end appended, an engine's or a user's cancel): nothing is left to end it.

@@ -105,10 +105,10 @@ internal sealed partial class OtlpRunEnds(OtlpStore store, OtlpLogIntake logs, R
             using (await logs.LockTracesAsync([due.TraceId], cancellationToken))
             {
                 var join = logs.Join(due.TraceId, due.RunId, caller, [.. parsed.Events], due.RootSpan);
-                var outcome = await ingestion.IngestAsync(due.RunId, join.Events, null, caller, cancellationToken);
+                var outcome = await ingestion.IngestAsync(due.RunId, join.Events, null, caller, cancellationToken, join.Rows);
                 if (outcome.Succeeded)
                 {
-                    logs.Stored(due.TraceId, due.RunId, join, due.RootSpan);
+                    logs.Stored(due.TraceId, due.RunId, join, due.RootSpan, outcome);
                     ended++;
                     continue;
                 }

@@ -47,7 +47,8 @@ internal static class OtlpSchema
             span_id TEXT NOT NULL,
             since INTEGER NOT NULL,
             caller_json TEXT NOT NULL,
-            record_json TEXT NOT NULL
+            record_json TEXT NOT NULL,
+            taken_at INTEGER
         );
         CREATE INDEX IF NOT EXISTS otlp_content_offers_by_span ON otlp_content_offers (trace_id, span_id);
         CREATE INDEX IF NOT EXISTS otlp_content_offers_by_since ON otlp_content_offers (since);
@@ -106,11 +107,29 @@ internal static class OtlpSchema
         CREATE TABLE IF NOT EXISTS otlp_content_services (service text COLLATE "C" PRIMARY KEY);
         """;
 
+    /// <summary>
+    /// PostgreSQL's migration after <see cref="PostgreSqlContent"/>: when an instance took an offered record, kept until
+    /// the transaction that uses it deletes the row (see <see cref="OfferState.Taken"/>).
+    /// </summary>
+    public const string PostgreSqlTaken = """
+        ALTER TABLE otlp_content_offers ADD COLUMN IF NOT EXISTS taken_at bigint;
+        CREATE INDEX IF NOT EXISTS otlp_content_offers_by_taken ON otlp_content_offers (taken_at) WHERE taken_at IS NOT NULL;
+        """;
+
     public static void Ensure(SqliteConnection connection, SqliteTransaction transaction)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = Sql;
+        command.ExecuteNonQuery();
+        // A file from before offers were taken in place: the column added (rows there are offered, none taken).
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('otlp_content_offers') WHERE name = 'taken_at'";
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            command.CommandText = "ALTER TABLE otlp_content_offers ADD COLUMN taken_at INTEGER";
+            command.ExecuteNonQuery();
+        }
+        command.CommandText = "CREATE INDEX IF NOT EXISTS otlp_content_offers_by_taken ON otlp_content_offers (taken_at) WHERE taken_at IS NOT NULL";
         command.ExecuteNonQuery();
     }
 }

@@ -393,5 +393,7 @@ internal static class PostgreSqlRunsSchema
         """,
         // Model calls' content events offered to every instance, and the services that send them (Otlp.OtlpContentOffers).
         Otlp.OtlpSchema.PostgreSqlContent,
+        // When an instance took an offered record: the row stays until the transaction that uses it (Otlp.OfferState).
+        Otlp.OtlpSchema.PostgreSqlTaken,
     ];
 }
