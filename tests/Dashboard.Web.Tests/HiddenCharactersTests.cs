@@ -89,4 +89,18 @@ public sealed class HiddenCharactersTests : DashboardTestContext
         Assert.Equal(["U+200B", "U+202E"], cut.FindAll(".hidden-char").Select(m => m.TextContent));
         Assert.Contains("\u202Etxt.exe", cut.Find(".json-value.json-string").GetAttribute("title"), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("run-\u200B1", "run-U+200B1")] // short: shown whole
+    [InlineData("invoice-approval-20261205-\u200B0616-f498", "invoice-approval-20261205-U+200B0616-f498")] // cut: head and tail
+    [InlineData("invoice-approval-20261205-0616-f4\u200B98", "invoice-approval-20261205-0616-f4U+200B98")]
+    public void RunIdText_TwoRunsWhoseIdsLookAlike_AreToldApart(string escaped, string shown)
+    {
+        var id = System.Text.RegularExpressions.Regex.Unescape(escaped);
+
+        var cut = Render<RunIdText>(p => p.Add(t => t.Id, id));
+
+        Assert.Equal(shown, string.Concat(cut.Nodes.Select(n => n.TextContent)));
+        Assert.Equal("U+200B", cut.Find(".hidden-char").TextContent);
+    }
 }
