@@ -81,8 +81,11 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
 
         // The exported trace is the run's, under the same id.
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export trace (JSON)" }).ClickAsync());
-        using var exported = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
+        var exportedText = await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken);
+        using var exported = System.Text.Json.JsonDocument.Parse(exportedText);
         Assert.Equal(runId, exported.RootElement.GetProperty("flowRun").GetProperty("id").GetString());
+        // Its text as written, for the person who opens the file.
+        Assert.Contains("100% ünï ✓", exportedText, StringComparison.Ordinal);
 
         // A signed embed link for that id opens it in the portal's frame.
         await page.GotoAsync(fixture.AllowedPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10))));

@@ -19,6 +19,7 @@ public sealed class RunLogsTests : RealServiceTestContext
             Level = i % 10 == 9 ? "error" : "info",
             Message = i == 0 ? "<script>alert('x')</script> started" : $"line {i}",
             StepId = i % 2 == 0 ? "fetch" : null,
+            Extra = i == 0 ? new() { ["city"] = System.Text.Json.JsonSerializer.SerializeToElement("Zürich"), ["user"] = System.Text.Json.JsonSerializer.SerializeToElement("ad\u200Bmin") } : null,
         }));
         await Real.ReportAsync(runId, events, cancellationToken: Token);
         return runId;
@@ -46,6 +47,10 @@ public sealed class RunLogsTests : RealServiceTestContext
         var detail = panel.WaitForElement(".log-detail", TimeSpan.FromSeconds(10));
         Assert.Equal("Log line 1", detail.GetAttribute("aria-label"));
         Assert.Equal("<script>alert('x')</script> started", detail.QuerySelector(".log-detail-text")!.TextContent);
+        // Its fields as JSON, their text as written (not escaped to \u00FC), a hidden character as a marker.
+        var fields = detail.QuerySelector(".log-detail-fields")!;
+        Assert.Contains("\"city\": \"Zürich\"", fields.TextContent, StringComparison.Ordinal);
+        Assert.Equal("U+200B", fields.QuerySelector(".hidden-char")!.TextContent);
         Assert.Empty(panel.FindAll(".log-detail script"));
         panel.Find("button[aria-label='Close the log line']").Click();
         panel.WaitForAssertion(() => Assert.Empty(panel.FindAll(".log-detail")), TimeSpan.FromSeconds(10));

@@ -275,4 +275,14 @@ public sealed class ViewLogicTests
         Assert.Equal(Enumerable.Range(40, 60), tail);
         Assert.Empty(new Dashboard.Components.Controls.ListTail<int>(rows.Take(10).ToList(), 40));
     }
+
+    [Fact]
+    public void AResume_IsSeededWithWhatTheWaitingStepWasGiven_ItsTextAsWritten()
+    {
+        var view = new RunActionsView();
+
+        view.Confirm(Dashboard.Model.Control.ControlActions.Resume, seed: JsonSerializer.SerializeToElement(new { approver = "Zoë", note = "<ok>" }));
+
+        Assert.Equal("{\n  \"approver\": \"Zoë\",\n  \"note\": \"<ok>\"\n}", view.InputJson.ReplaceLineEndings("\n"));
+    }
 }

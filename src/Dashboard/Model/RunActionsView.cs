@@ -57,7 +57,7 @@ public sealed class RunActionsView
         Reason = "";
         Problem = null;
         InputJson = action == ControlActions.Resume
-            ? (seed is { } value ? JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }) : "{\n  \"approved\": true\n}")
+            ? (seed is { } value ? JsonSerializer.Serialize(value, JsonPayload.IndentedOptions) : "{\n  \"approved\": true\n}")
             : "";
         _idempotencyKey = Guid.NewGuid().ToString("N");
     }

@@ -151,10 +151,10 @@ public sealed partial class RunLogs : IDisposable
     private static string Where(RunLogLine line) => line.StepId is null ? "run" :
         line.StepId + (line.LoopIndex is { } loop ? $" [{loop}]" : "") + (line.Attempt is { } attempt ? $" #{attempt}" : "");
 
+    // Non-ASCII text as written ("Zürich", not "Z\u00FCrich"): the default encoder escapes everything outside ASCII,
+    // and the text is shown inert anyway.
     private static string FieldsJson(IReadOnlyDictionary<string, JsonElement> fields) =>
-        JsonSerializer.Serialize(fields, IndentedJson);
-
-    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+        JsonSerializer.Serialize(fields, JsonPayload.IndentedOptions);
 
         private static string FieldsText(IReadOnlyDictionary<string, JsonElement> fields) =>
         string.Join("  ", fields.Select(pair => $"{pair.Key}={(pair.Value.ValueKind == JsonValueKind.String ? pair.Value.GetString() : pair.Value.GetRawText())}"));

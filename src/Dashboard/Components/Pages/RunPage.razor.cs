@@ -502,9 +502,16 @@ public sealed partial class RunPage : IDisposable
     private async Task ExportTraceAsync()
     {
         var trace = await Client.Run(RunId).TraceAsync();
-        var json = JsonSerializer.Serialize(trace, new JsonSerializerOptions(ModelJson.Options) { WriteIndented = true });
+        var json = JsonSerializer.Serialize(trace, ExportOptions);
         await Browser.DownloadAsync($"{FileSafe(RunId)}-trace.json", json, "application/json");
     }
+
+    // A file for people and tools to read: non-ASCII text as written ("ünï", not "\u00FCn\u00EF"), as the CSV has it.
+    private static readonly JsonSerializerOptions ExportOptions = new(ModelJson.Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_run.Attempts), "text/csv");
 
