@@ -8,7 +8,7 @@ namespace Dashboard.Runs.Otlp;
 /// their late log records (<c>otlp_run_ends</c>, see <see cref="OtlpRunEnds"/>), and the services that send log records
 /// at all (<c>otlp_log_services</c>), and the records an instance still held for their spans when it stopped
 /// (<c>otlp_parked_logs</c>, see <see cref="OtlpParkedLogs"/>), and model calls' content events offered to every instance
-/// with the services that send them (<c>otlp_content_offers</c>, <c>otlp_content_services</c>, see <see cref="OtlpContentOffers"/>). On SQLite here; PostgreSQL's is the last migration of
+/// with the services that send them (<c>otlp_content_offers</c>, <c>otlp_content_services</c>, see <see cref="OtlpContentOffers"/>). On SQLite here; PostgreSQL's are migrations of
 /// <see cref="Storage.PostgreSqlRunsSchema"/>.
 /// </summary>
 internal static class OtlpSchema
