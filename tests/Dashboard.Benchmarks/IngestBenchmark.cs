@@ -46,6 +46,7 @@ internal static class IngestBenchmark
             }
             indexBehind = search.Elapsed;
             Console.WriteLine($"[ours] first search after the last round: {indexBehind.TotalMilliseconds:N0} ms");
+            ours = ours with { PeakMb = PeakResidentMb(service) };
         }
 
         var referenceData = Directory.CreateTempSubdirectory("reference-ingest-").FullName;
@@ -56,6 +57,7 @@ internal static class IngestBenchmark
             // One stream per writer and round: the file-backed reference answers 404 for some of its streams once it holds more
             // than about a hundred (round 1 of one stream per run failed so), and a raw append does not care whose run it is.
             reference = await MeasureAsync("reference", (writer, round, _) => $"v1/stream/ingest-{round}-{writer}", createStreams: true, http, CpuOf(server));
+            reference = reference with { PeakMb = PeakResidentMb(server) };
         }
         finally
         {
@@ -69,7 +71,22 @@ internal static class IngestBenchmark
     }
 
     /// <summary>Cold and warm throughput, and the server's CPU time (user and kernel) per 1,000 events over the warm rounds.</summary>
-    private sealed record Measured(double Cold, double Warm, double CpuMsPer1000);
+    private sealed record Measured(double Cold, double Warm, double CpuMsPer1000, double? PeakMb = null);
+
+    /// <summary>
+    /// The most memory the server process has held resident since it started (Linux's high-water mark), in MB; null
+    /// elsewhere. What ingestion keeps between batches (runs' states, caches) shows here, not in the throughput.
+    /// </summary>
+    private static double? PeakResidentMb(AppProcess app)
+    {
+        var status = $"/proc/{app.ProcessId}/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+    }
 
     /// <summary>
     /// The server process's CPU time so far. Beside the throughput, which follows whatever else this shared machine is
@@ -188,8 +205,13 @@ internal static class IngestBenchmark
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, warm | {ours.Warm:N0} | {reference.Warm:N0} | {Ratio(ours.Warm, reference.Warm)} |");
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, cold first round | {ours.Cold:N0} | {reference.Cold:N0} | {Ratio(ours.Cold, reference.Cold)} |");
         r.AppendLine(CultureInfo.InvariantCulture, $"| server CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} |");
+        if (ours.PeakMb is { } oursMb && reference.PeakMb is { } referenceMb)
+        {
+            r.AppendLine(CultureInfo.InvariantCulture, $"| server peak resident memory (MB) | {oursMb:N0} | {referenceMb:N0} | {Ratio(oursMb, referenceMb)} |");
+        }
         r.AppendLine();
         r.AppendLine("Server CPU: the server process's user and kernel time over the warm rounds (whatever of the search indexer ran in that time included), per 1,000 events: what each event costs it. It holds better than the throughput on a shared machine, though contention still moves it (about ±15 % between runs of one build here).");
+        r.AppendLine("Peak resident memory: the process's high-water mark (`VmHWM`) after all rounds, ours read after the search.");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"The search index is made behind ingestion (a search catches it up first): the first search after the last round answered in {indexBehind.TotalMilliseconds:N0} ms, which is how far behind the index was.");
         return r.ToString();

@@ -203,6 +203,27 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AnEnginesLastBatchSentAgainAfterTheRunEnded_IsCountedAsDuplicates_AndStoresNothing()
+    {
+        // An engine whose final POST timed out sends it again; the run has ended meanwhile (and the service no longer
+        // keeps an ended run's state in memory: the answer comes from its stream).
+        var runId = NewRunId();
+        string WithId(string e, string id) => e.Replace("\"type\"", $"\"eventId\":\"{id}\",\"type\"", StringComparison.Ordinal);
+        await Http.PostOkAsync(runId, Batch(WithId(Started(), "e1"), WithId(StepStarted("a"), "e2")));
+        var last = Batch(WithId(StepCompleted("a"), "e3"), WithId(RunCompleted(), "e4"));
+        await Http.PostOkAsync(runId, last);
+        var before = await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+
+        var again = await Http.PostEventsAsync(runId, last);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var body = JsonDocument.Parse(await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal((0, 2), (body.GetProperty("accepted").GetInt32(), body.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(before, await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken));
+        Assert.Equal("completed", (await Http.GetJsonAsync($"api/runs/{runId}")).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

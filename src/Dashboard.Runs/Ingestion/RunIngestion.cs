@@ -214,7 +214,16 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         }
 
         var offset = appended.NextOffset!.Value.ToString();
-        state.AdvanceOffset(offset);
+        if (terminal)
+        {
+            // Its stream is closed: nothing more can be appended, so its state (every step's payloads) would only sit in
+            // memory. A resend of this batch replays the stream to find it a duplicate.
+            states.Evict(runId);
+        }
+        else
+        {
+            state.AdvanceOffset(offset);
+        }
         // Committed: the search indexer, when it reaches this batch in the feed, takes these events instead of parsing the stream's.
         recent.Add(runId, expectedTail, end!.Value, applied, messages.Sum(m => (long)m.Length));
         return new IngestOutcome { Status = 200, Accepted = applied.Count, Duplicates = duplicates, NextOffset = offset };
