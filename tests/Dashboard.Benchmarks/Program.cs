@@ -16,6 +16,9 @@ switch (suite)
     case "ingest":
         await IngestBenchmark.RunAsync();
         break;
+    case "ingest-retries":
+        await RetriesBenchmark.RunAsync();
+        break;
     case "runs":
         await RunsBenchmark.RunAsync();
         break;
@@ -42,7 +45,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, runs, insights, search, logs, otlp, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, runs, insights, search, logs, otlp, live, run-page");
         return 2;
 }
 return 0;

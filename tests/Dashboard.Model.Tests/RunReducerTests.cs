@@ -24,6 +24,28 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void AStepsChanges_NameOnlyTheAttemptsABatchAddedOrChanged_AndTheOneThatStoppedBeingLatest()
+    {
+        var state = Run(_e.Started(), _e.StepStarted("poll", 1), _e.StepFailed("poll", 1, willRetry: true),
+            _e.StepStarted("poll", 2), _e.StepFailed("poll", 2, willRetry: true), _e.StepStarted("other"));
+        state.TrackChanges();
+
+        Assert.True(RunReducer.ApplyBatch(state, [_e.StepStarted("poll", 3), _e.StepCompleted("poll", 3), _e.StepStarted("new")]).Accepted);
+        var changes = state.TakeStepChanges().ToDictionary(c => c.Key.StepId);
+
+        var poll = state.GetStep("poll")!;
+        Assert.Equal([false, true, true], Enumerable.Range(0, 3).Select(i => changes["poll"].Rewrites(poll, i)));
+        Assert.True(changes["new"].Rewrites(state.GetStep("new")!, 0));
+        Assert.False(changes.ContainsKey("other"));
+
+        // An attempt ended in place: that attempt only.
+        Assert.True(RunReducer.ApplyBatch(state, [_e.StepCompleted("other")]).Accepted);
+        var ended = Assert.Single(state.TakeStepChanges());
+        Assert.True(ended.Rewrites(state.GetStep("other")!, 0));
+        Assert.Empty(state.TakeStepChanges());
+    }
+
+    [Fact]
     public void RunStarted_SetsEveryRecordField()
     {
         var started = _e.Started() with

@@ -40,6 +40,33 @@ public abstract class ReadTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AStepRetriedBatchAfterBatch_KeepsEveryAttemptWithItsPayloads_AndOneLatest()
+    {
+        // As an engine polling something reports it: each attempt in a batch of its own. Each batch stores the attempt it
+        // adds and the one it succeeds; the ones before stay as they were stored.
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started()));
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await Http.PostOkAsync(runId, Batch(StepStarted("poll", attempt, input: $$"""{"try":{{attempt}}}"""), StepFailed("poll", attempt, message: $"not ready {attempt}")));
+        }
+        await Http.PostOkAsync(runId, Batch(StepStarted("poll", 6, input: """{"try":6}"""), StepCompleted("poll", 6, output: """{"ready":true}""")));
+
+        var all = (await Http.GetJsonAsync($"api/runs/{runId}/steps/poll/trace?attempt=all")).GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4, 5, 6], all.Select(a => a.GetProperty("attempt").GetInt32()));
+        Assert.Equal([1, 2, 3, 4, 5, 6], all.Select(a => a.GetProperty("inputContext").GetProperty("try").GetInt32()));
+        Assert.Equal(["not ready 1", "not ready 2", "not ready 3", "not ready 4", "not ready 5"], all.Take(5).Select(a => a.GetProperty("errorContext").GetProperty("message").GetString()));
+        Assert.True(all[5].GetProperty("outputContext").GetProperty("ready").GetBoolean());
+
+        var third = await Http.GetJsonAsync($"api/runs/{runId}/steps/poll/trace?attempt=3");
+        Assert.Equal(("failed", 3), (third.GetProperty("status").GetString(), third.GetProperty("inputContext").GetProperty("try").GetInt32()));
+        var step = Assert.Single((await Http.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").EnumerateArray());
+        Assert.Equal((6, 6, "completed"), (step.GetProperty("attempt").GetInt32(), step.GetProperty("attemptCount").GetInt32(), step.GetProperty("status").GetString()));
+        var timeline = (await Http.GetJsonAsync($"api/runs/{runId}/timeline")).GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4, 5, 6], timeline.Select(a => a.GetProperty("attempt").GetInt32()));
+    }
+
+    [Fact]
     public async Task Timeline_HasEveryAttemptInOrder_WithoutPayloads_AndTheOffsetItReflects()
     {
         var runId = NewRunId();

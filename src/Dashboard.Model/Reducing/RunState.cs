@@ -19,7 +19,8 @@ public sealed class RunState
 
     /// <summary>For a viewer's state: the histories held without an object per attempt (the fields above stay empty).</summary>
     private readonly CompactSteps? _compact;
-    private HashSet<StepKey>? _changed;
+    /// <summary>The steps changed since changes were last taken, each with its history before the first of them (null: new, or held compact).</summary>
+    private Dictionary<StepKey, StepHistory?>? _changed;
 
     // The journal of the batch being applied: what a rollback restores. Values, not closures: a closure per change was
     // an allocation per event on the ingestion path.
@@ -210,7 +211,22 @@ public sealed class RunState
         {
             return [];
         }
-        var changed = _changed.ToArray();
+        var changed = _changed.Keys.ToArray();
+        _changed.Clear();
+        return changed;
+    }
+
+    /// <summary>
+    /// The steps changed since the last call, each with its history as it was before them (null for a step that is new,
+    /// or whose history was not kept whole): a store rewrites only the attempts that differ from it.
+    /// </summary>
+    public IReadOnlyList<StepChange> TakeStepChanges()
+    {
+        if (_changed is null || _changed.Count == 0)
+        {
+            return [];
+        }
+        var changed = _changed.Select(c => new StepChange(c.Key, c.Value)).ToArray();
         _changed.Clear();
         return changed;
     }
@@ -324,7 +340,9 @@ public sealed class RunState
 
     internal void SetStep(StepHistory history)
     {
-        _changed?.Add(history.Key);
+        // The first change of a step since changes were taken keeps what it was; a rejected batch's changes are taken
+        // and dropped by the caller, so a history restored by a rollback is never compared against.
+        _changed?.TryAdd(history.Key, _compact is null ? _steps.GetValueOrDefault(history.Key) : null);
         if (_compact is { } compact)
         {
             if (_inBatch)
@@ -368,4 +386,22 @@ public sealed class RunState
     internal void SetAnnouncedStepCount(int? count) => AnnouncedStepCount = count;
 
     internal void CountLog() => LogCount++;
+}
+
+/// <summary>A step a batch changed, and its history before the batch (null: the step is new, or its history was not kept whole).</summary>
+public sealed record StepChange(StepKey Key, StepHistory? Before)
+{
+    /// <summary>
+    /// Whether attempt <paramref name="index"/> of <paramref name="now"/> must be written again: it is new or was replaced,
+    /// or it was the latest and no longer is (the latest attempt alone carries the step's attempt count). Attempts are only
+    /// ever appended to a step, so an unchanged one sits at the same index.
+    /// </summary>
+    public bool Rewrites(StepHistory now, int index)
+    {
+        if (Before is not { } before || index >= before.Attempts.Count || !ReferenceEquals(before.Attempts[index], now.Attempts[index]))
+        {
+            return true;
+        }
+        return index == before.Attempts.Count - 1 && now.Attempts.Count != before.Attempts.Count;
+    }
 }

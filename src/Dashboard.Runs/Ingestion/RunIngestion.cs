@@ -132,7 +132,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             state.TakeChanges();
             return Invalid(Describe(result.Rejection!));
         }
-        var changes = state.TakeChanges();
+        var changes = state.TakeStepChanges();
         var applied = events.Where((_, i) => result.Outcomes[i] == ReduceOutcome.Applied).ToList();
         var duplicates = events.Count - applied.Count;
         if (applied.Count == 0)

@@ -20,8 +20,9 @@ internal sealed record LogRow(long Seq, long At, int LevelRank, string? StepId, 
 internal sealed record SpanStep(string SpanId, string StepId, int Attempt, int? LoopIndex);
 
 /// <summary>
-/// The projection rows a batch changes: the run's row and every attempt of each step it touched, as the values the
-/// tables hold. Made before the write transaction (serialising is most of the cost), written inside it.
+/// The projection rows a batch changes: the run's row and the attempts it added or changed (with the one that stopped
+/// being its step's latest), as the values the tables hold. Made before the write transaction (serialising is most of the
+/// cost), written inside it.
 /// </summary>
 internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, IReadOnlyList<StepRow> Steps, IReadOnlyList<(string StepId, long LoopKey)> Removed,
     IReadOnlyList<LogRow> Logs)
@@ -32,15 +33,16 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
     /// <summary>The OTLP spans the batch made steps of (none for an engine's batch).</summary>
     public IReadOnlyList<SpanStep> SpanSteps { get; init; } = [];
 
-    public static RunProjectionRows Of(RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
+    public static RunProjectionRows Of(RunState state, IReadOnlyList<StepChange> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var record = state.Record!;
         var places = new List<(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest)>();
         var traces = new List<StepTrace>();
         var timelines = new List<StepTrace>();
         var removed = new List<(string, long)>();
-        foreach (var key in changedSteps)
+        foreach (var change in changedSteps)
         {
+            var key = change.Key;
             var loopKey = RunProjectionSchema.LoopKey(key.LoopIndex);
             if (state.GetStep(key) is not { } history)
             {
@@ -50,6 +52,12 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
             var order = state.OrderOf(key);
             for (var i = 0; i < history.Attempts.Count; i++)
             {
+                // The attempts before stay as stored (rows are upserted by attempt): a step polled hundreds of times
+                // rewrote every earlier attempt, payloads and all, at each new one.
+                if (!change.Rewrites(history, i))
+                {
+                    continue;
+                }
                 var isLatest = i == history.Attempts.Count - 1;
                 var trace = isLatest ? history.Attempts[i] with { AttemptCount = history.Attempts.Count } : history.Attempts[i];
                 places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest));

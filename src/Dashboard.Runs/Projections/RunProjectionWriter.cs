@@ -18,8 +18,8 @@ internal static class RunProjectionWriter
             record_json = excluded.record_json, stream_offset = excluded.stream_offset
         """;
 
-    // Attempts are only ever added to a step, so an upsert of each attempt of a changed step leaves it exactly as stored
-    // (the previous latest attempt loses is_latest when a retry arrives).
+    // Attempts are only ever added to a step, so an upsert of the attempts a batch added or changed leaves the step exactly
+    // as stored (the previous latest attempt is among them: it loses is_latest when a retry arrives).
     private const string StepSql = """
         INSERT INTO run_steps (run_id, step_id, loop_index, attempt, order_index, is_latest, timeline_json, trace_json)
         VALUES (@run, @step, @loop, @attempt, @order, @latest, @timeline, @json)

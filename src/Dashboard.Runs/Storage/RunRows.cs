@@ -13,7 +13,7 @@ internal sealed record RunRows(RunProjectionRows Projection, InsightsDelta Insig
     public Otlp.OtlpRows? Otlp { get; init; }
 
     /// <summary>Worked out from the reduced state, before the write transaction: what is left for it is to store values.</summary>
-    public static RunRows Of(RunRecord? before, RunState state, IReadOnlyCollection<StepKey> changedSteps, IReadOnlyList<RunEvent> applied)
+    public static RunRows Of(RunRecord? before, RunState state, IReadOnlyList<StepChange> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var projection = RunProjectionRows.Of(state, changedSteps, applied);
         return new(projection, InsightsDelta.Of(before, state, applied), Control.ControlOutcome.Of(state.RunId, applied));
