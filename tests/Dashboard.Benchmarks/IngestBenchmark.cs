@@ -32,7 +32,7 @@ internal static class IngestBenchmark
             ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"]))
         {
             using var http = Client(service.BaseAddress);
-            ours = await MeasureAsync("ours", (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, CpuOf(service));
+            ours = await MeasureAsync("ours", (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, LoneRunsService.CpuOf(service));
             // The search index is made behind ingestion; a search first catches it up. How far behind it was at the end,
             // in the time that takes: the throughput above is only honest if the index keeps up with it.
             var search = Stopwatch.StartNew();
@@ -56,7 +56,7 @@ internal static class IngestBenchmark
             using var http = Client(server.BaseAddress);
             // One stream per writer and round: the file-backed reference answers 404 for some of its streams once it holds more
             // than about a hundred (round 1 of one stream per run failed so), and a raw append does not care whose run it is.
-            reference = await MeasureAsync("reference", (writer, round, _) => $"v1/stream/ingest-{round}-{writer}", createStreams: true, http, CpuOf(server));
+            reference = await MeasureAsync("reference", (writer, round, _) => $"v1/stream/ingest-{round}-{writer}", createStreams: true, http, LoneRunsService.CpuOf(server));
             reference = reference with { PeakMb = PeakResidentMb(server) };
         }
         finally
@@ -77,7 +77,7 @@ internal static class IngestBenchmark
     /// The most memory the server process has held resident since it started (Linux's high-water mark), in MB; null
     /// elsewhere. What ingestion keeps between batches (runs' states, caches) shows here, not in the throughput.
     /// </summary>
-    private static double? PeakResidentMb(AppProcess app)
+    internal static double? PeakResidentMb(AppProcess app)
     {
         var status = $"/proc/{app.ProcessId}/status";
         if (!File.Exists(status))
@@ -86,20 +86,6 @@ internal static class IngestBenchmark
         }
         var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
-    }
-
-    /// <summary>
-    /// The server process's CPU time so far. Beside the throughput, which follows whatever else this shared machine is
-    /// doing, the CPU a server spends on each event is its own cost, and holds better from run to run.
-    /// </summary>
-    private static Func<TimeSpan> CpuOf(AppProcess app)
-    {
-        var process = Process.GetProcessById(app.ProcessId);
-        return () =>
-        {
-            process.Refresh();
-            return process.TotalProcessorTime;
-        };
     }
 
     private static HttpClient Client(Uri baseAddress) =>

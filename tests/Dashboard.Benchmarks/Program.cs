@@ -19,6 +19,9 @@ switch (suite)
     case "ingest-retries":
         await RetriesBenchmark.RunAsync();
         break;
+    case "ingest-open-runs":
+        await OpenRunsBenchmark.RunAsync();
+        break;
     case "runs":
         await RunsBenchmark.RunAsync();
         break;
@@ -45,7 +48,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, runs, insights, search, logs, otlp, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, ingest-open-runs, runs, insights, search, logs, otlp, live, run-page");
         return 2;
 }
 return 0;

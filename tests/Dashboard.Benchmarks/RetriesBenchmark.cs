@@ -19,15 +19,9 @@ internal static class RetriesBenchmark
 
     public static async Task RunAsync()
     {
-        await using var service = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"]);
+        await using var service = await LoneRunsService.StartAsync();
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
-        var process = Process.GetProcessById(service.ProcessId);
-        TimeSpan Cpu()
-        {
-            process.Refresh();
-            return process.TotalProcessorTime;
-        }
+        var cpuSoFar = LoneRunsService.CpuOf(service);
 
         // Warm-up: one run of the same shape, not measured.
         await ReportAsync(http, "retries-warmup", 0, Slice);
@@ -36,11 +30,11 @@ internal static class RetriesBenchmark
         for (var s = 0; s < slices.Length; s++)
         {
             var first = s * Slice + 1;
-            var cpuBefore = Cpu();
+            var cpuBefore = cpuSoFar();
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => ReportAsync(http, $"retries-{w}", first, Slice)));
             wall[s] = watch.Elapsed;
-            slices[s] = Cpu() - cpuBefore;
+            slices[s] = cpuSoFar() - cpuBefore;
             Console.WriteLine($"attempts {first}-{first + Slice - 1}: {slices[s].TotalMilliseconds / (Writers * Slice):N2} ms CPU per attempt");
         }
 
@@ -56,30 +50,19 @@ internal static class RetriesBenchmark
         var url = $"api/runs/{runId}/events";
         if (first <= 1)
         {
-            await PostAsync(http, url, $$$"""[{"type":"run_started","timestamp":"{{{Ts(0)}}}","workflowId":"wf-poll","workflowName":"Wait for settlement","triggerType":"api","input":{"order":"ORD-1"}}]""");
+            await LoneRunsService.PostAsync(http, url, $$$"""[{"type":"run_started","timestamp":"{{{LoneRunsService.Ts(0)}}}","workflowId":"wf-poll","workflowName":"Wait for settlement","triggerType":"api","input":{"order":"ORD-1"}}]""");
             first = 1;
         }
         var input = new string('i', 1024);
         var data = new string('d', 512);
         for (var attempt = first; attempt < first + count; attempt++)
         {
-            await PostAsync(http, url, $$$"""
-                [{"type":"step_started","timestamp":"{{{Ts(attempt * 2)}}}","stepId":"wait-for-settlement","attempt":{{{attempt}}},"input":{"order":"ORD-1","try":{{{attempt}}},"note":"{{{input}}}"}},
-                 {"type":"step_failed","timestamp":"{{{Ts(attempt * 2 + 1)}}}","stepId":"wait-for-settlement","attempt":{{{attempt}}},"willRetry":true,"error":{"code":"NOT_SETTLED","message":"settlement pending (try {{{attempt}}})","data":{"state":"pending","detail":"{{{data}}}"} } }]
+            await LoneRunsService.PostAsync(http, url, $$$"""
+                [{"type":"step_started","timestamp":"{{{LoneRunsService.Ts(attempt * 2)}}}","stepId":"wait-for-settlement","attempt":{{{attempt}}},"input":{"order":"ORD-1","try":{{{attempt}}},"note":"{{{input}}}"}},
+                 {"type":"step_failed","timestamp":"{{{LoneRunsService.Ts(attempt * 2 + 1)}}}","stepId":"wait-for-settlement","attempt":{{{attempt}}},"willRetry":true,"error":{"code":"NOT_SETTLED","message":"settlement pending (try {{{attempt}}})","data":{"state":"pending","detail":"{{{data}}}"} } }]
                 """);
         }
     }
-
-    private static async Task PostAsync(HttpClient http, string url, string body)
-    {
-        using var response = await http.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
-
-    private static string Ts(int second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'.'fff'Z'", CultureInfo.InvariantCulture);
 
     private static string Report(TimeSpan[] cpu, TimeSpan[] wall)
     {

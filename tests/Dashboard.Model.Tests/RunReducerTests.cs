@@ -46,6 +46,46 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void EndedAttempts_LetGoOfTheirPayloads_ButNotWhatTheNextBatchIsCheckedOrCountedOn()
+    {
+        var state = Run(_e.Started(), _e.StepStarted("charge", 1, input: new { amount = 42 }),
+            _e.StepFailed("charge", 1, willRetry: false) with { Error = new ErrorInfo { Code = "E502", Message = "boom", Stack = "at Charge()", Data = Events.Json(new { card = "visa" }) } },
+            _e.StepStarted("poll", 1, input: new { order = 1 }), _e.StepFailed("poll", 1, willRetry: true),
+            _e.StepStarted("fetch", 1, input: new { url = "u" }));
+        state.TrackChanges();
+        state.DropEndedPayloads();
+
+        var failed = state.GetStep("charge")!.Latest;
+        Assert.True(state.HeldWithoutPayloads(failed));
+        Assert.Null(failed.InputContext);
+        Assert.Equal(("E502", "boom", null), (failed.ErrorContext!.Code, failed.ErrorContext.Message, failed.ErrorContext.Stack));
+        Assert.Null(failed.ErrorContext.Data);
+        Assert.True(failed.InputSizeBytes > 0);
+        // Still running (its output is yet to come, and its input is written with it), or failed with its retry on the
+        // way (written again then, from memory).
+        var running = state.GetStep("fetch")!.Latest;
+        Assert.False(state.HeldWithoutPayloads(running));
+        Assert.Equal("u", running.InputContext!.Value.GetProperty("url").GetString());
+        Assert.Equal(1, state.GetStep("poll")!.Latest.InputContext!.Value.GetProperty("order").GetInt32());
+        Assert.Empty(state.TakeStepChanges());
+
+        // Run again after all: the attempt held without payloads is named to be written again (it stopped being the
+        // latest), and is told apart so that its row is made from the stored one; the ended one is refused as before.
+        Assert.True(RunReducer.ApplyBatch(state, [_e.StepStarted("charge", 2), _e.StepCompleted("fetch"), _e.StepStarted("poll", 2)]).Accepted);
+        var changes = state.TakeStepChanges().ToDictionary(c => c.Key.StepId);
+        var charge = state.GetStep("charge")!;
+        Assert.True(changes["charge"].Rewrites(charge, 0));
+        Assert.True(state.HeldWithoutPayloads(charge.Attempts[0]));
+        Assert.False(state.HeldWithoutPayloads(charge.Attempts[1]));
+        Assert.False(state.HeldWithoutPayloads(state.GetStep("poll")!.Attempts[0]));
+        Assert.False(RunReducer.ApplyBatch(state, [_e.StepCompleted("charge", 1)]).Accepted);
+
+        // Stored: the retried attempt, now an earlier one, lets go of its payloads too.
+        state.DropEndedPayloads(changes.Keys.Select(id => new StepKey(id, null)));
+        Assert.True(state.HeldWithoutPayloads(state.GetStep("poll")!.Attempts[0]));
+    }
+
+    [Fact]
     public void RunStarted_SetsEveryRecordField()
     {
         var started = _e.Started() with

@@ -66,6 +66,44 @@ public abstract class ReadTests(RunsServiceFixture fixture)
         Assert.Equal([1, 2, 3, 4, 5, 6], timeline.Select(a => a.GetProperty("attempt").GetInt32()));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnAttemptRetriedInALaterBatch_ReadsBackAsIfItsRetryHadComeInTheSameBatch(bool willRetry)
+    {
+        // Once a batch is stored the service lets go of its ended attempts' payloads (unless a retry was announced); a
+        // retry in a later batch rewrites the attempt before it (no longer the latest) from memory or from its stored row.
+        // Either way it must read back as one never let go of: the same JSON as in a run that reported the retry in the
+        // same batch, payloads, error stack and data included.
+        const string input = """{"amount":42,"note":"caf\u00e9 </script>","attemptCount":7,"nested":{"attemptCount":8}}""";
+        var events = new[]
+        {
+            Started(),
+            StepStarted("charge", 1, input: input),
+            $$$"""{"type":"step_failed","timestamp":"{{{Time()}}}","stepId":"charge","attempt":1,"error":{"code":"E502","message":"upstream 502","stack":"at Charge()","data":{"card":"visa","attemptCount":3}},"willRetry":{{{(willRetry ? "true" : "false")}}}}""",
+            StepStarted("charge", 2, input: """{"amount":42}"""),
+            StepCompleted("charge", 2, output: """{"receipt":"r-1"}"""),
+        };
+        var split = NewRunId();
+        await Http.PostOkAsync(split, Batch(events[..3]));
+        await Http.PostOkAsync(split, Batch(events[3..]));
+        var whole = NewRunId();
+        await Http.PostOkAsync(whole, Batch(events));
+
+        var attempts = (await Http.GetJsonAsync($"api/runs/{split}/steps/charge/trace?attempt=all")).GetProperty("attempts").EnumerateArray().ToList();
+        var control = (await Http.GetJsonAsync($"api/runs/{whole}/steps/charge/trace?attempt=all")).GetProperty("attempts").EnumerateArray().ToList();
+
+        Assert.Equal(control.Select(a => a.GetRawText()), attempts.Select(a => a.GetRawText()));
+        var first = attempts[0];
+        Assert.False(first.TryGetProperty("attemptCount", out _));
+        Assert.Equal(7, first.GetProperty("inputContext").GetProperty("attemptCount").GetInt32());
+        Assert.Equal(("at Charge()", 3), (first.GetProperty("errorContext").GetProperty("stack").GetString(),
+            first.GetProperty("errorContext").GetProperty("data").GetProperty("attemptCount").GetInt32()));
+        Assert.Equal(2, attempts[1].GetProperty("attemptCount").GetInt32());
+        var firstRead = await Http.GetJsonAsync($"api/runs/{split}/steps/charge/trace?attempt=1");
+        Assert.Equal("café </script>", firstRead.GetProperty("inputContext").GetProperty("note").GetString());
+    }
+
     [Fact]
     public async Task Timeline_HasEveryAttemptInOrder_WithoutPayloads_AndTheOffsetItReflects()
     {

@@ -22,6 +22,9 @@ public sealed class RunState
     /// <summary>The steps changed since changes were last taken, each with its history before the first of them (null: new, or held compact).</summary>
     private Dictionary<StepKey, StepHistory?>? _changed;
 
+    /// <summary>Ended attempts whose payloads were let go of (<see cref="DropEndedPayloads"/>), by reference.</summary>
+    private HashSet<StepTrace>? _withoutPayloads;
+
     // The journal of the batch being applied: what a rollback restores. Values, not closures: a closure per change was
     // an allocation per event on the ingestion path.
     private bool _inBatch;
@@ -372,6 +375,56 @@ public sealed class RunState
         }
         _steps[history.Key] = history;
     }
+
+    /// <summary>
+    /// Lets go of the payloads of the ended attempts of these steps (all steps when null): for a state that is only reduced
+    /// on and written from, such as the runs service's between batches. An ended attempt is never changed again, and its
+    /// stored row already holds its payloads; a running run of a thousand steps with snapshot-sized payloads otherwise
+    /// kept hundreds of megabytes in memory until it ended. The one write such an attempt can still need (it stops being
+    /// its step's latest) is told apart by <see cref="HeldWithoutPayloads"/> and made from the stored row.
+    /// </summary>
+    public void DropEndedPayloads(IEnumerable<StepKey>? keys = null)
+    {
+        if (_compact is not null || _inBatch)
+        {
+            // A compact state holds no payloads; inside a batch a rollback must find the attempts it journalled.
+            return;
+        }
+        foreach (var key in keys ?? _order)
+        {
+            if (!_steps.TryGetValue(key, out var history))
+            {
+                continue;
+            }
+            StepTrace[]? attempts = null;
+            for (var i = 0; i < history.Attempts.Count; i++)
+            {
+                var attempt = history.Attempts[i];
+                if (i == history.Attempts.Count - 1 && attempt is { Status: StepStatus.Failed, WillRetry: true })
+                {
+                    // Its retry is on the way and will make it an earlier attempt, written again: from memory, not from
+                    // the store (a read per retry cost a poll of 400 tries about a sixth more CPU per try).
+                    continue;
+                }
+                if (EndedPayloads.Without(attempt) is not { } hollow)
+                {
+                    continue;
+                }
+                attempts ??= [.. history.Attempts];
+                attempts[i] = hollow;
+                (_withoutPayloads ??= new HashSet<StepTrace>(ReferenceEqualityComparer.Instance)).Add(hollow);
+            }
+            if (attempts is not null)
+            {
+                // Not a change: nothing a store holds differs (the change set compares attempts by reference, and the
+                // next batch's "before" is this history).
+                _steps[key] = history with { Attempts = attempts };
+            }
+        }
+    }
+
+    /// <summary>Whether this attempt is held without its payloads (<see cref="DropEndedPayloads"/>): its stored row has them.</summary>
+    public bool HeldWithoutPayloads(StepTrace attempt) => _withoutPayloads?.Contains(attempt) == true;
 
     internal void RememberEventId(string eventId)
     {

@@ -142,7 +142,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
 
         try
         {
-            return Append(runId, path, RunRows.Of(before, state, changes, applied) with { Otlp = otlp }, state, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
+            return Append(runId, path, RunRows.Of(before, state, changes, applied) with { Otlp = otlp }, state, changes, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
         }
         catch
         {
@@ -152,7 +152,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         }
     }
 
-    private IngestOutcome? Append(string runId, string path, RunRows runRows, RunState state, List<RunEvent> applied, int duplicates,
+    private IngestOutcome? Append(string runId, string path, RunRows runRows, RunState state, IReadOnlyList<StepChange> changes, List<RunEvent> applied, int duplicates,
         ProducerClaim? producer, bool createStream, StreamOffset expectedTail)
     {
         if (createStream)
@@ -223,6 +223,8 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         else
         {
             state.AdvanceOffset(offset);
+            // Stored now: the attempts this batch ended keep no payloads in memory (the rows have them).
+            state.DropEndedPayloads(changes.Select(c => c.Key));
         }
         // Committed: the search indexer, when it reaches this batch in the feed, takes these events instead of parsing the stream's.
         recent.Add(runId, expectedTail, end!.Value, applied, messages.Sum(m => (long)m.Length));

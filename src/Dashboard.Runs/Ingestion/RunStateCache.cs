@@ -66,6 +66,9 @@ public sealed class RunStateCache(DurableStreamEngine engine, int capacity = 2_0
                 }
                 RunReducer.Apply(state, parsed with { Offset = new StreamOffset(read.MessageEnds[i]).ToString() });
             }
+            // Kept only to reduce the next batch on and to write from: ended attempts' payloads are in their rows. Let go
+            // of at each read, so that replaying a long run never holds all of them at once.
+            state.DropEndedPayloads();
             if (read.UpToDate)
             {
                 return state;

@@ -7,8 +7,12 @@ using Dashboard.Runs.Storage;
 
 namespace Dashboard.Runs.Projections;
 
-/// <summary>One stored attempt: where it sits in the run, and its JSON (whole, and without payloads for the timeline).</summary>
-internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, Utf8Text TimelineJson, Utf8Text TraceJson);
+/// <summary>
+/// One stored attempt: where it sits in the run, and its JSON (whole, and without payloads for the timeline). No
+/// <paramref name="TraceJson"/>: an ended attempt the service holds without its payloads that stopped being its step's
+/// latest; the writer makes its JSON from the stored row (<see cref="StoredAttemptJson.AsEarlierAttempt"/>).
+/// </summary>
+internal sealed record StepRow(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, Utf8Text TimelineJson, Utf8Text? TraceJson);
 
 /// <summary>
 /// One log line: its filter columns and the line as the logs API serves it. <paramref name="SpanId"/>: the OTLP span a
@@ -36,7 +40,7 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
     public static RunProjectionRows Of(RunState state, IReadOnlyList<StepChange> changedSteps, IReadOnlyList<RunEvent> applied)
     {
         var record = state.Record!;
-        var places = new List<(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest)>();
+        var places = new List<(string StepId, long LoopKey, int Attempt, int Order, bool IsLatest, bool FromStored)>();
         var traces = new List<StepTrace>();
         var timelines = new List<StepTrace>();
         var removed = new List<(string, long)>();
@@ -60,8 +64,13 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
                 }
                 var isLatest = i == history.Attempts.Count - 1;
                 var trace = isLatest ? history.Attempts[i] with { AttemptCount = history.Attempts.Count } : history.Attempts[i];
-                places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest));
-                traces.Add(trace);
+                // Only ever the attempt that stopped being latest: an ended attempt is not changed again.
+                var fromStored = state.HeldWithoutPayloads(history.Attempts[i]);
+                places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest, fromStored));
+                if (!fromStored)
+                {
+                    traces.Add(trace);
+                }
                 timelines.Add(WithoutErrorDetail(trace));
             }
         }
@@ -69,10 +78,10 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
         var traceJson = SerializedEach.Of(traces, ModelJson.Options);
         var timelineJson = SerializedEach.Of(timelines, TimelineJson.Options);
         var steps = new List<StepRow>(places.Count);
-        for (var i = 0; i < places.Count; i++)
+        for (int i = 0, whole = 0; i < places.Count; i++)
         {
-            var (stepId, loopKey, attempt, order, isLatest) = places[i];
-            steps.Add(new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(timelineJson[i]), new Utf8Text(traceJson[i])));
+            var (stepId, loopKey, attempt, order, isLatest, fromStored) = places[i];
+            steps.Add(new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(timelineJson[i]), fromStored ? null : new Utf8Text(traceJson[whole++])));
         }
         return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied))
         {

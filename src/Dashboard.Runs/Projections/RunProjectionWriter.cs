@@ -113,6 +113,7 @@ internal static class RunProjectionWriter
         {
             return;
         }
+        var earlier = EarlierAttemptsFromStore(transaction, record.Id, rows.Steps);
         var step = statements.For(transaction, StepSql);
         Set(step, "run", record.Id);
         foreach (var row in rows.Steps)
@@ -123,9 +124,51 @@ internal static class RunProjectionWriter
             Set(step, "order", row.Order);
             Set(step, "latest", row.IsLatest ? 1 : 0);
             Set(step, "timeline", row.TimelineJson);
-            Set(step, "json", row.TraceJson);
+            Set(step, "json", row.TraceJson ?? earlier![row]);
             statements.Execute(step);
         }
+    }
+
+    private const string AttemptJsonSql = "SELECT trace_json FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop AND attempt = @attempt";
+
+    /// <summary>
+    /// The JSON of attempts the service held without their payloads and that stopped being their step's latest (a retry
+    /// came in a later batch): their stored rows, as an earlier attempt is stored. Read in the transaction that rewrites them.
+    /// </summary>
+    private static Dictionary<StepRow, Utf8Text>? EarlierAttemptsFromStore(DbTransaction transaction, string runId, IReadOnlyList<StepRow> rows)
+    {
+        Dictionary<StepRow, Utf8Text>? earlier = null;
+        DbCommand? find = null;
+        try
+        {
+            foreach (var row in rows)
+            {
+                if (row.TraceJson is not null)
+                {
+                    continue;
+                }
+                if (find is null)
+                {
+                    find = transaction.Connection!.CreateCommand();
+                    find.Transaction = transaction;
+                    find.CommandText = AttemptJsonSql;
+                    Set(find, "run", runId);
+                }
+                Set(find, "step", row.StepId);
+                Set(find, "loop", row.LoopKey);
+                Set(find, "attempt", row.Attempt);
+                // Missing only if the rows went behind the stream's back: the batch fails, and the run's state is read
+                // again from its stream (with the payloads) for the next one.
+                var stored = find.ExecuteScalar() as string
+                    ?? throw new InvalidOperationException($"Attempt {row.Attempt} of step {row.StepId} of run {runId} is not stored.");
+                (earlier ??= new(ReferenceEqualityComparer.Instance))[row] = new Utf8Text(StoredAttemptJson.AsEarlierAttempt(System.Text.Encoding.UTF8.GetBytes(stored)));
+            }
+        }
+        finally
+        {
+            find?.Dispose();
+        }
+        return earlier;
     }
 
     /// <summary>
