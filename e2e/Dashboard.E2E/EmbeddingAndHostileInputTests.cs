@@ -58,7 +58,7 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         const string stepId = "charge/card";
         await PostAsync(runId, $$$"""
             [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-awkward","workflowName":"Awkward ids"},
-             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","input":{"amount":42}},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","stepName":"Débit carte ✓","input":{"amount":42}},
              {"type":"step_completed","timestamp":"{{{Time()}}}","stepId":"{{{stepId}}}","output":{"receipt":"r-awkward"}},
              {"type":"run_completed","timestamp":"{{{Time()}}}"}]
             """);
@@ -86,6 +86,11 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
         Assert.Equal(runId, exported.RootElement.GetProperty("flowRun").GetProperty("id").GetString());
         // Its text as written, for the person who opens the file.
         Assert.Contains("100% ünï ✓", exportedText, StringComparison.Ordinal);
+        // The steps as CSV, marked as UTF-8 (a byte order mark) so that a spreadsheet reads the names as written.
+        var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export steps (CSV)" }).ClickAsync());
+        var csvBytes = await File.ReadAllBytesAsync(await csvDownload.PathAsync(), TestContext.Current.CancellationToken);
+        Assert.Equal([0xEF, 0xBB, 0xBF], csvBytes[..3]);
+        Assert.Contains("\"charge/card\",\"Débit carte ✓\"", System.Text.Encoding.UTF8.GetString(csvBytes[3..]), StringComparison.Ordinal);
 
         // A signed embed link for that id opens it in the portal's frame.
         await page.GotoAsync(fixture.AllowedPortal.PageFor(Link(runId, DateTimeOffset.UtcNow.AddMinutes(10))));

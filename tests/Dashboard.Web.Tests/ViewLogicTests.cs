@@ -229,6 +229,8 @@ public sealed class ViewLogicTests
         }]);
         var row = csv.Split("\r\n")[1];
 
+        // Marked as UTF-8, for Excel to read names and messages in any script as they are.
+        Assert.StartsWith("\uFEFFstepId,stepName,", csv, StringComparison.Ordinal);
         Assert.StartsWith("\"'=HYPERLINK(\"\"http://evil\"\")\"", row, StringComparison.Ordinal);
         Assert.Contains("\"a,b \"\"c\"\"\"", row, StringComparison.Ordinal);
         Assert.Contains("\"0.000001\"", row, StringComparison.Ordinal);

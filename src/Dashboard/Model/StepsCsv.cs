@@ -7,6 +7,14 @@ namespace Dashboard.Model;
 /// <summary>Every attempt as CSV, safe to open in a spreadsheet: quoted, and formula-like cells neutralised.</summary>
 public static class StepsCsv
 {
+    /// <summary>
+    /// The UTF-8 byte order mark the file starts with: without it Excel reads a CSV in the machine's legacy code page,
+    /// and step names and error messages in any script but ASCII come out garbled.
+    /// </summary>
+    public const char ByteOrderMark = '\uFEFF';
+
+    public const string MimeType = "text/csv;charset=utf-8";
+
     private static readonly string[] Header =
     [
         "stepId", "stepName", "loopIndex", "attempt", "status", "startedAt", "completedAt", "durationMs", "model",
@@ -15,7 +23,7 @@ public static class StepsCsv
 
     public static string Write(IEnumerable<StepTrace> attempts)
     {
-        var csv = new StringBuilder();
+        var csv = new StringBuilder().Append(ByteOrderMark);
         csv.AppendJoin(',', Header).Append("\r\n");
         foreach (var a in attempts)
         {

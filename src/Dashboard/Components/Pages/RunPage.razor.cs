@@ -513,7 +513,7 @@ public sealed partial class RunPage : IDisposable
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_run.Attempts), "text/csv");
+    private Task ExportCsvAsync() => Browser.DownloadAsync($"{FileSafe(RunId)}-steps.csv", StepsCsv.Write(_run.Attempts), StepsCsv.MimeType);
 
     private static string FileSafe(string text) => new(text.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(80).ToArray());
 
