@@ -64,8 +64,14 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
                 }
                 var isLatest = i == history.Attempts.Count - 1;
                 var trace = isLatest ? history.Attempts[i] with { AttemptCount = history.Attempts.Count } : history.Attempts[i];
-                // Only ever the attempt that stopped being latest: an ended attempt is not changed again.
+                // Only ever the attempt that stopped being latest: an ended attempt is not changed again. Written from
+                // what is held, it would lose its payloads in the store; a batch that tried is failed instead (its run's
+                // state is then read again from the stream, payloads and all).
                 var fromStored = state.HeldWithoutPayloads(history.Attempts[i]);
+                if (fromStored && isLatest)
+                {
+                    throw new InvalidOperationException($"Attempt {trace.Attempt} of step {key} was changed after its payloads were let go of.");
+                }
                 places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest, fromStored));
                 if (!fromStored)
                 {
