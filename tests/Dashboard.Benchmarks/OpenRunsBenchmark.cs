@@ -21,10 +21,30 @@ internal static class OpenRunsBenchmark
 
     public static async Task RunAsync()
     {
-        await using var service = await LoneRunsService.StartAsync();
+        Measured sqlite, postgres;
+        await using (var service = await LoneRunsService.StartAsync())
+        {
+            sqlite = await MeasureAsync(service);
+        }
+        await using (var server = await PostgresServer.StartAsync())
+        await using (var service = await AppProcess.StartAsync("Dashboard.Runs",
+            ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await server.CreateDatabaseAsync("open_runs"), .. LoneRunsService.Quiet]))
+        {
+            postgres = await MeasureAsync(service);
+        }
+
+        var report = Report(sqlite, postgres);
+        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-open-runs.md");
+        await File.WriteAllTextAsync(path, report);
+        Console.WriteLine(report);
+    }
+
+    private sealed record Measured(double StartMb, double PeakMb, TimeSpan Cpu, TimeSpan Wall);
+
+    private static async Task<Measured> MeasureAsync(AppProcess service)
+    {
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         var cpuSoFar = LoneRunsService.CpuOf(service);
-
         var startMb = IngestBenchmark.PeakResidentMb(service) ?? 0;
         var cpuBefore = cpuSoFar();
         var watch = Stopwatch.StartNew();
@@ -40,17 +60,12 @@ internal static class OpenRunsBenchmark
                 }
             }));
         }
-        var wall = watch.Elapsed;
-        var cpu = cpuSoFar() - cpuBefore;
-        var peakMb = IngestBenchmark.PeakResidentMb(service) ?? 0;
-        var heldMb = (double)Runs * Batches * StepsPerBatch * 2 * PayloadBytes / (1024 * 1024);
-        Console.WriteLine($"peak {peakMb:N0} MB (at start {startMb:N0}), CPU {cpu.TotalMilliseconds / (Runs * Batches * StepsPerBatch):N3} ms per step, {wall.TotalSeconds:N1} s");
-
-        var report = Report(startMb, peakMb, heldMb, cpu, wall);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-open-runs.md");
-        await File.WriteAllTextAsync(path, report);
-        Console.WriteLine(report);
+        var measured = new Measured(startMb, IngestBenchmark.PeakResidentMb(service) ?? 0, cpuSoFar() - cpuBefore, watch.Elapsed);
+        Console.WriteLine($"peak {measured.PeakMb:N0} MB (at start {startMb:N0}), CPU {measured.Cpu.TotalMilliseconds / Steps:N3} ms per step, {measured.Wall.TotalSeconds:N1} s");
+        return measured;
     }
+
+    private const int Steps = Runs * Batches * StepsPerBatch;
 
     /// <summary>One batch of a run: its start first, then <see cref="StepsPerBatch"/> steps started with an input and completed with an output.</summary>
     private static string Batch(int batch, int run)
@@ -71,25 +86,26 @@ internal static class OpenRunsBenchmark
         return "[" + string.Join(",", events) + "]";
     }
 
-    private static string Report(double startMb, double peakMb, double heldMb, TimeSpan cpu, TimeSpan wall)
+    private static string Report(Measured sqlite, Measured postgres)
     {
-        var steps = Runs * Batches * StepsPerBatch;
+        var heldMb = (double)Steps * 2 * PayloadBytes / (1024 * 1024);
         var r = new StringBuilder();
         r.AppendLine("# Many runs open at once, with payloads");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores) by");
-        r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- ingest-open-runs`, the runs service on SQLite, on loopback.");
+        r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- ingest-open-runs`: the runs service on SQLite, then on PostgreSQL");
+        r.AppendLine("15 (started by the benchmark, `fsync=off`), on loopback.");
         r.AppendLine();
-        r.AppendLine(CultureInfo.InvariantCulture, $"{Runs} runs started and none ended; each reported in {Batches} batches of {StepsPerBatch} steps (started with a {PayloadBytes / 1024} KB input, completed with a {PayloadBytes / 1024} KB output), batch by batch across the runs, {Writers} writers at once: {steps:N0} steps, {heldMb:N0} MB of payloads in all.");
+        r.AppendLine(CultureInfo.InvariantCulture, $"{Runs} runs started and none ended; each reported in {Batches} batches of {StepsPerBatch} steps (started with a {PayloadBytes / 1024} KB input, completed with a {PayloadBytes / 1024} KB output), batch by batch across the runs, {Writers} writers at once: {Steps:N0} steps, {heldMb:N0} MB of payloads in all.");
         r.AppendLine();
-        r.AppendLine("| measure | value |");
-        r.AppendLine("|---|---:|");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| service peak resident memory after the runs' batches (MB) | {peakMb:N0} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| the same before the first batch (MB) | {startMb:N0} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| service CPU per step (ms) | {cpu.TotalMilliseconds / steps:N3} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| wall time (s) | {wall.TotalSeconds:N1} |");
+        r.AppendLine("| measure | SQLite | PostgreSQL |");
+        r.AppendLine("|---|---:|---:|");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| service peak resident memory after the runs' batches (MB) | {sqlite.PeakMb:N0} | {postgres.PeakMb:N0} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| the same before the first batch (MB) | {sqlite.StartMb:N0} | {postgres.StartMb:N0} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| service CPU per step (ms) | {sqlite.Cpu.TotalMilliseconds / Steps:N3} | {postgres.Cpu.TotalMilliseconds / Steps:N3} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| wall time (s) | {sqlite.Wall.TotalSeconds:N1} | {postgres.Wall.TotalSeconds:N1} |");
         r.AppendLine();
-        r.AppendLine("Peak resident memory: the process's high-water mark (`VmHWM`). CPU: the process's user and kernel time over the batches.");
+        r.AppendLine("Peak resident memory: the process's high-water mark (`VmHWM`). CPU: the runs service's user and kernel time over the batches (PostgreSQL's own processes not counted).");
         return r.ToString();
     }
 }
