@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
@@ -145,14 +146,27 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
         {
             var copy = queued.CreateParameter();
             copy.ParameterName = parameter.ParameterName;
-            copy.Value = DriverValue(parameter.Value);
+            switch (parameter.Value)
+            {
+                // Npgsql writes UTF-8 bytes to a text column as they are when told the value is text: the rows' JSON
+                // (payloads and all) went UTF-8 → UTF-16 string → UTF-8 again, at twice its size in between.
+                case Utf8Text text:
+                    copy.DbType = DbType.String;
+                    copy.Value = text.Bytes;
+                    break;
+                case ReadOnlyMemory<byte> when parameter.DbType == DbType.String:
+                    // Queued already (MoveTo): still text.
+                    copy.DbType = DbType.String;
+                    copy.Value = parameter.Value;
+                    break;
+                default:
+                    copy.Value = parameter.Value;
+                    break;
+            }
             queued.Parameters.Add(copy);
         }
         return queued;
     }
-
-    /// <summary>A value as a driver takes it: <see cref="Utf8Text"/> is only bound as it is by <see cref="SqlitePreparedStatement"/>.</summary>
-    private static object? DriverValue(object? value) => value is Utf8Text text ? text.ToString() : value;
 
     /// <summary>Drops what was queued (its transaction failed).</summary>
     public void Discard()
