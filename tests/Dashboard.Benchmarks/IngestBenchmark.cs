@@ -26,27 +26,13 @@ internal static class IngestBenchmark
             throw new InvalidOperationException("Run `bash .ci/setup` first: the reference server's npm packages are missing.");
         }
 
-        Measured ours, reference;
-        TimeSpan indexBehind;
-        await using (var service = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--Streams:DatabasePath", "{data}/runs.db", "--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"]))
+        Measured ours, onPostgres, reference;
+        TimeSpan indexBehind, indexBehindOnPostgres;
+        (ours, indexBehind) = await MeasureOursAsync("ours", ["--Streams:DatabasePath", "{data}/runs.db"]);
+        await using (var postgres = await PostgresServer.StartAsync())
         {
-            using var http = Client(service.BaseAddress);
-            ours = await MeasureAsync("ours", (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, LoneRunsService.CpuOf(service));
-            // The search index is made behind ingestion; a search first catches it up. How far behind it was at the end,
-            // in the time that takes: the throughput above is only honest if the index keeps up with it.
-            var search = Stopwatch.StartNew();
-            using (var found = await http.GetAsync("api/search?q=%22approved%20for%20payment%22&limit=1"))
-            {
-                found.EnsureSuccessStatusCode();
-                if (!(await found.Content.ReadAsStringAsync()).Contains("ingest-", StringComparison.Ordinal))
-                {
-                    throw new InvalidOperationException("ours: the search after ingestion found nothing");
-                }
-            }
-            indexBehind = search.Elapsed;
-            Console.WriteLine($"[ours] first search after the last round: {indexBehind.TotalMilliseconds:N0} ms");
-            ours = ours with { PeakMb = PeakResidentMb(service) };
+            (onPostgres, indexBehindOnPostgres) = await MeasureOursAsync("ours on PostgreSQL",
+                ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await postgres.CreateDatabaseAsync("ingest")]);
         }
 
         var referenceData = Directory.CreateTempSubdirectory("reference-ingest-").FullName;
@@ -64,10 +50,31 @@ internal static class IngestBenchmark
             Directory.Delete(referenceData, recursive: true);
         }
 
-        var report = Report(ours, reference, indexBehind);
+        var report = Report(ours, onPostgres, reference, indexBehind, indexBehindOnPostgres);
         var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest.md");
         await File.WriteAllTextAsync(path, report);
         Console.WriteLine(report);
+    }
+
+    /// <summary>The runs service on the given store: its ingestion, then how far behind its search index was at the end.</summary>
+    private static async Task<(Measured Measured, TimeSpan IndexBehind)> MeasureOursAsync(string name, string[] storage)
+    {
+        await using var service = await AppProcess.StartAsync("Dashboard.Runs", [.. storage, .. LoneRunsService.Quiet]);
+        using var http = Client(service.BaseAddress);
+        var measured = await MeasureAsync(name, (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, LoneRunsService.CpuOf(service));
+        // The search index is made behind ingestion; a search first catches it up. How far behind it was at the end,
+        // in the time that takes: the throughput above is only honest if the index keeps up with it.
+        var search = Stopwatch.StartNew();
+        using (var found = await http.GetAsync("api/search?q=%22approved%20for%20payment%22&limit=1"))
+        {
+            found.EnsureSuccessStatusCode();
+            if (!(await found.Content.ReadAsStringAsync()).Contains("ingest-", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{name}: the search after ingestion found nothing");
+            }
+        }
+        Console.WriteLine($"[{name}] first search after the last round: {search.Elapsed.TotalMilliseconds:N0} ms");
+        return (measured with { PeakMb = PeakResidentMb(service) }, search.Elapsed);
     }
 
     /// <summary>Cold and warm throughput, and the server's CPU time (user and kernel) per 1,000 events over the warm rounds.</summary>
@@ -172,34 +179,34 @@ internal static class IngestBenchmark
         return (Encoding.UTF8.GetBytes(body.Append(']').ToString()), events);
     }
 
-    private static string Report(Measured ours, Measured reference, TimeSpan indexBehind)
+    private static string Report(Measured ours, Measured onPostgres, Measured reference, TimeSpan indexBehind, TimeSpan indexBehindOnPostgres)
     {
         static string Ratio(double a, double b) => (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
         var r = new StringBuilder();
         r.AppendLine("# Run ingestion against the reference server's raw append");
         r.AppendLine();
-        r.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores), both servers on loopback, in one run of");
+        r.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores), every server on loopback, in one run of");
         r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- ingest` (after `bash .ci/setup`).");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"{Writers} writers at once, each reporting {RunsPerWriterPerRound} runs in turn, each run in {BatchesPerRun} POSTs of ~100 events (run started, 249 steps started and completed with model, tokens, cost, input and output, run completed).");
-        r.AppendLine("Ours: `POST /api/runs/{id}/events` on the runs service (parse, validate, reduce, project, insights aggregates, feed, durable in SQLite WAL).");
+        r.AppendLine("Ours: `POST /api/runs/{id}/events` on the runs service (parse, validate, reduce, project, insights aggregates, feed, durable), on SQLite (WAL) and on PostgreSQL 15 (started by the benchmark, `fsync=off`; its own processes' CPU not counted).");
         r.AppendLine("Reference: the same bytes appended with `POST` to one Durable Stream per writer on `@durable-streams/server` 0.3.7 (file-backed), which only stores them.");
         r.AppendLine(CultureInfo.InvariantCulture, $"{Rounds} rounds each: the first on cold code, the median of the last {Rounds - WarmRounds} (\"warm\").");
         r.AppendLine();
-        r.AppendLine("| measure | ours (ingestion) | reference (raw append) | ours / reference |");
-        r.AppendLine("|---|---:|---:|---:|");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, warm | {ours.Warm:N0} | {reference.Warm:N0} | {Ratio(ours.Warm, reference.Warm)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, cold first round | {ours.Cold:N0} | {reference.Cold:N0} | {Ratio(ours.Cold, reference.Cold)} |");
-        r.AppendLine(CultureInfo.InvariantCulture, $"| server CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} |");
-        if (ours.PeakMb is { } oursMb && reference.PeakMb is { } referenceMb)
+        r.AppendLine("| measure | ours, SQLite | ours, PostgreSQL | reference (raw append) | SQLite / reference | PostgreSQL / reference |");
+        r.AppendLine("|---|---:|---:|---:|---:|---:|");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, warm | {ours.Warm:N0} | {onPostgres.Warm:N0} | {reference.Warm:N0} | {Ratio(ours.Warm, reference.Warm)} | {Ratio(onPostgres.Warm, reference.Warm)} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, cold first round | {ours.Cold:N0} | {onPostgres.Cold:N0} | {reference.Cold:N0} | {Ratio(ours.Cold, reference.Cold)} | {Ratio(onPostgres.Cold, reference.Cold)} |");
+        r.AppendLine(CultureInfo.InvariantCulture, $"| server CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {onPostgres.CpuMsPer1000:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} | {Ratio(onPostgres.CpuMsPer1000, reference.CpuMsPer1000)} |");
+        if (ours.PeakMb is { } oursMb && onPostgres.PeakMb is { } postgresMb && reference.PeakMb is { } referenceMb)
         {
-            r.AppendLine(CultureInfo.InvariantCulture, $"| server peak resident memory (MB) | {oursMb:N0} | {referenceMb:N0} | {Ratio(oursMb, referenceMb)} |");
+            r.AppendLine(CultureInfo.InvariantCulture, $"| server peak resident memory (MB) | {oursMb:N0} | {postgresMb:N0} | {referenceMb:N0} | {Ratio(oursMb, referenceMb)} | {Ratio(postgresMb, referenceMb)} |");
         }
         r.AppendLine();
         r.AppendLine("Server CPU: the server process's user and kernel time over the warm rounds (whatever of the search indexer ran in that time included), per 1,000 events: what each event costs it. It holds better than the throughput on a shared machine, though contention still moves it (about ±15 % between runs of one build here).");
         r.AppendLine("Peak resident memory: the process's high-water mark (`VmHWM`) after all rounds, ours read after the search.");
         r.AppendLine();
-        r.AppendLine(CultureInfo.InvariantCulture, $"The search index is made behind ingestion (a search catches it up first): the first search after the last round answered in {indexBehind.TotalMilliseconds:N0} ms, which is how far behind the index was.");
+        r.AppendLine(CultureInfo.InvariantCulture, $"The search index is made behind ingestion (a search catches it up first): the first search after the last round answered in {indexBehind.TotalMilliseconds:N0} ms on SQLite and {indexBehindOnPostgres.TotalMilliseconds:N0} ms on PostgreSQL, which is how far behind the index was.");
         return r.ToString();
     }
 }
