@@ -26,8 +26,10 @@ public abstract class SearchTests(RunsServiceFixture fixture)
         await Http.PostOkAsync(runId, Batch(Started("wf-search"), StepStarted("lookup", input: "{\"customer\":\"Ada\"}")));
         await Http.PostOkAsync(runId, Batch(StepCompleted("lookup", output: $"{{\"invoice\":\"INV-{token}\",\"total\":12}}")));
 
-        var hit = Assert.Single(await HitsAsync("q=" + token));
+        var page = await Http.GetJsonAsync("api/search?q=" + token);
 
+        Assert.False(page.GetProperty("indexBehind").GetBoolean());
+        var hit = Assert.Single(page.GetProperty("items").EnumerateArray());
         Assert.Equal(runId, hit.GetProperty("runId").GetString());
         Assert.Equal("wf-search", hit.GetProperty("workflowId").GetString());
         Assert.Equal("lookup", hit.GetProperty("stepId").GetString());

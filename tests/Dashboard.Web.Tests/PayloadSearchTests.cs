@@ -59,6 +59,25 @@ public sealed class PayloadSearchTests : DashboardTestContext
     }
 
     [Fact]
+    public void AnAnswerFromAnIndexThatIsBehind_SaysSo_AndSearchAgainReadsTheSearchAgain()
+    {
+        RunsClient.SearchAnswer = new SearchPage([], null) { IndexBehind = true };
+
+        var cut = Render<PayloadSearch>(p => p.Add(c => c.Text, "INV-4471"));
+
+        cut.WaitForAssertion(() => Assert.Contains("still catching up with the newest runs", cut.Find(".index-behind").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Nothing found in payloads or logs", cut.Markup, StringComparison.Ordinal);
+
+        // A moment later the index has caught up.
+        RunsClient.SearchAnswer = new SearchPage([Hit("run-1", SearchFields.Output, "{\"invoice\":\"INV-4471\"}", new TextMatch(12, 8))], null);
+        cut.FindAll(".index-behind button").Single(b => b.TextContent.Contains("Search again", StringComparison.Ordinal)).Click();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("li.hit")));
+        Assert.Empty(cut.FindAll(".index-behind"));
+        Assert.Equal(["INV-4471", "INV-4471"], RunsClient.Searches);
+    }
+
+    [Fact]
     public void NothingFound_SaysSo()
     {
         var cut = Render<PayloadSearch>(p => p.Add(c => c.Text, "nowhere"));

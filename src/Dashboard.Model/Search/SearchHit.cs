@@ -35,7 +35,14 @@ public sealed record SearchHit
 public sealed record TextMatch(int Start, int Length);
 
 /// <summary>A page of search hits, newest indexed first; <see cref="NextCursor"/> continues after the last.</summary>
-public sealed record SearchPage(IReadOnlyList<SearchHit> Items, string? NextCursor);
+public sealed record SearchPage(IReadOnlyList<SearchHit> Items, string? NextCursor)
+{
+    /// <summary>
+    /// The index had not caught up with everything stored before the search when the service stopped waiting for it
+    /// (ingestion heavier than the indexer keeps up with): the newest matches may be missing, a search a little later finds them.
+    /// </summary>
+    public bool IndexBehind { get; init; }
+}
 
 /// <summary>The payloads a search looks in, as <see cref="SearchHit.Field"/> names them.</summary>
 public static class SearchFields

@@ -73,6 +73,15 @@ public sealed class RunsOptions
     /// </summary>
     public int ModelFilterFewRuns { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long a search may spend catching the search index up with what was stored before it. Past it (ingestion
+    /// heavier than the indexer keeps up with), it answers from the index as it is and says so (<c>indexBehind</c>).
+    /// </summary>
+    public int SearchCatchUpMs { get; set; } = 5_000;
+
+    /// <summary>How often the search indexer catches up with ingestion in the background.</summary>
+    public int SearchIndexIntervalMs { get; set; } = 250;
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }

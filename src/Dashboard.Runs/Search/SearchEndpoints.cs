@@ -11,7 +11,7 @@ internal static class SearchEndpoints
 {
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/search", Search).WithName("Search").WithTags("Search")
-            .WithSummary("Runs' inputs, outputs, mapped outputs, errors (message, data, stack), results and log lines holding every word of q (a \"quoted phrase\" in order), newest first; workflowId, from, to (run start, RFC 3339), cursor, limit (1-100, default 20). Each hit says where (run, step, attempt, loop index, field) and gives a snippet with the matches located.")
+            .WithSummary("Runs' inputs, outputs, mapped outputs, errors (message, data, stack), results and log lines holding every word of q (a \"quoted phrase\" in order), newest first; workflowId, from, to (run start, RFC 3339), cursor, limit (1-100, default 20). Each hit says where (run, step, attempt, loop index, field) and gives a snippet with the matches located. indexBehind: the index had not caught up with everything stored before the search within Runs:SearchCatchUpMs, so the newest matches may be missing.")
             .Produces<SearchPage>();
 
     private static IResult Search(HttpContext context, SearchQueries queries)
@@ -26,6 +26,6 @@ internal static class SearchEndpoints
         {
             return ApiError.Invalid(context, error);
         }
-        return Results.Json(queries.Search(request!), ModelJson.Options);
+        return Results.Json(queries.Search(request!, context.RequestAborted), ModelJson.Options);
     }
 }

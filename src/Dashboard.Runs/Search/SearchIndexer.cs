@@ -12,7 +12,8 @@ namespace Dashboard.Runs.Search;
 /// Makes the search documents behind ingestion: it follows the runs feed from where it stopped, reads each batch's
 /// events from its run's stream (the feed entry says where the batch starts and ends), and writes their documents in
 /// one transaction per few hundred batches, moving its place in the feed in the same transaction. Ingestion writes
-/// nothing for search; a search first catches the indexer up, so whatever was stored before it is found. On PostgreSQL
+/// nothing for search; a search first catches the indexer up, so whatever was stored before it is found, unless that
+/// would take longer than <see cref="Configuration.RunsOptions.SearchCatchUpMs"/> (then the search says the index is behind). On PostgreSQL
 /// the place is a row each pass locks before it reads, so instances index in turn, never twice, and the background's
 /// passes skip a turn rather than wait.
 /// </summary>
@@ -24,26 +25,64 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
     private readonly StatementCache _statements = new(database.BatchesWrites);
 
     /// <summary>
-    /// Indexes every batch stored so far, then fills the text index; one caller at a time in this process. A search
-    /// calls it before it reads: if another instance is indexing, it waits for that pass and then does what is left.
+    /// A search's catch-up: indexes the batches stored before it, then fills the text index, for at most
+    /// <paramref name="budget"/> (checked between passes of a few hundred batches) and until <paramref name="cancellation"/>.
+    /// If another instance is indexing, it waits for that pass and then does what is left. False when the index still
+    /// lacks some of what was stored before the call: under ingestion heavier than the indexer keeps up with, a search
+    /// answers from the index as it is rather than wait for the whole backlog.
     /// </summary>
-    public void CatchUp() => CatchUp(waitForOthers: true);
+    public bool CatchUp(TimeSpan budget, CancellationToken cancellation)
+    {
+        if (engine.Head(RunStreams.FeedPath) is not { Status: StreamStatus.Ok, NextOffset: { } target })
+        {
+            // No run was ever stored.
+            return true;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var caughtUp = false;
+        while (!caughtUp && clock.Elapsed < budget && !cancellation.IsCancellationRequested)
+        {
+            caughtUp = Pass(waitForOthers: true) < FeedBatch;
+        }
+        lock (_gate)
+        {
+            database.CatchUpSearchIndex();
+        }
+        return caughtUp || Place() >= target;
+    }
 
     /// <summary>
-    /// The background's catch-up: when another instance is already indexing, this one leaves it the work instead of
-    /// reading the same batches only to find, at the end, that the other has written them.
+    /// The background's catch-up, to the feed's tail: when another instance is already indexing, this one leaves it the
+    /// work instead of reading the same batches only to find, at the end, that the other has written them.
     /// </summary>
-    public void CatchUpUnlessBusy() => CatchUp(waitForOthers: false);
+    public void CatchUpUnlessBusy(CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested && Pass(waitForOthers: false) == FeedBatch)
+        {
+        }
+        lock (_gate)
+        {
+            database.CatchUpSearchIndex();
+        }
+    }
 
-    private void CatchUp(bool waitForOthers)
+    // One pass at a time in this process; a search and the background take turns a pass each, so that a search's budget
+    // is not spent waiting for the background's whole catch-up.
+    private int Pass(bool waitForOthers)
     {
         lock (_gate)
         {
-            while (IndexFeed(waitForOthers) == FeedBatch)
-            {
-            }
-            database.CatchUpSearchIndex();
+            return IndexFeed(waitForOthers);
         }
+    }
+
+    // How far the index has read the runs feed (any instance's indexer).
+    private StreamOffset Place()
+    {
+        using var connection = database.OpenSearchRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT feed_offset FROM run_search_progress WHERE id = 1";
+        return command.ExecuteScalar() is string place && StreamOffset.TryParse(place, out var offset) ? offset : StreamOffset.Zero;
     }
 
     /// <summary>

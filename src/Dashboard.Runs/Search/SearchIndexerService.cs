@@ -1,14 +1,15 @@
+using Dashboard.Runs.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Search;
 
-/// <summary>Keeps the search index close behind ingestion: the indexer catches up a few times a second.</summary>
-internal sealed partial class SearchIndexerService(SearchIndexer indexer, ILogger<SearchIndexerService> logger) : BackgroundService
+/// <summary>Keeps the search index close behind ingestion: the indexer catches up a few times a second (<see cref="RunsOptions.SearchIndexIntervalMs"/>).</summary>
+internal sealed partial class SearchIndexerService(SearchIndexer indexer, IOptions<RunsOptions> options, ILogger<SearchIndexerService> logger)
+    : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, options.Value.SearchIndexIntervalMs)));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -16,7 +17,7 @@ internal sealed partial class SearchIndexerService(SearchIndexer indexer, ILogge
                 try
                 {
                     // On a pool thread: the write lock may be held by ingestion for a moment.
-                    await Task.Run(indexer.CatchUpUnlessBusy, stoppingToken);
+                    await Task.Run(() => indexer.CatchUpUnlessBusy(stoppingToken), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

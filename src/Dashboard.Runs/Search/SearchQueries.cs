@@ -1,17 +1,21 @@
 using System.Globalization;
 using System.Data.Common;
 using Dashboard.Model.Search;
+using Dashboard.Runs.Configuration;
 using Dashboard.Runs.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Search;
 
 /// <summary>Reads the search index: newest documents first, only of runs the caller may see.</summary>
-internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer)
+internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer, IOptions<RunsOptions> options)
 {
-    public SearchPage Search(SearchRequest request)
+    public SearchPage Search(SearchRequest request, CancellationToken cancellation)
     {
-        // What was stored before the search is found by it, however far behind the background indexing is.
-        indexer.CatchUp();
+        // What was stored before the search is found by it, unless the index is further behind than the search may spend
+        // catching it up: then the page says so.
+        var caughtUp = indexer.CatchUp(TimeSpan.FromMilliseconds(options.Value.SearchCatchUpMs), cancellation);
+        cancellation.ThrowIfCancellationRequested();
         using var connection = database.OpenSearchRead();
         var hits = new List<(long Id, SearchHit Hit)>(request.Limit + 1);
         if (database.SearchNewestFirst is { } window)
@@ -43,7 +47,7 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
             hits.RemoveAt(hits.Count - 1);
         }
         var items = WithRuns(hits.Select(h => h.Hit).ToList());
-        return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null);
+        return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null) { IndexBehind = !caughtUp };
     }
 
     // The newest document below the cursor and the oldest of the window of the newest ones (null: the window holds

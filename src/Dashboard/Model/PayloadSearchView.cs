@@ -22,6 +22,12 @@ public sealed class PayloadSearchView : IDisposable
     public string? ErrorDetail => _load.ErrorDetail;
     public bool HasMore => _load.Page?.NextCursor is not null;
 
+    /// <summary>
+    /// The service answered from an index that had not caught up with the newest runs (it indexes behind ingestion, and a
+    /// search waits for it only so long): matches stored in the last moments may be missing.
+    /// </summary>
+    public bool IndexBehind { get; private set; }
+
     /// <summary>A new search (a changed query) starts over; the same one is not read again.</summary>
     public async Task SearchAsync(IRunsClient client, string text, string? workflowId, DateTimeOffset? from, DateTimeOffset? to)
     {
@@ -32,8 +38,20 @@ public sealed class PayloadSearchView : IDisposable
         }
         _query = query;
         _hits.Clear();
+        IndexBehind = false;
         await _load.LoadAsync(token => client.SearchAsync(text, workflowId, from, to, null, PageSize, token));
         Take();
+    }
+
+    /// <summary>The same search read again from its first page (after an answer from an index that was behind).</summary>
+    public Task SearchAgainAsync(IRunsClient client)
+    {
+        if (_query is not { } query)
+        {
+            return Task.CompletedTask;
+        }
+        _query = null;
+        return SearchAsync(client, query.Text, query.Workflow, query.From, query.To);
     }
 
     public async Task MoreAsync(IRunsClient client)
@@ -48,10 +66,13 @@ public sealed class PayloadSearchView : IDisposable
 
     private void Take()
     {
-        if (_load.State is LoadState.Loaded && _load.Page is { } page)
+        if (_load.State is not (LoadState.Loaded or LoadState.Empty) || _load.Page is not { } page)
         {
-            _hits.AddRange(page.Items);
+            return;
         }
+        _hits.AddRange(page.Items);
+        // The newest matches are the ones missing; whichever page said so (an empty one too), the search may lack them.
+        IndexBehind |= page.IndexBehind;
     }
 
     /// <summary>

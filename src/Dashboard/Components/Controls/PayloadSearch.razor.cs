@@ -44,6 +44,8 @@ public sealed partial class PayloadSearch : IDisposable
 
     private Task MoreAsync() => _view.MoreAsync(Client);
 
+    private Task SearchAgainAsync() => _view.SearchAgainAsync(Client);
+
     private string Href(SearchHit hit)
     {
         var find = PayloadSearchView.FindTerm(Text);
