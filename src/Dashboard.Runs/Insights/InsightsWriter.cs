@@ -41,17 +41,35 @@ internal static class InsightsWriter
 
     private const string WorkflowModelSql = "INSERT INTO insight_workflow_models (workflow_id, model) VALUES (@workflow, @model) ON CONFLICT DO NOTHING";
 
-    private static string StepSql(bool sharded) => $"""
-        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id{(sharded ? ", shard" : "")}, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
-        VALUES (@grain, @bucket, @workflow, @step{(sharded ? ", @shard" : "")}, @name, @attempts, @retries, @failed, @cost, @costReports, @prompt, @cached, @completion, @durations)
-        ON CONFLICT (workflow_id, grain, bucket, step_id{(sharded ? ", shard" : "")}) DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
+    private const string StepUpdate = """
+        DO UPDATE SET step_name = coalesce(excluded.step_name, s.step_name),
             durations = CASE WHEN excluded.durations IS NULL THEN s.durations ELSE hist_merge(s.durations, excluded.durations) END,
             attempts = s.attempts + excluded.attempts, retries = s.retries + excluded.retries, failed = s.failed + excluded.failed,
             cost_pico = s.cost_pico + excluded.cost_pico, cost_reports = s.cost_reports + excluded.cost_reports, prompt_tokens = s.prompt_tokens + excluded.prompt_tokens,
             cached_tokens = s.cached_tokens + excluded.cached_tokens, completion_tokens = s.completion_tokens + excluded.completion_tokens
         """;
 
-    private static readonly string[] StepStatements = [StepSql(sharded: false), StepSql(sharded: true)];
+    // SQLite: a statement a row (in process, a statement costs little more than its row).
+    private const string StepSql = $"""
+        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
+        VALUES (@grain, @bucket, @workflow, @step, @name, @attempts, @retries, @failed, @cost, @costReports, @prompt, @cached, @completion, @durations)
+        ON CONFLICT (workflow_id, grain, bucket, step_id) {StepUpdate}
+        """;
+
+    // PostgreSQL: a batch's step rows in one statement, from arrays, in the order they are given (steps by id, then
+    // grains) so that rows are locked in the same order as one statement a row would. A batch of 50 steps made 100
+    // statements, each about 0.08 ms of the server's CPU, the most of any of ingestion's statements; one of 100 rows
+    // costs about half as much as 100 pipelined ones (pgbench), and Npgsql binds 13 parameters instead of 1,300.
+    private const string StepArraySql = $"""
+        INSERT INTO insight_steps AS s (grain, bucket, workflow_id, step_id, shard, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens, durations)
+        SELECT g.grain, g.bucket, @workflow, x.step_id, @shard, x.step_name, x.attempts, x.retries, x.failed, x.cost_pico, x.cost_reports, x.prompt, x.cached, x.completion, x.durations
+        FROM unnest(@steps::text[], @names::text[], @attempts::bigint[], @retries::bigint[], @failed::bigint[], @cost::bigint[], @costReports::bigint[],
+                @prompt::bigint[], @cached::bigint[], @completion::bigint[], @durations::bytea[])
+            WITH ORDINALITY AS x(step_id, step_name, attempts, retries, failed, cost_pico, cost_reports, prompt, cached, completion, durations, n)
+        CROSS JOIN unnest(@grains::integer[], @buckets::bigint[]) WITH ORDINALITY AS g(grain, bucket, k)
+        ORDER BY x.n, g.k
+        ON CONFLICT (workflow_id, grain, bucket, step_id, shard) {StepUpdate}
+        """;
 
     private static string ModelSql(bool sharded) => $"""
         INSERT INTO insight_models AS m (grain, bucket, workflow_id, model{(sharded ? ", shard" : "")}, calls, failed, cost_pico, cost_reports, prompt_tokens, cached_tokens, completion_tokens)
@@ -109,14 +127,13 @@ internal static class InsightsWriter
                 statements.Execute(triggers);
             }
         }
-        if (delta.Steps.Count > 0)
+        if (delta.Steps.Count > 0 && shard is not null)
         {
-            var command = statements.For(transaction, StepStatements[shard is null ? 0 : 1]);
-            if (shard is not null)
-            {
-                Set(command, "shard", shard);
-            }
-            WriteSteps(statements, command, delta);
+            WriteStepArrays(statements, statements.For(transaction, StepArraySql), delta, shard.Value);
+        }
+        else if (delta.Steps.Count > 0)
+        {
+            WriteSteps(statements, statements.For(transaction, StepSql), delta);
         }
         if (delta.Models.Count > 0)
         {
@@ -227,6 +244,28 @@ internal static class InsightsWriter
                 statements.Execute(command);
             }
         }
+    }
+
+    private static void WriteStepArrays(StatementCache statements, DbCommand command, InsightsDelta delta, int shard)
+    {
+        // In the order of WriteSteps: by step id, then grain.
+        var steps = delta.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal).ToArray();
+        Set(command, "workflow", delta.WorkflowId);
+        Set(command, "shard", shard);
+        Set(command, "steps", Array.ConvertAll(steps, s => s.StepId));
+        Set(command, "names", Array.ConvertAll(steps, s => s.StepName));
+        Set(command, "attempts", Array.ConvertAll(steps, s => (long)s.Attempts));
+        Set(command, "retries", Array.ConvertAll(steps, s => (long)s.Retries));
+        Set(command, "failed", Array.ConvertAll(steps, s => (long)s.Failed));
+        Set(command, "cost", Array.ConvertAll(steps, s => s.CostPico));
+        Set(command, "costReports", Array.ConvertAll(steps, s => (long)s.CostReports));
+        Set(command, "prompt", Array.ConvertAll(steps, s => s.Prompt));
+        Set(command, "cached", Array.ConvertAll(steps, s => s.Cached));
+        Set(command, "completion", Array.ConvertAll(steps, s => s.Completion));
+        Set(command, "durations", Array.ConvertAll(steps, s => s.Durations));
+        Set(command, "grains", InsightsSchema.StepGrains);
+        Set(command, "buckets", delta.StepBuckets);
+        statements.Execute(command);
     }
 
     private static void WriteFailure(StatementCache statements, DbTransaction transaction, InsightsDelta delta, FailureSeen failure)
