@@ -57,4 +57,42 @@ public sealed class StatementCachePostgreSqlTests
         }
         Assert.Equal([text, text, text], bodies);
     }
+
+    [Fact]
+    public async Task AStatementUsingAParameterTwice_AndHoldingPlaceholderLikeText_BindsEachToItsValue()
+    {
+        await using var connection = new NpgsqlConnection(await SharedPostgres.NewDatabaseAsync("statements"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var create = new NpgsqlCommand("CREATE TABLE texts (id integer PRIMARY KEY, body text)", connection))
+        {
+            await create.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        const string Upsert = """
+            INSERT INTO texts (id, body) VALUES (@id, @body || ' ''@id'' -- @body') -- a comment's @id
+            ON CONFLICT (id) DO UPDATE SET body = texts.body || '+' || @body || @id::text
+            """;
+
+        await using (var transaction = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            using var statements = new StatementCache(batching: true);
+            var command = statements.For(transaction, Upsert);
+            StatementCache.Set(command, "id", 7);
+            StatementCache.Set(command, "body", "a");
+            statements.Execute(command);
+            StatementCache.Set(command, "body", new Utf8Text("b"u8.ToArray()));
+            statements.Execute(command);
+            statements.Flush(transaction);
+            // Queued, then moved to another batch.
+            StatementCache.Set(command, "body", "c");
+            statements.Execute(command);
+            await using var target = connection.CreateBatch();
+            target.Transaction = (NpgsqlTransaction)transaction;
+            statements.MoveTo(target);
+            await target.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        }
+
+        await using var read = new NpgsqlCommand("SELECT body FROM texts WHERE id = 7", connection);
+        Assert.Equal("a '@id' -- @body+b7+c7", await read.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
 }

@@ -11,7 +11,7 @@ namespace Dashboard.Runs.Storage;
 /// Used by one writing thread at a time (one per thread: <see cref="RunRowStore"/>).
 /// <para>
 /// Batching (PostgreSQL): <see cref="Execute"/> queues the statement with its parameters' values as they are, and
-/// <see cref="Flush"/> sends the queue in one round trip. Every write of a batch's rows holds the lock that serialises
+/// <see cref="Flush"/> sends the queue in one round trip, each statement with positional parameters (<see cref="PositionalSql"/>). Every write of a batch's rows holds the lock that serialises
 /// appends across instances; a round trip per statement would hold it a dozen times longer.
 /// </para>
 /// </summary>
@@ -141,31 +141,61 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
     private static DbBatchCommand Copy(DbBatch batch, string sql, DbParameterCollection parameters)
     {
         var queued = batch.CreateBatchCommand();
-        queued.CommandText = sql;
-        foreach (DbParameter parameter in parameters)
+        if (parameters.Count == 0 || parameters[0].ParameterName.Length == 0)
         {
-            var copy = queued.CreateParameter();
-            copy.ParameterName = parameter.ParameterName;
-            switch (parameter.Value)
+            // No parameters, or positional already (queued before, now moved).
+            queued.CommandText = sql;
+            foreach (DbParameter parameter in parameters)
             {
-                // Npgsql writes UTF-8 bytes to a text column as they are when told the value is text: the rows' JSON
-                // (payloads and all) went UTF-8 → UTF-16 string → UTF-8 again, at twice its size in between.
-                case Utf8Text text:
-                    copy.DbType = DbType.String;
-                    copy.Value = text.Bytes;
-                    break;
-                case ReadOnlyMemory<byte> when parameter.DbType == DbType.String:
-                    // Queued already (MoveTo): still text.
-                    copy.DbType = DbType.String;
-                    copy.Value = parameter.Value;
-                    break;
-                default:
-                    copy.Value = parameter.Value;
-                    break;
+                queued.Parameters.Add(CopyValue(queued, parameter));
             }
-            queued.Parameters.Add(copy);
+            return queued;
+        }
+        var positional = PositionalSql.Of(sql, name => IndexOf(parameters, name) >= 0);
+        queued.CommandText = positional.Sql;
+        foreach (var name in positional.Names)
+        {
+            queued.Parameters.Add(CopyValue(queued, parameters[IndexOf(parameters, name)]));
         }
         return queued;
+    }
+
+    // The parameter bound to @name (named with its '@', as DbCommandExtensions.With names them).
+    private static int IndexOf(DbParameterCollection parameters, string name)
+    {
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var named = parameters[i].ParameterName;
+            if (named.Length == name.Length + 1 && named.AsSpan(1).SequenceEqual(name))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // An unnamed copy of the parameter's value as it is now.
+    private static DbParameter CopyValue(DbBatchCommand queued, DbParameter parameter)
+    {
+        var copy = queued.CreateParameter();
+        switch (parameter.Value)
+        {
+            // Npgsql writes UTF-8 bytes to a text column as they are when told the value is text: the rows' JSON
+            // (payloads and all) went UTF-8 → UTF-16 string → UTF-8 again, at twice its size in between.
+            case Utf8Text text:
+                copy.DbType = DbType.String;
+                copy.Value = text.Bytes;
+                break;
+            case ReadOnlyMemory<byte> when parameter.DbType == DbType.String:
+                // Queued already (MoveTo): still text.
+                copy.DbType = DbType.String;
+                copy.Value = parameter.Value;
+                break;
+            default:
+                copy.Value = parameter.Value;
+                break;
+        }
+        return copy;
     }
 
     /// <summary>Drops what was queued (its transaction failed).</summary>
