@@ -41,11 +41,7 @@ public sealed class StatementCachePostgreSqlTests
             StatementCache.Set(command, "id", 3);
             StatementCache.Set(command, "body", new Utf8Text(Encoding.UTF8.GetBytes(text)));
             statements.Execute(command);
-            await using var target = connection.CreateBatch();
-            target.Transaction = (NpgsqlTransaction)transaction;
-            statements.MoveTo(target);
-            await target.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+            await SendInAnotherBatchAndCommitAsync(statements, connection, transaction);
         }
 
         await using var read = new NpgsqlCommand("SELECT body FROM texts ORDER BY id", connection);
@@ -56,6 +52,16 @@ public sealed class StatementCachePostgreSqlTests
             bodies.Add(reader.GetString(0));
         }
         Assert.Equal([text, text, text], bodies);
+    }
+
+    // The queued statements handed to a batch of the connection's own, sent with it, and the transaction committed.
+    private static async Task SendInAnotherBatchAndCommitAsync(StatementCache statements, NpgsqlConnection connection, System.Data.Common.DbTransaction transaction)
+    {
+        await using var target = connection.CreateBatch();
+        target.Transaction = (NpgsqlTransaction)transaction;
+        statements.MoveTo(target);
+        await target.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        await transaction.CommitAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -85,11 +91,7 @@ public sealed class StatementCachePostgreSqlTests
             // Queued, then moved to another batch.
             StatementCache.Set(command, "body", "c");
             statements.Execute(command);
-            await using var target = connection.CreateBatch();
-            target.Transaction = (NpgsqlTransaction)transaction;
-            statements.MoveTo(target);
-            await target.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+            await SendInAnotherBatchAndCommitAsync(statements, connection, transaction);
         }
 
         await using var read = new NpgsqlCommand("SELECT body FROM texts WHERE id = 7", connection);
