@@ -32,7 +32,7 @@ internal static class IngestBenchmark
         await using (var postgres = await PostgresServer.StartAsync())
         {
             (onPostgres, indexBehindOnPostgres) = await MeasureOursAsync("ours on PostgreSQL",
-                ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await postgres.CreateDatabaseAsync("ingest")]);
+                ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await postgres.CreateDatabaseAsync("ingest")], postgres.ProcessorTime);
         }
 
         var referenceData = Directory.CreateTempSubdirectory("reference-ingest-").FullName;
@@ -60,11 +60,11 @@ internal static class IngestBenchmark
     private sealed record IndexLag(TimeSpan FirstSearch, bool FirstBehind, TimeSpan CaughtUp);
 
     /// <summary>The runs service on the given store: its ingestion, then how far behind its search index was at the end.</summary>
-    private static async Task<(Measured Measured, IndexLag Lag)> MeasureOursAsync(string name, string[] storage)
+    private static async Task<(Measured Measured, IndexLag Lag)> MeasureOursAsync(string name, string[] storage, Func<TimeSpan>? databaseCpu = null)
     {
         await using var service = await AppProcess.StartAsync("Dashboard.Runs", [.. storage, .. LoneRunsService.Quiet]);
         using var http = Client(service.BaseAddress);
-        var measured = await MeasureAsync(name, (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, LoneRunsService.CpuOf(service));
+        var measured = await MeasureAsync(name, (writer, round, run) => $"api/runs/ingest-{round}-{writer}-{run}/events", createStreams: false, http, LoneRunsService.CpuOf(service), databaseCpu);
         // The search index is made behind ingestion; a search catches it up first, for a few seconds at most, and says
         // when it answered from an index still behind. Searched until one is not: how far behind the index was at the
         // end. The throughput above is only honest if the index keeps up with it.
@@ -96,7 +96,11 @@ internal static class IngestBenchmark
     }
 
     /// <summary>Cold and warm throughput, and the server's CPU time (user and kernel) per 1,000 events over the warm rounds.</summary>
-    private sealed record Measured(double Cold, double Warm, double CpuMsPer1000, double? PeakMb = null);
+    private sealed record Measured(double Cold, double Warm, double CpuMsPer1000, double? PeakMb = null)
+    {
+        /// <summary>PostgreSQL's processes' CPU per 1,000 events over the warm rounds; null where there is no database server.</summary>
+        public double? DatabaseCpuMsPer1000 { get; init; }
+    }
 
     /// <summary>
     /// The most memory the server process has held resident since it started (Linux's high-water mark), in MB; null
@@ -121,12 +125,14 @@ internal static class IngestBenchmark
     /// each run in <see cref="BatchesPerRun"/> batches of about 100 events (as an engine reports a run while it goes). The
     /// reference gets the same bytes, appended to one stream per writer.
     /// </summary>
-    private static async Task<Measured> MeasureAsync(string name, Func<int, int, int, string> url, bool createStreams, HttpClient http, Func<TimeSpan> cpu)
+    private static async Task<Measured> MeasureAsync(string name, Func<int, int, int, string> url, bool createStreams, HttpClient http, Func<TimeSpan> cpu,
+        Func<TimeSpan>? databaseCpu = null)
     {
         var batches = Enumerable.Range(0, BatchesPerRun).Select(b => Batch(b)).ToArray();
         var eventsPerRun = batches.Sum(b => b.Events);
         var rounds = new List<double>();
         var warmCpu = TimeSpan.Zero;
+        var warmDatabaseCpu = TimeSpan.Zero;
         for (var round = 0; round < Rounds; round++)
         {
             if (createStreams)
@@ -138,6 +144,7 @@ internal static class IngestBenchmark
                 }
             }
             var cpuBefore = cpu();
+            var databaseCpuBefore = databaseCpu?.Invoke() ?? TimeSpan.Zero;
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, Writers).Select(async w =>
             {
@@ -158,11 +165,15 @@ internal static class IngestBenchmark
             if (round >= WarmRounds)
             {
                 warmCpu += cpu() - cpuBefore;
+                warmDatabaseCpu += (databaseCpu?.Invoke() ?? TimeSpan.Zero) - databaseCpuBefore;
             }
             Console.WriteLine($"[{name}] round {round}: {perSecond:N0} events/s");
         }
         var warmEvents = (Rounds - WarmRounds) * Writers * RunsPerWriterPerRound * eventsPerRun;
-        return new Measured(rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50), warmCpu.TotalMilliseconds * 1000 / warmEvents);
+        return new Measured(rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50), warmCpu.TotalMilliseconds * 1000 / warmEvents)
+        {
+            DatabaseCpuMsPer1000 = databaseCpu is null ? null : warmDatabaseCpu.TotalMilliseconds * 1000 / warmEvents,
+        };
     }
 
     private static string Ts(int second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'.'fff'Z'", CultureInfo.InvariantCulture);
@@ -207,7 +218,7 @@ internal static class IngestBenchmark
         r.AppendLine("`dotnet run -c Release --project tests/Dashboard.Benchmarks -- ingest` (after `bash .ci/setup`).");
         r.AppendLine();
         r.AppendLine(CultureInfo.InvariantCulture, $"{Writers} writers at once, each reporting {RunsPerWriterPerRound} runs in turn, each run in {BatchesPerRun} POSTs of ~100 events (run started, 249 steps started and completed with model, tokens, cost, input and output, run completed).");
-        r.AppendLine("Ours: `POST /api/runs/{id}/events` on the runs service (parse, validate, reduce, project, insights aggregates, feed, durable), on SQLite (WAL) and on PostgreSQL 15 (started by the benchmark, `fsync=off`; its own processes' CPU not counted).");
+        r.AppendLine("Ours: `POST /api/runs/{id}/events` on the runs service (parse, validate, reduce, project, insights aggregates, feed, durable), on SQLite (WAL) and on PostgreSQL 15 (started by the benchmark, `fsync=off`; its processes' CPU in a row of its own, the search indexer's writes included).");
         r.AppendLine("Reference: the same bytes appended with `POST` to one Durable Stream per writer on `@durable-streams/server` 0.3.7 (file-backed), which only stores them.");
         r.AppendLine(CultureInfo.InvariantCulture, $"{Rounds} rounds each: the first on cold code, the median of the last {Rounds - WarmRounds} (\"warm\").");
         r.AppendLine();
@@ -216,6 +227,11 @@ internal static class IngestBenchmark
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, warm | {ours.Warm:N0} | {onPostgres.Warm:N0} | {reference.Warm:N0} | {Ratio(ours.Warm, reference.Warm)} | {Ratio(onPostgres.Warm, reference.Warm)} |");
         r.AppendLine(CultureInfo.InvariantCulture, $"| events/s, cold first round | {ours.Cold:N0} | {onPostgres.Cold:N0} | {reference.Cold:N0} | {Ratio(ours.Cold, reference.Cold)} | {Ratio(onPostgres.Cold, reference.Cold)} |");
         r.AppendLine(CultureInfo.InvariantCulture, $"| server CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {onPostgres.CpuMsPer1000:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} | {Ratio(onPostgres.CpuMsPer1000, reference.CpuMsPer1000)} |");
+        if (onPostgres.DatabaseCpuMsPer1000 is { } databaseCpu)
+        {
+            r.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL's processes' CPU per 1,000 events, warm (ms) | – | {databaseCpu:N1} | – | – | – |");
+            r.AppendLine(CultureInfo.InvariantCulture, $"| server and database CPU per 1,000 events, warm (ms) | {ours.CpuMsPer1000:N1} | {onPostgres.CpuMsPer1000 + databaseCpu:N1} | {reference.CpuMsPer1000:N1} | {Ratio(ours.CpuMsPer1000, reference.CpuMsPer1000)} | {Ratio(onPostgres.CpuMsPer1000 + databaseCpu, reference.CpuMsPer1000)} |");
+        }
         if (ours.PeakMb is { } oursMb && onPostgres.PeakMb is { } postgresMb && reference.PeakMb is { } referenceMb)
         {
             r.AppendLine(CultureInfo.InvariantCulture, $"| server peak resident memory (MB) | {oursMb:N0} | {postgresMb:N0} | {referenceMb:N0} | {Ratio(oursMb, referenceMb)} | {Ratio(postgresMb, referenceMb)} |");

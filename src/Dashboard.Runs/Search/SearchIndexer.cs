@@ -158,10 +158,7 @@ internal sealed class SearchIndexer(RunsDatabase database, DurableStreamEngine e
         var existing = database.ExistingRuns(transaction, batches.Select(b => b.RunId));
         try
         {
-            foreach (var batch in batches.Where(b => existing.Contains(b.RunId)))
-            {
-                SearchIndexWriter.Write(_statements, transaction, batch);
-            }
+            SearchIndexWriter.WriteAll(_statements, transaction, [.. batches.Where(b => existing.Contains(b.RunId))], database.BindsArrays);
             // After the pass's documents (a line moved by a span of this pass may have been indexed in it): statements in
             // order, whether run now or sent together.
             foreach (var runId in batches.Where(b => b.StartsSpanSteps && existing.Contains(b.RunId)).Select(b => b.RunId).Distinct(StringComparer.Ordinal))

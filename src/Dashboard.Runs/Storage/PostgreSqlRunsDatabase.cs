@@ -32,6 +32,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     public override bool BatchesWrites => true;
 
+    public override bool BindsArrays => true;
+
     // A batch's rows go with its stream's writes and its feed entry, in one round trip right before the commit: the
     // aggregate rows every batch of a workflow adds to are locked only from then on.
     public override DbBatch? WritesAtCommit => store.PendingWrites;

@@ -25,6 +25,9 @@ internal abstract class RunsDatabase
     /// <summary>Whether the rows of a batch are sent in one round trip (<see cref="StatementCache"/>): a server's, not a file's.</summary>
     public virtual bool BatchesWrites => false;
 
+    /// <summary>Whether a statement may take a column's values for many rows as one array parameter (PostgreSQL's <c>unnest</c>).</summary>
+    public virtual bool BindsArrays => false;
+
     /// <summary>
     /// Where batched writes of the write transaction go to be sent with the stream's own, just before the commit (null:
     /// each cache sends its own).
