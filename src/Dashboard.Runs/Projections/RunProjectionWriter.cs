@@ -27,6 +27,20 @@ internal static class RunProjectionWriter
             timeline_json = excluded.timeline_json, trace_json = excluded.trace_json
         """;
 
+    // PostgreSQL: a batch's attempts in one upsert from arrays, in their order (a batch's rows are one per attempt, so none
+    // is upserted twice by it). 50 statements a batch were the most numerous of ingestion's, each bound and executed on its
+    // own. The JSON goes as the UTF-8 it was serialised to (bytea, made text again by the server), not as strings that
+    // Npgsql would encode back.
+    private const string StepArraysSql = """
+        INSERT INTO run_steps (run_id, step_id, loop_index, attempt, order_index, is_latest, timeline_json, trace_json)
+        SELECT @run, s.step_id, s.loop_index, s.attempt, s.order_index, s.is_latest, convert_from(s.timeline_json, 'UTF8'), convert_from(s.trace_json, 'UTF8')
+        FROM unnest(@steps::text[], @loops::bigint[], @attempts::integer[], @orders::bigint[], @latest::integer[], @timelines::bytea[], @jsons::bytea[])
+            WITH ORDINALITY AS s(step_id, loop_index, attempt, order_index, is_latest, timeline_json, trace_json, n)
+        ORDER BY s.n
+        ON CONFLICT (run_id, step_id, loop_index, attempt) DO UPDATE SET order_index = excluded.order_index, is_latest = excluded.is_latest,
+            timeline_json = excluded.timeline_json, trace_json = excluded.trace_json
+        """;
+
     private const string LogSql = """
         INSERT INTO run_logs (run_id, seq, at, level_rank, step_id, attempt, loop_index, message, line_json, span_id)
         VALUES (@run, @seq, @at, @rank, @step, @attempt, @loop, @message, @json, @span)
@@ -48,7 +62,11 @@ internal static class RunProjectionWriter
 
     private const string RemoveStepSql = "DELETE FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop";
 
-    public static void Write(StatementCache statements, DbTransaction transaction, RunProjectionRows rows, string offset)
+    /// <summary>
+    /// Writes the batch's rows in <paramref name="transaction"/>; <paramref name="asArrays"/>: its attempts in one statement
+    /// (PostgreSQL, <see cref="Storage.RunsDatabase.BindsArrays"/>).
+    /// </summary>
+    public static void Write(StatementCache statements, DbTransaction transaction, RunProjectionRows rows, string offset, bool asArrays)
     {
         var record = rows.Record;
         var run = statements.For(transaction, RunSql);
@@ -114,6 +132,11 @@ internal static class RunProjectionWriter
             return;
         }
         var earlier = EarlierAttemptsFromStore(transaction, record.Id, rows.Steps);
+        if (asArrays)
+        {
+            WriteStepArrays(statements, transaction, record.Id, rows.Steps, earlier);
+            return;
+        }
         var step = statements.For(transaction, StepSql);
         Set(step, "run", record.Id);
         foreach (var row in rows.Steps)
@@ -127,6 +150,31 @@ internal static class RunProjectionWriter
             Set(step, "json", row.TraceJson ?? earlier![row]);
             statements.Execute(step);
         }
+    }
+
+    private static void WriteStepArrays(StatementCache statements, DbTransaction transaction, string runId, IReadOnlyList<StepRow> rows,
+        Dictionary<StepRow, Utf8Text>? earlier)
+    {
+        var count = rows.Count;
+        var (steps, loops, attempts, orders, latest) = (new string[count], new long[count], new int[count], new long[count], new int[count]);
+        var (timelines, jsons) = (new byte[count][], new byte[count][]);
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            (steps[i], loops[i], attempts[i], orders[i], latest[i]) = (row.StepId, row.LoopKey, row.Attempt, row.Order, row.IsLatest ? 1 : 0);
+            timelines[i] = row.TimelineJson.ToArray();
+            jsons[i] = (row.TraceJson ?? earlier![row]).ToArray();
+        }
+        var step = statements.For(transaction, StepArraysSql);
+        Set(step, "run", runId);
+        Set(step, "steps", steps);
+        Set(step, "loops", loops);
+        Set(step, "attempts", attempts);
+        Set(step, "orders", orders);
+        Set(step, "latest", latest);
+        Set(step, "timelines", timelines);
+        Set(step, "jsons", jsons);
+        statements.Execute(step);
     }
 
     private const string AttemptJsonSql = "SELECT trace_json FROM run_steps WHERE run_id = @run AND step_id = @step AND loop_index = @loop AND attempt = @attempt";

@@ -55,7 +55,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
         var transaction = _database.WriteTransaction;
         try
         {
-            Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset);
+            Projections.RunProjectionWriter.Write(Statements, transaction, rows.Projection, offset, _database.BindsArrays);
             if (_insightsAtCommit is not null)
             {
                 _insightsAtCommit.Add(rows.Insights);

@@ -13,4 +13,10 @@ internal sealed class Utf8Text(ReadOnlyMemory<byte> bytes)
     public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 
     public override string ToString() => Encoding.UTF8.GetString(Bytes.Span);
+
+    /// <summary>The bytes as an array of their own length: the array they are when they fill one, else a copy.</summary>
+    public byte[] ToArray() =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(Bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : Bytes.ToArray();
 }
