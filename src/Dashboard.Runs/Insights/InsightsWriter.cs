@@ -250,21 +250,14 @@ internal static class InsightsWriter
     {
         // In the order of WriteSteps: by step id, then grain.
         var steps = delta.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal).ToArray();
-        Set(command, "workflow", delta.WorkflowId);
-        Set(command, "shard", shard);
-        Set(command, "steps", Array.ConvertAll(steps, s => s.StepId));
-        Set(command, "names", Array.ConvertAll(steps, s => s.StepName));
-        Set(command, "attempts", Array.ConvertAll(steps, s => (long)s.Attempts));
-        Set(command, "retries", Array.ConvertAll(steps, s => (long)s.Retries));
-        Set(command, "failed", Array.ConvertAll(steps, s => (long)s.Failed));
-        Set(command, "cost", Array.ConvertAll(steps, s => s.CostPico));
-        Set(command, "costReports", Array.ConvertAll(steps, s => (long)s.CostReports));
-        Set(command, "prompt", Array.ConvertAll(steps, s => s.Prompt));
-        Set(command, "cached", Array.ConvertAll(steps, s => s.Cached));
-        Set(command, "completion", Array.ConvertAll(steps, s => s.Completion));
-        Set(command, "durations", Array.ConvertAll(steps, s => s.Durations));
-        Set(command, "grains", InsightsSchema.StepGrains);
-        Set(command, "buckets", delta.StepBuckets);
+        Set(command,
+            ("workflow", delta.WorkflowId), ("shard", shard), ("steps", Array.ConvertAll(steps, s => s.StepId)),
+            ("names", Array.ConvertAll(steps, s => s.StepName)), ("attempts", Array.ConvertAll(steps, s => (long)s.Attempts)),
+            ("retries", Array.ConvertAll(steps, s => (long)s.Retries)), ("failed", Array.ConvertAll(steps, s => (long)s.Failed)),
+            ("cost", Array.ConvertAll(steps, s => s.CostPico)), ("costReports", Array.ConvertAll(steps, s => (long)s.CostReports)),
+            ("prompt", Array.ConvertAll(steps, s => s.Prompt)), ("cached", Array.ConvertAll(steps, s => s.Cached)),
+            ("completion", Array.ConvertAll(steps, s => s.Completion)), ("durations", Array.ConvertAll(steps, s => s.Durations)),
+            ("grains", InsightsSchema.StepGrains), ("buckets", delta.StepBuckets));
         statements.Execute(command);
     }
 

@@ -166,14 +166,9 @@ internal static class RunProjectionWriter
             jsons[i] = (row.TraceJson ?? earlier![row]).ToArray();
         }
         var step = statements.For(transaction, StepArraysSql);
-        Set(step, "run", runId);
-        Set(step, "steps", steps);
-        Set(step, "loops", loops);
-        Set(step, "attempts", attempts);
-        Set(step, "orders", orders);
-        Set(step, "latest", latest);
-        Set(step, "timelines", timelines);
-        Set(step, "jsons", jsons);
+        Set(step,
+            ("run", runId), ("steps", steps), ("loops", loops), ("attempts", attempts), ("orders", orders), ("latest", latest),
+            ("timelines", timelines), ("jsons", jsons));
         statements.Execute(step);
     }
 

@@ -59,15 +59,9 @@ internal static class SearchIndexWriter
             }
         }
         var insert = statements.For(transaction, InsertArraysSql);
-        Set(insert, "runs", runs);
-        Set(insert, "workflows", workflows);
-        Set(insert, "started", started);
-        Set(insert, "steps", steps);
-        Set(insert, "loops", loops);
-        Set(insert, "attempts", attempts);
-        Set(insert, "fields", fields);
-        Set(insert, "seqs", seqs);
-        Set(insert, "bodies", bodies);
+        Set(insert,
+            ("runs", runs), ("workflows", workflows), ("started", started), ("steps", steps), ("loops", loops), ("attempts", attempts),
+            ("fields", fields), ("seqs", seqs), ("bodies", bodies));
         statements.Execute(insert);
     }
 

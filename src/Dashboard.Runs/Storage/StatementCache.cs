@@ -56,6 +56,15 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
         command.With(name, value);
     }
 
+    /// <summary>Sets several parameters at once (a statement whose rows come as arrays binds a column each).</summary>
+    public static void Set(DbCommand command, params ReadOnlySpan<(string Name, object? Value)> values)
+    {
+        foreach (var (name, value) in values)
+        {
+            Set(command, name, value);
+        }
+    }
+
     /// <summary>Runs the statement now, or queues it (with its parameters' current values) when batching.</summary>
     public void Execute(DbCommand command)
     {
