@@ -39,6 +39,24 @@ public sealed class ReadingTests(RunsServiceProcess fixture) : IClassFixture<Run
     }
 
     [Fact]
+    public async Task SearchAsync_FindsAValueInsideAStepsOutput_WhereItIs_AndSaysTheIndexHadCaughtUp()
+    {
+        var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
+        await using var _ = services;
+        var (runId, _) = await ReportRunAsync(client);
+
+        var page = await client.SearchAsync("billing", workflowId: "wf-support", cancellationToken: Token);
+
+        Assert.False(page.IndexBehind);
+        var hit = Assert.Single(page.Items, h => h.RunId == runId && h.StepId == "classify");
+        Assert.Equal(Model.Search.SearchFields.Output, hit.Field);
+        Assert.Equal(2, hit.Attempt);
+        Assert.Contains(hit.Matches, m => hit.Snippet.Substring(m.Start, m.Length) == "billing");
+        // Only the runs of the workflows a scoped client may see.
+        Assert.Empty((await client.ForWorkflows(["wf-refund"]).SearchAsync("billing", cancellationToken: Token)).Items);
+    }
+
+    [Fact]
     public async Task ForWorkflows_SeesOnlyThoseWorkflows_InReadsListsAndLiveStreams()
     {
         var (client, services) = ClientFactory.Create(fixture.Service.BaseAddress);
