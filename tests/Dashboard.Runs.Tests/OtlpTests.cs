@@ -109,12 +109,48 @@ public sealed class OtlpTests(OtlpServiceFixture fixture) : IClassFixture<OtlpSe
         provider.Dispose();
 
         var run = await fixture.Http.GetJsonAsync($"api/runs/{traceId}");
-        Assert.Equal("supportagent", run.GetProperty("workflowId").GetString());
+        // What is left of the name, and a mark of the whole name (distinct names stay distinct ids); shown without the mark.
+        Assert.Matches("^supportagent~[0-9a-f]{8}$", run.GetProperty("workflowId").GetString());
+        Assert.Equal("supportagent", run.GetProperty("workflowName").GetString());
         var step = Assert.Single((await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray());
         var stepId = step.GetProperty("stepId").GetString()!;
         Assert.Equal(256, stepId.Length);
         Assert.StartsWith("tool: lookuporder xxx", stepId, StringComparison.Ordinal);
-        Assert.StartsWith("tool: lookuporder xxx", step.GetProperty("stepName").GetString(), StringComparison.Ordinal);
+        Assert.Matches("x~[0-9a-f]{8}$", stepId);
+        Assert.Equal("tool: lookuporder " + new string('x', 300), step.GetProperty("stepName").GetString());
+    }
+
+    [Fact]
+    public async Task SpansWhoseNamesDifferOnlyPastTheLongestId_AreTwoSteps_NotOneStepsIterations()
+    {
+        // Database spans are often named by their statement: two queries alike for their first 256 characters.
+        var select = "SELECT id, customer_id, total, currency, status, created_at FROM orders WHERE " + string.Join(" AND ", Enumerable.Range(0, 12).Select(i => $"column_{i} = @p{i}"));
+        Assert.True(select.Length > 300);
+        var (source, provider) = Tracer();
+        string traceId;
+        using (var root = source.StartActivity("report-agent")!)
+        {
+            traceId = root.TraceId.ToHexString();
+            using (source.StartActivity(select + " ORDER BY created_at")!)
+            {
+            }
+            using (source.StartActivity(select + " ORDER BY total")!)
+            {
+            }
+            using (source.StartActivity(select + " ORDER BY total")!)
+            {
+            }
+        }
+        Assert.True(provider.ForceFlush(10_000));
+        provider.Dispose();
+
+        var steps = (await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray()
+            .Select(s => (Id: s.GetProperty("stepId").GetString()!, Name: s.GetProperty("stepName").GetString()!, Loop: s.TryGetProperty("loopIndex", out var loop) && loop.ValueKind == JsonValueKind.Number ? loop.GetInt32() : -1)).ToList();
+        Assert.Equal(2, steps.Select(s => s.Id).Distinct().Count());
+        Assert.All(steps, s => Assert.Equal(256, s.Id.Length));
+        // The statement that ran twice is one step's two iterations, as spans of one name are; the other ran once.
+        Assert.Equal([(select + " ORDER BY created_at", -1), (select + " ORDER BY total", 0), (select + " ORDER BY total", 1)],
+            steps.Select(s => (s.Name, s.Loop)).OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Loop));
     }
 
     [Fact]
