@@ -32,7 +32,7 @@ public static class RunsServiceHostingExtensions
         services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton<AccessCheck>();
-        services.AddSingleton<IRunRowStore, RunRowStore>();
+        services.AddSingleton<IRunRowStore>(sp => new RunRowStore(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<IOptions<RunsOptions>>().Value.ModelFilterFewRuns));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(_ => new Search.RecentBatches());

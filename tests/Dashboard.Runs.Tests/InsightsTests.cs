@@ -21,11 +21,11 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     /// and ends as told after <paramref name="durationMs"/>.
     /// </summary>
     private async Task RunAsync(string workflowId, DateTimeOffset start, long durationMs, string end, string? cost = "0", string step = "work",
-        string? error = null, string? code = null, bool stepFails = false)
+        string? error = null, string? code = null, bool stepFails = false, string? name = null)
     {
         var events = new List<string>
         {
-            $$"""{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"{{workflowId}}","workflowName":"Insights {{workflowId}}"}""",
+            $$"""{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"{{workflowId}}","workflowName":"{{name ?? $"Insights {workflowId}"}}"}""",
             $$"""{"type":"step_started","timestamp":"{{At(start.AddMilliseconds(1))}}","stepId":"{{step}}"}""",
         };
         var stepEnd = At(start.AddMilliseconds(Math.Max(2, durationMs - 1)));
@@ -207,6 +207,28 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
             Assert.Equal(expected, CostOf(step));
             Assert.Equal(expected, CostOf(Assert.Single(series, b => b.GetProperty("runs").GetInt64() > 0)));
         }
+    }
+
+    [Fact]
+    public async Task AWorkflowsHealth_HasTheNameItsRunsLastReported_AndItsLatestRunsStart()
+    {
+        var wf = $"wf-named-{Guid.NewGuid():N}";
+        var period = Period(Hour, Hour.AddHours(1), wf);
+        async Task<(string? Name, DateTimeOffset LastRun)> HealthAsync()
+        {
+            var health = Assert.Single((await Http.GetJsonAsync($"api/insights/workflows?{period}")).GetProperty("workflows").EnumerateArray());
+            return (health.GetProperty("workflowName").GetString(), health.GetProperty("lastRunAt").GetDateTimeOffset());
+        }
+
+        await RunAsync(wf, Hour.AddMinutes(10), 100, "completed", name: "Invoices");
+        await RunAsync(wf, Hour.AddMinutes(30), 100, "completed", name: "Invoices v2");
+        // Reported late: a run that started before the others does not move the last run back.
+        await RunAsync(wf, Hour.AddMinutes(5), 100, "completed", name: "Invoices v2");
+        Assert.Equal(("Invoices v2", Hour.AddMinutes(30)), await HealthAsync());
+
+        // Named back at once (the service writes a name again only when it changes).
+        await RunAsync(wf, Hour.AddMinutes(40), 100, "completed", name: "Invoices");
+        Assert.Equal(("Invoices", Hour.AddMinutes(40)), await HealthAsync());
     }
 
     /// <summary>The costUsd of an answer: null when absent or null.</summary>

@@ -12,8 +12,8 @@ namespace Dashboard.Runs.Insights;
 internal sealed record RunCounts(string WorkflowId, long[] Buckets, int NewRuns, int Running, int Waiting, int Completed, int Failed, int Cancelled,
     int Timeout, long CostPico, int CostReports, long Prompt, long Cached, long Completion, byte[]? Durations);
 
-/// <summary>A workflow seen for the first time by this run: its name, start, trigger.</summary>
-internal sealed record WorkflowSeen(string WorkflowId, string? Name, long At, string? Trigger);
+/// <summary>A workflow seen for the first time by this run: its name and trigger.</summary>
+internal sealed record WorkflowSeen(string WorkflowId, string? Name, string? Trigger);
 
 /// <summary>One step's finished attempts of a batch, summed, for every step grain's bucket (<see cref="CostReports"/>: those with a cost).</summary>
 internal sealed record StepCounts(string StepId, string? StepName, int Attempts, int Retries, int Failed, long CostPico, int CostReports, long Prompt,
@@ -58,7 +58,7 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
             : null;
         return new InsightsDelta(after.WorkflowId, start,
             RunCountsOf(before, after, start, justFinished && after.DurationMs is { } duration ? DurationHistogram.Of([duration]) : null),
-            before is null ? new WorkflowSeen(after.WorkflowId, after.WorkflowName, start.ToUnixTimeMilliseconds(), after.TriggerType) : null,
+            before is null ? new WorkflowSeen(after.WorkflowId, after.WorkflowName, after.TriggerType) : null,
             StepCountsOf(finishedAttempts),
             failure)
         {

@@ -73,7 +73,11 @@ internal sealed class InsightsQueries(RunsDatabase database)
         var known = new Dictionary<string, (string? Name, long? LastRun, long? LastFailure)>(StringComparer.Ordinal);
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT workflow_id, workflow_name, last_run_at, last_failure_at FROM insight_workflows";
+            // The last run's start from the runs (one probe of the index by workflow and start each): retention's deletes show.
+            command.CommandText = """
+                SELECT w.workflow_id, w.workflow_name, (SELECT max(r.started_at) FROM runs r WHERE r.workflow_id = w.workflow_id), w.last_failure_at
+                FROM insight_workflows w
+                """;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {

@@ -139,6 +139,7 @@ internal static class InsightsSchema
         CREATE TABLE IF NOT EXISTS insight_workflows (
             workflow_id TEXT PRIMARY KEY,
             workflow_name TEXT,
+            -- No longer written or read: a workflow's last run's start is read from runs (InsightsQueries.Workflows).
             last_run_at INTEGER,
             last_failure_at INTEGER
         ) WITHOUT ROWID;

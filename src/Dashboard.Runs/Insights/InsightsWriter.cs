@@ -30,12 +30,14 @@ internal static class InsightsWriter
 
     private static readonly string[] RunStatements = [RunSql(sharded: false), RunSql(sharded: true)];
 
-    // Two-argument min and max are written as CASE: SQLite has min/max, PostgreSQL least/greatest, neither has the other's.
+    // A workflow's name, from the runs that name it. Its last run's start is read from the runs themselves (the index by
+    // workflow and start): the row changes only when the name does (see WorkflowNamesWritten).
     private const string WorkflowSql = """
-        INSERT INTO insight_workflows AS w (workflow_id, workflow_name, last_run_at) VALUES (@workflow, @name, @at)
-        ON CONFLICT (workflow_id) DO UPDATE SET workflow_name = coalesce(excluded.workflow_name, w.workflow_name),
-            last_run_at = CASE WHEN coalesce(w.last_run_at, 0) > excluded.last_run_at THEN w.last_run_at ELSE excluded.last_run_at END
+        INSERT INTO insight_workflows AS w (workflow_id, workflow_name) VALUES (@workflow, @name)
+        ON CONFLICT (workflow_id) DO UPDATE SET workflow_name = coalesce(excluded.workflow_name, w.workflow_name)
         """;
+
+    private const string KnownWorkflowSql = "INSERT INTO insight_workflows (workflow_id, workflow_name) VALUES (@workflow, @name) ON CONFLICT (workflow_id) DO NOTHING";
 
     private const string TriggerSql = "INSERT INTO insight_triggers (workflow_id, trigger_type) VALUES (@workflow, @trigger) ON CONFLICT DO NOTHING";
 
@@ -100,8 +102,11 @@ internal static class InsightsWriter
             last_failure_at = CASE WHEN coalesce(w.last_failure_at, 0) > excluded.last_failure_at THEN w.last_failure_at ELSE excluded.last_failure_at END
         """;
 
-    /// <summary>Adds <paramref name="delta"/>; <paramref name="shard"/>: the row of each aggregate to add to, where they are split (PostgreSQL).</summary>
-    public static void Write(StatementCache statements, DbTransaction transaction, InsightsDelta delta, int? shard)
+    /// <summary>
+    /// Adds <paramref name="delta"/>; <paramref name="shard"/>: the row of each aggregate to add to, where they are split
+    /// (PostgreSQL); <paramref name="names"/>: the workflow names written lately, null to write the name whatever it is.
+    /// </summary>
+    public static void Write(StatementCache statements, DbTransaction transaction, InsightsDelta delta, int? shard, WorkflowNamesWritten? names = null)
     {
         if (delta.Run is { } run)
         {
@@ -114,11 +119,11 @@ internal static class InsightsWriter
         }
         if (delta.Workflow is { } workflow)
         {
-            var command = statements.For(transaction, WorkflowSql);
+            var command = statements.For(transaction, names?.Holds(workflow.WorkflowId, workflow.Name) == true ? KnownWorkflowSql : WorkflowSql);
             Set(command, "workflow", workflow.WorkflowId);
             Set(command, "name", workflow.Name);
-            Set(command, "at", workflow.At);
             statements.Execute(command);
+            names?.Wrote(workflow.WorkflowId, workflow.Name);
             if (workflow.Trigger is { } trigger)
             {
                 var triggers = statements.For(transaction, TriggerSql);

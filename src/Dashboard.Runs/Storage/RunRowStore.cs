@@ -19,9 +19,12 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
     // writes that arrive while one transaction runs).
     private readonly Streams.Storage.CommitQueue<InsightsDelta>? _insightsAtCommit;
 
-    public RunRowStore(RunsDatabase database)
+    private readonly WorkflowNamesWritten _workflowNames;
+
+    public RunRowStore(RunsDatabase database, TimeProvider time)
     {
         _database = database;
+        _workflowNames = new WorkflowNamesWritten(time);
         _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
         _insightsAtCommit = database.AddCommitQueue<InsightsDelta>((transaction, deltas) =>
         {
@@ -33,12 +36,13 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
                 foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
                     .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
                 {
-                    InsightsWriter.Write(Statements, transaction, delta, shard);
+                    InsightsWriter.Write(Statements, transaction, delta, shard, _workflowNames);
                 }
                 Send(transaction);
             }
             catch
             {
+                _workflowNames.Forget();
                 // As in Write: the transaction fails, and what was queued for it must not go with this thread's next one.
                 Statements.Discard();
                 throw;
@@ -62,7 +66,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
             }
             else
             {
-                InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction));
+                InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction), _workflowNames);
             }
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
             Otlp.OtlpRowWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.Otlp, rows.Projection.Record.Status.IsTerminal());
@@ -72,6 +76,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
         {
             // The transaction rolls back: what was queued for it must not be sent with the next one's.
             Statements.Discard();
+            _workflowNames.Forget();
             throw;
         }
     }
