@@ -5,7 +5,8 @@ namespace Dashboard.Runs.Insights;
 /// <summary>
 /// The workflow names this process wrote to <c>insight_workflows</c> lately. Every new run used to upsert its workflow's
 /// row, and on PostgreSQL that row stayed locked to the commit: the first batches of one workflow's runs waited on each
-/// other (5.8 ms a statement, the longest wait of ingestion's). A run whose workflow and name were written here lately
+/// other (5.8 ms a statement, the longest wait of ingestion's in pg_stat_statements; the ingest benchmark's throughput
+/// did not move without it, so the wait was not what bounds that). A run whose workflow and name were written here lately
 /// only inserts the row if it is missing (which locks nothing); a new name is written as before. An entry is trusted for a
 /// minute, so that a name another instance wrote is put right by this one's runs within a minute; all are forgotten when a
 /// write transaction fails, as what it wrote may not have been kept.
