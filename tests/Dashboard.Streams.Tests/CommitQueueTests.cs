@@ -20,7 +20,7 @@ public abstract class CommitQueueContract : IDisposable
 
     private protected abstract int QueuedWrites(IStreamStore store);
 
-    private IStreamStore Store => Temp.Store;
+    private protected IStreamStore Store => Temp.Store;
 
     public void Dispose()
     {
@@ -35,7 +35,7 @@ public abstract class CommitQueueContract : IDisposable
     /// Writes that take every transaction the store runs at once and hold them until <paramref name="waiting"/> more
     /// writes wait: those then share the next transaction.
     /// </summary>
-    private List<Task<int>> HoldEveryTransactionUntil(CommitQueue<string> queue, int waiting)
+    private protected List<Task<int>> HoldEveryTransactionUntil(CommitQueue<string> queue, int waiting)
     {
         var holders = new List<Task<int>>();
         for (var i = 0; i < GroupsAtOnce; i++)
@@ -165,6 +165,55 @@ public abstract class CommitQueueContract : IDisposable
     }
 
     [Fact]
+    public async Task WritersThatAwait_AndWritersThatBlock_InterleavedAtOnce_EachGetTheirOwnWorksResult()
+    {
+        // Ingestion awaits its turn (WriteAsync) while the streams' own endpoints and the service's other writes block
+        // (Write): in one group both kinds must be woken, lead in turn and get their own result.
+        const int Rounds = 300;
+        var flushed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var queue = AddCommitQueue<string>(Store, (_, items) =>
+        {
+            foreach (var item in items)
+            {
+                flushed.Add(item);
+            }
+        });
+        string Work(IStreamWriter w, string mine)
+        {
+            queue.Add(mine);
+            w.Find($"/{mine}");
+            return mine;
+        }
+
+        var awaiting = Enumerable.Range(0, GroupsAtOnce + 2).Select(writer => Task.Run(async () =>
+        {
+            var wrong = 0;
+            for (var i = 0; i < Rounds; i++)
+            {
+                var mine = $"a{writer}-{i}";
+                wrong += await Store.WriteAsync(w => Work(w, mine)) == mine ? 0 : 1;
+            }
+            return wrong;
+        }));
+        var blocking = Enumerable.Range(0, GroupsAtOnce + 1).Select(writer => OnOwnThread(() =>
+        {
+            var wrong = 0;
+            for (var i = 0; i < Rounds; i++)
+            {
+                var mine = $"b{writer}-{i}";
+                wrong += Store.Write(w => Work(w, mine)) == mine ? 0 : 1;
+            }
+            return wrong;
+        }));
+
+        var results = await Task.WhenAll(awaiting.Concat(blocking));
+        Assert.All(results, wrong => Assert.Equal(0, wrong));
+        var writes = (2 * GroupsAtOnce + 3) * Rounds;
+        Assert.Equal(writes, flushed.Count);
+        Assert.Equal(writes, flushed.Distinct().Count());
+    }
+
+    [Fact]
     public void AReadInAWriteTransaction_SeesTheWritesMadeBeforeIt()
     {
         var created = Store.Write(w => w.Insert(NewStream("/seen")));
@@ -210,7 +259,7 @@ public abstract class CommitQueueContract : IDisposable
         Assert.NotNull(Store.Find("/kept"));
     }
 
-    private StreamRecord NewStream(string path) => new()
+    private protected StreamRecord NewStream(string path) => new()
     {
         Path = path,
         ContentType = StreamContentType.Json,
@@ -228,6 +277,35 @@ public sealed class SqliteCommitQueueTests : CommitQueueContract
     private protected override int QueuedWrites(IStreamStore store) => ((SqliteStreamStore)store).QueuedWrites;
 
     private protected override int GroupsAtOnce => 1;
+
+    [Fact]
+    public async Task WritesThatAwait_GiveBackTheirThreadWhileTheStoreIsBusy_AndCommitTogetherAfter()
+    {
+        var flushed = new System.Collections.Concurrent.ConcurrentQueue<string[]>();
+        var queue = AddCommitQueue<string>(Store, (_, items) => flushed.Enqueue([.. items]));
+        const int Waiting = 50;
+
+        var holders = HoldEveryTransactionUntil(queue, waiting: Waiting);
+        // All from this one thread: a write that held its thread while it waited would stop the loop at its first turn.
+        var writes = new List<Task<int>>();
+        for (var i = 0; i < Waiting; i++)
+        {
+            var n = i;
+            writes.Add(Store.WriteAsync(w =>
+            {
+                queue.Add($"w{n}");
+                w.Insert(NewStream($"/awaited-{n}"));
+                return n;
+            }));
+        }
+        Assert.DoesNotContain(writes, write => write.IsCompleted);
+
+        Assert.Equal(1, Assert.Single(await Task.WhenAll(holders)));
+        Assert.Equal(Enumerable.Range(0, Waiting), await Task.WhenAll(writes));
+        Assert.Equal(2, flushed.Count);
+        Assert.Equal(Enumerable.Range(0, Waiting).Select(n => $"w{n}").Order(StringComparer.Ordinal), flushed.Last().Order(StringComparer.Ordinal));
+        Assert.All(Enumerable.Range(0, Waiting), n => Assert.NotNull(Store.Find($"/awaited-{n}")));
+    }
 }
 
 public sealed class PostgreSqlCommitQueueTests(PostgresFixture postgres) : CommitQueueContract, IClassFixture<PostgresFixture>

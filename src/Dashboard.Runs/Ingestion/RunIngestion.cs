@@ -65,7 +65,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             for (var attempt = 1; ; attempt++)
             {
-                if (IngestOnce(runId, events, producer, caller, otlp) is { } outcome)
+                if (await IngestOnceAsync(runId, events, producer, caller, otlp) is { } outcome)
                 {
                     return outcome;
                 }
@@ -104,7 +104,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
     private const int MaxAttempts = 20;
 
     /// <summary>Reduces and appends the batch on the run's state as this instance knows it; null when the stream had moved on.</summary>
-    private IngestOutcome? IngestOnce(string runId, List<RunEvent> events, ProducerClaim? producer, Caller caller, Otlp.OtlpRows? otlp)
+    private async Task<IngestOutcome?> IngestOnceAsync(string runId, List<RunEvent> events, ProducerClaim? producer, Caller caller, Otlp.OtlpRows? otlp)
     {
         var path = RunStreams.PathOf(runId);
         if (producer is not null && ProducerVerdict.Of(producer, engine.Producer(path, producer.Id)) is { Kind: not ProducerVerdictKind.Accepted } verdict)
@@ -142,7 +142,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
 
         try
         {
-            return Append(runId, path, RunRows.Of(before, state, changes, applied) with { Otlp = otlp }, state, changes, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
+            return await AppendAsync(runId, path, RunRows.Of(before, state, changes, applied) with { Otlp = otlp }, state, changes, applied, duplicates, producer, createStream: !wasStarted, expectedTail);
         }
         catch
         {
@@ -152,12 +152,12 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         }
     }
 
-    private IngestOutcome? Append(string runId, string path, RunRows runRows, RunState state, IReadOnlyList<StepChange> changes, List<RunEvent> applied, int duplicates,
+    private async Task<IngestOutcome?> AppendAsync(string runId, string path, RunRows runRows, RunState state, IReadOnlyList<StepChange> changes, List<RunEvent> applied, int duplicates,
         ProducerClaim? producer, bool createStream, StreamOffset expectedTail)
     {
         if (createStream)
         {
-            var created = engine.Create(new CreateStreamRequest { Path = path, ContentType = StreamContentType.Json });
+            var created = await engine.CreateAsync(new CreateStreamRequest { Path = path, ContentType = StreamContentType.Json });
             if (created.Status is not (StreamStatus.Created or StreamStatus.Ok))
             {
                 throw new InvalidOperationException($"The stream of run {runId} could not be created: {created.Error}");
@@ -168,7 +168,7 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         var terminal = state.Record!.Status.IsTerminal();
         StreamOffset? end = null;
         IReadOnlyList<StoredMessage> stored = [];
-        var appended = engine.Append(new AppendRequest
+        var appended = await engine.AppendAsync(new AppendRequest
         {
             Path = path,
             ContentType = StreamContentType.Json,

@@ -16,7 +16,23 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
 
     public StreamNotifier Notifier => notifier;
 
-    public StreamResult Create(CreateStreamRequest request)
+    public StreamResult Create(CreateStreamRequest request) =>
+        RefusedCreate(request) ?? Created(request, store.Write(w => CreateIn(w, request)));
+
+    /// <summary><see cref="Create"/> for a caller that can await its turn at the store (<see cref="IStreamStore.WriteAsync{T}"/>).</summary>
+    public async Task<StreamResult> CreateAsync(CreateStreamRequest request) =>
+        RefusedCreate(request) ?? Created(request, await store.WriteAsync(w => CreateIn(w, request)).ConfigureAwait(false));
+
+    private StreamResult Created(CreateStreamRequest request, StreamResult result)
+    {
+        if (result.Status is StreamStatus.Created)
+        {
+            notifier.Changed(request.Path);
+        }
+        return result;
+    }
+
+    private static StreamResult? RefusedCreate(CreateStreamRequest request)
     {
         if (request.ForkSubOffset is not null && request.ForkedFrom is null)
         {
@@ -30,13 +46,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         {
             return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is not a valid media type.");
         }
-
-        var result = store.Write(w => CreateIn(w, request));
-        if (result.Status is StreamStatus.Created)
-        {
-            notifier.Changed(request.Path);
-        }
-        return result;
+        return null;
     }
 
     private StreamResult CreateIn(IStreamWriter w, CreateStreamRequest request)
@@ -158,6 +168,31 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
 
     public StreamResult Append(AppendRequest request)
     {
+        if (Refused(request) is { } refused)
+        {
+            return refused;
+        }
+        var append = new PreparedAppend(this, request);
+        return append.Done(store.Write(append.In));
+    }
+
+    /// <summary>
+    /// <see cref="Append"/> for a caller that can await: while other appends commit, the caller waits without a thread
+    /// (on stores with group commit; see <see cref="IStreamStore.WriteAsync{T}"/>).
+    /// </summary>
+    public async Task<StreamResult> AppendAsync(AppendRequest request)
+    {
+        if (Refused(request) is { } refused)
+        {
+            return refused;
+        }
+        var append = new PreparedAppend(this, request);
+        return append.Done(await store.WriteAsync(append.In).ConfigureAwait(false));
+    }
+
+    /// <summary>What makes an append a bad request whatever the stream holds.</summary>
+    private static StreamResult? Refused(AppendRequest request)
+    {
         var closeOnly = request.Close && request.Body.IsEmpty && request.Messages is not { Count: > 0 };
         if (request.Body.IsEmpty && request.Messages is not { Count: > 0 } && !request.Close)
         {
@@ -171,31 +206,54 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
         {
             return StreamResult.Fail(StreamStatus.BadRequest, "Content-Type is not a valid media type.");
         }
+        return null;
+    }
 
-        // Validate and split the body before taking the write lock: it is the costliest part of an append and needs only
-        // the request. The stream's own content type must equal the request's, which AppendIn checks first.
-        var split = closeOnly ? default : SplitOrGiven(request);
+    /// <summary>An append whose body is split, ready for the write transaction, and what follows its commit.</summary>
+    private sealed class PreparedAppend
+    {
+        private readonly DurableStreamEngine _engine;
+        private readonly AppendRequest _request;
+        private readonly bool _closeOnly;
+        private readonly (IReadOnlyList<ReadOnlyMemory<byte>>? Messages, string? Error) _split;
+
         // Streams a hook appended to in the same transaction are woken with this one, once the transaction is committed:
         // a reader woken before the commit would find nothing and wait again.
-        var alsoChanged = new List<string>();
-        var result = store.Write(w =>
+        private readonly List<string> _alsoChanged = [];
+
+        public PreparedAppend(DurableStreamEngine engine, AppendRequest request)
         {
-            alsoChanged.Clear();
-            return AppendIn(w, request, closeOnly, split, alsoChanged);
-        });
-        if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
-        {
-            if (result.Appended.Count > 0)
-            {
-                request.Committed?.Invoke();
-            }
-            notifier.Changed(request.Path);
-            foreach (var path in alsoChanged)
-            {
-                notifier.Changed(path);
-            }
+            _engine = engine;
+            _request = request;
+            _closeOnly = request.Close && request.Body.IsEmpty && request.Messages is not { Count: > 0 };
+            // Validate and split the body before taking the write lock: it is the costliest part of an append and needs
+            // only the request. The stream's own content type must equal the request's, which AppendIn checks first.
+            _split = _closeOnly ? default : SplitOrGiven(request);
         }
-        return result;
+
+        /// <summary>The work inside the transaction (run again from the start if the store retries the transaction).</summary>
+        public StreamResult In(IStreamWriter w)
+        {
+            _alsoChanged.Clear();
+            return _engine.AppendIn(w, _request, _closeOnly, _split, _alsoChanged);
+        }
+
+        public StreamResult Done(StreamResult result)
+        {
+            if (result.Status is StreamStatus.Ok || (result.Status is StreamStatus.NoContent && result.Appended.Count > 0) || result.Closed)
+            {
+                if (result.Appended.Count > 0)
+                {
+                    _request.Committed?.Invoke();
+                }
+                _engine.Notifier.Changed(_request.Path);
+                foreach (var path in _alsoChanged)
+                {
+                    _engine.Notifier.Changed(path);
+                }
+            }
+            return result;
+        }
     }
 
     /// <summary>An append made by a hook inside another append's transaction (see <see cref="IAppendContext.Append"/>).</summary>

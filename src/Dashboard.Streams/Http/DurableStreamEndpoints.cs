@@ -127,7 +127,7 @@ public static class DurableStreamEndpoints
             return;
         }
         var forkedFrom = StreamRequestReader.Single(headers, StreamHeaders.ForkedFrom);
-        var result = engine.Create(new CreateStreamRequest
+        var result = await engine.CreateAsync(new CreateStreamRequest
         {
             Path = path,
             ContentType = context.Request.ContentType,
@@ -171,7 +171,7 @@ public static class DurableStreamEndpoints
             await PlainAsync(context.Response, 413, "The body is larger than this server accepts.");
             return;
         }
-        var result = engine.Append(new AppendRequest
+        var result = await engine.AppendAsync(new AppendRequest
         {
             Path = path,
             ContentType = string.IsNullOrEmpty(context.Request.ContentType) ? null : context.Request.ContentType,

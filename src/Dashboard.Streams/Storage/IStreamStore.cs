@@ -11,6 +11,12 @@ public interface IStreamStore : IDisposable
     /// <summary>Runs <paramref name="work"/> as one atomic transaction: all of it is durable, or none of it.</summary>
     T Write<T>(Func<IStreamWriter, T> work);
 
+    /// <summary>
+    /// <see cref="Write{T}"/> for a caller that can await: a store that makes callers wait for each other's transaction
+    /// (group commit) lets them wait without holding a thread. Others write at once, as <see cref="Write{T}"/>.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<IStreamWriter, T> work) => Task.FromResult(Write(work));
+
     StreamRecord? Find(string path);
 
     StreamRecord? FindById(long id);

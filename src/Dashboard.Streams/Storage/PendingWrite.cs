@@ -9,7 +9,23 @@ internal abstract class PendingWrite
     // No spinning before the wait: a caller waits a whole transaction (milliseconds) for its turn, and with 200 callers
     // waiting (the live benchmark's 5,000 events/s load) their spinning with sched_yield was about a tenth of the
     // dashboard process's CPU samples in perf, on two cores shared with the one thread doing the writes.
-    private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
+    private readonly ManualResetEventSlim? _signal;
+
+    // A caller that awaits its turn instead of blocking a thread: woken once (SQLite's store wakes a waiting caller once,
+    // to lead or with its work done). Its continuation runs on the thread pool, never inside the waking leader's Wake.
+    private readonly TaskCompletionSource? _woken;
+
+    protected PendingWrite(bool awaits)
+    {
+        if (awaits)
+        {
+            _woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        else
+        {
+            _signal = new ManualResetEventSlim(false, spinCount: 0);
+        }
+    }
 
     /// <summary>Set (under the queue's lock) when this caller is to lead the next transaction.</summary>
     public bool Leads { get; set; }
@@ -25,11 +41,19 @@ internal abstract class PendingWrite
 
     public void Wait()
     {
-        _signal.Wait();
-        _signal.Reset();
+        var signal = _signal ?? throw new InvalidOperationException("This write awaits its turn (WaitAsync).");
+        signal.Wait();
+        signal.Reset();
     }
 
-    public void Wake() => _signal.Set();
+    /// <summary>Until the first <see cref="Wake"/>: a write made to await (not to block a thread while others commit).</summary>
+    public Task WaitAsync() => (_woken ?? throw new InvalidOperationException("This write blocks for its turn (Wait).")).Task;
+
+    public void Wake()
+    {
+        _signal?.Set();
+        _woken?.TrySetResult();
+    }
 
     public void Complete(Exception? error)
     {
@@ -37,10 +61,10 @@ internal abstract class PendingWrite
         _completed = true;
     }
 
-    public void Dispose() => _signal.Dispose();
+    public void Dispose() => _signal?.Dispose();
 }
 
-internal sealed class PendingWrite<T>(Func<IStreamWriter, T> work) : PendingWrite
+internal sealed class PendingWrite<T>(Func<IStreamWriter, T> work, bool awaits = false) : PendingWrite(awaits)
 {
     public T? Result { get; private set; }
 

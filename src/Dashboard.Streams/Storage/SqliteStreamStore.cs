@@ -104,37 +104,69 @@ public sealed class SqliteStreamStore : IStreamStore
             // Work that writes again from inside a transaction joins that transaction, as it did under a plain lock.
             return work(_writer);
         }
-        var pending = new PendingWrite<T>(work);
+        var pending = Enqueue(work, awaits: false);
         try
         {
-            lock (_queueLock)
-            {
-                _queue.Add(pending);
-                if (!_leaderActive)
-                {
-                    _leaderActive = true;
-                    pending.Leads = true;
-                }
-            }
             if (!pending.Leads)
             {
                 // Woken either with the work done by another caller's transaction, or to lead the next one.
                 pending.Wait();
             }
-            if (!pending.Completed)
-            {
-                Lead();
-            }
-            if (pending.Error is { } error)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-            }
-            return pending.Result!;
+            return Finish(pending);
         }
         finally
         {
             pending.Dispose();
         }
+    }
+
+    /// <summary>
+    /// <see cref="Write{T}"/> for callers that can await their turn: a caller whose work another caller's transaction
+    /// does gives its thread back meanwhile. Under many small appends at once (one event per request from hundreds of
+    /// engines) every waiting request held a blocked thread, and the thread pool grew to hundreds of them, woken one by
+    /// one at each commit. A caller that leads runs the transaction on its own thread, as <see cref="Write{T}"/> does.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<IStreamWriter, T> work)
+    {
+        if (_writeLock.IsHeldByCurrentThread)
+        {
+            return work(_writer);
+        }
+        var pending = Enqueue(work, awaits: true);
+        if (!pending.Leads)
+        {
+            await pending.WaitAsync().ConfigureAwait(false);
+        }
+        return Finish(pending);
+    }
+
+    private PendingWrite<T> Enqueue<T>(Func<IStreamWriter, T> work, bool awaits)
+    {
+        var pending = new PendingWrite<T>(work, awaits);
+        lock (_queueLock)
+        {
+            _queue.Add(pending);
+            if (!_leaderActive)
+            {
+                _leaderActive = true;
+                pending.Leads = true;
+            }
+        }
+        return pending;
+    }
+
+    /// <summary>After the caller's wait (or none, for the first to come): leads if its work is not done yet, then its result.</summary>
+    private T Finish<T>(PendingWrite<T> pending)
+    {
+        if (!pending.Completed)
+        {
+            Lead();
+        }
+        if (pending.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return pending.Result!;
     }
 
     /// <summary>Runs everything waiting in one transaction, then hands the lead to the first caller that came meanwhile.</summary>
