@@ -41,7 +41,8 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(sp => new Search.SearchQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<Search.SearchIndexer>(), sp.GetRequiredService<IOptions<RunsOptions>>()));
         services.AddSingleton(sp => new Control.ControlRequests(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<DurableStreamEngine>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>()));
+        services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>(),
+            RunStateCacheLimits.From(sp.GetRequiredService<IOptions<RunsOptions>>().Value), sp.GetRequiredService<ILogger<RunStateCache>>()));
         services.AddSingleton(sp => new RunIngestion(sp.GetRequiredService<DurableStreamEngine>(), sp.GetRequiredService<RunStateCache>(),
             sp.GetRequiredService<IRunRowStore>(), sp.GetRequiredService<Search.RecentBatches>(), sp.GetRequiredService<RunBatchHandoff>(),
             sp.GetRequiredService<IOptions<RunsOptions>>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));

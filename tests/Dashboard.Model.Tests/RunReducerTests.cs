@@ -494,6 +494,25 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void AttemptAndEventIdCounts_FollowTheSteps_ThroughRetriesLoopsAndARejectedBatch()
+    {
+        // Kept as the histories change rather than counted (the runs service sizes its cached states by them at every batch).
+        var state = Run(_e.Started() with { EventId = "s" }, _e.StepStarted("a"), _e.StepFailed("a", willRetry: true), _e.StepStarted("a", 2));
+        Assert.True(RunReducer.ApplyBatch(state,
+            [_e.StepCompleted("a", 2) with { EventId = "e-1" }, _e.StepStarted("item", loopIndex: 0), _e.StepStarted("item", loopIndex: 1)]).Accepted);
+        Assert.Equal((4, 2), (state.AttemptCount, state.EventIdCount));
+
+        var rejected = RunReducer.ApplyBatch(state,
+            [_e.StepStarted("b") with { EventId = "e-2" }, _e.StepFailed("item", loopIndex: 0, willRetry: true), _e.StepStarted("item", 2, loopIndex: 0), _e.StepCompleted("nope")]);
+        Assert.False(rejected.Accepted);
+
+        Assert.Equal((4, 2), (state.AttemptCount, state.EventIdCount));
+        Assert.Equal(state.Steps.Sum(s => s.Attempts.Count), state.AttemptCount);
+        state.DropEndedPayloads();
+        Assert.Equal(4, state.AttemptCount);
+    }
+
+    [Fact]
     public void ResentEvents_ByEventIdOrOffset_AreDuplicates()
     {
         var state = new RunState("run-1");

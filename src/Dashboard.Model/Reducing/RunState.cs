@@ -16,6 +16,8 @@ public sealed class RunState
     /// <summary>Entries (the step itself, or its loop iterations) per step id: how many distinct steps the run has.</summary>
     private readonly Dictionary<string, int> _entriesPerStep = new(StringComparer.Ordinal);
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
+    /// <summary>Attempts of every entry, kept as the histories change: asked for at every batch (a cache sizes states by it).</summary>
+    private int _attemptCount;
 
     /// <summary>For a viewer's state: the histories held without an object per attempt (the fields above stay empty).</summary>
     private readonly CompactSteps? _compact;
@@ -99,7 +101,10 @@ public sealed class RunState
     public int IterationCount => _compact?.IterationCount ?? _order.Count(k => k.LoopIndex is not null);
 
     /// <summary>Attempts of every entry.</summary>
-    public int AttemptCount => _compact?.AttemptCount ?? _steps.Values.Sum(s => s.Attempts.Count);
+    public int AttemptCount => _compact?.AttemptCount ?? _attemptCount;
+
+    /// <summary>Event ids remembered to find resent events by.</summary>
+    public int EventIdCount => _eventIds.Count;
 
     public IEnumerable<StepHistory> Steps
     {
@@ -288,6 +293,7 @@ public sealed class RunState
             }
             return;
         }
+        _attemptCount += (previous?.Attempts.Count ?? 0) - _steps[key].Attempts.Count;
         if (previous is not null)
         {
             _steps[key] = previous;
@@ -357,6 +363,7 @@ public sealed class RunState
         }
         if (_steps.TryGetValue(history.Key, out var previous))
         {
+            _attemptCount -= previous.Attempts.Count;
             if (_inBatch)
             {
                 _stepsBefore.Add((history.Key, previous));
@@ -374,6 +381,7 @@ public sealed class RunState
             }
         }
         _steps[history.Key] = history;
+        _attemptCount += history.Attempts.Count;
     }
 
     /// <summary>

@@ -82,6 +82,18 @@ public sealed class RunsOptions
     /// <summary>How often the search indexer catches up with ingestion in the background.</summary>
     public int SearchIndexIntervalMs { get; set; } = 250;
 
+    /// <summary>
+    /// Runs whose reducer state is kept in memory between their batches at most (runs being reported; a run's state is let
+    /// go of when it ends). A run not held replays its stream when its next batch comes.
+    /// </summary>
+    public int StateCacheRuns { get; set; } = 2_000;
+
+    /// <summary>
+    /// About how many megabytes those states may take (estimated from their attempts and event ids: about a kilobyte an
+    /// attempt, see <c>RunStateSize</c>): past it, the states reported to least recently are let go of first, and a warning is logged.
+    /// </summary>
+    public int StateCacheMegabytes { get; set; } = 1_024;
+
     /// <summary>A control request no engine has reported acting on after this long shows as not acted on (expired).</summary>
     public int ControlRequestExpirySeconds { get; set; } = 300;
 }
