@@ -11,15 +11,16 @@ internal abstract class PendingWrite
     // dashboard process's CPU samples in perf, on two cores shared with the one thread doing the writes.
     private readonly ManualResetEventSlim? _signal;
 
-    // A caller that awaits its turn instead of blocking a thread: woken once (SQLite's store wakes a waiting caller once,
-    // to lead or with its work done). Its continuation runs on the thread pool, never inside the waking leader's Wake.
-    private readonly TaskCompletionSource? _woken;
+    // A caller that awaits its turn instead of blocking a thread. Counted, not one-shot: PostgreSQL's store may wake a
+    // caller twice (given a place to lead, then with its work done by another group), and a wake that comes before the
+    // caller awaits is not lost. An awaiter's continuation runs on the thread pool, never inside the waking leader's Wake.
+    private readonly SemaphoreSlim? _woken;
 
     protected PendingWrite(bool awaits)
     {
         if (awaits)
         {
-            _woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _woken = new SemaphoreSlim(0);
         }
         else
         {
@@ -46,13 +47,13 @@ internal abstract class PendingWrite
         signal.Reset();
     }
 
-    /// <summary>Until the first <see cref="Wake"/>: a write made to await (not to block a thread while others commit).</summary>
-    public Task WaitAsync() => (_woken ?? throw new InvalidOperationException("This write blocks for its turn (Wait).")).Task;
+    /// <summary>Until the next <see cref="Wake"/> (at once if one came since the last wait): a write made to await, not to block a thread while others commit.</summary>
+    public Task WaitAsync() => (_woken ?? throw new InvalidOperationException("This write blocks for its turn (Wait).")).WaitAsync();
 
     public void Wake()
     {
         _signal?.Set();
-        _woken?.TrySetResult();
+        _woken?.Release();
     }
 
     public void Complete(Exception? error)
@@ -61,7 +62,11 @@ internal abstract class PendingWrite
         _completed = true;
     }
 
-    public void Dispose() => _signal?.Dispose();
+    public void Dispose()
+    {
+        _signal?.Dispose();
+        _woken?.Dispose();
+    }
 }
 
 internal sealed class PendingWrite<T>(Func<IStreamWriter, T> work, bool awaits = false) : PendingWrite(awaits)

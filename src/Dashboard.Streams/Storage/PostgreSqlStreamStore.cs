@@ -92,7 +92,51 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         }
         // Not disposed: a caller may return (its write done by another group while it led one) before that group has
         // woken it, and its signal must still take that wake (it waits on a monitor: no handle of the system to free).
-        var pending = new PendingWrite<T>(work);
+        var pending = Enqueue(work, awaits: false);
+        while (!LeadOrDone(pending))
+        {
+            pending.Wait();
+        }
+        return Result(pending);
+    }
+
+    /// <summary>
+    /// <see cref="Write{T}"/> that awaits its turn instead of blocking a thread: while the groups at once are all taken,
+    /// 200 engines posting at once otherwise held 192 thread-pool threads, each blocked until a group woke it. A caller
+    /// given a place still leads its group on its own thread (Npgsql's calls in it are synchronous).
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<IStreamWriter, T> work)
+    {
+        if (_current.Value is { } open)
+        {
+            return work(open);
+        }
+        var pending = Enqueue(work, awaits: true);
+        while (!LeadOrDone(pending))
+        {
+            await pending.WaitAsync().ConfigureAwait(false);
+        }
+        return Result(pending);
+    }
+
+    /// <summary>
+    /// A caller given one of the groups' places (on arrival, or by a group that ended) leads a group of whatever waits
+    /// then: with several groups at once, another may already have taken this caller's own write, and the place is used
+    /// all the same (every place given is one Lead, which hands it on or gives it back). False: the caller waits until a
+    /// group has done its work or a place is given to it.
+    /// </summary>
+    private bool LeadOrDone(PendingWrite pending)
+    {
+        while (pending.Leads)
+        {
+            Lead(pending);
+        }
+        return pending.Completed;
+    }
+
+    private PendingWrite<T> Enqueue<T>(Func<IStreamWriter, T> work, bool awaits)
+    {
+        var pending = new PendingWrite<T>(work, awaits);
         lock (_queueLock)
         {
             _queue.Add(pending);
@@ -102,25 +146,11 @@ public sealed class PostgreSqlStreamStore : IStreamStore
                 pending.Leads = true;
             }
         }
-        // A caller given one of the groups' places (on arrival, or by a group that ended) leads a group of whatever
-        // waits then: with several groups at once, another may already have taken this caller's own write, and
-        // the place is used all the same (every place given is one Lead, which hands it on or gives it back).
-        // Otherwise it waits until a group has done its work or a place is given to it.
-        while (true)
-        {
-            if (pending.Leads)
-            {
-                Lead(pending);
-            }
-            else if (pending.Completed)
-            {
-                break;
-            }
-            else
-            {
-                pending.Wait();
-            }
-        }
+        return pending;
+    }
+
+    private static T Result<T>(PendingWrite<T> pending)
+    {
         if (pending.Error is { } error)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
