@@ -513,6 +513,20 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void EventIds_AreToldApartExactly_AmongManyAndByCaseOrOneCharacter()
+    {
+        // The state keeps a hash of each id, not the string: ids that differ anywhere must stay apart.
+        var state = Run(_e.Started());
+        var ids = Enumerable.Range(0, 20_000).Select(i => $"evt-{i:x}").Concat(["a", "A", "a ", "é", "e\u0301"]).ToList();
+        var batch = RunReducer.ApplyBatch(state, [.. ids.Select(id => _e.Log() with { EventId = id })]);
+        Assert.True(batch.Accepted, batch.Rejection?.Message);
+        Assert.Equal(ids.Count, state.EventIdCount);
+
+        var resend = RunReducer.ApplyBatch(state, [_e.Log() with { EventId = "evt-4e1f" }, _e.Log() with { EventId = "evt-4e1F" }, _e.Log() with { EventId = "A" }]);
+        Assert.Equal([ReduceOutcome.Duplicate, ReduceOutcome.Applied, ReduceOutcome.Duplicate], resend.Outcomes);
+    }
+
+    [Fact]
     public void ResentEvents_ByEventIdOrOffset_AreDuplicates()
     {
         var state = new RunState("run-1");

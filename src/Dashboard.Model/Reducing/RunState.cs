@@ -15,7 +15,8 @@ public sealed class RunState
 
     /// <summary>Entries (the step itself, or its loop iterations) per step id: how many distinct steps the run has.</summary>
     private readonly Dictionary<string, int> _entriesPerStep = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
+    /// <summary>The event ids seen, as <see cref="EventIdHash"/>es: about 50 bytes each where the strings took about 140.</summary>
+    private readonly HashSet<EventIdHash> _eventIds = [];
     /// <summary>Attempts of every entry, kept as the histories change: asked for at every batch (a cache sizes states by it).</summary>
     private int _attemptCount;
 
@@ -32,7 +33,7 @@ public sealed class RunState
     private bool _inBatch;
     private (RunRecord? Record, string? Offset, int? AnnouncedStepCount, int LogCount) _beforeBatch;
     private readonly List<(StepKey Key, StepHistory? Previous)> _stepsBefore = [];
-    private readonly List<string> _eventIdsAdded = [];
+    private readonly List<EventIdHash> _eventIdsAdded = [];
 
     // The record's derived fields (event count, last event time, step count), brought up to date once per batch rather
     // than once per event: the record has some forty fields, and copying it at every event was a tenth of what
@@ -190,7 +191,7 @@ public sealed class RunState
             ? compact.Iterations(stepId).Select(compact.HistoryAt)
             : Steps.Where(s => s.Key.StepId == stepId && s.Key.LoopIndex is not null).OrderBy(s => s.Key.LoopIndex);
 
-    public bool HasSeenEventId(string eventId) => _eventIds.Contains(eventId);
+    public bool HasSeenEventId(string eventId) => _eventIds.Contains(EventIdHash.Of(eventId));
 
     /// <summary>Seed 001's <c>Trace</c>: the summary and the latest attempt of each entry, with the attempt count.</summary>
     public Trace ToTrace()
@@ -436,9 +437,10 @@ public sealed class RunState
 
     internal void RememberEventId(string eventId)
     {
-        if (_eventIds.Add(eventId) && _inBatch)
+        var hash = EventIdHash.Of(eventId);
+        if (_eventIds.Add(hash) && _inBatch)
         {
-            _eventIdsAdded.Add(eventId);
+            _eventIdsAdded.Add(hash);
         }
     }
 

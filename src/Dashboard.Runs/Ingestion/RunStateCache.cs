@@ -26,6 +26,8 @@ public sealed partial class RunStateCache(DurableStreamEngine engine, RunStateCa
     private readonly Lock _gate = new();
     private long _bytes;
     private long _uses;
+    private int _runningLetGo;
+    private long? _loggedAt;
 
     public RunStateCache(DurableStreamEngine engine)
         : this(engine, new RunStateCacheLimits())
@@ -139,9 +141,13 @@ public sealed partial class RunStateCache(DurableStreamEngine engine, RunStateCa
             _bytes -= held.Bytes;
             running += held.State.Record?.Status.IsTerminal() ?? true ? 0 : 1;
         }
-        if (running > 0)
+        // At most once a minute: a cache too small for the runs being reported lets go of some at every batch.
+        _runningLetGo += running;
+        if (_runningLetGo > 0 && (_loggedAt is not { } at || Environment.TickCount64 - at >= 60_000))
         {
-            LogRunningLetGo(_logger, running, _states.Count, _bytes / (1024 * 1024), limits.MaxRuns, limits.MaxBytes / (1024 * 1024));
+            LogRunningLetGo(_logger, _runningLetGo, _states.Count, _bytes / (1024 * 1024), limits.MaxRuns, limits.MaxBytes / (1024 * 1024));
+            _runningLetGo = 0;
+            _loggedAt = Environment.TickCount64;
         }
     }
 
@@ -185,7 +191,7 @@ public sealed partial class RunStateCache(DurableStreamEngine engine, RunStateCa
         public long LastUsed { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The run state cache let go of {Count} running runs to stay within its bounds ({Held} runs, about {HeldMb} MB held; at most {MaxRuns} runs, {MaxMb} MB). " +
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The run state cache let go of {Count} running runs since it last said so, to stay within its bounds ({Held} runs, about {HeldMb} MB held; at most {MaxRuns} runs, {MaxMb} MB). " +
         "Their next batches replay their streams; raise Runs:StateCacheRuns or Runs:StateCacheMegabytes if this repeats.")]
     private static partial void LogRunningLetGo(ILogger logger, int count, int held, long heldMb, int maxRuns, long maxMb);
 }

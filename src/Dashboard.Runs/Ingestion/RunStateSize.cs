@@ -5,15 +5,15 @@ namespace Dashboard.Runs.Ingestion;
 /// <summary>
 /// About how many bytes a run's reducer state takes, worked out from counts the state keeps (nothing is walked: it is asked
 /// at every batch). Measured on states built by the reducer and let go of their ended payloads, as the cache holds them:
-/// 550 to 750 bytes an attempt (a step with a model, tokens, cost and small payloads), and about 140 more for each event
-/// id remembered to find resends by. Payloads still held (a running attempt's input) are not counted: each is at most
+/// 550 to 750 bytes an attempt (a step with a model, tokens, cost and small payloads), and about 53 more for each event
+/// id remembered to find resends by (held as a hash: see <c>EventIdHash</c>). Payloads still held (a running attempt's input) are not counted: each is at most
 /// the snapshot limit, and only running attempts keep theirs.
 /// </summary>
 public static class RunStateSize
 {
     public const long PerRun = 4 * 1024;
     public const long PerAttempt = 750;
-    public const long PerEventId = 150;
+    public const long PerEventId = 60;
 
     public static long Estimate(RunState state) =>
         PerRun + state.AttemptCount * PerAttempt + state.EventIdCount * PerEventId;
