@@ -32,7 +32,8 @@ public static class RunsServiceHostingExtensions
         services.AddOptions<RunsOptions>().Bind(configuration.GetSection("Runs"));
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton<AccessCheck>();
-        services.AddSingleton<IRunRowStore>(sp => new RunRowStore(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<IRunRowStore>(sp => new RunRowStore(sp.GetRequiredService<RunsDatabase>()));
+        services.AddSingleton(sp => new InsightsOutbox(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<IOptions<RunsOptions>>().Value.ModelFilterFewRuns));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(_ => new Search.RecentBatches());
@@ -71,6 +72,7 @@ public static class RunsServiceHostingExtensions
         services.AddHostedService<RunsServiceInitializer>();
         services.AddHostedService<Retention.RetentionSweeper>();
         services.AddHostedService<Search.SearchIndexerService>();
+        services.AddHostedService<InsightsOutboxService>();
         services.AddHealthChecks();
         services.AddOpenApi();
         services.AddRequestTimeouts();

@@ -61,13 +61,15 @@ public sealed class SchemaUpgradeTests : IDisposable
             using var http = new HttpClient { BaseAddress = before.BaseAddress };
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepCompleted("charge", cost: "0.5"), RunCompleted()));
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-old"), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
+            await AddPendingInsightsAsync(http);
         }
         // The file as the service wrote it before the aggregates existed.
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False"))
         {
             connection.Open();
             using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows;";
+            drop.CommandText = "DROP TABLE insight_runs; DROP TABLE insight_steps; DROP TABLE insight_failure_groups; DROP TABLE insight_failures; DROP TABLE insight_workflows; "
+                + "DROP TABLE insight_pending; DROP TABLE insight_pending_turn;";
             drop.ExecuteNonQuery();
         }
 
@@ -148,6 +150,7 @@ public sealed class SchemaUpgradeTests : IDisposable
             using var http = new HttpClient { BaseAddress = before.BaseAddress };
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-priced"), StepStarted("llm"), StepCompleted("llm", cost: "0.5"), RunCompleted()));
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-unpriced"), StepStarted("fetch"), StepCompleted("fetch"), RunCompleted()));
+            await AddPendingInsightsAsync(http);
         }
         // The store as the service wrote it before the column existed (on PostgreSQL, its version the one before it).
         await DowngradeAsync(store, args, "ALTER TABLE insight_runs DROP COLUMN cost_reports; ALTER TABLE insight_steps DROP COLUMN cost_reports;",
@@ -182,6 +185,7 @@ public sealed class SchemaUpgradeTests : IDisposable
         {
             using var http = new HttpClient { BaseAddress = before.BaseAddress };
             await http.PostOkAsync(NewRunId(), Batch(Started("wf-models"), StepStarted("llm"), StepCompleted("llm", cost: "0.5", model: model), RunCompleted()));
+            await AddPendingInsightsAsync(http);
         }
         // The store as the service wrote it before the models were counted (on PostgreSQL, its version the one before).
         await DowngradeAsync(store, args, "DROP TABLE insight_models; DROP TABLE insight_backfills;", "CREATE TABLE IF NOT EXISTS insight_models");
@@ -216,6 +220,7 @@ public sealed class SchemaUpgradeTests : IDisposable
             // Two minutes around the run's start: a period read from minute rows.
             var started = (await http.GetJsonAsync($"api/runs/{runId}")).GetProperty("startedAt").GetDateTimeOffset();
             period = $"from={Uri.EscapeDataString(started.AddMinutes(-1).ToString("O"))}&to={Uri.EscapeDataString(started.AddMinutes(1).ToString("O"))}&workflowId=wf-minutes";
+            await AddPendingInsightsAsync(http);
         }
         // The store as the service wrote it when models were kept by the hour and day only, and before the list's model
         // picker (on PostgreSQL, its version the one before).
@@ -419,6 +424,12 @@ public sealed class SchemaUpgradeTests : IDisposable
     /// the schema version set back to the one before the migration holding <paramref name="migration"/> (null: no migration
     /// to undo, only data).
     /// </summary>
+    /// <summary>
+    /// Has the service add what its batches moved in the aggregates (a read does, first): a store written before they were
+    /// added behind ingestion held them all when the service stopped.
+    /// </summary>
+    private static Task AddPendingInsightsAsync(HttpClient http) => http.GetJsonAsync("api/insights/summary?from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z");
+
     private async Task DowngradeAsync(string store, string[] args, string sql, string? migration)
     {
         if (store == "sqlite")

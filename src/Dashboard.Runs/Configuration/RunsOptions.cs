@@ -83,6 +83,15 @@ public sealed class RunsOptions
     public int SearchIndexIntervalMs { get; set; } = 250;
 
     /// <summary>
+    /// How long a read of the insights aggregates may spend adding the batches stored before it (they are added behind
+    /// ingestion). Past it, the read answers from the aggregates as they are.
+    /// </summary>
+    public int InsightsCatchUpMs { get; set; } = 5_000;
+
+    /// <summary>How often the insights aggregates are added to in the background.</summary>
+    public int InsightsIntervalMs { get; set; } = 250;
+
+    /// <summary>
     /// Runs whose reducer state is kept in memory between their batches at most (runs being reported; a run's state is let
     /// go of when it ends). A run not held replays its stream when its next batch comes.
     /// </summary>

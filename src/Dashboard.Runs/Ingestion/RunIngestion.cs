@@ -14,7 +14,7 @@ namespace Dashboard.Runs.Ingestion;
 
 /// <summary>
 /// <c>POST /api/runs/{runId}/events</c>: a batch is parsed, truncated, checked against the run's state by the
-/// reducer, then appended to the run's stream with its projection rows, insights aggregates and feed entry in the same
+/// reducer, then appended to the run's stream with its projection rows, insights delta and feed entry in the same
 /// transaction, or refused whole. Batches of one run are applied one at a time; different runs proceed in parallel up
 /// to the store. Everything that can be worked out before the write transaction is (the rows' JSON, the aggregates'
 /// deltas): the store has one writer, and what it does while holding it bounds ingestion.

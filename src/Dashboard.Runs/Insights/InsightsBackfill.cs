@@ -9,7 +9,8 @@ namespace Dashboard.Runs.Insights;
 
 /// <summary>
 /// A data file written before the insights aggregates existed has runs but no aggregates: they are counted once, at
-/// start, from the stored records and attempts, in the start-up transaction. A file with any aggregate row is left as is.
+/// start, from the stored records and attempts, in the start-up transaction. A file with any aggregate row, or any delta
+/// waiting to be added (<see cref="InsightsOutbox"/>), is left as is.
 /// The cost by model came later than the rest: a file with the other aggregates gets only those counted, once (marked
 /// in <c>insight_backfills</c>, as a fleet without model calls has no row to tell it was done). Models were first kept by
 /// the hour and day only: a file with those gets its models' minute rows counted, once, the same way; and which workflow
@@ -25,7 +26,8 @@ internal static class InsightsBackfill
     public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
         var modelsCounted = IsDone(transaction, ModelsDone);
-        var count = Backfill.IsNeeded(transaction, "insight_runs")
+        // Deltas still pending (a service stopped before adding its first batches) are counted when they are added.
+        var count = Backfill.IsNeeded(transaction, "insight_runs") && Backfill.IsNeeded(transaction, "insight_pending")
             ? CountRuns(transaction, delta => InsightsWriter.Write(statements, transaction, modelsCounted ? delta with { Models = [] } : delta, shard), statements)
             : 0;
         if (!modelsCounted)

@@ -2,6 +2,7 @@ using Dashboard.Model.Events;
 using Dashboard.Model.Insights;
 using Dashboard.Model.Reducing;
 using Dashboard.Model.Runs;
+using System.Text.Json.Serialization;
 
 namespace Dashboard.Runs.Insights;
 
@@ -35,8 +36,14 @@ internal sealed record InsightsDelta(string WorkflowId, DateTimeOffset Start, Ru
     /// <summary>The batch's finished attempts that named a model, per model (the fleet's cost by model).</summary>
     public IReadOnlyList<ModelCounts> Models { get; init; } = [];
 
+    /// <summary>Whether the batch moves no aggregate at all (steps started, logs, a run still running).</summary>
+    [JsonIgnore]
+    public bool IsEmpty => Run is null && Workflow is null && Steps.Count == 0 && Models.Count == 0 && Failure is null;
+
+    [JsonIgnore]
     public long[] StepBuckets { get; } = InsightsSchema.StepGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
 
+    [JsonIgnore]
     public long[] ModelBuckets { get; } = InsightsSchema.ModelGrains.Select(g => InsightsSchema.BucketOf(Start, g)).ToArray();
 
     /// <summary>For an accepted batch: <paramref name="before"/> is the record as it was, null for a new run.</summary>

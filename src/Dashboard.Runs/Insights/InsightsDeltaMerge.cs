@@ -3,9 +3,9 @@ using Dashboard.Model.Insights;
 namespace Dashboard.Runs.Insights;
 
 /// <summary>
-/// The deltas of the batches of one transaction, summed where they add to the same aggregate rows: one run-counts delta
-/// and one set of step counts per workflow and time bucket, so that eight batches of one workflow committed together
-/// cost one upsert per aggregate row instead of eight. A first-seen workflow and a failure are kept as they came (they
+/// The deltas of many batches (a write transaction's, a pass's behind ingestion), summed where they add to the same
+/// aggregate rows: one run-counts delta and one set of step counts per workflow and time bucket, so that a thousand
+/// batches of one workflow cost one upsert per aggregate row instead of a thousand. A first-seen workflow and a failure are kept as they came (they
 /// are rare, and a failure group's examples are kept in order).
 /// </summary>
 internal static class InsightsDeltaMerge
@@ -16,8 +16,9 @@ internal static class InsightsDeltaMerge
         {
             return deltas;
         }
-        var merged = new List<InsightsDelta>();
-        var sums = new Dictionary<(string Workflow, long Bucket), int>();
+        // A sum's place is where its first delta came; it is filled in at the end.
+        var merged = new List<InsightsDelta?>();
+        var sums = new Dictionary<(string Workflow, long Bucket), (int Index, Sum Sum)>();
         foreach (var delta in deltas)
         {
             if (delta.Workflow is not null || delta.Failure is not null)
@@ -30,55 +31,88 @@ internal static class InsightsDeltaMerge
             }
             // The minute of the run's start: the same minute means the same bucket in every grain, of runs and of steps.
             var key = (delta.WorkflowId, InsightsSchema.BucketOf(delta.Start, InsightsSchema.MinuteGrain));
-            var counts = delta with { Workflow = null, Failure = null };
-            if (sums.TryGetValue(key, out var index))
+            if (!sums.TryGetValue(key, out var entry))
             {
-                merged[index] = Add(merged[index], counts);
+                entry = (merged.Count, new Sum(delta));
+                sums[key] = entry;
+                merged.Add(null);
+            }
+            entry.Sum.Add(delta);
+        }
+        foreach (var (index, sum) in sums.Values)
+        {
+            merged[index] = sum.ToDelta();
+        }
+        return merged!;
+    }
+
+    /// <summary>
+    /// The counts of one workflow's batches of one minute, summed by key: a pass behind ingestion sums a few thousand
+    /// batches of the same steps, where adding each to a list searched and copied for every one took quadratic time.
+    /// </summary>
+    private sealed class Sum(InsightsDelta first)
+    {
+        private RunCounts? _run;
+        private readonly List<StepCounts> _steps = [];
+        private readonly Dictionary<string, int> _stepAt = new(StringComparer.Ordinal);
+        private readonly List<ModelCounts> _models = [];
+        private readonly Dictionary<string, int> _modelAt = new(StringComparer.Ordinal);
+
+        public void Add(InsightsDelta delta)
+        {
+            _run = AddRun(_run, delta.Run);
+            foreach (var step in delta.Steps)
+            {
+                AddByKey(_steps, _stepAt, step, step.StepId, AddStep);
+            }
+            foreach (var model in delta.Models)
+            {
+                AddByKey(_models, _modelAt, model, model.Model, InsightsDelta.Add);
+            }
+        }
+
+        public InsightsDelta ToDelta() => first with { Workflow = null, Failure = null, Run = _run, Steps = _steps, Models = _models };
+
+        private static void AddByKey<T>(List<T> items, Dictionary<string, int> at, T item, string key, Func<T, T, T> add)
+        {
+            if (at.TryGetValue(key, out var index))
+            {
+                items[index] = add(items[index], item);
             }
             else
             {
-                sums[key] = merged.Count;
-                merged.Add(counts);
+                at[key] = items.Count;
+                items.Add(item);
             }
         }
-        return merged;
     }
 
-    private static InsightsDelta Add(InsightsDelta sum, InsightsDelta delta) => sum with
+    private static RunCounts? AddRun(RunCounts? sum, RunCounts? run) => (sum, run) switch
     {
-        Run = (sum.Run, delta.Run) switch
+        (null, var only) => only,
+        (var only, null) => only,
+        var (a, b) => a with
         {
-            (null, var run) => run,
-            (var run, null) => run,
-            var (a, b) => a with
-            {
-                NewRuns = a.NewRuns + b.NewRuns,
-                Running = a.Running + b.Running,
-                Waiting = a.Waiting + b.Waiting,
-                Completed = a.Completed + b.Completed,
-                Failed = a.Failed + b.Failed,
-                Cancelled = a.Cancelled + b.Cancelled,
-                Timeout = a.Timeout + b.Timeout,
-                CostPico = a.CostPico + b.CostPico,
-                CostReports = a.CostReports + b.CostReports,
-                Prompt = a.Prompt + b.Prompt,
-                Cached = a.Cached + b.Cached,
-                Completion = a.Completion + b.Completion,
-                Durations = Histograms(a.Durations, b.Durations),
-            },
+            NewRuns = a.NewRuns + b.NewRuns,
+            Running = a.Running + b.Running,
+            Waiting = a.Waiting + b.Waiting,
+            Completed = a.Completed + b.Completed,
+            Failed = a.Failed + b.Failed,
+            Cancelled = a.Cancelled + b.Cancelled,
+            Timeout = a.Timeout + b.Timeout,
+            CostPico = a.CostPico + b.CostPico,
+            CostReports = a.CostReports + b.CostReports,
+            Prompt = a.Prompt + b.Prompt,
+            Cached = a.Cached + b.Cached,
+            Completion = a.Completion + b.Completion,
+            Durations = Histograms(a.Durations, b.Durations),
         },
-        Steps = AddSteps(sum.Steps, delta.Steps),
-        Models = AddModels(sum.Models, delta.Models),
     };
 
-    private static List<ModelCounts> AddModels(IReadOnlyList<ModelCounts> sum, IReadOnlyList<ModelCounts> models) =>
-        AddBy(sum, models, m => m.Model, InsightsDelta.Add);
-
     // The name the later batch reported, as the upsert would have left it.
-    private static List<StepCounts> AddSteps(IReadOnlyList<StepCounts> sum, IReadOnlyList<StepCounts> steps) => AddBy(sum, steps, s => s.StepId,
-        (a, step) => new StepCounts(a.StepId, step.StepName ?? a.StepName, a.Attempts + step.Attempts, a.Retries + step.Retries,
-            a.Failed + step.Failed, a.CostPico + step.CostPico, a.CostReports + step.CostReports, a.Prompt + step.Prompt,
-            a.Cached + step.Cached, a.Completion + step.Completion, Histograms(a.Durations, step.Durations)));
+    private static StepCounts AddStep(StepCounts a, StepCounts step) => new(a.StepId, step.StepName ?? a.StepName, a.Attempts + step.Attempts,
+        a.Retries + step.Retries, a.Failed + step.Failed, a.CostPico + step.CostPico, a.CostReports + step.CostReports, a.Prompt + step.Prompt,
+        a.Cached + step.Cached, a.Completion + step.Completion, Histograms(a.Durations, step.Durations));
 
     /// <summary><paramref name="sum"/> with each item added to the one of its key, or appended (a batch has a few keys).</summary>
     internal static List<T> AddBy<T>(IReadOnlyList<T> sum, IReadOnlyList<T> items, Func<T, string> key, Func<T, T, T> add)

@@ -10,12 +10,19 @@ namespace Dashboard.Runs.Insights;
 /// Reads of the insights aggregates (<see cref="InsightsSchema"/>): each answer sums the rows of the period's buckets,
 /// a few thousand at most for 30 days, whatever the number of runs.
 /// </summary>
-internal sealed class InsightsQueries(RunsDatabase database)
+internal sealed class InsightsQueries(RunsDatabase database, InsightsOutbox outbox, Microsoft.Extensions.Options.IOptions<Configuration.RunsOptions> options)
 {
+    private readonly TimeSpan _catchUp = TimeSpan.FromMilliseconds(Math.Max(0, options.Value.InsightsCatchUpMs));
+
     private static readonly string[] Statuses = ["running", "waiting", "completed", "failed", "cancelled", "timeout"];
+
+    // Every batch stored before the read counts in its answer (the aggregates are added to behind ingestion), unless that
+    // would take longer than Runs:InsightsCatchUpMs.
+    private void CatchUp() => outbox.CatchUp(_catchUp);
 
     public InsightsSummary Summary(InsightsQuery query)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         var current = Period(connection, query);
         return current with { Previous = Period(connection, query.Previous) };
@@ -41,6 +48,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
 
     public InsightsTimeseries Timeseries(InsightsQuery query, string bucketName, TimeSpan bucketSize)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         var size = (long)bucketSize.TotalMilliseconds;
         var groupBy = $"(bucket - (bucket % {size}))";
@@ -67,6 +75,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
 
     public WorkflowHealthList Workflows(InsightsQuery query)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         var sums = RunTotals(connection, query, "workflow_id");
         var durations = Durations(connection, query, "workflow_id");
@@ -108,6 +117,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
 
     public FailureGroupList Failures(InsightsQuery query, int limit)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, query);
@@ -166,6 +176,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
 
     public StepHealthList Steps(InsightsQuery query)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, query, steps: true);
@@ -215,6 +226,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
     /// <summary>Per model, over the period's runs (of one workflow or all): calls, failures, cost, tokens; the costliest first.</summary>
     public ModelUsageList Models(InsightsQuery query)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         var where = Where(command, query);
@@ -243,6 +255,7 @@ internal sealed class InsightsQueries(RunsDatabase database)
     /// <summary>The workflows, trigger types and models the visible runs have had (a few rows each, whatever the number of runs).</summary>
     public RunFacets Facets(IReadOnlySet<string>? visible)
     {
+        CatchUp();
         using var connection = database.OpenRead();
         var workflows = new List<WorkflowFacet>();
         using (var command = connection.CreateCommand())

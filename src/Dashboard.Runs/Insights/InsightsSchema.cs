@@ -4,8 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace Dashboard.Runs.Insights;
 
 /// <summary>
-/// Cross-run aggregates, kept at ingest in the transaction that appends a run's events, so that the insights reads sum a
-/// few rows per time bucket and never scan runs. Every row is keyed by grain (minutes per bucket: 1 or 60) and bucket
+/// Cross-run aggregates, added to behind ingestion from the deltas each write transaction stores with its batches
+/// (<see cref="InsightsOutbox"/>), so that the insights reads sum a few rows per time bucket and never scan runs. Every row is keyed by grain (minutes per bucket: 1 or 60) and bucket
 /// start (Unix ms): minute rows serve periods up to 6 hours, hour rows up to 8 days, day rows longer ones, so that a read
 /// sums a few hundred buckets at most. A run counts in the bucket of its start, as the executions list filters by start;
 /// money is kept in pico-dollars (10^-12 USD) so that sums are exact; durations as a histogram per row
@@ -97,6 +97,12 @@ internal static class InsightsSchema
         ) WITHOUT ROWID;
 
         """ + ModelsTableSql + """
+
+        -- Each write transaction's insights deltas, until a pass adds them to the rows above (InsightsOutbox); the one row of
+        -- the turn table is what the passes of several instances lock in turn (PostgreSQL).
+        CREATE TABLE IF NOT EXISTS insight_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, deltas BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS insight_pending_turn (id INTEGER PRIMARY KEY);
+        INSERT INTO insight_pending_turn (id) VALUES (1) ON CONFLICT DO NOTHING;
 
         -- Counts made once from the stored runs when an aggregate came after them (InsightsBackfill).
         CREATE TABLE IF NOT EXISTS insight_backfills (name TEXT PRIMARY KEY) WITHOUT ROWID;

@@ -6,8 +6,9 @@ using static Dashboard.Runs.Storage.StatementCache;
 namespace Dashboard.Runs.Insights;
 
 /// <summary>
-/// Adds an <see cref="InsightsDelta"/> to the aggregates. Called inside the transaction that appends the batch,
-/// so both land or neither; everything but the additions was worked out before the transaction.
+/// Adds an <see cref="InsightsDelta"/> to the aggregates: from a pass behind ingestion (<see cref="InsightsOutbox"/>),
+/// in the transaction that deletes the pending deltas it adds, or from a backfill at start. Everything but the additions
+/// was worked out before.
 /// </summary>
 internal static class InsightsWriter
 {

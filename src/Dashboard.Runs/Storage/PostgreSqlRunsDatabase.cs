@@ -24,6 +24,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
     // The indexer's passes are long and may wait for another instance's turn: never in a group of appends.
     public override T WriteSearch<T>(Func<DbTransaction, T> work) => store.WriteAlone(_ => work(store.Transaction));
 
+    public override T WriteAside<T>(Func<DbTransaction, T> work) => store.WriteAlone(_ => work(store.Transaction));
+
     public override string ForUpdate => " FOR UPDATE";
 
     public override string ForUpdateUnlessHeld => " FOR UPDATE SKIP LOCKED";

@@ -417,5 +417,12 @@ internal static class PostgreSqlRunsSchema
         END
         $fn$;
         """,
+        // Insights added behind ingestion: each write transaction's deltas wait here for a pass (Insights.InsightsOutbox),
+        // and the instances' passes take turns by locking the turn table's one row.
+        """
+        CREATE TABLE IF NOT EXISTS insight_pending (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, deltas bytea NOT NULL);
+        CREATE TABLE IF NOT EXISTS insight_pending_turn (id integer PRIMARY KEY);
+        INSERT INTO insight_pending_turn (id) VALUES (1) ON CONFLICT DO NOTHING;
+        """,
     ];
 }

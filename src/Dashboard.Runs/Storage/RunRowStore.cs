@@ -15,34 +15,23 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
     // each on its own thread (a write transaction runs start to end on the thread that began it).
     private readonly ThreadLocal<StatementCache> _caches;
 
-    // The insights deltas of a group commit's batches, summed and written once before it commits (both stores group the
-    // writes that arrive while one transaction runs).
+    // The insights deltas of a group commit's batches, stored as one pending row before it commits (both stores group
+    // the writes that arrive while one transaction runs); added to the aggregates behind ingestion (InsightsOutbox).
     private readonly Streams.Storage.CommitQueue<InsightsDelta>? _insightsAtCommit;
 
-    private readonly WorkflowNamesWritten _workflowNames;
-
-    public RunRowStore(RunsDatabase database, TimeProvider time)
+    public RunRowStore(RunsDatabase database)
     {
         _database = database;
-        _workflowNames = new WorkflowNamesWritten(time);
         _caches = new(() => new StatementCache(database.BatchesWrites), trackAllValues: true);
         _insightsAtCommit = database.AddCommitQueue<InsightsDelta>((transaction, deltas) =>
         {
-            var shard = database.InsightShard(transaction);
             try
             {
-                // In one order in every transaction (by workflow, its sums before its other rows): transactions that run
-                // at once and add to the same unsplit rows (a workflow's) wait for each other rather than deadlock.
-                foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
-                    .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
-                {
-                    InsightsWriter.Write(Statements, transaction, delta, shard, _workflowNames);
-                }
+                InsightsOutbox.Add(Statements, transaction, deltas);
                 Send(transaction);
             }
             catch
             {
-                _workflowNames.Forget();
                 // As in Write: the transaction fails, and what was queued for it must not go with this thread's next one.
                 Statements.Discard();
                 throw;
@@ -66,7 +55,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
             }
             else
             {
-                InsightsWriter.Write(Statements, transaction, rows.Insights, _database.InsightShard(transaction), _workflowNames);
+                InsightsOutbox.Add(Statements, transaction, [rows.Insights]);
             }
             Control.ControlOutcomeWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.ControlOutcomes);
             Otlp.OtlpRowWriter.Write(Statements, transaction, rows.Projection.Record.Id, rows.Otlp, rows.Projection.Record.Status.IsTerminal());
@@ -76,7 +65,6 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
         {
             // The transaction rolls back: what was queued for it must not be sent with the next one's.
             Statements.Discard();
-            _workflowNames.Forget();
             throw;
         }
     }

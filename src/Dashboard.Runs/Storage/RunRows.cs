@@ -6,7 +6,7 @@ using Dashboard.Runs.Projections;
 
 namespace Dashboard.Runs.Storage;
 
-/// <summary>Everything an accepted batch changes beside the run's stream: its projection rows, the insights aggregates and the control requests it answers (the search index is made behind, from the feed: <see cref="Search.SearchIndexer"/>).</summary>
+/// <summary>Everything an accepted batch changes beside the run's stream: its projection rows, what it moves in the insights aggregates (added behind: <see cref="Insights.InsightsOutbox"/>) and the control requests it answers (the search index is made behind, from the feed: <see cref="Search.SearchIndexer"/>).</summary>
 internal sealed record RunRows(RunProjectionRows Projection, InsightsDelta Insights, IReadOnlyList<Control.ControlOutcome> ControlOutcomes)
 {
     /// <summary>An OTLP trace export's spans and held end (<see cref="Otlp.OtlpRows"/>); null for an engine's batch.</summary>

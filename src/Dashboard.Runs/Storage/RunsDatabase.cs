@@ -116,6 +116,12 @@ internal abstract class RunsDatabase
     /// <summary>Runs <paramref name="work"/> in a write transaction of the store (the one writer on SQLite).</summary>
     public abstract T Write<T>(Func<DbTransaction, T> work);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction of its own, never in a group with appends (a pass of work
+    /// behind ingestion that may wait for another instance's turn): SQLite's one writer takes it in turn as any write.
+    /// </summary>
+    public virtual T WriteAside<T>(Func<DbTransaction, T> work) => Write(work);
+
     /// <summary>What a read that is about to be written on takes: a row lock on PostgreSQL (SQLite has one writer).</summary>
     public virtual string ForUpdate => "";
 

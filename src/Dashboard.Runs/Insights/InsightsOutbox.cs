@@ -1,0 +1,168 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Dashboard.Runs.Storage;
+using static Dashboard.Runs.Storage.StatementCache;
+
+namespace Dashboard.Runs.Insights;
+
+/// <summary>
+/// The insights aggregates, added to behind ingestion. A write transaction stores its batches' deltas as one row of
+/// <c>insight_pending</c> (one insert, where adding them took an upsert per step, grain and model: about a hundred a batch
+/// of 50 steps, on the one writer SQLite has and on rows every batch of a workflow shares on PostgreSQL). A pass takes the
+/// oldest pending rows, sums the deltas of every batch among them that adds to the same rows (the runs of one workflow
+/// share its steps' rows), adds them and deletes the rows it took, in one transaction: each delta is added once, and none
+/// is lost if the process stops in between. Passes run in the background and before every read of the aggregates
+/// (<see cref="CatchUp"/>), so a read sees every batch stored before it. On PostgreSQL a pass first locks the one row of
+/// <c>insight_pending_turn</c>: the instances' passes take turns, and a background pass that finds it held skips its own.
+/// </summary>
+internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
+{
+    /// <summary>Pending rows a pass takes at most: each holds one write transaction's batches (up to a few dozen).</summary>
+    public const int PassRows = 200;
+
+    private const string InsertSql = "INSERT INTO insight_pending (deltas) VALUES (@deltas)";
+
+    private readonly Lock _gate = new();
+    private readonly StatementCache _statements = new(database.BatchesWrites);
+    private readonly WorkflowNamesWritten _workflowNames = new(time);
+
+    /// <summary>Stores the deltas of the batches of <paramref name="transaction"/> (in it: they land with the batches or not at all).</summary>
+    public static void Add(StatementCache statements, DbTransaction transaction, IReadOnlyList<InsightsDelta> deltas)
+    {
+        var counted = InsightsDeltaMerge.Merge(deltas).Where(d => !d.IsEmpty).ToList();
+        if (counted.Count == 0)
+        {
+            return;
+        }
+        var insert = statements.For(transaction, InsertSql);
+        Set(insert, "deltas", JsonSerializer.SerializeToUtf8Bytes(counted, InsightsDeltaJson.Options));
+        statements.Execute(insert);
+    }
+
+    /// <summary>
+    /// A read's catch-up: passes until every row pending when it was called is added, for at most <paramref name="budget"/>
+    /// (checked between passes). Waits for another instance's pass rather than skip. False when rows from before the call
+    /// are still pending (ingestion heavier than the passes keep up with): the read then answers from the aggregates as
+    /// they are.
+    /// </summary>
+    public bool CatchUp(TimeSpan budget)
+    {
+        if (Pending() is not { } last)
+        {
+            return true;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (Pass(waitForOthers: true) < PassRows && Pending(upTo: last) is null)
+            {
+                return true;
+            }
+            if (clock.Elapsed >= budget)
+            {
+                return Pending(upTo: last) is null;
+            }
+        }
+    }
+
+    /// <summary>The background's catch-up, until nothing is pending; a pass that another instance holds the turn for is left to it.</summary>
+    public void CatchUpUnlessBusy(CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested && Pass(waitForOthers: false) == PassRows)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The newest pending row's id (of those up to <paramref name="upTo"/> when given: then the oldest of them), null when
+    /// none is pending; read outside any write, so an idle service's reads cost one index probe.
+    /// </summary>
+    private long? Pending(long? upTo = null)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = upTo is null
+            ? "SELECT max(id) FROM insight_pending"
+            : "SELECT min(id) FROM insight_pending WHERE id <= @last";
+        if (upTo is { } last)
+        {
+            command.With("last", last);
+        }
+        return command.ExecuteScalar() is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>One pass: the oldest pending rows added and deleted; how many it took (0 when none, or the turn was held and not waited for).</summary>
+    private int Pass(bool waitForOthers)
+    {
+        lock (_gate)
+        {
+            return database.WriteAside(transaction =>
+            {
+                if (!TakeTurn(transaction, waitForOthers))
+                {
+                    return 0;
+                }
+                var (ids, deltas) = ReadPending(transaction);
+                if (ids.Count == 0)
+                {
+                    return 0;
+                }
+                try
+                {
+                    var shard = database.InsightShard(transaction);
+                    // By workflow, its sums before its other rows; a workflow's first sighting and failures in the order
+                    // they were stored (a failure group keeps its latest examples first).
+                    foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
+                        .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
+                    {
+                        InsightsWriter.Write(_statements, transaction, delta, shard, _workflowNames);
+                    }
+                    _statements.Flush(transaction);
+                    Delete(transaction, ids);
+                }
+                catch
+                {
+                    // The transaction rolls back: the rows stay pending, and the names it wrote may not have been kept.
+                    _statements.Discard();
+                    _workflowNames.Forget();
+                    throw;
+                }
+                return ids.Count;
+            });
+        }
+    }
+
+    // SQLite has one writer: a pass there has the turn by writing at all, and the row is always found.
+    private bool TakeTurn(DbTransaction transaction, bool waitForOthers)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id FROM insight_pending_turn WHERE id = 1" + (waitForOthers ? database.ForUpdate : database.ForUpdateUnlessHeld);
+        return command.ExecuteScalar() is not null;
+    }
+
+    private static (List<long> Ids, List<InsightsDelta> Deltas) ReadPending(DbTransaction transaction)
+    {
+        var (ids, deltas) = (new List<long>(), new List<InsightsDelta>());
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT id, deltas FROM insight_pending ORDER BY id LIMIT {PassRows}";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+            deltas.AddRange(JsonSerializer.Deserialize<List<InsightsDelta>>((byte[])reader.GetValue(1), InsightsDeltaJson.Options)!);
+        }
+        return (ids, deltas);
+    }
+
+    // By the ids taken, not their range: on PostgreSQL a row whose id falls between them may have been committed since they were read.
+    private static void Delete(DbTransaction transaction, List<long> ids)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM insight_pending WHERE id IN ({string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))})";
+        command.ExecuteNonQuery();
+    }
+}

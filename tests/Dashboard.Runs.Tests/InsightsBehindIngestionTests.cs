@@ -1,0 +1,77 @@
+using System.Data.Common;
+using Dashboard.Testing;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using static Dashboard.Runs.Tests.Api;
+
+namespace Dashboard.Runs.Tests;
+
+/// <summary>
+/// The insights aggregates are added to behind ingestion, from deltas each write transaction stores with its batches
+/// (<c>insight_pending</c>). Those deltas are as durable as the batches: a service killed before adding them adds them
+/// after its restart, each once, and a read of the aggregates adds whatever was stored before it.
+/// </summary>
+public sealed class InsightsBehindIngestionTests
+{
+    private const int Runs = 12;
+    private const int Steps = 5;
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task DeltasPendingAtAKill_AreCountedOnceAfterTheRestart_ByTheFirstRead(string store)
+    {
+        var storage = await Stores.ArgumentsAsync(store);
+        // No background passes: what the batches move waits until a read of the aggregates.
+        string[] arguments = [.. storage, "--Runs:InsightsIntervalMs", "3600000", "--Logging:LogLevel:Default", "Warning"];
+        var workflow = $"wf-behind-{Guid.NewGuid():N}";
+        var period = $"workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z";
+
+        await using var first = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        using (var http = new HttpClient { BaseAddress = first.BaseAddress })
+        {
+            await Task.WhenAll(Enumerable.Range(0, Runs).Select(async r =>
+            {
+                var runId = NewRunId("behind");
+                await http.PostOkAsync(runId, Batch(Started(workflow)));
+                for (var s = 0; s < Steps; s++)
+                {
+                    await http.PostOkAsync(runId, Batch(StepStarted($"s{s}"), StepCompleted($"s{s}", cost: "0.001", model: "gpt-4o-mini")));
+                }
+                await http.PostOkAsync(runId, Batch(r % 4 == 0 ? RunFailed("card declined") : RunCompleted()));
+            }));
+        }
+        Assert.True(await PendingAsync(store, storage, first.DataDirectory) > 0, "The deltas were added before any read: nothing was left behind to test.");
+        await first.KillAsync();
+
+        await using var second = await AppProcess.StartAsync("Dashboard.Runs", arguments, dataDirectory: first.DataDirectory);
+        using var reader = new HttpClient { BaseAddress = second.BaseAddress };
+        for (var read = 0; read < 2; read++)
+        {
+            // Read twice: the second finds nothing pending, and the counts do not move.
+            var summary = await reader.GetJsonAsync($"api/insights/summary?{period}");
+            Assert.Equal((Runs, Runs / 4 * 3, Runs / 4, "0.06"), (summary.GetProperty("runs").GetInt32(),
+                summary.GetProperty("byStatus").GetProperty("completed").GetInt32(), summary.GetProperty("byStatus").GetProperty("failed").GetInt32(),
+                summary.GetProperty("costUsd").GetString()));
+            var steps = (await reader.GetJsonAsync($"api/insights/steps?{period}")).GetProperty("steps").EnumerateArray().ToList();
+            Assert.Equal(Steps, steps.Count);
+            Assert.All(steps, step => Assert.Equal(Runs, step.GetProperty("attempts").GetInt32()));
+            var group = Assert.Single((await reader.GetJsonAsync($"api/insights/failures?{period}")).GetProperty("groups").EnumerateArray());
+            Assert.Equal(Runs / 4, group.GetProperty("count").GetInt32());
+            var model = Assert.Single((await reader.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
+            Assert.Equal(Runs * Steps, model.GetProperty("calls").GetInt32());
+            Assert.Equal(0, await PendingAsync(store, storage, first.DataDirectory));
+        }
+    }
+
+    /// <summary>How many write transactions' deltas wait in the store, read beside the service.</summary>
+    private static async Task<long> PendingAsync(string store, string[] storage, string dataDirectory)
+    {
+        await using DbConnection connection = store == "sqlite"
+            ? new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "runs.db")}")
+            : new NpgsqlConnection(storage[Array.IndexOf(storage, "--ConnectionStrings:Runs") + 1]);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM insight_pending";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
