@@ -10,15 +10,36 @@ namespace Dashboard.Runs.Insights;
 /// Reads of the insights aggregates (<see cref="InsightsSchema"/>): each answer sums the rows of the period's buckets,
 /// a few thousand at most for 30 days, whatever the number of runs.
 /// </summary>
-internal sealed class InsightsQueries(RunsDatabase database, InsightsOutbox outbox, Microsoft.Extensions.Options.IOptions<Configuration.RunsOptions> options)
+internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOutbox outbox, Microsoft.Extensions.Options.IOptions<Configuration.RunsOptions> options,
+    ILogger<InsightsQueries> logger)
 {
     private readonly TimeSpan _catchUp = TimeSpan.FromMilliseconds(Math.Max(0, options.Value.InsightsCatchUpMs));
 
     private static readonly string[] Statuses = ["running", "waiting", "completed", "failed", "cancelled", "timeout"];
 
     // Every batch stored before the read counts in its answer (the aggregates are added to behind ingestion), unless that
-    // would take longer than Runs:InsightsCatchUpMs.
-    private void CatchUp() => outbox.CatchUp(_catchUp);
+    // would take longer than Runs:InsightsCatchUpMs. A pass that fails leaves its deltas pending: the read answers from
+    // the aggregates as they are, as it would past the budget, and the failure is logged.
+    private void CatchUp()
+    {
+        try
+        {
+            if (!outbox.CatchUp(_catchUp))
+            {
+                LogBehind(logger, _catchUp.TotalMilliseconds);
+            }
+        }
+        catch (DbException ex)
+        {
+            LogCatchUpFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An insights read answered with deltas still pending after {BudgetMs} ms (Runs:InsightsCatchUpMs)")]
+    private static partial void LogBehind(ILogger logger, double budgetMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An insights read could not add the pending deltas first; it answered from the aggregates as they are")]
+    private static partial void LogCatchUpFailed(ILogger logger, Exception exception);
 
     public InsightsSummary Summary(InsightsQuery query)
     {
