@@ -44,7 +44,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
     // added to stays locked until the commit: at 1,000 events/s the batches of one workflow queued behind each other for
     // up to a second. Split in 16 rows: the groups of writes an instance runs at once each add to their own (by lane,
     // from a place chosen at random per instance, so that instances rarely meet either); a write outside a group by
-    // its connection.
+    // its connection. Since the aggregates are added behind ingestion, one pass at a time (Insights.InsightsOutbox), a
+    // pass writes one shard by its connection; the rows stay split, and reads still sum them.
     public const int InsightShards = 16;
 
     private readonly int _firstShard = Random.Shared.Next(InsightShards);
