@@ -55,13 +55,16 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            if (Pass(waitForOthers: true) < PassRows && Pending(upTo: last) is null)
+            // Checked after every pass, full or not: under heavy ingestion a read must stop at what was stored before it,
+            // not go on adding what came in since until its budget runs out.
+            Pass(waitForOthers: true);
+            if (Pending(upTo: last) is null)
             {
                 return true;
             }
             if (clock.Elapsed >= budget)
             {
-                return Pending(upTo: last) is null;
+                return false;
             }
         }
     }
