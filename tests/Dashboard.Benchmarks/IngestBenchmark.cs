@@ -29,7 +29,12 @@ internal static class IngestBenchmark
         Measured ours, onPostgres, reference;
         IndexLag indexBehind, indexBehindOnPostgres;
         InsightsLag insights, insightsOnPostgres;
-        (ours, indexBehind, insights) = await MeasureOursAsync("ours", ["--Streams:DatabasePath", "{data}/runs.db"]);
+        (ours, indexBehind, insights) = await MeasureOursAsync("ours", ["--Streams:DatabasePath", "{data}/runs.db", .. ExtraArguments]);
+        if (Environment.GetEnvironmentVariable("INGEST_ONLY_SQLITE") is not null)
+        {
+            // A quicker look at one change on SQLite (a minute, not eight); results/ingest.md is left as it is.
+            return;
+        }
         await using (var postgres = await PostgresServer.StartAsync())
         {
             (onPostgres, indexBehindOnPostgres, insightsOnPostgres) = await MeasureOursAsync("ours on PostgreSQL",
@@ -56,6 +61,10 @@ internal static class IngestBenchmark
         await File.WriteAllTextAsync(path, report);
         Console.WriteLine(report);
     }
+
+    /// <summary>INGEST_ARGS: more settings for our service, space-separated (e.g. to try one off), for a quick look only.</summary>
+    private static string[] ExtraArguments =>
+        Environment.GetEnvironmentVariable("INGEST_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     /// <summary>How long the first search after the last round took, whether it said the index was behind, and how long until a search found the index caught up.</summary>
     private sealed record IndexLag(TimeSpan FirstSearch, bool FirstBehind, TimeSpan CaughtUp);
@@ -196,10 +205,12 @@ internal static class IngestBenchmark
             Console.WriteLine($"[{name}] round {round}: {perSecond:N0} events/s");
         }
         var warmEvents = (Rounds - WarmRounds) * Writers * RunsPerWriterPerRound * eventsPerRun;
-        return new Measured(rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50), warmCpu.TotalMilliseconds * 1000 / warmEvents)
+        var measured = new Measured(rounds[0], Percentiles.Of(rounds.Skip(WarmRounds).Order().ToList(), 0.50), warmCpu.TotalMilliseconds * 1000 / warmEvents)
         {
             DatabaseCpuMsPer1000 = databaseCpu is null ? null : warmDatabaseCpu.TotalMilliseconds * 1000 / warmEvents,
         };
+        Console.WriteLine($"[{name}] warm: {measured.Warm:N0} events/s, {measured.CpuMsPer1000:N1} ms server CPU per 1,000 events");
+        return measured;
     }
 
     private static string Ts(int second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'.'fff'Z'", CultureInfo.InvariantCulture);

@@ -182,6 +182,54 @@ public sealed class RunEventParserTests
     }
 
     [Fact]
+    public void Times_ReadTheSameWhicheverWayTheConverterTakes()
+    {
+        // The common UTC form is read by System.Text.Json's own parser; every other form the long way. Both must agree on
+        // what is a time and on its value and offset, near the edges too.
+        var random = new Random(20261206);
+        var texts = new List<string>
+        {
+            "2026-11-23T10:15:00Z", "2026-11-23T10:15:00.1Z", "2026-11-23T10:15:00.1234567Z", "2026-11-23T10:15:00.12345678Z", "2026-11-23T10:15:00.Z",
+            "2024-02-29T00:00:00Z", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-11-31T00:00:00Z",
+            "2026-11-23T24:00:00Z", "2026-11-23T23:60:00Z", "2026-11-23T23:59:60Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.9999999Z",
+            "0000-01-01T00:00:00Z", "2026-11-23t10:15:00Z", "2026-11-23 10:15:00Z", "2026-11-23T10:15:00z", "2026-11-23T10:15:00+05:30",
+            "2026-11-23T10:15:00", "2026-11-23T10:15Z", "2026-1-23T10:15:00Z", "+2026-11-23T10:15:00Z", "2026-11-23T10:15:00.1234567ZZ",
+            "２０２６-11-23T10:15:00Z", "2026-11-23T10:15:0０Z",
+        };
+        for (var i = 0; i < 3_000; i++)
+        {
+            var at = new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero);
+            var fraction = random.Next(0, 9);
+            var text = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+                + (fraction == 0 ? "" : "." + random.NextInt64(0, 1_000_000_000).ToString("D9", System.Globalization.CultureInfo.InvariantCulture)[..fraction]) + "Z";
+            texts.Add(text);
+            // One character changed: most are no longer times, some still are.
+            var chars = text.ToCharArray();
+            chars[random.Next(chars.Length)] = "0123456789-:.TZ+ tz"[random.Next(19)];
+            texts.Add(new string(chars));
+        }
+
+        foreach (var text in texts)
+        {
+            var expected = Rfc3339DateTimeOffsetConverter.TryParse(text, out var value);
+            DateTimeOffset? read;
+            try
+            {
+                read = JsonSerializer.Deserialize<DateTimeOffset>(JsonSerializer.Serialize(text), ModelJson.Options);
+            }
+            catch (JsonException)
+            {
+                read = null;
+            }
+            Assert.True(expected == read.HasValue, $"{text}: {(expected ? "a time" : "not a time")} the long way, {(read.HasValue ? "a time" : "not a time")} as read");
+            if (read is { } got)
+            {
+                Assert.True(value.Ticks == got.Ticks && value.Offset == got.Offset, $"{text}: {value:O} the long way, {got:O} as read");
+            }
+        }
+    }
+
+    [Fact]
     public void Times_AreWrittenInUtc()
     {
         var summary = new RunSummary { Id = "r", FlowId = "f", Status = RunStatus.Timeout, StartedAt = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.FromHours(1)) };

