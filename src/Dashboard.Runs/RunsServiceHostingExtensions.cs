@@ -33,7 +33,8 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton<ApiKeyAccess>();
         services.AddSingleton<AccessCheck>();
         services.AddSingleton<IRunRowStore>(sp => new RunRowStore(sp.GetRequiredService<RunsDatabase>()));
-        services.AddSingleton(sp => new InsightsOutbox(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton(sp => new InsightsOutbox(sp.GetRequiredService<RunsDatabase>(), sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<InsightsOutbox>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<IOptions<RunsOptions>>().Value.ModelFilterFewRuns));
         services.AddSingleton<InsightsQueries>();
         services.AddSingleton(_ => new Search.RecentBatches());

@@ -63,15 +63,78 @@ public sealed class InsightsBehindIngestionTests
         }
     }
 
-    /// <summary>How many write transactions' deltas wait in the store, read beside the service.</summary>
-    private static async Task<long> PendingAsync(string store, string[] storage, string dataDirectory)
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task APendingRowThatCannotBeRead_IsSetAside_AndOneOfANewerFormat_IsLeftForANewerInstance_NeitherStopsTheRest(string store)
     {
-        await using DbConnection connection = store == "sqlite"
+        var storage = await Stores.ArgumentsAsync(store);
+        // No background passes, and a read that would wait as long as it takes: a read held up by either row never answers.
+        string[] arguments = [.. storage, "--Runs:InsightsIntervalMs", "3600000", "--Runs:InsightsCatchUpMs", "3600000", "--Logging:LogLevel:Default", "Warning"];
+        var workflow = $"wf-unreadable-{Guid.NewGuid():N}";
+        var period = $"workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z";
+        await using var service = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        async Task ReportAsync()
+        {
+            var runId = NewRunId("unreadable");
+            await http.PostOkAsync(runId, Batch(Started(workflow)));
+            await http.PostOkAsync(runId, Batch(StepStarted("s"), StepCompleted("s", cost: "0.001"), RunCompleted()));
+        }
+
+        await ReportAsync();
+        await ReportAsync();
+        // Between the runs' rows: one of this version's format that is not its JSON, one of a format to come.
+        await ExecuteAsync(store, storage, service.DataDirectory, """
+            INSERT INTO insight_pending (format, deltas) VALUES (1, @broken);
+            INSERT INTO insight_pending (format, deltas) VALUES (99, @later);
+            """, ("broken", "[{\"workflowId\": <script>"u8.ToArray()), ("later", "{\"v\":99}"u8.ToArray()));
+        await ReportAsync();
+
+        var summary = await http.GetJsonAsync($"api/insights/summary?{period}");
+
+        Assert.Equal((3, "0.003"), (summary.GetProperty("byStatus").GetProperty("completed").GetInt32(), summary.GetProperty("costUsd").GetString()));
+        Assert.Equal(1, await CountAsync(store, storage, service.DataDirectory, "SELECT count(*) FROM insight_pending WHERE format = 99"));
+        Assert.Equal(0, await CountAsync(store, storage, service.DataDirectory, "SELECT count(*) FROM insight_pending WHERE format = 1"));
+        Assert.Equal(1, await CountAsync(store, storage, service.DataDirectory, "SELECT count(*) FROM insight_unreadable WHERE format = 1 AND error <> ''"));
+        Assert.Contains(service.Output, line => line.Contains("could not be read and was set aside", StringComparison.Ordinal));
+        // Read again: the newer row is still not waited for, and nothing is counted twice.
+        var again = await http.GetJsonAsync($"api/insights/summary?{period}");
+        Assert.Equal(3, again.GetProperty("byStatus").GetProperty("completed").GetInt32());
+    }
+
+    private static async Task<DbConnection> OpenAsync(string store, string[] storage, string dataDirectory)
+    {
+        DbConnection connection = store == "sqlite"
             ? new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "runs.db")}")
             : new NpgsqlConnection(storage[Array.IndexOf(storage, "--ConnectionStrings:Runs") + 1]);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(string store, string[] storage, string dataDirectory, string sql, params (string Name, byte[] Value)[] values)
+    {
+        await using var connection = await OpenAsync(store, storage, dataDirectory);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM insight_pending";
+        command.CommandText = sql;
+        foreach (var (name, value) in values)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<long> CountAsync(string store, string[] storage, string dataDirectory, string sql)
+    {
+        await using var connection = await OpenAsync(store, storage, dataDirectory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>How many write transactions' deltas wait in the store, read beside the service.</summary>
+    private static Task<long> PendingAsync(string store, string[] storage, string dataDirectory) =>
+        CountAsync(store, storage, dataDirectory, "SELECT count(*) FROM insight_pending");
 }

@@ -177,6 +177,32 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task PendingDeltasFromBeforeRowsSaidTheirFormat_AreCountedOnceAfterTheUpgrade(string store)
+    {
+        // No background passes: the batches' deltas are still pending when the service stops.
+        string[] args = [.. store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"], "--Runs:InsightsIntervalMs", "3600000"];
+        const string Period = "workflowId=wf-pending-format&from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z";
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            for (var run = 0; run < 3; run++)
+            {
+                await http.PostOkAsync(NewRunId(), Batch(Started("wf-pending-format"), StepStarted("llm"), StepCompleted("llm", cost: "0.5"), RunCompleted()));
+            }
+        }
+        await DowngradeAsync(store, args, "DROP TABLE insight_unreadable; ALTER TABLE insight_pending DROP COLUMN format;", "ADD COLUMN IF NOT EXISTS format");
+
+        await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+        using var client = new HttpClient { BaseAddress = after.BaseAddress };
+        for (var read = 0; read < 2; read++)
+        {
+            var summary = await client.GetJsonAsync($"api/insights/summary?{Period}");
+            Assert.Equal((3, "1.5"), (summary.GetProperty("byStatus").GetProperty("completed").GetInt32(), summary.GetProperty("costUsd").GetString()));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task AStoreFromBeforeTheCostByModel_GetsItsModelCallsCountedOnceAtStart(string store)
     {
         string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];

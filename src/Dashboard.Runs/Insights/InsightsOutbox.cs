@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Dashboard.Runs.Storage;
+using Microsoft.Extensions.Logging;
 using static Dashboard.Runs.Storage.StatementCache;
 
 namespace Dashboard.Runs.Insights;
@@ -15,13 +16,21 @@ namespace Dashboard.Runs.Insights;
 /// is lost if the process stops in between. Passes run in the background and before every read of the aggregates
 /// (<see cref="CatchUp"/>), so a read sees every batch stored before it. On PostgreSQL a pass first locks the one row of
 /// <c>insight_pending_turn</c>: the instances' passes take turns, and a background pass that finds it held skips its own.
+/// <para>
+/// Each row says how its deltas are written (<see cref="Format"/>). A pass takes only rows of a format it knows, so that
+/// during a rolling upgrade an older instance leaves a newer one's rows to it instead of failing on them; a row of a known
+/// format that cannot be read is set aside in <c>insight_unreadable</c> (and logged), not left to stop every pass after it.
+/// </para>
 /// </summary>
-internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
+internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, ILogger<InsightsOutbox> logger)
 {
+    /// <summary>How this version writes a row's deltas: the JSON of <see cref="InsightsDeltaJson"/>. A change to it takes a new number.</summary>
+    public const int Format = 1;
+
     /// <summary>Pending rows a pass takes at most: each holds one write transaction's batches (up to a few dozen).</summary>
     public const int PassRows = 200;
 
-    private const string InsertSql = "INSERT INTO insight_pending (deltas) VALUES (@deltas)";
+    private const string InsertSql = "INSERT INTO insight_pending (format, deltas) VALUES (@format, @deltas)";
 
     private readonly Lock _gate = new();
     private readonly StatementCache _statements = new(database.BatchesWrites);
@@ -36,6 +45,7 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
             return;
         }
         var insert = statements.For(transaction, InsertSql);
+        Set(insert, "format", Format);
         Set(insert, "deltas", JsonSerializer.SerializeToUtf8Bytes(counted, InsightsDeltaJson.Options));
         statements.Execute(insert);
     }
@@ -79,15 +89,17 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
 
     /// <summary>
     /// The newest pending row's id (of those up to <paramref name="upTo"/> when given: then the oldest of them), null when
-    /// none is pending; read outside any write, so an idle service's reads cost one index probe.
+    /// none is pending; read outside any write, so an idle service's reads cost one index probe. Rows of a format this
+    /// version does not know are not pending for it (a newer instance adds them).
     /// </summary>
     private long? Pending(long? upTo = null)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
+        // Walked by the key from one end, not max()/min() over a filtered column: the first row of a known format ends it.
         command.CommandText = upTo is null
-            ? "SELECT max(id) FROM insight_pending"
-            : "SELECT min(id) FROM insight_pending WHERE id <= @last";
+            ? $"SELECT id FROM insight_pending WHERE format <= {Format} ORDER BY id DESC LIMIT 1"
+            : $"SELECT id FROM insight_pending WHERE id <= @last AND format <= {Format} ORDER BY id LIMIT 1";
         if (upTo is { } last)
         {
             command.With("last", last);
@@ -106,13 +118,14 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
                 {
                     return 0;
                 }
-                var (ids, deltas) = ReadPending(transaction);
+                var (ids, deltas, unreadable) = ReadPending(transaction);
                 if (ids.Count == 0)
                 {
                     return 0;
                 }
                 try
                 {
+                    SetAside(transaction, unreadable);
                     var shard = database.InsightShard(transaction);
                     // By workflow, its sums before its other rows; a workflow's first sighting and failures in the order
                     // they were stored (a failure group keeps its latest examples first).
@@ -145,19 +158,55 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time)
         return command.ExecuteScalar() is not null;
     }
 
-    private static (List<long> Ids, List<InsightsDelta> Deltas) ReadPending(DbTransaction transaction)
+    /// <summary>A pending row whose deltas could not be read, and why.</summary>
+    private sealed record Unreadable(long Id, int Format, byte[] Deltas, string Error);
+
+    private static (List<long> Ids, List<InsightsDelta> Deltas, List<Unreadable> Unreadable) ReadPending(DbTransaction transaction)
     {
-        var (ids, deltas) = (new List<long>(), new List<InsightsDelta>());
+        var (ids, deltas, unreadable) = (new List<long>(), new List<InsightsDelta>(), new List<Unreadable>());
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT id, deltas FROM insight_pending ORDER BY id LIMIT {PassRows}";
+        command.CommandText = $"SELECT id, format, deltas FROM insight_pending WHERE format <= {Format} ORDER BY id LIMIT {PassRows}";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            ids.Add(reader.GetInt64(0));
-            deltas.AddRange(JsonSerializer.Deserialize<List<InsightsDelta>>((byte[])reader.GetValue(1), InsightsDeltaJson.Options)!);
+            var (id, format, bytes) = (reader.GetInt64(0), reader.GetInt32(1), (byte[])reader.GetValue(2));
+            ids.Add(id);
+            try
+            {
+                deltas.AddRange(JsonSerializer.Deserialize<List<InsightsDelta>>(bytes, InsightsDeltaJson.Options)
+                    ?? throw new JsonException("The row holds null, not a list of deltas."));
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                unreadable.Add(new Unreadable(id, format, bytes, ex.Message));
+            }
         }
-        return (ids, deltas);
+        return (ids, deltas, unreadable);
+    }
+
+    /// <summary>
+    /// Rows that cannot be read are kept aside, as they were, in the pass that took them, and logged: what they held is
+    /// not counted (the aggregates undercount those batches), but the rows after them are.
+    /// </summary>
+    private void SetAside(DbTransaction transaction, List<Unreadable> unreadable)
+    {
+        if (unreadable.Count == 0)
+        {
+            return;
+        }
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO insight_unreadable (id, format, deltas, error, set_aside_at) VALUES (@id, @format, @deltas, @error, @at)";
+        foreach (var row in unreadable)
+        {
+            command.Parameters.Clear();
+            command.With("id", row.Id).With("format", row.Format).With("deltas", row.Deltas).With("error", row.Error)
+                .With("at", time.GetUtcNow().ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+            logger.LogError("Insights: pending row {Id} (format {Format}, {Bytes} bytes) could not be read and was set aside in insight_unreadable; the batches it held are not counted. {Error}",
+                row.Id, row.Format, row.Deltas.Length, row.Error);
+        }
     }
 
     // By the ids taken, not their range: on PostgreSQL a row whose id falls between them may have been committed since they were read.

@@ -98,9 +98,11 @@ internal static class InsightsSchema
 
         """ + ModelsTableSql + """
 
-        -- Each write transaction's insights deltas, until a pass adds them to the rows above (InsightsOutbox); the one row of
-        -- the turn table is what the passes of several instances lock in turn (PostgreSQL).
-        CREATE TABLE IF NOT EXISTS insight_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, deltas BLOB NOT NULL);
+        -- Each write transaction's insights deltas, until a pass adds them to the rows above (InsightsOutbox), with how they
+        -- are written (format); rows that could not be read, set aside. The one row of the turn table is what the passes of
+        -- several instances lock in turn (PostgreSQL).
+        CREATE TABLE IF NOT EXISTS insight_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, format INTEGER NOT NULL DEFAULT 1, deltas BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS insight_unreadable (id INTEGER PRIMARY KEY, format INTEGER NOT NULL, deltas BLOB NOT NULL, error TEXT NOT NULL, set_aside_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS insight_pending_turn (id INTEGER PRIMARY KEY);
         INSERT INTO insight_pending_turn (id) VALUES (1) ON CONFLICT DO NOTHING;
 
@@ -176,6 +178,23 @@ internal static class InsightsSchema
         command.ExecuteNonQuery();
         AddCostReports(connection, transaction);
         RekeyModels(connection, transaction);
+        AddPendingFormat(connection, transaction);
+    }
+
+    /// <summary>
+    /// Files whose <c>insight_pending</c> came before its rows said how they are written get the column; the rows in it
+    /// were all written the first way.
+    /// </summary>
+    private static void AddPendingFormat(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        if (Storage.SqliteColumns.Has(connection, transaction, "insight_pending", "format"))
+        {
+            return;
+        }
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "ALTER TABLE insight_pending ADD COLUMN format INTEGER NOT NULL DEFAULT 1";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>
@@ -191,13 +210,12 @@ internal static class InsightsSchema
     /// <summary>Files written before <c>cost_reports</c> get it, once, at start-up.</summary>
     private static void AddCostReports(SqliteConnection connection, SqliteTransaction transaction)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('insight_runs') WHERE name = 'cost_reports'";
-        if ((long)command.ExecuteScalar()! > 0)
+        if (Storage.SqliteColumns.Has(connection, transaction, "insight_runs", "cost_reports"))
         {
             return;
         }
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"""
             ALTER TABLE insight_runs ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE insight_steps ADD COLUMN cost_reports INTEGER NOT NULL DEFAULT 0;

@@ -424,5 +424,11 @@ internal static class PostgreSqlRunsSchema
         CREATE TABLE IF NOT EXISTS insight_pending_turn (id integer PRIMARY KEY);
         INSERT INTO insight_pending_turn (id) VALUES (1) ON CONFLICT DO NOTHING;
         """,
+        // How each pending row's deltas are written (the rows before it, the first way), so that an instance takes only
+        // rows it can read; rows it cannot read after all are set aside, not left to stop every pass.
+        """
+        ALTER TABLE insight_pending ADD COLUMN IF NOT EXISTS format integer NOT NULL DEFAULT 1;
+        CREATE TABLE IF NOT EXISTS insight_unreadable (id bigint PRIMARY KEY, format integer NOT NULL, deltas bytea NOT NULL, error text NOT NULL, set_aside_at bigint NOT NULL);
+        """,
     ];
 }
