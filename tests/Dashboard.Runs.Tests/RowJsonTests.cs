@@ -82,47 +82,4 @@ public sealed class RowJsonTests
         var cut = (StepCompleted)truncator.Apply(big);
         Assert.Equal(2002, cut.Truncated!["output"]);
     }
-
-    [Fact]
-    public void TheTimelineJsonCutFromTheWholeAttempt_IsWhatSerialisingItWithoutPayloadsWrites()
-    {
-        // Payloads absent, JSON null or nested (with names the cut looks for inside them, and an error lookalike in a
-        // string); errors with and without their detail; a field whose keys are the payloads' names, one level down.
-        JsonElement?[] payloads = [null, Json("null"), Json("""{"stack":"s","data":{"errorContext":1},"inputContext":[1,"}\"]"]}"""),
-            Json("\"\\\"errorContext\\\":{\\\"stack\\\":1} <b>ü</b>\"")];
-        ErrorInfo?[] errors = [null, new ErrorInfo { Message = "m" }, new ErrorInfo { Message = "m \"stack\"", Code = "E", Type = "T", Stack = "at x\n at y" },
-            new ErrorInfo { Message = "m", Data = Json("""{"stack":[{"data":null}]}""") }, new ErrorInfo { Message = "m", Stack = "s", Data = Json("[]") }];
-        var checkedCount = 0;
-        foreach (var input in payloads)
-        {
-            foreach (var output in payloads)
-            {
-                foreach (var error in errors)
-                {
-                    var attempt = new StepTrace
-                    {
-                        StepId = "s-1", StepName = "<script>alert(1)</script>", Attempt = 2, LoopIndex = 3, Status = StepStatus.Failed, StartedAt = At,
-                        CompletedAt = At.AddSeconds(1), DurationMs = 1000, ModelUsed = "gpt", Tokens = new TokenBreakdown { Prompt = 3, Completion = 4 },
-                        CostUsd = 0.000402m, InputContext = input, OutputContext = output, MappedOutput = output, ErrorContext = error, InputSizeBytes = 8,
-                        TruncatedFields = new Dictionary<string, long> { ["inputContext"] = 9, ["data"] = 1 }, AttemptCount = 2,
-                    };
-                    var withoutDetail = error is null ? attempt : attempt with { ErrorContext = error with { Stack = null, Data = null } };
-                    var expected = Encoding.UTF8.GetString(SerializedEach.Of([withoutDetail], TimelineJson.Options)[0].Span);
-
-                    var cut = Encoding.UTF8.GetString(TimelineJson.CutFrom(JsonSerializer.SerializeToUtf8Bytes(attempt, ModelJson.Options)));
-
-                    Assert.Equal(expected, cut);
-                    checkedCount++;
-                }
-            }
-        }
-        Assert.Equal(payloads.Length * payloads.Length * errors.Length, checkedCount);
-        // What the timeline keeps is there (the cut does not leave out more than it should).
-        var kept = Encoding.UTF8.GetString(TimelineJson.CutFrom(JsonSerializer.SerializeToUtf8Bytes(
-            new StepTrace { StepId = "s", ErrorContext = new ErrorInfo { Message = "boom", Stack = "at x" }, TruncatedFields = new Dictionary<string, long> { ["inputContext"] = 9 } },
-            ModelJson.Options)));
-        Assert.Contains("\"errorContext\":{\"message\":\"boom\"}", kept, StringComparison.Ordinal);
-        Assert.Contains("\"truncatedFields\":{\"inputContext\":9}", kept, StringComparison.Ordinal);
-        Assert.Throws<InvalidDataException>(() => TimelineJson.CutFrom("[1]"u8));
-    }
 }

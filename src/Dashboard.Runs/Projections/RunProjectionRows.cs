@@ -73,29 +73,21 @@ internal sealed record RunProjectionRows(RunRecord Record, Utf8Text RecordJson, 
                     throw new InvalidOperationException($"Attempt {trace.Attempt} of step {key} was changed after its payloads were let go of.");
                 }
                 places.Add((key.StepId, loopKey, trace.Attempt, order, isLatest, fromStored));
-                if (fromStored)
-                {
-                    timelines.Add(WithoutErrorDetail(trace));
-                }
-                else
+                if (!fromStored)
                 {
                     traces.Add(trace);
                 }
+                timelines.Add(WithoutErrorDetail(trace));
             }
         }
-        // One serialiser call for the batch's attempts, not one for each (SerializedEach). Their timeline JSON is cut out
-        // of it (TimelineJson.CutFrom): a copy of bytes, where serialising every attempt a second time, without its
-        // payloads, was about a third of what making a batch's rows cost. Only an attempt held without its payloads
-        // (no whole JSON made here) has its timeline serialised.
+        // Two serialiser calls for the batch's attempts, not two for each (SerializedEach).
         var traceJson = SerializedEach.Of(traces, ModelJson.Options);
-        var heldTimelineJson = SerializedEach.Of(timelines, TimelineJson.Options);
+        var timelineJson = SerializedEach.Of(timelines, TimelineJson.Options);
         var steps = new List<StepRow>(places.Count);
-        for (int i = 0, whole = 0, held = 0; i < places.Count; i++)
+        for (int i = 0, whole = 0; i < places.Count; i++)
         {
             var (stepId, loopKey, attempt, order, isLatest, fromStored) = places[i];
-            steps.Add(fromStored
-                ? new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(heldTimelineJson[held++]), null)
-                : new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(TimelineJson.CutFrom(traceJson[whole].Span)), new Utf8Text(traceJson[whole++])));
+            steps.Add(new StepRow(stepId, loopKey, attempt, order, isLatest, new Utf8Text(timelineJson[i]), fromStored ? null : new Utf8Text(traceJson[whole++])));
         }
         return new RunProjectionRows(record, new Utf8Text(JsonSerializer.SerializeToUtf8Bytes(record, ModelJson.Options)), steps, removed, LogsOf(state, applied))
         {

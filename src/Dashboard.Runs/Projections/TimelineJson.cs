@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Dashboard.Model.Json;
@@ -26,64 +25,6 @@ internal static class TimelineJson
         };
         options.MakeReadOnly();
         return options;
-    }
-
-    /// <summary>
-    /// The timeline JSON of an attempt cut out of its whole JSON (as <see cref="ModelJson.Options"/> wrote it): the same
-    /// bytes without the payloads, and without the error's stack and data. It is what serialising the attempt again with
-    /// <see cref="Options"/> (its error's detail taken out) writes, every other property in its place and form, for a
-    /// copy of bytes instead of a second serialisation of every attempt of every batch.
-    /// </summary>
-    public static byte[] CutFrom(ReadOnlySpan<byte> attemptJson)
-    {
-        var output = new ArrayBufferWriter<byte>(attemptJson.Length);
-        var reader = new Utf8JsonReader(attemptJson, new JsonReaderOptions { MaxDepth = ModelJson.Options.MaxDepth });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new InvalidDataException("An attempt's JSON is not an object.");
-        }
-        CopyObject(ref reader, attemptJson, output, IsPayload, errorToo: true);
-        return output.WrittenSpan.ToArray();
-    }
-
-    private static bool IsPayload(ref Utf8JsonReader name) =>
-        name.ValueTextEquals("inputContext"u8) || name.ValueTextEquals("outputContext"u8) || name.ValueTextEquals("mappedOutput"u8);
-
-    private static bool IsErrorDetail(ref Utf8JsonReader name) => name.ValueTextEquals("stack"u8) || name.ValueTextEquals("data"u8);
-
-    private delegate bool LeaveOut(ref Utf8JsonReader name);
-
-    // Copies the object whose start the reader is on, without the properties leaveOut names; with errorToo, the
-    // errorContext object without its stack and data.
-    private static void CopyObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output, LeaveOut leaveOut, bool errorToo)
-    {
-        output.Write("{"u8);
-        var first = true;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var start = (int)reader.TokenStartIndex;
-            var left = leaveOut(ref reader);
-            var isError = errorToo && reader.ValueTextEquals("errorContext"u8);
-            var value = reader;
-            reader.Skip();
-            if (left)
-            {
-                continue;
-            }
-            if (!first)
-            {
-                output.Write(","u8);
-            }
-            first = false;
-            if (isError && value.Read() && value.TokenType == JsonTokenType.StartObject)
-            {
-                output.Write("\"errorContext\":"u8);
-                CopyObject(ref value, json, output, IsErrorDetail, errorToo: false);
-                continue;
-            }
-            output.Write(json[start..(int)reader.BytesConsumed]);
-        }
-        output.Write("}"u8);
     }
 
     private static void LeaveOutPayloads(JsonTypeInfo type)
