@@ -86,6 +86,38 @@ public sealed class RunReducerTests
     }
 
     [Fact]
+    public void ThePayloadBytesHeld_FollowTheAttempts_ThroughEndsRejectedBatchesAndLettingGo()
+    {
+        // Counted the slow way: every payload of every attempt held, as its text.
+        static long Walked(RunState state) => state.Steps.SelectMany(s => s.Attempts).Sum(a =>
+            Raw(a.InputContext) + Raw(a.OutputContext) + Raw(a.MappedOutput) + 2L * (a.ErrorContext?.Stack?.Length ?? 0) + Raw(a.ErrorContext?.Data));
+        static long Raw(System.Text.Json.JsonElement? value) => value is { } v ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(v).Length : 0;
+
+        var state = Run(_e.Started(), _e.StepStarted("fetch", 1, input: new { text = new string('x', 10_000) }),
+            _e.StepStarted("poll", 1, input: new { order = 1 }), _e.StepFailed("poll", 1, willRetry: true) with { Error = new ErrorInfo { Message = "m", Stack = new string('s', 3_000) } });
+        Assert.True(state.HeldPayloadBytes > 16_000, $"{state.HeldPayloadBytes}");
+        Assert.Equal(Walked(state), state.HeldPayloadBytes);
+
+        Assert.True(RunReducer.ApplyBatch(state, [_e.StepCompleted("fetch", output: new { summary = new string('y', 5_000) }), _e.StepStarted("poll", 2, input: new { order = 2 })]).Accepted);
+        var held = state.HeldPayloadBytes;
+        Assert.True(held > 21_000, $"{held}");
+        Assert.Equal(Walked(state), held);
+
+        // Refused whole: what its first event held is given back with the rest of it.
+        Assert.False(RunReducer.ApplyBatch(state, [_e.StepStarted("big", 1, input: new { text = new string('z', 50_000) }), _e.StepCompleted("fetch")]).Accepted);
+        Assert.Equal(held, state.HeldPayloadBytes);
+
+        // Stored: the ended attempts let go of theirs; the running one keeps its input.
+        state.DropEndedPayloads();
+        Assert.Equal(Walked(state), state.HeldPayloadBytes);
+        Assert.InRange(state.HeldPayloadBytes, 1, 100);
+
+        // A viewer's compact state keeps no payloads.
+        var compact = RunState.FromSnapshot(state.Record!, state.Steps.SelectMany(s => s.Attempts).ToList(), state.Offset, compact: true);
+        Assert.Equal(0, compact.HeldPayloadBytes);
+    }
+
+    [Fact]
     public void RunStarted_SetsEveryRecordField()
     {
         var started = _e.Started() with

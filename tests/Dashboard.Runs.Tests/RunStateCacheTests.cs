@@ -102,6 +102,21 @@ public sealed class RunStateCacheTests : IDisposable
         Assert.Equal(0, cache.Count);
     }
 
+    [Fact]
+    public void ItsEstimateCountsThePayloadsRunningAttemptsHold()
+    {
+        // 20 steps running at once, each holding a 20 KB input until it ends: what a fan-out of big prompts keeps.
+        _engine.Create(new CreateStreamRequest { Path = RunStreams.PathOf("fan-out"), ContentType = StreamContentType.Json });
+        var prompt = new string('p', 20_000);
+        Append("fan-out", [$$"""{"type":"run_started","timestamp":"{{At(0)}}","workflowId":"wf"}""",
+            .. Enumerable.Range(0, 20).Select(i => $$$"""{"type":"step_started","timestamp":"{{{At(i + 1)}}}","stepId":"llm-{{{i}}}","input":{"prompt":"{{{prompt}}}"}}""")]);
+        var cache = new RunStateCache(_engine);
+
+        cache.Get("fan-out");
+
+        Assert.True(cache.EstimatedBytes > 20 * 20_000, $"{cache.EstimatedBytes} bytes estimated for 400 KB of inputs held");
+    }
+
     /// <summary>Writes a run's events to its stream as the service stores them; returns the run id.</summary>
     private string Report(string runId, int steps, int retriesEvery = 0, bool end = false)
     {

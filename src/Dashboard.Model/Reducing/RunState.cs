@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using Dashboard.Model.Runs;
 
 namespace Dashboard.Model.Reducing;
@@ -19,6 +21,11 @@ public sealed class RunState
     private readonly HashSet<EventIdHash> _eventIds = [];
     /// <summary>Attempts of every entry, kept as the histories change: asked for at every batch (a cache sizes states by it).</summary>
     private int _attemptCount;
+    /// <summary>
+    /// The payload bytes the attempts hold (<see cref="HeldPayloadBytes"/>), kept as the histories change: a running
+    /// attempt keeps its input until it ends, and a cache sizes states by it too.
+    /// </summary>
+    private long _payloadBytes;
 
     /// <summary>For a viewer's state: the histories held without an object per attempt (the fields above stay empty).</summary>
     private readonly CompactSteps? _compact;
@@ -106,6 +113,13 @@ public sealed class RunState
 
     /// <summary>Event ids remembered to find resent events by.</summary>
     public int EventIdCount => _eventIds.Count;
+
+    /// <summary>
+    /// The bytes of the payloads the attempts hold (inputs, outputs, mapped outputs, errors' stacks and data), as their
+    /// text: what running attempts keep until they end, and ended ones until <see cref="DropEndedPayloads"/>. 0 for a
+    /// compact state, which keeps none.
+    /// </summary>
+    public long HeldPayloadBytes => _payloadBytes;
 
     public IEnumerable<StepHistory> Steps
     {
@@ -295,6 +309,7 @@ public sealed class RunState
             return;
         }
         _attemptCount += (previous?.Attempts.Count ?? 0) - _steps[key].Attempts.Count;
+        CountPayloads(_steps[key], previous);
         if (previous is not null)
         {
             _steps[key] = previous;
@@ -383,6 +398,32 @@ public sealed class RunState
         }
         _steps[history.Key] = history;
         _attemptCount += history.Attempts.Count;
+        CountPayloads(previous, history);
+    }
+
+    // Histories only ever change by a copy that keeps the attempts it does not change: only the attempts that are not
+    // the same objects are counted (a step polled hundreds of times would otherwise be summed whole at every try).
+    private void CountPayloads(StepHistory? before, StepHistory? after)
+    {
+        var (was, now) = (before?.Attempts, after?.Attempts);
+        var count = Math.Max(was?.Count ?? 0, now?.Count ?? 0);
+        for (var i = 0; i < count; i++)
+        {
+            var old = was is not null && i < was.Count ? was[i] : null;
+            var current = now is not null && i < now.Count ? now[i] : null;
+            if (!ReferenceEquals(old, current))
+            {
+                _payloadBytes += (current is null ? 0 : PayloadBytesOf(current)) - (old is null ? 0 : PayloadBytesOf(old));
+            }
+        }
+    }
+
+    /// <summary>An attempt's payloads as their UTF-8 text (a string as two bytes a character): what holding them costs, give or take their parsed index.</summary>
+    private static long PayloadBytesOf(StepTrace attempt)
+    {
+        static long Of(JsonElement? value) => value is { } v ? JsonMarshal.GetRawUtf8Value(v).Length : 0;
+        return Of(attempt.InputContext) + Of(attempt.OutputContext) + Of(attempt.MappedOutput)
+            + (attempt.ErrorContext is { } error ? 2L * (error.Stack?.Length ?? 0) + Of(error.Data) : 0);
     }
 
     /// <summary>
@@ -428,6 +469,7 @@ public sealed class RunState
                 // Not a change: nothing a store holds differs (the change set compares attempts by reference, and the
                 // next batch's "before" is this history).
                 _steps[key] = history with { Attempts = attempts };
+                CountPayloads(history, _steps[key]);
             }
         }
     }
