@@ -40,6 +40,16 @@ public sealed class RowJsonTests
             Assert.Equal(JsonSerializer.Serialize<RunEvent>(Events[i], ModelJson.Options), Encoding.UTF8.GetString(slices[i].Span));
         }
         Assert.Empty(SerializedEach.Of(Array.Empty<RunEvent>(), ModelJson.Options));
+
+        // Log lines (a dictionary of fields), and a list with a null in it, likewise.
+        RunLogLine?[] lines =
+        [
+            new RunLogLine { Seq = 1, Timestamp = At, Level = "info", Message = "a \"quoted\" </script>", Fields = new Dictionary<string, JsonElement> { ["k"] = Json("[1,{\"x\":null}]") } },
+            null,
+            new RunLogLine { Seq = 2, Timestamp = At, Level = "error", StepId = "s-1", Attempt = 2, LoopIndex = 0 },
+        ];
+        var lineSlices = SerializedEach.Of(lines, ModelJson.Options);
+        Assert.Equal(lines.Select(l => JsonSerializer.Serialize(l, ModelJson.Options)), lineSlices.Select(s => Encoding.UTF8.GetString(s.Span)));
     }
 
     [Fact]
