@@ -430,5 +430,48 @@ internal static class PostgreSqlRunsSchema
         ALTER TABLE insight_pending ADD COLUMN IF NOT EXISTS format integer NOT NULL DEFAULT 1;
         CREATE TABLE IF NOT EXISTS insight_unreadable (id bigint PRIMARY KEY, format integer NOT NULL, deltas bytea NOT NULL, error text NOT NULL, set_aside_at bigint NOT NULL);
         """,
+        // search_pairs again, same pairs, without a query inside: the query (unnest, a window over a sort, an aggregate)
+        // was started for every document, about 16 µs of the server's CPU each of the 20-25 a small document's words cost,
+        // and the search indexer's inserts are most of PostgreSQL's time under ingestion (results/ingest.md). The words'
+        // text form ('lexeme':1,4 'other':2) is read instead, each lexeme put at its positions, and neighbours paired:
+        // about 9 µs. A lexeme holding a quote, a backslash or a space (never one search_words makes: they are punctuation
+        // or split words) would make that form ambiguous, so such words take the query as before. Positions stop at
+        // 16383 (every later word is counted there), so the word there is not known and makes no pair; the query paired it
+        // with whichever of those words its sort put first.
+        """
+        CREATE OR REPLACE FUNCTION search_pairs(words tsvector) RETURNS tsvector LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+        DECLARE
+            shown text := words::text;
+            entries text[] := string_to_array(shown, ' ');
+            at text[] := '{}';
+            pairs text[] := '{}';
+            entry text;
+            lexeme text;
+            cut integer;
+            pos text;
+        BEGIN
+            IF coalesce(array_length(entries, 1), 0) <> length(words) OR strpos(shown, '''''') > 0 OR strpos(shown, '\') > 0 THEN
+                RETURN (SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
+                    SELECT w.lexeme || ' ' || lead(w.lexeme) OVER (ORDER BY w.pos) AS pair, lead(w.pos) OVER (ORDER BY w.pos) - w.pos AS gap
+                    FROM (SELECT u.lexeme, unnest(u.positions) AS pos FROM unnest(words) u) w
+                ) p WHERE gap = 1);
+            END IF;
+            FOREACH entry IN ARRAY entries LOOP
+                cut := strpos(entry, ''':');
+                CONTINUE WHEN cut = 0;
+                lexeme := substr(entry, 2, cut - 2);
+                FOREACH pos IN ARRAY string_to_array(substr(entry, cut + 2), ',') LOOP
+                    at[rtrim(pos, 'ABCD')::integer] := lexeme;
+                END LOOP;
+            END LOOP;
+            FOR i IN coalesce(array_lower(at, 1), 1) .. least(coalesce(array_upper(at, 1), 0), 16382) - 1 LOOP
+                IF at[i] IS NOT NULL AND at[i + 1] IS NOT NULL THEN
+                    pairs := pairs || (at[i] || ' ' || at[i + 1]);
+                END IF;
+            END LOOP;
+            RETURN array_to_tsvector(pairs);
+        END
+        $fn$;
+        """,
     ];
 }
