@@ -121,7 +121,7 @@ internal static class IngestBenchmark
         {
             // The warm rounds' figure leaves out what the indexer still had to do after them; this one holds all of it.
             var allEvents = (double)Rounds * Writers * RunsPerWriterPerRound * Enumerable.Range(0, BatchesPerRun).Sum(b => Batch(b).Events);
-            Console.WriteLine($"[{name}] the database's CPU from the first round until the index caught up: {(databaseCpu() - databaseCpuAtStart!.Value).TotalMilliseconds * 1000 / allEvents:N1} ms per 1,000 events");
+            Console.WriteLine($"[{name}] the database's CPU from the service up until the index caught up: {(databaseCpu() - databaseCpuAtStart!.Value).TotalMilliseconds * 1000 / allEvents:N1} ms per 1,000 events");
         }
         return (measured with { PeakMb = PeakResidentMb(service) }, lag, insights);
     }
