@@ -435,7 +435,8 @@ internal static class PostgreSqlRunsSchema
         // and the search indexer's inserts are most of PostgreSQL's time under ingestion (results/ingest.md). The words'
         // text form ('lexeme':1,4 'other':2) is read instead, each lexeme put at its positions, and neighbours paired:
         // about 9 µs. A lexeme holding a quote, a backslash or a space (never one search_words makes: they are punctuation
-        // or split words) would make that form ambiguous, so such words take the query as before. Positions stop at
+        // or split words) would make that form ambiguous, so such words take the query as before (the backslash written
+        // chr(92), which no setting of standard_conforming_strings reads otherwise). Positions stop at
         // 16383 (every later word is counted there), so the word there is not known and makes no pair; the query paired it
         // with whichever of those words its sort put first.
         """
@@ -450,7 +451,7 @@ internal static class PostgreSqlRunsSchema
             cut integer;
             pos text;
         BEGIN
-            IF coalesce(array_length(entries, 1), 0) <> length(words) OR strpos(shown, '''''') > 0 OR strpos(shown, '\') > 0 THEN
+            IF coalesce(array_length(entries, 1), 0) <> length(words) OR strpos(shown, '''''') > 0 OR strpos(shown, chr(92)) > 0 THEN
                 RETURN (SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector) FROM (
                     SELECT w.lexeme || ' ' || lead(w.lexeme) OVER (ORDER BY w.pos) AS pair, lead(w.pos) OVER (ORDER BY w.pos) - w.pos AS gap
                     FROM (SELECT u.lexeme, unnest(u.positions) AS pos FROM unnest(words) u) w
