@@ -22,6 +22,9 @@ switch (suite)
     case "ingest-open-runs":
         await OpenRunsBenchmark.RunAsync();
         break;
+    case "ingest-payloads":
+        await PayloadsBenchmark.RunAsync();
+        break;
     case "runs":
         await RunsBenchmark.RunAsync();
         break;
@@ -48,7 +51,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, ingest-open-runs, runs, insights, search, logs, otlp, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, ingest-open-runs, ingest-payloads, runs, insights, search, logs, otlp, live, run-page");
         return 2;
 }
 return 0;

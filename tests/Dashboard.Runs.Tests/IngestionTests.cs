@@ -224,6 +224,42 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task APayload_IsStoredAsTheEngineWroteIt_AndOneEscapingHalfACharacterIsInvalidInput()
+    {
+        var runId = NewRunId();
+        // Escaped and unescaped accents, markup, an escaped backslash before "uD800" (text, not an escape), an emoji as a
+        // surrogate pair, a number with a trailing zero: the service used to write each of these its own way.
+        const string input = """{"city":"Z\u00fcrich","also":"Zürich","tag":"<b>\/é</b>","path":"C:\\uD800","emoji":"\uD83D\uDE00","n":1.50}""";
+        await Http.PostOkAsync(runId, Batch(Started(), StepStarted("geo", input: input)));
+
+        var events = await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+        var trace = await Http.GetStringAsync($"api/runs/{runId}/steps/geo/trace", TestContext.Current.CancellationToken);
+        Assert.Contains(input, events, StringComparison.Ordinal);
+        Assert.Contains(input, trace, StringComparison.Ordinal);
+        var kept = JsonDocument.Parse(trace).RootElement.GetProperty("inputContext");
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(input).RootElement, kept));
+        Assert.Equal("Zürich", kept.GetProperty("city").GetString());
+        Assert.Equal("C:\\uD800", kept.GetProperty("path").GetString());
+        Assert.Equal("\U0001F600", kept.GetProperty("emoji").GetString());
+
+        // Half of a character is not text: refused, naming the field, where it was a 500 once the batch was being stored.
+        var recordBefore = await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken);
+        foreach (var half in (string[])["x\\uD800y", "\\uDE00", "\\uD83D\\u0041", "\\uD83D"])
+        {
+            var response = await Http.PostEventsAsync(runId, Batch(StepCompleted("geo", output: $$"""{"list":[1,{"{{half}}":2}]}""")));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+            Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+            var message = error.GetProperty("message").GetString();
+            Assert.Contains("event 0 (step_completed), field output", message, StringComparison.Ordinal);
+            Assert.Contains("half of a character", message, StringComparison.Ordinal);
+        }
+        Assert.Equal(events, await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken));
+        Assert.Equal(recordBefore, await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

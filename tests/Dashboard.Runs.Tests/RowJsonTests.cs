@@ -52,6 +52,45 @@ public sealed class RowJsonTests
         Assert.Equal(lines.Select(l => JsonSerializer.Serialize(l, ModelJson.Options)), lineSlices.Select(s => Encoding.UTF8.GetString(s.Span)));
     }
 
+    /// <summary>
+    /// The items are found by counting brackets outside strings, without reading the values: generated lists whose payloads
+    /// hold brackets, commas, quotes and backslashes in strings, escapes at a string's end, spacing and nulls are cut where a
+    /// JSON reader cuts them.
+    /// </summary>
+    [Fact]
+    public void GeneratedLists_AreCutWhereAReaderCutsThem()
+    {
+        string[] pieces = ["]", "[", "}", "{", ",", "\\\"", "\\\\", "\\u005D", "x", "é", "😀", " ", "\\\\\\\"],"];
+        var random = new Random(7);
+        string Text() => "\"" + string.Concat(Enumerable.Range(0, random.Next(6)).Select(_ => pieces[random.Next(pieces.Length)])) + "\"";
+        string Payload(int depth) => random.Next(depth < 3 ? 6 : 3) switch
+        {
+            0 => Text(),
+            1 => "12.50",
+            2 => "null",
+            3 => "{ " + string.Join(" , ", Enumerable.Range(0, random.Next(3)).Select(_ => Text() + " : " + Payload(depth + 1))) + " }",
+            _ => "[" + string.Join(",", Enumerable.Range(0, random.Next(3)).Select(_ => Payload(depth + 1))) + "]",
+        };
+        for (var list = 0; list < 500; list++)
+        {
+            var items = Enumerable.Range(0, random.Next(1, 8))
+                .Select(i => random.Next(10) == 0 ? null : (RunEvent)new StepStarted { Timestamp = At, StepId = Text().Trim('"'), Input = Json(Payload(0)) })
+                .ToList();
+            var json = JsonSerializer.SerializeToUtf8Bytes(items, ModelJson.Options);
+
+            var cut = SerializedEach.ItemsOf(json, items.Count);
+
+            Assert.NotNull(cut);
+            Assert.Equal(SerializedEach.ItemsByReader(json, ModelJson.Options.MaxDepth).Select(s => Encoding.UTF8.GetString(s.Span)),
+                cut.Select(s => Encoding.UTF8.GetString(s.Span)));
+            Assert.Equal(items.Select(e => JsonSerializer.Serialize(e, ModelJson.Options)), SerializedEach.Of(items, ModelJson.Options).Select(s => Encoding.UTF8.GetString(s.Span)));
+        }
+        // Not an array, or cut short: left to the reader.
+        Assert.Null(SerializedEach.ItemsOf("{}"u8.ToArray(), 1));
+        Assert.Null(SerializedEach.ItemsOf("[{\"a\":\"]"u8.ToArray(), 1));
+        Assert.Null(SerializedEach.ItemsOf("[1,2]x"u8.ToArray(), 2));
+    }
+
     [Fact]
     public void TheTimelineJson_IsTheAttemptWithoutItsPayloads()
     {

@@ -28,6 +28,7 @@ public static class ModelJson
         // few more levels (trace, step, attempt), so every reader and writer allows more than the default 64.
         options.MaxDepth = 192;
         options.Converters.Add(new Rfc3339DateTimeOffsetConverter());
+        options.Converters.Add(new RawJsonElementConverter());
         options.Converters.Add(new JsonStringEnumConverter<RunStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new JsonStringEnumConverter<StepStatus>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         options.Converters.Add(new JsonStringEnumConverter<Comparing.StepDifference>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
