@@ -113,6 +113,41 @@ public sealed class RowJsonTests
         Assert.Contains("\"outputContext\":{\"out\":2}", JsonSerializer.Serialize(attempt, ModelJson.Options), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A payload's keys are checked in place, on their UTF-8 bytes, without a string made of each: generated keys (patterns
+    /// cut, cased, split by '-' and '_', followed by more, non-ASCII, escaped) are masked exactly when the check on the
+    /// key's string says it is secret, with the default patterns and with patterns of one's own.
+    /// </summary>
+    [Fact]
+    public void GeneratedKeys_AreMaskedExactlyWhenTheKeyIsSecret()
+    {
+        string[] pieces = ["pass", "word", "Pass_Word", "pwd", "TOKEN", "tok-en", "api", "Key", "auth", "cookie", "set-", "id", "session", "x",
+            "price", "é", "Ω", "_", "-", "s", "credential", "Secret", "a", "\\u0041uth", "cl", "ient_secret", " "];
+        var random = new Random(11);
+        foreach (var redactor in new[] { new PayloadRedactor(), new PayloadRedactor(["pin", "X-Code", "é"]) })
+        {
+            var masked = 0;
+            for (var i = 0; i < 5_000; i++)
+            {
+                var key = string.Concat(Enumerable.Range(0, random.Next(1, 5)).Select(_ => pieces[random.Next(pieces.Length)]));
+                var step = new StepStarted { Timestamp = At, StepId = "s", Input = Json($$"""{"outer":[{"{{key}}":"v"}]}""") };
+                var name = Json($"\"{key}\"").GetString()!;
+
+                var applied = (StepStarted)redactor.Apply(step);
+
+                var secret = redactor.IsSecretKey(name);
+                Assert.Equal(secret, !ReferenceEquals(step, applied));
+                if (secret)
+                {
+                    masked++;
+                    Assert.Equal(PayloadRedactor.Mask, applied.Input!.Value.GetProperty("outer")[0].GetProperty(name).GetString());
+                }
+            }
+            // Both kinds are among the keys made, so that a check that masks all or none fails.
+            Assert.InRange(masked, 100, 4_900);
+        }
+    }
+
     [Fact]
     public void AnEventWithNothingToMaskOrCut_IsPassedOnAsItCame()
     {
