@@ -22,18 +22,30 @@ internal static class PayloadsBenchmark
 
     private sealed record Row(int Size, double CpuPerStep, double CpuPerMb, double? DatabaseCpuPerStep);
 
+    /// <summary>
+    /// PAYLOADS_WITHOUT_SEARCH=1, a quick look that writes no table: PostgreSQL alone with its search index left unmade (the
+    /// background indexer's interval a day, and no search), so that what the index costs is the difference.
+    /// </summary>
+    private static bool WithoutSearch => Environment.GetEnvironmentVariable("PAYLOADS_WITHOUT_SEARCH") is "1";
+
     public static async Task RunAsync()
     {
-        List<Row> sqlite, postgres;
-        await using (var service = await LoneRunsService.StartAsync())
+        List<Row> sqlite = [], postgres;
+        if (!WithoutSearch)
         {
+            await using var service = await LoneRunsService.StartAsync();
             sqlite = await MeasureAsync("SQLite", service, databaseCpu: null);
         }
         await using (var server = await PostgresServer.StartAsync())
         await using (var service = await AppProcess.StartAsync("Dashboard.Runs",
-            ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await server.CreateDatabaseAsync("payloads"), .. LoneRunsService.Quiet]))
+            ["--Storage:Provider", "PostgreSql", "--ConnectionStrings:Runs", await server.CreateDatabaseAsync("payloads"), .. LoneRunsService.Quiet,
+             .. WithoutSearch ? (string[])["--Runs:SearchIndexIntervalMs", "86400000"] : []]))
         {
             postgres = await MeasureAsync("PostgreSQL", service, server.ProcessorTime);
+        }
+        if (WithoutSearch)
+        {
+            return;
         }
         var report = Report(sqlite, postgres);
         var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-payloads.md");
@@ -82,6 +94,10 @@ internal static class PayloadsBenchmark
 
     private static async Task CatchUpSearchAsync(HttpClient http)
     {
+        if (WithoutSearch)
+        {
+            return;
+        }
         // A search waits for the index at most Runs:SearchCatchUpMs, then says it answered from an index still behind.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
