@@ -61,6 +61,51 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task TheRunsSearch_KeepsWhatIsTyped_WhileNewRunsReloadTheList()
+    {
+        // An ops list on a busy fleet: runs keep arriving (each one reloads the list) while a user types a search, a key
+        // every 120 ms, so the box's 350 ms pause never comes until the last key.
+        var workflow = $"wf-type-{Guid.NewGuid():N}"[..16];
+        string Started() => $$"""{"type":"run_started","timestamp":"{{DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","workflowId":"{{workflow}}"}""";
+        var wanted = $"typed-{Guid.NewGuid():N}"[..18];
+        await PostAsync(wanted, Started());
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync($"/runs?workflow={workflow}");
+        await page.WaitForInteractiveAsync();
+        var list = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" });
+        await Assertions.Expect(list.Locator("tbody tr")).ToHaveCountAsync(1);
+
+        using var typing = new CancellationTokenSource();
+        var arrivals = 0;
+        var arriving = Task.Run(async () =>
+        {
+            while (!typing.IsCancellationRequested)
+            {
+                await PostAsync($"busy-{Guid.NewGuid():N}", Started());
+                Interlocked.Increment(ref arrivals);
+                await Task.Delay(100, CancellationToken.None);
+            }
+        }, TestContext.Current.CancellationToken);
+        var box = page.GetByRole(AriaRole.Textbox, new() { Name = "Search executions" });
+        // The list has reloaded with new runs before the typing starts: the reloads are coming.
+        await Assertions.Expect(list.Locator("tbody tr")).Not.ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        var arrivedBefore = Volatile.Read(ref arrivals);
+        await box.PressSequentiallyAsync(wanted, new() { Delay = 120 });
+        var arrivedWhileTyping = Volatile.Read(ref arrivals) - arrivedBefore;
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"q={wanted}"), new() { Timeout = 10_000 });
+        await typing.CancelAsync();
+        await arriving;
+
+        await Assertions.Expect(box).ToHaveValueAsync(wanted);
+        await Assertions.Expect(list.Locator("tbody tr")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Assertions.Expect(list.Locator("tbody tr").First).ToContainTextAsync(wanted);
+        // The typing took over two seconds, a run arriving every tenth of one: the list had runs to reload with throughout.
+        Assert.True(arrivedWhileTyping >= 5, $"{arrivedWhileTyping} runs arrived while typing");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task RunPage_UpdatesLive_UntilTheRunCompletes()
     {
         var runId = $"live-{Guid.NewGuid():N}";
