@@ -26,7 +26,7 @@ internal static class LiveBenchmark
     private sealed record Load(int Runs, int EventsPerSecond, double P99TargetMs);
 
     private sealed record Outcome(Load Load, int Total, double SentPerSecond, double P50, double P99, double Max, double PostP50, double PostP99,
-        double AfterAckP50, double AfterAckP99, int Lost, int Duplicates, int Errors);
+        double AfterAckP50, double AfterAckP99, int Lost, int Duplicates, int Errors, double ServerCpuPerThousand);
 
     // LIVE_ONLY_1K=1 runs the first load only, LIVE_ONLY_5K=1 the second (a quicker look; the table overwrites results/live.md all the same).
     private static readonly Load[] Loads = Environment.GetEnvironmentVariable("LIVE_ONLY_1K") is not null ? [new(50, 1_000, 30)] : Environment.GetEnvironmentVariable("LIVE_ONLY_5K") is not null ? [new(200, 5_000, 100)] : [new(50, 1_000, 30), new(200, 5_000, 100)];
@@ -42,7 +42,7 @@ internal static class LiveBenchmark
         }
         await using var app = await AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", .. Quiet]);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = app.BaseAddress };
-        await WriteReportAsync(await MeasureAsync(http, app.BaseAddress, Loads), "live.md", EmbeddedSetup);
+        await WriteReportAsync(await MeasureAsync(http, app.BaseAddress, Loads, LoneRunsService.CpuOf(app)), "live.md", EmbeddedSetup);
     }
 
     private static async Task RunOnPostgreSqlAsync()
@@ -55,23 +55,26 @@ internal static class LiveBenchmark
         await using var dashboard = await AppProcess.StartAsync("Dashboard",
             ["--Storage:DataDirectory", "{data}", "--Backend:BaseUrl", viewerSide.BaseAddress.ToString(), .. storage]);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = engineSide.BaseAddress };
-        await WriteReportAsync(await MeasureAsync(http, dashboard.BaseAddress, [new(50, 1_000, 150)]), "live-postgresql.md", PostgreSqlSetup);
+        Func<TimeSpan>[] parts = [LoneRunsService.CpuOf(engineSide), LoneRunsService.CpuOf(viewerSide), LoneRunsService.CpuOf(dashboard), server.ProcessorTime];
+        await WriteReportAsync(await MeasureAsync(http, dashboard.BaseAddress, [new(50, 1_000, 150)], () => parts.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu())),
+            "live-postgresql.md", PostgreSqlSetup);
     }
 
-    private static async Task<List<Outcome>> MeasureAsync(HttpClient engine, Uri dashboard, IEnumerable<Load> loads)
+    /// <param name="serverCpu">The CPU time the serving processes have used so far (not the engines' and clients').</param>
+    private static async Task<List<Outcome>> MeasureAsync(HttpClient engine, Uri dashboard, IEnumerable<Load> loads, Func<TimeSpan> serverCpu)
     {
         var outcomes = new List<Outcome>();
         foreach (var load in loads)
         {
             // The same load on other runs first, unmeasured: the figures are those of a dashboard that has been serving
             // (its code compiled by the tiered JIT, pools and caches filled), not of its first seconds after start.
-            await PhaseAsync(dashboard, engine, load, WarmUp);
-            outcomes.Add(await PhaseAsync(dashboard, engine, load, Duration));
+            await PhaseAsync(dashboard, engine, load, WarmUp, serverCpu);
+            outcomes.Add(await PhaseAsync(dashboard, engine, load, Duration, serverCpu));
         }
         return outcomes;
     }
 
-    private static async Task<Outcome> PhaseAsync(Uri dashboard, HttpClient http, Load load, TimeSpan duration)
+    private static async Task<Outcome> PhaseAsync(Uri dashboard, HttpClient http, Load load, TimeSpan duration, Func<TimeSpan> serverCpu)
     {
         var (Runs, EventsPerSecond) = (load.Runs, load.EventsPerSecond);
         var perRun = (int)(EventsPerSecond / Runs * duration.TotalSeconds);
@@ -135,6 +138,7 @@ internal static class LiveBenchmark
 
             // One sequential engine per run (a run's events must keep their order), the 50 staggered across the interval.
             var started = Stopwatch.GetTimestamp();
+            var cpuBefore = serverCpu();
             var errors = new ConcurrentBag<string>();
             var engines = Enumerable.Range(0, Runs).Select(run => Task.Run(async () =>
             {
@@ -165,6 +169,7 @@ internal static class LiveBenchmark
             await Task.WhenAll(engines);
             var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromSeconds(15)));
+            var cpuPerThousand = (serverCpu() - cpuBefore).TotalMilliseconds * 1000 / total;
 
             List<double> latencies = [], posts = [], afterAck = [];
             for (var run = 0; run < Runs; run++)
@@ -193,9 +198,10 @@ internal static class LiveBenchmark
             {
                 Console.WriteLine($"post error: {error}");
             }
+            Console.WriteLine($"server CPU {cpuPerThousand:F0} ms per 1,000 events");
             Console.WriteLine($"POST acknowledged p50 {Percentiles.Of(posts, 0.5):F1} ms, p99 {Percentiles.Of(posts, 0.99):F1} ms; received after ack p50 {Percentiles.Of(afterAck, 0.5):F1} ms, p99 {Percentiles.Of(afterAck, 0.99):F1} ms");
             return new Outcome(load, total, total / sendSeconds, p50, p99, max, Percentiles.Of(posts, 0.5), Percentiles.Of(posts, 0.99),
-                Percentiles.Of(afterAck, 0.5), Percentiles.Of(afterAck, 0.99), lost, duplicates, errors.Count);
+                Percentiles.Of(afterAck, 0.5), Percentiles.Of(afterAck, 0.99), lost, duplicates, errors.Count, cpuPerThousand);
         }
         finally
         {
@@ -232,7 +238,9 @@ internal static class LiveBenchmark
             : "The relay follows each run's stream over one server-sent-events connection per run (HTTP to the second instance, through the client)");
         report.AppendLine("and hands each event to the hub's subscriptions in-process. Engines, clients and the dashboard share this machine's");
         report.AppendLine(CultureInfo.InvariantCulture, $"cores. Before each measured {Duration.TotalSeconds:F0} s, the same load runs for {WarmUp.TotalSeconds:F0} s on other runs and clients, unmeasured, so that the");
-        report.AppendLine("figures are a serving dashboard's, not its first seconds'.");
+        report.AppendLine("figures are a serving dashboard's, not its first seconds'. The CPU row is the serving processes' user and kernel time");
+        report.AppendLine("from the first measured POST until the last event arrived (or 15 s after the last POST), per 1,000 events: it holds");
+        report.AppendLine("better than the latencies on a shared machine, where the engines and clients compete for the same cores.");
         report.AppendLine();
         report.AppendLine("| measure | " + string.Join(" | ", outcomes.Select(o => $"{o.Load.EventsPerSecond:N0} events/s, {o.Load.Runs} runs, {o.Load.Runs} clients")) + " |");
         report.AppendLine("|---|" + string.Concat(outcomes.Select(_ => "---:|")));
@@ -244,6 +252,8 @@ internal static class LiveBenchmark
         Row("of which: POST until acknowledged, p50 / p99", o => string.Create(CultureInfo.InvariantCulture, $"{o.PostP50:F1} / {o.PostP99:F1} ms"));
         Row("of which: acknowledged until received, p50 / p99", o => string.Create(CultureInfo.InvariantCulture, $"{o.AfterAckP50:F1} / {o.AfterAckP99:F1} ms"));
         Row("lost / duplicated / failed posts", o => $"{o.Lost} / {o.Duplicates} / {o.Errors}");
+        Row(file == "live.md" ? "dashboard process CPU per 1,000 events" : "serving processes' CPU per 1,000 events (services, dashboard, PostgreSQL)",
+            o => string.Create(CultureInfo.InvariantCulture, $"{o.ServerCpuPerThousand:N0} ms"));
         var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", file);
         await File.WriteAllTextAsync(path, report.ToString());
         Console.WriteLine(report);
