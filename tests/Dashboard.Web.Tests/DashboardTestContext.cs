@@ -12,11 +12,12 @@ public abstract class DashboardTestContext : BunitContext
 {
     /// <param name="withPopoverProvider">False for components that bring their own (the layout).</param>
     /// <param name="runsClient">What pages read with, instead of <see cref="RunsClient"/> (a client of a real service).</param>
-    protected DashboardTestContext(bool withPopoverProvider = true, Func<IRunsClient>? runsClient = null)
+    /// <param name="time">The clock components wait on (MudBlazor's too), instead of the system's.</param>
+    protected DashboardTestContext(bool withPopoverProvider = true, Func<IRunsClient>? runsClient = null, TimeProvider? time = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
-        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton(time ?? TimeProvider.System);
         // The real registrations (the service client, the viewer, the hub tokens), then the fake as what pages read with.
         Services.AddRunsClient((_, o) => o.BaseAddress = new Uri("http://127.0.0.1:9/"));
         if (runsClient is null)
