@@ -46,6 +46,21 @@ public sealed class DebouncedTextFieldTests : DashboardTestContext
     }
 
     [Fact]
+    public void Enter_ReportsTheTextAtOnce_AndOnlyOnce()
+    {
+        var cut = RenderField();
+
+        cut.Find("input").Input("ord-1");
+        cut.Find("input").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal(["ord-1"], _reported);
+
+        // The pause of the last key ends with nothing left to report; Enter again asks for nothing new either.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        cut.Find("input").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        Assert.Equal(["ord-1"], _reported);
+    }
+
+    [Fact]
     public void ThePageRenderingWhileTyping_KeepsTheText()
     {
         var cut = RenderField();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace Dashboard.Components.Controls;
 
@@ -31,7 +32,7 @@ public sealed partial class DebouncedTextField : IDisposable
     [Parameter]
     public string? Value { get; set; }
 
-    /// <summary>The text, once typing has paused for <see cref="PauseMs"/>; at once when the box is emptied.</summary>
+    /// <summary>The text, once typing has paused for <see cref="PauseMs"/>; at once on Enter or when the box is emptied.</summary>
     [Parameter]
     public EventCallback<string?> ValueChanged { get; set; }
 
@@ -85,6 +86,9 @@ public sealed partial class DebouncedTextField : IDisposable
         _pause.Change(TimeSpan.FromMilliseconds(PauseMs), Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
     }
+
+    /// <summary>Enter: what was typed is asked for now (a run id pasted, then Enter), not after the pause.</summary>
+    private Task OnKeyDown(KeyboardEventArgs key) => key.Key == "Enter" && _pause is not null ? ReportAsync(_keys) : Task.CompletedTask;
 
     /// <summary>On the timer's thread: the report is queued on the circuit, for the key typed last when the pause ended.</summary>
     private void PauseEnded()
