@@ -26,7 +26,13 @@ internal static class LiveBenchmark
     private sealed record Load(int Runs, int EventsPerSecond, double P99TargetMs);
 
     private sealed record Outcome(Load Load, int Total, double SentPerSecond, double P50, double P99, double Max, double PostP50, double PostP99,
-        double AfterAckP50, double AfterAckP99, int Lost, int Duplicates, int Errors, double ServerCpuPerThousand);
+        double AfterAckP50, double AfterAckP99, int Lost, int Duplicates, int Errors, IReadOnlyList<double> CpuPerThousand)
+    {
+        public double ServerCpuPerThousand => CpuPerThousand.Sum();
+    }
+
+    /// <summary>A serving process whose CPU the phases measure, by the name its row has in the report.</summary>
+    private sealed record ServingProcess(string Name, Func<TimeSpan> Cpu);
 
     // LIVE_ONLY_1K=1 runs the first load only, LIVE_ONLY_5K=1 the second (a quicker look; the table overwrites results/live.md all the same).
     private static readonly Load[] Loads = Environment.GetEnvironmentVariable("LIVE_ONLY_1K") is not null ? [new(50, 1_000, 30)] : Environment.GetEnvironmentVariable("LIVE_ONLY_5K") is not null ? [new(200, 5_000, 100)] : [new(50, 1_000, 30), new(200, 5_000, 100)];
@@ -42,7 +48,8 @@ internal static class LiveBenchmark
         }
         await using var app = await AppProcess.StartAsync("Dashboard", ["--Storage:DataDirectory", "{data}", "--SampleWorkload:Enabled", "false", .. Quiet]);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = app.BaseAddress };
-        await WriteReportAsync(await MeasureAsync(http, app.BaseAddress, Loads, LoneRunsService.CpuOf(app)), "live.md", EmbeddedSetup);
+        ServingProcess[] serving = [new("the dashboard", LoneRunsService.CpuOf(app))];
+        await WriteReportAsync(await MeasureAsync(http, app.BaseAddress, Loads, serving), serving, "live.md", EmbeddedSetup);
     }
 
     private static async Task RunOnPostgreSqlAsync()
@@ -55,26 +62,31 @@ internal static class LiveBenchmark
         await using var dashboard = await AppProcess.StartAsync("Dashboard",
             ["--Storage:DataDirectory", "{data}", "--Backend:BaseUrl", viewerSide.BaseAddress.ToString(), .. storage]);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { BaseAddress = engineSide.BaseAddress };
-        Func<TimeSpan>[] parts = [LoneRunsService.CpuOf(engineSide), LoneRunsService.CpuOf(viewerSide), LoneRunsService.CpuOf(dashboard), server.ProcessorTime];
-        await WriteReportAsync(await MeasureAsync(http, dashboard.BaseAddress, [new(50, 1_000, 150)], () => parts.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu())),
-            "live-postgresql.md", PostgreSqlSetup);
+        ServingProcess[] serving =
+        [
+            new("the service the engines post to", LoneRunsService.CpuOf(engineSide)),
+            new("the service the dashboard reads", LoneRunsService.CpuOf(viewerSide)),
+            new("the dashboard", LoneRunsService.CpuOf(dashboard)),
+            new("PostgreSQL", server.ProcessorTime),
+        ];
+        await WriteReportAsync(await MeasureAsync(http, dashboard.BaseAddress, [new(50, 1_000, 150)], serving), serving, "live-postgresql.md", PostgreSqlSetup);
     }
 
-    /// <param name="serverCpu">The CPU time the serving processes have used so far (not the engines' and clients').</param>
-    private static async Task<List<Outcome>> MeasureAsync(HttpClient engine, Uri dashboard, IEnumerable<Load> loads, Func<TimeSpan> serverCpu)
+    /// <param name="serving">The serving processes, whose CPU is measured (not the engines' and clients').</param>
+    private static async Task<List<Outcome>> MeasureAsync(HttpClient engine, Uri dashboard, IEnumerable<Load> loads, IReadOnlyList<ServingProcess> serving)
     {
         var outcomes = new List<Outcome>();
         foreach (var load in loads)
         {
             // The same load on other runs first, unmeasured: the figures are those of a dashboard that has been serving
             // (its code compiled by the tiered JIT, pools and caches filled), not of its first seconds after start.
-            await PhaseAsync(dashboard, engine, load, WarmUp, serverCpu);
-            outcomes.Add(await PhaseAsync(dashboard, engine, load, Duration, serverCpu));
+            await PhaseAsync(dashboard, engine, load, WarmUp, serving);
+            outcomes.Add(await PhaseAsync(dashboard, engine, load, Duration, serving));
         }
         return outcomes;
     }
 
-    private static async Task<Outcome> PhaseAsync(Uri dashboard, HttpClient http, Load load, TimeSpan duration, Func<TimeSpan> serverCpu)
+    private static async Task<Outcome> PhaseAsync(Uri dashboard, HttpClient http, Load load, TimeSpan duration, IReadOnlyList<ServingProcess> serving)
     {
         var (Runs, EventsPerSecond) = (load.Runs, load.EventsPerSecond);
         var perRun = (int)(EventsPerSecond / Runs * duration.TotalSeconds);
@@ -138,7 +150,7 @@ internal static class LiveBenchmark
 
             // One sequential engine per run (a run's events must keep their order), the 50 staggered across the interval.
             var started = Stopwatch.GetTimestamp();
-            var cpuBefore = serverCpu();
+            var cpuBefore = serving.Select(process => process.Cpu()).ToArray();
             var errors = new ConcurrentBag<string>();
             var engines = Enumerable.Range(0, Runs).Select(run => Task.Run(async () =>
             {
@@ -169,7 +181,7 @@ internal static class LiveBenchmark
             await Task.WhenAll(engines);
             var sendSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromSeconds(15)));
-            var cpuPerThousand = (serverCpu() - cpuBefore).TotalMilliseconds * 1000 / total;
+            var cpuPerThousand = serving.Select((process, i) => (process.Cpu() - cpuBefore[i]).TotalMilliseconds * 1000 / total).ToArray();
 
             List<double> latencies = [], posts = [], afterAck = [];
             for (var run = 0; run < Runs; run++)
@@ -198,7 +210,7 @@ internal static class LiveBenchmark
             {
                 Console.WriteLine($"post error: {error}");
             }
-            Console.WriteLine($"server CPU {cpuPerThousand:F0} ms per 1,000 events");
+            Console.WriteLine($"server CPU {cpuPerThousand.Sum():F0} ms per 1,000 events ({string.Join(", ", serving.Select((process, i) => $"{process.Name} {cpuPerThousand[i]:F0}"))})");
             Console.WriteLine($"POST acknowledged p50 {Percentiles.Of(posts, 0.5):F1} ms, p99 {Percentiles.Of(posts, 0.99):F1} ms; received after ack p50 {Percentiles.Of(afterAck, 0.5):F1} ms, p99 {Percentiles.Of(afterAck, 0.99):F1} ms");
             return new Outcome(load, total, total / sendSeconds, p50, p99, max, Percentiles.Of(posts, 0.5), Percentiles.Of(posts, 0.99),
                 Percentiles.Of(afterAck, 0.5), Percentiles.Of(afterAck, 0.99), lost, duplicates, errors.Count, cpuPerThousand);
@@ -224,7 +236,7 @@ internal static class LiveBenchmark
         hears of each append by `LISTEN/NOTIFY`. Target: p99 150 ms. One engine per
         """;
 
-    private static async Task WriteReportAsync(IReadOnlyList<Outcome> outcomes, string file, string setup)
+    private static async Task WriteReportAsync(IReadOnlyList<Outcome> outcomes, IReadOnlyList<ServingProcess> serving, string file, string setup)
     {
         var report = new StringBuilder();
         report.AppendLine(file == "live.md" ? "# Live view benchmark" : "# Live view benchmark, several instances on PostgreSQL");
@@ -254,6 +266,14 @@ internal static class LiveBenchmark
         Row("lost / duplicated / failed posts", o => $"{o.Lost} / {o.Duplicates} / {o.Errors}");
         Row(file == "live.md" ? "dashboard process CPU per 1,000 events" : "serving processes' CPU per 1,000 events (services, dashboard, PostgreSQL)",
             o => string.Create(CultureInfo.InvariantCulture, $"{o.ServerCpuPerThousand:N0} ms"));
+        if (serving.Count > 1)
+        {
+            for (var i = 0; i < serving.Count; i++)
+            {
+                var part = i;
+                Row($"of which: {serving[part].Name}", o => string.Create(CultureInfo.InvariantCulture, $"{o.CpuPerThousand[part]:N0} ms"));
+            }
+        }
         var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", file);
         await File.WriteAllTextAsync(path, report.ToString());
         Console.WriteLine(report);
