@@ -109,9 +109,9 @@ public sealed partial class PostgreSqlChangeRelay : IAsyncDisposable
                 }
                 try
                 {
-                    await using var command = _dataSource.CreateCommand("SELECT pg_notify(@channel, payload) FROM unnest(@payloads) AS payload");
-                    command.Parameters.AddWithValue("channel", Channel);
-                    command.Parameters.AddWithValue("payloads", paths.ToArray());
+                    await using var command = _dataSource.CreateCommand("SELECT pg_notify($1, payload) FROM unnest($2) AS payload");
+                    command.Parameters.AddWithValue(Channel);
+                    command.Parameters.AddWithValue(paths.ToArray());
                     await command.ExecuteNonQueryAsync(_stop.Token);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)

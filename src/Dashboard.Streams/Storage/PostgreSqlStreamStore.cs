@@ -332,13 +332,13 @@ public sealed class PostgreSqlStreamStore : IStreamStore
     public StreamRecord? Find(string path)
     {
         using var connection = _dataSource.OpenConnection();
-        return PostgreSqlStreamWriter.FindStream(connection, null, "path = @key", path);
+        return PostgreSqlStreamWriter.FindStream(connection, null, "path = $1", path);
     }
 
     public StreamRecord? FindById(long id)
     {
         using var connection = _dataSource.OpenConnection();
-        return PostgreSqlStreamWriter.FindStream(connection, null, "id = @key", id);
+        return PostgreSqlStreamWriter.FindStream(connection, null, "id = $1", id);
     }
 
     public (StreamRecord? Stream, IReadOnlyList<StoredMessage>? Own) FindAndRead(string path, long from, long maxBytes, int maxMessages)
@@ -364,12 +364,12 @@ public sealed class PostgreSqlStreamStore : IStreamStore
         using var connection = _dataSource.OpenConnection();
         using var command = new NpgsqlCommand("""
             SELECT coalesce(
-                (SELECT pos FROM chunks WHERE stream_id = @stream ORDER BY pos DESC LIMIT 1 OFFSET @skip),
-                (SELECT min(pos) FROM chunks WHERE stream_id = @stream),
+                (SELECT pos FROM chunks WHERE stream_id = $1 ORDER BY pos DESC LIMIT 1 OFFSET $2),
+                (SELECT min(pos) FROM chunks WHERE stream_id = $1),
                 0)
             """, connection);
-        command.Parameters.AddWithValue("stream", streamId);
-        command.Parameters.AddWithValue("skip", (long)Math.Max(0, appends - 1));
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue((long)Math.Max(0, appends - 1));
         return (long)command.ExecuteScalar()!;
     }
 

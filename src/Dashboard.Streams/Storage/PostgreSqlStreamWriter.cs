@@ -17,9 +17,10 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         "id, path, content_type, ttl_seconds, expires_at, created_at, last_access_at, tail, closed, last_stream_seq, " +
         "soft_deleted, fork_count, fork_source_id, fork_source_path, fork_position, fork_sub_offset";
 
-    private const string Values =
-        "@path, @content_type, @ttl_seconds, @expires_at, @created_at, @last_access_at, @tail, @closed, @last_stream_seq, " +
-        "@soft_deleted, @fork_count, @fork_source_id, @fork_source_path, @fork_position, @fork_sub_offset";
+    // Every statement here takes positional parameters ($1, $2…, added in that order without names): Npgsql sends such
+    // a statement as it is, where with named ones it parses the whole text at each execution to rewrite them (about
+    // 3 % of an ingesting service's CPU on PostgreSQL, for these few statements run at every append).
+    private const string Values = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15";
 
     /// <summary>The streams' tables, version by version (<see cref="PostgreSqlSchema"/>); only ever appended to.</summary>
     public static readonly IReadOnlyList<string> Migrations =
@@ -69,10 +70,10 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     // A stream read in a write transaction is locked until the commit: writers of one stream take turns, writers of
     // different streams do not wait for each other (the row lock is what serialises a stream's offsets and producers).
     public StreamRecord? Find(string path) =>
-        QueryAfterPending($"SELECT {Columns} FROM streams WHERE path = @key FOR UPDATE", p => p.AddWithValue("key", path), ReadRecord);
+        QueryAfterPending($"SELECT {Columns} FROM streams WHERE path = $1 FOR UPDATE", p => p.AddWithValue(path), ReadRecord);
 
     public StreamRecord? FindById(long id) =>
-        QueryAfterPending($"SELECT {Columns} FROM streams WHERE id = @key FOR UPDATE", p => p.AddWithValue("key", id), ReadRecord);
+        QueryAfterPending($"SELECT {Columns} FROM streams WHERE id = $1 FOR UPDATE", p => p.AddWithValue(id), ReadRecord);
 
     private static StreamRecord? ReadRecord(NpgsqlDataReader reader) => reader.Read() ? StoreRows.ReadRecord(reader) : null;
 
@@ -104,37 +105,37 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     public void Update(StreamRecord record)
     {
-        var command = Queue($"UPDATE streams SET ({Columns[4..]}) = ({Values}) WHERE id = @id");
+        var command = Queue($"UPDATE streams SET ({Columns[4..]}) = ({Values}) WHERE id = $16");
         Bind(command.Parameters, record);
-        command.Parameters.AddWithValue("id", record.Id);
+        command.Parameters.AddWithValue(record.Id);
     }
 
     public void Remove(long streamId)
     {
         foreach (var table in (string[])["chunks", "producers"])
         {
-            Queue($"DELETE FROM {table} WHERE stream_id = @id").Parameters.AddWithValue("id", streamId);
+            Queue($"DELETE FROM {table} WHERE stream_id = $1").Parameters.AddWithValue(streamId);
         }
-        Queue("DELETE FROM streams WHERE id = @id").Parameters.AddWithValue("id", streamId);
+        Queue("DELETE FROM streams WHERE id = $1").Parameters.AddWithValue(streamId);
     }
 
     public ProducerState? GetProducer(long streamId, string producerId) =>
-        QueryAfterPending("SELECT epoch, last_seq FROM producers WHERE stream_id = @stream AND producer_id = @producer", p =>
+        QueryAfterPending("SELECT epoch, last_seq FROM producers WHERE stream_id = $1 AND producer_id = $2", p =>
         {
-            p.AddWithValue("stream", streamId);
-            p.AddWithValue("producer", producerId);
+            p.AddWithValue(streamId);
+            p.AddWithValue(producerId);
         }, reader => reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null);
 
     public void SetProducer(long streamId, ProducerState state)
     {
         var command = Queue("""
-            INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (@stream, @producer, @epoch, @seq)
+            INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES ($1, $2, $3, $4)
             ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq
             """);
-        command.Parameters.AddWithValue("stream", streamId);
-        command.Parameters.AddWithValue("producer", state.ProducerId);
-        command.Parameters.AddWithValue("epoch", state.Epoch);
-        command.Parameters.AddWithValue("seq", state.LastSeq);
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue(state.ProducerId);
+        command.Parameters.AddWithValue(state.Epoch);
+        command.Parameters.AddWithValue(state.LastSeq);
     }
 
     public void AddMessages(long streamId, IReadOnlyList<StoredMessage> messages)
@@ -144,11 +145,11 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         foreach (var (first, count) in StoreRows.Batches(messages))
         {
             var (data, lengths) = StoreRows.Pack(messages, first, count);
-            var command = Queue("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES (@stream, @pos, @data, @lengths)");
-            command.Parameters.AddWithValue("stream", streamId);
-            command.Parameters.AddWithValue("pos", messages[first].BatchPosition);
-            command.Parameters.AddWithValue("data", NpgsqlDbType.Bytea, data);
-            command.Parameters.AddWithValue("lengths", NpgsqlDbType.Bytea, (object?)lengths ?? DBNull.Value);
+            var command = Queue("INSERT INTO chunks (stream_id, pos, data, lengths) VALUES ($1, $2, $3, $4)");
+            command.Parameters.AddWithValue(streamId);
+            command.Parameters.AddWithValue(messages[first].BatchPosition);
+            command.Parameters.AddWithValue(NpgsqlDbType.Bytea, data);
+            command.Parameters.AddWithValue(NpgsqlDbType.Bytea, (object?)lengths ?? DBNull.Value);
         }
     }
 
@@ -190,17 +191,17 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
             }
             var command = Queue("""
                 WITH moved AS (
-                    UPDATE streams SET tail = tail + @length, last_access_at = @now
-                    WHERE path = @path AND NOT closed AND NOT soft_deleted
-                    RETURNING id, tail - @length AS pos)
+                    UPDATE streams SET tail = tail + $1, last_access_at = $2
+                    WHERE path = $3 AND NOT closed AND NOT soft_deleted
+                    RETURNING id, tail - $1 AS pos)
                 INSERT INTO chunks (stream_id, pos, data, lengths)
-                SELECT (SELECT id FROM moved), (SELECT pos FROM moved) + m.start, m.data, NULL FROM unnest(@starts, @data) AS m(start, data)
+                SELECT (SELECT id FROM moved), (SELECT pos FROM moved) + m.start, m.data, NULL FROM unnest($4, $5) AS m(start, data)
                 """);
-            command.Parameters.AddWithValue("length", length);
-            command.Parameters.AddWithValue("now", Now.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("path", path);
-            command.Parameters.AddWithValue("starts", NpgsqlDbType.Array | NpgsqlDbType.Bigint, starts);
-            command.Parameters.AddWithValue("data", NpgsqlDbType.Array | NpgsqlDbType.Bytea, data);
+            command.Parameters.AddWithValue(length);
+            command.Parameters.AddWithValue(Now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue(path);
+            command.Parameters.AddWithValue(NpgsqlDbType.Array | NpgsqlDbType.Bigint, starts);
+            command.Parameters.AddWithValue(NpgsqlDbType.Array | NpgsqlDbType.Bytea, data);
         }
         _atCommit = null;
     }
@@ -242,9 +243,9 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     public IReadOnlyList<StoredMessage> BatchAt(long streamId, long batchPosition)
     {
         Flush();
-        using var command = Command("SELECT pos, data, lengths FROM chunks WHERE stream_id = @stream AND pos = @batch");
-        command.Parameters.AddWithValue("stream", streamId);
-        command.Parameters.AddWithValue("batch", batchPosition);
+        using var command = Command("SELECT pos, data, lengths FROM chunks WHERE stream_id = $1 AND pos = $2");
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue(batchPosition);
         return ReadAll(command, long.MaxValue, int.MaxValue);
     }
 
@@ -253,9 +254,9 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         Flush();
         using var command = Command($"""
             SELECT {Columns} FROM streams WHERE NOT soft_deleted
-              AND ((expires_at IS NOT NULL AND expires_at <= @now) OR (ttl_seconds IS NOT NULL AND last_access_at + ttl_seconds * 1000 <= @now))
+              AND ((expires_at IS NOT NULL AND expires_at <= $1) OR (ttl_seconds IS NOT NULL AND last_access_at + ttl_seconds * 1000 <= $1))
             """);
-        command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue(now.ToUnixTimeMilliseconds());
         using var reader = command.ExecuteReader();
         var expired = new List<StreamRecord>();
         while (reader.Read())
@@ -277,13 +278,13 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     internal static StreamRecord? FindStream(NpgsqlConnection connection, NpgsqlTransaction? transaction, string where, object key)
     {
         using var command = new NpgsqlCommand($"SELECT {Columns} FROM streams WHERE {where}", connection, transaction);
-        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue(key);
         using var reader = command.ExecuteReader();
         return reader.Read() ? StoreRows.ReadRecord(reader) : null;
     }
 
     /// <summary>
-    /// The stream's row and its own chunks from the one holding <c>@from</c> to its tail, in one statement (one snapshot):
+    /// The stream's row and its own chunks from the one holding <c>$1</c> (from) to its tail, in one statement (one snapshot):
     /// one row per chunk, each with the stream's columns first; one row with null chunk columns when there are none to
     /// read (at or past the tail, or before a fork's own data, which the engine reads from the fork's source first).
     /// </summary>
@@ -293,12 +294,12 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         LEFT JOIN LATERAL (
             SELECT pos, data, lengths FROM chunks
             WHERE stream_id = s.id
-              AND @from < s.tail
-              AND (s.fork_source_id IS NULL OR @from >= s.fork_position)
-              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = s.id AND pos <= @from), 0)
+              AND $1 < s.tail
+              AND (s.fork_source_id IS NULL OR $1 >= s.fork_position)
+              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = s.id AND pos <= $1), 0)
               AND pos < s.tail
-            ORDER BY pos LIMIT @limit) c ON true
-        WHERE s.path = @path
+            ORDER BY pos LIMIT $2) c ON true
+        WHERE s.path = $3
         """;
 
     /// <summary>The number of the stream's columns in <see cref="FindAndReadSql"/>: its chunk's columns follow.</summary>
@@ -307,9 +308,9 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
     internal static (StreamRecord? Stream, IReadOnlyList<StoredMessage>? Own) FindAndRead(NpgsqlConnection connection, string path, long from, long maxBytes, int maxMessages)
     {
         using var command = new NpgsqlCommand(FindAndReadSql, connection);
-        command.Parameters.AddWithValue("path", path);
-        command.Parameters.AddWithValue("from", from);
-        command.Parameters.AddWithValue("limit", (long)maxMessages);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue((long)maxMessages);
+        command.Parameters.AddWithValue(path);
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
@@ -325,9 +326,9 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     internal static ProducerState? ReadProducer(NpgsqlConnection connection, NpgsqlTransaction? transaction, long streamId, string producerId)
     {
-        using var command = new NpgsqlCommand("SELECT epoch, last_seq FROM producers WHERE stream_id = @stream AND producer_id = @producer", connection, transaction);
-        command.Parameters.AddWithValue("stream", streamId);
-        command.Parameters.AddWithValue("producer", producerId);
+        using var command = new NpgsqlCommand("SELECT epoch, last_seq FROM producers WHERE stream_id = $1 AND producer_id = $2", connection, transaction);
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue(producerId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? new ProducerState(producerId, reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
@@ -337,15 +338,15 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
         // Start at the chunk that contains `from` (a resumed offset may fall inside one).
         using var command = new NpgsqlCommand("""
             SELECT pos, data, lengths FROM chunks
-            WHERE stream_id = @stream
-              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = @stream AND pos <= @from), 0)
-              AND pos < @to
-            ORDER BY pos LIMIT @limit
+            WHERE stream_id = $1
+              AND pos >= coalesce((SELECT max(pos) FROM chunks WHERE stream_id = $1 AND pos <= $2), 0)
+              AND pos < $3
+            ORDER BY pos LIMIT $4
             """, connection, transaction);
-        command.Parameters.AddWithValue("stream", streamId);
-        command.Parameters.AddWithValue("from", from);
-        command.Parameters.AddWithValue("to", to);
-        command.Parameters.AddWithValue("limit", (long)maxMessages);
+        command.Parameters.AddWithValue(streamId);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        command.Parameters.AddWithValue((long)maxMessages);
         return ReadAll(command, maxBytes, maxMessages, from);
     }
 
@@ -357,20 +358,20 @@ internal sealed class PostgreSqlStreamWriter(NpgsqlConnection connection, Npgsql
 
     private static void Bind(NpgsqlParameterCollection p, StreamRecord r)
     {
-        p.AddWithValue("path", r.Path);
-        p.AddWithValue("content_type", r.ContentType);
-        p.AddWithValue("ttl_seconds", NpgsqlDbType.Bigint, (object?)r.TtlSeconds ?? DBNull.Value);
-        p.AddWithValue("expires_at", NpgsqlDbType.Bigint, (object?)r.ExpiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        p.AddWithValue("created_at", r.CreatedAt.ToUnixTimeMilliseconds());
-        p.AddWithValue("last_access_at", r.LastAccessAt.ToUnixTimeMilliseconds());
-        p.AddWithValue("tail", r.Tail);
-        p.AddWithValue("closed", r.Closed);
-        p.AddWithValue("last_stream_seq", NpgsqlDbType.Text, (object?)r.LastStreamSeq ?? DBNull.Value);
-        p.AddWithValue("soft_deleted", r.SoftDeleted);
-        p.AddWithValue("fork_count", r.ForkCount);
-        p.AddWithValue("fork_source_id", NpgsqlDbType.Bigint, (object?)r.ForkSourceId ?? DBNull.Value);
-        p.AddWithValue("fork_source_path", NpgsqlDbType.Text, (object?)r.ForkSourcePath ?? DBNull.Value);
-        p.AddWithValue("fork_position", r.ForkPosition);
-        p.AddWithValue("fork_sub_offset", NpgsqlDbType.Bigint, (object?)r.ForkSubOffset ?? DBNull.Value);
+        p.AddWithValue(r.Path);
+        p.AddWithValue(r.ContentType);
+        p.AddWithValue(NpgsqlDbType.Bigint, (object?)r.TtlSeconds ?? DBNull.Value);
+        p.AddWithValue(NpgsqlDbType.Bigint, (object?)r.ExpiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        p.AddWithValue(r.CreatedAt.ToUnixTimeMilliseconds());
+        p.AddWithValue(r.LastAccessAt.ToUnixTimeMilliseconds());
+        p.AddWithValue(r.Tail);
+        p.AddWithValue(r.Closed);
+        p.AddWithValue(NpgsqlDbType.Text, (object?)r.LastStreamSeq ?? DBNull.Value);
+        p.AddWithValue(r.SoftDeleted);
+        p.AddWithValue(r.ForkCount);
+        p.AddWithValue(NpgsqlDbType.Bigint, (object?)r.ForkSourceId ?? DBNull.Value);
+        p.AddWithValue(NpgsqlDbType.Text, (object?)r.ForkSourcePath ?? DBNull.Value);
+        p.AddWithValue(r.ForkPosition);
+        p.AddWithValue(NpgsqlDbType.Bigint, (object?)r.ForkSubOffset ?? DBNull.Value);
     }
 }
