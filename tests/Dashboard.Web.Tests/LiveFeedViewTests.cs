@@ -125,4 +125,16 @@ public sealed class LiveFeedViewTests
         Assert.Equal(LiveFeedView.MaxKept, view.Shown().Count());
         Assert.Equal("run-50", view.Shown().First().RunId);
     }
+
+    [Theory]
+    [InlineData("step_completed", new[] { "step_", "completed" })]
+    [InlineData("run_timed_out", new[] { "run_", "timed_", "out" })]
+    [InlineData("log", new[] { "log" })]
+    [InlineData("odd_", new[] { "odd_" })]
+    [InlineData("", new string[0])]
+    public void AnEventNameBreaksAfterEachUnderscore_AndKeepsEveryCharacter(string eventName, string[] parts)
+    {
+        Assert.Equal(parts, LiveFeedView.EventNameParts(eventName));
+        Assert.Equal(eventName, string.Concat(LiveFeedView.EventNameParts(eventName)));
+    }
 }

@@ -66,6 +66,28 @@ public sealed class LiveFeedView
         ? row.WillRetry == true ? $"{stepError} (will retry)" : stepError
         : row.IsLatest ? row.Change.ErrorMessage : null;
 
+    /// <summary>
+    /// An event's name in the pieces a narrow column may put on lines of their own, each underscore ending its piece
+    /// (<c>step_</c>, <c>completed</c>): in an 800 px window the name breaks there rather than being cut short.
+    /// </summary>
+    public static IEnumerable<string> EventNameParts(string? eventName)
+    {
+        if (string.IsNullOrEmpty(eventName))
+        {
+            yield break;
+        }
+        var start = 0;
+        for (var underscore = eventName.IndexOf('_'); underscore >= 0; underscore = eventName.IndexOf('_', start))
+        {
+            yield return eventName[start..(underscore + 1)];
+            start = underscore + 1;
+        }
+        if (start < eventName.Length)
+        {
+            yield return eventName[start..];
+        }
+    }
+
     /// <summary>A problem: a step that failed (retried or not), in whatever run, or the change that left a run failed or timed out.</summary>
     public static bool IsProblem(LiveFeedRow row) =>
         row.Event == Events.RunEventTypes.StepFailed || (row.IsLatest && row.Change.Status is RunStatus.Failed or RunStatus.Timeout);
