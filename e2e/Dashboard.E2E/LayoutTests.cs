@@ -29,6 +29,12 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           cut.push(...[...document.querySelectorAll('.groups .where .workflow, .groups .where .step')]
             .filter(n => n.getClientRects().length > 0 && n.scrollWidth > n.clientWidth + 1)
             .map(n => n.textContent));
+          // And at a laptop's width, its message (the sample's are 60-90 characters) in the two lines it has.
+          if (window.innerWidth >= 1280) {
+            cut.push(...[...document.querySelectorAll('.groups .message')]
+              .filter(n => n.getClientRects().length > 0 && (n.scrollHeight > n.clientHeight + 1 || n.scrollWidth > n.clientWidth + 1))
+              .map(n => 'the message ' + n.textContent));
+          }
           // A card's title is on one line.
           const titles = [...document.querySelectorAll('.mud-main-content h2')]
             .filter(h => h.getBoundingClientRect().height >= 1.5 * parseFloat(getComputedStyle(h).lineHeight))
@@ -134,6 +140,10 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         Assert.Empty(layout.Titles);
         Assert.Equal(0, layout.Chips);
         Assert.Empty(layout.Unnamed);
+        if (name == "overview")
+        {
+            Assert.True(await page.Locator(".groups .message").CountAsync() > 0, "no failure group to read");
+        }
         if (name == "live")
         {
             Assert.True(await page.Locator("[aria-label='Run changes'] tbody .event-name").CountAsync() > 0, "no change names its event");
