@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "compare"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -32,9 +32,11 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
         await using var __ = context;
         await page.SetViewportSizeAsync(1440, 900);
         var runPath = "runs/" + Uri.EscapeDataString(failedRun);
+        var goodRun = name == "compare" ? await fixture.RunOfAsync("refund-request", "completed") : null;
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
+            "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "run-children" => ($"{runPath}?step=provision", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),

@@ -64,6 +64,13 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
           cut.push(...[...document.querySelectorAll('[aria-label="Run changes"] tbody td:last-child')].filter(td => td.clientWidth < 150)
             .slice(0, 1).map(td => `an error column ${td.clientWidth} px wide`));
           cut.push(...unreachable);
+          // In a comparison, each side's status and time read on one line, and its column has room for a few words of
+          // its error (in 800 px a side was 130 px wide, its error ten lines tall).
+          cut.push(...[...document.querySelectorAll('.compare-table .side-status')]
+            .filter(n => n.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(n.closest('td')).lineHeight))
+            .map(n => 'the side ' + n.textContent));
+          cut.push(...[...document.querySelectorAll('.compare-table td.side')].filter(td => td.clientWidth < 160)
+            .slice(0, 1).map(td => `a side column ${td.clientWidth} px wide`));
           // Nor is a status chip.
           const chips = [...document.querySelectorAll('.runs-table td.col-status')]
             .filter(c => c.getClientRects().length > 0 && [...c.querySelectorAll('.mud-chip')].some(chip => chip.scrollWidth > chip.clientWidth + 1 || chip.getBoundingClientRect().right > c.getBoundingClientRect().right))
@@ -103,6 +110,10 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         data.Add("list", 800);
         data.Add("overview", 800);
         data.Add("live", 800);
+        // A failed run beside a good one of its workflow.
+        data.Add("compare", 800);
+        data.Add("compare", 1280);
+        data.Add("compare", 1920);
         // An agent's run: its cost tables by model and by step, side by side only where both fit.
         data.Add("agent-run", 800);
         data.Add("agent-run", 1280);
@@ -121,6 +132,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         await page.SetViewportSizeAsync(width, width == 800 ? 600 : 900);
         var runPath = "runs/" + Uri.EscapeDataString(failedRun);
         var agentRun = name == "agent-run" ? await fixture.RunOfAsync("support-triage", "completed") : null;
+        var goodRun = name == "compare" ? await fixture.RunOfAsync("refund-request", "completed") : null;
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
@@ -128,6 +140,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
             "run" => ($"{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "live" => ("live", page.GetByRole(AriaRole.Log, new() { Name = "Run changes" }).Locator("tbody tr").First),
             "agent-run" => ($"runs/{Uri.EscapeDataString(agentRun!)}", page.Locator("[title='Cost by model']")),
+            "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             _ => ($"embed/{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
         };
 
@@ -152,6 +165,10 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         if (name == "live")
         {
             Assert.True(await page.Locator("[aria-label='Run changes'] tbody .event-name").CountAsync() > 0, "no change names its event");
+        }
+        if (name == "compare")
+        {
+            Assert.True(await page.Locator(".compare-table .side-status").CountAsync() > 0, "no side of a step says its status");
         }
         if (name is "list" or "live")
         {

@@ -182,7 +182,7 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await Assertions.Expect(current).ToContainTextAsync("output differs");
         await Assertions.Expect(table.Locator("tr").Filter(new() { HasText = "Issue refund" })).ToContainTextAsync("was captured 97 days ago");
         // The divergence's payloads, side by side: the capture date is the cause.
-        await current.GetByRole(AriaRole.Button, new() { Name = "Compare the payloads of Check eligibility" }).ClickAsync();
+        await current.GetByRole(AriaRole.Button, new() { Name = "Diff the payloads of Check eligibility" }).ClickAsync();
         var diff = page.Locator(".payload-diff .compare");
         await Assertions.Expect(diff).ToContainTextAsync("output: left run (attempt 1) → right run (attempt 1)");
         await Assertions.Expect(diff.Locator(".diff-added").Filter(new() { HasText = "\"capturedDaysAgo\": 97" })).ToHaveCountAsync(1);

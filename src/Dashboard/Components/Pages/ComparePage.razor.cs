@@ -55,12 +55,28 @@ public sealed partial class ComparePage : IDisposable
             builder.AddContent(0, "did not run");
             return;
         }
-        builder.OpenElement(1, "a");
-        builder.AddAttribute(2, "href", DashboardUrls.Run(runId, step.StepId, step.LoopIndex));
-        builder.AddContent(3, $"{side.Status.ToString().ToLowerInvariant()}{(side.Attempts > 1 ? $" after {side.Attempts} attempts" : "")}");
+        builder.OpenElement(1, "span");
+        builder.AddAttribute(2, "class", "side-status");
+        builder.OpenElement(3, "a");
+        builder.AddAttribute(4, "href", DashboardUrls.Run(runId, step.StepId, step.LoopIndex));
+        builder.AddContent(5, $"{side.Status.ToString().ToLowerInvariant()}{(side.Attempts > 1 ? $" after {side.Attempts} attempts" : "")}");
         builder.CloseElement();
-        builder.AddContent(4, $" · {DisplayFormat.Duration(side.DurationMs)}{(side.ErrorMessage is null ? "" : " · " + side.ErrorMessage)}");
+        builder.AddContent(6, $" · {DisplayFormat.Duration(side.DurationMs)}");
+        builder.CloseElement();
+        if (side.ErrorMessage is { } message)
+        {
+            // On a line of its own, cut at three lines with the whole in its title: in 800 px a refund's one-sentence
+            // error beside the other columns made a row ten lines tall.
+            builder.OpenElement(7, "span");
+            builder.AddAttribute(8, "class", "side-error");
+            builder.AddAttribute(9, "title", message);
+            builder.AddContent(10, message);
+            builder.CloseElement();
+        }
     };
+
+    /// <summary>Whether any step's cost differs between the runs (else the page has no Δ cost column to leave empty).</summary>
+    private static bool HasCostDeltas(RunComparison comparison) => comparison.Steps.Any(s => s.CostDeltaUsd is { } cost && cost != 0);
 
     /// <summary>A row's payloads side by side: both runs' latest attempts of the step, read when the row is opened.</summary>
     private async Task ToggleDiffAsync(int row)
