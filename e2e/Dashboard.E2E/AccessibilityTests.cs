@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "compare"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -36,6 +36,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
+            "embed-workflow" => ("embed/workflows/refund-request?", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
@@ -45,7 +46,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
         };
         await page.GotoAsync(url);
         await page.WaitForInteractiveAsync();
-        if (dark && name != "embed")
+        if (dark && !name.StartsWith("embed", StringComparison.Ordinal))
         {
             await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark mode" }).ClickAsync();
             await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
