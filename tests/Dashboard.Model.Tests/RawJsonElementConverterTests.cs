@@ -73,6 +73,27 @@ public sealed class RawJsonElementConverterTests
     }
 
     [Theory]
+    [InlineData("input", "{\"a\":\"x\xFFy\"}")]
+    [InlineData("input", "{\"k\xFF\":1}")]
+    [InlineData("input", "[\"ok\",{\"deep\":[\"\xC3\"]}]")]
+    [InlineData("input", "\"\xED\xA0\x80\"")]
+    [InlineData("stepId", "\"s\xFF\"")]
+    public void BytesThatAreNotUtf8_AreRefused_NamingTheField(string field, string latin1)
+    {
+        // Each char of the test's text one byte: \xFF, a lone \xC3 (the start of two), \xED\xA0\x80 (a surrogate written as UTF-8).
+        var value = Encoding.Latin1.GetBytes(latin1);
+        var body = field == "input"
+            ? [.. "[{\"type\":\"step_started\",\"timestamp\":\"2026-12-07T00:00:00Z\",\"stepId\":\"s\",\"input\":"u8, .. value, .. "}]"u8]
+            : (byte[])[.. "[{\"type\":\"step_started\",\"timestamp\":\"2026-12-07T00:00:00Z\",\"stepId\":"u8, .. value, .. "}]"u8];
+
+        var batch = RunEventParser.ParseBatch(body);
+
+        Assert.False(batch.IsValid);
+        Assert.Equal(field, batch.Rejection!.Field);
+        Assert.Contains("not UTF-8", batch.Rejection.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("\"\\uD83D\\uDE00\"")]
     [InlineData("\"C:\\\\uD800\"")]
     [InlineData("\"\\\\\\\\uDE00 and \\uDBFF\\uDFFF\"")]

@@ -260,6 +260,37 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task BytesThatAreNotUtf8_AreInvalidInput_NamingTheField_AndNothingIsStored()
+    {
+        var runId = NewRunId();
+        await Http.PostOkAsync(runId, Batch(Started()));
+        var eventsBefore = await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken);
+        var recordBefore = await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken);
+
+        // A Latin-1 "ÿ" (the byte 0xFF) in a metadata key was a 500 (the redactor read the key as a string); in a payload's
+        // value it was stored as U+FFFD; in a step id it was "has the wrong type or format".
+        foreach (var (field, json) in ((string Field, string Json)[])[
+            ("metadata", """[{"type":"step_started","timestamp":"2026-12-01T09:00:01Z","stepId":"s","metadata":{"kÿ":1}}]"""),
+            ("input", """[{"type":"step_started","timestamp":"2026-12-01T09:00:01Z","stepId":"s","input":{"name":"aÿb"}}]"""),
+            ("stepId", """[{"type":"step_started","timestamp":"2026-12-01T09:00:01Z","stepId":"sÿ"}]""")])
+        {
+            // Written as Latin-1, "ÿ" is the one byte 0xFF, never in UTF-8 text; the rest is ASCII.
+            var body = System.Text.Encoding.Latin1.GetBytes(json);
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            var response = await Http.PostAsync($"api/runs/{runId}/events", content, TestContext.Current.CancellationToken);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error");
+            Assert.Equal("INVALID_INPUT", error.GetProperty("code").GetString());
+            var message = error.GetProperty("message").GetString();
+            Assert.Contains($"event 0 (step_started), field {field}: holds bytes that are not UTF-8 text", message, StringComparison.Ordinal);
+        }
+        Assert.Equal(eventsBefore, await Http.GetStringAsync($"api/runs/{runId}/events?offset=-1", TestContext.Current.CancellationToken));
+        Assert.Equal(recordBefore, await Http.GetStringAsync($"api/runs/{runId}", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

@@ -168,6 +168,11 @@ public static class RunEventParser
         {
             message = message[..cut];
         }
+        if (ex.InnerException is InvalidOperationException { InnerException: System.Text.DecoderFallbackException })
+        {
+            // A typed field's string read with bytes that are not UTF-8 ("Cannot transcode invalid UTF-8").
+            return RawJsonElementConverter.NotUtf8;
+        }
         if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
         {
             return "has the wrong type or format";

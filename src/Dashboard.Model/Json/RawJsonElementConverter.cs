@@ -14,18 +14,29 @@ namespace Dashboard.Model.Json;
 /// text is the same JSON value: only how its strings are escaped may differ (the engine's <c>"\u00e9"</c> or <c>"é"</c> is
 /// kept as sent, where the walk wrote <c>"\u00E9"</c> for both).
 /// <para>
-/// The walk is still taken where its output differs in more than escaping: text with bytes that are not UTF-8 (a parsed
-/// document lets them through, and the walk writes U+FFFD in their place), and indented output, so that a payload is laid
-/// out with the rest. Reading refuses a payload that escapes half of a character (<c>"\uD800"</c> alone), which is not
-/// text: the walk threw on it when it was stored, and ingestion answered 500 where it now names the field.
+/// The walk is still taken where its output differs in more than escaping: an element made elsewhere whose text has
+/// bytes that are not UTF-8 (a parsed document lets them through, and the walk writes U+FFFD in their place), and indented
+/// output, so that a payload is laid out with the rest. Reading refuses a payload that escapes half of a character
+/// (<c>"\uD800"</c> alone), which is not text: the walk threw on it when it was stored, and ingestion answered 500 where
+/// it now names the field. It refuses bytes that are not UTF-8 as well (JSON text is UTF-8): they were stored as U+FFFD,
+/// the engine's data changed without a word, and in a property name they reached code that reads names as strings and
+/// threw (a 500).
 /// </para>
 /// </summary>
 public sealed class RawJsonElementConverter : JsonConverter<JsonElement>
 {
+    /// <summary>What a field whose text has bytes that are not UTF-8 is told, payload or not.</summary>
+    public const string NotUtf8 = "holds bytes that are not UTF-8 text (JSON text is UTF-8)";
+
     public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var element = JsonElement.ParseValue(ref reader);
-        if (HasLoneSurrogate(JsonMarshal.GetRawUtf8Value(element)))
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (!Utf8.IsValid(raw))
+        {
+            throw new JsonException(NotUtf8);
+        }
+        if (HasLoneSurrogate(raw))
         {
             throw new JsonException("holds half of a character (a UTF-16 surrogate escaped alone, such as \\uD800), which is not text");
         }
