@@ -118,10 +118,15 @@ public static class RunsServiceHostingExtensions
         SeedRunEndpoints.Map(v1);
         Otlp.OtlpEndpoints.Map(v1);
 
-        api.MapFallback("/{**rest}", (HttpContext context) =>
-            ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, "No such route in the runs API (see /openapi/v1.json)."));
+        // Under both prefixes a path with no route (or a method a route does not take) is told so in the error envelope;
+        // /v1 answered with an empty 404. The streams under /v1/stream keep the protocol's own plain-text answers.
+        api.MapFallback("/{**rest}", NoSuchRoute);
+        v1.MapFallback("/{**rest}", NoSuchRoute);
 
         routes.MapOpenApi("/openapi/{documentName}.json");
         return routes;
     }
+
+    private static IResult NoSuchRoute(HttpContext context) =>
+        ApiError.Result(context, 404, ErrorCodes.ResourceNotFound, "No such route in the runs API (see /openapi/v1.json).");
 }

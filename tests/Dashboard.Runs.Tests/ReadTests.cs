@@ -184,7 +184,9 @@ public abstract class ReadTests(RunsServiceFixture fixture)
     [Fact]
     public async Task UnknownRunsAndRoutes_AreResourceNotFound()
     {
-        foreach (var url in new[] { "api/runs/does-not-exist", "api/runs/does-not-exist/trace", "api/runs/does-not-exist/events", "api/no/such/route" })
+        // Under /v1 too (the seeds' run record and OTLP): a path there with no route, or a GET of OTLP's POST-only
+        // /v1/traces, answered an empty 404.
+        foreach (var url in new[] { "api/runs/does-not-exist", "api/runs/does-not-exist/trace", "api/runs/does-not-exist/events", "api/no/such/route", "v1/runs/does-not-exist", "v1/no/such/route", "v1/traces", "v1" })
         {
             var (status, body) = await Http.GetErrorAsync(url);
             Assert.Equal(404, status);
