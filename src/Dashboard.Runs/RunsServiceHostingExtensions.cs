@@ -75,7 +75,7 @@ public static class RunsServiceHostingExtensions
         services.AddHostedService<Search.SearchIndexerService>();
         services.AddHostedService<InsightsOutboxService>();
         services.AddHealthChecks();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddOperationTransformer<Api.QueryParametersTransformer>());
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<RunsOptions>>((timeouts, runs) =>
             timeouts.AddPolicy(TimeoutPolicy, new RequestTimeoutPolicy

@@ -321,4 +321,25 @@ public abstract class ReadTests(RunsServiceFixture fixture)
             Assert.True(paths.TryGetProperty(route, out _), route);
         }
     }
+
+    [Fact]
+    public async Task OpenApiDocument_ListsTheQueryParametersEachRouteReads()
+    {
+        // The handlers read their query by hand, so the document listed none: a client made from it could not page or filter.
+        var paths = (await Http.GetJsonAsync("openapi/v1.json")).GetProperty("paths");
+        string[] Query(string route) =>
+            [.. paths.GetProperty(route).GetProperty("get").GetProperty("parameters").EnumerateArray()
+                .Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!)];
+
+        Assert.Equal(["status", "workflowId", "triggerType", "experimentId", "parentRunId", "model", "from", "to", "q", "sort", "limit", "cursor", "counts"], Query("/api/runs"));
+        Assert.Equal(["attempt", "loopIndex"], Query("/api/runs/{runId}/steps/{stepId}/trace"));
+        Assert.Equal(["offset", "live", "cursor", "tail"], Query("/api/runs/{runId}/events"));
+        Assert.Equal(["from", "to", "workflowId", "bucket"], Query("/api/insights/timeseries"));
+        Assert.DoesNotContain("workflowId", Query("/api/workflows/{workflowId}/executions"));
+        var search = paths.GetProperty("/api/search").GetProperty("get").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "q");
+        Assert.True(search.GetProperty("required").GetBoolean());
+        var limit = paths.GetProperty("/api/runs").GetProperty("get").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "limit");
+        Assert.Equal("integer", limit.GetProperty("schema").GetProperty("type").GetString());
+        Assert.Contains("1-200", limit.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
 }

@@ -37,7 +37,8 @@ internal static class ControlEndpoints
             .WithSummary("The run's control requests, oldest first, each with its state: pending, done (with the engine's outcome and, for a rerun, the new run) or expired.")
             .Produces<ControlRequestState[]>();
         live.MapGet("/workflows/{workflowId}/control", StreamAsync).WithName("GetControlStream").WithTags("Control")
-            .WithSummary("The workflow's control stream (Durable Streams, JSON): offset=-1|now|X, live=long-poll|sse; what engines follow. Needs the ingest or control scope.");
+            .WithSummary("The workflow's control stream (Durable Streams, JSON): offset=-1|now|X, live=long-poll|sse; what engines follow. Needs the ingest or control scope.")
+            .WithQuery(QueryParameter.StreamRead);
     }
 
     private static async Task<IResult> ActAsync(HttpContext context, string runId, RunQueries queries, ControlRequests requests)

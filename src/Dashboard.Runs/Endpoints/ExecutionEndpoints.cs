@@ -14,7 +14,8 @@ internal static class ExecutionEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/workflows/{workflowId}/executions", List).WithName("ListExecutions")
-            .WithSummary("A workflow's executions, newest first (seed 004 fields, without steps).").Produces<Execution[]>();
+            .WithSummary("A workflow's executions, newest first (seed 004 fields, without steps).").Produces<Execution[]>()
+            .WithQuery([.. RunListQuery.Parameters.Where(p => p.Name != "workflowId")]);
         api.MapGet("/workflows/{workflowId}/executions/{runId}", Detail).WithName("GetExecution")
             .WithSummary("One execution with every step's input, output, mapped output and error (seed 004).").Produces<Execution>();
     }

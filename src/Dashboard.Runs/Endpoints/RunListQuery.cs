@@ -1,3 +1,4 @@
+using Dashboard.Runs.Api;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Projections;
@@ -9,6 +10,23 @@ internal static class RunListQuery
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
+
+    /// <summary>What <see cref="Parse"/> reads, for the OpenAPI document.</summary>
+    public static readonly QueryParameter[] Parameters =
+    [
+        new("status", "Runs in any of these statuses, comma-separated or repeated: running, waiting, completed, failed, cancelled, timeout."),
+        new("workflowId", "Only this workflow's runs."),
+        new("triggerType", "Only runs of this trigger type (api, schedule, otlp, …)."),
+        new("experimentId", "Only runs of this experiment."),
+        new("parentRunId", "Only the runs this run started."),
+        new("model", "Only runs with a step that named this model."),
+        new("from", "Runs started at or after this time (RFC 3339 with an offset)."),
+        new("to", "Runs started before this time (RFC 3339 with an offset)."),
+        new("q", "Text in the run's id, workflow id or name, or error message, any case (at most 200 characters)."),
+        new("sort", "By start time: desc (newest first, the default) or asc."),
+        new("limit", $"Runs a page, 1-{MaxLimit}; default {DefaultLimit}.", Integer: true),
+        new("cursor", "The nextCursor of the page before (keyset paging)."),
+    ];
 
     public static (RunListFilter? Filter, RunListCursor? Cursor, int Limit, string? Error) Parse(IQueryCollection query, IReadOnlySet<string>? allowedWorkflows)
     {

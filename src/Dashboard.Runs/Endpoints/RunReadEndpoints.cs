@@ -16,20 +16,34 @@ internal static class RunReadEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/runs", List).WithName("ListRuns").WithSummary("Executions, filtered and keyset-paged (newest first).")
-            .Produces<RunsPage>();
+            .Produces<RunsPage>()
+            .WithQuery([.. RunListQuery.Parameters, new("counts", "true or false: statusCounts over the whole filter with this page; by default with the first page only.")]);
         api.MapGet("/runs/{runId}", Get).WithName("GetRun").WithSummary("The run record (seed 002) with the summary fields of seed 001.")
             .Produces<RunRecord>();
         api.MapGet("/runs/{runId}/trace", Trace).WithName("GetTrace").WithSummary("Run summary and the latest attempt of each step (seed 001 Trace).")
             .Produces<Trace>();
         api.MapGet("/runs/{runId}/steps/{stepId}/trace", StepTrace).WithName("GetStepTrace")
             .WithSummary("One step: its latest attempt, attempt N, or all attempts (attempt=latest|all|N, loopIndex=I).")
-            .Produces<StepTrace>();
+            .Produces<StepTrace>()
+            .WithQuery(
+                new("attempt", "latest (the default), all, or an attempt's number."),
+                new("loopIndex", "The loop iteration, for a step that ran in a loop (loop_index is read too).", Integer: true));
         api.MapGet("/runs/{runId}/timeline", Timeline).WithName("GetTimeline")
             .WithSummary("The record and every attempt without payloads (the first `limit` when given, attemptCount saying how many there are), with the stream offset they reflect: what a live timeline starts from.")
-            .Produces<RunSnapshot>();
+            .Produces<RunSnapshot>()
+            .WithQuery(new QueryParameter("limit", "Only the first N attempts (attemptCount says how many there are); default all.", Integer: true));
         api.MapGet("/runs/{runId}/logs", Logs).WithName("GetRunLogs")
             .WithSummary("The run's log lines, oldest first, keyset-paged: level=debug|info|warn|error (that level and above), stepId, attempt, loopIndex, q (text in the message), cursor, limit (1-1000, default 200).")
-            .Produces<RunLogPage>();
+            .Produces<RunLogPage>()
+            .WithQuery(
+                new("level", "debug, info, warn or error: lines of that level and above."),
+                new("stepId", "Only the lines written in this step."),
+                new("attempt", "Only the lines of this attempt of the step.", Integer: true),
+                new("loopIndex", "Only the lines of this loop iteration of the step.", Integer: true),
+                new("q", "Text in the message, any case."),
+                new("limit", "Lines a page, 1-1000; default 200.", Integer: true),
+                new("cursor", "The nextCursor of the page before."),
+                new("offset", "Skip this many lines first (a jump into a long run's logs).", Integer: true));
         api.MapGet("/runs/{runId}/compare/{otherRunId}", Compare).WithName("CompareRuns")
             .WithSummary("Two runs side by side: steps aligned by step id and loop index (latest attempts), how each differs, the first divergence, duration and cost deltas (other minus this).")
             .Produces<Dashboard.Model.Comparing.RunComparison>();
@@ -37,7 +51,8 @@ internal static class RunReadEndpoints
             .Produces<RunRecord[]>();
         api.MapGet("/runs/{runId}/tree", Tree).WithName("GetRunTree")
             .WithSummary("The run and the runs it started, their children and so on, depth levels down (1-5, default 2): each with its record (no payloads) and childCount (all its children, read or not); at most 100 children per run and 500 runs in all.")
-            .Produces<RunTreeNode>();
+            .Produces<RunTreeNode>()
+            .WithQuery(new QueryParameter("depth", "Levels of children, 1-5; default 2.", Integer: true));
         api.MapGet("/runs/{runId}/rollup", Rollup).WithName("GetRollup")
             .WithSummary("Cost, tokens and time of the run and its children, every attempt counted once, by model and by step.")
             .Produces<FamilyRollup>();

@@ -22,9 +22,11 @@ internal static class RunStreamEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapMethods("/runs/{runId}/events", ["GET", "HEAD"], EventsAsync).WithName("GetRunEvents")
-            .WithSummary("The run's event stream (Durable Streams): offset=-1|now|X, tail=N, live=long-poll|sse.");
+            .WithSummary("The run's event stream (Durable Streams): offset=-1|now|X, tail=N, live=long-poll|sse.")
+            .WithQuery([.. QueryParameter.StreamRead, new("tail", "The last N events (1-1000) instead of an offset.", Integer: true)]);
         api.MapGet("/runs/feed", FeedAsync).WithName("GetRunsFeed")
-            .WithSummary("Changes of every run (one entry per reported batch), as a Durable Stream, for live lists.");
+            .WithSummary("Changes of every run (one entry per reported batch), as a Durable Stream, for live lists.")
+            .WithQuery([.. QueryParameter.StreamRead, new("tail", "With offset=-1: the last N changes (1-1000).", Integer: true)]);
     }
 
     private static async Task EventsAsync(HttpContext context, string runId, RunQueries queries, DurableStreamEngine engine, IOptions<StreamsOptions> options)

@@ -20,25 +20,31 @@ internal static class InsightsEndpoints
         var insights = api.MapGroup("/insights").WithTags("Insights");
         insights.MapGet("/summary", Summary).WithName("InsightsSummary")
             .WithSummary("Runs started in the period: counts by status, failure rate, duration percentiles, cost, tokens, and the same for the period before.")
-            .Produces<InsightsSummary>();
+            .Produces<InsightsSummary>()
+            .WithQuery(QueryParameter.Period);
         insights.MapGet("/timeseries", Timeseries).WithName("InsightsTimeseries")
             .WithSummary("The period in buckets (bucket=minute|hour|day): runs by status, failure rate, p95 duration, cost.")
-            .Produces<InsightsTimeseries>();
+            .Produces<InsightsTimeseries>()
+            .WithQuery([.. QueryParameter.Period, new("bucket", "minute, hour or day; by default minute up to 2 hours, hour up to 3 days, else day. At most 5,000 buckets.")]);
         insights.MapGet("/workflows", Workflows).WithName("InsightsWorkflows")
             .WithSummary("Per workflow: runs, failures, failure rate, p50/p95 duration, cost, last run and last failure.")
-            .Produces<WorkflowHealthList>();
+            .Produces<WorkflowHealthList>()
+            .WithQuery(QueryParameter.Period);
         insights.MapGet("/failures", Failures).WithName("InsightsFailures")
             .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
-            .Produces<FailureGroupList>();
+            .Produces<FailureGroupList>()
+            .WithQuery([.. QueryParameter.Period, new("limit", "Groups, 1-200; default 50.", Integer: true)]);
         insights.MapGet("/models", Models).WithName("InsightsModels")
             .WithSummary("Per model the period's steps called: calls, failed calls, workflows, cost, tokens; the costliest first. Hour rows at the finest.")
-            .Produces<ModelUsageList>();
+            .Produces<ModelUsageList>()
+            .WithQuery(QueryParameter.Period);
         api.MapGet("/runs/facets", Facets).WithName("RunFacets").WithTags("Runs")
             .WithSummary("The workflows (with names) and trigger types of the runs the caller may see: what the list can be filtered by.")
             .Produces<RunFacets>();
         insights.MapGet("/steps", Steps).WithName("InsightsSteps")
             .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
-            .Produces<StepHealthList>();
+            .Produces<StepHealthList>()
+            .WithQuery([.. QueryParameter.Period.Where(p => p.Name != "workflowId"), new("workflowId", "The workflow whose steps to count.", Required: true)]);
     }
 
     private static IResult Summary(HttpContext context, InsightsQueries queries) =>

@@ -12,7 +12,14 @@ internal static class SearchEndpoints
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/search", Search).WithName("Search").WithTags("Search")
             .WithSummary("Runs' inputs, outputs, mapped outputs, errors (message, data, stack), results and log lines holding every word of q (a \"quoted phrase\" in order), newest first; workflowId, from, to (run start, RFC 3339), cursor, limit (1-100, default 20). Each hit says where (run, step, attempt, loop index, field) and gives a snippet with the matches located. indexBehind: the index had not caught up with everything stored before the search within Runs:SearchCatchUpMs, so the newest matches may be missing.")
-            .Produces<SearchPage>();
+            .Produces<SearchPage>()
+            .WithQuery(
+                new("q", "The words to find, all of them (up to 8; a \"quoted phrase\" in order).", Required: true),
+                new("workflowId", "Only this workflow's runs."),
+                new("from", "Runs started at or after this time (RFC 3339 with an offset)."),
+                new("to", "Runs started before this time (RFC 3339 with an offset)."),
+                new("limit", "Hits a page, 1-100; default 20.", Integer: true),
+                new("cursor", "The nextCursor of the page before."));
 
     private static IResult Search(HttpContext context, SearchQueries queries)
     {
