@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare", "list-search", "run-output", "run-logs"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -37,6 +37,11 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
             "embed-workflow" => ("embed/workflows/refund-request?", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
+            // A search inside payloads and logs: its hits with the words marked.
+            "list-search" => ("runs?q=ORD&in=payloads", page.GetByRole(AriaRole.Region, new() { Name = "Matches in payloads and logs" }).Locator("li.hit").First),
+            // A step's output in the JSON viewer's tree, and its log lines.
+            "run-output" => ($"{runPath}?step=check-eligibility&tab=output", page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" })),
+            "run-logs" => ($"{runPath}?step=issue-refund&tab=logs", page.GetByRole(AriaRole.Log, new() { Name = "Log lines" }).Locator(".log-line").First),
             "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
