@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare", "list-search", "run-output", "run-logs"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare", "compare-diff", "list-search", "run-output", "run-find", "run-logs", "run-chat", "run-attempts"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -27,12 +27,19 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     [MemberData(nameof(PagesAndThemes))]
     public async Task NoSeriousOrCriticalViolation(string name, bool dark)
     {
-        var failedRun = await fixture.RunOfAsync(name == "run-children" ? "customer-onboarding" : "refund-request", name == "run-children" ? "completed" : "failed");
+        var (runWorkflow, runStatus) = name switch
+        {
+            "run-children" => ("customer-onboarding", "completed"),
+            "run-chat" => ("support-triage", "completed"),
+            "run-attempts" => ("invoice-approval", "completed"),
+            _ => ("refund-request", "failed"),
+        };
+        var failedRun = await fixture.RunOfAsync(runWorkflow, runStatus);
         var (context, page, _) = await fixture.NewPageAsync(bypassCsp: true);
         await using var __ = context;
         await page.SetViewportSizeAsync(1440, 900);
         var runPath = "runs/" + Uri.EscapeDataString(failedRun);
-        var goodRun = name == "compare" ? await fixture.RunOfAsync("refund-request", "completed") : null;
+        var goodRun = name.StartsWith("compare", StringComparison.Ordinal) ? await fixture.RunOfAsync("refund-request", "completed") : null;
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
@@ -42,6 +49,11 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             // A step's output in the JSON viewer's tree, and its log lines.
             "run-output" => ($"{runPath}?step=check-eligibility&tab=output", page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" })),
             "run-logs" => ($"{runPath}?step=issue-refund&tab=logs", page.GetByRole(AriaRole.Log, new() { Name = "Log lines" }).Locator(".log-line").First),
+            "run-find" => ($"{runPath}?step=check-eligibility&tab=output&find=ORD", page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" }).Locator(".json-match").First),
+            // A model call's input read as its conversation; a retried step's two attempts side by side.
+            "run-chat" => ($"{runPath}?step=draft-reply&tab=input", page.GetByRole(AriaRole.List, new() { Name = "Input messages" })),
+            "run-attempts" => ($"{runPath}?step=charge-card&compare=1,2&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempt 1 against attempt 2" })),
+            "compare-diff" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
             "run" => ($"{runPath}?step=issue-refund&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
@@ -66,6 +78,12 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             await page.WaitForInteractiveAsync();
         }
         await Assertions.Expect(ready).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        if (name == "compare-diff")
+        {
+            // The first divergence's payloads, line by line, the lines each side has alone marked.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Diff the payloads of Check eligibility" }).ClickAsync();
+            await Assertions.Expect(page.Locator(".payload-diff .diff-added").First).ToBeVisibleAsync();
+        }
         if (name == "run-children")
         {
             // A parent's step with its child run's steps unfolded under it (rows that open the child's page).

@@ -162,7 +162,7 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         await output.GetByRole(AriaRole.Link, new() { Name = "step check-eligibility · attempt 1 · output" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/runs/{runId}\\?step=check-eligibility&attempt=1&tab=output&find={order}"), new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Search in Output" })).ToHaveValueAsync(order);
-        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" }).GetByRole(AriaRole.Status)).ToHaveTextAsync("1 matches");
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Output JSON" }).GetByRole(AriaRole.Status)).ToHaveTextAsync("1 match");
 
         // Its errors, in the run's logs.
         await page.GetByRole(AriaRole.Button, new() { Name = "Logs" }).ClickAsync();
