@@ -15,7 +15,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
     public static TheoryData<string, bool> PagesAndThemes()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare", "compare-diff", "list-search", "run-output", "run-find", "run-logs", "run-chat", "run-attempts"])
+        foreach (var page in (string[])["overview", "list", "list-held", "run", "run-children", "live", "embed", "embed-workflow", "compare", "compare-diff", "list-search", "run-output", "run-find", "run-logs", "run-chat", "run-attempts", "run-loop", "run-confirm"])
         {
             data.Add(page, false);
             data.Add(page, true);
@@ -32,6 +32,7 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             "run-children" => ("customer-onboarding", "completed"),
             "run-chat" => ("support-triage", "completed"),
             "run-attempts" => ("invoice-approval", "completed"),
+            "run-loop" => ("warehouse-sync", "completed"),
             _ => ("refund-request", "failed"),
         };
         var failedRun = await fixture.RunOfAsync(runWorkflow, runStatus);
@@ -53,6 +54,8 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             // A model call's input read as its conversation; a retried step's two attempts side by side.
             "run-chat" => ($"{runPath}?step=draft-reply&tab=input", page.GetByRole(AriaRole.List, new() { Name = "Input messages" })),
             "run-attempts" => ($"{runPath}?step=charge-card&compare=1,2&tab=error", page.GetByRole(AriaRole.Region, new() { Name = "Attempt 1 against attempt 2" })),
+            "run-loop" => ($"{runPath}?step=sync-table&loop=3", page.GetByRole(AriaRole.Listbox, new() { Name = "Loop iterations" })),
+            "run-confirm" => (runPath, page.GetByRole(AriaRole.Button, new() { Name = "Rerun", Exact = true })),
             "compare-diff" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "compare" => ($"{runPath}/compare/{Uri.EscapeDataString(goodRun!)}", page.Locator(".compare-table .side-error").First),
             "list" or "list-held" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
@@ -78,6 +81,12 @@ public sealed class AccessibilityTests(SampleWorkloadFixture fixture) : IClassFi
             await page.WaitForInteractiveAsync();
         }
         await Assertions.Expect(ready).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        if (name == "run-confirm")
+        {
+            // An action asks before it acts: the confirmation in place, its button and the reason field.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Rerun", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Confirm: Rerun" })).ToBeVisibleAsync();
+        }
         if (name == "compare-diff")
         {
             // The first divergence's payloads, line by line, the lines each side has alone marked.
