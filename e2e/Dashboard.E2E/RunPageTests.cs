@@ -282,6 +282,29 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task ALinkWhoseNumbersAreNotNumbers_OpensThePage_AsIfTheyWereNotThere()
+    {
+        var runId = await fixture.RunOfAsync("refund-request", "failed");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        // ?attempt=abc (or a number past an int's range) threw while the page was prerendered: the error page, not the run.
+        foreach (var query in (string[])["step=issue-refund&attempt=abc", "step=issue-refund&attempt=99999999999999999999&loop=x&failed=maybe"])
+        {
+            var response = await page.GotoAsync($"/runs/{runId}?{query}");
+            Assert.Equal(200, response!.Status);
+            await page.WaitForInteractiveAsync();
+            await Assertions.Expect(page.GetByLabel("Step details").GetByRole(AriaRole.Heading, new() { Name = "Issue refund" })).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Attempts" }).Locator("tbody tr")).ToHaveCountAsync(1);
+        }
+        var list = await page.GotoAsync("/runs?size=abc");
+        Assert.Equal(200, list!.Status);
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First).ToBeVisibleAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task RetriedStep_ShowsEveryAttempt_AndComparesTwo()
     {
         var runId = await fixture.RunOfAsync("invoice-approval", "completed");

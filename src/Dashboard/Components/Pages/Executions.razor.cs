@@ -54,8 +54,9 @@ public sealed partial class Executions : IDisposable
     [SupplyParameterFromQuery(Name = "to")]
     public string? To { get; set; }
 
+    // Read by UrlQueryValue: ?size=abc is the default size, not an error page.
     [SupplyParameterFromQuery(Name = "size")]
-    public int? PageSize { get; set; }
+    public string? PageSizeText { get; set; }
 
     [SupplyParameterFromQuery(Name = "sort")]
     public string? Sort { get; set; }
@@ -226,7 +227,7 @@ public sealed partial class Executions : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, PageSize, Sort, Cursor, From, To, In, Model);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, UrlQueryValue.Integer(PageSizeText), Sort, Cursor, From, To, In, Model);
         if (filter == _filter && _view.Page is not null)
         {
             return;

@@ -53,11 +53,12 @@ public sealed partial class RunPage : IDisposable
     [SupplyParameterFromQuery(Name = "step")]
     public string? Step { get; set; }
 
+    // Numbers and flags are bound as text and read by UrlQueryValue: a value that is not one is ignored, not an error page.
     [SupplyParameterFromQuery(Name = "loop")]
-    public int? Loop { get; set; }
+    public string? LoopText { get; set; }
 
     [SupplyParameterFromQuery(Name = "attempt")]
-    public int? Attempt { get; set; }
+    public string? AttemptText { get; set; }
 
     [SupplyParameterFromQuery(Name = "tab")]
     public string? Tab { get; set; }
@@ -70,7 +71,7 @@ public sealed partial class RunPage : IDisposable
     public string? Compare { get; set; }
 
     [SupplyParameterFromQuery(Name = "failed")]
-    public bool? Failed { get; set; }
+    public string? FailedText { get; set; }
 
     [SupplyParameterFromQuery(Name = "filter")]
     public string? Filter { get; set; }
@@ -99,7 +100,11 @@ public sealed partial class RunPage : IDisposable
     [Inject]
     public required LiveUpdates Live { get; init; }
 
-    private bool FailedOnly => Failed == true;
+    private int? Loop => UrlQueryValue.Integer(LoopText);
+
+    private int? Attempt => UrlQueryValue.Integer(AttemptText);
+
+    private bool FailedOnly => UrlQueryValue.Boolean(FailedText) == true;
 
     private TimelineFilter CurrentFilter => new(FailedOnly, Filter);
 
