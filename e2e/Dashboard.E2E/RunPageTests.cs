@@ -282,7 +282,7 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task ALinkWhoseNumbersAreNotNumbers_OpensThePage_AsIfTheyWereNotThere()
+    public async Task AMalformedLink_OpensThePageOrSaysNoSuchRun_NotTheErrorPage()
     {
         var runId = await fixture.RunOfAsync("refund-request", "failed");
         var (context, page, errors) = await fixture.NewPageAsync();
@@ -301,6 +301,18 @@ public sealed class RunPageTests(SampleWorkloadFixture fixture) : IClassFixture<
         Assert.Equal(200, list!.Status);
         await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First).ToBeVisibleAsync();
+
+        // Nor is an id no run can have (over 256 characters, a control character) an error page: no such run.
+        var tooLong = new string('x', 300);
+        foreach (var path in (string[])[$"/runs/{tooLong}", "/runs/a%01b", $"/embed/runs/{tooLong}"])
+        {
+            var response = await page.GotoAsync(path);
+            Assert.Equal(200, response!.Status);
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Run not found" })).ToBeVisibleAsync();
+        }
+        var compare = await page.GotoAsync($"/runs/{tooLong}/compare/{Uri.EscapeDataString(runId)}");
+        Assert.Equal(200, compare!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("does not exist");
         Assert.Empty(errors);
     }
 

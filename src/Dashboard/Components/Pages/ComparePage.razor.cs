@@ -2,6 +2,7 @@ using Dashboard.Client;
 using Dashboard.Client.Errors;
 using Dashboard.Model;
 using Dashboard.Model.Comparing;
+using Dashboard.Model.Runs;
 using Microsoft.AspNetCore.Components;
 
 namespace Dashboard.Components.Pages;
@@ -16,6 +17,7 @@ public sealed partial class ComparePage : IDisposable
     private RunComparison? _comparison;
     private string? _error;
     private readonly Dictionary<int, CompareDiff> _diffs = [];
+    private const string NotFound = "One of the two runs does not exist, or is not one you may see.";
 
     [Parameter]
     public required string RunId { get; set; }
@@ -34,13 +36,19 @@ public sealed partial class ComparePage : IDisposable
         _diffs.Clear();
         _comparison = null;
         _error = null;
+        if (Ids.Problem(RunId) is not null || Ids.Problem(OtherRunId) is not null)
+        {
+            // An id no run can have: the client would refuse it before any call (an ArgumentException, the error page).
+            _error = NotFound;
+            return;
+        }
         try
         {
             _comparison = await Client.Run(RunId).CompareWithAsync(OtherRunId, cancellationToken: _disposed.Token);
         }
         catch (RunNotFoundException)
         {
-            _error = "One of the two runs does not exist, or is not one you may see.";
+            _error = NotFound;
         }
         catch (RunsClientException ex)
         {

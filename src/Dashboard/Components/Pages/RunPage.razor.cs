@@ -147,6 +147,13 @@ public sealed partial class RunPage : IDisposable
 
     private async Task LoadAsync()
     {
+        // An id no run can have (over 256 characters, a control character) is a run that is not there. The client refuses
+        // it before any call, with an ArgumentException that reached the reader as the error page (HTTP 500).
+        _notFound = Ids.Problem(RunId) is not null;
+        if (_notFound)
+        {
+            return;
+        }
         if (!RendererInfo.IsInteractive)
         {
             await LoadHeaderAsync();
