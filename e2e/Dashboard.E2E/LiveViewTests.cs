@@ -273,6 +273,28 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task TheHub_AnswersABadJoin_WithWhatIsWrong()
+    {
+        var runId = $"hub-bad-{Guid.NewGuid():N}";
+        await PostAsync(runId, Event("run_started", "\"workflowId\":\"wf-hub\""));
+        // A portal's script speaks to the hub directly, without the .NET client's checks.
+        await using var connection = new HubConnectionBuilder().WithUrl(new Uri(fixture.App.BaseAddress, "hubs/runs")).Build();
+        await connection.StartAsync(TestContext.Current.CancellationToken);
+
+        foreach (var (id, offset, expected) in ((string, string?, string)[])[
+            ("no-such-run", null, "No run with this id."),
+            (new string('x', 300), null, "No run with this id."),
+            (runId, "not-an-offset", "Cannot join the run: Malformed offset."),
+        ])
+        {
+            var error = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync("JoinRun", id, offset, TestContext.Current.CancellationToken));
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+        // The connection is still good for a join that is.
+        await connection.InvokeAsync("JoinRun", runId, null, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task HubClient_ReceivesWhatTheEngineSent_InOrder()
     {
         var runId = $"hub-{Guid.NewGuid():N}";

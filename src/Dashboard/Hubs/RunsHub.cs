@@ -1,5 +1,6 @@
 using Dashboard.Client.Errors;
 using Dashboard.Configuration;
+using Dashboard.Model.Runs;
 using Dashboard.Security;
 using Dashboard.Services;
 using Microsoft.AspNetCore.Authorization;
@@ -24,6 +25,12 @@ public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscripti
     /// <summary>Events of <paramref name="runId"/> after <paramref name="fromOffset"/> (null or "-1": from the start).</summary>
     public async Task JoinRun(string runId, string? fromOffset)
     {
+        if (Ids.Problem(runId) is not null)
+        {
+            // An id no run can have; the client would refuse it with an ArgumentException, which the caller saw only as
+            // "an unexpected error".
+            throw new HubException("No run with this id.");
+        }
         var connectionId = Context.ConnectionId;
         var client = hub.Clients.Client(connectionId);
         try
@@ -39,6 +46,11 @@ public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscripti
         catch (RunNotFoundException)
         {
             throw new HubException("No run with this id.");
+        }
+        catch (RunsClientException ex)
+        {
+            // The service's own words (a fromOffset it never gave, say: INVALID_INPUT), written for callers.
+            throw new HubException($"Cannot join the run: {ex.Message}");
         }
     }
 
