@@ -295,6 +295,30 @@ public sealed class LiveViewTests(BrowserFixture fixture) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task AHubConnection_FollowsAtMostAThousandRunsAtOnce()
+    {
+        // Each run followed is a reader of its stream: a script that joined every run it listed would hold thousands.
+        var prefix = $"hub-cap-{Guid.NewGuid():N}"[..16];
+        var runIds = Enumerable.Range(0, 1_001).Select(i => $"{prefix}-{i}").ToArray();
+        await Parallel.ForEachAsync(runIds, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) =>
+            await PostAsync(id, Event("run_started", "\"workflowId\":\"wf-hub-cap\"")));
+        await using var connection = new HubConnectionBuilder().WithUrl(new Uri(fixture.App.BaseAddress, "hubs/runs")).Build();
+        await connection.StartAsync(TestContext.Current.CancellationToken);
+
+        foreach (var id in runIds[..1_000])
+        {
+            await connection.InvokeAsync("JoinRun", id, null, TestContext.Current.CancellationToken);
+        }
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync("JoinRun", runIds[1_000], null, TestContext.Current.CancellationToken));
+        Assert.Contains("at most 1,000 runs at once", refused.Message, StringComparison.Ordinal);
+
+        // Joining one it follows again is no new run; leaving one makes room.
+        await connection.InvokeAsync("JoinRun", runIds[0], null, TestContext.Current.CancellationToken);
+        await connection.InvokeAsync("LeaveRun", runIds[0], TestContext.Current.CancellationToken);
+        await connection.InvokeAsync("JoinRun", runIds[1_000], null, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task HubClient_ReceivesWhatTheEngineSent_InOrder()
     {
         var runId = $"hub-{Guid.NewGuid():N}";

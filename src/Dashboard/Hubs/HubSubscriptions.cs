@@ -22,6 +22,13 @@ public sealed class HubSubscriptions : IDisposable
         replaced?.Dispose();
     }
 
+    /// <summary>Whether <paramref name="connectionId"/> holds a subscription under <paramref name="key"/>.</summary>
+    public bool Has(string connectionId, string key) => _byConnection.TryGetValue(connectionId, out var mine) && mine.ContainsKey(key);
+
+    /// <summary>How many subscriptions <paramref name="connectionId"/> holds under keys starting <paramref name="prefix"/>.</summary>
+    public int Count(string connectionId, string prefix) =>
+        _byConnection.TryGetValue(connectionId, out var mine) ? mine.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal)) : 0;
+
     public void Remove(string connectionId, string key)
     {
         if (_byConnection.TryGetValue(connectionId, out var mine) && mine.TryRemove(key, out var subscription))

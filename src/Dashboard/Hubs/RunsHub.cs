@@ -20,6 +20,13 @@ namespace Dashboard.Hubs;
 public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscriptions, IHubContext<RunsHub, IRunsHubClient> hub, IOptions<DashboardOptions> options)
     : Hub<IRunsHubClient>
 {
+    /// <summary>
+    /// Runs one connection may follow at once. Each run followed is a reader of its stream (a long poll on the runs
+    /// service, when it runs apart), so a script that joined every run it listed would hold thousands; a page shows a
+    /// few dozen.
+    /// </summary>
+    public const int MaxRunsPerConnection = 1_000;
+
     private WorkflowAccess Access => WorkflowAccess.Of(Context.User!, options.Value.Authentication.RequiresSignIn);
 
     /// <summary>Events of <paramref name="runId"/> after <paramref name="fromOffset"/> (null or "-1": from the start).</summary>
@@ -32,6 +39,11 @@ public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscripti
             throw new HubException("No run with this id.");
         }
         var connectionId = Context.ConnectionId;
+        // A connection's calls run one at a time (SignalR's default), so the count cannot change under this check.
+        if (!subscriptions.Has(connectionId, "run:" + runId) && subscriptions.Count(connectionId, "run:") >= MaxRunsPerConnection)
+        {
+            throw new HubException($"A connection follows at most {MaxRunsPerConnection:#,0} runs at once: leave one (LeaveRun) before joining another.");
+        }
         var client = hub.Clients.Client(connectionId);
         try
         {
