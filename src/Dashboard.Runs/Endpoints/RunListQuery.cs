@@ -1,6 +1,6 @@
-using Dashboard.Runs.Api;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
+using Dashboard.Runs.Api;
 using Dashboard.Runs.Projections;
 
 namespace Dashboard.Runs.Endpoints;

@@ -42,7 +42,8 @@ public sealed class RunsHub(IRunSubscriptions relay, HubSubscriptions subscripti
         // A connection's calls run one at a time (SignalR's default), so the count cannot change under this check.
         if (!subscriptions.Has(connectionId, "run:" + runId) && subscriptions.Count(connectionId, "run:") >= MaxRunsPerConnection)
         {
-            throw new HubException($"A connection follows at most {MaxRunsPerConnection:#,0} runs at once: leave one (LeaveRun) before joining another.");
+            throw new HubException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"A connection follows at most {MaxRunsPerConnection:#,0} runs at once: leave one (LeaveRun) before joining another."));
         }
         var client = hub.Clients.Client(connectionId);
         try
