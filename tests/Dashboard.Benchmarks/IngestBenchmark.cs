@@ -70,8 +70,7 @@ internal static class IngestBenchmark
         }
 
         var report = Report(ours, onPostgres, reference, indexBehind, indexBehindOnPostgres, insights, insightsOnPostgres);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest.md");
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("ingest.md", report);
         Console.WriteLine(report);
     }
 

@@ -291,8 +291,7 @@ internal static class InsightsBenchmark
         }
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"The aggregates were computed in memory from the generated runs, as ingest's upserts add them up, and written straight into the insights tables ({seed.TotalSeconds:F0} s); ingesting a million runs through the API would take about twenty minutes here. Before timing, the benchmark checks that the service reads the seeded runs back exactly (count and cost).");
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "insights.md");
-        await File.WriteAllTextAsync(path, report.ToString());
+        await ResultsFile.WriteAsync("insights.md", report.ToString());
         Console.WriteLine(report);
     }
 }

@@ -34,7 +34,9 @@ internal static class LiveBenchmark
     /// <summary>A serving process whose CPU the phases measure, by the name its row has in the report.</summary>
     private sealed record ServingProcess(string Name, Func<TimeSpan> Cpu);
 
-    // LIVE_ONLY_1K=1 runs the first load only, LIVE_ONLY_5K=1 the second (a quicker look; the table overwrites results/live.md all the same).
+    // LIVE_ONLY_1K=1 runs the first load only, LIVE_ONLY_5K=1 the second: a quicker look, printed and not written to
+    // results/ (a table of one load would stand where the file's table holds both).
+    private static readonly bool QuickLook = Environment.GetEnvironmentVariable("LIVE_ONLY_1K") is not null || Environment.GetEnvironmentVariable("LIVE_ONLY_5K") is not null;
     private static readonly Load[] Loads = Environment.GetEnvironmentVariable("LIVE_ONLY_1K") is not null ? [new(50, 1_000, 30)] : Environment.GetEnvironmentVariable("LIVE_ONLY_5K") is not null ? [new(200, 5_000, 100)] : [new(50, 1_000, 30), new(200, 5_000, 100)];
 
     private static readonly string[] Quiet = ["--Logging:LogLevel:Default", "Warning", "--Runs:RateLimitPerMinute", "100000000"];
@@ -274,8 +276,10 @@ internal static class LiveBenchmark
                 Row($"of which: {serving[part].Name}", o => string.Create(CultureInfo.InvariantCulture, $"{o.CpuPerThousand[part]:N0} ms"));
             }
         }
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", file);
-        await File.WriteAllTextAsync(path, report.ToString());
+        if (!QuickLook)
+        {
+            await ResultsFile.WriteAsync(file, report.ToString());
+        }
         Console.WriteLine(report);
     }
 

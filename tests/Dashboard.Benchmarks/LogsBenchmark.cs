@@ -74,8 +74,7 @@ internal static class LogsBenchmark
         {
             report.AppendLine(CultureInfo.InvariantCulture, $"| logs API (median of 20): {read} | {ms:F1} ms |");
         }
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "logs.md");
-        await File.WriteAllTextAsync(path, report.ToString());
+        await ResultsFile.WriteAsync("logs.md", report.ToString());
         Console.WriteLine(report);
     }
 

@@ -34,8 +34,7 @@ internal static class OpenRunsBenchmark
         }
 
         var report = Report(sqlite, postgres);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-open-runs.md");
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("ingest-open-runs.md", report);
         Console.WriteLine(report);
     }
 

@@ -89,7 +89,7 @@ internal static partial class OtlpBenchmark
         }
 
         var report = Report(Summarise(native), Summarise(otlp), Summarise(grpc));
-        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "otlp.md"), report);
+        await ResultsFile.WriteAsync("otlp.md", report);
         Console.WriteLine(report);
     }
 

@@ -48,10 +48,9 @@ internal static class PayloadsBenchmark
             return;
         }
         var report = Report(sqlite, postgres);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-payloads.md");
         if (Environment.GetEnvironmentVariable("PAYLOADS_NO_TABLE") is not "1")
         {
-            await File.WriteAllTextAsync(path, report);
+            await ResultsFile.WriteAsync("ingest-payloads.md", report);
         }
         Console.WriteLine(report);
     }

@@ -39,8 +39,7 @@ internal static class RetriesBenchmark
         }
 
         var report = Report(slices, wall);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "ingest-retries.md");
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("ingest-retries.md", report);
         Console.WriteLine(report);
     }
 

@@ -135,8 +135,7 @@ internal static class RunPageBenchmark
         report.AppendLine(CultureInfo.InvariantCulture, $"| circuit memory: kept alive per tab on that output, searched (idle) | {circuit:F1} MB | 30 MB |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| held beyond that right after the last five tabs opened (spare pooled buffers), released when idle | {spare:F1} MB | |");
         report.AppendLine(CultureInfo.InvariantCulture, $"| dashboard process resident-set growth over the {MemoryTabs} tabs | {after - before:F1} MB | |");
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", Steps == 10_000 ? "run-page.md" : $"run-page-{Steps / 1000}k.md");
-        await File.WriteAllTextAsync(path, report.ToString());
+        await ResultsFile.WriteAsync(Steps == 10_000 ? "run-page.md" : $"run-page-{Steps / 1000}k.md", report.ToString());
         Console.WriteLine(report);
     }
 

@@ -76,8 +76,7 @@ internal static class RunsBenchmark
             SqliteConnection.ClearAllPools();
             Directory.Delete(data, recursive: true);
         }
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "runs.md");
-        await File.WriteAllTextAsync(path, report.ToString());
+        await ResultsFile.WriteAsync("runs.md", report.ToString());
         Console.WriteLine(report);
     }
 

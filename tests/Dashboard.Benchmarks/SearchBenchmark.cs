@@ -43,8 +43,7 @@ internal static class SearchBenchmark
         var sqlite = await SqliteAsync(queries);
         var postgres = await PostgreSqlAsync(queries);
         var report = Report(queries, sqlite, postgres);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "search.md");
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("search.md", report);
         Console.WriteLine(report);
     }
 

@@ -39,9 +39,8 @@ internal static class StoreReadsBenchmark
                 postgres = Measure("PostgreSQL", store);
             }
 
-            var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "store-reads.md");
-            await File.WriteAllTextAsync(path, Report(sqlite, postgres));
-            Console.WriteLine($"wrote {path}");
+            await ResultsFile.WriteAsync("store-reads.md", Report(sqlite, postgres));
+            Console.WriteLine("wrote results/store-reads.md");
         }
         finally
         {

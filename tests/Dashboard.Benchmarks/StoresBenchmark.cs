@@ -71,8 +71,7 @@ internal static class StoresBenchmark
         }
 
         var report = Report(reference, sqlite, postgres, across, sqliteReads, postgresReads);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "stores.md");
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("stores.md", report);
         Console.WriteLine(report);
     }
 

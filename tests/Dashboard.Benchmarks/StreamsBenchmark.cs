@@ -44,11 +44,9 @@ internal static class StreamsBenchmark
         Directory.Delete(referenceData, recursive: true);
 
         var report = Report(results[0].M, results[1].M, results[0].Server, results[1].Server);
-        var path = Path.Combine(RepoPaths.Root, "tests", "Dashboard.Benchmarks", "results", "streams.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, report);
+        await ResultsFile.WriteAsync("streams.md", report);
         Console.WriteLine(report);
-        Console.WriteLine($"Written to {path}");
+        Console.WriteLine("Written to results/streams.md");
     }
 
     internal sealed record Measurements(double AppendColdEventsPerSecond, double AppendEventsPerSecond, double CatchUpEventsPerSecond, double CatchUpMegabytesPerSecond, double WakeP50Ms, double WakeP99Ms, int WakeSamples, int WakeMissed);
