@@ -291,6 +291,40 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task TextWithANullCharacter_IsStoredAndServedAsSent_OnEveryStore_AndSearchGoesOn()
+    {
+        // "\u0000" is valid JSON. PostgreSQL refuses U+0000 in text: the workflow name, the log line and the run's error
+        // were a 500 there, and the step's error, indexed for search, stopped the search indexer at its batch for good.
+        var runId = NewRunId();
+        var word = $"nulword{Guid.NewGuid():N}";
+        var response = await Http.PostEventsAsync(runId, Batch(
+            $$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"wf-invoices","workflowName":"In\u0000voice","triggerType":"api"}""",
+            StepStarted("fetch"),
+            StepFailed("fetch", message: $"bad\\u0000reply {word}", willRetry: false),
+            $$"""{"type":"log","timestamp":"{{Time()}}","level":"error","message":"li\u0000ne {{word}}"}""",
+            RunFailed("pay\\u0000ment")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var record = await Http.GetJsonAsync($"api/runs/{runId}");
+        // What the API serves is the rows' JSON, which holds the character as it came, on both stores.
+        Assert.Equal("In\0voice", record.GetProperty("workflowName").GetString());
+        Assert.Equal("pay\0ment", record.GetProperty("error").GetProperty("message").GetString());
+        var log = Assert.Single((await Http.GetJsonAsync($"api/runs/{runId}/logs")).GetProperty("items").EnumerateArray());
+        Assert.Equal($"li\0ne {word}", log.GetProperty("message").GetString());
+        var step = Assert.Single((await Http.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").EnumerateArray());
+        Assert.Equal($"bad\0reply {word}", step.GetProperty("errorContext").GetProperty("message").GetString());
+
+        // The search index took the batch (its text with U+FFFD in place of U+0000), and goes on with the next run's.
+        var hits = (await Http.GetJsonAsync($"api/search?q={word}")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["error", "log"], hits.Select(h => h.GetProperty("field").GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains(hits, h => h.GetProperty("snippet").GetString()!.Contains($"li\uFFFDne {word}", StringComparison.Ordinal));
+        var next = NewRunId();
+        var nextWord = $"afterword{Guid.NewGuid():N}";
+        await Http.PostOkAsync(next, Batch(Started(), StepStarted("fetch", input: $$"""{"note":"{{nextWord}}"}""")));
+        Assert.Equal(next, Assert.Single((await Http.GetJsonAsync($"api/search?q={nextWord}")).GetProperty("items").EnumerateArray()).GetProperty("runId").GetString());
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

@@ -62,7 +62,7 @@ internal sealed partial class OtlpContentOffers(RunsDatabase database, TimeProvi
                 {
                     var parameter = command.CreateParameter();
                     parameter.ParameterName = "@" + name;
-                    parameter.Value = value;
+                    parameter.Value = StorableText.Of(value);
                     command.Parameters.Add(parameter);
                 });
                 batch.BatchCommands.Add(command);

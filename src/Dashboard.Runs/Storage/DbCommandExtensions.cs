@@ -5,14 +5,14 @@ namespace Dashboard.Runs.Storage;
 /// <summary>Parameters through the provider-neutral ADO.NET types, so one query text serves SQLite and PostgreSQL.</summary>
 internal static class DbCommandExtensions
 {
-    /// <summary>Adds <c>@name</c> (written without the <c>@</c>); null is sent as SQL NULL.</summary>
+    /// <summary>Adds <c>@name</c> (written without the <c>@</c>); null is sent as SQL NULL, text as the stores hold it (<see cref="StorableText"/>).</summary>
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         // Named with its '@': SQLite binds an unprefixed name by looking it up under every prefix it knows, four lookups
         // (each a scan of the statement's names) where one will do; under ingestion that was about a tenth of the CPU.
         parameter.ParameterName = Named(name);
-        parameter.Value = value ?? DBNull.Value;
+        parameter.Value = StorableText.Of(value) ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return command;
     }

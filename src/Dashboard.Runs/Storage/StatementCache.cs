@@ -49,7 +49,7 @@ internal sealed class StatementCache(bool batching = false) : IDisposable
             var parameter = parameters[i];
             if (parameter.ParameterName.AsSpan(1).SequenceEqual(name))
             {
-                parameter.Value = value ?? DBNull.Value;
+                parameter.Value = StorableText.Of(value) ?? DBNull.Value;
                 return;
             }
         }
