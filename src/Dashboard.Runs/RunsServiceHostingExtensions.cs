@@ -40,7 +40,7 @@ public static class RunsServiceHostingExtensions
         services.AddSingleton(_ => new Search.RecentBatches());
         services.AddSingleton(sp => new RunBatchHandoff(sp.GetRequiredService<DurableStreamEngine>().Notifier));
         services.AddSingleton(sp => new Search.SearchIndexer(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<DurableStreamEngine>(), sp.GetRequiredService<Search.RecentBatches>()));
-        services.AddSingleton(sp => new Search.SearchQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<Search.SearchIndexer>(), sp.GetRequiredService<IOptions<RunsOptions>>()));
+        services.AddSingleton(sp => new Search.SearchQueries(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<Search.SearchIndexer>(), sp.GetRequiredService<IOptions<RunsOptions>>(), sp.GetRequiredService<ILogger<Search.SearchQueries>>()));
         services.AddSingleton(sp => new Control.ControlRequests(sp.GetRequiredService<RunsDatabase>(), sp.GetRequiredService<DurableStreamEngine>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton(sp => new RunStateCache(sp.GetRequiredService<DurableStreamEngine>(),

@@ -3,18 +3,19 @@ using System.Data.Common;
 using Dashboard.Model.Search;
 using Dashboard.Runs.Configuration;
 using Dashboard.Runs.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Runs.Search;
 
 /// <summary>Reads the search index: newest documents first, only of runs the caller may see.</summary>
-internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer, IOptions<RunsOptions> options)
+internal sealed partial class SearchQueries(RunsDatabase database, SearchIndexer indexer, IOptions<RunsOptions> options, ILogger<SearchQueries> logger)
 {
     public SearchPage Search(SearchRequest request, CancellationToken cancellation)
     {
         // What was stored before the search is found by it, unless the index is further behind than the search may spend
         // catching it up: then the page says so.
-        var caughtUp = indexer.CatchUp(TimeSpan.FromMilliseconds(options.Value.SearchCatchUpMs), cancellation);
+        var caughtUp = CatchUp(cancellation);
         cancellation.ThrowIfCancellationRequested();
         using var connection = database.OpenSearchRead();
         var hits = new List<(long Id, SearchHit Hit)>(request.Limit + 1);
@@ -49,6 +50,24 @@ internal sealed class SearchQueries(RunsDatabase database, SearchIndexer indexer
         var items = WithRuns(hits.Select(h => h.Hit).ToList());
         return new SearchPage(items, more ? hits[^1].Id.ToString(CultureInfo.InvariantCulture) : null) { IndexBehind = !caughtUp };
     }
+
+    // A catch-up that fails (a batch the index cannot take) leaves the index as it was: the search answers from it, saying it
+    // is behind, rather than every search failing until the batch is dealt with. The background indexer logs it too.
+    private bool CatchUp(CancellationToken cancellation)
+    {
+        try
+        {
+            return indexer.CatchUp(TimeSpan.FromMilliseconds(options.Value.SearchCatchUpMs), cancellation);
+        }
+        catch (DbException ex)
+        {
+            LogCatchUpFailed(logger, ex);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A search could not catch the search index up; it answered from the index as it is (indexBehind)")]
+    private static partial void LogCatchUpFailed(ILogger logger, Exception exception);
 
     // The newest document below the cursor and the oldest of the window of the newest ones (null: the window holds
     // them all); both null when there is none.
