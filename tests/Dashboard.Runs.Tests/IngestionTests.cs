@@ -325,6 +325,29 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task ATriggerTypeThatIsNotALabel_IsInvalidInput_AndTheFleetViewGoesOnCounting()
+    {
+        // A trigger type is a key of the fleet's trigger filter. 3,000 characters did not fit its index on PostgreSQL: the
+        // insights pass holding that run failed, and every pass after it, for every workflow.
+        var workflow = $"wf-trigger-{Guid.NewGuid():N}";
+        foreach (var (trigger, problem) in ((string, string)[])[
+            (new string('t', 3_000), "must be at most 256 characters (got 3000)"),
+            ("api\\nschedule", "must not contain control characters")])
+        {
+            var runId = NewRunId();
+            var response = await Http.PostEventsAsync(runId, Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{workflow}}","triggerType":"{{trigger}}"}""", RunFailed()));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains($"event 0 (run_started), field triggerType: {problem}", await MessageOf(response), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/runs/{runId}", TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        await Http.PostOkAsync(NewRunId(), Batch(Started(workflow), RunFailed("card declined")));
+        var summary = await Http.GetJsonAsync($"api/insights/summary?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z");
+        Assert.Equal((1, 1), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("byStatus").GetProperty("failed").GetInt32()));
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

@@ -102,6 +102,40 @@ public sealed class InsightsBehindIngestionTests
         Assert.Equal(3, again.GetProperty("byStatus").GetProperty("completed").GetInt32());
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task APendingRowTheStoreRefuses_IsSetAside_AndTheRowsAroundItAreCounted(string store)
+    {
+        var storage = await Stores.ArgumentsAsync(store);
+        string[] arguments = [.. storage, "--Runs:InsightsIntervalMs", "3600000", "--Logging:LogLevel:Default", "Warning"];
+        var workflow = $"wf-refused-{Guid.NewGuid():N}";
+        var period = $"workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z";
+        await using var service = await AppProcess.StartAsync("Dashboard.Runs", arguments);
+        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        // The store refuses one run's trigger type, as PostgreSQL's index once refused a trigger type of 3,000 characters
+        // (the pass holding it failed, and every pass after it).
+        await ExecuteAsync(store, storage, service.DataDirectory, store == "sqlite"
+            ? "CREATE TRIGGER refuse BEFORE INSERT ON insight_triggers WHEN NEW.trigger_type = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            : """
+              CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN IF NEW.trigger_type = 'refused' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$;
+              CREATE TRIGGER refuse BEFORE INSERT ON insight_triggers FOR EACH ROW EXECUTE FUNCTION refuse();
+              """);
+        foreach (var trigger in new[] { "api", "refused", "api" })
+        {
+            await http.PostOkAsync(NewRunId("refused"), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{workflow}}","triggerType":"{{trigger}}"}""", RunCompleted()));
+        }
+
+        var summary = await http.GetJsonAsync($"api/insights/summary?{period}");
+
+        Assert.Equal((2, 2), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("byStatus").GetProperty("completed").GetInt32()));
+        Assert.Equal(0, await PendingAsync(store, storage, service.DataDirectory));
+        Assert.Equal(1, await CountAsync(store, storage, service.DataDirectory, "SELECT count(*) FROM insight_unreadable WHERE error LIKE '%refused by the test%'"));
+        Assert.True(await service.WaitForOutputAsync("could not be added (the store refused it alone) and was set aside"));
+        // Read again: nothing is counted twice.
+        Assert.Equal(2, (await http.GetJsonAsync($"api/insights/summary?{period}")).GetProperty("runs").GetInt32());
+    }
+
     private static async Task<DbConnection> OpenAsync(string store, string[] storage, string dataDirectory)
     {
         DbConnection connection = store == "sqlite"

@@ -39,13 +39,7 @@ public sealed class SearchIndexFailureTests
         Assert.True(page.GetProperty("indexBehind").GetBoolean());
         Assert.Equal(indexed, Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("runId").GetString());
         Assert.Empty((await http.GetJsonAsync($"api/search?q={after}")).GetProperty("items").EnumerateArray());
-        // The console logger writes behind the request: wait for the line rather than expect it with the answer.
-        var logged = DateTime.UtcNow.AddSeconds(30);
-        while (!service.Output.Any(line => line.Contains("could not catch the search index up", StringComparison.Ordinal)) && DateTime.UtcNow < logged)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-        Assert.Contains(service.Output, line => line.Contains("could not catch the search index up", StringComparison.Ordinal));
+        Assert.True(await service.WaitForOutputAsync("could not catch the search index up"));
 
         await ExecuteAsync(store, storage, service.DataDirectory, "DROP TRIGGER refuse" + (store == "sqlite" ? "" : " ON run_search"));
         var caughtUp = await http.GetJsonAsync($"api/search?q={after}");

@@ -37,6 +37,24 @@ public sealed partial class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until a line of the process's output holds <paramref name="text"/>, for at most 30 s; whether one did. The
+    /// console logger writes behind the code that logs, so a line logged while answering a request may come after the answer.
+    /// </summary>
+    public async Task<bool> WaitForOutputAsync(string text)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!Output.Any(line => line.Contains(text, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > until)
+            {
+                return false;
+            }
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     /// <param name="project">A project under src/, e.g. "Dashboard" or "Dashboard.Runs".</param>
     /// <param name="args">Extra command-line settings; <c>{data}</c> is replaced by the data directory.</param>
     /// <param name="dataDirectory">Reuse a data directory (to restart on the same files); a fresh one otherwise.</param>

@@ -56,6 +56,10 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             return Invalid(Describe(reordered));
         }
+        if (TriggerTypeCheck.FirstProblem(batch) is { } trigger)
+        {
+            return Invalid(Describe(trigger));
+        }
         // Secrets are masked before anything is stored or measured: no reader, export or screen can show them.
         var events = batch.Select(_redactor.Apply).Select(_truncator.Apply).ToList();
 

@@ -19,7 +19,8 @@ namespace Dashboard.Runs.Insights;
 /// <para>
 /// Each row says how its deltas are written (<see cref="Format"/>). A pass takes only rows of a format it knows, so that
 /// during a rolling upgrade an older instance leaves a newer one's rows to it instead of failing on them; a row of a known
-/// format that cannot be read is set aside in <c>insight_unreadable</c> (and logged), not left to stop every pass after it.
+/// format that cannot be read is set aside in <c>insight_unreadable</c> (and logged), not left to stop every pass after it;
+/// so is a row the store refuses to add (<see cref="RefusesData"/>), found by adding the pass's rows one by one.
 /// </para>
 /// </summary>
 internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, ILogger<InsightsOutbox> logger)
@@ -35,6 +36,9 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, I
     private readonly Lock _gate = new();
     private readonly StatementCache _statements = new(database.BatchesWrites);
     private readonly WorkflowNamesWritten _workflowNames = new(time);
+
+    // The pending rows the last pass took (under the gate): the one a pass of one row was refused on is set aside by id.
+    private List<long> _tried = [];
 
     /// <summary>Stores the deltas of the batches of <paramref name="transaction"/> (in it: they land with the batches or not at all).</summary>
     public static void Add(StatementCache statements, DbTransaction transaction, IReadOnlyList<InsightsDelta> deltas)
@@ -112,41 +116,118 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, I
     {
         lock (_gate)
         {
-            return database.WriteAside(transaction =>
+            try
             {
-                if (!TakeTurn(transaction, waitForOthers))
-                {
-                    return 0;
-                }
-                var (ids, deltas, unreadable) = ReadPending(transaction);
-                if (ids.Count == 0)
-                {
-                    return 0;
-                }
-                try
-                {
-                    SetAside(transaction, unreadable);
-                    var shard = database.InsightShard(transaction);
-                    // By workflow, its sums before its other rows; a workflow's first sighting and failures in the order
-                    // they were stored (a failure group keeps its latest examples first).
-                    foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
-                        .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
-                    {
-                        InsightsWriter.Write(_statements, transaction, delta, shard, _workflowNames);
-                    }
-                    _statements.Flush(transaction);
-                    Delete(transaction, ids);
-                }
-                catch
-                {
-                    // The transaction rolls back: the rows stay pending, and the names it wrote may not have been kept.
-                    _statements.Discard();
-                    _workflowNames.Forget();
-                    throw;
-                }
-                return ids.Count;
-            });
+                return database.WriteAside(transaction => AddPending(transaction, waitForOthers, PassRows));
+            }
+            catch (DbException ex) when (RefusesData(ex))
+            {
+                // Some row's deltas hold what the store refuses (a value too long for a key's index): each row alone, so
+                // that the one refused is set aside and the rest are counted, where every pass after it failed on it.
+                logger.LogWarning(ex, "Insights: a pass was refused by the store; its pending rows are added one by one to set aside the row refused");
+                return AddOneByOne(waitForOthers);
+            }
         }
+    }
+
+    private int AddOneByOne(bool waitForOthers)
+    {
+        var taken = 0;
+        for (var i = 0; i < PassRows; i++)
+        {
+            int added;
+            try
+            {
+                added = database.WriteAside(transaction => AddPending(transaction, waitForOthers, limit: 1));
+            }
+            catch (DbException ex) when (RefusesData(ex) && _tried is [var refused])
+            {
+                added = database.WriteAside(transaction => SetAsideRefused(transaction, waitForOthers, refused, ex.Message));
+            }
+            if (added == 0)
+            {
+                break;
+            }
+            taken += added;
+        }
+        return taken;
+    }
+
+    /// <summary>
+    /// An error that says the data cannot be stored as it is, which trying again will not change: PostgreSQL's data
+    /// exceptions, constraint violations and exceeded limits (SQLSTATE classes 22, 23, 54); SQLite's too big, constraint,
+    /// mismatch and range errors. Lost connections, deadlocks and timeouts are not: the rows stay pending for the next pass.
+    /// </summary>
+    internal static bool RefusesData(DbException exception) => exception switch
+    {
+        Npgsql.PostgresException postgres => postgres.SqlState is ['2', '2', ..] or ['2', '3', ..] or ['5', '4', ..],
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode is 18 or 19 or 20 or 25,
+        _ => false,
+    };
+
+    // A pending row the store refused on its own, kept aside as it is (and logged). 1 when it is dealt with: set aside
+    // here, or already gone (another instance's pass took it meanwhile); 0 when the turn was held and not waited for.
+    private int SetAsideRefused(DbTransaction transaction, bool waitForOthers, long id, string error)
+    {
+        if (!TakeTurn(transaction, waitForOthers))
+        {
+            return 0;
+        }
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id, format, deltas FROM insight_pending WHERE id = @id";
+        command.With("id", id);
+        Unreadable? row = null;
+        using (var reader = command.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                row = new Unreadable(reader.GetInt64(0), reader.GetInt32(1), (byte[])reader.GetValue(2), "The store refused its deltas: " + error);
+            }
+        }
+        if (row is null)
+        {
+            return 1;
+        }
+        SetAside(transaction, [row], "could not be added (the store refused it alone)");
+        Delete(transaction, [row.Id]);
+        return 1;
+    }
+
+    private int AddPending(DbTransaction transaction, bool waitForOthers, int limit)
+    {
+        if (!TakeTurn(transaction, waitForOthers))
+        {
+            return 0;
+        }
+        var (ids, deltas, unreadable) = ReadPending(transaction, limit);
+        _tried = ids;
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            SetAside(transaction, unreadable);
+            var shard = database.InsightShard(transaction);
+            // By workflow, its sums before its other rows; a workflow's first sighting and failures in the order
+            // they were stored (a failure group keeps its latest examples first).
+            foreach (var delta in InsightsDeltaMerge.Merge(deltas).OrderBy(d => d.WorkflowId, StringComparer.Ordinal)
+                .ThenBy(d => d.Run is null && d.Steps.Count == 0).ThenBy(d => d.Failure?.Signature, StringComparer.Ordinal))
+            {
+                InsightsWriter.Write(_statements, transaction, delta, shard, _workflowNames);
+            }
+            _statements.Flush(transaction);
+            Delete(transaction, ids);
+        }
+        catch
+        {
+            // The transaction rolls back: the rows stay pending, and the names it wrote may not have been kept.
+            _statements.Discard();
+            _workflowNames.Forget();
+            throw;
+        }
+        return ids.Count;
     }
 
     // SQLite has one writer: a pass there has the turn by writing at all, and the row is always found.
@@ -161,12 +242,12 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, I
     /// <summary>A pending row whose deltas could not be read, and why.</summary>
     private sealed record Unreadable(long Id, int Format, byte[] Deltas, string Error);
 
-    private static (List<long> Ids, List<InsightsDelta> Deltas, List<Unreadable> Unreadable) ReadPending(DbTransaction transaction)
+    private static (List<long> Ids, List<InsightsDelta> Deltas, List<Unreadable> Unreadable) ReadPending(DbTransaction transaction, int limit)
     {
         var (ids, deltas, unreadable) = (new List<long>(), new List<InsightsDelta>(), new List<Unreadable>());
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT id, format, deltas FROM insight_pending WHERE format <= {Format} ORDER BY id LIMIT {PassRows}";
+        command.CommandText = $"SELECT id, format, deltas FROM insight_pending WHERE format <= {Format} ORDER BY id LIMIT {limit}";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -189,7 +270,7 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, I
     /// Rows that cannot be read are kept aside, as they were, in the pass that took them, and logged: what they held is
     /// not counted (the aggregates undercount those batches), but the rows after them are.
     /// </summary>
-    private void SetAside(DbTransaction transaction, List<Unreadable> unreadable)
+    private void SetAside(DbTransaction transaction, List<Unreadable> unreadable, string what = "could not be read")
     {
         if (unreadable.Count == 0)
         {
@@ -204,8 +285,8 @@ internal sealed class InsightsOutbox(RunsDatabase database, TimeProvider time, I
             command.With("id", row.Id).With("format", row.Format).With("deltas", row.Deltas).With("error", row.Error)
                 .With("at", time.GetUtcNow().ToUnixTimeMilliseconds());
             command.ExecuteNonQuery();
-            logger.LogError("Insights: pending row {Id} (format {Format}, {Bytes} bytes) could not be read and was set aside in insight_unreadable; the batches it held are not counted. {Error}",
-                row.Id, row.Format, row.Deltas.Length, row.Error);
+            logger.LogError("Insights: pending row {Id} (format {Format}, {Bytes} bytes) {What} and was set aside in insight_unreadable; the batches it held are not counted. {Error}",
+                row.Id, row.Format, row.Deltas.Length, what, row.Error);
         }
     }
 
