@@ -348,6 +348,40 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AStreamPathOrProducerIdOfThousandsOfCharacters_IsABadRequest_OnEveryStore()
+    {
+        // Both are keys of the streams' store: PostgreSQL's indexes refused them with a 500, where SQLite took them.
+        var ct = TestContext.Current.CancellationToken;
+        // Letters that do not compress: PostgreSQL compresses a long key before it measures it against the index's limit.
+        var random = new Random(15);
+        var letters = string.Concat(Enumerable.Range(0, 3_000).Select(_ => (char)('a' + random.Next(26))));
+        using var create = new HttpRequestMessage(HttpMethod.Put, $"v1/stream/{letters}") { Content = new StringContent("", System.Text.Encoding.UTF8, "application/json") };
+        var created = await Http.SendAsync(create, ct);
+        Assert.Equal(HttpStatusCode.BadRequest, created.StatusCode);
+        Assert.Equal("A stream path is at most 1024 bytes (UTF-8).", await created.Content.ReadAsStringAsync(ct));
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"v1/stream/{letters}"), ct)).StatusCode);
+
+        var streamPath = $"v1/stream/producers-{Guid.NewGuid():N}";
+        using (var stream = new HttpRequestMessage(HttpMethod.Put, streamPath) { Content = new StringContent("", System.Text.Encoding.UTF8, "application/json") })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Http.SendAsync(stream, ct)).StatusCode);
+        }
+        var runId = NewRunId();
+        foreach (var (path, body) in new[] { (streamPath, """[{"n":1}]"""), ($"api/runs/{runId}/events", Batch(Started())) })
+        {
+            using var append = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            append.Headers.Add("Producer-Id", letters);
+            append.Headers.Add("Producer-Epoch", "0");
+            append.Headers.Add("Producer-Seq", "0");
+            var appended = await Http.SendAsync(append, ct);
+            Assert.Equal(HttpStatusCode.BadRequest, appended.StatusCode);
+            Assert.Contains("Producer-Id is at most 256 characters (got 3000).", await appended.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+        Assert.Equal("[]", await Http.GetStringAsync($"{streamPath}?offset=-1", ct));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/runs/{runId}", ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

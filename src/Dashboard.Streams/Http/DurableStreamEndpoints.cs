@@ -30,6 +30,13 @@ public static class DurableStreamEndpoints
             await PlainAsync(response, StatusCodes.Status400BadRequest, "Invalid stream path.");
             return;
         }
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > StreamRequestReader.MaxPathBytes)
+        {
+            // A path is a key of the streams: PostgreSQL's index refuses one of a few thousand bytes (a 500 there), and no
+            // store should hold what the other refuses.
+            await PlainAsync(response, StatusCodes.Status400BadRequest, $"A stream path is at most {StreamRequestReader.MaxPathBytes} bytes (UTF-8).");
+            return;
+        }
 
         var services = context.RequestServices;
         var engine = services.GetRequiredService<DurableStreamEngine>();

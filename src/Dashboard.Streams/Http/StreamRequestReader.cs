@@ -46,6 +46,12 @@ public static class StreamRequestReader
         return false;
     }
 
+    /// <summary>The longest <c>Producer-Id</c> taken.</summary>
+    public const int MaxProducerIdLength = 256;
+
+    /// <summary>The longest stream path taken, in UTF-8 bytes (prefix included).</summary>
+    public const int MaxPathBytes = 1024;
+
     public static bool TryReadProducer(IHeaderDictionary headers, out ProducerClaim? producer, out string? error)
     {
         producer = null;
@@ -65,6 +71,12 @@ public static class StreamRequestReader
         if (id.Length == 0)
         {
             error = "Producer-Id must not be empty.";
+            return false;
+        }
+        if (id.Length > MaxProducerIdLength)
+        {
+            // It is a key of the stream's producers: PostgreSQL's index refuses one of a few thousand characters (a 500).
+            error = $"Producer-Id is at most {MaxProducerIdLength} characters (got {id.Length}).";
             return false;
         }
         if (!HeaderValues.TryParseProducerInteger(epoch, out var epochValue) || !HeaderValues.TryParseProducerInteger(seq, out var seqValue))
