@@ -382,6 +382,38 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task ACostOrTokenCountPastWhatTheSumsHold_IsInvalidInput_AndTheLargestTakenIsCounted()
+    {
+        // Costs are summed in 10^-12 USD in 64 bits: $100,000,000 for a step overflowed there (a 500, nothing stored), and
+        // two steps of 9x10^18 prompt tokens made the fleet's total negative.
+        var workflow = $"wf-usage-{Guid.NewGuid():N}";
+        static string Ended(string stepId, string usage) =>
+            $$"""{"type":"step_completed","timestamp":"{{Time()}}","stepId":"{{stepId}}","attempt":1,"modelUsed":"gpt-4o",{{usage}}}""";
+        foreach (var (usage, problem) in ((string, string)[])[
+            ("\"costUsd\":\"100000000\"", "field costUsd: must be at most 1,000,000 (USD)"),
+            ("\"costUsd\":\"79228162514264337593543950335\"", "field costUsd: must be at most 1,000,000 (USD)"),
+            ("\"tokens\":{\"prompt\":9000000000000000000}", "field tokens.prompt: must be at most 1,000,000,000,000"),
+            ("\"tokens\":{\"prompt\":10,\"completion\":1000000000001}", "field tokens.completion: must be at most 1,000,000,000,000")])
+        {
+            var runId = NewRunId();
+            var response = await Http.PostEventsAsync(runId, Batch(Started(workflow), StepStarted("llm"), Ended("llm", usage)));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains($"event 2 (step_completed), {problem}", await MessageOf(response), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"api/runs/{runId}", TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        var largest = NewRunId();
+        await Http.PostOkAsync(largest, Batch(Started(workflow), StepStarted("llm"),
+            Ended("llm", "\"costUsd\":\"1000000\",\"tokens\":{\"prompt\":1000000000000,\"cached\":1000000000000,\"completion\":1000000000000}"), RunCompleted()));
+        var record = await Http.GetJsonAsync($"api/runs/{largest}");
+        Assert.Equal(("1000000", 2_000_000_000_000L), (record.GetProperty("costUsd").GetString(), record.GetProperty("totalTokens").GetInt64()));
+        var summary = await Http.GetJsonAsync($"api/insights/summary?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z");
+        Assert.Equal((1, "1000000", 1_000_000_000_000L), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("costUsd").GetString(),
+            summary.GetProperty("tokens").GetProperty("prompt").GetInt64()));
+    }
+
+    [Fact]
     public async Task PayloadOverTheLimit_IsStoredTruncated_WithItsOriginalSize()
     {
         var runId = NewRunId();

@@ -56,9 +56,9 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
         {
             return Invalid(Describe(reordered));
         }
-        if (TriggerTypeCheck.FirstProblem(batch) is { } trigger)
+        if ((TriggerTypeCheck.FirstProblem(batch) ?? UsageCheck.FirstProblem(batch)) is { } refused)
         {
-            return Invalid(Describe(trigger));
+            return Invalid(Describe(refused));
         }
         // Secrets are masked before anything is stored or measured: no reader, export or screen can show them.
         var events = batch.Select(_redactor.Apply).Select(_truncator.Apply).ToList();

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Dashboard.Model.Events;
+using Dashboard.Model.Reducing;
+
+namespace Dashboard.Runs.Ingestion;
+
+/// <summary>
+/// Refuses a step's cost or token counts past what the fleet's sums can hold. Costs are counted in 10⁻¹² USD in 64 bits:
+/// a step's <c>costUsd</c> of 100,000,000 (a unit mistake, or a hostile engine) overflowed there, a 500 with nothing
+/// stored. Token counts are summed per run and per workflow: two steps of 9×10¹⁸ prompt tokens made the fleet's total
+/// negative. A step may report up to a million dollars and a trillion tokens of each kind (its total is their sum), far
+/// past any real call.
+/// Checked where events come in, not by the reducer, which also replays what is stored.
+/// </summary>
+internal static class UsageCheck
+{
+    public const decimal MaxCostUsd = 1_000_000m;
+
+    public const long MaxTokens = 1_000_000_000_000;
+
+    public static EventRejection? FirstProblem(IReadOnlyList<RunEvent> events)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i] is StepEndEvent end && Problem(end) is { } found)
+            {
+                return new EventRejection(i, end.Type, found.Field, found.Problem);
+            }
+        }
+        return null;
+    }
+
+    private static (string Field, string Problem)? Problem(StepEndEvent e)
+    {
+        if (e.CostUsd > MaxCostUsd)
+        {
+            return ("costUsd", $"must be at most {MaxCostUsd.ToString("N0", CultureInfo.InvariantCulture)} (USD)");
+        }
+        if (e.Tokens is not { } tokens)
+        {
+            return null;
+        }
+        foreach (var (field, count) in new[] { ("tokens.prompt", tokens.Prompt), ("tokens.cached", tokens.Cached), ("tokens.completion", tokens.Completion) })
+        {
+            if (count > MaxTokens)
+            {
+                return (field, $"must be at most {MaxTokens.ToString("N0", CultureInfo.InvariantCulture)}");
+            }
+        }
+        return null;
+    }
+}
