@@ -40,6 +40,48 @@ public abstract class OtlpLogsTests(RunsServiceFixture fixture)
         (await fixture.Http.GetJsonAsync($"api/runs/{runId}/logs")).GetProperty("items").EnumerateArray().ToList();
 
     [Fact]
+    public async Task ASpanWithCountsPastTheLimits_KeepsItsStepWithoutThem_AndAServiceNameOfThousandsOfCharactersIsTaken()
+    {
+        // Token counts or a cost the runs API refuses (UsageCheck) made the whole trace rejected; a service name of 3,000
+        // random characters did not fit PostgreSQL's index of the services that send logs (a 500 for the export).
+        var random = new Random(21);
+        var service = string.Concat(Enumerable.Range(0, 3_000).Select(_ => (char)('a' + random.Next(26))));
+        var traceId = OtlpContentWaitTests.TraceId();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var spans = $$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"{{{service}}}"}}]},"scopeSpans":[{"spans":[
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000a1","name":"plan","startTimeUnixNano":"{{{now}}}","endTimeUnixNano":"{{{now + 9_000_000}}}"},
+                {"traceId":"{{{traceId}}}","spanId":"00000000000000b2","parentSpanId":"00000000000000a1","name":"llm",
+                 "startTimeUnixNano":"{{{now + 1_000_000}}}","endTimeUnixNano":"{{{now + 5_000_000}}}",
+                 "attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"5000000000000"}},
+                   {"key":"gen_ai.usage.output_tokens","value":{"intValue":"10"}},{"key":"gen_ai.usage.cost","value":{"doubleValue":1e9}}]}]}]}]}
+            """;
+        // The log record first: its service is remembered as one that sends logs, and the record waits for its span.
+        var logs = OtlpContentWaitTests.Logs(service, $$$"""{"timeUnixNano":"{{{now + 2_000_000}}}","severityText":"INFO","body":{"stringValue":"calling the model"},"traceId":"{{{traceId}}}","spanId":"00000000000000b2"}""");
+        var logged = await fixture.Http.PostAsync("v1/logs", new StringContent(logs, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.OK, logged.StatusCode);
+        var loggedBody = await logged.Content.ReadAsStringAsync(Token);
+        Assert.True(!loggedBody.Contains("rejected", StringComparison.OrdinalIgnoreCase), loggedBody);
+
+        var traced = await fixture.Http.PostAsync("v1/traces", new StringContent(spans, Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.OK, traced.StatusCode);
+        var tracedBody = await traced.Content.ReadAsStringAsync(Token);
+        Assert.True(!tracedBody.Contains("rejected", StringComparison.OrdinalIgnoreCase), tracedBody);
+        var llm = Assert.Single((await fixture.Http.GetJsonAsync($"api/runs/{traceId}/trace")).GetProperty("steps").EnumerateArray(),
+            step => step.GetProperty("stepId").GetString() == "llm");
+        Assert.False(llm.TryGetProperty("costUsd", out _));
+        Assert.False(llm.TryGetProperty("tokens", out _));
+        // The waiting record joins its span as the spans come in; waited for, not expected with the answer.
+        var lines = await LogsAsync(traceId);
+        for (var tries = 0; lines.Count == 0 && tries < 200; tries++)
+        {
+            await Task.Delay(50, Token);
+            lines = await LogsAsync(traceId);
+        }
+        Assert.Equal("calling the model", Assert.Single(lines).GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task LogsSentAfterTheirSpans_AreLinesOfTheirStep_AndOfTheRun()
     {
         var (source, provider) = Tracer(eachSpan: true);

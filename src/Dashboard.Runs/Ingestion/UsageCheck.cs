@@ -30,6 +30,13 @@ internal static class UsageCheck
         return null;
     }
 
+    /// <summary>Whether a cost is one a step may report (none is).</summary>
+    public static bool Fits(decimal? cost) => cost is null or (>= 0 and <= MaxCostUsd);
+
+    /// <summary>Whether token counts are ones a step may report (none are).</summary>
+    public static bool Fits(Model.Runs.TokenBreakdown? tokens) => tokens is null ||
+        (tokens.Prompt is >= 0 and <= MaxTokens && tokens.Cached is >= 0 and <= MaxTokens && tokens.Completion is >= 0 and <= MaxTokens);
+
     private static (string Field, string Problem)? Problem(StepEndEvent e)
     {
         if (e.CostUsd > MaxCostUsd)

@@ -107,13 +107,20 @@ internal sealed class OtlpStore(RunsDatabase database)
 
     public void RememberContentService(string service) => List("otlp_content_services", service);
 
+    // A service as the tables of services key it: its name, or for a name too long to be a key (PostgreSQL's index
+    // refused one of 3,000 characters, a 500 for the whole export) its start and a hash of the whole, so that two long
+    // names stay two services.
+    private static string Key(string service) => service.Length <= 256
+        ? service
+        : string.Concat(service.AsSpan(0, 200), "~", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(service))).AsSpan(0, 16));
+
     // One of the tables of services (a constant name, never a caller's text).
     private bool Listed(string table, string service)
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE service = @service";
-        command.With("service", service);
+        command.With("service", Key(service));
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
@@ -122,7 +129,7 @@ internal sealed class OtlpStore(RunsDatabase database)
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"INSERT INTO {table} (service) VALUES (@service) ON CONFLICT (service) DO NOTHING";
-        command.With("service", service);
+        command.With("service", Key(service));
         return command.ExecuteNonQuery();
     });
 }

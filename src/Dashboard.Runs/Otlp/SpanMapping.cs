@@ -134,9 +134,11 @@ internal static class SpanMapping
         var model = span.Text("gen_ai.response.model") ?? span.Text("gen_ai.request.model");
         // A name the runs API would refuse would fail the whole export with it: the span keeps its step, without a model.
         model = ModelNames.Problem(model) is null ? model : null;
-        var tokens = Tokens(span);
+        // So would counts or a cost past what the fleet's sums hold (UsageCheck): the span keeps its step, without them.
+        var tokens = Tokens(span) is var counted && Ingestion.UsageCheck.Fits(counted) ? counted : null;
         var cost = span.Decimal("gen_ai.usage.cost") ?? span.Decimal("cost_usd")
             ?? (model is not null && tokens is not null && prices.TryGetValue(model, out var price) ? price.Cost(tokens.Prompt, tokens.Cached, tokens.Completion) : null);
+        cost = Ingestion.UsageCheck.Fits(cost) ? cost : null;
         if (span.IsError)
         {
             yield return new StepFailed
