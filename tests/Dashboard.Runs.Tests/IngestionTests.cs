@@ -411,6 +411,17 @@ public abstract class IngestionTests(RunsServiceFixture fixture)
         var summary = await Http.GetJsonAsync($"api/insights/summary?workflowId={workflow}&from=2026-11-01T00:00:00Z&to=2027-03-01T00:00:00Z");
         Assert.Equal((1, "1000000", 1_000_000_000_000L), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("costUsd").GetString(),
             summary.GetProperty("tokens").GetProperty("prompt").GetInt64()));
+
+        // A run's steps may not pass it together either (twelve steps of $1,000,000 were a 500 too). The batch that would
+        // is refused whole, and the run goes on from where it was.
+        var steps = NewRunId();
+        await Http.PostOkAsync(steps, Batch(Started(workflow), StepStarted("a"), Ended("a", "\"costUsd\":\"600000\"")));
+        var over = await Http.PostEventsAsync(steps, Batch(StepStarted("b"), Ended("b", "\"costUsd\":\"600000\"")));
+        Assert.Equal(HttpStatusCode.BadRequest, over.StatusCode);
+        Assert.Contains("the run's cost would be 1200000 USD, past the 1,000,000 a run may report", await MessageOf(over), StringComparison.Ordinal);
+        await Http.PostOkAsync(steps, Batch(StepStarted("b"), Ended("b", "\"costUsd\":\"400000\""), RunCompleted()));
+        var run = await Http.GetJsonAsync($"api/runs/{steps}");
+        Assert.Equal(("1000000", "completed", 2), (run.GetProperty("costUsd").GetString(), run.GetProperty("status").GetString(), run.GetProperty("stepCount").GetInt32()));
     }
 
     [Fact]

@@ -136,6 +136,13 @@ internal sealed class RunIngestion(DurableStreamEngine engine, RunStateCache sta
             state.TakeChanges();
             return Invalid(Describe(result.Rejection!));
         }
+        if (UsageCheck.RunCostProblem(state.Record) is { } costProblem)
+        {
+            // The reducer has moved and nothing is stored: the next batch reads the run back from its stream.
+            state.TakeChanges();
+            states.Evict(runId);
+            return Invalid(costProblem);
+        }
         var changes = state.TakeStepChanges();
         var applied = events.Where((_, i) => result.Outcomes[i] == ReduceOutcome.Applied).ToList();
         var duplicates = events.Count - applied.Count;

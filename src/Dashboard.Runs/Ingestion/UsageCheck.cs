@@ -9,7 +9,7 @@ namespace Dashboard.Runs.Ingestion;
 /// a step's <c>costUsd</c> of 100,000,000 (a unit mistake, or a hostile engine) overflowed there, a 500 with nothing
 /// stored. Token counts are summed per run and per workflow: two steps of 9×10¹⁸ prompt tokens made the fleet's total
 /// negative. A step may report up to a million dollars and a trillion tokens of each kind (its total is their sum), far
-/// past any real call.
+/// past any real call, and a run's steps a million dollars in all.
 /// Checked where events come in, not by the reducer, which also replays what is stored.
 /// </summary>
 internal static class UsageCheck
@@ -29,6 +29,14 @@ internal static class UsageCheck
         }
         return null;
     }
+
+    /// <summary>
+    /// What is wrong with a run's cost once a batch is reduced: the sum of its steps' costs may not pass what one step may
+    /// report either (twelve steps of $1,000,000 overflowed the same sums, a 500 with nothing stored); null when it is fine.
+    /// </summary>
+    public static string? RunCostProblem(Model.Runs.RunRecord? run) => run?.CostUsd > MaxCostUsd
+        ? $"Rejected: with this batch the run's cost would be {run.CostUsd.Value.ToString(CultureInfo.InvariantCulture)} USD, past the {MaxCostUsd.ToString("N0", CultureInfo.InvariantCulture)} a run may report. Nothing of this batch was stored."
+        : null;
 
     /// <summary>Whether a cost is one a step may report (none is).</summary>
     public static bool Fits(decimal? cost) => cost is null or (>= 0 and <= MaxCostUsd);
