@@ -55,6 +55,9 @@ public abstract class EngineRunStreamSourceTests : IAsyncLifetime
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
+        // The repository's appsettings.json listens for OTLP/gRPC on 4317: a port of the system's choosing here, so that
+        // this host does not take it from another test process running at the same time (or fail to).
+        builder.Configuration["Runs:OtlpGrpcUrl"] = "http://127.0.0.1:0";
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddRunsService(builder.Configuration);
