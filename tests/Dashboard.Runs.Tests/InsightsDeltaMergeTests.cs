@@ -14,6 +14,26 @@ public sealed class InsightsDeltaMergeTests
     private static readonly DateTimeOffset Minute = new(2026, 3, 4, 10, 15, 0, TimeSpan.Zero);
 
     [Fact]
+    public void BatchesWhoseSumWouldPass64Bits_StayApart_AndEachSumIsExact()
+    {
+        // Ten runs of $1,000,000 (10^18 pico-dollars each) in one workflow's minute: one sum wrapped to a negative cost.
+        const long million = 1_000_000_000_000_000_000;
+        var deltas = Enumerable.Range(0, 10).Select(i => new InsightsDelta("wf-a", Minute.AddSeconds(i),
+            new RunCounts("wf-a", [.. InsightsSchema.Grains.Select(g => InsightsSchema.BucketOf(Minute, g))], 1, 0, 0, 1, 0, 0, 0, million, 1, 0, 0, 0, null),
+            null, [new StepCounts("llm", null, 1, 0, 0, million, 1, 0, 0, 0, null)], null)
+        {
+            Models = [new ModelCounts("gpt-4o", 1, 0, million, 1, 0, 0, 0)],
+        }).ToList();
+
+        var sums = InsightsDeltaMerge.Merge(deltas).Where(d => d.Run is not null).ToList();
+
+        Assert.Equal(2, sums.Count);
+        Assert.All(sums, d => Assert.True(d.Run!.CostPico > 0 && d.Steps.Single().CostPico == d.Run.CostPico && d.Models.Single().CostPico == d.Run.CostPico));
+        Assert.Equal(10m * million, sums.Sum(d => (decimal)d.Run!.CostPico));
+        Assert.Equal(10, sums.Sum(d => d.Run!.NewRuns));
+    }
+
+    [Fact]
     public void ThousandsOfBatches_SumToOneDeltaPerWorkflowAndMinute_WithEveryCountKept()
     {
         var deltas = new List<InsightsDelta>();

@@ -327,6 +327,50 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
         Assert.Equal(4, group.GetProperty("count").GetInt32());
     }
 
+    [Fact]
+    public async Task AFleetsCostPastWhat64BitsOfPicoDollarsHold_IsSummedExactly_AndOneWorkflowsNeverWrapsNegative()
+    {
+        // Costs are kept in 10^-12 USD: a period's sum over the fleet past $9.2 million was a 500 for the overview on both
+        // stores (SQLite's integer overflow, PostgreSQL's bigint out of range).
+        var fleetHour = Hour.AddDays(-40);
+        var model = $"model-{Guid.NewGuid():N}";
+        for (var i = 0; i < 10; i++)
+        {
+            var runId = $"ins-{Guid.NewGuid():N}";
+            var start = fleetHour.AddMinutes(i);
+            await Http.PostOkAsync(runId, $$"""
+                [{"type":"run_started","timestamp":"{{At(start)}}","workflowId":"wf-fleet-{{i}}-{{Guid.NewGuid():N}}"},
+                 {"type":"step_started","timestamp":"{{At(start.AddSeconds(1))}}","stepId":"llm"},
+                 {"type":"step_completed","timestamp":"{{At(start.AddSeconds(2))}}","stepId":"llm","modelUsed":"{{model}}","costUsd":"1000000"},
+                 {"type":"run_completed","timestamp":"{{At(start.AddSeconds(3))}}"}]
+                """);
+        }
+        var period = $"from={Uri.EscapeDataString(At(fleetHour))}&to={Uri.EscapeDataString(At(fleetHour.AddHours(1)))}";
+        var summary = await Http.GetJsonAsync($"api/insights/summary?{period}");
+        Assert.Equal((10, "10000000"), (summary.GetProperty("runs").GetInt32(), summary.GetProperty("costUsd").GetString()));
+        var used = Assert.Single((await Http.GetJsonAsync($"api/insights/models?{period}")).GetProperty("models").EnumerateArray());
+        Assert.Equal((model, "10000000"), (used.GetProperty("model").GetString(), used.GetProperty("costUsd").GetString()));
+        var workflows = (await Http.GetJsonAsync($"api/insights/workflows?{period}")).GetProperty("workflows").EnumerateArray().ToList();
+        Assert.Equal(10, workflows.Count);
+        Assert.All(workflows, w => Assert.Equal("1000000", w.GetProperty("costUsd").GetString()));
+
+        // One workflow's ten runs of $1,000,000 in one minute pass what one aggregate row holds: SQLite's rows wrapped to a
+        // negative cost. Now a row never wraps: the pass that would take it past 64 bits sets that run's deltas aside
+        // (logged), or the store spreads them over rows that hold them (PostgreSQL's shards). What is counted is exact.
+        var wf = $"wf-costly-{Guid.NewGuid():N}";
+        var minute = fleetHour.AddHours(3);
+        for (var i = 0; i < 10; i++)
+        {
+            await RunAsync(wf, minute.AddMilliseconds(i), 1000, "completed", "1000000");
+        }
+        var costly = await Http.GetJsonAsync($"api/insights/summary?{Period(minute, minute.AddHours(1), wf)}");
+        var runs = costly.GetProperty("runs").GetInt32();
+        Assert.InRange(runs, 9, 10);
+        Assert.Equal((runs * 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture), costly.GetProperty("costUsd").GetString());
+        var step = Assert.Single((await Http.GetJsonAsync($"api/insights/steps?{Period(minute, minute.AddHours(1), wf)}")).GetProperty("steps").EnumerateArray());
+        Assert.Equal((runs, costly.GetProperty("costUsd").GetString()), (step.GetProperty("attempts").GetInt32(), step.GetProperty("costUsd").GetString()));
+    }
+
     [Theory]
     [InlineData("api/insights/summary?from=2026-01-10T11:00:00Z&to=2026-01-10T10:00:00Z", "from must be before to")]
     [InlineData("api/insights/summary?from=yesterday", "from must be an RFC 3339")]

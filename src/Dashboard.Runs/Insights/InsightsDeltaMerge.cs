@@ -19,6 +19,7 @@ internal static class InsightsDeltaMerge
         // A sum's place is where its first delta came; it is filled in at the end.
         var merged = new List<InsightsDelta?>();
         var sums = new Dictionary<(string Workflow, long Bucket), (int Index, Sum Sum)>();
+        var all = new List<(int Index, Sum Sum)>();
         foreach (var delta in deltas)
         {
             if (delta.Workflow is not null || delta.Failure is not null)
@@ -31,15 +32,16 @@ internal static class InsightsDeltaMerge
             }
             // The minute of the run's start: the same minute means the same bucket in every grain, of runs and of steps.
             var key = (delta.WorkflowId, InsightsSchema.BucketOf(delta.Start, InsightsSchema.MinuteGrain));
-            if (!sums.TryGetValue(key, out var entry))
+            if (!sums.TryGetValue(key, out var entry) || !entry.Sum.Fits(delta))
             {
                 entry = (merged.Count, new Sum(delta));
                 sums[key] = entry;
+                all.Add(entry);
                 merged.Add(null);
             }
             entry.Sum.Add(delta);
         }
-        foreach (var (index, sum) in sums.Values)
+        foreach (var (index, sum) in all)
         {
             merged[index] = sum.ToDelta();
         }
@@ -52,14 +54,21 @@ internal static class InsightsDeltaMerge
     /// </summary>
     private sealed class Sum(InsightsDelta first)
     {
+        // At least the largest of the sums' magnitudes: a delta whose counts could take one past 64 bits starts a sum of its
+        // own (two rows to add, where one had wrapped to a negative cost), and the store refuses the aggregate row past
+        // it on its own (PostgreSQL's bigint, SQLite's guard in InsightsSchema), which sets that pending row aside.
+        private long _bound;
         private RunCounts? _run;
         private readonly List<StepCounts> _steps = [];
         private readonly Dictionary<string, int> _stepAt = new(StringComparer.Ordinal);
         private readonly List<ModelCounts> _models = [];
         private readonly Dictionary<string, int> _modelAt = new(StringComparer.Ordinal);
 
+        public bool Fits(InsightsDelta delta) => _bound <= long.MaxValue - BoundOf(delta);
+
         public void Add(InsightsDelta delta)
         {
+            _bound += BoundOf(delta);
             _run = AddRun(_run, delta.Run);
             foreach (var step in delta.Steps)
             {
@@ -85,6 +94,22 @@ internal static class InsightsDeltaMerge
                 items.Add(item);
             }
         }
+    }
+
+    /// <summary>The largest magnitude among a delta's money and token counts (each at most 10^18: UsageCheck's limits).</summary>
+    private static long BoundOf(InsightsDelta delta)
+    {
+        static long Max(long a, long b, long c, long d) => Math.Max(Math.Max(Math.Abs(a), Math.Abs(b)), Math.Max(Math.Abs(c), Math.Abs(d)));
+        var bound = delta.Run is { } run ? Max(run.CostPico, run.Prompt, run.Cached, run.Completion) : 0;
+        foreach (var step in delta.Steps)
+        {
+            bound = Math.Max(bound, Max(step.CostPico, step.Prompt, step.Cached, step.Completion));
+        }
+        foreach (var model in delta.Models)
+        {
+            bound = Math.Max(bound, Max(model.CostPico, model.Prompt, model.Cached, model.Completion));
+        }
+        return bound;
     }
 
     private static RunCounts? AddRun(RunCounts? sum, RunCounts? run) => (sum, run) switch

@@ -202,7 +202,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         using var command = connection.CreateCommand();
         var where = Where(command, query, steps: true);
         command.CommandText = $"""
-            SELECT step_id, max(step_name), {Sums("attempts", "retries", "failed", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}
+            SELECT step_id, max(step_name), {Sums("attempts", "retries", "failed", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}, {CostSum}
             FROM insight_steps f WHERE {where} GROUP BY step_id
             """;
         var rows = new List<StepHealth>();
@@ -220,8 +220,8 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
                     Retries = reader.GetInt64(3),
                     Failed = failed,
                     FailureRate = attempts == 0 ? null : (double)failed / attempts,
-                    CostUsd = reader.GetInt64(9) > 0 ? Usd(reader.GetInt64(5)) : null,
-                    Tokens = new TokenTotals(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8)),
+                    CostUsd = reader.GetInt64(8) > 0 ? UsdAt(reader, 9) : null,
+                    Tokens = new TokenTotals(reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
                 });
             }
         }
@@ -252,7 +252,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         using var command = connection.CreateCommand();
         var where = Where(command, query);
         command.CommandText = $"""
-            SELECT model, {Sums("calls", "failed", "cost_pico", "cost_reports", "prompt_tokens", "cached_tokens", "completion_tokens")}, COUNT(DISTINCT workflow_id)
+            SELECT model, {Sums("calls", "failed", "cost_reports", "prompt_tokens", "cached_tokens", "completion_tokens")}, COUNT(DISTINCT workflow_id), {CostSum}
             FROM insight_models f WHERE {where} GROUP BY model
             """;
         var models = new List<ModelUsage>();
@@ -264,10 +264,10 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
                 Model = reader.GetString(0),
                 Calls = reader.GetInt64(1),
                 Failed = reader.GetInt64(2),
-                PricedCalls = reader.GetInt64(4),
-                CostUsd = reader.GetInt64(4) > 0 ? Usd(reader.GetInt64(3)) : null,
-                Tokens = new TokenTotals(reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
-                Workflows = Convert.ToInt32(reader.GetValue(8), System.Globalization.CultureInfo.InvariantCulture),
+                PricedCalls = reader.GetInt64(3),
+                CostUsd = reader.GetInt64(3) > 0 ? UsdAt(reader, 8) : null,
+                Tokens = new TokenTotals(reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)),
+                Workflows = Convert.ToInt32(reader.GetValue(7), System.Globalization.CultureInfo.InvariantCulture),
             });
         }
         return new ModelUsageList(models.OrderByDescending(m => m.CostUsd ?? 0).ThenByDescending(m => m.Calls).ThenBy(m => m.Model, StringComparer.Ordinal).ToList());
@@ -307,8 +307,8 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         return values;
     }
 
-    private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long CostPico, long Prompt, long Cached, long Completion,
-        long CostReports)
+    private sealed record RunSums(long Runs, long Running, long Waiting, long Completed, long Failed, long Cancelled, long Timeout, long Prompt, long Cached, long Completion,
+        long CostReports, decimal Cost)
     {
         public static readonly RunSums Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
@@ -318,7 +318,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         public double? FailureRate => Finished == 0 ? null : (double)(Failed + Timeout) / Finished;
 
         /// <summary>Null when no run reported a cost: a workflow without priced steps has no cost, not a cost of $0.00.</summary>
-        public decimal? CostUsd => CostReports > 0 ? Usd(CostPico) : null;
+        public decimal? CostUsd => CostReports > 0 ? Cost : null;
 
         public IReadOnlyDictionary<string, long> ByStatus() => new Dictionary<string, long>(StringComparer.Ordinal)
         {
@@ -339,7 +339,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         // One total is grouped by the grain, which the period fixes: PostgreSQL refuses GROUP BY a constant, and without
         // GROUP BY an empty period would give one row of NULL sums instead of none.
         command.CommandText = $"""
-            SELECT {groupBy ?? "''"}, {Sums("runs", "running", "waiting", "completed", "failed", "cancelled", "timeout", "cost_pico", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}
+            SELECT {groupBy ?? "''"}, {Sums("runs", "running", "waiting", "completed", "failed", "cancelled", "timeout", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_reports")}, {CostSum}
             FROM insight_runs f WHERE {where} GROUP BY {groupBy ?? "f.grain"}
             """;
         var result = new Dictionary<string, RunSums>(StringComparer.Ordinal);
@@ -348,7 +348,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         {
             result[Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!] = new RunSums(
                 reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
-                reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12));
+                reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), UsdAt(reader, 12));
         }
         return result;
     }
@@ -400,9 +400,18 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
     /// <summary>Sums as 64-bit integers: PostgreSQL sums bigints as numeric, SQLite as integers.</summary>
     private static string Sums(params string[] columns) => string.Join(", ", columns.Select(c => $"CAST(SUM({c}) AS BIGINT)"));
 
-    private static long Floor(long ms, long size) => ms - (((ms % size) + size) % size);
+    /// <summary>
+    /// The rows' cost in two sums, whole micro-dollars and the pico-dollars left over, read back by <see cref="UsdAt"/>: each
+    /// row holds up to 9.2 million dollars in pico-dollars, and one sum of them over a fleet's month passed that (SQLite's
+    /// integer overflow, PostgreSQL's bigint out of range: a 500 for the overview). The two hold trillions, still exact.
+    /// </summary>
+    private const string CostSum = "CAST(SUM(cost_pico / 1000000) AS BIGINT), CAST(SUM(cost_pico % 1000000) AS BIGINT)";
 
-    private static decimal Usd(long pico) => pico / InsightsSchema.PicoPerUsd;
+    /// <summary>The cost of <see cref="CostSum"/>'s two columns from <paramref name="ordinal"/>, in dollars.</summary>
+    private static decimal UsdAt(DbDataReader reader, int ordinal) =>
+        (reader.GetInt64(ordinal) * 1_000_000m + reader.GetInt64(ordinal + 1)) / InsightsSchema.PicoPerUsd;
+
+    private static long Floor(long ms, long size) => ms - (((ms % size) + size) % size);
 
     private static DateTimeOffset? Time(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
 }

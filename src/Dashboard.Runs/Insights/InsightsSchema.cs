@@ -179,7 +179,25 @@ internal static class InsightsSchema
         AddCostReports(connection, transaction);
         RekeyModels(connection, transaction);
         AddPendingFormat(connection, transaction);
+        using var guards = connection.CreateCommand();
+        guards.Transaction = transaction;
+        guards.CommandText = SumGuardsSql;
+        guards.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// SQLite turns an integer sum past 64 bits into a floating-point number without a word; PostgreSQL refuses a bigint
+    /// out of range. These make SQLite refuse it too (a constraint error), so that on both stores the pass that would
+    /// take an aggregate row past 9.2 million dollars (or 9.2x10^18 tokens) sets that pending row aside, logged, instead of
+    /// keeping a rounded or wrapped total (<see cref="InsightsOutbox.RefusesData"/>).
+    /// </summary>
+    private static readonly string SumGuardsSql = string.Concat(new[] { "insight_runs", "insight_steps", "insight_models" }.Select(table => $"""
+        CREATE TRIGGER IF NOT EXISTS {table}_sums_fit BEFORE UPDATE ON {table}
+            WHEN typeof(NEW.cost_pico) <> 'integer' OR typeof(NEW.prompt_tokens) <> 'integer' OR typeof(NEW.cached_tokens) <> 'integer'
+                OR typeof(NEW.completion_tokens) <> 'integer'
+            BEGIN SELECT RAISE(ABORT, 'an insights sum passed 64 bits'); END;
+
+        """));
 
     /// <summary>
     /// Files whose <c>insight_pending</c> came before its rows said how they are written get the column; the rows in it
