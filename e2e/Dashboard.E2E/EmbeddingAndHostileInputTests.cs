@@ -328,6 +328,38 @@ public sealed class EmbeddingAndHostileInputTests(EmbedFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ADurationPastWhatATimeSpanHolds_IsShown_WithoutTakingTheRunOrCompareViewDown()
+    {
+        // An engine's durationMs of 2^63-1 (garbage, but a number the API takes and serves) overflowed a TimeSpan while
+        // the step's duration was formatted: the run page's circuit ended ("an unhandled exception") and the compare page
+        // was a 500.
+        var runId = $"long-{Guid.NewGuid():N}";
+        var otherId = $"long-other-{Guid.NewGuid():N}";
+        await PostAsync(runId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-long"},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"wait"},
+             {"type":"step_completed","timestamp":"{{{Time()}}}","stepId":"wait","durationMs":9223372036854775807}]
+            """);
+        await PostAsync(otherId, $$$"""
+            [{"type":"run_started","timestamp":"{{{Time()}}}","workflowId":"wf-long"},
+             {"type":"step_started","timestamp":"{{{Time()}}}","stepId":"wait"},
+             {"type":"step_completed","timestamp":"{{{Time()}}}","stepId":"wait","durationMs":1500}]
+            """);
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var __ = context;
+        const string Shown = "2,562,047,788,015h 12m";
+
+        await page.GotoAsync($"/runs/{runId}?step=wait");
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByLabel("Step details").GetByText(Shown).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var compare = await page.GotoAsync($"/runs/{runId}/compare/{otherId}");
+        Assert.Equal(200, compare!.Status);
+        await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByText(Shown).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task LongLinesAndDeepNesting_DoNotBreakTheLayout()
     {
         var runId = $"wide-{Guid.NewGuid():N}";

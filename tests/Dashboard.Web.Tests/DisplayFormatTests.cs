@@ -11,6 +11,9 @@ public sealed class DisplayFormatTests
     [InlineData(1500L, "1.5 s")]
     [InlineData(61_000L, "1m 01s")]
     [InlineData(3_720_000L, "1h 02m")]
+    [InlineData(8_999_940_000L, "2,499h 59m")]
+    // An engine's garbage: past what a TimeSpan holds, which took the run page down.
+    [InlineData(long.MaxValue, "2,562,047,788,015h 12m")]
     public void Duration_ReadsNaturally(long? ms, string expected) => Assert.Equal(expected, DisplayFormat.Duration(ms));
 
     [Fact]

@@ -26,16 +26,17 @@ public static class DisplayFormat
         {
             return $"{ms} ms";
         }
-        var span = TimeSpan.FromMilliseconds(ms);
-        if (span.TotalMinutes < 1)
+        // In whole units, not through a TimeSpan: an engine's durationMs of 2^63-1 overflowed it and took the run page down.
+        if (ms < 60_000)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.##} s");
+            return string.Create(CultureInfo.InvariantCulture, $"{ms / 1000.0:0.##} s");
         }
-        if (span.TotalHours < 1)
+        var minutes = ms / 60_000;
+        if (minutes < 60)
         {
-            return $"{span.Minutes}m {span.Seconds:00}s";
+            return string.Create(CultureInfo.InvariantCulture, $"{minutes}m {ms / 1000 % 60:00}s");
         }
-        return $"{(int)span.TotalHours}h {span.Minutes:00}m";
+        return string.Create(CultureInfo.InvariantCulture, $"{minutes / 60:#,0}h {minutes % 60:00}m");
     }
 
     /// <summary>Money exactly as stored, at least two decimals, never rounded through a double.</summary>
