@@ -121,6 +121,7 @@ public sealed class InsightsBehindIngestionTests
               BEGIN IF NEW.trigger_type = 'refused' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$;
               CREATE TRIGGER refuse BEFORE INSERT ON insight_triggers FOR EACH ROW EXECUTE FUNCTION refuse();
               """);
+        Assert.False((await http.GetJsonAsync($"api/insights/summary?{period}")).TryGetProperty("notCounted", out _));
         foreach (var trigger in new[] { "api", "refused", "api" })
         {
             await http.PostOkAsync(NewRunId("refused"), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{workflow}}","triggerType":"{{trigger}}"}""", RunCompleted()));
@@ -132,6 +133,10 @@ public sealed class InsightsBehindIngestionTests
         Assert.Equal(0, await PendingAsync(store, storage, service.DataDirectory));
         Assert.Equal(1, await CountAsync(store, storage, service.DataDirectory, "SELECT count(*) FROM insight_unreadable WHERE error LIKE '%refused by the test%'"));
         Assert.True(await service.WaitForOutputAsync("could not be added (the store refused it alone) and was set aside"));
+        // The reader is told as well: every figure leaves that batch out.
+        var notCounted = summary.GetProperty("notCounted");
+        Assert.Equal(1, notCounted.GetProperty("batches").GetInt64());
+        Assert.InRange(notCounted.GetProperty("lastSetAsideAt").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
         // Read again: nothing is counted twice.
         Assert.Equal(2, (await http.GetJsonAsync($"api/insights/summary?{period}")).GetProperty("runs").GetInt32());
     }

@@ -59,6 +59,26 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void BatchesTheInsightsLeaveOut_AreSaidAboveTheFigures_AndNothingIsSaidWhenThereAreNone()
+    {
+        RunsClient.FakeInsights.Summary = range => Summary(range, 20, 3, 1, 1.5m) with
+        {
+            NotCounted = new InsightsNotCounted(3, new DateTimeOffset(2026, 12, 7, 9, 30, 0, TimeSpan.Zero)),
+        };
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll(".figure")));
+        var note = cut.Find("[data-testid=not-counted]").TextContent;
+        Assert.Contains("3 reported batches could not be added to the insights", note, StringComparison.Ordinal);
+        Assert.Contains("every figure here leaves them out", note, StringComparison.Ordinal);
+
+        RunsClient.FakeInsights.Summary = range => Summary(range, 20, 3, 1, 1.5m);
+        cut.FindAll("button").First(b => b.TextContent.Contains("Refresh", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=not-counted]")));
+    }
+
+    [Fact]
     public void FailureGroups_ListMessageWhereAndWhen_AsInertText_AndLinkToTheNewestFailingStep()
     {
         RunsClient.FakeInsights.Summary = range => Summary(range, 5, 3, 0, 0m);

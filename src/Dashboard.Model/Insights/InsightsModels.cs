@@ -29,7 +29,17 @@ public sealed record InsightsSummary
 
     public required TokenTotals Tokens { get; init; }
     public InsightsSummary? Previous { get; init; }
+
+    /// <summary>
+    /// Reported batches, in any workflow and period, whose counts could not be added to the aggregates (the store
+    /// refused them, or they could not be read): set aside and logged by the runs service, and left out of every figure.
+    /// Absent when there are none, and for a caller who sees only some workflows.
+    /// </summary>
+    public InsightsNotCounted? NotCounted { get; init; }
 }
+
+/// <summary>How many reported batches the insights leave out (<see cref="InsightsSummary.NotCounted"/>), and when the last was set aside.</summary>
+public sealed record InsightsNotCounted(long Batches, DateTimeOffset LastSetAsideAt);
 
 public sealed record InsightsBucket
 {

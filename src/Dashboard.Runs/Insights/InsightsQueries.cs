@@ -46,7 +46,22 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         CatchUp();
         using var connection = database.OpenRead();
         var current = Period(connection, query);
-        return current with { Previous = Period(connection, query.Previous) };
+        return current with { Previous = Period(connection, query.Previous), NotCounted = query.Visible is null ? NotCounted(connection) : null };
+    }
+
+    /// <summary>
+    /// The pending rows set aside (<see cref="InsightsOutbox"/>): every figure leaves their batches out, and a reader
+    /// should know, not only the log. Not per period or workflow (a row holds many batches' deltas, of any): shown only to
+    /// a caller who sees every workflow.
+    /// </summary>
+    private static InsightsNotCounted? NotCounted(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), max(set_aside_at) FROM insight_unreadable";
+        using var reader = command.ExecuteReader();
+        return reader.Read() && reader.GetInt64(0) is > 0 and var count
+            ? new InsightsNotCounted(count, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
+            : null;
     }
 
     private static InsightsSummary Period(DbConnection connection, InsightsQuery query)

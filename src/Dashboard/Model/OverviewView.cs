@@ -50,6 +50,15 @@ public sealed record OverviewView
     /// <summary>The models the period's steps called, the costliest first (none when no step named one).</summary>
     public IReadOnlyList<ModelUsage> Models { get; init; } = [];
 
+    /// <summary>
+    /// That some reported batches are left out of every figure (the runs service set them aside and logged why), or null:
+    /// an ops team reading a total should know it is short, not only whoever reads the service's log.
+    /// </summary>
+    public string? NotCountedNote(TimeDisplay time) => Summary.NotCounted is { } left
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"{left.Batches:N0} reported {(left.Batches == 1 ? "batch" : "batches")} could not be added to the insights (the last set aside {time.Short(left.LastSetAsideAt)}): every figure here leaves {(left.Batches == 1 ? "it" : "them")} out. The runs service's log says why.")
+        : null;
+
     public bool IsEmpty => Summary.Runs == 0 && Summary.Previous is not { Runs: > 0 } && Failures.Count == 0;
 
     public IReadOnlyList<HeadlineFigure> Headline()
