@@ -20,8 +20,17 @@ public interface IInsightsReader
     /// <summary>Failure groups, biggest first, each with its sparkline and newest example runs.</summary>
     Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Steps of <see cref="InsightsRange.WorkflowId"/> (required): which is slow, flaky or expensive.</summary>
+    /// <summary>
+    /// Steps of <see cref="InsightsRange.WorkflowId"/> (required): which is slow, flaky or expensive; the service's first
+    /// 200, most failures first (<see cref="StepHealthList.TotalSteps"/> says how many there are).
+    /// </summary>
     Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The first <paramref name="limit"/> steps (null: 200; at most 1,000) by <paramref name="sort"/> (a column of
+    /// <see cref="StepHealthOrder"/>; null: most failures first), descending or not (null: the column's own way).
+    /// </summary>
+    Task<StepHealthList> StepsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default);
 
     /// <summary>The models the period's steps called (of one workflow or all): calls, failures, cost, tokens; the costliest first.</summary>
     Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default);
@@ -41,10 +50,14 @@ internal sealed class InsightsReader(RunsClient client) : IInsightsReader
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         client.CallAsync(token => client.Api.InsightsFailuresAsync(From(range), To(range), range.WorkflowId, limit, token), null, cancellationToken);
 
-    public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default)
+    public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
+        StepsAsync(range, null, null, null, cancellationToken);
+
+    public Task<StepHealthList> StepsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(range.WorkflowId, nameof(range));
-        return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+        var order = descending switch { true => "desc", false => "asc", null => null };
+        return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, sort, order, limit, token), null, cancellationToken);
     }
 
     public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>

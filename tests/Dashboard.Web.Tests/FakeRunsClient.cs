@@ -126,11 +126,23 @@ public sealed class FakeInsightsReader : IInsightsReader
         Answer("failures", range, () => new FailureGroupList(Groups));
 
     public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
-        Answer("steps", range, () => new StepHealthList(Steps)
+        StepsAsync(range, null, null, null, cancellationToken);
+
+    /// <summary>The order the last steps read asked for (column, descending).</summary>
+    public (string? Sort, bool? Descending) LastStepsOrder { get; private set; }
+
+    // As the service answers: every step sorted, the first limit (200 by default) kept, the total said.
+    public Task<StepHealthList> StepsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default) =>
+        Answer("steps", range, () =>
         {
-            // As the service counts them: by the hour, from the hour the period starts in.
-            CountedFrom = new DateTimeOffset(range.From.UtcDateTime.Date.AddHours(range.From.UtcDateTime.Hour), TimeSpan.Zero),
-            CountedTo = new DateTimeOffset(range.To.UtcDateTime.Date.AddHours(range.To.UtcDateTime.Hour + 1), TimeSpan.Zero),
+            LastStepsOrder = (sort, descending);
+            return new StepHealthList([.. StepHealthOrder.Sort(Steps, sort, descending ?? (sort is null || StepHealthOrder.DescendingFirst(sort))).Take(limit ?? 200)])
+            {
+                TotalSteps = Steps.Count,
+                // As the service counts them: by the hour, from the hour the period starts in.
+                CountedFrom = new DateTimeOffset(range.From.UtcDateTime.Date.AddHours(range.From.UtcDateTime.Hour), TimeSpan.Zero),
+                CountedTo = new DateTimeOffset(range.To.UtcDateTime.Date.AddHours(range.To.UtcDateTime.Hour + 1), TimeSpan.Zero),
+            };
         });
 
     public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>

@@ -169,6 +169,33 @@ public sealed class OverviewPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void AWorkflowOfThousandsOfSteps_ShowsTheFirst200_AndAColumnSortsThemAllAtTheService()
+    {
+        // An agent whose tool calls are steps of their own: 20,000 of them drew 20,000 rows (18 s, half a gigabyte).
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-agent");
+        RunsClient.FakeInsights.Summary = range => Summary(range, 40, 0, 0, 1m);
+        RunsClient.FakeInsights.Steps = [.. Enumerable.Range(0, 5_000).Select(i => new StepHealth
+        {
+            StepId = $"tool-call-{i:D5}", Attempts = 1, Failed = i % 100 == 0 ? 1 : 0, CostUsd = i / 1000m, Tokens = new TokenTotals(0, 0, 0),
+        })];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(200, cut.FindAll("[aria-label='Step health'] tbody tr").Count));
+        Assert.Equal("The first 200 of 5,000 steps, most failures first (sorted by the service over them all).", cut.Find("[data-testid=steps-shown]").TextContent);
+        // Most failures first: the 50 failing steps lead.
+        Assert.StartsWith("tool-call-00000", cut.FindAll("[aria-label='Step health'] tbody tr")[0].TextContent, StringComparison.Ordinal);
+
+        cut.FindAll("[aria-label='Step health'] th button").First(b => b.TextContent.StartsWith("Cost", StringComparison.Ordinal)).Click();
+
+        // The costliest of all 5,000, not of the 200 shown.
+        cut.WaitForAssertion(() => Assert.StartsWith("tool-call-04999", cut.FindAll("[aria-label='Step health'] tbody tr")[0].TextContent, StringComparison.Ordinal));
+        Assert.Equal(("cost", (bool?)true), RunsClient.FakeInsights.LastStepsOrder);
+        Assert.Equal(200, cut.FindAll("[aria-label='Step health'] tbody tr").Count);
+        Assert.Contains("by cost, highest first", cut.Find("[data-testid=steps-shown]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StepHealthOfAQuarterHour_SaysItCountsTheWholeHour()
     {
         Services.GetRequiredService<NavigationManager>().NavigateTo("/?workflow=wf-pay&range=15m");

@@ -107,7 +107,7 @@ public interface IRunsApi
     Task<FailureGroupList> InsightsFailuresAsync(string from, string to, string? workflowId, int? limit, CancellationToken cancellationToken);
 
     [Get("/api/insights/steps")]
-    Task<StepHealthList> InsightsStepsAsync(string from, string to, string workflowId, CancellationToken cancellationToken);
+    Task<StepHealthList> InsightsStepsAsync(string from, string to, string workflowId, string? sort, string? order, int? limit, CancellationToken cancellationToken);
 
     [Get("/api/insights/models")]
     Task<ModelUsageList> InsightsModelsAsync(string from, string to, string? workflowId, CancellationToken cancellationToken);

@@ -127,6 +127,9 @@ public sealed record StepHealthList(IReadOnlyList<StepHealth> Steps)
 {
     public DateTimeOffset? CountedFrom { get; init; }
     public DateTimeOffset? CountedTo { get; init; }
+
+    /// <summary>How many steps the workflow had in the period: more than <see cref="Steps"/> holds when a limit cut them.</summary>
+    public long TotalSteps { get; init; }
 }
 
 /// <summary>

@@ -44,7 +44,10 @@ internal static class InsightsEndpoints
         insights.MapGet("/steps", Steps).WithName("InsightsSteps")
             .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
             .Produces<StepHealthList>()
-            .WithQuery([.. QueryParameter.Period.Where(p => p.Name != "workflowId"), new("workflowId", "The workflow whose steps to count.", Required: true)]);
+            .WithQuery([.. QueryParameter.Period.Where(p => p.Name != "workflowId"), new("workflowId", "The workflow whose steps to count.", Required: true),
+                new("sort", "name, attempts, retries, failed, rate, p50, p95, cost or tokens; default: most failures first, then the slowest p95."),
+                new("order", "asc or desc; default: the column's own (desc for figures, asc for name)."),
+                new("limit", $"Steps, 1-{MaxSteps:#,0}; default {DefaultSteps}. totalSteps says how many there are.", Integer: true)]);
     }
 
     private static IResult Summary(HttpContext context, InsightsQueries queries) =>
@@ -99,10 +102,40 @@ internal static class InsightsEndpoints
         return Results.Json(queries.Failures(query, limit), ModelJson.Options);
     });
 
+    /// <summary>Steps a page shows at most unless it asks for more (up to <see cref="MaxSteps"/>).</summary>
+    public const int DefaultSteps = 200;
+
+    public const int MaxSteps = 1_000;
+
     private static IResult Steps(HttpContext context, InsightsQueries queries) => Read(context, query =>
-        query.WorkflowId is null
-            ? ApiError.Invalid(context, "workflowId is required: steps are compared within one workflow.")
-            : Results.Json(queries.Steps(query), ModelJson.Options));
+    {
+        if (query.WorkflowId is null)
+        {
+            return ApiError.Invalid(context, "workflowId is required: steps are compared within one workflow.");
+        }
+        var limit = DefaultSteps;
+        if (context.Request.Query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit is < 1 or > MaxSteps))
+        {
+            return ApiError.Invalid(context, $"limit must be a whole number from 1 to {MaxSteps:#,0}.");
+        }
+        var sort = context.Request.Query["sort"].ToString() is { Length: > 0 } column ? column : null;
+        if (sort is not null && !StepHealthOrder.IsColumn(sort))
+        {
+            return ApiError.Invalid(context, $"sort must be one of {string.Join(", ", StepHealthOrder.Names)}.");
+        }
+        var descending = context.Request.Query["order"].ToString() switch
+        {
+            "" => sort is null || StepHealthOrder.DescendingFirst(sort),
+            "desc" => true,
+            "asc" => false,
+            _ => (bool?)null,
+        };
+        if (descending is null)
+        {
+            return ApiError.Invalid(context, "order must be asc or desc.");
+        }
+        return Results.Json(queries.Steps(query, sort, descending.Value, limit), ModelJson.Options);
+    });
 
     private static string DefaultBucket(TimeSpan length) =>
         length <= TimeSpan.FromHours(2) ? "minute" : length <= TimeSpan.FromDays(3) ? "hour" : "day";

@@ -17,8 +17,11 @@ public sealed record OverviewView
     public required IReadOnlyList<FailureGroup> Failures { get; init; }
     public required IReadOnlyList<WorkflowHealth> Workflows { get; init; }
 
-    /// <summary>Only when one workflow is chosen: its steps.</summary>
+    /// <summary>Only when one workflow is chosen: its steps (the first the service gave, in the order asked).</summary>
     public IReadOnlyList<StepHealth>? Steps { get; init; }
+
+    /// <summary>How many steps the workflow had: more than <see cref="Steps"/> when the service gave only the first.</summary>
+    public long TotalSteps { get; init; }
 
     /// <summary>The whole hours (or days) the step figures cover (steps are not counted by the minute).</summary>
     public (DateTimeOffset From, DateTimeOffset To)? StepsCounted { get; init; }

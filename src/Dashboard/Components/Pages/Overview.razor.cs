@@ -86,6 +86,11 @@ public sealed partial class Overview : IDisposable
         {
             return;
         }
+        if (filter.Workflow != _filter.Workflow)
+        {
+            // Another workflow's steps: its table starts in the service's order.
+            _stepSort = default;
+        }
         _filter = filter;
         await LoadAsync();
     }
@@ -97,6 +102,15 @@ public sealed partial class Overview : IDisposable
     });
 
     private Task LoadAsync() => LoadAsync(CancellationToken.None);
+
+    // The step table's order, asked of the service: a workflow of thousands of steps comes a page at a time, sorted there.
+    private (string? Column, bool Descending) _stepSort;
+
+    private Task SortStepsAsync((string? Column, bool Descending) sort)
+    {
+        _stepSort = sort;
+        return LoadAsync();
+    }
 
     /// <param name="cancel">Called off when the pointer comes onto a list the answer would reorder (FeedReloader.Hold).</param>
     private async Task LoadAsync(CancellationToken cancel)
@@ -111,7 +125,7 @@ public sealed partial class Overview : IDisposable
             var failures = insights.FailuresAsync(range, 25, token);
             var workflows = insights.WorkflowsAsync(range, token);
             var models = insights.ModelsAsync(range, token);
-            var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, token);
+            var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, _stepSort.Column, _stepSort.Column is null ? null : _stepSort.Descending, null, token);
             // Every workflow known, for the picker (once: it changes when a new workflow first runs).
             var facets = _facets.Workflows.Count == 0 ? RunsClient.FacetsAsync(token) : Task.FromResult(_facets);
             await Task.WhenAll(summary, series, failures, workflows, models, facets, steps ?? Task.CompletedTask);
@@ -123,6 +137,7 @@ public sealed partial class Overview : IDisposable
                 Failures = failures.Result.Groups,
                 Workflows = workflows.Result.Workflows,
                 Steps = steps?.Result.Steps,
+                TotalSteps = steps?.Result.TotalSteps ?? 0,
                 StepsCounted = steps?.Result is { CountedFrom: { } from, CountedTo: { } to } ? (from, to) : null,
                 Models = models.Result.Models,
             };
