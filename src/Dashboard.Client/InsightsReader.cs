@@ -15,7 +15,14 @@ public interface IInsightsReader
     /// <summary>The period in buckets: <c>minute</c> (periods up to 6 hours), <c>hour</c> (up to 8 days) or <c>day</c>; null lets the service choose.</summary>
     Task<InsightsTimeseries> TimeseriesAsync(InsightsRange range, string? bucket = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The workflows, the service's first 200, most failed runs first (<see cref="WorkflowHealthList.TotalWorkflows"/> says how many there are).</summary>
     Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The first <paramref name="limit"/> workflows (null: 200; at most 1,000) by <paramref name="sort"/> (a column of
+    /// <see cref="HealthOrders.Workflows"/>; null: most failed runs first), descending or not (null: the column's own way).
+    /// </summary>
+    Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default);
 
     /// <summary>Failure groups, biggest first, each with its sparkline and newest example runs.</summary>
     Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default);
@@ -28,7 +35,7 @@ public interface IInsightsReader
 
     /// <summary>
     /// The first <paramref name="limit"/> steps (null: 200; at most 1,000) by <paramref name="sort"/> (a column of
-    /// <see cref="StepHealthOrder"/>; null: most failures first), descending or not (null: the column's own way).
+    /// <see cref="HealthOrders.Steps"/>; null: most failures first), descending or not (null: the column's own way).
     /// </summary>
     Task<StepHealthList> StepsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default);
 
@@ -45,7 +52,10 @@ internal sealed class InsightsReader(RunsClient client) : IInsightsReader
         client.CallAsync(token => client.Api.InsightsTimeseriesAsync(From(range), To(range), range.WorkflowId, bucket, token), null, cancellationToken);
 
     public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
-        client.CallAsync(token => client.Api.InsightsWorkflowsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+        WorkflowsAsync(range, null, null, null, cancellationToken);
+
+    public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default) =>
+        client.CallAsync(token => client.Api.InsightsWorkflowsAsync(From(range), To(range), range.WorkflowId, sort, Order(descending), limit, token), null, cancellationToken);
 
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         client.CallAsync(token => client.Api.InsightsFailuresAsync(From(range), To(range), range.WorkflowId, limit, token), null, cancellationToken);
@@ -56,12 +66,13 @@ internal sealed class InsightsReader(RunsClient client) : IInsightsReader
     public Task<StepHealthList> StepsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(range.WorkflowId, nameof(range));
-        var order = descending switch { true => "desc", false => "asc", null => null };
-        return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, sort, order, limit, token), null, cancellationToken);
+        return client.CallAsync(token => client.Api.InsightsStepsAsync(From(range), To(range), range.WorkflowId, sort, Order(descending), limit, token), null, cancellationToken);
     }
 
     public Task<ModelUsageList> ModelsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
         client.CallAsync(token => client.Api.InsightsModelsAsync(From(range), To(range), range.WorkflowId, token), null, cancellationToken);
+
+    private static string? Order(bool? descending) => descending switch { true => "desc", false => "asc", null => null };
 
     private static string From(InsightsRange range) => Rfc3339DateTimeOffsetConverter.Format(range.From);
 

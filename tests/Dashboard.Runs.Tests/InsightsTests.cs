@@ -361,6 +361,28 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Workflows_GiveTheFirstOnesAsked_SortedOverThemAll_AndSayHowManyRan()
+    {
+        // A workflow per tenant makes thousands: the overview drew 5,000 rows (4-5 s). Five here, read two at a time.
+        var hour = Hour.AddDays(-20);
+        var prefix = $"wf-tenant-{Guid.NewGuid():N}";
+        for (var i = 0; i < 5; i++)
+        {
+            await RunAsync($"{prefix}-{i}", hour.AddMinutes(i), 1000, i == 3 ? "failed" : "completed", $"0.{i + 1}", error: "boom");
+        }
+        var period = $"from={Uri.EscapeDataString(At(hour))}&to={Uri.EscapeDataString(At(hour.AddHours(1)))}";
+        static List<string> Ids(JsonElement list) => [.. list.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("workflowId").GetString()!)];
+
+        var all = await Http.GetJsonAsync($"api/insights/workflows?{period}");
+        Assert.Equal(5, all.GetProperty("totalWorkflows").GetInt64());
+        Assert.Equal([$"{prefix}-3", $"{prefix}-0", $"{prefix}-1", $"{prefix}-2", $"{prefix}-4"], Ids(all));
+        var two = await Http.GetJsonAsync($"api/insights/workflows?{period}&limit=2");
+        Assert.Equal((5L, 2), (two.GetProperty("totalWorkflows").GetInt64(), Ids(two).Count));
+        Assert.Equal([$"{prefix}-4", $"{prefix}-3"], Ids(await Http.GetJsonAsync($"api/insights/workflows?{period}&sort=cost&limit=2")));
+        Assert.Equal([$"{prefix}-0", $"{prefix}-1"], Ids(await Http.GetJsonAsync($"api/insights/workflows?{period}&sort=cost&order=asc&limit=2")));
+    }
+
+    [Fact]
     public async Task AFleetsCostPastWhat64BitsOfPicoDollarsHold_IsSummedExactly_AndOneWorkflowsNeverWrapsNegative()
     {
         // Costs are kept in 10^-12 USD: a period's sum over the fleet past $9.2 million was a 500 for the overview on both
@@ -411,6 +433,8 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     [InlineData("api/insights/timeseries?bucket=minute&from=2026-01-01T00:00:00Z&to=2026-01-10T00:00:00Z", "minute buckets")]
     [InlineData("api/insights/steps", "workflowId is required")]
     [InlineData("api/insights/steps?workflowId=wf&limit=1001", "limit must be a whole number from 1 to 1,000")]
+    [InlineData("api/insights/workflows?limit=0", "limit must be a whole number from 1 to 1,000")]
+    [InlineData("api/insights/workflows?sort=tokens", "sort must be one of name, runs")]
     [InlineData("api/insights/steps?workflowId=wf&sort=<script>", "sort must be one of name, attempts")]
     [InlineData("api/insights/steps?workflowId=wf&sort=cost&order=up", "order must be asc or desc")]
     [InlineData("api/insights/failures?limit=0", "limit must be")]

@@ -120,7 +120,20 @@ public sealed class FakeInsightsReader : IInsightsReader
         Answer("timeseries", range, () => new InsightsTimeseries(bucket ?? "hour", Buckets));
 
     public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
-        Answer("workflows", range, () => new WorkflowHealthList(Workflows.Where(w => range.WorkflowId is null || w.WorkflowId == range.WorkflowId).ToList()));
+        WorkflowsAsync(range, null, null, null, cancellationToken);
+
+    /// <summary>The order the last workflows read asked for (column, descending).</summary>
+    public (string? Sort, bool? Descending) LastWorkflowsOrder { get; private set; }
+
+    // As the service answers: the period's workflows sorted, the first limit (200 by default) kept, the total said.
+    public Task<WorkflowHealthList> WorkflowsAsync(InsightsRange range, string? sort, bool? descending, int? limit, CancellationToken cancellationToken = default) =>
+        Answer("workflows", range, () =>
+        {
+            LastWorkflowsOrder = (sort, descending);
+            var shown = Workflows.Where(w => range.WorkflowId is null || w.WorkflowId == range.WorkflowId).ToList();
+            var sorted = HealthOrders.Workflows.Sort(shown, sort, descending ?? (sort is null || HealthOrders.Workflows.DescendingFirst(sort)));
+            return new WorkflowHealthList([.. sorted.Take(limit ?? 200)]) { TotalWorkflows = shown.Count };
+        });
 
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         Answer("failures", range, () => new FailureGroupList(Groups));
@@ -136,7 +149,7 @@ public sealed class FakeInsightsReader : IInsightsReader
         Answer("steps", range, () =>
         {
             LastStepsOrder = (sort, descending);
-            return new StepHealthList([.. StepHealthOrder.Sort(Steps, sort, descending ?? (sort is null || StepHealthOrder.DescendingFirst(sort))).Take(limit ?? 200)])
+            return new StepHealthList([.. HealthOrders.Steps.Sort(Steps, sort, descending ?? (sort is null || HealthOrders.Steps.DescendingFirst(sort))).Take(limit ?? 200)])
             {
                 TotalSteps = Steps.Count,
                 // As the service counts them: by the hour, from the hour the period starts in.

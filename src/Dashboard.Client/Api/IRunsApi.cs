@@ -101,7 +101,7 @@ public interface IRunsApi
     Task<InsightsTimeseries> InsightsTimeseriesAsync(string from, string to, string? workflowId, string? bucket, CancellationToken cancellationToken);
 
     [Get("/api/insights/workflows")]
-    Task<WorkflowHealthList> InsightsWorkflowsAsync(string from, string to, string? workflowId, CancellationToken cancellationToken);
+    Task<WorkflowHealthList> InsightsWorkflowsAsync(string from, string to, string? workflowId, string? sort, string? order, int? limit, CancellationToken cancellationToken);
 
     [Get("/api/insights/failures")]
     Task<FailureGroupList> InsightsFailuresAsync(string from, string to, string? workflowId, int? limit, CancellationToken cancellationToken);

@@ -72,7 +72,11 @@ public sealed record WorkflowHealth
     public DateTimeOffset? LastFailureAt { get; init; }
 }
 
-public sealed record WorkflowHealthList(IReadOnlyList<WorkflowHealth> Workflows);
+public sealed record WorkflowHealthList(IReadOnlyList<WorkflowHealth> Workflows)
+{
+    /// <summary>How many workflows ran in the period: more than <see cref="Workflows"/> holds when a limit cut them.</summary>
+    public long TotalWorkflows { get; init; }
+}
 
 /// <summary>Failed and timed-out runs that share a <see cref="FailureSignature"/>, biggest first.</summary>
 public sealed record FailureGroup

@@ -29,7 +29,7 @@ internal static class InsightsEndpoints
         insights.MapGet("/workflows", Workflows).WithName("InsightsWorkflows")
             .WithSummary("Per workflow: runs, failures, failure rate, p50/p95 duration, cost, last run and last failure.")
             .Produces<WorkflowHealthList>()
-            .WithQuery(QueryParameter.Period);
+            .WithQuery([.. QueryParameter.Period, .. OrderParameters("workflows", "name, runs, failed, rate, p50, p95, cost, last-run or last-failure; default: most failed runs first, then the busiest.")]);
         insights.MapGet("/failures", Failures).WithName("InsightsFailures")
             .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
             .Produces<FailureGroupList>()
@@ -45,10 +45,15 @@ internal static class InsightsEndpoints
             .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
             .Produces<StepHealthList>()
             .WithQuery([.. QueryParameter.Period.Where(p => p.Name != "workflowId"), new("workflowId", "The workflow whose steps to count.", Required: true),
-                new("sort", "name, attempts, retries, failed, rate, p50, p95, cost or tokens; default: most failures first, then the slowest p95."),
-                new("order", "asc or desc; default: the column's own (desc for figures, asc for name)."),
-                new("limit", $"Steps, 1-{MaxSteps:#,0}; default {DefaultSteps}. totalSteps says how many there are.", Integer: true)]);
+                .. OrderParameters("steps", "name, attempts, retries, failed, rate, p50, p95, cost or tokens; default: most failures first, then the slowest p95.")]);
     }
+
+    private static QueryParameter[] OrderParameters(string rows, string sorts) =>
+    [
+        new("sort", sorts),
+        new("order", "asc or desc; default: the column's own (desc for figures, asc for names)."),
+        new("limit", $"How many {rows}, 1-{MaxRows:#,0}; default {DefaultRows}. The answer's total says how many there are.", Integer: true),
+    ];
 
     private static IResult Summary(HttpContext context, InsightsQueries queries) =>
         Read(context, query => Results.Json(queries.Summary(query), ModelJson.Options));
@@ -86,8 +91,8 @@ internal static class InsightsEndpoints
             : RunReadEndpoints.Forbidden(context);
     }
 
-    private static IResult Workflows(HttpContext context, InsightsQueries queries) =>
-        Read(context, query => Results.Json(queries.Workflows(query), ModelJson.Options));
+    private static IResult Workflows(HttpContext context, InsightsQueries queries) => Read(context, query =>
+        Ordered(context, HealthOrders.Workflows, (sort, descending, limit) => Results.Json(queries.Workflows(query, sort, descending, limit), ModelJson.Options)));
 
     private static IResult Models(HttpContext context, InsightsQueries queries) =>
         Read(context, query => Results.Json(queries.Models(query), ModelJson.Options));
@@ -102,40 +107,38 @@ internal static class InsightsEndpoints
         return Results.Json(queries.Failures(query, limit), ModelJson.Options);
     });
 
-    /// <summary>Steps a page shows at most unless it asks for more (up to <see cref="MaxSteps"/>).</summary>
-    public const int DefaultSteps = 200;
+    /// <summary>Rows of a health table the service gives unless asked for more (up to <see cref="MaxRows"/>).</summary>
+    public const int DefaultRows = 200;
 
-    public const int MaxSteps = 1_000;
+    public const int MaxRows = 1_000;
 
     private static IResult Steps(HttpContext context, InsightsQueries queries) => Read(context, query =>
+        query.WorkflowId is null
+            ? ApiError.Invalid(context, "workflowId is required: steps are compared within one workflow.")
+            : Ordered(context, HealthOrders.Steps, (sort, descending, limit) => Results.Json(queries.Steps(query, sort, descending, limit), ModelJson.Options)));
+
+    /// <summary>Reads <c>sort</c>, <c>order</c> and <c>limit</c> for a health table, then answers with <paramref name="answer"/>.</summary>
+    private static IResult Ordered<T>(HttpContext context, HealthOrder<T> orders, Func<string?, bool, int, IResult> answer)
     {
-        if (query.WorkflowId is null)
+        var limit = DefaultRows;
+        if (context.Request.Query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit is < 1 or > MaxRows))
         {
-            return ApiError.Invalid(context, "workflowId is required: steps are compared within one workflow.");
-        }
-        var limit = DefaultSteps;
-        if (context.Request.Query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, out limit) || limit is < 1 or > MaxSteps))
-        {
-            return ApiError.Invalid(context, $"limit must be a whole number from 1 to {MaxSteps:#,0}.");
+            return ApiError.Invalid(context, $"limit must be a whole number from 1 to {MaxRows:#,0}.");
         }
         var sort = context.Request.Query["sort"].ToString() is { Length: > 0 } column ? column : null;
-        if (sort is not null && !StepHealthOrder.IsColumn(sort))
+        if (sort is not null && !orders.IsColumn(sort))
         {
-            return ApiError.Invalid(context, $"sort must be one of {string.Join(", ", StepHealthOrder.Names)}.");
+            return ApiError.Invalid(context, $"sort must be one of {string.Join(", ", orders.Names)}.");
         }
-        var descending = context.Request.Query["order"].ToString() switch
+        bool? descending = context.Request.Query["order"].ToString() switch
         {
-            "" => sort is null || StepHealthOrder.DescendingFirst(sort),
+            "" => sort is null || orders.DescendingFirst(sort),
             "desc" => true,
             "asc" => false,
-            _ => (bool?)null,
+            _ => null,
         };
-        if (descending is null)
-        {
-            return ApiError.Invalid(context, "order must be asc or desc.");
-        }
-        return Results.Json(queries.Steps(query, sort, descending.Value, limit), ModelJson.Options);
-    });
+        return descending is { } value ? answer(sort, value, limit) : ApiError.Invalid(context, "order must be asc or desc.");
+    }
 
     private static string DefaultBucket(TimeSpan length) =>
         length <= TimeSpan.FromHours(2) ? "minute" : length <= TimeSpan.FromDays(3) ? "hour" : "day";

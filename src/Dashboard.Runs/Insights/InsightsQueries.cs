@@ -109,7 +109,8 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         return new InsightsTimeseries(bucketName, buckets);
     }
 
-    public WorkflowHealthList Workflows(InsightsQuery query)
+    /// <summary>The workflows in the order asked (<see cref="HealthOrders.Workflows"/>), the first <paramref name="limit"/>: a workflow per tenant makes thousands.</summary>
+    public WorkflowHealthList Workflows(InsightsQuery query, string? sort = null, bool descending = true, int limit = int.MaxValue)
     {
         CatchUp();
         using var connection = database.OpenRead();
@@ -129,7 +130,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
                 known[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
             }
         }
-        var workflows = sums.Where(pair => pair.Value.Runs > 0).Select(pair =>
+        var workflows = HealthOrders.Workflows.Sort(sums.Where(pair => pair.Value.Runs > 0).Select(pair =>
         {
             var (workflowId, row) = pair;
             var bins = durations.GetValueOrDefault(workflowId) ?? [];
@@ -147,8 +148,8 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
                 LastRunAt = Time(info.LastRun),
                 LastFailureAt = Time(info.LastFailure),
             };
-        }).OrderByDescending(w => w.Failed).ThenByDescending(w => w.Runs).ThenBy(w => w.WorkflowId, StringComparer.Ordinal).ToList();
-        return new WorkflowHealthList(workflows);
+        }), sort, descending);
+        return new WorkflowHealthList(workflows.Count > limit ? [.. workflows.Take(limit)] : workflows) { TotalWorkflows = workflows.Count };
     }
 
     public FailureGroupList Failures(InsightsQuery query, int limit)
@@ -211,7 +212,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
     }
 
     /// <summary>
-    /// The workflow's steps in the order asked (<see cref="StepHealthOrder"/>), the first <paramref name="limit"/> of them:
+    /// The workflow's steps in the order asked (<see cref="HealthOrders.Steps"/>), the first <paramref name="limit"/> of them:
     /// an agent whose tool calls are steps of their own has thousands, and the overview drew all 20,000 of one such
     /// workflow's (4.6 MB, 18 s to show, half a gigabyte more in the dashboard).
     /// </summary>
@@ -246,7 +247,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
             }
         }
         var durations = Durations(connection, query, "step_id", ofSteps: true);
-        var steps = StepHealthOrder.Sort(rows.Select(step =>
+        var steps = HealthOrders.Steps.Sort(rows.Select(step =>
         {
             var bins = durations.GetValueOrDefault(step.StepId) ?? [];
             return step with { P50DurationMs = DurationHistogram.Percentile(bins, 50), P95DurationMs = DurationHistogram.Percentile(bins, 95) };

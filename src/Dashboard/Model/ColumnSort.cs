@@ -11,6 +11,20 @@ public sealed class ColumnSort<T>(IReadOnlyDictionary<string, ColumnSort<T>.Key>
     /// <summary>A column's value for a row (null: none), and whether its first sort is descending.</summary>
     public sealed record Key(Func<T, IComparable?> Of, bool DescendingFirst = true);
 
+    /// <summary>The columns of a health table, sorting as the service does (<see cref="Insights.HealthOrder{T}"/>).</summary>
+    public static ColumnSort<T> Of(Insights.HealthOrder<T> order) =>
+        new(order.Names.ToDictionary(column => column, column => new Key(order.KeyOf(column), order.DescendingFirst(column)), StringComparer.Ordinal));
+
+    /// <summary>
+    /// What a table holding only the service's first rows says above them: how many of how many, in which order (sorting
+    /// the few in the page would pass the first 200 by failures off as, say, the costliest).
+    /// </summary>
+    public string FirstOf(int shown, long total, string rows, string serviceOrder)
+    {
+        var order = Column is null ? serviceOrder : $"by {Column}, {(Descending ? "highest" : "lowest")} first";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The first {shown:N0} of {total:N0} {rows}, {order} (sorted by the service over them all).");
+    }
+
     /// <summary>Null: the rows' own order.</summary>
     public string? Column { get; private set; }
 

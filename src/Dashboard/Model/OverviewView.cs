@@ -17,6 +17,9 @@ public sealed record OverviewView
     public required IReadOnlyList<FailureGroup> Failures { get; init; }
     public required IReadOnlyList<WorkflowHealth> Workflows { get; init; }
 
+    /// <summary>How many workflows ran: more than <see cref="Workflows"/> when the service gave only the first.</summary>
+    public long TotalWorkflows { get; init; }
+
     /// <summary>Only when one workflow is chosen: its steps (the first the service gave, in the order asked).</summary>
     public IReadOnlyList<StepHealth>? Steps { get; init; }
 

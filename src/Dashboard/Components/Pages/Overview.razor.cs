@@ -103,12 +103,20 @@ public sealed partial class Overview : IDisposable
 
     private Task LoadAsync() => LoadAsync(CancellationToken.None);
 
-    // The step table's order, asked of the service: a workflow of thousands of steps comes a page at a time, sorted there.
+    // The health tables' orders, asked of the service: thousands of steps (an agent's tool calls) or workflows (one per
+    // tenant) come a page at a time, sorted there.
     private (string? Column, bool Descending) _stepSort;
+    private (string? Column, bool Descending) _workflowSort;
 
     private Task SortStepsAsync((string? Column, bool Descending) sort)
     {
         _stepSort = sort;
+        return LoadAsync();
+    }
+
+    private Task SortWorkflowsAsync((string? Column, bool Descending) sort)
+    {
+        _workflowSort = sort;
         return LoadAsync();
     }
 
@@ -123,7 +131,7 @@ public sealed partial class Overview : IDisposable
             var summary = insights.SummaryAsync(range, token);
             var series = insights.TimeseriesAsync(range, OverviewFilter.BucketFor(range), token);
             var failures = insights.FailuresAsync(range, 25, token);
-            var workflows = insights.WorkflowsAsync(range, token);
+            var workflows = insights.WorkflowsAsync(range, _workflowSort.Column, _workflowSort.Column is null ? null : _workflowSort.Descending, null, token);
             var models = insights.ModelsAsync(range, token);
             var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, _stepSort.Column, _stepSort.Column is null ? null : _stepSort.Descending, null, token);
             // Every workflow known, for the picker (once: it changes when a new workflow first runs).
@@ -136,6 +144,7 @@ public sealed partial class Overview : IDisposable
                 Series = series.Result,
                 Failures = failures.Result.Groups,
                 Workflows = workflows.Result.Workflows,
+                TotalWorkflows = workflows.Result.TotalWorkflows,
                 Steps = steps?.Result.Steps,
                 TotalSteps = steps?.Result.TotalSteps ?? 0,
                 StepsCounted = steps?.Result is { CountedFrom: { } from, CountedTo: { } to } ? (from, to) : null,
