@@ -322,6 +322,9 @@ public sealed class OverviewPageTests : DashboardTestContext
 
         Header("Cost").QuerySelector("button")!.Click();
         cut.WaitForAssertion(() => Assert.Equal(["wf-pricey", "wf-flaky", "wf-slow"], Order()));   // no cost reported: last
+        // The service is asked for that order too, though it gave every workflow: a reload that finds more than it gives
+        // must cut them in the order shown.
+        cut.WaitForAssertion(() => Assert.Equal(("cost", (bool?)true), RunsClient.FakeInsights.LastWorkflowsOrder));
         Assert.Equal(("descending", "none"), (Header("Cost").GetAttribute("aria-sort"), Header("p95").GetAttribute("aria-sort")));
 
         // A reload (live, or Refresh) keeps the reader's order, with the new figures.
