@@ -91,9 +91,13 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
 
         await page.GotoAsync("/runs");
         await page.WaitForInteractiveAsync();
+        // The picker searches the service as it is typed in: part of a name finds the workflow.
         await page.GetByLabel("Workflow", new() { Exact = true }).ClickAsync();
+        await page.GetByLabel("Workflow", new() { Exact = true }).PressSequentiallyAsync("REFUND");
+        await Assertions.Expect(page.GetByRole(AriaRole.Option)).ToHaveTextAsync(["Refund request (refund-request)"]);
         await page.GetByRole(AriaRole.Option, new() { Name = "Refund request (refund-request)" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
+        await Assertions.Expect(page.GetByLabel("Workflow", new() { Exact = true })).ToHaveValueAsync("Refund request (refund-request)");
         await page.GetByLabel("Trigger", new() { Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Option, new() { Name = "schedule" })).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");

@@ -41,6 +41,13 @@ public interface IRunsClient
     Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// As <see cref="FacetsAsync(CancellationToken)"/>, with only the workflows whose id or name holds
+    /// <paramref name="workflowSearch"/> (null: all), exact matches first, at most <paramref name="workflowLimit"/> of them
+    /// (0-1,000; null: all). <see cref="Model.Insights.RunFacets.TotalWorkflows"/> says how many match.
+    /// </summary>
+    Task<Model.Insights.RunFacets> FacetsAsync(string? workflowSearch, int? workflowLimit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A workflow's control requests from <paramref name="offset"/> (<c>-1</c>: all; <c>now</c>: new ones; else a request's
     /// <see cref="Model.Control.ControlRequest.Offset"/>, to go on after it), then live: what an engine follows to act on
     /// its runs. A dropped connection is resumed from the last request seen, none repeated.

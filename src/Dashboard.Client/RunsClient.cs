@@ -121,7 +121,10 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
         }, null, cancellationToken);
 
     public Task<Model.Insights.RunFacets> FacetsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(token => api.GetFacetsAsync(token), null, cancellationToken);
+        FacetsAsync(null, null, cancellationToken);
+
+    public Task<Model.Insights.RunFacets> FacetsAsync(string? workflowSearch, int? workflowLimit, CancellationToken cancellationToken = default) =>
+        CallAsync(token => api.GetFacetsAsync(workflowSearch, workflowLimit, token), null, cancellationToken);
 
     public Task<Model.Search.SearchPage> SearchAsync(string text, string? workflowId = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
         string? cursor = null, int? limit = null, CancellationToken cancellationToken = default)

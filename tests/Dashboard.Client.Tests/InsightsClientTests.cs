@@ -57,5 +57,12 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         Assert.All(calledIt.Items, run => Assert.Equal(workflow, run.WorkflowId));
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
         Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
+        // A picker's search: the workflows whose id holds the text, and how many; the scoped caller's alone.
+        var found = await client.FacetsAsync(workflow[3..].ToUpperInvariant(), 5, Token);
+        var foundScoped = await client.ForWorkflows([workflow]).FacetsAsync("wf-", 5, Token);
+        Assert.Equal((workflow, 1), (Assert.Single(found.Workflows).WorkflowId, found.TotalWorkflows));
+        Assert.Equal((workflow, 1), (Assert.Single(foundScoped.Workflows).WorkflowId, foundScoped.TotalWorkflows));
+        var badLimit = await Assert.ThrowsAsync<InvalidInputException>(() => client.FacetsAsync(null, 1001, Token));
+        Assert.Contains("workflowLimit", badLimit.Message, StringComparison.Ordinal);
     }
 }

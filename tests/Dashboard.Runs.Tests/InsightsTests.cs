@@ -303,6 +303,42 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task FacetsWorkflowSearch_FindsByIdOrNameCaseAside_ExactFirst_CutAtTheLimit_AndCountsTheMatches()
+    {
+        // A picker for a fleet with a workflow per tenant: what was typed finds the workflows, a few at a time.
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        for (var i = 0; i < 12; i++)
+        {
+            await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{tag}}-tenant-{{i:D2}}","workflowName":"Sync for Tenant {{i:D2}} <b>"}"""));
+        }
+        // Its id is what was typed; by name it sorts last.
+        await Http.PostOkAsync(NewRunId(), Batch($$"""{"type":"run_started","timestamp":"{{Time()}}","workflowId":"{{tag}}","workflowName":"Zz {{tag}} umbrella","triggerType":"schedule"}"""));
+        static List<string?> Ids(JsonElement facets) => facets.GetProperty("workflows").EnumerateArray().Select(w => w.GetProperty("workflowId").GetString()).ToList();
+
+        var five = await Http.GetJsonAsync($"api/runs/facets?workflowSearch={tag.ToUpperInvariant()}&workflowLimit=5");
+        var byName = await Http.GetJsonAsync($"api/runs/facets?workflowSearch={Uri.EscapeDataString($"tenant 07 <B>")}&workflowLimit=50");
+        var none = await Http.GetJsonAsync($"api/runs/facets?workflowSearch={tag}-nobody");
+        var countOnly = await Http.GetJsonAsync($"api/runs/facets?workflowSearch={tag}&workflowLimit=0");
+        var all = await Http.GetJsonAsync("api/runs/facets");
+
+        Assert.Equal(13, five.GetProperty("totalWorkflows").GetInt32());
+        Assert.Equal([tag, $"{tag}-tenant-00", $"{tag}-tenant-01", $"{tag}-tenant-02", $"{tag}-tenant-03"], Ids(five));
+        Assert.Equal([$"{tag}-tenant-07"], Ids(byName));
+        Assert.Equal(1, byName.GetProperty("totalWorkflows").GetInt32());
+        Assert.Equal("Sync for Tenant 07 <b>", byName.GetProperty("workflows")[0].GetProperty("workflowName").GetString());
+        Assert.Empty(Ids(none));
+        Assert.Equal(0, none.GetProperty("totalWorkflows").GetInt32());
+        Assert.Empty(Ids(countOnly));
+        Assert.Equal(13, countOnly.GetProperty("totalWorkflows").GetInt32());
+        // Without a search or a limit: every workflow, as before.
+        Assert.Equal(Ids(all).Count, all.GetProperty("totalWorkflows").GetInt32());
+        Assert.Equal(13, Ids(all).Count(id => id!.StartsWith(tag, StringComparison.Ordinal)));
+        Assert.Contains("schedule", countOnly.GetProperty("triggerTypes").EnumerateArray().Select(t => t.GetString()));
+        var (status, error) = await Http.GetErrorAsync($"api/runs/facets?workflowSearch={new string('a', 513)}");
+        Assert.Equal((400, "INVALID_INPUT"), (status, error.GetProperty("error").GetProperty("code").GetString()));
+    }
+
+    [Fact]
     public async Task ManyRunsReportedAtOnce_AreEachCountedOnce()
     {
         // Batches that arrive together are stored together (SQLite commits them as one group, and sums their aggregates
@@ -438,6 +474,9 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     [InlineData("api/insights/steps?workflowId=wf&sort=<script>", "sort must be one of name, attempts")]
     [InlineData("api/insights/steps?workflowId=wf&sort=cost&order=up", "order must be asc or desc")]
     [InlineData("api/insights/failures?limit=0", "limit must be")]
+    [InlineData("api/runs/facets?workflowLimit=1001", "workflowLimit must be a whole number from 0 to 1,000")]
+    [InlineData("api/runs/facets?workflowLimit=-1", "workflowLimit must be a whole number from 0 to 1,000")]
+    [InlineData("api/runs/facets?workflowLimit=ten", "workflowLimit must be a whole number from 0 to 1,000")]
     public async Task BadParameters_AreInvalidInputSayingWhatIsWrong(string path, string expected)
     {
         var (status, body) = await Http.GetErrorAsync(path);

@@ -41,9 +41,12 @@ public abstract class DashboardTestContext : BunitContext
         DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         if (withPopoverProvider)
         {
-            Render<MudPopoverProvider>();
+            Popovers = Render<MudPopoverProvider>();
         }
     }
+
+    /// <summary>Where open lists, menus and tooltips are drawn (null when the component under test brings its own).</summary>
+    protected IRenderedComponent<MudPopoverProvider>? Popovers { get; }
 
     protected FakeRunsClient RunsClient { get; } = new();
 

@@ -53,6 +53,16 @@ public sealed class FakeRunsClient : IRunsClient
 
     public Task<RunFacets> FacetsAsync(CancellationToken cancellationToken = default) => Task.FromResult(Facets);
 
+    /// <summary>The workflow searches asked for (a picker's typing).</summary>
+    public List<(string? Search, int? Limit)> FacetSearches { get; } = [];
+
+    public Task<RunFacets> FacetsAsync(string? workflowSearch, int? workflowLimit, CancellationToken cancellationToken = default)
+    {
+        FacetSearches.Add((workflowSearch, workflowLimit));
+        var (found, total) = WorkflowFacetSearch.Over(Facets.Workflows, workflowSearch, workflowLimit);
+        return Task.FromResult(Facets with { Workflows = found, TotalWorkflows = total });
+    }
+
     public IAsyncEnumerable<Dashboard.Model.Control.ControlRequest> FollowControlAsync(string workflowId, string offset = "-1", LiveOptions? live = null,
         CancellationToken cancellationToken = default) => throw new NotSupportedException("The pages under test do not follow control streams.");
 

@@ -30,7 +30,7 @@ public interface IRunsApi
         CancellationToken cancellationToken);
 
     [Get("/api/runs/facets")]
-    Task<RunFacets> GetFacetsAsync(CancellationToken cancellationToken);
+    Task<RunFacets> GetFacetsAsync(string? workflowSearch, int? workflowLimit, CancellationToken cancellationToken);
 
     [Get("/api/runs/{runId}")]
     Task<RunRecord> GetRunAsync(string runId, CancellationToken cancellationToken);

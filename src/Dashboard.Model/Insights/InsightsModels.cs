@@ -165,6 +165,12 @@ public sealed record WorkflowFacet(string WorkflowId, string? WorkflowName);
 /// <summary>What the executions list can be filtered by: the workflows and trigger types the caller's runs have had.</summary>
 public sealed record RunFacets(IReadOnlyList<WorkflowFacet> Workflows, IReadOnlyList<string> TriggerTypes)
 {
+    /// <summary>
+    /// How many workflows match (all the caller may see, or those a <c>workflowSearch</c> finds): more than
+    /// <see cref="Workflows"/> holds when a <c>workflowLimit</c> cut the list.
+    /// </summary>
+    public int TotalWorkflows { get; init; }
+
     /// <summary>The models the steps of these workflows have named (the list's model filter).</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 }

@@ -39,8 +39,13 @@ internal static class InsightsEndpoints
             .Produces<ModelUsageList>()
             .WithQuery(QueryParameter.Period);
         api.MapGet("/runs/facets", Facets).WithName("RunFacets").WithTags("Runs")
-            .WithSummary("The workflows (with names) and trigger types of the runs the caller may see: what the list can be filtered by.")
-            .Produces<RunFacets>();
+            .WithSummary("The workflows (with names), trigger types and models of the runs the caller may see: what the list can be filtered by.")
+            .Produces<RunFacets>()
+            .WithQuery(
+            [
+                new("workflowSearch", "Only workflows whose id or name holds this text (case aside); exact matches first, then those it starts."),
+                new("workflowLimit", $"How many workflows, 0-{WorkflowFacetSearch.MaxLimit:#,0}; default all. totalWorkflows says how many match.", Integer: true),
+            ]);
         insights.MapGet("/steps", Steps).WithName("InsightsSteps")
             .WithSummary("Per step of one workflow (workflowId required): attempts, retries, failures, p50/p95 duration, cost, tokens.")
             .Produces<StepHealthList>()
@@ -86,9 +91,25 @@ internal static class InsightsEndpoints
     private static IResult Facets(HttpContext context, InsightsQueries queries)
     {
         var caller = Caller.Of(context);
-        return caller.Can(Caller.ReadScope)
-            ? Results.Json(queries.Facets(caller.Workflows), ModelJson.Options)
-            : RunReadEndpoints.Forbidden(context);
+        if (!caller.Can(Caller.ReadScope))
+        {
+            return RunReadEndpoints.Forbidden(context);
+        }
+        int? limit = null;
+        if (context.Request.Query["workflowLimit"].ToString() is { Length: > 0 } text)
+        {
+            if (!int.TryParse(text, out var value) || value is < 0 or > WorkflowFacetSearch.MaxLimit)
+            {
+                return ApiError.Invalid(context, $"workflowLimit must be a whole number from 0 to {WorkflowFacetSearch.MaxLimit:#,0}.");
+            }
+            limit = value;
+        }
+        var search = context.Request.Query["workflowSearch"].ToString();
+        if (search.Length > WorkflowFacetSearch.MaxTextLength)
+        {
+            return ApiError.Invalid(context, $"workflowSearch is limited to {WorkflowFacetSearch.MaxTextLength} characters.");
+        }
+        return Results.Json(queries.Facets(caller.Workflows, new WorkflowFacetSearch(search, limit)), ModelJson.Options);
     }
 
     private static IResult Workflows(HttpContext context, InsightsQueries queries) => Read(context, query =>

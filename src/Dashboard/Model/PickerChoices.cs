@@ -5,15 +5,13 @@ namespace Dashboard.Model;
 /// <summary>The choices of a filter picker: the known values, plus the one in the URL when it is not (yet) among them.</summary>
 public static class PickerChoices
 {
-    public static IReadOnlyList<(string Value, string Label)> Workflows(IEnumerable<WorkflowFacet> known, string? current) =>
-        With(known.Select(w => (w.WorkflowId, w.WorkflowName is { } name && name != w.WorkflowId ? $"{name} ({w.WorkflowId})" : w.WorkflowId)), current);
+    /// <summary>How a workflow is offered: its name with its id, or its id alone when it has no other name.</summary>
+    public static string WorkflowLabel(WorkflowFacet workflow) =>
+        workflow.WorkflowName is { } name && name != workflow.WorkflowId ? $"{name} ({workflow.WorkflowId})" : workflow.WorkflowId;
 
-    public static IReadOnlyList<(string Value, string Label)> Values(IEnumerable<string> known, string? current) =>
-        With(known.Select(v => (v, v)), current);
-
-    private static IReadOnlyList<(string Value, string Label)> With(IEnumerable<(string Value, string Label)> known, string? current)
+    public static IReadOnlyList<(string Value, string Label)> Values(IEnumerable<string> known, string? current)
     {
-        var list = known.ToList();
+        var list = known.Select(v => (Value: v, Label: v)).ToList();
         if (current is not null && list.All(c => c.Value != current))
         {
             list.Insert(0, (current, current));

@@ -198,7 +198,8 @@ public sealed partial class Executions : IDisposable
     {
         try
         {
-            _facets = await RunsClient.FacetsAsync();
+            // The trigger types and models: the workflows are searched as the picker is typed in (WorkflowPicker).
+            _facets = await RunsClient.FacetsAsync(null, 0);
             StateHasChanged();
         }
         catch (Client.Errors.RunsClientException)
@@ -206,8 +207,6 @@ public sealed partial class Executions : IDisposable
             // The list's own load reports the service's trouble.
         }
     }
-
-    private IReadOnlyList<(string Value, string Label)> WorkflowChoices() => PickerChoices.Workflows(_facets.Workflows, _filter.Workflow);
 
     private IReadOnlyList<(string Value, string Label)> TriggerChoices() => PickerChoices.Values(_facets.TriggerTypes, _filter.Trigger);
 

@@ -23,7 +23,6 @@ public sealed partial class Overview : IDisposable
     private readonly ListLoadView<OverviewView> _view = new(view => view.IsEmpty);
     private OverviewFilter _filter = new();
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
-    private RunFacets _facets = new([], []);
     private FeedReloader? _reload;
 
     private List<ChartSeries<double>> _statusSeries = [];
@@ -134,10 +133,7 @@ public sealed partial class Overview : IDisposable
             var workflows = insights.WorkflowsAsync(range, _workflowSort.Column, _workflowSort.Column is null ? null : _workflowSort.Descending, null, token);
             var models = insights.ModelsAsync(range, token);
             var steps = range.WorkflowId is null ? null : insights.StepsAsync(range, _stepSort.Column, _stepSort.Column is null ? null : _stepSort.Descending, null, token);
-            // Every workflow known, for the picker (once: it changes when a new workflow first runs).
-            var facets = _facets.Workflows.Count == 0 ? RunsClient.FacetsAsync(token) : Task.FromResult(_facets);
-            await Task.WhenAll(summary, series, failures, workflows, models, facets, steps ?? Task.CompletedTask);
-            _facets = facets.Result;
+            await Task.WhenAll(summary, series, failures, workflows, models, steps ?? Task.CompletedTask);
             return new OverviewView
             {
                 Summary = summary.Result,
@@ -190,8 +186,6 @@ public sealed partial class Overview : IDisposable
     /// </summary>
     private static int LabelEvery(int buckets) => Math.Max(1, (int)Math.Ceiling(buckets / 5.0));
 
-    private IReadOnlyList<(string Value, string Label)> KnownWorkflows() => PickerChoices.Workflows(_facets.Workflows, _filter.Workflow);
-
     private string WorkflowHref(string workflowId) =>
         Navigation.GetUriWithQueryParameters((_filter with { Workflow = workflowId }).ToUrl());
 
@@ -210,7 +204,7 @@ public sealed partial class Overview : IDisposable
         return start is { } s && end is { } e && s < e ? NavigateAsync(_filter with { From = s, To = e }) : Task.CompletedTask;
     }
 
-    private Task ChangeWorkflowAsync(string workflow) => NavigateAsync(_filter with { Workflow = string.IsNullOrEmpty(workflow) ? null : workflow });
+    private Task ChangeWorkflowAsync(string? workflow) => NavigateAsync(_filter with { Workflow = string.IsNullOrEmpty(workflow) ? null : workflow });
 
     private Task NavigateAsync(OverviewFilter filter)
     {

@@ -1,0 +1,64 @@
+using Dashboard.Components.Controls;
+using Dashboard.Model.Insights;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class WorkflowPickerTests : DashboardTestContext
+{
+    public WorkflowPickerTests()
+    {
+        // A workflow per tenant: 5,000 known, in the service's order (by name).
+        RunsClient.Facets = new RunFacets(
+            Enumerable.Range(0, 5_000).Select(i => new WorkflowFacet($"tenant-{i:D4}", $"Tenant {i:D4} sync")).ToList(), ["schedule"]);
+    }
+
+    private string[] Options() => Popovers!.FindAll(".mud-list-item").Select(i => i.TextContent.Trim()).ToArray();
+
+    [Fact]
+    public void Opening_ShowsTheFirstFiftyAndHowManyMore_NotEveryWorkflow()
+    {
+        var cut = Render<WorkflowPicker>();
+
+        cut.Find(".mud-input-control").MouseDown();
+
+        cut.WaitForAssertion(() => Assert.Equal(WorkflowPicker.Shown, Options().Length));
+        Assert.Equal("Tenant 0000 sync (tenant-0000)", Options()[0]);
+        Assert.Contains("4,950 more of 5,000", Popovers!.Find(".more-workflows").TextContent, StringComparison.Ordinal);
+        Assert.Contains((null, WorkflowPicker.Shown + 1), RunsClient.FacetSearches);
+    }
+
+    [Fact]
+    public void Typing_AsksTheServiceForThatText_AndPickingReportsTheWorkflowsId()
+    {
+        string? picked = "unset";
+        var cut = Render<WorkflowPicker>(p => p.Add(x => x.ValueChanged, (string? id) => picked = id));
+
+        cut.Find("input").Input("4242");
+
+        cut.WaitForAssertion(() => Assert.Equal(["Tenant 4242 sync (tenant-4242)"], Options()));
+        Assert.Contains(("4242", WorkflowPicker.Shown + 1), RunsClient.FacetSearches);
+        Popovers!.Find(".mud-list-item").Click();
+        cut.WaitForAssertion(() => Assert.Equal("tenant-4242", picked));
+    }
+
+    [Fact]
+    public void AWorkflowFromTheUrl_IsShownByItsName_EvenFarDownTheList()
+    {
+        var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "tenant-4999"));
+
+        cut.WaitForAssertion(() => Assert.Equal("Tenant 4999 sync (tenant-4999)", cut.Find("input").GetAttribute("value")));
+    }
+
+    [Fact]
+    public void AWorkflowTheServiceDoesNotKnow_IsShownByItsId_AndClearingPicksAll()
+    {
+        string? picked = "unset";
+        var cut = Render<WorkflowPicker>(p => p
+            .Add(x => x.Value, "retired-<b>flow</b>")
+            .Add(x => x.ValueChanged, (string? id) => picked = id));
+
+        cut.WaitForAssertion(() => Assert.Equal("retired-<b>flow</b>", cut.Find("input").GetAttribute("value")));
+        cut.Find("input").Input("");
+        cut.WaitForAssertion(() => Assert.Null(picked));
+    }
+}
