@@ -34,6 +34,9 @@ switch (suite)
     case "insights":
         await InsightsBenchmark.RunAsync();
         break;
+    case "insights-wide":
+        await WideFleetBenchmark.RunAsync();
+        break;
     case "logs":
         await LogsBenchmark.RunAsync();
         break;
@@ -51,7 +54,7 @@ switch (suite)
         await RunPageBenchmark.RunAsync(byType: true, steps: Steps());
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, ingest-open-runs, ingest-payloads, runs, insights, search, logs, otlp, live, run-page");
+        Console.Error.WriteLine($"Unknown benchmark '{suite}'. Known: streams, stores, store-reads, ingest, ingest-retries, ingest-open-runs, ingest-payloads, runs, insights, insights-wide, search, logs, otlp, live, run-page");
         return 2;
 }
 return 0;
