@@ -42,6 +42,21 @@ public sealed class WorkflowPickerTests : DashboardTestContext
     }
 
     [Fact]
+    public void ANameWithAHiddenCharacter_ShowsItAsAMarkerInTheList()
+    {
+        // Two names that look alike are told apart: the zero-width space is shown, not swallowed.
+        RunsClient.Facets = new RunFacets([new("payroll", "Pay\u200Broll"), new("payroll-2", "Payroll")], []);
+        var cut = Render<WorkflowPicker>();
+
+        cut.Find("input").Input("pay");
+
+        cut.WaitForAssertion(() => Assert.Equal(2, Options().Length));
+        var marker = Popovers!.Find(".mud-list-item .hidden-char");
+        Assert.Equal("U+200B", marker.TextContent);
+        Assert.DoesNotContain('\u200B', Popovers!.Find(".mud-list-item").TextContent);
+    }
+
+    [Fact]
     public void AWorkflowFromTheUrl_IsShownByItsName_EvenFarDownTheList()
     {
         var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "tenant-4999"));
