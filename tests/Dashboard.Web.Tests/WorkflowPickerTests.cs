@@ -42,6 +42,29 @@ public sealed class WorkflowPickerTests : DashboardTestContext
     }
 
     [Fact]
+    public void WhatIsTyped_StaysWhileThePageAroundItRendersAgain()
+    {
+        // The overview and the list render every few seconds as runs arrive: a search being typed must outlive that.
+        var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "tenant-0001"));
+        cut.WaitForAssertion(() => Assert.Equal("Tenant 0001 sync (tenant-0001)", cut.Find("input").GetAttribute("value")));
+
+        // As in a browser, where the box has the focus while it is typed in (MudBlazor then keeps the text).
+        cut.Find("input").Focus();
+        cut.Find("input").Input("424");
+        cut.WaitForAssertion(() => Assert.Equal(15, Options().Length));
+        var asked = RunsClient.FacetSearches.Count;
+        for (var i = 0; i < 3; i++)
+        {
+            cut.Render(p => p.Add(x => x.Value, "tenant-0001"));
+        }
+
+        Assert.Equal("424", cut.Find("input").GetAttribute("value"));
+        Assert.Equal(15, Options().Length);
+        // The chosen workflow's name is not asked for again at each render.
+        Assert.Equal(asked, RunsClient.FacetSearches.Count);
+    }
+
+    [Fact]
     public void ANameWithAHiddenCharacter_ShowsItAsAMarkerInTheList()
     {
         // Two names that look alike are told apart: the zero-width space is shown, not swallowed.
