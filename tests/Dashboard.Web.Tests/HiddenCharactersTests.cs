@@ -80,6 +80,20 @@ public sealed class HiddenCharactersTests : DashboardTestContext
     }
 
     [Fact]
+    public void FailureGroups_TwoFailingStepsThatLookAlike_AreToldApart()
+    {
+        Dashboard.Model.Insights.FailureGroup Group(string step) => new()
+        {
+            Signature = step, WorkflowId = "wf-pay", StepId = step, ErrorCode = "E_CARD", Message = "declined", Count = 1,
+            FirstSeen = DateTimeOffset.UtcNow, LastSeen = DateTimeOffset.UtcNow, ExampleRunIds = ["run-1"],
+        };
+
+        var cut = Render<FailureGroupsTable>(p => p.Add(t => t.Groups, [Group("charge"), Group("char\u200Bge")]).Add(t => t.Now, DateTimeOffset.UtcNow));
+
+        Assert.Equal(["charU+200Bge", "charge"], cut.FindAll(".step").Select(s => s.TextContent).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void JsonViewer_MarksHiddenCharactersInKeysAndValues_ButCopiesTheValueAsSent()
     {
         var value = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["user\u200Bid"] = "\u202Etxt.exe" });
