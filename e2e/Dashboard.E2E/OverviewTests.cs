@@ -38,6 +38,36 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AFailureGroupsAll_ListsTheRunsOfThatGroup_AndItsChipClearsIt()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        await fixture.RunOfAsync("competitor-scrape", "timeout");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        await using var _ = context;
+
+        await page.GotoAsync("/");
+        await page.WaitForInteractiveAsync();
+        var refunds = page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" }).Locator("tbody tr").Filter(new() { HasText = "REFUND_WINDOW_CLOSED" });
+        await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await refunds.GetByRole(AriaRole.Link, new() { Name = "All runs of this failure of refund-request" }).ClickInHeldListAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?failure=[0-9a-f]{16}&"));
+        var chip = page.GetByTestId("failure-filter");
+        await Assertions.Expect(chip).ToBeVisibleAsync();
+        var rows = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr");
+        await Assertions.Expect(rows.First).ToContainTextAsync("REFUND_WINDOW_CLOSED", new() { Timeout = 20_000 });
+        // Every row is of the group; the workflow's other failures and the other groups' are not listed.
+        var texts = await rows.AllInnerTextsAsync();
+        Assert.All(texts, text => Assert.Contains("REFUND_WINDOW_CLOSED", text, StringComparison.Ordinal));
+
+        // Its close button leaves the workflow's failed and timed-out runs.
+        await chip.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("failure="));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task AModelOfTheCostTable_LeadsToTheRunsThatCalledIt()
     {
         await fixture.RunOfAsync("refund-request", "failed");

@@ -63,6 +63,7 @@ public sealed class RunsClient(IRunsApi api, IOptions<RunsClientOptions> options
             query.ExperimentId,
             query.ParentRunId,
             query.Model,
+            query.FailureSignature,
             query.From is { } from ? Rfc3339DateTimeOffsetConverter.Format(from) : null,
             query.To is { } to ? Rfc3339DateTimeOffsetConverter.Format(to) : null,
             query.Text,

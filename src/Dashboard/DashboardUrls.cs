@@ -14,9 +14,13 @@ public static class DashboardUrls
     /// <summary>The chromeless view of one run, for a portal's iframe.</summary>
     public static string EmbedRun(string runId) => $"{EmbedPrefix}/runs/{Uri.EscapeDataString(runId)}";
 
-    public static string Executions(string? parentRunId = null, string? status = null, string? workflowId = null, string? model = null)
+    public static string Executions(string? parentRunId = null, string? status = null, string? workflowId = null, string? model = null, string? failure = null)
     {
         var query = new List<string>();
+        if (failure is not null)
+        {
+            query.Add("failure=" + Uri.EscapeDataString(failure));
+        }
         if (model is not null)
         {
             query.Add("model=" + Uri.EscapeDataString(model));

@@ -57,6 +57,10 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         Assert.All(calledIt.Items, run => Assert.Equal(workflow, run.WorkflowId));
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => client.Insights.SummaryAsync(range with { From = range.To.AddHours(1) }, Token));
         Assert.Contains("from must be before to", error.Message, StringComparison.Ordinal);
+        // A group's runs: its signature lists the failed run, and a signature of no group lists none.
+        var groupRuns = await client.ListRunsAsync(new RunsQuery { FailureSignature = group.Signature }, Token);
+        Assert.Equal((workflow, RunStatus.Failed), (Assert.Single(groupRuns.Items).WorkflowId, groupRuns.Items[0].Status));
+        Assert.Empty((await client.ListRunsAsync(new RunsQuery { FailureSignature = "0000000000000000" }, Token)).Items);
         // A picker's search: the workflows whose id holds the text, and how many; the scoped caller's alone.
         var found = await client.FacetsAsync(workflow[3..].ToUpperInvariant(), 5, Token);
         var foundScoped = await client.ForWorkflows([workflow]).FacetsAsync("wf-", 5, Token);

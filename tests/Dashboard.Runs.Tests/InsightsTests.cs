@@ -339,6 +339,38 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AFailureGroupsSignature_ListsExactlyItsRuns()
+    {
+        // From the overview's group to its runs: the list by signature has the group's runs, not the workflow's other
+        // failures.
+        var wf = $"wf-group-{Guid.NewGuid():N}";
+        for (var i = 0; i < 3; i++)
+        {
+            await RunAsync(wf, Hour.AddMinutes(i), 1000, "failed", error: $"card {4240 + i} declined", code: "E_CARD", stepFails: true, step: "charge");
+        }
+        await RunAsync(wf, Hour.AddMinutes(5), 1000, "failed", error: "out of stock", code: "E_STOCK", stepFails: true, step: "reserve");
+        await RunAsync(wf, Hour.AddMinutes(6), 1000, "timeout");
+        await RunAsync(wf, Hour.AddMinutes(7), 1000, "completed");
+
+        var groups = (await Http.GetJsonAsync($"api/insights/failures?{Period(Hour, Hour.AddHours(1), wf)}")).GetProperty("groups").EnumerateArray().ToList();
+        string SignatureOf(string code) => groups.Single(g => g.GetProperty("errorCode").GetString() == code).GetProperty("signature").GetString()!;
+        async Task<List<JsonElement>> RunsOf(string query) => (await Http.GetJsonAsync($"api/runs?{query}")).GetProperty("items").EnumerateArray().ToList();
+
+        var cards = await RunsOf($"failureSignature={SignatureOf("E_CARD")}");
+        var stock = await RunsOf($"failureSignature={SignatureOf("E_STOCK")}&workflowId={wf}&status=failed");
+        var timedOut = await RunsOf($"failureSignature={SignatureOf("TIMEOUT")}");
+        var none = await RunsOf($"failureSignature={SignatureOf("E_CARD")}&status=completed");
+
+        Assert.Equal(3, cards.Count);
+        Assert.All(cards, run => Assert.Equal("charge", run.GetProperty("failedStepId").GetString()));
+        Assert.Equal(["out of stock"], stock.Select(r => r.GetProperty("error").GetProperty("message").GetString()));
+        Assert.Equal(["timeout"], timedOut.Select(r => r.GetProperty("status").GetString()));
+        Assert.Empty(none);
+        var (status, error) = await Http.GetErrorAsync($"api/runs?failureSignature={new string('f', 129)}");
+        Assert.Equal((400, "INVALID_INPUT"), (status, error.GetProperty("error").GetProperty("code").GetString()));
+    }
+
+    [Fact]
     public async Task ManyRunsReportedAtOnce_AreEachCountedOnce()
     {
         // Batches that arrive together are stored together (SQLite commits them as one group, and sums their aggregates

@@ -331,7 +331,8 @@ public abstract class ReadTests(RunsServiceFixture fixture)
             [.. paths.GetProperty(route).GetProperty("get").GetProperty("parameters").EnumerateArray()
                 .Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!)];
 
-        Assert.Equal(["status", "workflowId", "triggerType", "experimentId", "parentRunId", "model", "from", "to", "q", "sort", "limit", "cursor", "counts"], Query("/api/runs"));
+        Assert.Equal(["status", "workflowId", "triggerType", "experimentId", "parentRunId", "model", "failureSignature", "from", "to", "q", "sort", "limit", "cursor", "counts"], Query("/api/runs"));
+        Assert.Equal(["workflowSearch", "workflowLimit"], Query("/api/runs/facets"));
         Assert.Equal(["attempt", "loopIndex"], Query("/api/runs/{runId}/steps/{stepId}/trace"));
         Assert.Equal(["offset", "live", "cursor", "tail"], Query("/api/runs/{runId}/events"));
         Assert.Equal(["from", "to", "workflowId", "bucket"], Query("/api/insights/timeseries"));

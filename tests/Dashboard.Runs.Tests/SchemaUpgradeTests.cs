@@ -266,6 +266,41 @@ public sealed class SchemaUpgradeTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreFromBeforeRunsKeptTheirFailureGroup_GetsItsFailedRunsPlacedOnceAtStart(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var workflow = $"wf-groups-{Guid.NewGuid():N}";
+        var failed = NewRunId();
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(failed, Batch(Started(workflow), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 42")));
+            await http.PostOkAsync(NewRunId(), Batch(Started(workflow), StepStarted("charge"), StepCompleted("charge"), RunCompleted()));
+            // Counted before the store is taken back: the groups are there, the runs' places in them are not.
+            Assert.Single((await http.GetJsonAsync($"api/insights/failures?workflowId={workflow}&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z")).GetProperty("groups").EnumerateArray());
+        }
+        await DowngradeAsync(store, args, "DROP TABLE run_failures; DELETE FROM insight_backfills WHERE name = 'run-failures';", "CREATE TABLE IF NOT EXISTS run_failures");
+
+        var expected = new List<string> { failed };
+        for (var start = 0; start < 2; start++)
+        {
+            // A second start must not place them again; a run failing the same way after the upgrade joins the old one.
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var group = Assert.Single((await client.GetJsonAsync($"api/insights/failures?workflowId={workflow}&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z")).GetProperty("groups").EnumerateArray());
+            var listed = (await client.GetJsonAsync($"api/runs?failureSignature={group.GetProperty("signature").GetString()}")).GetProperty("items")
+                .EnumerateArray().Select(r => r.GetProperty("id").GetString()!);
+            Assert.Equal(expected.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+            if (start == 0)
+            {
+                expected.Add(NewRunId());
+                await client.PostOkAsync(expected[^1], Batch(Started(workflow), StepStarted("charge"), StepFailed("charge", willRetry: false), RunFailed("card declined 77")));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
     public async Task AStoreFromBeforeTheModelFilter_GetsItsRunsModelsOnceAtStart(string store)
     {
         string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];

@@ -94,8 +94,10 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("charge", first.TextContent, StringComparison.Ordinal);
         var newest = first.QuerySelectorAll("a").Single(a => a.TextContent == "Newest");
         Assert.Equal("/runs/run%2Fnewest?step=charge&tab=error", newest.GetAttribute("href"));
+        // "All" lists the group's own runs, not every failure of its workflow.
         var all = first.QuerySelectorAll("a").Single(a => a.TextContent == "All");
-        Assert.Equal("/runs?status=failed%2Ctimeout&workflow=wf-pay", all.GetAttribute("href"));
+        var signature = RunsClient.FakeInsights.Groups[0].Signature;
+        Assert.Equal($"/runs?failure={signature}&status=failed%2Ctimeout&workflow=wf-pay", all.GetAttribute("href"));
         Assert.NotNull(first.QuerySelector("svg.sparkline polyline"));
     }
 

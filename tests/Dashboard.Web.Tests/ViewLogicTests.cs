@@ -252,6 +252,12 @@ public sealed class ViewLogicTests
         Assert.True(query.Ascending);
         Assert.Equal(50, ExecutionsFilter.FromUrl(null, null, null, null, null, null, "forever", 7, null, null).PageSize);
         Assert.Null(filter.Toggle(RunStatus.Failed).Cursor);
+        // A failure group's runs (the overview's "All"): kept in the URL and asked of the service; clearing it is a filter's clearing.
+        var group = ExecutionsFilter.FromUrl("failed,timeout", "wf-1", null, null, null, null, null, null, null, null, failure: " 76e6907790c4cae4 ");
+        Assert.Equal("76e6907790c4cae4", group.ToUrl()["failure"]);
+        Assert.Equal("76e6907790c4cae4", group.ToQuery(T0).FailureSignature);
+        Assert.True((group with { Statuses = [], Workflow = null }).IsFiltered);
+        Assert.Null(filter.ToUrl()["failure"]);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public interface IRunsApi
         string? experimentId,
         string? parentRunId,
         string? model,
+        string? failureSignature,
         string? from,
         string? to,
         string? q,

@@ -11,6 +11,9 @@ public sealed record RunsQuery
 
     /// <summary>Runs with a step that named this model (<c>modelUsed</c>).</summary>
     public string? Model { get; init; }
+
+    /// <summary>The failed and timed-out runs of one failure group (a <c>FailureGroup.Signature</c>).</summary>
+    public string? FailureSignature { get; init; }
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
 

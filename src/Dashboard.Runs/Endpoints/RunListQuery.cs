@@ -20,6 +20,7 @@ internal static class RunListQuery
         new("experimentId", "Only runs of this experiment."),
         new("parentRunId", "Only the runs this run started."),
         new("model", "Only runs with a step that named this model."),
+        new("failureSignature", "Only the failed and timed-out runs of this failure group (a signature of GET /api/insights/failures)."),
         new("from", "Runs started at or after this time (RFC 3339 with an offset)."),
         new("to", "Runs started before this time (RFC 3339 with an offset)."),
         new("q", "Text in the run's id, workflow id or name, or error message, any case (at most 200 characters)."),
@@ -80,6 +81,11 @@ internal static class RunListQuery
         {
             return Fail("q is limited to 200 characters.");
         }
+        var signature = Single(query, "failureSignature");
+        if (signature is { Length: > 128 })
+        {
+            return Fail("failureSignature is not one the service gives: signatures are at most 128 characters.");
+        }
         var filter = new RunListFilter
         {
             Statuses = statuses,
@@ -88,6 +94,7 @@ internal static class RunListQuery
             ExperimentId = Single(query, "experimentId"),
             ParentRunId = Single(query, "parentRunId"),
             Model = Single(query, "model"),
+            FailureSignature = signature,
             From = from,
             To = to,
             Text = text,

@@ -22,6 +22,7 @@ internal static class InsightsBackfill
     private const string ModelsDone = "models";
     private const string ModelMinutesDone = "models-by-minute";
     private const string WorkflowModelsDone = "workflow-models";
+    private const string RunFailuresDone = "run-failures";
 
     public static int Run(DbTransaction transaction, StatementCache statements, int? shard)
     {
@@ -57,10 +58,26 @@ internal static class InsightsBackfill
             command.ExecuteNonQuery();
             MarkDone(transaction, WorkflowModelsDone);
         }
+        if (!IsDone(transaction, RunFailuresDone))
+        {
+            // Which group each failed run is in came after the groups: the failed runs are read once more (the full count
+            // above placed them already).
+            if (count == 0)
+            {
+                CountRuns(transaction, delta =>
+                {
+                    if (delta.Failure is { } failure)
+                    {
+                        InsightsWriter.WriteRunFailure(statements, transaction, failure);
+                    }
+                }, statements, failedOnly: true);
+            }
+            MarkDone(transaction, RunFailuresDone);
+        }
         return count;
     }
 
-    private static int CountRuns(DbTransaction transaction, Action<InsightsDelta> write, StatementCache statements)
+    private static int CountRuns(DbTransaction transaction, Action<InsightsDelta> write, StatementCache statements, bool failedOnly = false)
     {
         var connection = transaction.Connection!;
         var count = 0;
@@ -69,7 +86,7 @@ internal static class InsightsBackfill
         {
             // A page of records at a time, read to the end before the attempts are: a PostgreSQL connection runs one
             // command at a time, and a file of a million runs is not held in memory at once.
-            var records = Records(connection, transaction, after);
+            var records = Records(connection, transaction, after, failedOnly);
             if (records.Count == 0)
             {
                 return count;
@@ -104,11 +121,11 @@ internal static class InsightsBackfill
         command.ExecuteNonQuery();
     }
 
-    private static List<RunRecord> Records(DbConnection connection, DbTransaction transaction, string after)
+    private static List<RunRecord> Records(DbConnection connection, DbTransaction transaction, string after, bool failedOnly)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT record_json FROM runs WHERE id > @after ORDER BY id LIMIT @limit";
+        command.CommandText = $"SELECT record_json FROM runs WHERE id > @after {(failedOnly ? "AND status IN ('failed', 'timeout') " : "")}ORDER BY id LIMIT @limit";
         command.With("after", after).With("limit", Page);
         using var reader = command.ExecuteReader();
         var records = new List<RunRecord>();

@@ -109,6 +109,10 @@ internal static class InsightsSchema
         -- Counts made once from the stored runs when an aggregate came after them (InsightsBackfill).
         CREATE TABLE IF NOT EXISTS insight_backfills (name TEXT PRIMARY KEY) WITHOUT ROWID;
 
+        -- The failure group of each failed or timed-out run: the executions list's filter from a group to its runs.
+        CREATE TABLE IF NOT EXISTS run_failures (run_id TEXT PRIMARY KEY, signature TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS run_failures_by_signature ON run_failures (signature, run_id);
+
         CREATE TABLE IF NOT EXISTS insight_failure_groups (
             signature TEXT PRIMARY KEY,
             workflow_id TEXT NOT NULL,

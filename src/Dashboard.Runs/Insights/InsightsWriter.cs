@@ -267,6 +267,18 @@ internal static class InsightsWriter
         statements.Execute(command);
     }
 
+    // A run that fails again after a resume moves to the group of its last failure, as the group's examples do.
+    private const string RunFailureSql = "INSERT INTO run_failures (run_id, signature) VALUES (@run, @signature) ON CONFLICT (run_id) DO UPDATE SET signature = excluded.signature";
+
+    /// <summary>Which failure group the run is in (the list's filter by group).</summary>
+    public static void WriteRunFailure(StatementCache statements, DbTransaction transaction, FailureSeen failure)
+    {
+        var command = statements.For(transaction, RunFailureSql);
+        Set(command, "run", failure.RunId);
+        Set(command, "signature", failure.Signature);
+        statements.Execute(command);
+    }
+
     private static void WriteFailure(StatementCache statements, DbTransaction transaction, InsightsDelta delta, FailureSeen failure)
     {
         // The group keeps its latest examples: read, put this run first, write back (inside the transaction, so two
@@ -304,6 +316,8 @@ internal static class InsightsWriter
             Set(count, "bucket", InsightsSchema.BucketOf(delta.Start, grain));
             statements.Execute(count);
         }
+
+        WriteRunFailure(statements, transaction, failure);
 
         var workflow = statements.For(transaction, FailureWorkflowSql);
         Set(workflow, "workflow", delta.WorkflowId);

@@ -13,6 +13,9 @@ public sealed record RunListFilter
 
     /// <summary>Runs with a step that named this model.</summary>
     public string? Model { get; init; }
+
+    /// <summary>Failed and timed-out runs of one failure group (<c>GET /api/insights/failures</c>' signature).</summary>
+    public string? FailureSignature { get; init; }
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     public string? Text { get; init; }

@@ -497,6 +497,12 @@ public sealed class RunQueries
                 : "EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = runs.id AND m.model = @model)");
             command.With("model", model);
         }
+        if (filter.FailureSignature is { } signature)
+        {
+            // A group's runs, as its count has them: a run resumed since its failure has left the group.
+            where.Add("id IN (SELECT run_id FROM run_failures WHERE signature = @signature) AND status IN ('failed', 'timeout')");
+            command.With("signature", signature);
+        }
         command.Within(where, "started_at", filter.From, filter.To);
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {

@@ -474,5 +474,11 @@ internal static class PostgreSqlRunsSchema
         END
         $fn$;
         """,
+        // The failure group of each failed or timed-out run: the executions list's filter from a group to its runs (the
+        // runs stored before are placed once by InsightsBackfill).
+        """
+        CREATE TABLE IF NOT EXISTS run_failures (run_id text COLLATE "C" PRIMARY KEY, signature text COLLATE "C" NOT NULL);
+        CREATE INDEX IF NOT EXISTS run_failures_by_signature ON run_failures (signature, run_id);
+        """,
     ];
 }

@@ -103,7 +103,7 @@ internal sealed class RunRowStore : IRunRowStore, IDisposable
 
     private static readonly string[] Deletes = ["DELETE FROM runs WHERE id = @id", "DELETE FROM control_requests WHERE run_id = @id",
         "DELETE FROM run_search WHERE run_id = @id", "DELETE FROM run_logs WHERE run_id = @id", "DELETE FROM run_steps WHERE run_id = @id",
-        "DELETE FROM run_models WHERE run_id = @id"];
+        "DELETE FROM run_models WHERE run_id = @id", "DELETE FROM run_failures WHERE run_id = @id"];
 
     // Where the search index has its own file, its documents are removed after the run (Search.SearchIndexer.Forget).
     private static readonly string[] DeletesApartFromSearch = [.. Deletes.Where(sql => !sql.Contains("run_search", StringComparison.Ordinal))];

@@ -26,6 +26,9 @@ public sealed record ExecutionsFilter
     /// <summary>Runs with a step that called this model (the overview's cost-by-model rows lead here).</summary>
     public string? Model { get; init; }
 
+    /// <summary>The failed and timed-out runs of one failure group (the overview's failure groups lead here).</summary>
+    public string? Failure { get; init; }
+
     public string? Text { get; init; }
     public string? Range { get; init; }
 
@@ -43,7 +46,7 @@ public sealed record ExecutionsFilter
     public bool SearchesPayloads => InPayloads && Text is not null;
 
     public static ExecutionsFilter FromUrl(string? status, string? workflow, string? trigger, string? experiment, string? parent,
-        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null, string? inWhat = null, string? model = null) => new ExecutionsFilter
+        string? text, string? range, int? size, string? sort, string? cursor, string? from = null, string? to = null, string? inWhat = null, string? model = null, string? failure = null) => new ExecutionsFilter
     {
         Statuses = (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => RunStatusExtensions.TryParse(s, out var parsed) ? parsed : (RunStatus?)null)
@@ -53,6 +56,7 @@ public sealed record ExecutionsFilter
         Experiment = Blank(experiment),
         Parent = Blank(parent),
         Model = Blank(model),
+        Failure = Blank(failure),
         Text = Blank(text),
         Range = Ranges.Any(r => r.Key == range) ? Blank(range) : null,
         PageSize = size is { } n && PageSizes.Contains(n) ? n : 50,
@@ -82,6 +86,7 @@ public sealed record ExecutionsFilter
         ["experiment"] = Experiment,
         ["parent"] = Parent,
         ["model"] = Model,
+        ["failure"] = Failure,
         ["q"] = Text,
         ["range"] = Range,
         ["from"] = Range == CustomRange && From is { } from ? Json.Rfc3339DateTimeOffsetConverter.Format(from) : null,
@@ -100,6 +105,7 @@ public sealed record ExecutionsFilter
         ExperimentId = Experiment,
         ParentRunId = Parent,
         Model = Model,
+        FailureSignature = Failure,
         Text = Text,
         From = Range == CustomRange ? From : Ranges.FirstOrDefault(r => r.Key == Range).Span is { } span ? now - span : null,
         To = Range == CustomRange ? To : null,
@@ -127,7 +133,7 @@ public sealed record ExecutionsFilter
         Cursor = null,
     };
 
-    public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Model is not null || Text is not null || Range is not null;
+    public bool IsFiltered => Statuses.Count > 0 || Workflow is not null || Trigger is not null || Experiment is not null || Parent is not null || Model is not null || Failure is not null || Text is not null || Range is not null;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -42,6 +42,9 @@ public sealed partial class Executions : IDisposable
     [SupplyParameterFromQuery(Name = "model")]
     public string? Model { get; set; }
 
+    [SupplyParameterFromQuery(Name = "failure")]
+    public string? Failure { get; set; }
+
     [SupplyParameterFromQuery(Name = "q")]
     public string? Text { get; set; }
 
@@ -226,7 +229,7 @@ public sealed partial class Executions : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, UrlQueryValue.Integer(PageSizeText), Sort, Cursor, From, To, In, Model);
+        var filter = ExecutionsFilter.FromUrl(Status, WorkflowLock ?? Workflow, Trigger, Experiment, Parent, Text, Range, UrlQueryValue.Integer(PageSizeText), Sort, Cursor, From, To, In, Model, Failure);
         if (filter == _filter && _view.Page is not null)
         {
             return;
