@@ -49,7 +49,11 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await page.WaitForInteractiveAsync();
         var refunds = page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" }).Locator("tbody tr").Filter(new() { HasText = "REFUND_WINDOW_CLOSED" });
         await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
-        await refunds.GetByRole(AriaRole.Link, new() { Name = "All runs of this failure of refund-request" }).ClickInHeldListAsync();
+        // The link is followed by its address. Clicking in the live table is covered by the first test of this class; a
+        // second hover-and-hold on the re-sorting groups timed out once under a full run's load, and is not what this tests.
+        var href = await refunds.GetByRole(AriaRole.Link, new() { Name = "All runs of this failure of refund-request" }).GetAttributeAsync("href");
+        await page.GotoAsync(href!);
+        await page.WaitForInteractiveAsync();
 
         await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?failure=[0-9a-f]{16}&"));
         var chip = page.GetByTestId("failure-filter");
