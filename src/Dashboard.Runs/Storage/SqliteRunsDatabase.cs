@@ -21,6 +21,8 @@ internal sealed class SqliteRunsDatabase(SqliteStreamStore store, SqliteSearchFi
 
     public override string LikeOperator => "LIKE";
 
+    public override string NotByIndex(string column) => "+" + column;
+
     public override CommitQueue<T> AddCommitQueue<T>(Action<DbTransaction, IReadOnlyList<T>> flush) => store.AddCommitQueue<T>(flush);
 
     public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
