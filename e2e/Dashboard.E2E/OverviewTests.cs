@@ -55,7 +55,7 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await page.GotoAsync(href!);
         await page.WaitForInteractiveAsync();
 
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?failure=[0-9a-f]{16}&"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?failure=[0-9a-f]{16}&.*range=24h"));
         var chip = page.GetByTestId("failure-filter");
         await Assertions.Expect(chip).ToBeVisibleAsync();
         var rows = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr");
@@ -85,7 +85,9 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         var models = page.GetByRole(AriaRole.Region, new() { Name = "Cost by model" });
         await models.GetByRole(AriaRole.Link, new() { Name = "gpt-4o-mini", Exact = true }).ClickInHeldListAsync();
 
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?model=gpt-4o-mini$"));
+        // The runs of the period the overview counted (its default, the last 24 hours).
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?model=gpt-4o-mini&range=24h$"));
+        await Assertions.Expect(page.GetByLabel("Started", new() { Exact = true })).ToContainTextAsync("Last 24 hours");
         await Assertions.Expect(page.GetByLabel("Model", new() { Exact = true })).ToContainTextAsync("gpt-4o-mini");
         var rows = page.Locator("tbody tr");
         await Assertions.Expect(rows.Filter(new() { HasText = "Support ticket triage" }).First).ToBeVisibleAsync(new() { Timeout = 20_000 });

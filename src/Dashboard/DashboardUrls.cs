@@ -14,7 +14,8 @@ public static class DashboardUrls
     /// <summary>The chromeless view of one run, for a portal's iframe.</summary>
     public static string EmbedRun(string runId) => $"{EmbedPrefix}/runs/{Uri.EscapeDataString(runId)}";
 
-    public static string Executions(string? parentRunId = null, string? status = null, string? workflowId = null, string? model = null, string? failure = null)
+    public static string Executions(string? parentRunId = null, string? status = null, string? workflowId = null, string? model = null, string? failure = null,
+        Model.ListPeriod? period = null)
     {
         var query = new List<string>();
         if (failure is not null)
@@ -36,6 +37,10 @@ public static class DashboardUrls
         if (parentRunId is not null)
         {
             query.Add("parent=" + Uri.EscapeDataString(parentRunId));
+        }
+        if (period is not null)
+        {
+            query.AddRange(period.ToQuery());
         }
         return query.Count == 0 ? ExecutionsPath : ExecutionsPath + "?" + string.Join('&', query);
     }

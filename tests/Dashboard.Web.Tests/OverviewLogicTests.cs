@@ -22,6 +22,36 @@ public sealed class OverviewLogicTests
     }
 
     [Fact]
+    public void EveryOverviewPeriod_IsAPeriodOfTheList_OfTheSameLength() =>
+        Assert.All(OverviewFilter.Ranges, period => Assert.Contains(ExecutionsFilter.Ranges, listed => listed.Key == period.Key && listed.Span == period.Span));
+
+    [Theory]
+    [InlineData("15m")]
+    [InlineData("1h")]
+    [InlineData("24h")]
+    [InlineData("7d")]
+    [InlineData("30d")]
+    [InlineData("custom")]
+    public void EachPeriod_CarriedByALinkToTheList_AsksTheListForTheSameSpan(string range)
+    {
+        var filter = range == OverviewFilter.CustomRange
+            ? OverviewFilter.FromUrl(null, "2026-11-01T00:00:00Z", "2026-11-02T06:30:00Z", null)
+            : OverviewFilter.FromUrl(range, null, null, null);
+
+        var link = new Uri(new Uri("http://dashboard"), DashboardUrls.Executions(failure: "f", period: filter.ToListPeriod()));
+        var query = System.Web.HttpUtility.ParseQueryString(link.Query);
+        var list = ExecutionsFilter.FromUrl(null, null, null, null, null, null, query["range"], null, null, null, query["from"], query["to"], failure: query["failure"]);
+        var asked = list.ToQuery(Now);
+
+        // The list keeps the period's name (a relative period is still relative when the link is followed later).
+        Assert.Equal(range, list.Range);
+        var counted = filter.ToRange(Now);
+        Assert.Equal(counted.From, asked.From);
+        Assert.Equal(range == OverviewFilter.CustomRange ? counted.To : null, asked.To);
+        Assert.Equal("f", asked.FailureSignature);
+    }
+
+    [Fact]
     public void StepsCountedNote_SaysWhichWholeHoursOrDaysTheStepsCover_WhereTheyAreMoreThanThePeriod()
     {
         var view = new OverviewView

@@ -94,10 +94,10 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("charge", first.TextContent, StringComparison.Ordinal);
         var newest = first.QuerySelectorAll("a").Single(a => a.TextContent == "Newest");
         Assert.Equal("/runs/run%2Fnewest?step=charge&tab=error", newest.GetAttribute("href"));
-        // "All" lists the group's own runs, not every failure of its workflow.
+        // "All" lists the group's own runs, not every failure of its workflow, of the period shown (the last 24 hours).
         var all = first.QuerySelectorAll("a").Single(a => a.TextContent == "All");
         var signature = RunsClient.FakeInsights.Groups[0].Signature;
-        Assert.Equal($"/runs?failure={signature}&status=failed%2Ctimeout&workflow=wf-pay", all.GetAttribute("href"));
+        Assert.Equal($"/runs?failure={signature}&status=failed%2Ctimeout&workflow=wf-pay&range=24h", all.GetAttribute("href"));
         Assert.NotNull(first.QuerySelector("svg.sparkline polyline"));
     }
 
@@ -168,6 +168,23 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("charge", cut.Find("[aria-label='Step health'] tbody").TextContent, StringComparison.Ordinal);
         var workflowRows = cut.FindAll("[aria-label='Workflow health'] tbody tr");
         Assert.Contains("Payments", Assert.Single(workflowRows).TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACustomPeriod_IsKeptByTheLinksToTheList()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?from=2026-11-01T00:00:00Z&to=2026-11-02T06:30:00Z&workflow=wf-pay");
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 3, 0, 1m);
+        RunsClient.FakeInsights.Groups = [Group("card declined")];
+        RunsClient.FakeInsights.Models = [new ModelUsage { Model = "gpt-4o", Calls = 4, Workflows = 1, CostUsd = 1m, Tokens = new TokenTotals(30, 0, 10) }];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[aria-label='Cost by model'] tbody tr")));
+        const string period = "&range=custom&from=2026-11-01T00%3A00%3A00Z&to=2026-11-02T06%3A30%3A00Z";
+        var all = cut.FindAll("[aria-label='Failure groups'] a").Single(a => a.TextContent == "All");
+        Assert.EndsWith("&workflow=wf-pay" + period, all.GetAttribute("href"), StringComparison.Ordinal);
+        Assert.Equal("/runs?model=gpt-4o&workflow=wf-pay" + period, cut.Find("[aria-label='Cost by model'] tbody a").GetAttribute("href"));
     }
 
     [Fact]
@@ -288,7 +305,7 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Equal(["<script>alert(1)</script>", "2", "0", "0%", "1", "15", "—", "—"], rows[1]);
         Assert.Empty(cut.FindAll("script"));
         // Each model leads to the runs that called it.
-        Assert.Equal(["/runs?model=gpt-4o", "/runs?model=%3Cscript%3Ealert%281%29%3C%2Fscript%3E"],
+        Assert.Equal(["/runs?model=gpt-4o&range=24h", "/runs?model=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&range=24h"],
             cut.FindAll("[aria-label='Cost by model'] tbody tr td:first-child a").Select(a => a.GetAttribute("href")));
         Assert.Equal("$0.75 over 3 priced calls, about $0.25 a call (1 reported no cost)", cut.Find("[aria-label='Cost by model'] tbody tr").Children[6].GetAttribute("title"));
         Assert.Contains("models", RunsClient.FakeInsights.Calls.Select(c => c.Call));

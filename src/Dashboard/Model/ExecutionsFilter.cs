@@ -11,7 +11,7 @@ public sealed record ExecutionsFilter
     public static readonly int[] PageSizes = [25, 50, 100, 200];
     public static readonly (string Key, string Label, TimeSpan? Span)[] Ranges =
     [
-        ("", "Any time", null), ("1h", "Last hour", TimeSpan.FromHours(1)), ("24h", "Last 24 hours", TimeSpan.FromHours(24)), ("7d", "Last 7 days", TimeSpan.FromDays(7)),
+        ("", "Any time", null), ("15m", "Last 15 minutes", TimeSpan.FromMinutes(15)), ("1h", "Last hour", TimeSpan.FromHours(1)), ("24h", "Last 24 hours", TimeSpan.FromHours(24)), ("7d", "Last 7 days", TimeSpan.FromDays(7)),
         ("30d", "Last 30 days", TimeSpan.FromDays(30)), (CustomRange, "Custom (UTC)…", null),
     ];
 

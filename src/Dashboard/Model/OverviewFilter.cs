@@ -48,6 +48,12 @@ public sealed record OverviewFilter
         ? new InsightsRange(From!.Value, To!.Value, Workflow)
         : InsightsRange.Last(Ranges.First(r => r.Key == Range).Span, now, Workflow);
 
+    /// <summary>
+    /// The period as the executions list names it, for the overview's links to it. A relative period stays relative (the
+    /// link lists the last 24 hours when it is followed); a custom one keeps its bounds.
+    /// </summary>
+    public ListPeriod ToListPeriod() => IsCustom ? new ListPeriod(ExecutionsFilter.CustomRange, From, To) : new ListPeriod(Range);
+
     /// <summary>What the headline says the period is.</summary>
     public string Describe() => IsCustom
         ? $"{DisplayFormat.Utc(From)} – {DisplayFormat.Utc(To)}"
