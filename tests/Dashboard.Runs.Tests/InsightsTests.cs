@@ -366,6 +366,10 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
         Assert.Equal(["out of stock"], stock.Select(r => r.GetProperty("error").GetProperty("message").GetString()));
         Assert.Equal(["timeout"], timedOut.Select(r => r.GetProperty("status").GetString()));
         Assert.Empty(none);
+        // The list's status chips count the group, not its workflow (4 failed, 1 timed out, 1 completed): the link's query.
+        var counted = (await Http.GetJsonAsync($"api/runs?failureSignature={SignatureOf("E_STOCK")}&workflowId={wf}&status=failed,timeout&counts=true"))
+            .GetProperty("statusCounts").EnumerateObject().Where(c => c.Value.GetInt32() > 0).Select(c => $"{c.Name}={c.Value.GetInt32()}");
+        Assert.Equal(["failed=1"], counted);
         var (status, error) = await Http.GetErrorAsync($"api/runs?failureSignature={new string('f', 129)}");
         Assert.Equal((400, "INVALID_INPUT"), (status, error.GetProperty("error").GetProperty("code").GetString()));
     }

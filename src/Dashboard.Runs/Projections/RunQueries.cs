@@ -134,7 +134,7 @@ public sealed class RunQueries
 
     /// <summary>Whether the kept counts (per workflow and status) answer: no filter but the workflow and the caller's scope.</summary>
     private static bool CountsAreKeptFor(RunListFilter filter) =>
-        filter is { TriggerType: null, ExperimentId: null, ParentRunId: null, Model: null, From: null, To: null } && string.IsNullOrWhiteSpace(filter.Text);
+        filter is { TriggerType: null, ExperimentId: null, ParentRunId: null, Model: null, FailureSignature: null, From: null, To: null } && string.IsNullOrWhiteSpace(filter.Text);
 
     /// <summary>
     /// An attempt's JSON without its payloads (input, output, mapped output, error stack and data): what timelines and
