@@ -18,6 +18,13 @@ internal static class RunsBenchmark
     private const string CommonModel = "gpt-4o";
     private const string RareModel = "rare-model";
 
+    // The failure groups of wf-03, whose every run failed (25,000 of the million): its 100 oldest runs in one group, the
+    // rest in another. A failure group's "All" link lists them with its status and workflow filters.
+    private const string BigGroup = "bench-group-common";
+    private const string OldGroup = "bench-group-old";
+    private const int OldGroupBefore = 4_000;
+    private const string GroupFilters = "&status=failed,timeout&workflowId=wf-03&failureSignature=";
+
     public static async Task RunAsync()
     {
         var data = Directory.CreateTempSubdirectory("runs-bench-").FullName;
@@ -49,6 +56,12 @@ internal static class RunsBenchmark
                 var rareCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true&model={RareModel}", 10);
                 await CheckModelFilterAsync(http);
                 Console.WriteLine($"model filter: common {common:F1} ms, with counts {commonCounted:F1} ms, rare {rare:F1} ms, rare with counts {rareCounted:F1} ms");
+                var bigGroup = await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{BigGroup}", 30);
+                var bigGroupCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{BigGroup}", 10);
+                var oldGroup = await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{OldGroup}", 10);
+                var oldGroupCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{OldGroup}", 10);
+                await CheckFailureGroupAsync(http);
+                Console.WriteLine($"failure group: big {bigGroup:F1} ms, with counts {bigGroupCounted:F1} ms, old {oldGroup:F1} ms, old with counts {oldGroupCounted:F1} ms");
                 report.AppendLine("# Runs service benchmark");
                 report.AppendLine();
                 report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on this machine ({Environment.ProcessorCount} cores), over HTTP on loopback against the runs service");
@@ -65,6 +78,10 @@ internal static class RunsBenchmark
                 report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`: 100,000 runs counted) | {commonCounted:F1} ms | |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs?model=…` first page, a model 100 runs called | {rare:F1} ms | |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`) | {rareCounted:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| a failure group's runs (`failureSignature=…` with its link's status and workflow), first page, a group of 24,900 runs | {bigGroup:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`) | {bigGroupCounted:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| a failure group's runs, first page, a group of its workflow's 100 oldest runs | {oldGroup:F1} ms | |");
+                report.AppendLine(CultureInfo.InvariantCulture, $"| the same with its status counts (`counts=true`) | {oldGroupCounted:F1} ms | |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/trace`, {TraceSteps:N0} steps | {traceMs:F1} ms | 200 ms |");
                 report.AppendLine(CultureInfo.InvariantCulture, $"| `GET /api/runs/{{id}}/timeline`, {TraceSteps:N0} steps, {TraceSteps + TraceSteps / 10:N0} attempts | {timelineMs:F1} ms | |");
                 report.AppendLine();
@@ -145,7 +162,9 @@ internal static class RunsBenchmark
     /// <summary>
     /// Writes <paramref name="count"/> runs straight into a SQLite file's projection table; <paramref name="withModels"/>:
     /// every 10th run also called <see cref="CommonModel"/>, every 10,000th <see cref="RareModel"/> (the model filter's
-    /// best and worst case: its probe per run finds a page at once, or walks nearly every run).
+    /// best and worst case: its probe per run finds a page at once, or walks nearly every run); and every run of wf-03
+    /// (all failed) is placed in a failure group, its oldest 100 in <see cref="OldGroup"/> (a walk by start would go
+    /// through nearly every run to find them), the rest in <see cref="BigGroup"/>.
     /// </summary>
     internal static double Seed(string database, int count, bool withModels = false)
     {
@@ -190,6 +209,15 @@ internal static class RunsBenchmark
                 model.Parameters.AddWithValue("$model", i % 10_000 == 0 ? RareModel : CommonModel);
                 model.ExecuteNonQuery();
             }
+            if (withModels && i % 40 == 3)
+            {
+                using var failure = connection.CreateCommand();
+                failure.Transaction = transaction;
+                failure.CommandText = "INSERT INTO run_failures (run_id, signature) VALUES ($id, $signature)";
+                failure.Parameters.AddWithValue("$id", runId);
+                failure.Parameters.AddWithValue("$signature", i < OldGroupBefore ? OldGroup : BigGroup);
+                failure.ExecuteNonQuery();
+            }
         }
         transaction.Commit();
         return watch.Elapsed.TotalSeconds;
@@ -229,6 +257,19 @@ internal static class RunsBenchmark
         if (!ids.SequenceEqual(expected) || counted != expected.Count)
         {
             throw new InvalidOperationException($"The model filter listed {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
+        }
+    }
+
+    /// <summary>Before the figures count: the old group's link lists exactly its 100 runs, newest first, and counts them.</summary>
+    private static async Task CheckFailureGroupAsync(HttpClient http)
+    {
+        var page = JsonDocument.Parse(await http.GetStringAsync($"api/runs?limit=200&counts=true{GroupFilters}{OldGroup}")).RootElement;
+        var ids = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+        var expected = Enumerable.Range(0, OldGroupBefore / 40).Reverse().Select(k => $"seed-{k * 40 + 3:D7}").ToList();
+        var counted = page.GetProperty("statusCounts").EnumerateObject().Sum(c => c.Value.GetInt32());
+        if (!ids.SequenceEqual(expected) || counted != expected.Count)
+        {
+            throw new InvalidOperationException($"The failure group's list held {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
         }
     }
 
