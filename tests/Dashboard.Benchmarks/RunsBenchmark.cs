@@ -248,28 +248,22 @@ internal static class RunsBenchmark
     }
 
     /// <summary>Before the figures count: the filter lists the seeded runs of the rare model, newest first, and nothing else.</summary>
-    private static async Task CheckModelFilterAsync(HttpClient http)
-    {
-        var page = JsonDocument.Parse(await http.GetStringAsync($"api/runs?limit=200&counts=true&model={RareModel}")).RootElement;
-        var ids = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
-        var expected = Enumerable.Range(0, ListRuns / 10_000).Reverse().Select(k => $"seed-{k * 10_000:D7}").ToList();
-        var counted = page.GetProperty("statusCounts").EnumerateObject().Sum(c => c.Value.GetInt32());
-        if (!ids.SequenceEqual(expected) || counted != expected.Count)
-        {
-            throw new InvalidOperationException($"The model filter listed {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
-        }
-    }
+    private static Task CheckModelFilterAsync(HttpClient http) =>
+        CheckListsExactlyAsync(http, $"model={RareModel}", Enumerable.Range(0, ListRuns / 10_000).Reverse().Select(k => $"seed-{k * 10_000:D7}").ToList(), "The model filter");
 
     /// <summary>Before the figures count: the old group's link lists exactly its 100 runs, newest first, and counts them.</summary>
-    private static async Task CheckFailureGroupAsync(HttpClient http)
+    private static Task CheckFailureGroupAsync(HttpClient http) =>
+        CheckListsExactlyAsync(http, $"{GroupFilters.TrimStart('&')}{OldGroup}", Enumerable.Range(0, OldGroupBefore / 40).Reverse().Select(k => $"seed-{k * 40 + 3:D7}").ToList(),
+            "The failure group's list");
+
+    private static async Task CheckListsExactlyAsync(HttpClient http, string filter, List<string> expected, string what)
     {
-        var page = JsonDocument.Parse(await http.GetStringAsync($"api/runs?limit=200&counts=true{GroupFilters}{OldGroup}")).RootElement;
+        var page = JsonDocument.Parse(await http.GetStringAsync($"api/runs?limit=200&counts=true&{filter}")).RootElement;
         var ids = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
-        var expected = Enumerable.Range(0, OldGroupBefore / 40).Reverse().Select(k => $"seed-{k * 40 + 3:D7}").ToList();
         var counted = page.GetProperty("statusCounts").EnumerateObject().Sum(c => c.Value.GetInt32());
         if (!ids.SequenceEqual(expected) || counted != expected.Count)
         {
-            throw new InvalidOperationException($"The failure group's list held {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
+            throw new InvalidOperationException($"{what} listed {ids.Count} runs and counted {counted}, not the {expected.Count} seeded.");
         }
     }
 
