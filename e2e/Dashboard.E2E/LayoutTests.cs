@@ -107,6 +107,9 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         // An admin portal's frame listing one workflow's runs.
         data.Add("embed-workflow", 800);
         data.Add("list", 800);
+        // One failure group's runs, its chip naming the group.
+        data.Add("failure-list", 800);
+        data.Add("failure-list", 1280);
         data.Add("overview", 800);
         // One workflow's overview, with its step health table.
         data.Add("overview-workflow", 800);
@@ -136,11 +139,13 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         var runPath = "runs/" + Uri.EscapeDataString(failedRun);
         var agentRun = name == "agent-run" ? await fixture.RunOfAsync("support-triage", "completed") : null;
         var goodRun = name == "compare" ? await fixture.RunOfAsync("refund-request", "completed") : null;
+        var group = name == "failure-list" ? await fixture.FailureGroupOfAsync("refund-request", "REFUND_WINDOW_CLOSED") : null;
         var (url, ready) = name switch
         {
             "overview" => ("", page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" })),
             "overview-workflow" => ("?workflow=support-triage", page.GetByRole(AriaRole.Region, new() { Name = "Step health" }).Locator("tbody tr").First),
             "list" => ("runs", page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr").First),
+            "failure-list" => ($"runs?failure={group}&status=failed,timeout&workflow=refund-request&range=24h", page.GetByTestId("failure-filter").GetByText("REFUND_WINDOW_CLOSED")),
             "run" => ($"{runPath}?step=issue-refund", page.GetByRole(AriaRole.Region, new() { Name = "Attempts" })),
             "live" => ("live", page.GetByRole(AriaRole.Log, new() { Name = "Run changes" }).Locator("tbody tr").First),
             "agent-run" => ($"runs/{Uri.EscapeDataString(agentRun!)}", page.Locator("[title='Cost by model']")),
@@ -184,7 +189,14 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         {
             Assert.True(await page.Locator(".compare-table .side-status").CountAsync() > 0, "no side of a step says its status");
         }
-        if (name is "list" or "live" or "embed-workflow")
+        if (name == "failure-list")
+        {
+            // The chip is one line, inside the filters' row, whatever its message's length.
+            var chip = await page.GetByTestId("failure-filter").BoundingBoxAsync();
+            var filters = await page.Locator(".filters").First.BoundingBoxAsync();
+            Assert.True(chip!.Height < 40 && chip.X + chip.Width <= filters!.X + filters.Width + 1, $"the failure chip is {chip.Width}x{chip.Height} at {chip.X}");
+        }
+        if (name is "list" or "live" or "embed-workflow" or "failure-list")
         {
             Assert.True(layout.Tails > 0, "no run id keeps its end apart");
         }

@@ -25,6 +25,25 @@ public sealed class SampleWorkloadFixture : BrowserFixture
         throw new TimeoutException($"No {status} run of {workflowId} appeared.");
     }
 
+    /// <summary>The signature of a workflow's failure group with this error code in the last day, once its runs are counted.</summary>
+    public async Task<string> FailureGroupOfAsync(string workflowId, string errorCode)
+    {
+        await RunOfAsync(workflowId, "failed");
+        using var http = new HttpClient { BaseAddress = App.BaseAddress };
+        for (var i = 0; i < 120; i++)
+        {
+            var body = await http.GetStringAsync($"api/insights/failures?workflowId={workflowId}");
+            var group = JsonDocument.Parse(body).RootElement.GetProperty("groups").EnumerateArray()
+                .FirstOrDefault(g => g.GetProperty("errorCode").ValueKind == JsonValueKind.String && g.GetProperty("errorCode").GetString() == errorCode);
+            if (group.ValueKind == JsonValueKind.Object)
+            {
+                return group.GetProperty("signature").GetString()!;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"No failure group {errorCode} of {workflowId} appeared.");
+    }
+
     /// <summary>A completed run of the workflow with a log line that starts so, on a step.</summary>
     public async Task<string> RunWithStepLogAsync(string workflowId, string messageStart)
     {

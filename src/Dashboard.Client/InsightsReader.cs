@@ -28,6 +28,12 @@ public interface IInsightsReader
     Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// One failure group by its <see cref="FailureGroup.Signature"/>, whatever the period (its count: every run that failed
+    /// in it; no trend); null when there is none the client may see.
+    /// </summary>
+    Task<FailureGroup?> FailureGroupAsync(string signature, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Steps of <see cref="InsightsRange.WorkflowId"/> (required): which is slow, flaky or expensive; the service's first
     /// 200, most failures first (<see cref="StepHealthList.TotalSteps"/> says how many there are).
     /// </summary>
@@ -59,6 +65,20 @@ internal sealed class InsightsReader(RunsClient client) : IInsightsReader
 
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         client.CallAsync(token => client.Api.InsightsFailuresAsync(From(range), To(range), range.WorkflowId, limit, token), null, cancellationToken);
+
+    public async Task<FailureGroup?> FailureGroupAsync(string signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(signature);
+        try
+        {
+            return await client.CallAsync(token => client.Api.InsightsFailureGroupAsync(signature, token), null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.RunNotFoundException)
+        {
+            // The service's RESOURCE_NOT_FOUND, which the client names after runs: no such group, or not one of the key's workflows.
+            return null;
+        }
+    }
 
     public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
         StepsAsync(range, null, null, null, cancellationToken);

@@ -61,6 +61,11 @@ public sealed class InsightsClientTests(RunsServiceProcess fixture) : IClassFixt
         var groupRuns = await client.ListRunsAsync(new RunsQuery { FailureSignature = group.Signature }, Token);
         Assert.Equal((workflow, RunStatus.Failed), (Assert.Single(groupRuns.Items).WorkflowId, groupRuns.Items[0].Status));
         Assert.Empty((await client.ListRunsAsync(new RunsQuery { FailureSignature = "0000000000000000" }, Token)).Items);
+        // The group by its signature (what the list names it by); null for none, and for a caller that does not see it.
+        var named = await scoped.FailureGroupAsync(group.Signature, Token);
+        Assert.Equal((group.WorkflowId, group.StepId, group.Message, 1L), (named!.WorkflowId, named.StepId, named.Message, named.Count));
+        Assert.Null(await scoped.FailureGroupAsync("0000000000000000", Token));
+        Assert.Null(await client.ForWorkflows([other]).Insights.FailureGroupAsync(group.Signature, Token));
         // A picker's search: the workflows whose id holds the text, and how many; the scoped caller's alone.
         var found = await client.FacetsAsync(workflow[3..].ToUpperInvariant(), 5, Token);
         var foundScoped = await client.ForWorkflows([workflow]).FacetsAsync("wf-", 5, Token);

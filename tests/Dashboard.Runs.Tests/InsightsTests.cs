@@ -375,6 +375,39 @@ public abstract class InsightsTests(RunsServiceFixture fixture)
     }
 
     [Fact]
+    public async Task AFailureGroup_IsReadBySignature_WhateverThePeriod_AndOnlyByKeysThatSeeItsWorkflow()
+    {
+        // What the executions list names when it lists one group's runs.
+        var wf = $"wf-one-group-{Guid.NewGuid():N}";
+        var other = $"wf-one-group-{Guid.NewGuid():N}";
+        await RunAsync(wf, Hour.AddMinutes(1), 1000, "failed", error: "card 4241 declined <script>", code: "E_CARD", stepFails: true, step: "charge");
+        await RunAsync(wf, Hour.AddDays(-3), 1000, "failed", error: "card 77 declined <script>", code: "E_CARD", stepFails: true, step: "charge");
+        await RunAsync(wf, Hour.AddMinutes(2), 1000, "failed", error: "out of stock", code: "E_STOCK", stepFails: true, step: "reserve");
+        var signature = (await Http.GetJsonAsync($"api/insights/failures?{Period(Hour, Hour.AddHours(1), wf)}")).GetProperty("groups").EnumerateArray()
+            .Single(g => g.GetProperty("errorCode").GetString() == "E_CARD").GetProperty("signature").GetString()!;
+
+        var group = await Http.GetJsonAsync($"api/insights/failures/{signature}");
+        var (unknown, unknownError) = await Http.GetErrorAsync("api/insights/failures/0123456789abcdef");
+        var (tooLong, tooLongError) = await Http.GetErrorAsync($"api/insights/failures/{new string('f', 129)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/insights/failures/{signature}");
+        request.Headers.Add("Runs-Workflow-Scope", $"[\"{other}\"]");
+        using var hidden = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(signature, group.GetProperty("signature").GetString());
+        Assert.Equal((wf, "charge", "E_CARD"), (group.GetProperty("workflowId").GetString(), group.GetProperty("stepId").GetString(), group.GetProperty("errorCode").GetString()));
+        // Both runs, the one three days before the period too; the newest message as sent, markup and all.
+        Assert.Equal(2, group.GetProperty("count").GetInt64());
+        Assert.Equal("card 4241 declined <script>", group.GetProperty("message").GetString());
+        Assert.Equal(Hour.AddDays(-3).AddSeconds(1), group.GetProperty("firstSeen").GetDateTimeOffset());
+        Assert.Equal((404, "RESOURCE_NOT_FOUND"), (unknown, unknownError.GetProperty("error").GetProperty("code").GetString()));
+        Assert.Equal((400, "INVALID_INPUT"), (tooLong, tooLongError.GetProperty("error").GetProperty("code").GetString()));
+        // A key that does not see the workflow is told what an unknown signature is told.
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        Assert.Equal("RESOURCE_NOT_FOUND", JsonDocument.Parse(await hidden.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement
+            .GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task ManyRunsReportedAtOnce_AreEachCountedOnce()
     {
         // Batches that arrive together are stored together (SQLite commits them as one group, and sums their aggregates

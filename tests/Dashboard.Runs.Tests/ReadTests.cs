@@ -316,7 +316,7 @@ public abstract class ReadTests(RunsServiceFixture fixture)
     {
         var document = await Http.GetJsonAsync("openapi/v1.json");
         var paths = document.GetProperty("paths");
-        foreach (var route in new[] { "/api/runs", "/api/runs/{runId}", "/api/runs/{runId}/trace", "/api/runs/{runId}/steps/{stepId}/trace", "/api/runs/{runId}/events", "/api/workflows/{workflowId}/executions/{runId}" })
+        foreach (var route in new[] { "/api/runs", "/api/runs/{runId}", "/api/runs/{runId}/trace", "/api/runs/{runId}/steps/{stepId}/trace", "/api/runs/{runId}/events", "/api/workflows/{workflowId}/executions/{runId}", "/api/insights/failures/{signature}" })
         {
             Assert.True(paths.TryGetProperty(route, out _), route);
         }

@@ -72,6 +72,40 @@ public sealed class ExecutionsPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void AFailureGroupInTheUrl_IsNamedOnItsChip_ByItsStepCodeAndMessage_AsInertText_AskedOnce()
+    {
+        RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Failed)] });
+        RunsClient.FakeInsights.Groups =
+        [
+            new Dashboard.Model.Insights.FailureGroup
+            {
+                Signature = "0123456789abcdef", WorkflowId = "wf-pay", StepId = "charge", ErrorCode = "E_CARD", Message = "<script>card 4242</script> declined",
+                Count = 12, FirstSeen = DateTimeOffset.UtcNow.AddDays(-2), LastSeen = DateTimeOffset.UtcNow, ExampleRunIds = ["run-1"],
+            },
+        ];
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/runs?failure=0123456789abcdef&status=failed,timeout&workflow=wf-pay");
+
+        var cut = Render<Executions>();
+
+        cut.WaitForAssertion(() => Assert.Equal("charge · E_CARD: <script>card 4242</script> declined", cut.Find("[data-testid=failure-filter] .failure-name").TextContent));
+        Assert.Empty(cut.FindAll("script"));
+        var title = cut.Find("[data-testid=failure-filter]").GetAttribute("title")!;
+        Assert.StartsWith("Failed and timed-out runs of one failure group of wf-pay, step charge: E_CARD", title, StringComparison.Ordinal);
+        Assert.Contains("12 runs failed so", title, StringComparison.Ordinal);
+
+        // Another status, the same group: the list loads again, the group is not asked for again.
+        navigation.NavigateTo("/runs?failure=0123456789abcdef&status=failed&workflow=wf-pay");
+        cut.WaitForAssertion(() => Assert.Equal([RunStatus.Failed], RunsClient.Queries[^1].Statuses));
+        Assert.Equal(["0123456789abcdef"], RunsClient.FakeInsights.GroupLookups);
+
+        // A signature of no group (or one the key does not see) keeps the plain name.
+        navigation.NavigateTo("/runs?failure=fedcba9876543210");
+        cut.WaitForAssertion(() => Assert.Equal("one failure group", cut.Find("[data-testid=failure-filter] .failure-name").TextContent));
+        Assert.Equal(["0123456789abcdef", "fedcba9876543210"], RunsClient.FakeInsights.GroupLookups);
+    }
+
+    [Fact]
     public void TheModelPicker_IsOfferedOnlyWhereSomeStepNamedAModel()
     {
         RunsClient.Returns(new RunsPage { Items = [Run("run-1", RunStatus.Completed)] });

@@ -148,6 +148,18 @@ public sealed class FakeInsightsReader : IInsightsReader
     public Task<FailureGroupList> FailuresAsync(InsightsRange range, int? limit = null, CancellationToken cancellationToken = default) =>
         Answer("failures", range, () => new FailureGroupList(Groups));
 
+    /// <summary>The signatures looked up one by one (the executions list naming the group it lists).</summary>
+    public List<string> GroupLookups { get; } = [];
+
+    public Task<FailureGroup?> FailureGroupAsync(string signature, CancellationToken cancellationToken = default)
+    {
+        lock (GroupLookups)
+        {
+            GroupLookups.Add(signature);
+        }
+        return Failure is { } failure ? Task.FromException<FailureGroup?>(failure) : Task.FromResult(Groups.FirstOrDefault(g => g.Signature == signature));
+    }
+
     public Task<StepHealthList> StepsAsync(InsightsRange range, CancellationToken cancellationToken = default) =>
         StepsAsync(range, null, null, null, cancellationToken);
 

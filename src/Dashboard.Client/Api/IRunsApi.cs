@@ -107,6 +107,9 @@ public interface IRunsApi
     [Get("/api/insights/failures")]
     Task<FailureGroupList> InsightsFailuresAsync(string from, string to, string? workflowId, int? limit, CancellationToken cancellationToken);
 
+    [Get("/api/insights/failures/{signature}")]
+    Task<FailureGroup> InsightsFailureGroupAsync(string signature, CancellationToken cancellationToken);
+
     [Get("/api/insights/steps")]
     Task<StepHealthList> InsightsStepsAsync(string from, string to, string workflowId, string? sort, string? order, int? limit, CancellationToken cancellationToken);
 

@@ -11,6 +11,9 @@ namespace Dashboard.Model.Insights;
 /// </summary>
 public static partial class FailureSignature
 {
+    /// <summary>The longest signature the service accepts as a filter (it gives 16 characters; longer is not one of its own).</summary>
+    public const int MaxLength = 128;
+
     public static string Normalize(string? message)
     {
         if (string.IsNullOrWhiteSpace(message))

@@ -1,3 +1,4 @@
+using Dashboard.Model.Insights;
 using Dashboard.Model.Json;
 using Dashboard.Model.Runs;
 using Dashboard.Runs.Api;
@@ -82,9 +83,9 @@ internal static class RunListQuery
             return Fail("q is limited to 200 characters.");
         }
         var signature = Single(query, "failureSignature");
-        if (signature is { Length: > 128 })
+        if (signature is { Length: > FailureSignature.MaxLength })
         {
-            return Fail("failureSignature is not one the service gives: signatures are at most 128 characters.");
+            return Fail($"failureSignature is not one the service gives: signatures are at most {FailureSignature.MaxLength} characters.");
         }
         var filter = new RunListFilter
         {

@@ -34,6 +34,9 @@ internal static class InsightsEndpoints
             .WithSummary("Failed and timed-out runs grouped by signature (workflow, failing step, error code or type, message with ids and numbers masked), biggest first.")
             .Produces<FailureGroupList>()
             .WithQuery([.. QueryParameter.Period, new("limit", "Groups, 1-200; default 50.", Integer: true)]);
+        insights.MapGet("/failures/{signature}", Failure).WithName("InsightsFailureGroup")
+            .WithSummary("One failure group by its signature, whatever the period: its workflow, step, code, newest message, first and last seen, newest runs, and count (every run that failed in it).")
+            .Produces<FailureGroup>();
         insights.MapGet("/models", Models).WithName("InsightsModels")
             .WithSummary("Per model the period's steps called: calls, failed calls, workflows, cost, tokens; the costliest first. Hour rows at the finest.")
             .Produces<ModelUsageList>()
@@ -127,6 +130,23 @@ internal static class InsightsEndpoints
         }
         return Results.Json(queries.Failures(query, limit), ModelJson.Options);
     });
+
+    private static IResult Failure(HttpContext context, string signature, InsightsQueries queries)
+    {
+        var caller = Caller.Of(context);
+        if (!caller.Can(Caller.ReadScope))
+        {
+            return RunReadEndpoints.Forbidden(context);
+        }
+        if (signature.Length > FailureSignature.MaxLength)
+        {
+            return ApiError.Invalid(context, $"That is not a signature the service gives: signatures are at most {FailureSignature.MaxLength} characters.");
+        }
+        // Unknown and out-of-scope groups answer alike, as runs do.
+        return queries.Group(signature, caller.Workflows) is { } group
+            ? Results.Json(group, ModelJson.Options)
+            : ApiError.Result(context, StatusCodes.Status404NotFound, Model.Errors.ErrorCodes.ResourceNotFound, "No failure group with this signature.");
+    }
 
     /// <summary>Rows of a health table the service gives unless asked for more (up to <see cref="MaxRows"/>).</summary>
     public const int DefaultRows = 200;

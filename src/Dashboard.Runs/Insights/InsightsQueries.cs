@@ -170,19 +170,7 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         {
             while (reader.Read())
             {
-                groups.Add(new FailureGroup
-                {
-                    Signature = reader.GetString(0),
-                    Count = reader.GetInt64(1),
-                    WorkflowId = reader.GetString(2),
-                    StepId = reader.IsDBNull(3) ? null : reader.GetString(3),
-                    ErrorCode = reader.IsDBNull(4) ? null : reader.GetString(4),
-                    ErrorType = reader.IsDBNull(5) ? null : reader.GetString(5),
-                    Message = reader.GetString(6),
-                    FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                    LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-                    ExampleRunIds = JsonSerializer.Deserialize<List<string>>(reader.GetString(9)) ?? [],
-                });
+                groups.Add(GroupOf(reader));
             }
         }
         if (groups.Count == 0)
@@ -210,6 +198,43 @@ internal sealed partial class InsightsQueries(RunsDatabase database, InsightsOut
         }
         return new FailureGroupList(groups.Select(g => g with { Trend = trends[g.Signature] }).ToList());
     }
+
+    /// <summary>
+    /// One failure group by its signature, whatever the period: what the executions list names when it lists the group's
+    /// runs. Its count is every run that failed in it (a run that failed again elsewhere after a resume moved on); null
+    /// when no group has this signature, or its workflow is not one the caller sees (the same answer, so that a key
+    /// cannot learn that a group exists).
+    /// </summary>
+    public FailureGroup? Group(string signature, IReadOnlySet<string>? visible)
+    {
+        CatchUp();
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        var scope = visible is null ? "" : " AND " + command.In("g.workflow_id", "visible", visible);
+        command.CommandText = $"""
+            SELECT g.signature, (SELECT COUNT(*) FROM run_failures r WHERE r.signature = g.signature), g.workflow_id, g.step_id, g.error_code, g.error_type,
+                g.message, g.first_seen, g.last_seen, g.examples
+            FROM insight_failure_groups g WHERE g.signature = @signature{scope}
+            """;
+        command.With("signature", signature);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? GroupOf(reader) : null;
+    }
+
+    /// <summary>A failure group's row: signature, count, workflow, step, code, type, message, first and last seen, examples.</summary>
+    private static FailureGroup GroupOf(DbDataReader reader) => new()
+    {
+        Signature = reader.GetString(0),
+        Count = reader.GetInt64(1),
+        WorkflowId = reader.GetString(2),
+        StepId = reader.IsDBNull(3) ? null : reader.GetString(3),
+        ErrorCode = reader.IsDBNull(4) ? null : reader.GetString(4),
+        ErrorType = reader.IsDBNull(5) ? null : reader.GetString(5),
+        Message = reader.GetString(6),
+        FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+        LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+        ExampleRunIds = JsonSerializer.Deserialize<List<string>>(reader.GetString(9)) ?? [],
+    };
 
     /// <summary>
     /// The workflow's steps in the order asked (<see cref="HealthOrders.Steps"/>), the first <paramref name="limit"/> of them:

@@ -20,6 +20,10 @@ public sealed partial class Executions : IDisposable
     private DateTimeOffset _now = DateTimeOffset.UtcNow;
     private FeedReloader? _reload;
     private Model.Insights.RunFacets _facets = new([], []);
+
+    // The failure group the list is narrowed to (?failure=), looked up once per signature to name it.
+    private Model.Insights.FailureGroup? _group;
+    private string? _groupAsked;
     private IReadOnlyList<SavedView> _views = [];
     private bool _naming;
     private string? _viewName;
@@ -241,7 +245,29 @@ public sealed partial class Executions : IDisposable
         }
         _filter = filter;
         _now = Clock.GetUtcNow();
-        await LoadAsync();
+        await Task.WhenAll(LoadAsync(), LoadGroupAsync());
+    }
+
+    /// <summary>The group named on the chip: the one asked for last, and only while the list still shows it.</summary>
+    private Model.Insights.FailureGroup? ShownGroup => _group is { } group && group.Signature == _filter.Failure ? group : null;
+
+    private async Task LoadGroupAsync()
+    {
+        if (_filter.Failure is not { } signature || signature == _groupAsked)
+        {
+            return;
+        }
+        _groupAsked = signature;
+        try
+        {
+            _group = await RunsClient.Insights.FailureGroupAsync(signature);
+            StateHasChanged();
+        }
+        catch (Client.Errors.RunsClientException)
+        {
+            // The chip keeps its plain name; the list's own load reports the service's trouble.
+            _groupAsked = null;
+        }
     }
 
     private Task LoadAsync() => LoadAsync(CancellationToken.None);
