@@ -40,13 +40,8 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
     [Fact]
     public async Task AFailureGroupsAll_ListsTheRunsOfThatGroup_AndItsChipClearsIt()
     {
-        await fixture.RunOfAsync("refund-request", "failed");
-        await fixture.RunOfAsync("competitor-scrape", "timeout");
-        var (context, page, errors) = await fixture.NewPageAsync();
+        var (context, page, errors) = await OverviewWithBothFailuresAsync();
         await using var _ = context;
-
-        await page.GotoAsync("/");
-        await page.WaitForInteractiveAsync();
         var refunds = page.GetByRole(AriaRole.Region, new() { Name = "Failure groups" }).Locator("tbody tr").Filter(new() { HasText = "REFUND_WINDOW_CLOSED" });
         await Assertions.Expect(refunds).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         // The link is followed by its address. Clicking in the live table is covered by the first test of this class; a
@@ -69,6 +64,23 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         await chip.GetByRole(AriaRole.Button).ClickAsync();
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("failure="));
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("workflow=refund-request"));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task TheFailedFigure_ListsThePeriodsFailedAndTimedOutRuns()
+    {
+        var (context, page, errors) = await OverviewWithBothFailuresAsync();
+        await using var _ = context;
+        // The figure's own link (the headline does not re-sort as the tables do).
+        await page.GetByRole(AriaRole.Region, new() { Name = "Headline figures" }).GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Failed: ") }).ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/runs\?status=failed%2Ctimeout&range=24h$"));
+        var rows = page.GetByRole(AriaRole.Region, new() { Name = "Executions list" }).Locator("tbody tr");
+        await Assertions.Expect(rows.First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var statuses = await rows.Locator("td.col-status").AllInnerTextsAsync();
+        Assert.NotEmpty(statuses);
+        Assert.All(statuses, status => Assert.Matches("^(failed|timeout)$", status.Trim()));
         Assert.Empty(errors);
     }
 
@@ -233,5 +245,24 @@ public sealed class OverviewTests(SampleWorkloadFixture fixture) : IClassFixture
         public int Count { get; set; }
         public double Smallest { get; set; }
         public int Overlaps { get; set; }
+    }
+
+    /// <summary>The overview, open once the sample has a failed refund and a timed-out scrape to count.</summary>
+    private async Task<(IBrowserContext Context, IPage Page, List<string> Errors)> OverviewWithBothFailuresAsync()
+    {
+        await fixture.RunOfAsync("refund-request", "failed");
+        await fixture.RunOfAsync("competitor-scrape", "timeout");
+        var (context, page, errors) = await fixture.NewPageAsync();
+        try
+        {
+            await page.GotoAsync("/");
+            await page.WaitForInteractiveAsync();
+            return (context, page, errors);
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
     }
 }

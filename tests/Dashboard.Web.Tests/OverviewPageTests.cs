@@ -55,6 +55,9 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("$1.50", figures["Cost"], StringComparison.Ordinal);
         Assert.Contains("−50%", figures["Cost"], StringComparison.Ordinal);
         Assert.Contains("worse", cut.FindAll(".figure")[1].QuerySelector(".figure-change")!.ClassName, StringComparison.Ordinal);
+        // The figures that count runs lead to them: the period's runs, and its failed and timed-out ones.
+        var links = cut.FindAll(".figure a.figure-value").ToDictionary(a => a.GetAttribute("aria-label")!, a => a.GetAttribute("href"));
+        Assert.Equal(new Dictionary<string, string?> { ["Runs: 20, list them"] = "/runs?range=24h", ["Failed: 4, list them"] = "/runs?status=failed%2Ctimeout&range=24h" }, links);
         Assert.Contains("better", cut.FindAll(".figure")[5].QuerySelector(".figure-change")!.ClassName, StringComparison.Ordinal);
     }
 
@@ -168,6 +171,10 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.Contains("charge", cut.Find("[aria-label='Step health'] tbody").TextContent, StringComparison.Ordinal);
         var workflowRows = cut.FindAll("[aria-label='Workflow health'] tbody tr");
         Assert.Contains("Payments", Assert.Single(workflowRows).TextContent, StringComparison.Ordinal);
+        // Its counts lead to its runs of the period; the headline's to the chosen workflow's.
+        Assert.Equal("/runs?workflow=wf-pay&range=7d", cut.Find("[aria-label='Runs of wf-pay: 5']").GetAttribute("href"));
+        Assert.Equal("/runs?status=failed%2Ctimeout&workflow=wf-pay&range=7d", cut.Find("[aria-label='Failed runs of wf-pay: 1']").GetAttribute("href"));
+        Assert.Equal("/runs?status=failed%2Ctimeout&workflow=wf-pay&range=7d", cut.Find("[aria-label='Failed: 1, list them']").GetAttribute("href"));
     }
 
     [Fact]

@@ -4,7 +4,14 @@ using Dashboard.Model.Insights;
 namespace Dashboard.Model;
 
 /// <summary>One headline number, its value in the period before, and whether the change is good news.</summary>
-public sealed record HeadlineFigure(string Label, string Value, string? Change, bool? Worse, string? Detail = null);
+public sealed record HeadlineFigure(string Label, string Value, string? Change, bool? Worse, string? Detail = null)
+{
+    /// <summary>
+    /// A figure that counts runs leads to them in the list: <see cref="ListStatus"/> is its status filter ("" for every
+    /// status); null for a figure that is not a count of runs.
+    /// </summary>
+    public string? ListStatus { get; init; }
+}
 
 /// <summary>
 /// What the overview shows, built from one read of the insights API: the headline figures with their change against
@@ -79,9 +86,9 @@ public sealed record OverviewView
             + (cancelled > 0 ? $" ({DisplayFormat.Count(cancelled)} cancelled, not counted)" : "");
         return
         [
-            new("Runs", DisplayFormat.Count(now.Runs), Delta(now.Runs, before?.Runs), null),
+            new("Runs", DisplayFormat.Count(now.Runs), Delta(now.Runs, before?.Runs), null) { ListStatus = "" },
             new("Failed", DisplayFormat.Count(Problems(now)), Delta(Problems(now), before is null ? null : Problems(before)),
-                Worse(Problems(now), before is null ? null : Problems(before)), failedDetail),
+                Worse(Problems(now), before is null ? null : Problems(before)), failedDetail) { ListStatus = "failed,timeout" },
             new("Failure rate", Percent(now.FailureRate), PointsDelta(now.FailureRate, before?.FailureRate), Worse(now.FailureRate, before?.FailureRate)),
             new("p50 duration", DisplayFormat.Duration(now.DurationMs.P50), Delta(now.DurationMs.P50, before?.DurationMs.P50), Worse(now.DurationMs.P50, before?.DurationMs.P50)),
             new("p95 duration", DisplayFormat.Duration(now.DurationMs.P95), Delta(now.DurationMs.P95, before?.DurationMs.P95), Worse(now.DurationMs.P95, before?.DurationMs.P95)),
