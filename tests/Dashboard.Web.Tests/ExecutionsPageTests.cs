@@ -103,6 +103,11 @@ public sealed class ExecutionsPageTests : DashboardTestContext
         navigation.NavigateTo("/runs?failure=fedcba9876543210");
         cut.WaitForAssertion(() => Assert.Equal("one failure group", cut.Find("[data-testid=failure-filter] .failure-name").TextContent));
         Assert.Equal(["0123456789abcdef", "fedcba9876543210"], RunsClient.FakeInsights.GroupLookups);
+
+        // A step id with a hidden character (allowed in ids) shows it marked: two groups of look-alike steps tell apart.
+        RunsClient.FakeInsights.Groups = [RunsClient.FakeInsights.Groups[0] with { Signature = "abcdefabcdefabcd", StepId = "char\u200Bge" }];
+        navigation.NavigateTo("/runs?failure=abcdefabcdefabcd");
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=failure-filter] .failure-name .hidden-char")));
     }
 
     [Fact]

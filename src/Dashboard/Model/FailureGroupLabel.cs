@@ -8,10 +8,14 @@ namespace Dashboard.Model;
 /// </summary>
 public static class FailureGroupLabel
 {
-    /// <summary>The chip's text: where it fails, its code, and its newest message; or, for a group not (yet) known, what it is.</summary>
-    public static string Chip(FailureGroup? group) => group is null
-        ? "one failure group"
-        : $"{group.StepId ?? group.WorkflowId} · {group.ErrorCode ?? group.ErrorType ?? "error"}: {group.Message}";
+    /// <summary>The chip's name for a group not (yet) known.</summary>
+    public const string Unknown = "one failure group";
+
+    /// <summary>Where the group fails: its step, or its workflow when no step failed (an id: shown with its hidden characters marked).</summary>
+    public static string Place(FailureGroup group) => group.StepId ?? group.WorkflowId;
+
+    /// <summary>What fails there: the code (or type) and the newest message.</summary>
+    public static string Problem(FailureGroup group) => $"{group.ErrorCode ?? group.ErrorType ?? "error"}: {group.Message}";
 
     /// <summary>The chip's tooltip: the group in full, with since when it fails.</summary>
     public static string Title(FailureGroup? group, string signature) => group is null
