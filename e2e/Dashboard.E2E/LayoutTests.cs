@@ -211,7 +211,7 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         await using var __ = context;
         await page.SetViewportSizeAsync(width, 900);
         // The longest of the started choices, which must still read whole.
-        await page.GotoAsync("runs?range=30d");
+        await page.GotoAsync("runs?range=15m");
         await page.WaitForInteractiveAsync();
         // The sample's agents name their models: the picker is there once the list's facets are read.
         var filters = page.GetByRole(AriaRole.Search, new() { Name = "Filter executions" });
@@ -231,8 +231,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
                 rows.Add(middle);
             }
         }
+        // A text field's value, and a select's chosen text (its own box, cut with an ellipsis: "Last 15 m…" at 1280 px).
         var cut = await filters.EvaluateAsync<string[]>("""
             f => [...f.querySelectorAll('input')].filter(i => i.getClientRects().length > 0 && i.value && i.scrollWidth > i.clientWidth + 1).map(i => i.value)
+              .concat([...f.querySelectorAll('[role=combobox].mud-select-input')]
+                .filter(c => c.getClientRects().length > 0 && c.textContent.trim() && c.scrollWidth > c.clientWidth).map(c => c.textContent.trim()))
             """);
         await page.ScreenshotAsync($"layout-list-filters-{width}");
         Assert.True(rows.Count <= 2, $"The filters take {rows.Count} rows at {width} px.");
