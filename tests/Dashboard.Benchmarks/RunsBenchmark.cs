@@ -15,14 +15,14 @@ internal static class RunsBenchmark
 {
     private const int ListRuns = 1_000_000;
     private const int TraceSteps = 10_000;
-    private const string CommonModel = "gpt-4o";
-    private const string RareModel = "rare-model";
+    internal const string CommonModel = "gpt-4o";
+    internal const string RareModel = "rare-model";
 
     // The failure groups of wf-03, whose every run failed (25,000 of the million): its 100 oldest runs in one group, the
     // rest in another. A failure group's "All" link lists them with its status and workflow filters.
-    private const string BigGroup = "bench-group-common";
-    private const string OldGroup = "bench-group-old";
-    private const int OldGroupBefore = 4_000;
+    internal const string BigGroup = "bench-group-common";
+    internal const string OldGroup = "bench-group-old";
+    internal const int OldGroupBefore = 4_000;
     private const string GroupFilters = "&status=failed,timeout&workflowId=wf-03&failureSignature=";
 
     public static async Task RunAsync()
@@ -50,18 +50,8 @@ internal static class RunsBenchmark
                 using var http = Client(service.BaseAddress);
                 var (first, deep, filtered, counts) = await ListAsync(http);
                 Console.WriteLine($"first page {first:F1} ms, 1000th page {deep:F1} ms, filtered {filtered:F1} ms, counts {counts:F1} ms");
-                var common = await MedianAsync(http, $"api/runs?limit=50&counts=false&model={CommonModel}", 30);
-                var commonCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true&model={CommonModel}", 10);
-                var rare = await MedianAsync(http, $"api/runs?limit=50&counts=false&model={RareModel}", 10);
-                var rareCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true&model={RareModel}", 10);
-                await CheckModelFilterAsync(http);
+                var (common, commonCounted, rare, rareCounted, bigGroup, bigGroupCounted, oldGroup, oldGroupCounted, bigGroupRead) = await FilterReadsAsync(http, ListRuns);
                 Console.WriteLine($"model filter: common {common:F1} ms, with counts {commonCounted:F1} ms, rare {rare:F1} ms, rare with counts {rareCounted:F1} ms");
-                var bigGroup = await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{BigGroup}", 30);
-                var bigGroupCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{BigGroup}", 10);
-                var oldGroup = await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{OldGroup}", 10);
-                var oldGroupCounted = await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{OldGroup}", 10);
-                await CheckFailureGroupAsync(http);
-                var bigGroupRead = await MedianAsync(http, $"api/insights/failures/{BigGroup}", 30);
                 Console.WriteLine($"failure group: big {bigGroup:F1} ms, with counts {bigGroupCounted:F1} ms, old {oldGroup:F1} ms, old with counts {oldGroupCounted:F1} ms, read by signature {bigGroupRead:F1} ms");
                 report.AppendLine("# Runs service benchmark");
                 report.AppendLine();
@@ -103,7 +93,7 @@ internal static class RunsBenchmark
 
     private static string Ts(long second) => DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + second).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static async Task PostAsync(HttpClient http, string runId, string body)
+    internal static async Task PostAsync(HttpClient http, string runId, string body)
     {
         using var response = await http.PostAsync($"api/runs/{runId}/events", new StringContent(body, Encoding.UTF8, "application/json"));
         if (!response.IsSuccessStatusCode)
@@ -242,6 +232,34 @@ internal static class RunsBenchmark
 
     private static Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http) => ListAsync(http, 1000);
 
+    /// <summary>The reads of the filters that look runs up in a table of their own (a model's, a failure group's): medians.</summary>
+    internal sealed record FilterReads(double Common, double CommonCounted, double Rare, double RareCounted, double BigGroup, double BigGroupCounted,
+        double OldGroup, double OldGroupCounted, double GroupRead);
+
+    /// <summary>
+    /// Over runs seeded by <see cref="Seed(string, int, bool)"/> with models (or the same rows written otherwise), after
+    /// checking that the rare model's and the old group's filters list exactly their seeded runs: each filter's first page
+    /// with and without its status counts, and the big group read by its signature.
+    /// </summary>
+    internal static async Task<FilterReads> FilterReadsAsync(HttpClient http, int runs)
+    {
+        await CheckModelFilterAsync(http, runs);
+        await CheckFailureGroupAsync(http, runs);
+        return new FilterReads(
+            await MedianAsync(http, $"api/runs?limit=50&counts=false&model={CommonModel}", 30),
+            await MedianAsync(http, $"api/runs?limit=50&counts=true&model={CommonModel}", 10),
+            await MedianAsync(http, $"api/runs?limit=50&counts=false&model={RareModel}", 10),
+            await MedianAsync(http, $"api/runs?limit=50&counts=true&model={RareModel}", 10),
+            await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{BigGroup}", 30),
+            await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{BigGroup}", 10),
+            await MedianAsync(http, $"api/runs?limit=50&counts=false{GroupFilters}{OldGroup}", 10),
+            await MedianAsync(http, $"api/runs?limit=50&counts=true{GroupFilters}{OldGroup}", 10),
+            await MedianAsync(http, $"api/insights/failures/{BigGroup}", 30));
+    }
+
+    /// <summary>How many runs of <paramref name="runs"/> seeded the big failure group holds.</summary>
+    internal static int BigGroupRuns(int runs) => (runs - OldGroupBefore) / 40;
+
     /// <summary>The list's first page, its <paramref name="depth"/>-th page (keyset cursor), a filtered page and the status counts: medians.</summary>
     internal static async Task<(double First, double Deep, double Filtered, double Counts)> ListAsync(HttpClient http, int depth)
     {
@@ -265,19 +283,19 @@ internal static class RunsBenchmark
     }
 
     /// <summary>Before the figures count: the filter lists the seeded runs of the rare model, newest first, and nothing else.</summary>
-    private static Task CheckModelFilterAsync(HttpClient http) =>
-        CheckListsExactlyAsync(http, $"model={RareModel}", Enumerable.Range(0, ListRuns / 10_000).Reverse().Select(k => $"seed-{k * 10_000:D7}").ToList(), "The model filter");
+    private static Task CheckModelFilterAsync(HttpClient http, int runs) =>
+        CheckListsExactlyAsync(http, $"model={RareModel}", Enumerable.Range(0, runs / 10_000).Reverse().Select(k => $"seed-{k * 10_000:D7}").ToList(), "The model filter");
 
     /// <summary>Before the figures count: the old group's link lists exactly its 100 runs, newest first, and counts them; the big group counts its own.</summary>
-    private static async Task CheckFailureGroupAsync(HttpClient http)
+    private static async Task CheckFailureGroupAsync(HttpClient http, int runs)
     {
         await CheckListsExactlyAsync(http, $"{GroupFilters.TrimStart('&')}{OldGroup}", Enumerable.Range(0, OldGroupBefore / 40).Reverse().Select(k => $"seed-{k * 40 + 3:D7}").ToList(),
             "The failure group's list");
         // And the big group, read by its signature, counts every one of its runs.
         var counted = JsonDocument.Parse(await http.GetStringAsync($"api/insights/failures/{BigGroup}")).RootElement.GetProperty("count").GetInt64();
-        if (counted != (ListRuns - OldGroupBefore) / 40)
+        if (counted != BigGroupRuns(runs))
         {
-            throw new InvalidOperationException($"The big failure group counted {counted} runs, not {(ListRuns - OldGroupBefore) / 40}.");
+            throw new InvalidOperationException($"The big failure group counted {counted} runs, not {BigGroupRuns(runs)}.");
         }
     }
 
