@@ -210,9 +210,11 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
         var (context, page, _) = await fixture.NewPageAsync();
         await using var __ = context;
         await page.SetViewportSizeAsync(width, 900);
-        // The longest of the started choices, which must still read whole.
-        await page.GotoAsync("runs?range=15m");
+        // The longest of the started choices, which must still read whole, and a chosen workflow (its name in the box).
+        await fixture.RunOfAsync("refund-request", "completed");
+        await page.GotoAsync("runs?range=15m&workflow=refund-request");
         await page.WaitForInteractiveAsync();
+        await Assertions.Expect(page.GetByLabel("Workflow", new() { Exact = true })).ToHaveValueAsync("Refund request");
         // The sample's agents name their models: the picker is there once the list's facets are read.
         var filters = page.GetByRole(AriaRole.Search, new() { Name = "Filter executions" });
         await Assertions.Expect(filters.Locator(".mud-input-control.mud-select").Filter(new() { HasText = "Any model" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
@@ -237,8 +239,12 @@ public sealed class LayoutTests(SampleWorkloadFixture fixture) : IClassFixture<S
               .concat([...f.querySelectorAll('[role=combobox].mud-select-input')]
                 .filter(c => c.getClientRects().length > 0 && c.textContent.trim() && c.scrollWidth > c.clientWidth).map(c => c.textContent.trim()))
             """);
+        // Under 1,350 px the payloads chip says less for the workflow's room; wider, all of it, words apart.
+        // As rendered: its words are flex items, each on a line of innerText, and a space that starts one is dropped.
+        var chip = (await filters.GetByRole(AriaRole.Button, new() { Name = "in payloads and logs" }).InnerTextAsync()).Replace("\n", "").Replace('\u00A0', ' ').Trim();
         await page.ScreenshotAsync($"layout-list-filters-{width}");
         Assert.True(rows.Count <= 2, $"The filters take {rows.Count} rows at {width} px.");
         Assert.Empty(cut);
+        Assert.Equal(width < 1350 ? "in payloads" : "in payloads and logs", chip);
     }
 }

@@ -97,7 +97,7 @@ public sealed class PayloadSearchTests : DashboardTestContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("li.hit")));
         Assert.Empty(cut.FindAll("table"));
         Assert.Equal(["needle"], RunsClient.Searches);
-        var toggle = cut.FindAll(".mud-chip").Single(c => c.TextContent.Contains("in payloads and logs", StringComparison.Ordinal));
+        var toggle = cut.FindAll(".mud-chip").Single(c => c.GetAttribute("aria-label") == "in payloads and logs");
         Assert.Equal("true", toggle.GetAttribute("aria-pressed"));
 
         // Off again: the runs are listed.

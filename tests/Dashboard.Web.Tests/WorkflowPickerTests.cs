@@ -46,7 +46,7 @@ public sealed class WorkflowPickerTests : DashboardTestContext
     {
         // The overview and the list render every few seconds as runs arrive: a search being typed must outlive that.
         var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "tenant-0001"));
-        cut.WaitForAssertion(() => Assert.Equal("Tenant 0001 sync (tenant-0001)", cut.Find("input").GetAttribute("value")));
+        cut.WaitForAssertion(() => Assert.Equal("Tenant 0001 sync", cut.Find("input").GetAttribute("value")));
 
         // As in a browser, where the box has the focus while it is typed in (MudBlazor then keeps the text).
         cut.Find("input").Focus();
@@ -84,7 +84,21 @@ public sealed class WorkflowPickerTests : DashboardTestContext
     {
         var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "tenant-4999"));
 
-        cut.WaitForAssertion(() => Assert.Equal("Tenant 4999 sync (tenant-4999)", cut.Find("input").GetAttribute("value")));
+        cut.WaitForAssertion(() => Assert.Equal("Tenant 4999 sync", cut.Find("input").GetAttribute("value")));
+    }
+
+    [Fact]
+    public void TheChosenWorkflow_ReadsByItsNameInTheBox_AndByNameAndIdInItsTooltip()
+    {
+        // Two workflows of one name: the list and the tooltip tell them apart by id, the box (short of room) by name.
+        RunsClient.Facets = new RunFacets([new("refund-eu", "Refund request"), new("refund-us", "Refund request")], []);
+        var cut = Render<WorkflowPicker>(p => p.Add(x => x.Value, "refund-us"));
+
+        cut.WaitForAssertion(() => Assert.Equal("Refund request", cut.Find("input").GetAttribute("value")));
+        Assert.Equal("Refund request (refund-us)", cut.Find("[data-testid=workflow-picker]").GetAttribute("title"));
+
+        cut.Find("input").Input("refund");
+        cut.WaitForAssertion(() => Assert.Equal(["Refund request (refund-eu)", "Refund request (refund-us)"], Options()));
     }
 
     [Fact]

@@ -9,6 +9,9 @@ public static class PickerChoices
     public static string WorkflowLabel(WorkflowFacet workflow) =>
         workflow.WorkflowName is { } name && name != workflow.WorkflowId ? $"{name} ({workflow.WorkflowId})" : workflow.WorkflowId;
 
+    /// <summary>A workflow where room is short: its name, or its id when it has no other name.</summary>
+    public static string WorkflowShortLabel(WorkflowFacet workflow) => string.IsNullOrWhiteSpace(workflow.WorkflowName) ? workflow.WorkflowId : workflow.WorkflowName;
+
     public static IReadOnlyList<(string Value, string Label)> Values(IEnumerable<string> known, string? current)
     {
         var list = known.Select(v => (Value: v, Label: v)).ToList();

@@ -82,5 +82,12 @@ public sealed partial class WorkflowPicker
 
     private static string Label(WorkflowFacet? workflow) => workflow is null ? "" : PickerChoices.WorkflowLabel(workflow);
 
+    /// <summary>
+    /// The chosen workflow in the box: its name alone, which the box has room for at a laptop's width (name and id, "Refund
+    /// request (refund-request)", read "Refund r…" at 1280 px). The list offers each by name and id, and the box's
+    /// tooltip names both.
+    /// </summary>
+    private static string BoxText(WorkflowFacet? workflow) => workflow is null ? "" : PickerChoices.WorkflowShortLabel(workflow);
+
     private string MoreText() => $"{_total - Shown:#,0} more of {_total:#,0}: type part of an id or name to narrow";
 }
