@@ -17,6 +17,8 @@ internal sealed class PostgreSqlRunsDatabase(PostgreSqlStreamStore store, int ne
 
     public override string LikeOperator => "ILIKE";
 
+    public override bool PlansSemiJoins => true;
+
     public override T Write<T>(Func<DbTransaction, T> work) => store.Write(_ => work(store.Transaction));
 
     public override CommitQueue<T> AddCommitQueue<T>(Action<DbTransaction, IReadOnlyList<T>> flush) => store.AddCommitQueue(flush);

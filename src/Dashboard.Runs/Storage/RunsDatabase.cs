@@ -50,6 +50,13 @@ internal abstract class RunsDatabase
     /// </summary>
     public virtual string NotByIndex(string column) => column;
 
+    /// <summary>
+    /// Whether the planner chooses by its statistics how to join a filter's own table (a model's runs, a failure group's):
+    /// PostgreSQL plans <c>IN</c> and <c>EXISTS</c> as the same semi-join, so the query need not count first to choose
+    /// between them (SQLite walks the form it is given).
+    /// </summary>
+    public virtual bool PlansSemiJoins => false;
+
     /// <summary>Creates or upgrades the runs service's tables; called once at start, before any request.</summary>
     public abstract void EnsureSchema(StatementCache statements);
 
