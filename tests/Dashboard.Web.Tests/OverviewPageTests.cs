@@ -104,6 +104,25 @@ public sealed class OverviewPageTests : DashboardTestContext
         Assert.NotNull(first.QuerySelector("svg.sparkline polyline"));
     }
 
+    [Theory]
+    [InlineData("/", new[] { true, false })]
+    [InlineData("/?range=1h", new[] { false, false })]
+    [InlineData("/?range=7d", new[] { true, true })]
+    public void AFailureGroupWhoseFirstFailureIsInThePeriod_IsMarkedNew(string url, bool[] marked)
+    {
+        // One group failing since 5 hours ago, one since 3 days ago: new in the last 24 hours (the default), in the last
+        // hour neither, in the last 7 days both.
+        Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        RunsClient.FakeInsights.Summary = range => Summary(range, 5, 3, 0, 0m);
+        RunsClient.FakeInsights.Groups = [Group("card declined"), Group("quota exceeded") with { FirstSeen = DateTimeOffset.UtcNow.AddDays(-3) }];
+
+        var cut = Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[aria-label='Failure groups'] tbody tr").Count));
+        var rows = cut.FindAll("[aria-label='Failure groups'] tbody tr");
+        Assert.Equal(marked, rows.Select(r => r.QuerySelector(".when .new")?.TextContent == "new").ToArray());
+    }
+
     [Fact]
     public async Task FailureRateAndP95_AreChartsOfTheirOwn_EachOnItsOwnScale()
     {
