@@ -288,6 +288,39 @@ public abstract class CommitQueueContract : IDisposable
         Assert.All(Enumerable.Range(0, Waiting), n => Assert.NotNull(Store.Find($"/awaited-{n}")));
     }
 
+    [Fact]
+    public async Task AppendsAtCommit_OfAGroupCommit_AreEachTheirOwnAppend_InOrder_WithoutThoseOfAWriteThatFailed()
+    {
+        // The runs feed's way: every ingesting write of a group hands its entry to the commit, which places them all at
+        // the feed's tail at once. The entry of a write whose work failed must not be among them.
+        Temp.Engine.Create(new CreateStreamRequest { Path = "/feed", ContentType = StreamContentType.Json });
+        var queue = AddCommitQueue<string>(Store, (_, _) => { });
+        static byte[] Entry(int n) => System.Text.Encoding.UTF8.GetBytes($$"""{"w":{{n}}}""");
+
+        var holders = HoldEveryTransactionUntil(queue, waiting: 3);
+        var first = OnOwnThread(() => Store.Write(w => w.TryAppendAtCommit("/feed", Entry(1))));
+        Assert.True(SpinWait.SpinUntil(() => QueuedWrites(Store) == 1, TimeSpan.FromSeconds(30)));
+        var failing = OnOwnThread<bool>(() => Store.Write<bool>(w =>
+        {
+            w.TryAppendAtCommit("/feed", Entry(2));
+            throw new InvalidOperationException("the work of this write fails after its entry");
+        }));
+        Assert.True(SpinWait.SpinUntil(() => QueuedWrites(Store) == 2, TimeSpan.FromSeconds(30)));
+        var third = OnOwnThread(() => Store.Write(w => w.TryAppendAtCommit("/feed", Entry(3))));
+
+        await Task.WhenAll(holders);
+        Assert.True(await first);
+        Assert.True(await third);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+
+        var read = Temp.Engine.Read("/feed", StreamOffset.Zero, new ReadLimits(long.MaxValue, int.MaxValue));
+        Assert.Equal("""[{"w":1},{"w":3}]""", System.Text.Encoding.UTF8.GetString(read.Body()));
+        var feed = Store.Find("/feed")!;
+        Assert.Equal(Entry(1).Length + Entry(3).Length, feed.Tail);
+        // Each entry an append of its own: the last append starts where the second entry does.
+        Assert.Equal(Entry(1).Length, Store.StartOfLastAppends(feed.Id, 1));
+    }
+
     private protected StreamRecord NewStream(string path) => new()
     {
         Path = path,

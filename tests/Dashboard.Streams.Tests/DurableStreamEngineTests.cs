@@ -228,9 +228,9 @@ public abstract class StreamEngineContract : IDisposable
     [Fact]
     public async Task AppendsAtCommit_FromManyWritersAtOnce_AreEachStoredOnce_AtContiguousOffsets()
     {
-        // The feed's way: every transaction appends one entry, placed at the feed's tail when it commits (PostgreSQL
-        // moves the tail in the commit's own statements; SQLite appends as usual). A transaction that fails after its
-        // entry leaves none; ordinary appends interleave.
+        // The feed's way: every transaction appends one entry, placed at the feed's tail when it commits (both stores move
+        // the tail once for a group's entries, just before the commit). A transaction that fails after its entry leaves
+        // none; ordinary appends interleave.
         for (var w = 0; w < 8; w++)
         {
             CreateJson($"/run{w}");

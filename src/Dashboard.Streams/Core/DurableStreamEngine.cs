@@ -355,7 +355,7 @@ public sealed class DurableStreamEngine(IStreamStore store, StreamNotifier notif
             LastAccessAt = w.Now,
         };
         w.AddMessages(stream.Id, placed);
-        w.Update(updated);
+        w.UpdateAfterAppend(updated);
         if (producerState is not null)
         {
             w.SetProducer(stream.Id, producerState);

@@ -56,6 +56,12 @@ public interface IStreamWriter
 
     void Update(StreamRecord record);
 
+    /// <summary>
+    /// <see cref="Update"/> after an append, which changes only the tail, the closed flag, the last Stream-Seq and the
+    /// last access: a store may write just those and leave the indexes over the other columns alone.
+    /// </summary>
+    void UpdateAfterAppend(StreamRecord record) => Update(record);
+
     /// <summary>Removes the stream with its messages and producer states.</summary>
     void Remove(long streamId);
 

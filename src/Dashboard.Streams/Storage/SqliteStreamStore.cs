@@ -219,7 +219,7 @@ public sealed class SqliteStreamStore : IStreamStore
                 {
                     // Alone: a failure rolls the whole transaction back, with no savepoint to pay for.
                     batch[0].Run(_writer);
-                    _commitQueues.KeepAll();
+                    KeepAll();
                 }
                 else
                 {
@@ -228,6 +228,7 @@ public sealed class SqliteStreamStore : IStreamStore
                         RunInSavepoint(pending);
                     }
                 }
+                _writer.AppendAtCommit();
                 _commitQueues.FlushAll(transaction);
                 transaction.Commit();
                 _checkpointer.Wrote();
@@ -256,7 +257,7 @@ public sealed class SqliteStreamStore : IStreamStore
         {
             pending.Run(_writer);
             _writer.Execute("RELEASE one_write");
-            _commitQueues.KeepAll();
+            KeepAll();
         }
         catch (Exception ex)
         {
@@ -264,8 +265,16 @@ public sealed class SqliteStreamStore : IStreamStore
             _writer.Execute("ROLLBACK TO one_write");
             _writer.Execute("RELEASE one_write");
             _commitQueues.DropAll();
+            _writer.DropAtCommit();
             pending.Complete(ex);
         }
+    }
+
+    /// <summary>What the write that just succeeded handed to the commit counts.</summary>
+    private void KeepAll()
+    {
+        _commitQueues.KeepAll();
+        _writer.KeepAtCommit();
     }
 
     public StreamRecord? Find(string path) => _readers.Find(path);

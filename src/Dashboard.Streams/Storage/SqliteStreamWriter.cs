@@ -28,6 +28,7 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
 
     private readonly PreparedCommands _commands = new(connection);
     private SqliteTransaction? _transaction;
+    private readonly AppendsAtCommit _atCommit = new();
 
     public DateTimeOffset Now { get; private set; }
 
@@ -42,7 +43,61 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
         Now = time.GetUtcNow();
     }
 
-    internal void End() => _transaction = null;
+    internal void End()
+    {
+        _transaction = null;
+        _atCommit.Clear();
+    }
+
+    /// <summary>
+    /// Placed at the commit, like PostgreSQL's: every ingesting write of a group commit appends to the runs feed, which
+    /// would otherwise be looked up and updated once per write, inside the one writer's turn (about a sixth of its time
+    /// per one-event request in a profile). A message counts only if its write does (<see cref="KeepAtCommit"/>).
+    /// </summary>
+    public bool TryAppendAtCommit(string path, ReadOnlyMemory<byte> message)
+    {
+        _atCommit.Add(path, message);
+        return true;
+    }
+
+    /// <summary>The messages the write that just succeeded added count.</summary>
+    internal void KeepAtCommit() => _atCommit.Keep();
+
+    /// <summary>The messages the write that just failed (and was rolled back to its savepoint) added do not.</summary>
+    internal void DropAtCommit() => _atCommit.Drop();
+
+    /// <summary>
+    /// Appends the kept messages at their streams' tails, each its own append (one row: readers of the feed count its
+    /// entries by appends), before the commit. A stream that is not there, closed or deleted fails the transaction whole.
+    /// </summary>
+    internal void AppendAtCommit()
+    {
+        foreach (var (path, messages) in _atCommit.KeptByPath())
+        {
+            var length = messages.Sum(m => (long)m.Length);
+            var moved = Command("UPDATE streams SET tail = tail + $length, last_access_at = $now WHERE path = $path AND closed = 0 AND soft_deleted = 0 RETURNING id, tail - $length");
+            moved.Parameters["$length"].Value = length;
+            moved.Parameters["$now"].Value = Now.ToUnixTimeMilliseconds();
+            moved.Parameters["$path"].Value = path;
+            long streamId, position;
+            using (var reader = moved.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    throw new InvalidOperationException($"The append at commit to {path} was refused: the stream is not there, closed or deleted.");
+                }
+                (streamId, position) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+            var placed = new List<StoredMessage>(messages.Count);
+            foreach (var message in messages)
+            {
+                placed.Add(new StoredMessage(position, position, message));
+                position += message.Length;
+            }
+            AddMessages(streamId, placed);
+        }
+        _atCommit.Clear();
+    }
 
     public StreamRecord? Find(string path) => FindRecord(Command(FindByPath), path);
 
@@ -70,6 +125,19 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
     {
         var command = Command("UPDATE streams SET path = $path, content_type = $content_type, ttl_seconds = $ttl_seconds, expires_at = $expires_at, created_at = $created_at, last_access_at = $last_access_at, tail = $tail, closed = $closed, last_stream_seq = $last_stream_seq, soft_deleted = $soft_deleted, fork_count = $fork_count, fork_source_id = $fork_source_id, fork_source_path = $fork_source_path, fork_position = $fork_position, fork_sub_offset = $fork_sub_offset WHERE id = $id");
         Bind(command, record);
+        command.Parameters["$id"].Value = record.Id;
+        command.ExecuteNonQuery();
+    }
+
+    // Not the path or the expiry columns: SQLite rewrites the entries of every index over a column that an UPDATE sets,
+    // even to the value it had, and an append (one per ingested batch) changes none of them.
+    public void UpdateAfterAppend(StreamRecord record)
+    {
+        var command = Command("UPDATE streams SET tail = $tail, closed = $closed, last_stream_seq = $last_stream_seq, last_access_at = $last_access_at WHERE id = $id");
+        command.Parameters["$tail"].Value = record.Tail;
+        command.Parameters["$closed"].Value = record.Closed ? 1 : 0;
+        command.Parameters["$last_stream_seq"].Value = (object?)record.LastStreamSeq ?? DBNull.Value;
+        command.Parameters["$last_access_at"].Value = record.LastAccessAt.ToUnixTimeMilliseconds();
         command.Parameters["$id"].Value = record.Id;
         command.ExecuteNonQuery();
     }
