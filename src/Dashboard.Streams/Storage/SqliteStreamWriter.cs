@@ -51,7 +51,7 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
 
     /// <summary>
     /// Placed at the commit, like PostgreSQL's: every ingesting write of a group commit appends to the runs feed, which
-    /// would otherwise be looked up and updated once per write, inside the one writer's turn (about a sixth of its time
+    /// would otherwise be looked up and updated once per write, inside the one writer's turn (about a quarter of its time
     /// per one-event request in a profile). A message counts only if its write does (<see cref="KeepAtCommit"/>).
     /// </summary>
     public bool TryAppendAtCommit(string path, ReadOnlyMemory<byte> message)
