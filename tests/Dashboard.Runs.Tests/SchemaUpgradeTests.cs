@@ -508,6 +508,95 @@ public sealed class SchemaUpgradeTests : IDisposable
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task AStoreWithTheTwoEarlierStepIndexes_KeepsOneAtStart_AndReadsAttemptsAndLatestAsBefore(string store)
+    {
+        string[] args = store == "sqlite" ? Args : [.. await Stores.ArgumentsAsync(store), "--Logging:LogLevel:Default", "Warning"];
+        var runId = NewRunId();
+        await using (var before = await AppProcess.StartAsync("Dashboard.Runs", args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = before.BaseAddress };
+            await http.PostOkAsync(runId, Batch(Started(), StepStarted("charge"), StepFailed("charge", message: "card declined", willRetry: true)));
+            await http.PostOkAsync(runId, Batch(StepStarted("charge", attempt: 2), StepCompleted("charge", attempt: 2), StepStarted("notify"), StepCompleted("notify")));
+        }
+        // The store as the service wrote it with the two indexes (on PostgreSQL, its version the one before the change).
+        var twoIndexes = store == "sqlite"
+            ? "DROP INDEX run_steps_by_order; CREATE INDEX run_steps_latest ON run_steps(run_id, is_latest, order_index); CREATE INDEX run_steps_order ON run_steps(run_id, order_index, attempt);"
+            : "DROP INDEX run_steps_by_order; CREATE INDEX run_steps_latest ON run_steps (run_id, is_latest, order_index); CREATE INDEX run_steps_order ON run_steps (run_id, order_index, attempt);";
+        await DowngradeAsync(store, args, twoIndexes, "run_steps_by_order");
+
+        for (var start = 0; start < 2; start++)
+        {
+            await using var after = await AppProcess.StartAsync("Dashboard.Runs", args, _data);
+            using var client = new HttpClient { BaseAddress = after.BaseAddress };
+            var steps = (await client.GetJsonAsync($"api/runs/{runId}/trace")).GetProperty("steps").EnumerateArray().ToList();
+            Assert.Equal([("charge", 2, "completed"), ("notify", 1 + start, "completed")],
+                steps.Select(s => (s.GetProperty("stepId").GetString(), s.GetProperty("attempt").GetInt32(), s.GetProperty("status").GetString())));
+            var attempts = (await client.GetJsonAsync($"api/runs/{runId}/steps/charge/trace?attempt=all")).GetProperty("attempts").EnumerateArray().ToList();
+            Assert.Equal([(1, "failed"), (2, "completed")], attempts.Select(a => (a.GetProperty("attempt").GetInt32(), a.GetProperty("status").GetString())));
+            if (start == 0)
+            {
+                // A retry written after the upgrade moves the step's latest attempt in the one index.
+                await client.PostOkAsync(runId, Batch(StepStarted("notify", attempt: 2), StepCompleted("notify", attempt: 2)));
+            }
+        }
+        Assert.Equal(["run_steps_by_order"], await StepIndexesAsync(store, args));
+    }
+
+    [Fact]
+    public async Task ARunsLatestAttempts_AreReadAlongTheIndex_WithoutASort()
+    {
+        await using (var service = await AppProcess.StartAsync("Dashboard.Runs", Args, _data))
+        {
+            using var http = new HttpClient { BaseAddress = service.BaseAddress };
+            await http.PostOkAsync(NewRunId(), Batch(Started(), StepStarted("charge"), StepCompleted("charge")));
+        }
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+        connection.Open();
+        using var plan = connection.CreateCommand();
+        plan.CommandText = "EXPLAIN QUERY PLAN " + Projections.RunQueries.LatestStepsSql;
+        plan.Parameters.AddWithValue("@run", "any");
+        var steps = new List<string>();
+        using (var reader = plan.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                steps.Add(reader.GetString(3));
+            }
+        }
+        Assert.Contains(steps, s => s.Contains("USING INDEX run_steps_by_order", StringComparison.Ordinal));
+        Assert.DoesNotContain(steps, s => s.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    /// <summary>The secondary indexes on run_steps, by name, after the service stopped.</summary>
+    private async Task<List<string>> StepIndexesAsync(string store, string[] args)
+    {
+        var names = new List<string>();
+        if (store == "sqlite")
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "runs.db")};Pooling=False");
+            connection.Open();
+            using var list = connection.CreateCommand();
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'run_steps' AND sql IS NOT NULL ORDER BY name";
+            using var rows = list.ExecuteReader();
+            while (rows.Read())
+            {
+                names.Add(rows.GetString(0));
+            }
+            return names;
+        }
+        await using var pg = new Npgsql.NpgsqlConnection(args[Array.IndexOf(args, "--ConnectionStrings:Runs") + 1]);
+        await pg.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT indexname FROM pg_indexes WHERE tablename = 'run_steps' AND indexname <> 'run_steps_pkey' ORDER BY indexname", pg);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+        return names;
+    }
+
     /// <summary>Sets the runs' PostgreSQL schema back to before the migration that holds <paramref name="text"/>: the next start applies it and every one after it.</summary>
     private static string VersionBefore(string text)
     {

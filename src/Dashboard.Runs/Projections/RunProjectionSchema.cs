@@ -36,8 +36,9 @@ internal static class RunProjectionSchema
             trace_json TEXT NOT NULL,
             PRIMARY KEY (run_id, step_id, loop_index, attempt)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS run_steps_latest ON run_steps(run_id, is_latest, order_index);
-        CREATE INDEX IF NOT EXISTS run_steps_order ON run_steps(run_id, order_index, attempt);
+        -- One index for a run's attempts in order, and for its latest ones (is_latest is read from the index, so only
+        -- those rows are fetched). Each index is one more page an attempt's write dirties: see DropSplitStepIndexes.
+        CREATE INDEX IF NOT EXISTS run_steps_by_order ON run_steps(run_id, order_index, attempt, is_latest);
 
         -- The log lines engines send, numbered in the order they came (seq), with the columns the logs API filters on.
         -- Keyed by time, so that a page in time order is a range of the table and an offset skips along it (a secondary
@@ -95,6 +96,7 @@ internal static class RunProjectionSchema
         command.Transaction = transaction;
         command.CommandText = Sql;
         command.ExecuteNonQuery();
+        DropSplitStepIndexes(command);
         AddTimelineColumn(connection, transaction);
         AddStatusCounts(connection, transaction);
         AddRunModels(connection, transaction);
@@ -145,6 +147,18 @@ internal static class RunProjectionSchema
             command.CommandText = "INSERT INTO run_status_counts (workflow_id, status, count) SELECT workflow_id, status, COUNT(*) FROM runs GROUP BY workflow_id, status";
             command.ExecuteNonQuery();
         }
+    }
+
+    /// <summary>
+    /// Files written before <c>run_steps_by_order</c> had two indexes on the attempts: by order, and by latest then order.
+    /// Each was one more random page that every attempt's write dirtied and the commit wrote to the log; with one index,
+    /// a one-event POST wrote about 17 % fewer bytes (results/live.md). The schema above builds the new index from the
+    /// rows already there, once, at start-up; the two it replaces go here.
+    /// </summary>
+    private static void DropSplitStepIndexes(SqliteCommand command)
+    {
+        command.CommandText = "DROP INDEX IF EXISTS run_steps_latest; DROP INDEX IF EXISTS run_steps_order;";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>

@@ -480,5 +480,12 @@ internal static class PostgreSqlRunsSchema
         CREATE TABLE IF NOT EXISTS run_failures (run_id text COLLATE "C" PRIMARY KEY, signature text COLLATE "C" NOT NULL);
         CREATE INDEX IF NOT EXISTS run_failures_by_signature ON run_failures (signature, run_id);
         """,
+        // One index for a run's attempts in order and for its latest ones, where there were two that every attempt's
+        // write updated (as on SQLite: RunProjectionSchema.DropSplitStepIndexes).
+        """
+        CREATE INDEX IF NOT EXISTS run_steps_by_order ON run_steps (run_id, order_index, attempt) INCLUDE (is_latest);
+        DROP INDEX IF EXISTS run_steps_latest;
+        DROP INDEX IF EXISTS run_steps_order;
+        """,
     ];
 }
