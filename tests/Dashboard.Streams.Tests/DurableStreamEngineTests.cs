@@ -113,8 +113,9 @@ public abstract class StreamEngineContract : IDisposable
     [Fact]
     public async Task ConcurrentAppends_ThatShareATransaction_FailAlone()
     {
-        // Sixteen writers at once: appends that arrive together are committed together, each in its own savepoint, so a
-        // failing one (its hook throws, as ingestion's projection write could) must take nothing else with it.
+        // Sixteen writers at once: appends that arrive together are committed together (a group whose write fails is
+        // run again a write at a time), so a failing one (its hook throws, as ingestion's projection write could) must take
+        // nothing else with it.
         for (var w = 0; w < 16; w++)
         {
             CreateJson($"/w{w}");

@@ -1,8 +1,8 @@
 namespace Dashboard.Streams.Storage;
 
 /// <summary>
-/// The messages a write transaction's writes hand to its commit (<see cref="IStreamWriter.TryAppendAtCommit"/>), kept or
-/// dropped as each write's savepoint is released or rolled back, in the order they were added.
+/// The messages a write transaction's writes hand to its commit (<see cref="IStreamWriter.TryAppendAtCommit"/>), kept as
+/// each write succeeds (a transaction one of whose writes fails stores none of them), in the order they were added.
 /// </summary>
 internal sealed class AppendsAtCommit
 {
@@ -16,8 +16,6 @@ internal sealed class AppendsAtCommit
         _kept.AddRange(_current);
         _current.Clear();
     }
-
-    public void Drop() => _current.Clear();
 
     /// <summary>The kept messages by stream, the streams in the order their first message came, each's in its order.</summary>
     public IEnumerable<(string Path, List<ReadOnlyMemory<byte>> Messages)> KeptByPath()

@@ -5,8 +5,8 @@ namespace Dashboard.Streams.Storage;
 /// <summary>
 /// Items that writes hand to the end of their transaction instead of writing them at once, so that the items of every
 /// write in one group commit are written together (the runs service sums their aggregates: a group of eight batches of one
-/// workflow adds to each aggregate row once, not eight times). An item counts only if its write does: one added by a
-/// write whose work fails, and whose savepoint is rolled back, is dropped. The flush runs inside the transaction, after
+/// workflow adds to each aggregate row once, not eight times). An item counts only if its write does: when a write's
+/// work fails, its transaction stores nothing and the other writes of its group run again alone (both stores). The flush runs inside the transaction, after
 /// every write's own work and before the commit; if it fails, the transaction fails whole.
 /// </summary>
 /// <remarks>
@@ -31,8 +31,6 @@ public sealed class CommitQueue<T> : ICommitQueue
         items.Kept.AddRange(items.Current);
         items.Current.Clear();
     }
-
-    void ICommitQueue.Drop() => Mine.Current.Clear();
 
     void ICommitQueue.Flush(DbTransaction transaction)
     {
@@ -60,8 +58,6 @@ public sealed class CommitQueue<T> : ICommitQueue
 internal interface ICommitQueue
 {
     void Keep();
-
-    void Drop();
 
     void Flush(DbTransaction transaction);
 

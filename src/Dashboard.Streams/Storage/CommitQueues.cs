@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace Dashboard.Streams.Storage;
 
 /// <summary>
-/// A store's <see cref="CommitQueue{T}"/>s, made at start-up and then kept, dropped, flushed and cleared together as the
+/// A store's <see cref="CommitQueue{T}"/>s, made at start-up and then kept, flushed and cleared together as the
 /// store's writes succeed or fail and their transactions end.
 /// </summary>
 internal sealed class CommitQueues
@@ -29,15 +29,6 @@ internal sealed class CommitQueues
         foreach (var queue in _queues)
         {
             queue.Keep();
-        }
-    }
-
-    /// <summary>The items the write that just failed added do not count.</summary>
-    public void DropAll()
-    {
-        foreach (var queue in _queues)
-        {
-            queue.Drop();
         }
     }
 

@@ -6,7 +6,8 @@ namespace Dashboard.Streams.Storage;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writes go through one connection, one transaction at a time
 /// (SQLite has one writer anyway), with group commit: callers that arrive while a transaction runs are served together
-/// by the next one, each in its own savepoint, so a burst of appends pays for one commit instead of one each. Reads use
+/// by the next one, in one transaction (see <see cref="Commit"/> for a write that fails), so a burst of appends pays for
+/// one commit instead of one each. Reads use
 /// pooled connections and never wait for writes.
 /// </summary>
 public sealed class SqliteStreamStore : IStreamStore
@@ -206,67 +207,83 @@ public sealed class SqliteStreamStore : IStreamStore
         }
     }
 
+    /// <summary>
+    /// The group in one transaction; if any of its work fails, or the commit does, nothing of it is stored and each write
+    /// runs again alone, so that a failing write takes only itself down, as on PostgreSQL. A savepoint around each write did
+    /// the same at about 10 µs of the one writer's time per write (about 5 % of its turn under one-event POSTs), for
+    /// failures that are rare: the writes' own checks answer with results, not exceptions.
+    /// </summary>
     private void Commit(List<PendingWrite> batch)
     {
-        Exception? commitError = null;
-        try
+        if (batch.Count > 1 && TryTogether(batch))
         {
-            using var transaction = _writeConnection.BeginTransaction(deferred: false);
-            _writer.Begin(transaction);
-            try
-            {
-                if (batch.Count == 1)
-                {
-                    // Alone: a failure rolls the whole transaction back, with no savepoint to pay for.
-                    batch[0].Run(_writer);
-                    KeepAll();
-                }
-                else
-                {
-                    foreach (var pending in batch)
-                    {
-                        RunInSavepoint(pending);
-                    }
-                }
-                _writer.AppendAtCommit();
-                _commitQueues.FlushAll(transaction);
-                transaction.Commit();
-                _checkpointer.Wrote();
-            }
-            finally
-            {
-                _writer.End();
-                _commitQueues.ClearAll();
-            }
-        }
-        catch (Exception ex)
-        {
-            // Nothing of this transaction is stored: every caller in it fails (a caller whose own work threw keeps its error).
-            commitError = ex;
+            return;
         }
         foreach (var pending in batch)
         {
-            pending.Complete(commitError);
+            CommitAlone(pending);
         }
     }
 
-    private void RunInSavepoint(PendingWrite pending)
+    private bool TryTogether(List<PendingWrite> batch)
     {
-        _writer.Execute("SAVEPOINT one_write");
         try
         {
-            pending.Run(_writer);
-            _writer.Execute("RELEASE one_write");
-            KeepAll();
+            InTransaction(() =>
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Run(_writer);
+                    KeepAll();
+                }
+            });
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+        foreach (var pending in batch)
+        {
+            pending.Complete(null);
+        }
+        return true;
+    }
+
+    private void CommitAlone(PendingWrite pending)
+    {
+        Exception? error = null;
+        try
+        {
+            InTransaction(() =>
+            {
+                pending.Run(_writer);
+                KeepAll();
+            });
         }
         catch (Exception ex)
         {
-            // Only this caller's work is undone; the others in the transaction go on.
-            _writer.Execute("ROLLBACK TO one_write");
-            _writer.Execute("RELEASE one_write");
-            _commitQueues.DropAll();
-            _writer.DropAtCommit();
-            pending.Complete(ex);
+            // Nothing of this transaction is stored: its caller fails with its work's error, or the commit's.
+            error = ex;
+        }
+        pending.Complete(error);
+    }
+
+    private void InTransaction(Action work)
+    {
+        using var transaction = _writeConnection.BeginTransaction(deferred: false);
+        _writer.Begin(transaction);
+        try
+        {
+            work();
+            _writer.AppendAtCommit();
+            _commitQueues.FlushAll(transaction);
+            transaction.Commit();
+            _checkpointer.Wrote();
+        }
+        finally
+        {
+            _writer.End();
+            _commitQueues.ClearAll();
         }
     }
 

@@ -63,9 +63,6 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
     /// <summary>The messages the write that just succeeded added count.</summary>
     internal void KeepAtCommit() => _atCommit.Keep();
 
-    /// <summary>The messages the write that just failed (and was rolled back to its savepoint) added do not.</summary>
-    internal void DropAtCommit() => _atCommit.Drop();
-
     /// <summary>
     /// Appends the kept messages at their streams' tails, each its own append (one row: readers of the feed count its
     /// entries by appends), before the commit. A stream that is not there, closed or deleted fails the transaction whole.
@@ -102,9 +99,6 @@ public sealed class SqliteStreamWriter(SqliteConnection connection, TimeProvider
     public StreamRecord? Find(string path) => FindRecord(Command(FindByPath), path);
 
     public StreamRecord? FindById(long id) => FindRecord(Command(FindByIdSql), id);
-
-    /// <summary>Runs a statement with no result (a savepoint's), prepared once like the others.</summary>
-    internal void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
     internal static StreamRecord? FindRecord(SqliteCommand command, object key)
     {
