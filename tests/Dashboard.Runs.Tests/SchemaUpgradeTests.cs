@@ -521,10 +521,9 @@ public sealed class SchemaUpgradeTests : IDisposable
             await http.PostOkAsync(runId, Batch(StepStarted("charge", attempt: 2), StepCompleted("charge", attempt: 2), StepStarted("notify"), StepCompleted("notify")));
         }
         // The store as the service wrote it with the two indexes (on PostgreSQL, its version the one before the change).
-        var twoIndexes = store == "sqlite"
-            ? "DROP INDEX run_steps_by_order; CREATE INDEX run_steps_latest ON run_steps(run_id, is_latest, order_index); CREATE INDEX run_steps_order ON run_steps(run_id, order_index, attempt);"
-            : "DROP INDEX run_steps_by_order; CREATE INDEX run_steps_latest ON run_steps (run_id, is_latest, order_index); CREATE INDEX run_steps_order ON run_steps (run_id, order_index, attempt);";
-        await DowngradeAsync(store, args, twoIndexes, "run_steps_by_order");
+        await DowngradeAsync(store, args,
+            "DROP INDEX run_steps_by_order; CREATE INDEX run_steps_latest ON run_steps (run_id, is_latest, order_index); CREATE INDEX run_steps_order ON run_steps (run_id, order_index, attempt);",
+            "run_steps_by_order");
 
         for (var start = 0; start < 2; start++)
         {

@@ -197,7 +197,7 @@ public sealed class RunQueries
 
     /// <summary>
     /// Read along <c>run_steps_by_order</c>, whose entries hold <c>is_latest</c>: only the latest attempts' rows are fetched,
-    /// and in order, without a sort (tested: a run's trace of 100,000 steps must not sort them).
+    /// in order, without a sort of the run's attempts (SQLite's plan for it is tested).
     /// </summary>
     internal const string LatestStepsSql = "SELECT trace_json FROM run_steps WHERE run_id = @run AND is_latest = 1 ORDER BY order_index";
 
